@@ -1,0 +1,92 @@
+# regenquote — build, test, install.  See README.md.
+PREFIX   ?= /usr/local
+DATADIR  ?= $(PREFIX)/share/regenquote
+CC       ?= gcc
+PKGS     := libcjson
+CPPFLAGS += -Isrc -D_POSIX_C_SOURCE=200809L -DRQ_DATADIR='"$(DATADIR)"'
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -MMD -MP
+LDLIBS   += -lcjson -lhpdf -lsqlite3 -lm
+
+SRC      := $(wildcard src/*.c)
+LIBSRC   := $(filter-out src/main.c,$(SRC))
+TESTSRC  := $(wildcard tests/test_*.c)
+
+OBJ      := $(SRC:src/%.c=build/obj/%.o)
+LIBOBJ   := $(LIBSRC:src/%.c=build/obj/%.o)
+TESTOBJ  := $(TESTSRC:tests/%.c=build/obj/tests/%.o)
+
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+AOBJ     := $(SRC:src/%.c=build/asan/%.o)
+ALIBOBJ  := $(LIBSRC:src/%.c=build/asan/%.o)
+ATESTOBJ := $(TESTSRC:tests/%.c=build/asan/tests/%.o)
+
+CRITERION_FLAGS ?= --jobs 2
+
+.PHONY: all test check-asan clean install sample deps
+
+all: regenquote
+
+regenquote: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/tests: $(LIBOBJ) $(TESTOBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# Sanitizer build: the same sources and tests, AddressSanitizer + UBSan.
+build/asan/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
+
+build/asan/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
+
+build/asan/regenquote: $(AOBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+build/asan/tests: $(ALIBOBJ) $(ATESTOBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# Installs missing Debian packages (no-op when all are present).
+deps:
+	@./scripts/setup-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory regenquote build/tests
+	REGENQUOTE_BIN=$(CURDIR)/regenquote ./build/tests $(CRITERION_FLAGS)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote ./build/asan/tests $(CRITERION_FLAGS)
+
+# A real sample quote in out/ from the shipped example.
+sample: deps
+	@$(MAKE) --no-print-directory regenquote
+	./scripts/sample.sh
+
+install: regenquote
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/pricing $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 regenquote $(DESTDIR)$(PREFIX)/bin/regenquote
+	install -m 0644 pricing/*.json $(DESTDIR)$(DATADIR)/pricing/
+	if [ -d templates ] && [ -n "$$(ls templates)" ]; then cp -R templates $(DESTDIR)$(DATADIR)/; fi
+	install -m 0644 docs/regenquote.1 $(DESTDIR)$(PREFIX)/share/man/man1/regenquote.1
+
+clean:
+	rm -rf build regenquote
+
+# Feature-specific rules (fonts, PDF assets, …) live in mk/*.mk.
+-include $(wildcard mk/*.mk)
+
+-include $(OBJ:.o=.d) $(TESTOBJ:.o=.d) $(AOBJ:.o=.d) $(ATESTOBJ:.o=.d)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages regenquote needs to build and test, when missing.
+# Works as root or through sudo; does nothing when everything is present.
+set -euo pipefail
+
+PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev
+      libsqlite3-dev fonts-dejavu-core poppler-utils qpdf valgrind)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,506 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "date.h"
+#include "diag.h"
+#include "money.h"
+#include "outfile.h"
+#include "plan.h"
+#include "price_table.h"
+#include "pricing.h"
+#include "quote.h"
+
+#define EXIT_DATA 1
+#define EXIT_USAGE 2
+
+/* ---- messages (the one place that prints diagnostics) ------------------- */
+
+static void print_diags(const struct diag_list *dl, size_t max)
+{
+    char buf[1200];
+    size_t shown = 0;
+    for (size_t i = 0; i < dl->n && shown < max; i++, shown++)
+        fprintf(stderr, "regenquote: %s\n", diag_format(&dl->v[i], buf, sizeof buf));
+    if (dl->n > max)
+        fprintf(stderr, "regenquote: … and %zu more problems\n", dl->n - max);
+    if (dl->errors > dl->n)
+        fprintf(stderr, "regenquote: out of memory while reporting problems\n");
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "regenquote%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "; see 'regenquote%s%s --help'\n", cmd ? " " : "", cmd ? cmd : "");
+    return EXIT_USAGE;
+}
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+static const char *prices_dir(const char *opt)
+{
+    if (opt)
+        return opt;
+    const char *env = getenv("REGENQUOTE_PRICES");
+    if (env && *env)
+        return env;
+    struct stat st;
+    if (stat("pricing/catalog.json", &st) == 0)
+        return "pricing";
+    return RQ_DATADIR "/pricing";
+}
+
+/* Today's date, or the one SOURCE_DATE_EPOCH fixes (for reproducible runs). */
+static int issue_date(rq_date *out)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        errno = 0;
+        long long t = strtoll(sde, &end, 10);
+        if (errno || *end || t < 0 || t > 7258118400LL) {
+            fprintf(stderr, "regenquote: SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970\n", sde);
+            return -1;
+        }
+        *out = date_from_unix(t);
+        return 0;
+    }
+    *out = date_from_unix((int64_t)time(NULL));
+    return 0;
+}
+
+/* ---- price ---------------------------------------------------------------- */
+
+static const char PRICE_HELP[] =
+    "Usage: regenquote price [REQUEST.json] [options]\n"
+    "\n"
+    "Compute the cost estimate for a treatment plan and print it. Nothing is\n"
+    "issued or recorded. The plan comes from REQUEST.json (docs/requests.md),\n"
+    "from the options below, or both: options are applied on top of the file.\n"
+    "\n"
+    "Output:\n"
+    "  --format text|json         aligned table (default) or JSON, money in cents\n"
+    "  -o, --output FILE          write to FILE (mode 0600) instead of the screen\n"
+    "  --prices DIR               price tables (default ./pricing or $REGENQUOTE_PRICES)\n"
+    "\n"
+    "Plan (run 'regenquote catalog' to see every id):\n"
+    "  --source ID                cell source: bone-marrow, adipose, umbilical-cord, …\n"
+    "  --method ID                processing method; optional when only one fits\n"
+    "  --area ID                  treatment area, once per area: left-ankle, right-knee, …\n"
+    "  --sessions N               number of MSC sessions (default 1)\n"
+    "  --spacing WEEKS            weeks between sessions (default from the tables)\n"
+    "  --repeat-cells banked|new-harvest\n"
+    "                             repeats use frozen cells, or a new harvest each time\n"
+    "  --guidance ID              image guidance: ultrasound or fluoroscopy\n"
+    "  --add ID[:COUNT]           add an adjunct: prp-booster, physical-therapy:12, …\n"
+    "  --without ID               leave out something every plan includes\n"
+    "  --package ID               price the plan as a package\n"
+    "  --discount ID[=VALUE][:REASON]\n"
+    "                             apply a discount; VALUE is 10%% or 250.00 where staff\n"
+    "                             enter it; REASON where the discount needs one\n"
+    "  --date YYYY-MM-DD          scheduled date of the procedure\n"
+    "  --patient-name TEXT  --dob YYYY-MM-DD  --patient-id TEXT\n"
+    "  --condition TEXT  --icd10 CODE (once per code)\n"
+    "  --provider ID  --location ID  --lang en|es\n"
+    "\n"
+    "Example:\n"
+    "  regenquote price --source bone-marrow --method bmac --area left-ankle \\\n"
+    "                   --sessions 2 --add prp-booster\n"
+    "\n"
+    "Exit status: 0 priced, 1 the plan or the price tables have a problem\n"
+    "(the message names the file and field), 2 wrong options.\n";
+
+enum { OPT_FORMAT = 256, OPT_PRICES, OPT_PLAN_BASE = 512 };
+
+static int cmd_price(int argc, char **argv)
+{
+    static struct option opts[64];
+    size_t no = 0;
+    opts[no++] = (struct option){ "help", no_argument, NULL, 'h' };
+    opts[no++] = (struct option){ "format", required_argument, NULL, OPT_FORMAT };
+    opts[no++] = (struct option){ "output", required_argument, NULL, 'o' };
+    opts[no++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
+    for (int i = 0; plan_option_names[i]; i++)
+        opts[no++] = (struct option){ plan_option_names[i], required_argument, NULL, OPT_PLAN_BASE + i };
+    opts[no] = (struct option){ NULL, 0, NULL, 0 };
+
+    const char *format = "text", *output = NULL, *prices = NULL;
+    struct plan plan;
+    struct diag_list dl = { 0 };
+    plan_init(&plan);
+    /* options are collected first so a request file given anywhere comes first */
+    const char *request = NULL;
+    struct { int idx; const char *val; } popt[256];
+    size_t npopt = 0;
+    int rc = 0, c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(PRICE_HELP, stdout);
+            plan_free(&plan);
+            return 0;
+        case 'o': output = optarg; break;
+        case OPT_FORMAT: format = optarg; break;
+        case OPT_PRICES: prices = optarg; break;
+        case ':':
+            plan_free(&plan);
+            return usage_error("price", "option '%s' needs a value", argv[optind - 1]);
+        case '?':
+            plan_free(&plan);
+            return usage_error("price", "unknown option '%s'", argv[optind - 1]);
+        default:
+            if (npopt >= sizeof popt / sizeof popt[0]) {
+                plan_free(&plan);
+                return usage_error("price", "too many options");
+            }
+            popt[npopt].idx = c - OPT_PLAN_BASE;
+            popt[npopt++].val = optarg;
+        }
+    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+        plan_free(&plan);
+        return usage_error("price", "unknown format '%s'; expected text or json", format);
+    }
+    if (optind < argc)
+        request = argv[optind++];
+    if (optind < argc) {
+        plan_free(&plan);
+        return usage_error("price", "unexpected argument '%s'; give one request file", argv[optind]);
+    }
+    if (!request && npopt == 0) {
+        plan_free(&plan);
+        return usage_error("price", "no plan given: name a request file or use --source and --area");
+    }
+
+    rq_date issued;
+    if (issue_date(&issued) != 0) {
+        plan_free(&plan);
+        return EXIT_USAGE;
+    }
+    if (request && plan_load_file(&plan, request, &dl) != 0)
+        rc = EXIT_DATA;
+    for (size_t i = 0; i < npopt && rc == 0; i++)
+        if (plan_apply_option(&plan, plan_option_names[popt[i].idx], popt[i].val, &dl) != 0)
+            rc = EXIT_USAGE;
+    if (rc) {
+        print_diags(&dl, 20);
+        diag_list_free(&dl);
+        plan_free(&plan);
+        return rc;
+    }
+
+    struct price_table pt;
+    const char *dir = prices_dir(prices);
+    if (price_table_load(&pt, dir, &dl) != 0) {
+        print_diags(&dl, 20);
+        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
+                dir, dir);
+        rc = EXIT_DATA;
+        goto out_pt;
+    }
+    diag_list_free(&dl); /* warnings are validate's business */
+
+    struct quote q;
+    if (pricing_compute(&pt, &plan, issued, &q, &dl) != 0) {
+        print_diags(&dl, 20);
+        rc = EXIT_DATA;
+        goto out_pt;
+    }
+    struct outfile of;
+    FILE *out = stdout;
+    if (output) {
+        if (outfile_open(&of, output, &dl) != 0) {
+            print_diags(&dl, 20);
+            rc = EXIT_DATA;
+            goto out_q;
+        }
+        out = of.f;
+    }
+    int wrc = !strcmp(format, "json") ? quote_write_json(&q, out) : quote_write_text(&q, out);
+    if (output) {
+        if (wrc != 0) {
+            outfile_abort(&of);
+            diag_error(&dl, output, NULL, "cannot write the quote");
+        } else if (outfile_commit(&of, &dl) != 0) {
+            wrc = -1;
+        }
+    } else if (wrc != 0 || fflush(stdout) != 0) {
+        wrc = -1;
+        diag_error(&dl, NULL, NULL, "cannot write to standard output");
+    }
+    if (wrc != 0) {
+        print_diags(&dl, 20);
+        rc = EXIT_DATA;
+    }
+out_q:
+    quote_free(&q);
+out_pt:
+    price_table_free(&pt);
+    diag_list_free(&dl);
+    plan_free(&plan);
+    return rc;
+}
+
+/* ---- validate --------------------------------------------------------------- */
+
+static const char VALIDATE_HELP[] =
+    "Usage: regenquote validate [--strict] [DIR | FILE…]\n"
+    "\n"
+    "Check price tables and list every problem at once, one per line:\n"
+    "  file:line:col: field.path: what is wrong\n"
+    "DIR is a price-table folder (clinic.json and catalog.json; default ./pricing).\n"
+    "FILE is clinic.json or catalog.json checked on its own.\n"
+    "\n"
+    "  --strict    treat warnings as errors\n"
+    "\n"
+    "Exit status: 0 no errors, 1 errors found (or warnings with --strict),\n"
+    "2 wrong options.\n";
+
+/* Is this JSON file a clinic file (has a "clinic" object)? */
+static int is_clinic_file(const char *path)
+{
+    struct jdoc d;
+    struct diag_list dl = { 0 };
+    int r = -1;
+    if (jdoc_load_file(&d, path, &dl) == 0) {
+        r = jr_member(d.root, "clinic") != NULL;
+        jdoc_free(&d);
+    }
+    diag_list_free(&dl);
+    return r;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "strict", no_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool strict = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(VALIDATE_HELP, stdout); return 0;
+        case 's': strict = true; break;
+        default: return usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    struct diag_list dl = { 0 };
+    struct price_table pt;
+    const char *clinic = NULL, *catalog = NULL, *dir = NULL;
+    int nfiles = argc - optind;
+    char label[4200];
+    if (nfiles == 0) {
+        dir = prices_dir(NULL);
+    } else {
+        for (int i = optind; i < argc; i++) {
+            struct stat st;
+            if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+                if (nfiles > 1)
+                    return usage_error("validate", "give one folder, or files");
+                dir = argv[i];
+                continue;
+            }
+            int k = is_clinic_file(argv[i]);
+            if (k == 1) {
+                if (clinic)
+                    return usage_error("validate", "two clinic files given ('%s')", argv[i]);
+                clinic = argv[i];
+            } else {
+                if (catalog)
+                    return usage_error("validate", "two catalog files given ('%s')", argv[i]);
+                catalog = argv[i];
+            }
+        }
+    }
+    int lr;
+    if (dir) {
+        lr = price_table_load(&pt, dir, &dl);
+        snprintf(label, sizeof label, "%s", dir);
+    } else {
+        lr = price_table_load_files(&pt, clinic, catalog, &dl);
+        snprintf(label, sizeof label, "%s%s%s", clinic ? clinic : "", clinic && catalog ? ", " : "",
+                 catalog ? catalog : "");
+    }
+    char buf[1200];
+    for (size_t i = 0; i < dl.n; i++)
+        printf("%s\n", diag_format(&dl.v[i], buf, sizeof buf));
+    int rc = 0;
+    if (lr != 0 || (strict && dl.warnings)) {
+        fprintf(stderr, "regenquote: %zu error%s, %zu warning%s in %s\n", dl.errors,
+                dl.errors == 1 ? "" : "s", dl.warnings, dl.warnings == 1 ? "" : "s", label);
+        rc = EXIT_DATA;
+    } else {
+        printf("%s: OK", label);
+        if (pt.has_catalog)
+            printf(" (version %s, %zu items, %zu cell sources, %zu packages)", pt.version,
+                   pt.n_items, pt.n_sources, pt.n_packages);
+        if (dl.warnings)
+            printf(", %zu warning%s", dl.warnings, dl.warnings == 1 ? "" : "s");
+        printf("\n");
+    }
+    price_table_free(&pt);
+    diag_list_free(&dl);
+    return rc;
+}
+
+/* ---- catalog ------------------------------------------------------------------ */
+
+static const char CATALOG_HELP[] =
+    "Usage: regenquote catalog [--prices DIR]\n"
+    "\n"
+    "List what a plan can contain: treatment areas, cell sources, processing\n"
+    "methods, image guidance, adjuncts, packages and discounts, with their ids\n"
+    "(for the options of 'regenquote price') and prices.\n";
+
+static int cmd_catalog(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "prices", required_argument, NULL, 'p' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *prices = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(CATALOG_HELP, stdout); return 0;
+        case 'p': prices = optarg; break;
+        case ':': return usage_error("catalog", "option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("catalog", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("catalog", "unexpected argument '%s'", argv[optind]);
+    struct diag_list dl = { 0 };
+    struct price_table pt;
+    const char *dir = prices_dir(prices);
+    if (price_table_load(&pt, dir, &dl) != 0) {
+        print_diags(&dl, 20);
+        price_table_free(&pt);
+        diag_list_free(&dl);
+        return EXIT_DATA;
+    }
+    char a[40];
+    printf("Price table %s, effective %s\n", pt.version, date_iso(pt.effective_date, a));
+    printf("\nTreatment areas (--area, at most %d):\n", pt.max_areas);
+    for (size_t i = 0; i < pt.n_areas; i++)
+        printf("  %-24s %s\n", pt.areas[i].id, pt.areas[i].name);
+    printf("\nCell sources (--source):\n");
+    for (size_t i = 0; i < pt.n_sources; i++)
+        printf("  %-24s %s%s\n", pt.sources[i].id, pt.sources[i].name,
+               pt.sources[i].research_only ? " (research only, never quoted)" : "");
+    printf("\nProcessing methods (--method):\n");
+    for (size_t i = 0; i < pt.n_methods; i++) {
+        printf("  %-24s %s; fits", pt.methods[i].id, pt.methods[i].name);
+        for (size_t k = 0; k < pt.methods[i].n_fits; k++)
+            printf("%s %s", k ? "," : "", pt.methods[i].fits[k]->id);
+        printf("\n");
+    }
+    printf("\nImage guidance (--guidance, default %s):\n",
+           pt.default_guidance ? pt.default_guidance->id : "none");
+    for (size_t i = 0; i < pt.n_guidance; i++)
+        printf("  %-24s %s\n", pt.guidance[i].id, pt.guidance[i].name);
+    printf("\nAdjuncts (--add ID[:COUNT]; * = in every plan, --without ID leaves it out):\n");
+    for (size_t i = 0; i < pt.n_adjuncts; i++) {
+        const struct pt_adjunct *ad = &pt.adjuncts[i];
+        money_format(ad->item->price, "$", '.', ',', a, sizeof a);
+        printf("  %-24s %c %s, %s each (default %d, at most %d)\n", ad->id, ad->included ? '*' : ' ',
+               ad->item->description, a, ad->default_count, ad->max_count);
+    }
+    printf("\nPackages (--package):\n");
+    for (size_t i = 0; i < pt.n_packages; i++) {
+        money_format(pt.packages[i].price, "$", '.', ',', a, sizeof a);
+        printf("  %-24s %s, %s\n", pt.packages[i].id, pt.packages[i].name, a);
+    }
+    printf("\nDiscounts (--discount ID[=VALUE][:REASON]):\n");
+    for (size_t i = 0; i < pt.n_discounts; i++) {
+        const struct pt_discount *d = &pt.discounts[i];
+        char v[40];
+        if (d->type == DISCOUNT_PERCENT)
+            d->has_value ? percent_format(d->percent, '.', v, sizeof v)
+                         : (snprintf(v, sizeof v, "up to "), percent_format(d->max_percent, '.', v + 6, sizeof v - 6));
+        else
+            d->has_value ? money_format(d->amount, "$", '.', ',', v, sizeof v)
+                         : (snprintf(v, sizeof v, "up to "), money_format(d->max_amount, "$", '.', ',', v + 6, sizeof v - 6));
+        printf("  %-24s %s, %s%s\n", d->id, d->name, v, d->requires_reason ? ", reason required" : "");
+    }
+    price_table_free(&pt);
+    diag_list_free(&dl);
+    return fflush(stdout) == 0 ? 0 : EXIT_DATA;
+}
+
+/* ---- dispatch -------------------------------------------------------------------- */
+
+struct command {
+    const char *name, *summary;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct command COMMANDS[] = {
+    { "price", "compute and print a cost estimate; nothing is issued", cmd_price },
+    { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
+    { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
+};
+
+static void main_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: regenquote COMMAND [options]\n"
+            "\n"
+            "Turn a clinic's treatment plan for stem cell (MSC) therapy into an exact,\n"
+            "itemised out-of-pocket cost estimate.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(out,
+            "\n"
+            "  regenquote COMMAND --help   describes one command\n"
+            "  regenquote --version        prints the version\n"
+            "\n"
+            "Price tables are read from --prices DIR, $REGENQUOTE_PRICES, ./pricing,\n"
+            "or " RQ_DATADIR "/pricing, the first that is given or exists.\n");
+}
+
+int cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        main_help(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        main_help(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("regenquote %s\n", RQ_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (!strcmp(cmd, COMMANDS[i].name))
+            return COMMANDS[i].run(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        return usage_error(NULL, "unknown option '%s'", cmd);
+    return usage_error(NULL, "unknown command '%s'", cmd);
+}

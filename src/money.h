@@ -1,0 +1,59 @@
+/* money — exact amounts as int64_t cents, and percentages as basis points.
+ *
+ * The one rounding rule of regenquote lives here: a percentage of an amount
+ * is computed exactly and rounded once, half away from zero, to the cent
+ * (money_percent).  Every operation checks for overflow and reports it as a
+ * value; nothing here allocates. */
+#ifndef RQ_MONEY_H
+#define RQ_MONEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The largest amount accepted anywhere ($10,000,000,000.00). */
+#define MONEY_LIMIT_CENTS INT64_C(1000000000000)
+/* Percentages are basis points: 825 = 8.25 %.  At most 100 %. */
+#define PERCENT_LIMIT_BP 10000
+
+enum money_status {
+    MONEY_OK = 0,
+    MONEY_SYNTAX,     /* not a plain decimal number */
+    MONEY_PRECISION,  /* more than two decimals */
+    MONEY_RANGE,      /* negative where not allowed, or over the limit */
+};
+
+/* Parse a plain decimal such as "1250", "1250.5" or "1250.50" (len bytes of
+ * s, no NUL needed) into cents.  No sign unless allow_negative, no exponent,
+ * no grouping, at most two decimals; |value| <= MONEY_LIMIT_CENTS. */
+enum money_status money_parse(const char *s, size_t len, bool allow_negative, int64_t *out);
+
+/* Parse a percentage such as "8.25" or "10" (0..100, at most two decimals)
+ * into basis points. */
+enum money_status percent_parse(const char *s, size_t len, int32_t *bp_out);
+
+/* Checked arithmetic: store the result and return true, or return false on
+ * overflow (leaving *out unchanged). */
+bool money_add(int64_t a, int64_t b, int64_t *out);
+bool money_sub(int64_t a, int64_t b, int64_t *out);
+bool money_mul(int64_t a, int64_t b, int64_t *out);
+
+/* n / d rounded half away from zero; d > 0. */
+int64_t money_div_round(int64_t n, int64_t d);
+
+/* bp basis points of amount, rounded half away from zero to the cent.
+ * Returns false on overflow. */
+bool money_percent(int64_t amount, int32_t bp, int64_t *out);
+
+/* Formatting.  grouped: "12,345.67"; with symbol: "$12,345.67" ("-$5.00"
+ * for negatives).  dec/group give the separators ('.' and ',' in English).
+ * Returns buf; output is truncated to size. */
+char *money_format(int64_t cents, const char *symbol, char dec, char group,
+                   char *buf, size_t size);
+/* "8.25%", "10%". */
+char *percent_format(int32_t bp, char dec, char *buf, size_t size);
+
+/* Human words for a status (“has more than two decimals”, …). */
+const char *money_status_str(enum money_status st);
+
+#endif

@@ -1,0 +1,1002 @@
+#include "price_table.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+#include "sha256.h"
+
+static const char *const PHASE_IDS[PHASE_COUNT] = { "before", "procedure", "after", "repeat",
+                                                    "follow-up" };
+
+const char *phase_id(enum phase p)
+{
+    return (unsigned)p < PHASE_COUNT ? PHASE_IDS[p] : "?";
+}
+
+const char *coverage_id(enum coverage c)
+{
+    return c == COVERAGE_MAY_BE_BILLABLE ? "may_be_billable" : "not_covered";
+}
+
+/* Loader state: one reader per document, one flag for "any error". */
+struct ld {
+    struct price_table *pt;
+    struct jreader r;
+    struct diag_list *dl;
+    size_t errors_at_start;
+};
+
+static bool ld_failed(const struct ld *l)
+{
+    return l->dl->errors > l->errors_at_start;
+}
+
+static void err(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void err(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    jdoc_diag(l->r.doc, l->dl, DIAG_ERROR, node, path, "%s", msg);
+}
+
+static void warn(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void warn(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    jdoc_diag(l->r.doc, l->dl, DIAG_WARNING, node, path, "%s", msg);
+}
+
+static void *xcalloc(struct ld *l, size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        diag_error(l->dl, l->r.doc->name, NULL, "out of memory");
+    return p;
+}
+
+/* Ids are short lowercase slugs: they are typed on command lines. */
+static bool check_id(struct ld *l, const cJSON *obj, const char *path, const char **out)
+{
+    const char *id = NULL;
+    if (!jr_string(&l->r, obj, path, "id", true, &id) || !id)
+        return false;
+    char p[256];
+    jpath_key(p, sizeof p, path, "id");
+    size_t n = strlen(id);
+    bool good = n > 0 && n <= 48 && (islower((unsigned char)id[0]) || isdigit((unsigned char)id[0]));
+    for (size_t i = 0; good && i < n; i++)
+        if (!(islower((unsigned char)id[i]) || isdigit((unsigned char)id[i]) || id[i] == '-'))
+            good = false;
+    if (!good) {
+        err(l, jr_member(obj, "id"), p,
+            "'%.60s' is not a valid id; use lowercase letters, digits and '-' (at most 48)", id);
+        return false;
+    }
+    *out = id;
+    return true;
+}
+
+/* Generic "array of objects" walker: calls fn for each element with its path. */
+typedef void (*elem_fn)(struct ld *l, const cJSON *obj, const char *path, size_t index);
+
+static size_t walk_array(struct ld *l, const cJSON *parent, const char *key, bool required,
+                         elem_fn fn)
+{
+    const cJSON *arr = NULL;
+    if (!jr_array(&l->r, parent, "", key, required, &arr) || !arr)
+        return 0;
+    size_t i = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        char p[256];
+        jpath_idx(p, sizeof p, key, (int)i);
+        if (!cJSON_IsObject(e)) {
+            err(l, e, p, "expected an object { … }");
+            continue;
+        }
+        fn(l, e, p, i);
+    }
+    return i;
+}
+
+static size_t array_len(const cJSON *parent, const char *key)
+{
+    const cJSON *a = jr_member(parent, key);
+    return cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+#define FIND(fn, type, arr, count)                                        \
+    const type *fn(const struct price_table *pt, const char *id)          \
+    {                                                                     \
+        if (!id)                                                          \
+            return NULL;                                                  \
+        for (size_t i = 0; i < pt->count; i++)                            \
+            if (pt->arr[i].id && strcmp(pt->arr[i].id, id) == 0)          \
+                return &pt->arr[i];                                       \
+        return NULL;                                                      \
+    }
+
+FIND(pt_find_item, struct pt_item, items, n_items)
+FIND(pt_find_area, struct pt_area, areas, n_areas)
+FIND(pt_find_source, struct pt_source, sources, n_sources)
+FIND(pt_find_method, struct pt_method, methods, n_methods)
+FIND(pt_find_guidance, struct pt_guidance, guidance, n_guidance)
+FIND(pt_find_adjunct, struct pt_adjunct, adjuncts, n_adjuncts)
+FIND(pt_find_package, struct pt_package, packages, n_packages)
+FIND(pt_find_discount, struct pt_discount, discounts, n_discounts)
+FIND(pt_find_provider, struct pt_provider, clinic.providers, clinic.n_providers)
+FIND(pt_find_location, struct pt_location, clinic.locations, clinic.n_locations)
+
+bool pt_method_fits(const struct pt_method *m, const struct pt_source *s)
+{
+    for (size_t i = 0; i < m->n_fits; i++)
+        if (m->fits[i] == s)
+            return true;
+    return false;
+}
+
+const char *pt_suggest(const struct price_table *pt, const char *kind, const char *word)
+{
+    const char *ids[512];
+    size_t n = 0;
+#define COLLECT(arr, count)                                          \
+    for (size_t i = 0; i < pt->count && n < 512; i++)                \
+        if (pt->arr[i].id)                                           \
+            ids[n++] = pt->arr[i].id;
+    if (!strcmp(kind, "item")) { COLLECT(items, n_items) }
+    else if (!strcmp(kind, "area")) { COLLECT(areas, n_areas) }
+    else if (!strcmp(kind, "source")) { COLLECT(sources, n_sources) }
+    else if (!strcmp(kind, "method")) { COLLECT(methods, n_methods) }
+    else if (!strcmp(kind, "guidance")) { COLLECT(guidance, n_guidance) }
+    else if (!strcmp(kind, "adjunct")) { COLLECT(adjuncts, n_adjuncts) }
+    else if (!strcmp(kind, "package")) { COLLECT(packages, n_packages) }
+    else if (!strcmp(kind, "discount")) { COLLECT(discounts, n_discounts) }
+    else if (!strcmp(kind, "provider")) { COLLECT(clinic.providers, clinic.n_providers) }
+    else if (!strcmp(kind, "location")) { COLLECT(clinic.locations, clinic.n_locations) }
+#undef COLLECT
+    return jr_suggest(word, ids, n);
+}
+
+/* Resolve a string node naming an item; reports unknown ids with a hint. */
+static const struct pt_item *ref_item(struct ld *l, const cJSON *node, const char *path)
+{
+    if (!cJSON_IsString(node)) {
+        err(l, node, path, "expected an item id (a string)");
+        return NULL;
+    }
+    const struct pt_item *it = pt_find_item(l->pt, node->valuestring);
+    if (!it) {
+        const char *hint = pt_suggest(l->pt, "item", node->valuestring);
+        if (hint)
+            err(l, node, path, "unknown item '%.60s'; did you mean '%s'?", node->valuestring, hint);
+        else
+            err(l, node, path, "unknown item '%.60s'; it must be an id from items[]",
+                node->valuestring);
+    }
+    return it;
+}
+
+static const struct pt_item *ref_item_key(struct ld *l, const cJSON *obj, const char *path,
+                                          const char *key, bool required)
+{
+    char p[256];
+    jpath_key(p, sizeof p, path, key);
+    const cJSON *n = jr_member(obj, key);
+    if (!n) {
+        if (required)
+            err(l, obj, p, "is missing; it is required");
+        return NULL;
+    }
+    return ref_item(l, n, p);
+}
+
+/* An array of item ids into a freshly allocated array. */
+static const struct pt_item **ref_item_list(struct ld *l, const cJSON *obj, const char *path,
+                                            const char *key, bool required, size_t *n_out)
+{
+    const cJSON *arr = NULL;
+    *n_out = 0;
+    if (!jr_array(&l->r, obj, path, key, required, &arr) || !arr)
+        return NULL;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    const struct pt_item **v = xcalloc(l, n, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t i = 0, k = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        char p[256], q[256];
+        jpath_idx(q, sizeof q, jpath_key(p, sizeof p, path, key), (int)i);
+        const struct pt_item *it = ref_item(l, e, q);
+        if (it)
+            v[k++] = it;
+    }
+    *n_out = k;
+    return v;
+}
+
+static const char **string_list(struct ld *l, const cJSON *obj, const char *path,
+                                const char *key, bool required, size_t *n_out)
+{
+    const cJSON *arr = NULL;
+    *n_out = 0;
+    if (!jr_array(&l->r, obj, path, key, required, &arr) || !arr)
+        return NULL;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    const char **v = xcalloc(l, n, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t i = 0, k = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        char p[256], q[256];
+        jpath_idx(q, sizeof q, jpath_key(p, sizeof p, path, key), (int)i);
+        if (!cJSON_IsString(e) || !e->valuestring[0])
+            err(l, e, q, "expected a line of text");
+        else
+            v[k++] = e->valuestring;
+    }
+    *n_out = k;
+    return v;
+}
+
+/* ---- clinic.json --------------------------------------------------------- */
+
+bool npi_valid(const char *npi)
+{
+    if (!npi || strlen(npi) != 10)
+        return false;
+    char s[16];
+    snprintf(s, sizeof s, "80840%s", npi);
+    int sum = 0;
+    for (int i = 14, pos = 0; i >= 0; i--, pos++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        int d = s[i] - '0';
+        if (pos % 2 == 1) {
+            d *= 2;
+            if (d > 9)
+                d -= 9;
+        }
+        sum += d;
+    }
+    return sum % 10 == 0;
+}
+
+static void check_npi(struct ld *l, const cJSON *obj, const char *path, const char *npi)
+{
+    if (npi && !npi_valid(npi)) {
+        char p[256];
+        err(l, jr_member(obj, "npi"), jpath_key(p, sizeof p, path, "npi"),
+            "'%.20s' is not a valid NPI; expected 10 digits with a correct check digit", npi);
+    }
+}
+
+static void load_provider(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "npi", "specialty", NULL };
+    struct pt_provider *pv = &l->pt->clinic.providers[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &pv->id);
+    jr_string(&l->r, o, path, "name", true, &pv->name);
+    jr_string(&l->r, o, path, "npi", true, &pv->npi);
+    jr_string(&l->r, o, path, "specialty", false, &pv->specialty);
+    check_npi(l, o, path, pv->npi);
+    for (size_t k = 0; k < i; k++)
+        if (pv->id && l->pt->clinic.providers[k].id && !strcmp(pv->id, l->pt->clinic.providers[k].id))
+            err(l, o, path, "duplicate provider id '%s'", pv->id);
+}
+
+static void load_location(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "address", NULL };
+    struct pt_location *lc = &l->pt->clinic.locations[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &lc->id);
+    jr_string(&l->r, o, path, "name", true, &lc->name);
+    lc->address = string_list(l, o, path, "address", true, &lc->n_address);
+    for (size_t k = 0; k < i; k++)
+        if (lc->id && l->pt->clinic.locations[k].id && !strcmp(lc->id, l->pt->clinic.locations[k].id))
+            err(l, o, path, "duplicate location id '%s'", lc->id);
+}
+
+static void load_financing(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "name", "apr", "months", NULL };
+    struct pt_financing *f = &l->pt->clinic.financing[i];
+    jr_check_keys(&l->r, o, path, keys);
+    jr_string(&l->r, o, path, "name", true, &f->name);
+    jr_percent(&l->r, o, path, "apr", true, &f->apr);
+    jr_int(&l->r, o, path, "months", true, 1, 120, &f->months);
+}
+
+static void load_clinic(struct ld *l)
+{
+    struct pt_clinic *c = &l->pt->clinic;
+    const cJSON *root = l->r.doc->root;
+    static const char *const top_keys[] = { "clinic", "currency", "quote_validity_days", "deposit",
+                                            "tax", "financing", NULL };
+    static const char *const clinic_keys[] = { "name", "address", "phone", "email", "website",
+                                               "tin", "npi", "providers", "locations", "logo",
+                                               "default_provider", "default_location", NULL };
+    if (!cJSON_IsObject(root)) {
+        err(l, root, NULL, "expected a JSON object at the top");
+        return;
+    }
+    jr_check_keys(&l->r, root, "", top_keys);
+    const cJSON *co = NULL;
+    if (!jr_object(&l->r, root, "", "clinic", true, &co) || !co)
+        return;
+    jr_check_keys(&l->r, co, "clinic", clinic_keys);
+    jr_string(&l->r, co, "clinic", "name", true, &c->name);
+    c->address = string_list(l, co, "clinic", "address", true, &c->n_address);
+    jr_string(&l->r, co, "clinic", "phone", true, &c->phone);
+    jr_string(&l->r, co, "clinic", "email", false, &c->email);
+    jr_string(&l->r, co, "clinic", "website", false, &c->website);
+    jr_string(&l->r, co, "clinic", "logo", false, &c->logo);
+    if (jr_string(&l->r, co, "clinic", "tin", true, &c->tin) && c->tin) {
+        const char *t = c->tin;
+        bool good = strlen(t) == 10 && t[2] == '-';
+        for (int i = 0; good && i < 10; i++)
+            if (i != 2 && !isdigit((unsigned char)t[i]))
+                good = false;
+        if (!good)
+            err(l, jr_member(co, "tin"), "clinic.tin",
+                "'%.20s' is not a TIN; expected nine digits as NN-NNNNNNN", t);
+    }
+    jr_string(&l->r, co, "clinic", "npi", true, &c->npi);
+    check_npi(l, co, "clinic", c->npi);
+
+    c->n_providers = array_len(co, "providers");
+    c->providers = xcalloc(l, c->n_providers, sizeof *c->providers);
+    c->n_locations = array_len(co, "locations");
+    c->locations = xcalloc(l, c->n_locations, sizeof *c->locations);
+    if (!c->providers || !c->locations)
+        return;
+    /* walk_array paths are relative to the top; prefix "clinic." by hand */
+    const cJSON *arr = NULL;
+    if (jr_array(&l->r, co, "clinic", "providers", true, &arr) && arr) {
+        size_t i = 0;
+        for (const cJSON *e = arr->child; e; e = e->next, i++) {
+            char p[256];
+            jpath_idx(p, sizeof p, "clinic.providers", (int)i);
+            if (cJSON_IsObject(e))
+                load_provider(l, e, p, i);
+            else
+                err(l, e, p, "expected an object { … }");
+        }
+        if (i == 0)
+            err(l, arr, "clinic.providers", "is empty; list at least one provider with an NPI");
+    }
+    if (jr_array(&l->r, co, "clinic", "locations", true, &arr) && arr) {
+        size_t i = 0;
+        for (const cJSON *e = arr->child; e; e = e->next, i++) {
+            char p[256];
+            jpath_idx(p, sizeof p, "clinic.locations", (int)i);
+            if (cJSON_IsObject(e))
+                load_location(l, e, p, i);
+            else
+                err(l, e, p, "expected an object { … }");
+        }
+        if (i == 0)
+            err(l, arr, "clinic.locations", "is empty; list where services are given");
+    }
+    const char *dp = NULL, *dloc = NULL;
+    jr_string(&l->r, co, "clinic", "default_provider", false, &dp);
+    jr_string(&l->r, co, "clinic", "default_location", false, &dloc);
+    c->default_provider = dp ? pt_find_provider(l->pt, dp) : (c->n_providers ? &c->providers[0] : NULL);
+    c->default_location = dloc ? pt_find_location(l->pt, dloc) : (c->n_locations ? &c->locations[0] : NULL);
+    if (dp && !c->default_provider)
+        err(l, jr_member(co, "default_provider"), "clinic.default_provider",
+            "unknown provider '%.40s'; it must be an id from clinic.providers", dp);
+    if (dloc && !c->default_location)
+        err(l, jr_member(co, "default_location"), "clinic.default_location",
+            "unknown location '%.40s'; it must be an id from clinic.locations", dloc);
+
+    if (jr_string(&l->r, root, "", "currency", true, &c->currency) && c->currency &&
+        strcmp(c->currency, "USD") != 0)
+        err(l, jr_member(root, "currency"), "currency", "'%.10s' is not supported; expected \"USD\"",
+            c->currency);
+    jr_int(&l->r, root, "", "quote_validity_days", true, 1, 365, &c->validity_days);
+
+    const cJSON *dep = NULL;
+    if (jr_object(&l->r, root, "", "deposit", true, &dep) && dep) {
+        static const char *const keys[] = { "percent", "minimum", "days_before_procedure", NULL };
+        jr_check_keys(&l->r, dep, "deposit", keys);
+        jr_percent(&l->r, dep, "deposit", "percent", true, &c->deposit_percent);
+        jr_money(&l->r, dep, "deposit", "minimum", false, false, &c->deposit_minimum);
+        jr_int(&l->r, dep, "deposit", "days_before_procedure", true, 0, 90, &c->deposit_days_before);
+    }
+    const cJSON *tax = NULL;
+    if (jr_object(&l->r, root, "", "tax", false, &tax) && tax) {
+        static const char *const keys[] = { "percent", "label", NULL };
+        jr_check_keys(&l->r, tax, "tax", keys);
+        jr_percent(&l->r, tax, "tax", "percent", true, &c->tax_percent);
+        jr_string(&l->r, tax, "tax", "label", true, &c->tax_label);
+    }
+    c->n_financing = array_len(root, "financing");
+    c->financing = xcalloc(l, c->n_financing, sizeof *c->financing);
+    if (c->financing)
+        walk_array(l, root, "financing", false, load_financing);
+}
+
+/* ---- catalog.json -------------------------------------------------------- */
+
+static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "description", "code", "price", "unit", "phase",
+                                        "coverage", "coverage_reason", "taxable", "separate", NULL };
+    struct pt_item *it = &l->pt->items[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &it->id);
+    jr_string(&l->r, o, path, "description", true, &it->description);
+    it->code = "";
+    jr_string(&l->r, o, path, "code", false, &it->code);
+    if (it->code[0]) {
+        bool good = strlen(it->code) == 5;
+        for (int k = 0; good && k < 5; k++)
+            if (!isalnum((unsigned char)it->code[k]) || islower((unsigned char)it->code[k]))
+                good = false;
+        if (!good) {
+            char p[256];
+            err(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"),
+                "'%.20s' is not a CPT/HCPCS code; expected five characters such as \"20610\" or \"L3000\"",
+                it->code);
+        }
+    }
+    jr_money(&l->r, o, path, "price", true, false, &it->price);
+    jr_string(&l->r, o, path, "unit", true, &it->unit);
+    const char *ph = NULL;
+    if (jr_string(&l->r, o, path, "phase", true, &ph) && ph) {
+        int found = -1;
+        for (int k = 0; k < PHASE_COUNT; k++)
+            if (!strcmp(ph, PHASE_IDS[k]))
+                found = k;
+        if (found < 0) {
+            char p[256];
+            const char *hint = jr_suggest(ph, PHASE_IDS, PHASE_COUNT);
+            err(l, jr_member(o, "phase"), jpath_key(p, sizeof p, path, "phase"),
+                "'%.30s' is not a phase; expected before, procedure, after, repeat or follow-up%s%s%s",
+                ph, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+        } else {
+            it->phase = (enum phase)found;
+        }
+    }
+    const char *cov = NULL;
+    if (jr_string(&l->r, o, path, "coverage", true, &cov) && cov) {
+        if (!strcmp(cov, "not_covered"))
+            it->coverage = COVERAGE_NOT_COVERED;
+        else if (!strcmp(cov, "may_be_billable"))
+            it->coverage = COVERAGE_MAY_BE_BILLABLE;
+        else {
+            char p[256];
+            err(l, jr_member(o, "coverage"), jpath_key(p, sizeof p, path, "coverage"),
+                "'%.30s' is not a coverage status; expected \"not_covered\" or \"may_be_billable\"", cov);
+        }
+    }
+    jr_string(&l->r, o, path, "coverage_reason", true, &it->coverage_reason);
+    jr_bool(&l->r, o, path, "taxable", false, &it->taxable);
+    jr_bool(&l->r, o, path, "separate", false, &it->separate);
+    for (size_t k = 0; k < i; k++)
+        if (it->id && l->pt->items[k].id && !strcmp(it->id, l->pt->items[k].id))
+            err(l, o, path, "duplicate item id '%s'", it->id);
+}
+
+static void load_area(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", NULL };
+    struct pt_area *a = &l->pt->areas[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &a->id);
+    jr_string(&l->r, o, path, "name", true, &a->name);
+    for (size_t k = 0; k < i; k++)
+        if (a->id && l->pt->areas[k].id && !strcmp(a->id, l->pt->areas[k].id))
+            err(l, o, path, "duplicate area id '%s'", a->id);
+}
+
+static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "origin", "items", "bankable",
+                                        "research_only", NULL };
+    struct pt_source *s = &l->pt->sources[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &s->id);
+    jr_string(&l->r, o, path, "name", true, &s->name);
+    const char *origin = NULL;
+    if (jr_string(&l->r, o, path, "origin", true, &origin) && origin) {
+        if (!strcmp(origin, "allogeneic"))
+            s->allogeneic = true;
+        else if (strcmp(origin, "autologous") != 0) {
+            char p[256];
+            err(l, jr_member(o, "origin"), jpath_key(p, sizeof p, path, "origin"),
+                "'%.30s' is not an origin; expected \"autologous\" (the patient's own cells) or \"allogeneic\" (donated)",
+                origin);
+        }
+    }
+    jr_string(&l->r, o, path, "research_only", false, &s->research_only);
+    jr_bool(&l->r, o, path, "bankable", false, &s->bankable);
+    s->items = ref_item_list(l, o, path, "items", !s->research_only, &s->n_items);
+    if (s->bankable && s->allogeneic) {
+        char p[256];
+        err(l, jr_member(o, "bankable"), jpath_key(p, sizeof p, path, "bankable"),
+            "donated (allogeneic) cells are not banked for the patient; remove \"bankable\"");
+    }
+    for (size_t k = 0; k < s->n_items; k++)
+        if (!strcmp(s->items[k]->code, "38220") || !strcmp(s->items[k]->code, "38222")) {
+            char p[256];
+            err(l, jr_member(o, "items"), jpath_key(p, sizeof p, path, "items"),
+                "item '%s' has code %s, a diagnostic bone-marrow code; a therapeutic harvest is not billed with it (38232 is the harvest code)",
+                s->items[k]->id, s->items[k]->code);
+        }
+    for (size_t k = 0; k < i; k++)
+        if (s->id && l->pt->sources[k].id && !strcmp(s->id, l->pt->sources[k].id))
+            err(l, o, path, "duplicate cell source id '%s'", s->id);
+}
+
+static void load_method(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "fits", "items", NULL };
+    struct pt_method *m = &l->pt->methods[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &m->id);
+    jr_string(&l->r, o, path, "name", true, &m->name);
+    m->items = ref_item_list(l, o, path, "items", true, &m->n_items);
+    const cJSON *fits = NULL;
+    if (jr_array(&l->r, o, path, "fits", true, &fits) && fits) {
+        size_t n = (size_t)cJSON_GetArraySize(fits), k = 0, j = 0;
+        m->fits = xcalloc(l, n, sizeof *m->fits);
+        if (!m->fits)
+            return;
+        for (const cJSON *e = fits->child; e; e = e->next, j++) {
+            char p[256], q[256];
+            jpath_idx(q, sizeof q, jpath_key(p, sizeof p, path, "fits"), (int)j);
+            const struct pt_source *s = cJSON_IsString(e) ? pt_find_source(l->pt, e->valuestring) : NULL;
+            if (!s) {
+                const char *hint = cJSON_IsString(e) ? pt_suggest(l->pt, "source", e->valuestring) : NULL;
+                err(l, e, q, "unknown cell source%s%s%s", hint ? "; did you mean '" : "",
+                    hint ? hint : "", hint ? "'?" : "");
+            } else if (s->research_only) {
+                err(l, e, q, "'%s' is research-only and cannot be processed for a patient", s->id);
+            } else {
+                m->fits[k++] = s;
+            }
+        }
+        m->n_fits = k;
+        if (j == 0)
+            err(l, fits, jpath_key((char[256]){ 0 }, 256, path, "fits"),
+                "is empty; list the cell sources this method can process");
+    }
+    for (size_t k = 0; k < i; k++)
+        if (m->id && l->pt->methods[k].id && !strcmp(m->id, l->pt->methods[k].id))
+            err(l, o, path, "duplicate processing method id '%s'", m->id);
+}
+
+static void load_guidance(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "item", NULL };
+    struct pt_guidance *g = &l->pt->guidance[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &g->id);
+    jr_string(&l->r, o, path, "name", true, &g->name);
+    g->item = ref_item_key(l, o, path, "item", true);
+}
+
+static void load_adjunct(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "item", "included", "default_count",
+                                        "max_count", "weeks", "start_week", "interval_weeks",
+                                        "window_weeks", "course", NULL };
+    struct pt_adjunct *a = &l->pt->adjuncts[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &a->id);
+    jr_string(&l->r, o, path, "name", true, &a->name);
+    a->item = ref_item_key(l, o, path, "item", true);
+    jr_bool(&l->r, o, path, "included", false, &a->included);
+    a->default_count = 1;
+    jr_int(&l->r, o, path, "default_count", false, 1, 1000, &a->default_count);
+    a->max_count = a->default_count;
+    jr_int(&l->r, o, path, "max_count", false, 1, 1000, &a->max_count);
+    jr_bool(&l->r, o, path, "course", false, &a->course);
+    const cJSON *weeks = NULL;
+    jr_array(&l->r, o, path, "weeks", false, &weeks);
+    char p[256];
+    if (weeks) {
+        if (jr_member(o, "start_week") || jr_member(o, "interval_weeks") || jr_member(o, "window_weeks"))
+            err(l, weeks, jpath_key(p, sizeof p, path, "weeks"),
+                "give either \"weeks\" or \"start_week\"/\"interval_weeks\"/\"window_weeks\", not both");
+        size_t n = (size_t)cJSON_GetArraySize(weeks), k = 0;
+        int *w = xcalloc(l, n, sizeof *w);
+        if (!w)
+            return;
+        for (const cJSON *e = weeks->child; e; e = e->next, k++) {
+            char q[256];
+            jpath_idx(q, sizeof q, jpath_key(p, sizeof p, path, "weeks"), (int)k);
+            jr_int_node(&l->r, e, q, -52, 260, &w[k]);
+            if (k > 0 && w[k] < w[k - 1])
+                err(l, e, q, "weeks must be in order, earliest first");
+        }
+        a->weeks = w;
+        a->n_weeks = n;
+        if (n == 0)
+            err(l, weeks, jpath_key(p, sizeof p, path, "weeks"), "is empty; give at least one week");
+        else if (!a->course && (size_t)a->max_count > n)
+            err(l, jr_member(o, "max_count") ? jr_member(o, "max_count") : o,
+                jpath_key(p, sizeof p, path, "max_count"),
+                "is %d but only %zu weeks are listed; list a week for each session", a->max_count, n);
+    } else {
+        if (!jr_int(&l->r, o, path, "start_week", true, -52, 260, &a->start_week))
+            return;
+        jr_int(&l->r, o, path, "interval_weeks", false, 0, 52, &a->interval_weeks);
+        jr_int(&l->r, o, path, "window_weeks", false, 0, 12, &a->window_weeks);
+        if (!a->course && a->max_count > 1 && a->interval_weeks == 0)
+            err(l, o, jpath_key(p, sizeof p, path, "interval_weeks"),
+                "is needed: more than one session and not a course");
+    }
+    if (a->default_count > a->max_count)
+        err(l, jr_member(o, "default_count"), jpath_key(p, sizeof p, path, "default_count"),
+            "is %d, more than max_count %d", a->default_count, a->max_count);
+    for (size_t k = 0; k < i; k++)
+        if (a->id && l->pt->adjuncts[k].id && !strcmp(a->id, l->pt->adjuncts[k].id))
+            err(l, o, path, "duplicate adjunct id '%s'", a->id);
+}
+
+static void load_package(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "description", "price", "includes", NULL };
+    struct pt_package *pk = &l->pt->packages[i];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &pk->id);
+    jr_string(&l->r, o, path, "name", true, &pk->name);
+    jr_string(&l->r, o, path, "description", true, &pk->description);
+    jr_money(&l->r, o, path, "price", true, false, &pk->price);
+    const cJSON *inc = NULL;
+    char p[256];
+    if (!jr_array(&l->r, o, path, "includes", true, &inc) || !inc)
+        return;
+    size_t n = (size_t)cJSON_GetArraySize(inc), k = 0, j = 0;
+    pk->includes = xcalloc(l, n, sizeof *pk->includes);
+    if (!pk->includes)
+        return;
+    bool complete = true;
+    for (const cJSON *e = inc->child; e; e = e->next, j++) {
+        char q[256];
+        jpath_idx(q, sizeof q, jpath_key(p, sizeof p, path, "includes"), (int)j);
+        static const char *const ikeys[] = { "item", "quantity", NULL };
+        if (!cJSON_IsObject(e)) {
+            err(l, e, q, "expected an object { \"item\": …, \"quantity\": … }");
+            complete = false;
+            continue;
+        }
+        jr_check_keys(&l->r, e, q, ikeys);
+        const struct pt_item *it = ref_item_key(l, e, q, "item", true);
+        int qty = 1;
+        jr_int(&l->r, e, q, "quantity", false, 1, 100, &qty);
+        if (!it) {
+            complete = false;
+            continue;
+        }
+        for (size_t m = 0; m < k; m++)
+            if (pk->includes[m].item == it)
+                err(l, e, q, "item '%s' is listed twice; give one quantity", it->id);
+        pk->includes[k].item = it;
+        pk->includes[k].quantity = qty;
+        int64_t amt;
+        if (!money_mul(it->price, qty, &amt) || !money_add(pk->a_la_carte, amt, &pk->a_la_carte))
+            err(l, e, q, "amount overflows");
+        k++;
+    }
+    pk->n_includes = k;
+    if (j == 0)
+        err(l, inc, jpath_key(p, sizeof p, path, "includes"), "is empty; list what the package includes");
+    if (complete && j > 0 && pk->price >= pk->a_la_carte)
+        warn(l, jr_member(o, "price"), jpath_key(p, sizeof p, path, "price"),
+             "the package price is not below the separate prices of what it includes; patients save nothing");
+    for (size_t m = 0; m < i; m++)
+        if (pk->id && l->pt->packages[m].id && !strcmp(pk->id, l->pt->packages[m].id))
+            err(l, o, path, "duplicate package id '%s'", pk->id);
+}
+
+static void load_discount(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "name", "type", "percent", "amount", "max_percent",
+                                        "max_amount", "cap", "requires_reason", "with_package",
+                                        "applies_to", NULL };
+    struct pt_discount *d = &l->pt->discounts[i];
+    char p[256];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &d->id);
+    jr_string(&l->r, o, path, "name", true, &d->name);
+    const char *type = NULL;
+    if (jr_string(&l->r, o, path, "type", true, &type) && type) {
+        if (!strcmp(type, "percent"))
+            d->type = DISCOUNT_PERCENT;
+        else if (!strcmp(type, "amount"))
+            d->type = DISCOUNT_AMOUNT;
+        else
+            err(l, jr_member(o, "type"), jpath_key(p, sizeof p, path, "type"),
+                "'%.20s' is not a discount type; expected \"percent\" or \"amount\"", type);
+    }
+    const char *wrong = d->type == DISCOUNT_PERCENT ? "amount" : "percent";
+    const char *wrong_max = d->type == DISCOUNT_PERCENT ? "max_amount" : "max_percent";
+    if (type && (jr_member(o, wrong) || jr_member(o, wrong_max)))
+        err(l, jr_member(o, wrong) ? jr_member(o, wrong) : jr_member(o, wrong_max),
+            jpath_key(p, sizeof p, path, jr_member(o, wrong) ? wrong : wrong_max),
+            "does not fit a discount of type \"%s\"", type);
+    if (d->type == DISCOUNT_PERCENT) {
+        d->has_value = jr_member(o, "percent") != NULL;
+        jr_percent(&l->r, o, path, "percent", false, &d->percent);
+        jr_percent(&l->r, o, path, "max_percent", false, &d->max_percent);
+        if (!d->has_value && !jr_member(o, "max_percent"))
+            err(l, o, jpath_key(p, sizeof p, path, "percent"),
+                "is missing; give \"percent\", or \"max_percent\" to let staff enter it");
+    } else {
+        d->has_value = jr_member(o, "amount") != NULL;
+        jr_money(&l->r, o, path, "amount", false, false, &d->amount);
+        jr_money(&l->r, o, path, "max_amount", false, false, &d->max_amount);
+        if (!d->has_value && !jr_member(o, "max_amount"))
+            err(l, o, jpath_key(p, sizeof p, path, "amount"),
+                "is missing; give \"amount\", or \"max_amount\" to let staff enter it");
+    }
+    jr_money(&l->r, o, path, "cap", false, false, &d->cap);
+    jr_bool(&l->r, o, path, "requires_reason", false, &d->requires_reason);
+    jr_bool(&l->r, o, path, "with_package", false, &d->with_package);
+    d->applies_to = ref_item_list(l, o, path, "applies_to", false, &d->n_applies_to);
+    if (jr_member(o, "applies_to") && d->with_package)
+        err(l, jr_member(o, "with_package"), jpath_key(p, sizeof p, path, "with_package"),
+            "a discount limited by \"applies_to\" cannot also apply with a package; remove one");
+    for (size_t k = 0; k < i; k++)
+        if (d->id && l->pt->discounts[k].id && !strcmp(d->id, l->pt->discounts[k].id))
+            err(l, o, path, "duplicate discount id '%s'", d->id);
+}
+
+static void load_catalog(struct ld *l)
+{
+    struct price_table *pt = l->pt;
+    const cJSON *root = l->r.doc->root;
+    static const char *const top_keys[] = { "version", "effective_date", "items", "areas",
+                                            "cell_sources", "processing_methods", "procedure",
+                                            "repeats", "adjuncts", "packages", "discounts", NULL };
+    if (!cJSON_IsObject(root)) {
+        err(l, root, NULL, "expected a JSON object at the top");
+        return;
+    }
+    jr_check_keys(&l->r, root, "", top_keys);
+    jr_string(&l->r, root, "", "version", true, &pt->version);
+    const char *eff = NULL;
+    if (jr_string(&l->r, root, "", "effective_date", true, &eff) && eff &&
+        !date_parse(eff, &pt->effective_date))
+        err(l, jr_member(root, "effective_date"), "effective_date",
+            "'%.20s' is not a date; expected YYYY-MM-DD", eff);
+
+#define ALLOC_WALK(field, count, key, required, fn)                      \
+    do {                                                                 \
+        pt->count = array_len(root, key);                                \
+        pt->field = xcalloc(l, pt->count, sizeof *pt->field);            \
+        if (!pt->field)                                                  \
+            return;                                                      \
+        walk_array(l, root, key, required, fn);                          \
+    } while (0)
+
+    ALLOC_WALK(items, n_items, "items", true, load_item);
+    ALLOC_WALK(areas, n_areas, "areas", true, load_area);
+    ALLOC_WALK(sources, n_sources, "cell_sources", true, load_source);
+    ALLOC_WALK(methods, n_methods, "processing_methods", true, load_method);
+    ALLOC_WALK(adjuncts, n_adjuncts, "adjuncts", false, load_adjunct);
+    ALLOC_WALK(packages, n_packages, "packages", false, load_package);
+    ALLOC_WALK(discounts, n_discounts, "discounts", false, load_discount);
+#undef ALLOC_WALK
+
+    const cJSON *proc = NULL;
+    if (jr_object(&l->r, root, "", "procedure", true, &proc) && proc) {
+        static const char *const keys[] = { "injection_item", "max_areas", "guidance",
+                                            "default_guidance", NULL };
+        jr_check_keys(&l->r, proc, "procedure", keys);
+        pt->injection_item = ref_item_key(l, proc, "procedure", "injection_item", true);
+        pt->max_areas = 1;
+        jr_int(&l->r, proc, "procedure", "max_areas", true, 1, 20, &pt->max_areas);
+        pt->n_guidance = array_len(proc, "guidance");
+        pt->guidance = xcalloc(l, pt->n_guidance, sizeof *pt->guidance);
+        const cJSON *g = NULL;
+        if (pt->guidance && jr_array(&l->r, proc, "procedure", "guidance", true, &g) && g) {
+            size_t i = 0;
+            for (const cJSON *e = g->child; e; e = e->next, i++) {
+                char p[256];
+                jpath_idx(p, sizeof p, "procedure.guidance", (int)i);
+                if (cJSON_IsObject(e))
+                    load_guidance(l, e, p, i);
+                else
+                    err(l, e, p, "expected an object { … }");
+            }
+        }
+        const char *dg = NULL;
+        if (jr_string(&l->r, proc, "procedure", "default_guidance", true, &dg) && dg) {
+            pt->default_guidance = pt_find_guidance(pt, dg);
+            if (!pt->default_guidance)
+                err(l, jr_member(proc, "default_guidance"), "procedure.default_guidance",
+                    "unknown guidance '%.30s'; it must be an id from procedure.guidance", dg);
+        }
+        /* 76942 is already part of these injection codes. */
+        static const char *const includes_us[] = { "0232T", "20604", "20606", "20611" };
+        for (size_t k = 0; pt->injection_item && k < pt->n_guidance; k++)
+            for (size_t m = 0; m < 4; m++)
+                if (pt->guidance[k].item && !strcmp(pt->guidance[k].item->code, "76942") &&
+                    !strcmp(pt->injection_item->code, includes_us[m]))
+                    err(l, jr_member(proc, "injection_item"), "procedure.injection_item",
+                        "code %s already includes ultrasound guidance; 76942 must not be billed with it",
+                        includes_us[m]);
+    }
+
+    const cJSON *rep = NULL;
+    if (jr_object(&l->r, root, "", "repeats", true, &rep) && rep) {
+        static const char *const keys[] = { "max_sessions", "spacing_weeks", "min_spacing_weeks",
+                                            "max_spacing_weeks", "injection_item", "banking_item",
+                                            "thaw_item", "default_cells", NULL };
+        jr_check_keys(&l->r, rep, "repeats", keys);
+        pt->max_sessions = 1;
+        jr_int(&l->r, rep, "repeats", "max_sessions", true, 1, 12, &pt->max_sessions);
+        jr_int(&l->r, rep, "repeats", "spacing_weeks", true, 1, 104, &pt->spacing_weeks);
+        pt->min_spacing_weeks = 1;
+        pt->max_spacing_weeks = 104;
+        jr_int(&l->r, rep, "repeats", "min_spacing_weeks", false, 1, 104, &pt->min_spacing_weeks);
+        jr_int(&l->r, rep, "repeats", "max_spacing_weeks", false, 1, 104, &pt->max_spacing_weeks);
+        if (pt->spacing_weeks < pt->min_spacing_weeks || pt->spacing_weeks > pt->max_spacing_weeks)
+            err(l, jr_member(rep, "spacing_weeks"), "repeats.spacing_weeks",
+                "%d is outside min_spacing_weeks..max_spacing_weeks (%d..%d)", pt->spacing_weeks,
+                pt->min_spacing_weeks, pt->max_spacing_weeks);
+        pt->repeat_injection_item = ref_item_key(l, rep, "repeats", "injection_item", false);
+        pt->banking_item = ref_item_key(l, rep, "repeats", "banking_item", false);
+        pt->thaw_item = ref_item_key(l, rep, "repeats", "thaw_item", false);
+        if ((pt->banking_item == NULL) != (pt->thaw_item == NULL) && !ld_failed(l))
+            err(l, rep, "repeats", "give both \"banking_item\" and \"thaw_item\", or neither");
+        const char *dc = NULL;
+        pt->default_banked = pt->banking_item != NULL;
+        if (jr_string(&l->r, rep, "repeats", "default_cells", false, &dc) && dc) {
+            if (!strcmp(dc, "banked"))
+                pt->default_banked = true;
+            else if (!strcmp(dc, "new-harvest"))
+                pt->default_banked = false;
+            else
+                err(l, jr_member(rep, "default_cells"), "repeats.default_cells",
+                    "'%.20s' is not valid; expected \"banked\" or \"new-harvest\"", dc);
+        }
+    }
+
+    /* Every source that can be sold needs at least one method that fits. */
+    for (size_t i = 0; i < pt->n_sources; i++) {
+        const struct pt_source *s = &pt->sources[i];
+        if (!s->id || s->research_only)
+            continue;
+        bool any = false;
+        for (size_t k = 0; k < pt->n_methods; k++)
+            any |= pt_method_fits(&pt->methods[k], s);
+        if (!any) {
+            char p[64];
+            const cJSON *arr = jr_member(root, "cell_sources");
+            jpath_idx(p, sizeof p, "cell_sources", (int)i);
+            err(l, cJSON_GetArrayItem(arr, (int)i), p,
+                "no processing method fits '%s'; add it to a method's \"fits\"", s->id);
+        }
+    }
+}
+
+/* Patient-facing text must never call these treatments FDA-approved. */
+static void check_words(struct ld *l, const cJSON *node, const char *path)
+{
+    int i = 0;
+    for (const cJSON *c = node ? node->child : NULL; c; c = c->next, i++) {
+        char p[256];
+        if (c->string)
+            jpath_key(p, sizeof p, path, c->string);
+        else
+            jpath_idx(p, sizeof p, path, i);
+        if (cJSON_IsString(c)) {
+            char low[1024];
+            size_t n = strlen(c->valuestring);
+            if (n >= sizeof low)
+                n = sizeof low - 1;
+            for (size_t k = 0; k < n; k++)
+                low[k] = (char)tolower((unsigned char)c->valuestring[k]);
+            low[n] = '\0';
+            if (strstr(low, "fda-approved") || strstr(low, "fda approved"))
+                err(l, c, p, "says \"FDA-approved\"; these treatments are not FDA-approved and must never be described so");
+        } else {
+            check_words(l, c, p);
+        }
+    }
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static int digest_files(struct price_table *pt)
+{
+    struct sha256 c;
+    unsigned char d[32];
+    sha256_init(&c);
+    if (pt->has_clinic)
+        sha256_update(&c, pt->clinic_doc.text, pt->clinic_doc.len);
+    if (pt->has_catalog)
+        sha256_update(&c, pt->catalog_doc.text, pt->catalog_doc.len);
+    sha256_final(&c, d);
+    sha256_to_hex(d, pt->sha256);
+    return 0;
+}
+
+int price_table_load_files(struct price_table *pt, const char *clinic_path,
+                           const char *catalog_path, struct diag_list *dl)
+{
+    memset(pt, 0, sizeof *pt);
+    struct ld l = { .pt = pt, .dl = dl, .errors_at_start = dl->errors };
+    l.r.dl = dl;
+    /* Catalog first: clinic checks never refer to it, but keep one order. */
+    if (catalog_path) {
+        if (jdoc_load_file(&pt->catalog_doc, catalog_path, dl) == 0) {
+            pt->has_catalog = true;
+            l.r.doc = &pt->catalog_doc;
+            load_catalog(&l);
+            check_words(&l, pt->catalog_doc.root, "");
+        }
+    }
+    if (clinic_path) {
+        if (jdoc_load_file(&pt->clinic_doc, clinic_path, dl) == 0) {
+            pt->has_clinic = true;
+            l.r.doc = &pt->clinic_doc;
+            load_clinic(&l);
+            check_words(&l, pt->clinic_doc.root, "");
+        }
+    }
+    digest_files(pt);
+    return ld_failed(&l) ? -1 : 0;
+}
+
+int price_table_load(struct price_table *pt, const char *dir, struct diag_list *dl)
+{
+    char clinic[4096], catalog[4096];
+    snprintf(clinic, sizeof clinic, "%s/clinic.json", dir);
+    snprintf(catalog, sizeof catalog, "%s/catalog.json", dir);
+    return price_table_load_files(pt, clinic, catalog, dl);
+}
+
+void price_table_free(struct price_table *pt)
+{
+    for (size_t i = 0; i < pt->n_sources; i++)
+        free(pt->sources[i].items);
+    for (size_t i = 0; i < pt->n_methods; i++) {
+        free(pt->methods[i].items);
+        free(pt->methods[i].fits);
+    }
+    for (size_t i = 0; i < pt->n_adjuncts; i++)
+        free((void *)pt->adjuncts[i].weeks);
+    for (size_t i = 0; i < pt->n_packages; i++)
+        free(pt->packages[i].includes);
+    for (size_t i = 0; i < pt->n_discounts; i++)
+        free(pt->discounts[i].applies_to);
+    for (size_t i = 0; i < pt->clinic.n_locations; i++)
+        free(pt->clinic.locations[i].address);
+    free(pt->clinic.address);
+    free(pt->clinic.providers);
+    free(pt->clinic.locations);
+    free(pt->clinic.financing);
+    free(pt->items);
+    free(pt->areas);
+    free(pt->sources);
+    free(pt->methods);
+    free(pt->guidance);
+    free(pt->adjuncts);
+    free(pt->packages);
+    free(pt->discounts);
+    jdoc_free(&pt->clinic_doc);
+    jdoc_free(&pt->catalog_doc);
+    memset(pt, 0, sizeof *pt);
+}

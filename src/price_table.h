@@ -1,0 +1,205 @@
+/* price_table — the clinic's price tables, loaded and checked.
+ *
+ * A price-table folder holds two hand-edited JSON files (docs/price-tables.md):
+ *   clinic.json   who the clinic is, validity, deposit, tax, financing;
+ *   catalog.json  version, effective date, billable items, areas, cell
+ *                 sources, processing methods, procedure and repeat rules,
+ *                 adjunct therapies, packages and discounts.
+ * Loading checks every field and every cross-reference and reports all the
+ * problems it finds, each with file, line, column and field path.
+ *
+ * Memory: a price_table owns both documents; every `const char *` in the
+ * structures below borrows from them and lives until price_table_free(). */
+#ifndef RQ_PRICE_TABLE_H
+#define RQ_PRICE_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "date.h"
+#include "diag.h"
+#include "json_doc.h"
+
+enum phase { PHASE_BEFORE, PHASE_PROCEDURE, PHASE_AFTER, PHASE_REPEAT, PHASE_FOLLOW_UP, PHASE_COUNT };
+enum coverage { COVERAGE_NOT_COVERED, COVERAGE_MAY_BE_BILLABLE };
+
+const char *phase_id(enum phase p);          /* "before", "procedure", … */
+const char *coverage_id(enum coverage c);    /* "not_covered", "may_be_billable" */
+
+struct pt_item {
+    const char *id, *description, *code /* "" if none */, *unit;
+    int64_t price;               /* cents */
+    enum phase phase;
+    enum coverage coverage;
+    const char *coverage_reason;
+    bool taxable;
+    bool separate;               /* billed by another provider, scheduled separately */
+};
+
+struct pt_item_qty {
+    const struct pt_item *item;
+    int quantity;
+};
+
+struct pt_area {
+    const char *id, *name;
+};
+
+struct pt_source {
+    const char *id, *name;
+    bool allogeneic;
+    const char *research_only;   /* NULL, or why it is never sold */
+    bool bankable;               /* autologous cells that can be frozen for repeats */
+    const struct pt_item **items;
+    size_t n_items;
+};
+
+struct pt_method {
+    const char *id, *name;
+    const struct pt_source **fits;
+    size_t n_fits;
+    const struct pt_item **items;
+    size_t n_items;
+};
+
+struct pt_guidance {
+    const char *id, *name;
+    const struct pt_item *item;
+};
+
+struct pt_adjunct {
+    const char *id, *name;
+    const struct pt_item *item;
+    bool included;               /* part of every plan unless left out */
+    int default_count, max_count;
+    const int *weeks;            /* explicit weeks (n_weeks), or NULL */
+    size_t n_weeks;
+    int start_week, interval_weeks, window_weeks;
+    bool course;                 /* all sessions shown as one timeline entry */
+};
+
+struct pt_package {
+    const char *id, *name, *description;
+    int64_t price;
+    struct pt_item_qty *includes;
+    size_t n_includes;
+    int64_t a_la_carte;          /* sum of the included items at list price */
+};
+
+enum discount_type { DISCOUNT_PERCENT, DISCOUNT_AMOUNT };
+
+struct pt_discount {
+    const char *id, *name;
+    enum discount_type type;
+    bool has_value;              /* fixed by the table; else given in the request */
+    int32_t percent;             /* basis points, when type == PERCENT */
+    int64_t amount;              /* cents, when type == AMOUNT */
+    int32_t max_percent;         /* limit on a request-given percent (bp) */
+    int64_t max_amount;          /* limit on a request-given amount (cents) */
+    int64_t cap;                 /* most the discount may take off (0 = none) */
+    bool requires_reason;
+    bool with_package;
+    const struct pt_item **applies_to; /* NULL = every service line */
+    size_t n_applies_to;
+};
+
+struct pt_provider {
+    const char *id, *name, *npi, *specialty;
+};
+
+struct pt_location {
+    const char *id, *name;
+    const char **address;
+    size_t n_address;
+};
+
+struct pt_financing {
+    const char *name;
+    int32_t apr;                 /* basis points */
+    int months;
+};
+
+struct pt_clinic {
+    const char *name, *phone, *email, *website, *tin, *npi, *logo;
+    const char **address;
+    size_t n_address;
+    struct pt_provider *providers;
+    size_t n_providers;
+    struct pt_location *locations;
+    size_t n_locations;
+    const struct pt_provider *default_provider;
+    const struct pt_location *default_location;
+    const char *currency;        /* "USD" */
+    int validity_days;
+    int32_t deposit_percent;     /* bp */
+    int64_t deposit_minimum;     /* cents */
+    int deposit_days_before;
+    int32_t tax_percent;         /* bp; 0 = no tax */
+    const char *tax_label;
+    struct pt_financing *financing;
+    size_t n_financing;
+};
+
+struct price_table {
+    struct jdoc clinic_doc, catalog_doc;
+    bool has_clinic, has_catalog;
+    char sha256[65];             /* of clinic.json then catalog.json, as bytes */
+    const char *version;
+    rq_date effective_date;
+
+    struct pt_clinic clinic;
+    struct pt_item *items;            size_t n_items;
+    struct pt_area *areas;            size_t n_areas;
+    struct pt_source *sources;        size_t n_sources;
+    struct pt_method *methods;        size_t n_methods;
+    struct pt_guidance *guidance;     size_t n_guidance;
+    struct pt_adjunct *adjuncts;      size_t n_adjuncts;
+    struct pt_package *packages;      size_t n_packages;
+    struct pt_discount *discounts;    size_t n_discounts;
+
+    const struct pt_item *injection_item;
+    int max_areas;
+    const struct pt_guidance *default_guidance;
+
+    int max_sessions, spacing_weeks, min_spacing_weeks, max_spacing_weeks;
+    const struct pt_item *repeat_injection_item, *banking_item, *thaw_item;
+    bool default_banked;
+};
+
+/* Load DIR/clinic.json and DIR/catalog.json.  Returns 0, or -1 with every
+ * problem found added to dl (warnings alone do not fail).  Always leaves
+ * *pt safe to price_table_free(). */
+int price_table_load(struct price_table *pt, const char *dir, struct diag_list *dl);
+
+/* Load and check the given files; either may be NULL to check only the
+ * other (cross-file checks are then skipped). Same contract as above. */
+int price_table_load_files(struct price_table *pt, const char *clinic_path,
+                           const char *catalog_path, struct diag_list *dl);
+
+void price_table_free(struct price_table *pt);
+
+/* Lookups by id (case-sensitive); NULL when absent. */
+const struct pt_item *pt_find_item(const struct price_table *pt, const char *id);
+const struct pt_area *pt_find_area(const struct price_table *pt, const char *id);
+const struct pt_source *pt_find_source(const struct price_table *pt, const char *id);
+const struct pt_method *pt_find_method(const struct price_table *pt, const char *id);
+const struct pt_guidance *pt_find_guidance(const struct price_table *pt, const char *id);
+const struct pt_adjunct *pt_find_adjunct(const struct price_table *pt, const char *id);
+const struct pt_package *pt_find_package(const struct price_table *pt, const char *id);
+const struct pt_discount *pt_find_discount(const struct price_table *pt, const char *id);
+const struct pt_provider *pt_find_provider(const struct price_table *pt, const char *id);
+const struct pt_location *pt_find_location(const struct price_table *pt, const char *id);
+
+/* Does method fit source? */
+bool pt_method_fits(const struct pt_method *m, const struct pt_source *s);
+
+/* A "did you mean" id among the table's ids of one kind ("item", "area",
+ * "source", "method", "guidance", "adjunct", "package", "discount",
+ * "provider", "location"), or NULL. */
+const char *pt_suggest(const struct price_table *pt, const char *kind, const char *word);
+
+/* True if the NPI's check digit is right (Luhn with the 80840 prefix). */
+bool npi_valid(const char *npi);
+
+#endif

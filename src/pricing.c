@@ -1,0 +1,894 @@
+#include "pricing.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+
+/* Engine state while building one quote. */
+struct eng {
+    const struct price_table *pt;
+    const struct plan *plan;
+    struct quote *q;
+    struct diag_list *dl;
+    size_t errors_at_start;
+    size_t cap_lines, cap_visits;
+    size_t procedure_visit;
+    /* creation order of visits, for a stable sort */
+    size_t *visit_seq;
+};
+
+static bool failed(const struct eng *e)
+{
+    return e->dl->errors > e->errors_at_start;
+}
+
+#define PERR(e, path, ...) plan_diag((e)->plan, (e)->dl, DIAG_ERROR, path, __VA_ARGS__)
+
+static void oom(struct eng *e)
+{
+    diag_error(e->dl, NULL, NULL, "out of memory");
+}
+
+/* A comma-separated list of ids for "expected one of" messages. */
+static const char *list_ids(char *buf, size_t size, const void *arr, size_t n, size_t stride,
+                            size_t id_off, bool (*keep)(const void *))
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const void *el = (const char *)arr + i * stride;
+        if (keep && !keep(el))
+            continue;
+        const char *id = *(const char *const *)((const char *)el + id_off);
+        int w = snprintf(buf + off, off < size ? size - off : 0, "%s%s", off ? ", " : "", id);
+        if (w > 0)
+            off += (size_t)w;
+    }
+    return buf;
+}
+
+static bool sellable_source(const void *p)
+{
+    return ((const struct pt_source *)p)->research_only == NULL;
+}
+
+static void unknown(struct eng *e, const char *path, const char *kind, const char *what,
+                    const char *word, const char *choices)
+{
+    const char *hint = pt_suggest(e->pt, kind, word);
+    if (hint)
+        PERR(e, path, "unknown %s '%.60s'; did you mean '%s'?", what, word, hint);
+    else
+        PERR(e, path, "unknown %s '%.60s'; expected one of: %s", what, word, choices);
+}
+
+/* ---- resolving the plan against the tables ------------------------------ */
+
+static void resolve(struct eng *e)
+{
+    const struct price_table *pt = e->pt;
+    const struct plan *p = e->plan;
+    struct quote *q = e->q;
+    char buf[1024];
+
+    /* cell source and processing method */
+    list_ids(buf, sizeof buf, pt->sources, pt->n_sources, sizeof *pt->sources,
+             offsetof(struct pt_source, id), sellable_source);
+    if (!p->source) {
+        PERR(e, "cell_source", "is missing; choose one of: %s", buf);
+    } else if (!(q->source = pt_find_source(pt, p->source))) {
+        unknown(e, "cell_source", "source", "cell source", p->source, buf);
+    } else if (q->source->research_only) {
+        PERR(e, "cell_source", "'%s' cannot be quoted: %s", q->source->id, q->source->research_only);
+        q->source = NULL;
+    }
+    if (q->source) {
+        char fit[512];
+        size_t off = 0, nfit = 0;
+        const struct pt_method *only = NULL;
+        fit[0] = '\0';
+        for (size_t i = 0; i < pt->n_methods; i++)
+            if (pt_method_fits(&pt->methods[i], q->source)) {
+                int w = snprintf(fit + off, sizeof fit - off, "%s%s", off ? ", " : "", pt->methods[i].id);
+                if (w > 0 && (size_t)w < sizeof fit - off)
+                    off += (size_t)w;
+                nfit++;
+                only = &pt->methods[i];
+            }
+        if (!p->method) {
+            if (nfit == 1)
+                q->method = only;
+            else
+                PERR(e, "processing_method", "is missing; for '%s' choose one of: %s", q->source->id, fit);
+        } else if (!(q->method = pt_find_method(pt, p->method))) {
+            list_ids(buf, sizeof buf, pt->methods, pt->n_methods, sizeof *pt->methods,
+                     offsetof(struct pt_method, id), NULL);
+            unknown(e, "processing_method", "method", "processing method", p->method, buf);
+        } else if (!pt_method_fits(q->method, q->source)) {
+            PERR(e, "processing_method", "'%s' does not fit cell source '%s'; for %s use: %s",
+                 q->method->id, q->source->id, q->source->id, fit);
+            q->method = NULL;
+        }
+    }
+
+    /* areas */
+    if (p->n_areas == 0)
+        PERR(e, "areas", "is missing; name at least one treatment area such as left-ankle");
+    else if (p->n_areas > (size_t)pt->max_areas)
+        PERR(e, "areas", "has %zu areas; the clinic treats at most %d in one visit", p->n_areas,
+             pt->max_areas);
+    q->areas = calloc(p->n_areas ? p->n_areas : 1, sizeof *q->areas);
+    if (!q->areas) {
+        oom(e);
+        return;
+    }
+    list_ids(buf, sizeof buf, pt->areas, pt->n_areas, sizeof *pt->areas,
+             offsetof(struct pt_area, id), NULL);
+    for (size_t i = 0; i < p->n_areas; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "areas[%zu]", i);
+        const struct pt_area *a = pt_find_area(pt, p->areas[i]);
+        if (!a) {
+            unknown(e, path, "area", "treatment area", p->areas[i], buf);
+            continue;
+        }
+        for (size_t k = 0; k < q->n_areas; k++)
+            if (q->areas[k] == a)
+                PERR(e, path, "'%s' is listed twice; list each area once", a->id);
+        q->areas[q->n_areas++] = a;
+    }
+
+    /* guidance */
+    if (p->guidance) {
+        if (!(q->guidance = pt_find_guidance(pt, p->guidance))) {
+            list_ids(buf, sizeof buf, pt->guidance, pt->n_guidance, sizeof *pt->guidance,
+                     offsetof(struct pt_guidance, id), NULL);
+            unknown(e, "guidance", "guidance", "image guidance", p->guidance, buf);
+        }
+    } else {
+        q->guidance = pt->default_guidance;
+    }
+
+    /* sessions and repeats */
+    q->sessions = p->sessions ? p->sessions : 1;
+    if (q->sessions < 1 || q->sessions > pt->max_sessions) {
+        PERR(e, "sessions", "%d is out of range; the clinic offers 1 to %d MSC sessions", q->sessions,
+             pt->max_sessions);
+        q->sessions = 1;
+    }
+    q->spacing_weeks = p->spacing_weeks ? p->spacing_weeks : pt->spacing_weeks;
+    if (p->spacing_weeks && (p->spacing_weeks < pt->min_spacing_weeks ||
+                             p->spacing_weeks > pt->max_spacing_weeks))
+        PERR(e, "session_spacing_weeks", "%d weeks is out of range; repeats are spaced %d to %d weeks apart",
+             p->spacing_weeks, pt->min_spacing_weeks, pt->max_spacing_weeks);
+    if (q->source) {
+        bool can_bank = q->source->bankable && pt->banking_item && pt->thaw_item;
+        if (p->cells == PLAN_CELLS_BANKED && !can_bank)
+            PERR(e, "repeat_cells", "cells from '%s' cannot be banked; use \"new-harvest\"", q->source->id);
+        q->banked = can_bank && (p->cells == PLAN_CELLS_BANKED ||
+                                 (p->cells == PLAN_CELLS_DEFAULT && pt->default_banked));
+    }
+
+    /* package */
+    if (p->package && !(q->package = pt_find_package(pt, p->package))) {
+        list_ids(buf, sizeof buf, pt->packages, pt->n_packages, sizeof *pt->packages,
+                 offsetof(struct pt_package, id), NULL);
+        unknown(e, "package", "package", "package", p->package, buf);
+    }
+
+    /* provider, location, language */
+    const struct pt_clinic *c = &pt->clinic;
+    q->provider = c->default_provider;
+    if (p->provider && !(q->provider = pt_find_provider(pt, p->provider))) {
+        list_ids(buf, sizeof buf, c->providers, c->n_providers, sizeof *c->providers,
+                 offsetof(struct pt_provider, id), NULL);
+        unknown(e, "provider", "provider", "provider", p->provider, buf);
+    }
+    q->location = c->default_location;
+    if (p->location && !(q->location = pt_find_location(pt, p->location))) {
+        list_ids(buf, sizeof buf, c->locations, c->n_locations, sizeof *c->locations,
+                 offsetof(struct pt_location, id), NULL);
+        unknown(e, "location", "location", "location", p->location, buf);
+    }
+    q->language = p->language ? p->language : "en";
+
+    /* dates */
+    q->valid_until = q->issued + c->validity_days;
+    if (p->has_scheduled) {
+        if (p->scheduled < q->issued) {
+            char a[11], b[11];
+            PERR(e, "scheduled_date", "%s is before the quote date %s; give a future date",
+                 date_iso(p->scheduled, a), date_iso(q->issued, b));
+        }
+        q->has_scheduled = true;
+        q->scheduled = p->scheduled;
+    }
+
+    /* adjuncts named in "without" must be ones every plan includes */
+    for (size_t i = 0; i < p->n_without; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "without[%zu]", i);
+        const struct pt_adjunct *a = pt_find_adjunct(pt, p->without[i]);
+        if (!a) {
+            list_ids(buf, sizeof buf, pt->adjuncts, pt->n_adjuncts, sizeof *pt->adjuncts,
+                     offsetof(struct pt_adjunct, id), NULL);
+            unknown(e, path, "adjunct", "adjunct", p->without[i], buf);
+        } else if (!a->included) {
+            PERR(e, path, "'%s' is not part of every plan; there is nothing to leave out", a->id);
+        }
+    }
+}
+
+/* ---- building lines and visits ------------------------------------------- */
+
+static int phase_rank(enum phase p)
+{
+    switch (p) {
+    case PHASE_PROCEDURE: return 0;
+    case PHASE_REPEAT: return 1;
+    case PHASE_BEFORE: return 2;
+    case PHASE_AFTER: return 3;
+    case PHASE_FOLLOW_UP: return 4;
+    default: return 5;
+    }
+}
+
+/* The visit spanning weeks wf..wt, created if needed; SIZE_MAX on failure. */
+static size_t visit_at(struct eng *e, enum phase ph, int wf, int wt, const char *label)
+{
+    struct quote *q = e->q;
+    for (size_t i = 0; i < q->n_visits; i++) {
+        struct quote_visit *v = &q->visits[i];
+        if (v->week_from != wf || v->week_to != wt)
+            continue;
+        if (phase_rank(ph) < phase_rank(v->phase))
+            v->phase = ph;
+        if (!strstr(v->label, label)) {
+            size_t n = strlen(v->label) + strlen(label) + 3;
+            char *nl = malloc(n);
+            if (!nl) {
+                oom(e);
+                return SIZE_MAX;
+            }
+            snprintf(nl, n, "%s, %s", v->label, label);
+            free(v->label);
+            v->label = nl;
+        }
+        return i;
+    }
+    if (q->n_visits == e->cap_visits) {
+        size_t ncap = e->cap_visits ? e->cap_visits * 2 : 16;
+        struct quote_visit *nv = realloc(q->visits, ncap * sizeof *nv);
+        if (!nv) {
+            oom(e);
+            return SIZE_MAX;
+        }
+        q->visits = nv;
+        e->cap_visits = ncap;
+    }
+    struct quote_visit *v = &q->visits[q->n_visits];
+    memset(v, 0, sizeof *v);
+    v->label = strdup(label);
+    if (!v->label) {
+        oom(e);
+        return SIZE_MAX;
+    }
+    v->phase = ph;
+    v->week_from = wf;
+    v->week_to = wt;
+    return q->n_visits++;
+}
+
+static struct quote_line *new_line(struct eng *e, size_t visit)
+{
+    struct quote *q = e->q;
+    if (visit == SIZE_MAX)
+        return NULL;
+    if (q->n_lines == e->cap_lines) {
+        size_t ncap = e->cap_lines ? e->cap_lines * 2 : 32;
+        struct quote_line *nl = realloc(q->lines, ncap * sizeof *nl);
+        if (!nl) {
+            oom(e);
+            return NULL;
+        }
+        q->lines = nl;
+        e->cap_lines = ncap;
+    }
+    struct quote_line *l = &q->lines[q->n_lines++];
+    memset(l, 0, sizeof *l);
+    l->visit = visit;
+    l->code = "";
+    l->unit = "";
+    return l;
+}
+
+static void add_item(struct eng *e, size_t visit, const struct pt_item *it, int qty)
+{
+    if (!it || qty <= 0)
+        return;
+    struct quote_line *l = new_line(e, visit);
+    if (!l)
+        return;
+    l->kind = LINE_ITEM;
+    l->item = it;
+    l->item_id = it->id;
+    l->code = it->code;
+    l->description = strdup(it->description);
+    if (!l->description)
+        oom(e);
+    l->unit = it->unit;
+    l->quantity = qty;
+    l->unit_cents = it->price;
+    if (!money_mul(it->price, qty, &l->amount_cents))
+        diag_error(e->dl, NULL, NULL, "the amount for '%s' overflows", it->id);
+    l->coverage = it->coverage;
+    l->coverage_reason = it->coverage_reason;
+    l->separate = it->separate;
+    l->in_total = it->coverage == COVERAGE_NOT_COVERED && !it->separate;
+}
+
+static void add_session(struct eng *e, int session)
+{
+    const struct price_table *pt = e->pt;
+    struct quote *q = e->q;
+    int na = (int)q->n_areas;
+    size_t v;
+    if (session == 1) {
+        v = visit_at(e, PHASE_PROCEDURE, 0, 0, "Procedure day");
+        e->procedure_visit = v;
+    } else {
+        char label[64];
+        int week = (session - 1) * q->spacing_weeks;
+        snprintf(label, sizeof label, "Repeat MSC session %d", session);
+        v = visit_at(e, PHASE_REPEAT, week, week, label);
+    }
+    bool fresh_cells = session == 1 || q->source->allogeneic || !q->banked;
+    if (fresh_cells) {
+        for (size_t i = 0; i < q->source->n_items; i++)
+            add_item(e, v, q->source->items[i], 1);
+        for (size_t i = 0; i < q->method->n_items; i++)
+            add_item(e, v, q->method->items[i], 1);
+    } else {
+        add_item(e, v, pt->thaw_item, 1);
+    }
+    const struct pt_item *inj = pt->injection_item;
+    if (session > 1 && pt->repeat_injection_item)
+        inj = pt->repeat_injection_item;
+    add_item(e, v, inj, na);
+    if (q->guidance)
+        add_item(e, v, q->guidance->item, na);
+    if (session == 1 && q->sessions > 1 && q->banked && !q->source->allogeneic)
+        add_item(e, v, pt->banking_item, 1);
+}
+
+static void add_adjunct(struct eng *e, const struct pt_adjunct *a, int count)
+{
+    char label[160];
+    enum phase ph = a->item->phase;
+    if (a->course) {
+        int wf = a->weeks ? a->weeks[0] : a->start_week;
+        int wt = a->weeks ? wf : wf + a->interval_weeks * (count - 1) + a->window_weeks;
+        if (count > 1 && a->interval_weeks > 0)
+            snprintf(label, sizeof label, "%s (%d sessions)", a->name, count);
+        else
+            snprintf(label, sizeof label, "%s", a->name);
+        add_item(e, visit_at(e, ph, wf, wt, label), a->item, count);
+        return;
+    }
+    for (int i = 0; i < count; i++) {
+        int wf = a->weeks ? a->weeks[i] : a->start_week + i * a->interval_weeks;
+        int wt = a->weeks ? wf : wf + a->window_weeks;
+        if (count > 1)
+            snprintf(label, sizeof label, "%s %d", a->name, i + 1);
+        else
+            snprintf(label, sizeof label, "%s", a->name);
+        add_item(e, visit_at(e, ph, wf, wt, label), a->item, 1);
+    }
+}
+
+static void add_adjuncts(struct eng *e)
+{
+    const struct price_table *pt = e->pt;
+    const struct plan *p = e->plan;
+    char buf[1024];
+    /* requested adjuncts: check first */
+    for (size_t i = 0; i < p->n_adjuncts; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "adjuncts[%zu]", i);
+        const struct pt_adjunct *a = pt_find_adjunct(pt, p->adjuncts[i].id);
+        if (!a) {
+            list_ids(buf, sizeof buf, pt->adjuncts, pt->n_adjuncts, sizeof *pt->adjuncts,
+                     offsetof(struct pt_adjunct, id), NULL);
+            unknown(e, path, "adjunct", "adjunct", p->adjuncts[i].id, buf);
+            continue;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(p->adjuncts[k].id, a->id))
+                PERR(e, path, "'%s' is listed twice; give one entry with a count", a->id);
+        if (p->adjuncts[i].count > a->max_count)
+            PERR(e, path, "%d × '%s' is more than the %d the clinic schedules", p->adjuncts[i].count,
+                 a->id, a->max_count);
+        for (size_t k = 0; k < p->n_without; k++)
+            if (!strcmp(p->without[k], a->id))
+                PERR(e, path, "'%s' is both added and left out", a->id);
+    }
+    if (failed(e))
+        return;
+    /* in table order, so every quote lists adjuncts the same way */
+    for (size_t i = 0; i < pt->n_adjuncts; i++) {
+        const struct pt_adjunct *a = &pt->adjuncts[i];
+        int count = 0;
+        bool asked = false;
+        for (size_t k = 0; k < p->n_adjuncts; k++)
+            if (!strcmp(p->adjuncts[k].id, a->id)) {
+                asked = true;
+                count = p->adjuncts[k].count ? p->adjuncts[k].count : a->default_count;
+            }
+        if (!asked && a->included) {
+            bool left_out = false;
+            for (size_t k = 0; k < p->n_without; k++)
+                left_out |= !strcmp(p->without[k], a->id);
+            if (!left_out)
+                count = a->default_count;
+        }
+        if (count > 0)
+            add_adjunct(e, a, count);
+    }
+}
+
+/* ---- packages, discounts, tax -------------------------------------------- */
+
+static int64_t plan_quantity(const struct quote *q, const struct pt_item *it)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < q->n_lines; i++)
+        if (q->lines[i].item == it)
+            n += q->lines[i].quantity;
+    return n;
+}
+
+static void fmt_money(int64_t c, char *buf, size_t n)
+{
+    money_format(c, "$", '.', ',', buf, n);
+}
+
+static void apply_package(struct eng *e)
+{
+    struct quote *q = e->q;
+    const struct pt_package *pk = q->package;
+    if (!pk)
+        return;
+    bool ok = true;
+    for (size_t i = 0; i < pk->n_includes; i++) {
+        int64_t have = plan_quantity(q, pk->includes[i].item);
+        if (have < pk->includes[i].quantity) {
+            PERR(e, "package", "'%s' includes %d × %s but the plan has %lld; change the plan or drop the package",
+                 pk->id, pk->includes[i].quantity, pk->includes[i].item->id, (long long)have);
+            ok = false;
+        }
+    }
+    int64_t saving = pk->a_la_carte - pk->price;
+    if (!ok || saving <= 0)
+        return;
+    struct quote_line *l = new_line(e, e->procedure_visit);
+    if (!l)
+        return;
+    char a[32], b[32], d[400];
+    fmt_money(pk->price, a, sizeof a);
+    fmt_money(pk->a_la_carte, b, sizeof b);
+    snprintf(d, sizeof d, "Package saving: %s (%s for what is %s separately)", pk->name, a, b);
+    l->kind = LINE_PACKAGE;
+    l->item_id = pk->id;
+    l->description = strdup(d);
+    if (!l->description)
+        oom(e);
+    l->quantity = 1;
+    l->unit_cents = l->amount_cents = -saving;
+    l->in_total = true;
+}
+
+/* Discounts apply to out-of-pocket services; taxable goods keep full price. */
+static bool discount_applies(const struct pt_discount *d, const struct quote_line *l)
+{
+    if (l->kind == LINE_PACKAGE)
+        return d->n_applies_to == 0;
+    if (l->kind != LINE_ITEM || !l->in_total || l->item->taxable)
+        return false;
+    if (d->n_applies_to == 0)
+        return true;
+    for (size_t i = 0; i < d->n_applies_to; i++)
+        if (d->applies_to[i] == l->item)
+            return true;
+    return false;
+}
+
+static void apply_discounts(struct eng *e)
+{
+    const struct price_table *pt = e->pt;
+    const struct plan *p = e->plan;
+    struct quote *q = e->q;
+    char buf[1024];
+    size_t n_before = q->n_lines;  /* discounts are all computed on the same base */
+    for (size_t i = 0; i < p->n_discounts; i++) {
+        const struct plan_discount *pd = &p->discounts[i];
+        char path[64];
+        snprintf(path, sizeof path, "discounts[%zu]", i);
+        const struct pt_discount *d = pt_find_discount(pt, pd->id);
+        if (!d) {
+            list_ids(buf, sizeof buf, pt->discounts, pt->n_discounts, sizeof *pt->discounts,
+                     offsetof(struct pt_discount, id), NULL);
+            unknown(e, path, "discount", "discount", pd->id, buf);
+            continue;
+        }
+        bool bad = false;
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(p->discounts[k].id, d->id)) {
+                PERR(e, path, "'%s' is listed twice", d->id);
+                bad = true;
+            }
+        if (d->requires_reason && !pd->reason) {
+            PERR(e, path, "'%s' needs a reason (for example the ID that was checked)", d->id);
+            bad = true;
+        }
+        if (q->package && !d->with_package) {
+            PERR(e, path, "'%s' cannot be combined with package '%s'", d->id, q->package->id);
+            bad = true;
+        }
+        int32_t pct = d->percent;
+        int64_t amount = d->amount;
+        char a[32], b[32];
+        if (d->type == DISCOUNT_PERCENT) {
+            if (pd->has_amount) {
+                PERR(e, path, "'%s' is a percentage; give \"percent\", not \"amount\"", d->id);
+                bad = true;
+            } else if (d->has_value && pd->has_percent && pd->percent != d->percent) {
+                percent_format(d->percent, '.', a, sizeof a);
+                PERR(e, path, "'%s' is fixed at %s by the price table", d->id, a);
+                bad = true;
+            } else if (!d->has_value) {
+                percent_format(d->max_percent, '.', a, sizeof a);
+                if (!pd->has_percent) {
+                    PERR(e, path, "'%s' needs a percent (up to %s)", d->id, a);
+                    bad = true;
+                } else if (pd->percent > d->max_percent) {
+                    percent_format(pd->percent, '.', b, sizeof b);
+                    PERR(e, path, "%s is over the %s limit for '%s'", b, a, d->id);
+                    bad = true;
+                }
+                pct = pd->percent;
+            }
+        } else {
+            if (pd->has_percent) {
+                PERR(e, path, "'%s' is an amount; give \"amount\", not \"percent\"", d->id);
+                bad = true;
+            } else if (d->has_value && pd->has_amount && pd->amount != d->amount) {
+                fmt_money(d->amount, a, sizeof a);
+                PERR(e, path, "'%s' is fixed at %s by the price table", d->id, a);
+                bad = true;
+            } else if (!d->has_value) {
+                fmt_money(d->max_amount, a, sizeof a);
+                if (!pd->has_amount) {
+                    PERR(e, path, "'%s' needs an amount (up to %s)", d->id, a);
+                    bad = true;
+                } else if (pd->amount > d->max_amount) {
+                    fmt_money(pd->amount, b, sizeof b);
+                    PERR(e, path, "%s is over the %s limit for '%s'", b, a, d->id);
+                    bad = true;
+                }
+                amount = pd->amount;
+            }
+        }
+        if (bad)
+            continue;
+        int64_t base = 0;
+        for (size_t k = 0; k < n_before; k++)
+            if (discount_applies(d, &q->lines[k]) && !money_add(base, q->lines[k].amount_cents, &base))
+                diag_error(e->dl, NULL, path, "amount overflows");
+        if (base <= 0) {
+            PERR(e, path, "'%s' applies to nothing in this plan", d->id);
+            continue;
+        }
+        int64_t value;
+        char desc[600], extra[200] = "";
+        if (d->type == DISCOUNT_PERCENT) {
+            if (!money_percent(base, pct, &value)) {
+                diag_error(e->dl, NULL, path, "amount overflows");
+                continue;
+            }
+            percent_format(pct, '.', a, sizeof a);
+            fmt_money(base, b, sizeof b);
+            snprintf(extra, sizeof extra, " (%s of %s", a, b);
+            if (d->cap > 0 && value > d->cap) {
+                value = d->cap;
+                fmt_money(d->cap, a, sizeof a);
+                snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", capped at %s", a);
+            }
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ")");
+        } else {
+            value = amount;
+            if (d->cap > 0 && value > d->cap)
+                value = d->cap;
+            if (value > base) {
+                fmt_money(value, a, sizeof a);
+                fmt_money(base, b, sizeof b);
+                PERR(e, path, "'%s' of %s is more than the %s it applies to", d->id, a, b);
+                continue;
+            }
+        }
+        if (value == 0)
+            continue;
+        snprintf(desc, sizeof desc, "%s%s%s%s", d->name, extra, pd->reason ? ": " : "",
+                 pd->reason ? pd->reason : "");
+        struct quote_line *l = new_line(e, e->procedure_visit);
+        if (!l)
+            return;
+        l->kind = LINE_DISCOUNT;
+        l->item_id = d->id;
+        l->description = strdup(desc);
+        if (!l->description)
+            oom(e);
+        l->quantity = 1;
+        l->unit_cents = l->amount_cents = -value;
+        l->in_total = true;
+    }
+}
+
+static void apply_tax(struct eng *e)
+{
+    const struct pt_clinic *c = &e->pt->clinic;
+    struct quote *q = e->q;
+    if (c->tax_percent == 0)
+        return;
+    size_t n = q->n_lines;
+    for (size_t i = 0; i < n; i++) {
+        const struct quote_line *src = &q->lines[i];
+        if (src->kind != LINE_ITEM || !src->in_total || !src->item->taxable)
+            continue;
+        int64_t tax;
+        if (!money_percent(src->amount_cents, c->tax_percent, &tax)) {
+            diag_error(e->dl, NULL, NULL, "tax overflows");
+            return;
+        }
+        if (tax == 0)
+            continue;
+        char a[32], b[32], desc[400];
+        percent_format(c->tax_percent, '.', a, sizeof a);
+        fmt_money(src->amount_cents, b, sizeof b);
+        snprintf(desc, sizeof desc, "%s, %s of %s (%s)", c->tax_label ? c->tax_label : "Sales tax",
+                 a, b, src->item->id);
+        size_t visit = src->visit;
+        const char *item_id = src->item->id;
+        struct quote_line *l = new_line(e, visit); /* may move q->lines */
+        if (!l)
+            return;
+        l->kind = LINE_TAX;
+        l->item_id = item_id;
+        l->description = strdup(desc);
+        if (!l->description)
+            oom(e);
+        l->quantity = 1;
+        l->unit_cents = l->amount_cents = tax;
+        l->in_total = true;
+    }
+}
+
+/* ---- ordering, totals, payments ------------------------------------------ */
+
+static int cmp_visit_order(const struct quote_visit *a, const struct quote_visit *b, size_t sa,
+                           size_t sb)
+{
+    if (a->week_from != b->week_from)
+        return a->week_from < b->week_from ? -1 : 1;
+    if (a->week_to != b->week_to)
+        return a->week_to < b->week_to ? -1 : 1;
+    return sa < sb ? -1 : sa > sb;
+}
+
+/* Sort visits by time (stable), then lines by visit (stable). Small n. */
+static void order(struct eng *e)
+{
+    struct quote *q = e->q;
+    size_t n = q->n_visits;
+    size_t *perm = malloc((n ? n : 1) * sizeof *perm);   /* perm[new] = old */
+    size_t *inv = malloc((n ? n : 1) * sizeof *inv);     /* inv[old] = new */
+    struct quote_visit *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!perm || !inv || !sorted) {
+        free(perm);
+        free(inv);
+        free(sorted);
+        oom(e);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && cmp_visit_order(&q->visits[perm[k]], &q->visits[perm[k - 1]],
+                                                    perm[k], perm[k - 1]) < 0; k--) {
+            size_t t = perm[k];
+            perm[k] = perm[k - 1];
+            perm[k - 1] = t;
+        }
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = q->visits[perm[i]];
+        inv[perm[i]] = i;
+    }
+    memcpy(q->visits, sorted, n * sizeof *sorted);
+    for (size_t i = 0; i < q->n_lines; i++)
+        q->lines[i].visit = inv[q->lines[i].visit];
+    e->procedure_visit = inv[e->procedure_visit];
+    /* stable insertion sort of lines by visit */
+    for (size_t i = 1; i < q->n_lines; i++) {
+        struct quote_line t = q->lines[i];
+        size_t k = i;
+        while (k > 0 && q->lines[k - 1].visit > t.visit) {
+            q->lines[k] = q->lines[k - 1];
+            k--;
+        }
+        q->lines[k] = t;
+    }
+    free(perm);
+    free(inv);
+    free(sorted);
+}
+
+static void totals(struct eng *e)
+{
+    struct quote *q = e->q;
+    int64_t total = 0;
+    bool ovf = false;
+    for (size_t i = 0; i < q->n_lines; i++) {
+        const struct quote_line *l = &q->lines[i];
+        struct quote_visit *v = &q->visits[l->visit];
+        if (l->in_total) {
+            ovf |= !money_add(total, l->amount_cents, &total);
+            ovf |= !money_add(v->charges_cents, l->amount_cents, &v->charges_cents);
+            switch (l->kind) {
+            case LINE_ITEM: ovf |= !money_add(q->subtotal_cents, l->amount_cents, &q->subtotal_cents); break;
+            case LINE_PACKAGE:
+            case LINE_DISCOUNT: ovf |= !money_sub(q->discount_cents, l->amount_cents, &q->discount_cents); break;
+            case LINE_TAX: ovf |= !money_add(q->tax_cents, l->amount_cents, &q->tax_cents); break;
+            }
+        } else if (l->separate) {
+            ovf |= !money_add(q->separate_cents, l->amount_cents, &q->separate_cents);
+        } else {
+            ovf |= !money_add(q->billable_cents, l->amount_cents, &q->billable_cents);
+        }
+    }
+    if (ovf || total > MONEY_LIMIT_CENTS) {
+        diag_error(e->dl, NULL, NULL, "the total is over the $10,000,000,000.00 limit");
+        return;
+    }
+    q->total_cents = total;
+    for (size_t i = 0; i < q->n_visits; i++)
+        if (q->visits[i].charges_cents < 0) {
+            PERR(e, "discounts", "the discounts are larger than the charges of the %s they are credited to",
+                 q->visits[i].label);
+            return;
+        }
+}
+
+static void payments(struct eng *e)
+{
+    const struct pt_clinic *c = &e->pt->clinic;
+    struct quote *q = e->q;
+    int64_t dep;
+    if (!money_percent(q->total_cents, c->deposit_percent, &dep))
+        dep = q->total_cents;
+    if (dep < c->deposit_minimum)
+        dep = c->deposit_minimum;
+    if (dep > q->total_cents)
+        dep = q->total_cents;
+    q->deposit_cents = dep;
+    q->deposit_days_before = c->deposit_days_before;
+    if (q->has_scheduled) {
+        q->deposit_dated = true;
+        q->deposit_due = q->scheduled - c->deposit_days_before;
+        if (q->deposit_due < q->issued)
+            q->deposit_due = q->issued;
+    }
+    /* credit the deposit to the procedure day, then to later visits */
+    int64_t credit = dep;
+    for (size_t i = 0; i < q->n_visits; i++) {
+        struct quote_visit *v = &q->visits[i];
+        v->due_cents = v->charges_cents;
+        if (i >= e->procedure_visit && credit > 0) {
+            int64_t take = credit < v->charges_cents ? credit : v->charges_cents;
+            v->due_cents -= take;
+            credit -= take;
+        }
+        if (q->has_scheduled) {
+            v->dated = true;
+            v->date_from = q->scheduled + 7 * v->week_from;
+            v->date_to = q->scheduled + 7 * v->week_to;
+        }
+    }
+    if (credit > 0) {
+        /* everything is due before the procedure: credit earlier visits too */
+        for (size_t i = 0; i < e->procedure_visit && credit > 0; i++) {
+            struct quote_visit *v = &q->visits[i];
+            int64_t take = credit < v->due_cents ? credit : v->due_cents;
+            v->due_cents -= take;
+            credit -= take;
+        }
+    }
+
+    /* financing examples on what is left after the deposit */
+    int64_t principal = q->total_cents - dep;
+    if (principal <= 0 || c->n_financing == 0)
+        return;
+    q->financing = calloc(c->n_financing, sizeof *q->financing);
+    if (!q->financing) {
+        oom(e);
+        return;
+    }
+    for (size_t i = 0; i < c->n_financing; i++) {
+        const struct pt_financing *f = &c->financing[i];
+        struct quote_financing *r = &q->financing[q->n_financing++];
+        r->name = f->name;
+        r->apr = f->apr;
+        r->months = f->months;
+        r->principal = principal;
+        int n = f->months;
+        int64_t pay;
+        if (f->apr == 0) {
+            pay = money_div_round(principal, n);
+        } else {
+            long double rate = (long double)f->apr / 120000.0L;
+            long double pmt = (long double)principal * rate / (1.0L - powl(1.0L + rate, -n));
+            pay = (int64_t)llroundl(pmt);
+        }
+        /* run the schedule in cents: interest rounds half away from zero each month */
+        int64_t bal = principal, paid = 0;
+        for (int m = 1; m < n; m++) {
+            int64_t interest = money_div_round(bal * f->apr, 120000);
+            bal = bal + interest - pay;
+            paid += pay;
+        }
+        int64_t last = bal + money_div_round(bal * f->apr, 120000);
+        r->monthly = pay;
+        r->last_payment = last;
+        r->total_paid = paid + last;
+        r->finance_charge = r->total_paid - principal;
+    }
+}
+
+int pricing_compute(const struct price_table *pt, const struct plan *plan, rq_date issued,
+                    struct quote *q, struct diag_list *dl)
+{
+    memset(q, 0, sizeof *q);
+    struct eng e = { .pt = pt, .plan = plan, .q = q, .dl = dl, .errors_at_start = dl->errors };
+    q->pt = pt;
+    q->plan = plan;
+    q->issued = issued;
+    if (!pt->has_catalog || !pt->has_clinic) {
+        diag_error(dl, NULL, NULL, "the price tables are incomplete; run 'regenquote validate'");
+        return -1;
+    }
+    resolve(&e);
+    if (!failed(&e) && q->source && q->method) {
+        for (int s = 1; s <= q->sessions; s++)
+            add_session(&e, s);
+        add_adjuncts(&e);
+    }
+    if (!failed(&e))
+        apply_package(&e);
+    if (!failed(&e))
+        apply_discounts(&e);
+    if (!failed(&e))
+        apply_tax(&e);
+    if (!failed(&e))
+        order(&e);
+    if (!failed(&e))
+        totals(&e);
+    if (!failed(&e))
+        payments(&e);
+    if (failed(&e)) {
+        quote_free(q);
+        return -1;
+    }
+    return 0;
+}
