@@ -12,7 +12,7 @@ LDLIBS   += -lcjson -lhpdf -lsqlite3 -lm
 
 SRC      := $(wildcard src/*.c)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
-TESTSRC  := $(wildcard tests/test_*.c)
+TESTSRC  := $(wildcard tests/*.c)
 
 OBJ      := $(SRC:src/%.c=build/obj/%.o)
 LIBOBJ   := $(LIBSRC:src/%.c=build/obj/%.o)

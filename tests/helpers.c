@@ -1,0 +1,161 @@
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "pricing.h"
+
+char *th_tmpdir(void)
+{
+    char tmpl[] = "/tmp/rqtest.XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
+
+void th_rmtree(const char *dir)
+{
+    char cmd[512];
+    if (!dir || strncmp(dir, "/tmp/rqtest.", 12) != 0)
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+char *th_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int th_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t n = strlen(text);
+    int rc = fwrite(text, 1, n, f) == n ? 0 : -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+const char *th_bin(void)
+{
+    const char *b = getenv("REGENQUOTE_BIN");
+    return b && *b ? b : "./regenquote";
+}
+
+int th_run(const char *cmdline, char **out, char **err)
+{
+    char *dir = th_tmpdir();
+    if (!dir)
+        return -1;
+    char o[300], e[300];
+    snprintf(o, sizeof o, "%s/out", dir);
+    snprintf(e, sizeof e, "%s/err", dir);
+    size_t n = strlen(cmdline) + 700;
+    char *full = malloc(n);
+    snprintf(full, n, "( %s ) >'%s' 2>'%s' </dev/null", cmdline, o, e);
+    int st = system(full);
+    free(full);
+    if (out)
+        *out = th_read(o, NULL);
+    if (err)
+        *err = th_read(e, NULL);
+    th_rmtree(dir);
+    free(dir);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+int th_tables_with(const char *dir, const char *file, const char *from, const char *to)
+{
+    static const char *const files[] = { "clinic.json", "catalog.json" };
+    int found = from ? -1 : 0;
+    for (int i = 0; i < 2; i++) {
+        char src[256], dst[512];
+        snprintf(src, sizeof src, "pricing/%s", files[i]);
+        snprintf(dst, sizeof dst, "%s/%s", dir, files[i]);
+        char *text = th_read(src, NULL);
+        if (!text)
+            return -1;
+        if (from && !strcmp(file, files[i])) {
+            char *at = strstr(text, from);
+            if (at) {
+                size_t pre = (size_t)(at - text), fl = strlen(from), tl = strlen(to);
+                char *nt = malloc(strlen(text) - fl + tl + 1);
+                memcpy(nt, text, pre);
+                memcpy(nt + pre, to, tl);
+                strcpy(nt + pre + tl, at + fl);
+                free(text);
+                text = nt;
+                found = 0;
+            }
+        }
+        th_write(dst, text);
+        free(text);
+    }
+    return found;
+}
+
+char *th_diags(const struct diag_list *dl)
+{
+    size_t cap = 64 + dl->n * 1200;
+    char *s = malloc(cap), buf[1200];
+    size_t off = 0;
+    s[0] = '\0';
+    for (size_t i = 0; i < dl->n; i++)
+        off += (size_t)snprintf(s + off, cap - off, "%s\n", diag_format(&dl->v[i], buf, sizeof buf));
+    return s;
+}
+
+int th_price(struct price_table *pt, struct plan *plan, struct quote *q, struct diag_list *dl,
+             const char *const *opts)
+{
+    plan_init(plan);
+    if (price_table_load(pt, "pricing", dl) != 0)
+        return -2;
+    for (size_t i = 0; opts[i]; i += 2)
+        if (plan_apply_option(plan, opts[i], opts[i + 1], dl) != 0)
+            return -3;
+    return pricing_compute(pt, plan, date_from_ymd(2026, 11, 23), q, dl);
+}
+
+long long th_sum_lines(const struct quote *q)
+{
+    long long s = 0;
+    for (size_t i = 0; i < q->n_lines; i++)
+        if (q->lines[i].in_total)
+            s += q->lines[i].amount_cents;
+    return s;
+}
