@@ -25,7 +25,7 @@ ATESTOBJ := $(TESTSRC:tests/%.c=build/asan/tests/%.o)
 
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all test check-asan clean install sample deps
+.PHONY: all test check-asan check-clang clean install sample deps
 
 all: regenquote
 
@@ -40,7 +40,7 @@ build/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-build/tests: $(LIBOBJ) $(TESTOBJ)
+build/test-suite: $(LIBOBJ) $(TESTOBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # Sanitizer build: the same sources and tests, AddressSanitizer + UBSan.
@@ -55,7 +55,7 @@ build/asan/tests/%.o: tests/%.c
 build/asan/regenquote: $(AOBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-build/asan/tests: $(ALIBOBJ) $(ATESTOBJ)
+build/asan/test-suite: $(ALIBOBJ) $(ATESTOBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # Installs missing Debian packages (no-op when all are present).
@@ -63,13 +63,19 @@ deps:
 	@./scripts/setup-deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory regenquote build/tests
-	REGENQUOTE_BIN=$(CURDIR)/regenquote ./build/tests $(CRITERION_FLAGS)
+	@$(MAKE) --no-print-directory regenquote build/test-suite
+	REGENQUOTE_BIN=$(CURDIR)/regenquote ./build/test-suite $(CRITERION_FLAGS)
 
 check-asan: deps
-	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/tests
+	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/test-suite
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote ./build/asan/tests $(CRITERION_FLAGS)
+	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote ./build/asan/test-suite $(CRITERION_FLAGS)
+
+# The same sources must compile cleanly under clang too.
+check-clang:
+	@for f in src/*.c tests/*.c; do \
+	  clang $(CPPFLAGS) -std=c11 $(WARN) -fsyntax-only $$f || exit 1; \
+	done; echo "clang: all sources compile without warnings"
 
 # A real sample quote in out/ from the shipped example.
 sample: deps

@@ -12,6 +12,9 @@ static char *dup_or_null(const char *s)
 
 static void diag_vadd(struct diag_list *dl, enum diag_severity sev, const char *file,
                       int line, int col, const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+static void diag_vadd(struct diag_list *dl, enum diag_severity sev, const char *file,
+                      int line, int col, const char *path, const char *fmt, va_list ap)
 {
     if (sev == DIAG_ERROR)
         dl->errors++;

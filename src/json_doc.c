@@ -236,7 +236,7 @@ int jdoc_parse(struct jdoc *doc, const char *name, const char *text, size_t len,
         offset_to_linecol(doc->text, len, (size_t)(nul - doc->text), &line, &col);
         diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
                  "contains a NUL byte; expected UTF-8 text");
-        return -1;
+        goto fail;
     }
     size_t bad = utf8_invalid_at((const unsigned char *)doc->text, len);
     if (bad < len) {
@@ -244,14 +244,14 @@ int jdoc_parse(struct jdoc *doc, const char *name, const char *text, size_t len,
         diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
                  "invalid UTF-8 byte 0x%02X; save the file as UTF-8",
                  (unsigned char)doc->text[bad]);
-        return -1;
+        goto fail;
     }
     size_t k = start;
     while (k < len && strchr(" \t\r\n", doc->text[k]))
         k++;
     if (k == len) {
         diag_add(dl, DIAG_ERROR, doc->name, 0, 0, NULL, "is empty; expected a JSON object");
-        return -1;
+        goto fail;
     }
     const char *end = NULL;
     doc->root = cJSON_ParseWithLengthOpts(doc->text + start, len - start + 1, &end, 1);
@@ -263,11 +263,14 @@ int jdoc_parse(struct jdoc *doc, const char *name, const char *text, size_t len,
                      "JSON ends too early (a missing '}', ']' or '\"'?)");
         else
             diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
-                     "JSON syntax error near '%.12s'", doc->text + off);
-        return -1;
+                     "JSON syntax error: expected a value, ',' or a closing bracket here");
+        goto fail;
     }
     build_index(doc, start);
     return 0;
+fail:
+    jdoc_free(doc);
+    return -1;
 }
 
 int jdoc_load_file(struct jdoc *doc, const char *path, struct diag_list *dl)
