@@ -25,7 +25,7 @@ ATESTOBJ := $(TESTSRC:tests/%.c=build/asan/tests/%.o)
 
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all test check-asan check-clang clean install sample deps
+.PHONY: all test check-asan check-clang clean install sample deps FORCE
 
 all: regenquote
 
@@ -91,6 +91,12 @@ install: regenquote
 
 clean:
 	rm -rf build regenquote
+
+# The installed data folder is compiled into the CLI: rebuild it when it changes.
+build/datadir: FORCE
+	@mkdir -p build; echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+build/obj/cli.o build/asan/cli.o: build/datadir
+FORCE:
 
 # Feature-specific rules (fonts, PDF assets, …) live in mk/*.mk.
 -include $(wildcard mk/*.mk)
