@@ -30,7 +30,7 @@ CRITERION_FLAGS ?= --jobs 2
 all: regenquote
 
 regenquote: $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -41,7 +41,7 @@ build/obj/tests/%.o: tests/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 build/test-suite: $(LIBOBJ) $(TESTOBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) -lcriterion
 
 # Sanitizer build: the same sources and tests, AddressSanitizer + UBSan.
 build/asan/%.o: src/%.c
@@ -53,10 +53,10 @@ build/asan/tests/%.o: tests/%.c
 	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
 
 build/asan/regenquote: $(AOBJ)
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
 build/asan/test-suite: $(ALIBOBJ) $(ATESTOBJ)
-	$(CC) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) -lcriterion
 
 # Installs missing Debian packages (no-op when all are present).
 deps:

@@ -1,7 +1,10 @@
 #include "cli.h"
+#include "cli_register.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +20,11 @@
 #include "price_table.h"
 #include "pricing.h"
 #include "quote.h"
-
-#define EXIT_DATA 1
-#define EXIT_USAGE 2
+#include "render_pdf.h"
 
 /* ---- messages (the one place that prints diagnostics) ------------------- */
 
-static void print_diags(const struct diag_list *dl, size_t max)
+void cli_print_diags(const struct diag_list *dl, size_t max)
 {
     char buf[1200];
     size_t shown = 0;
@@ -35,8 +36,7 @@ static void print_diags(const struct diag_list *dl, size_t max)
         fprintf(stderr, "regenquote: out of memory while reporting problems\n");
 }
 
-static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *cmd, const char *fmt, ...)
+int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "regenquote%s%s: ", cmd ? " " : "", cmd ? cmd : "");
@@ -49,21 +49,57 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 
 /* ---- shared helpers ----------------------------------------------------- */
 
-static const char *prices_dir(const char *opt)
+/* opt, else $env, else local if it exists, else installed. */
+static const char *locate(const char *opt, const char *env, const char *local, const char *probe,
+                          const char *installed)
 {
     if (opt)
         return opt;
-    const char *env = getenv("REGENQUOTE_PRICES");
-    if (env && *env)
-        return env;
+    const char *e = getenv(env);
+    if (e && *e)
+        return e;
     struct stat st;
-    if (stat("pricing/catalog.json", &st) == 0)
-        return "pricing";
-    return RQ_DATADIR "/pricing";
+    if (!probe || stat(probe, &st) == 0)
+        return local;
+    return installed;
+}
+
+const char *cli_prices_dir(const char *opt)
+{
+    return locate(opt, "REGENQUOTE_PRICES", "pricing", "pricing/catalog.json", RQ_DATADIR "/pricing");
+}
+
+const char *cli_templates_dir(const char *opt)
+{
+    return locate(opt, "REGENQUOTE_TEMPLATES", "templates", "templates/en", RQ_DATADIR "/templates");
+}
+
+const char *cli_register_path(const char *opt)
+{
+    return locate(opt, "REGENQUOTE_REGISTER", "out/register.db", NULL, NULL);
+}
+
+const char *cli_out_dir(const char *opt)
+{
+    return locate(opt, "REGENQUOTE_OUT", "out", NULL, NULL);
+}
+
+const char *cli_actor(const char *opt)
+{
+    if (opt && *opt)
+        return opt;
+    const char *u = getenv("REGENQUOTE_USER");
+    if (u && *u)
+        return u;
+    u = getenv("USER");
+    if (u && *u)
+        return u;
+    struct passwd *pw = getpwuid(getuid());
+    return pw && pw->pw_name ? pw->pw_name : "unknown";
 }
 
 /* Today's date, or the one SOURCE_DATE_EPOCH fixes (for reproducible runs). */
-static int issue_date(rq_date *out)
+int cli_today(rq_date *out)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && *sde) {
@@ -81,20 +117,9 @@ static int issue_date(rq_date *out)
     return 0;
 }
 
-/* ---- price ---------------------------------------------------------------- */
+/* ---- plan options -------------------------------------------------------- */
 
-static const char PRICE_HELP[] =
-    "Usage: regenquote price [REQUEST.json] [options]\n"
-    "\n"
-    "Compute the cost estimate for a treatment plan and print it. Nothing is\n"
-    "issued or recorded. The plan comes from REQUEST.json (docs/requests.md),\n"
-    "from the options below, or both: options are applied on top of the file.\n"
-    "\n"
-    "Output:\n"
-    "  --format text|json         aligned table (default) or JSON, money in cents\n"
-    "  -o, --output FILE          write to FILE (mode 0600) instead of the screen\n"
-    "  --prices DIR               price tables (default ./pricing or $REGENQUOTE_PRICES)\n"
-    "\n"
+const char CLI_PLAN_HELP[] =
     "Plan (run 'regenquote catalog' to see every id):\n"
     "  --source ID                cell source: bone-marrow, adipose, umbilical-cord, …\n"
     "  --method ID                processing method; optional when only one fits\n"
@@ -108,12 +133,67 @@ static const char PRICE_HELP[] =
     "  --without ID               leave out something every plan includes\n"
     "  --package ID               price the plan as a package\n"
     "  --discount ID[=VALUE][:REASON]\n"
-    "                             apply a discount; VALUE is 10%% or 250.00 where staff\n"
+    "                             apply a discount; VALUE is 10% or 250.00 where staff\n"
     "                             enter it; REASON where the discount needs one\n"
     "  --date YYYY-MM-DD          scheduled date of the procedure\n"
     "  --patient-name TEXT  --dob YYYY-MM-DD  --patient-id TEXT\n"
     "  --condition TEXT  --icd10 CODE (once per code)\n"
-    "  --provider ID  --location ID  --lang en|es\n"
+    "  --provider ID  --location ID  --lang en|es\n";
+
+size_t cli_add_plan_options(struct option *opts, size_t n)
+{
+    for (int i = 0; plan_option_names[i]; i++)
+        opts[n++] = (struct option){ plan_option_names[i], required_argument, NULL, CLI_OPT_PLAN_BASE + i };
+    opts[n] = (struct option){ NULL, 0, NULL, 0 };
+    return n;
+}
+
+int cli_plan_arg(struct cli_plan_args *a, int c, const char *arg)
+{
+    if (c < CLI_OPT_PLAN_BASE || c >= CLI_OPT_PLAN_BASE + 64)
+        return 0;
+    if (a->n >= sizeof a->opt / sizeof a->opt[0])
+        return -1;
+    a->opt[a->n].idx = c - CLI_OPT_PLAN_BASE;
+    a->opt[a->n++].val = arg;
+    return 1;
+}
+
+int cli_build_plan(const struct cli_plan_args *a, struct plan *p)
+{
+    struct diag_list dl = { 0 };
+    int rc = 0;
+    if (a->request && plan_load_file(p, a->request, &dl) != 0)
+        rc = EXIT_DATA;
+    for (size_t i = 0; i < a->n && rc == 0; i++)
+        if (plan_apply_option(p, plan_option_names[a->opt[i].idx], a->opt[i].val, &dl) != 0)
+            rc = EXIT_USAGE;
+    if (rc)
+        cli_print_diags(&dl, 20);
+    diag_list_free(&dl);
+    return rc;
+}
+
+/* ---- price ---------------------------------------------------------------- */
+
+static const char PRICE_HELP[] =
+    "Usage: regenquote price [REQUEST.json] [options]\n"
+    "\n"
+    "Compute the cost estimate for a treatment plan and show it. Nothing is\n"
+    "issued or recorded (a PDF is marked DRAFT; 'regenquote quote' issues one).\n"
+    "The plan comes from REQUEST.json (docs/requests.md), from the options\n"
+    "below, or both: options are applied on top of the file.\n"
+    "\n"
+    "Output:\n"
+    "  --format text|json|pdf     aligned table (default), JSON with money in cents,\n"
+    "                             or the patient's PDF (to -o, default out/draft.pdf)\n"
+    "  -o, --output FILE          write to FILE (mode 0600) instead of the screen\n"
+    "  --a4                       A4 paper for the PDF (default US Letter)\n"
+    "  --prices DIR               price tables (default ./pricing or $REGENQUOTE_PRICES)\n"
+    "  --templates DIR            document wording (default ./templates)\n"
+    "\n";
+
+static const char PRICE_HELP_TAIL[] =
     "\n"
     "Example:\n"
     "  regenquote price --source bone-marrow --method bmac --area left-ankle \\\n"
@@ -122,7 +202,23 @@ static const char PRICE_HELP[] =
     "Exit status: 0 priced, 1 the plan or the price tables have a problem\n"
     "(the message names the file and field), 2 wrong options.\n";
 
-enum { OPT_FORMAT = 256, OPT_PRICES, OPT_PLAN_BASE = 512 };
+enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4 };
+
+/* Load the price tables, printing the problems; returns 0 or EXIT_DATA. */
+static int load_tables(struct price_table *pt, const char *opt)
+{
+    struct diag_list dl = { 0 };
+    const char *dir = cli_prices_dir(opt);
+    int rc = 0;
+    if (price_table_load(pt, dir, &dl) != 0) {
+        cli_print_diags(&dl, 20);
+        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
+                dir, dir);
+        rc = EXIT_DATA;
+    }
+    diag_list_free(&dl); /* warnings are validate's business */
+    return rc;
+}
 
 static int cmd_price(int argc, char **argv)
 {
@@ -132,125 +228,102 @@ static int cmd_price(int argc, char **argv)
     opts[no++] = (struct option){ "format", required_argument, NULL, OPT_FORMAT };
     opts[no++] = (struct option){ "output", required_argument, NULL, 'o' };
     opts[no++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
-    for (int i = 0; plan_option_names[i]; i++)
-        opts[no++] = (struct option){ plan_option_names[i], required_argument, NULL, OPT_PLAN_BASE + i };
-    opts[no] = (struct option){ NULL, 0, NULL, 0 };
+    opts[no++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
+    opts[no++] = (struct option){ "a4", no_argument, NULL, OPT_A4 };
+    cli_add_plan_options(opts, no);
 
-    const char *format = "text", *output = NULL, *prices = NULL;
-    struct plan plan;
-    struct diag_list dl = { 0 };
-    plan_init(&plan);
-    /* options are collected first so a request file given anywhere comes first */
-    const char *request = NULL;
-    struct { int idx; const char *val; } popt[256];
-    size_t npopt = 0;
-    int rc = 0, c;
+    const char *format = "text", *output = NULL, *prices = NULL, *templates = NULL;
+    bool a4 = false;
+    struct cli_plan_args pa = { 0 };
+    int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(PRICE_HELP, stdout);
-            plan_free(&plan);
+            fputs(CLI_PLAN_HELP, stdout);
+            fputs(PRICE_HELP_TAIL, stdout);
             return 0;
         case 'o': output = optarg; break;
         case OPT_FORMAT: format = optarg; break;
         case OPT_PRICES: prices = optarg; break;
-        case ':':
-            plan_free(&plan);
-            return usage_error("price", "option '%s' needs a value", argv[optind - 1]);
-        case '?':
-            plan_free(&plan);
-            return usage_error("price", "unknown option '%s'", argv[optind - 1]);
+        case OPT_TEMPLATES: templates = optarg; break;
+        case OPT_A4: a4 = true; break;
+        case ':': return cli_usage_error("price", "option '%s' needs a value", argv[optind - 1]);
+        case '?': return cli_usage_error("price", "unknown option '%s'", argv[optind - 1]);
         default:
-            if (npopt >= sizeof popt / sizeof popt[0]) {
-                plan_free(&plan);
-                return usage_error("price", "too many options");
-            }
-            popt[npopt].idx = c - OPT_PLAN_BASE;
-            popt[npopt++].val = optarg;
+            if (cli_plan_arg(&pa, c, optarg) != 1)
+                return cli_usage_error("price", "too many options");
         }
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        plan_free(&plan);
-        return usage_error("price", "unknown format '%s'; expected text or json", format);
-    }
+    bool pdf = !strcmp(format, "pdf");
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf)
+        return cli_usage_error("price", "unknown format '%s'; expected text, json or pdf", format);
     if (optind < argc)
-        request = argv[optind++];
-    if (optind < argc) {
-        plan_free(&plan);
-        return usage_error("price", "unexpected argument '%s'; give one request file", argv[optind]);
-    }
-    if (!request && npopt == 0) {
-        plan_free(&plan);
-        return usage_error("price", "no plan given: name a request file or use --source and --area");
-    }
+        pa.request = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error("price", "unexpected argument '%s'; give one request file", argv[optind]);
+    if (!pa.request && pa.n == 0)
+        return cli_usage_error("price", "no plan given: name a request file or use --source and --area");
+    if (pdf && !output)
+        output = "out/draft.pdf";
 
     rq_date issued;
-    if (issue_date(&issued) != 0) {
-        plan_free(&plan);
+    if (cli_today(&issued) != 0)
         return EXIT_USAGE;
-    }
-    if (request && plan_load_file(&plan, request, &dl) != 0)
-        rc = EXIT_DATA;
-    for (size_t i = 0; i < npopt && rc == 0; i++)
-        if (plan_apply_option(&plan, plan_option_names[popt[i].idx], popt[i].val, &dl) != 0)
-            rc = EXIT_USAGE;
+    struct plan plan;
+    plan_init(&plan);
+    int rc = cli_build_plan(&pa, &plan);
     if (rc) {
-        print_diags(&dl, 20);
-        diag_list_free(&dl);
         plan_free(&plan);
         return rc;
     }
-
     struct price_table pt;
-    const char *dir = prices_dir(prices);
-    if (price_table_load(&pt, dir, &dl) != 0) {
-        print_diags(&dl, 20);
-        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
-                dir, dir);
-        rc = EXIT_DATA;
+    if ((rc = load_tables(&pt, prices)) != 0)
         goto out_pt;
-    }
-    diag_list_free(&dl); /* warnings are validate's business */
 
+    struct diag_list dl = { 0 };
     struct quote q;
     if (pricing_compute(&pt, &plan, issued, &q, &dl) != 0) {
-        print_diags(&dl, 20);
+        cli_print_diags(&dl, 20);
+        diag_list_free(&dl);
         rc = EXIT_DATA;
         goto out_pt;
     }
-    struct outfile of;
-    FILE *out = stdout;
-    if (output) {
-        if (outfile_open(&of, output, &dl) != 0) {
-            print_diags(&dl, 20);
-            rc = EXIT_DATA;
-            goto out_q;
+    int wrc;
+    if (pdf) {
+        struct render_opts ro = { .templates_dir = cli_templates_dir(templates), .a4 = a4 };
+        wrc = render_pdf(&q, &ro, output, &dl);
+    } else if (output) {
+        struct outfile of;
+        wrc = outfile_open(&of, output, &dl);
+        if (wrc == 0) {
+            wrc = !strcmp(format, "json") ? quote_write_json(&q, of.f) : quote_write_text(&q, of.f);
+            if (wrc != 0) {
+                outfile_abort(&of);
+                diag_error(&dl, output, NULL, "cannot write the quote");
+            } else {
+                wrc = outfile_commit(&of, &dl);
+            }
         }
-        out = of.f;
-    }
-    int wrc = !strcmp(format, "json") ? quote_write_json(&q, out) : quote_write_text(&q, out);
-    if (output) {
-        if (wrc != 0) {
-            outfile_abort(&of);
-            diag_error(&dl, output, NULL, "cannot write the quote");
-        } else if (outfile_commit(&of, &dl) != 0) {
+    } else {
+        wrc = !strcmp(format, "json") ? quote_write_json(&q, stdout) : quote_write_text(&q, stdout);
+        if (wrc != 0 || fflush(stdout) != 0) {
             wrc = -1;
+            diag_error(&dl, NULL, NULL, "cannot write to standard output");
         }
-    } else if (wrc != 0 || fflush(stdout) != 0) {
-        wrc = -1;
-        diag_error(&dl, NULL, NULL, "cannot write to standard output");
     }
     if (wrc != 0) {
-        print_diags(&dl, 20);
+        cli_print_diags(&dl, 20);
         rc = EXIT_DATA;
+    } else if (pdf) {
+        printf("%s\n", output);
     }
-out_q:
+    diag_list_free(&dl);
     quote_free(&q);
 out_pt:
     price_table_free(&pt);
-    diag_list_free(&dl);
     plan_free(&plan);
     return rc;
 }
@@ -299,7 +372,7 @@ static int cmd_validate(int argc, char **argv)
         switch (c) {
         case 'h': fputs(VALIDATE_HELP, stdout); return 0;
         case 's': strict = true; break;
-        default: return usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
         }
     }
     struct diag_list dl = { 0 };
@@ -308,24 +381,24 @@ static int cmd_validate(int argc, char **argv)
     int nfiles = argc - optind;
     char label[4200];
     if (nfiles == 0) {
-        dir = prices_dir(NULL);
+        dir = cli_prices_dir(NULL);
     } else {
         for (int i = optind; i < argc; i++) {
             struct stat st;
             if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
                 if (nfiles > 1)
-                    return usage_error("validate", "give one folder, or files");
+                    return cli_usage_error("validate", "give one folder, or files");
                 dir = argv[i];
                 continue;
             }
             int k = is_clinic_file(argv[i]);
             if (k == 1) {
                 if (clinic)
-                    return usage_error("validate", "two clinic files given ('%s')", argv[i]);
+                    return cli_usage_error("validate", "two clinic files given ('%s')", argv[i]);
                 clinic = argv[i];
             } else {
                 if (catalog)
-                    return usage_error("validate", "two catalog files given ('%s')", argv[i]);
+                    return cli_usage_error("validate", "two catalog files given ('%s')", argv[i]);
                 catalog = argv[i];
             }
         }
@@ -385,17 +458,17 @@ static int cmd_catalog(int argc, char **argv)
         switch (c) {
         case 'h': fputs(CATALOG_HELP, stdout); return 0;
         case 'p': prices = optarg; break;
-        case ':': return usage_error("catalog", "option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("catalog", "unknown option '%s'", argv[optind - 1]);
+        case ':': return cli_usage_error("catalog", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("catalog", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return usage_error("catalog", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("catalog", "unexpected argument '%s'", argv[optind]);
     struct diag_list dl = { 0 };
     struct price_table pt;
-    const char *dir = prices_dir(prices);
+    const char *dir = cli_prices_dir(prices);
     if (price_table_load(&pt, dir, &dl) != 0) {
-        print_diags(&dl, 20);
+        cli_print_diags(&dl, 20);
         price_table_free(&pt);
         diag_list_free(&dl);
         return EXIT_DATA;
@@ -457,7 +530,15 @@ struct command {
 };
 
 static const struct command COMMANDS[] = {
-    { "price", "compute and print a cost estimate; nothing is issued", cmd_price },
+    { "price", "compute and show a cost estimate (text, JSON or a DRAFT PDF); nothing is issued", cmd_price },
+    { "quote", "issue a numbered quote: PDF in out/ and an entry in the register", cli_quote },
+    { "list", "list issued quotes (filter by patient, dates, status; table, CSV, JSON)", cli_list },
+    { "show", "show one quote with its history", cli_show },
+    { "reprint", "write a quote's PDF again, byte for byte as issued", cli_reprint },
+    { "revise", "issue a new quote that supersedes an old one", cli_revise },
+    { "void", "void a quote, with a reason", cli_void },
+    { "accept", "record that the patient accepted a quote", cli_accept },
+    { "repair", "check the register and rewrite missing PDF copies", cli_repair },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
 };
@@ -472,7 +553,7 @@ static void main_help(FILE *out)
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+        fprintf(out, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(out,
             "\n"
             "  regenquote COMMAND --help   describes one command\n"
@@ -501,6 +582,6 @@ int cli_main(int argc, char **argv)
         if (!strcmp(cmd, COMMANDS[i].name))
             return COMMANDS[i].run(argc - 1, argv + 1);
     if (cmd[0] == '-')
-        return usage_error(NULL, "unknown option '%s'", cmd);
-    return usage_error(NULL, "unknown command '%s'", cmd);
+        return cli_usage_error(NULL, "unknown option '%s'", cmd);
+    return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

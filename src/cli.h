@@ -1,11 +1,62 @@
 /* cli — the command-line front end: option parsing, messages, exit codes.
- * The only module that prints to stdout/stderr; all work is done by the
- * core modules.  Exit status: 0 success, 1 bad input or data, 2 usage. */
+ * The only modules that print are cli*.c; all work is done by the core.
+ * Exit status: 0 success, 1 bad input or data, 2 usage.
+ *
+ * Besides cli_main(), this header offers the command files (cli_*.c) the
+ * helpers every command shares, so each rule is written once. */
 #ifndef RQ_CLI_H
 #define RQ_CLI_H
 
-#define RQ_VERSION "0.1.0"
+#include <getopt.h>
+#include <stddef.h>
+
+#include "date.h"
+#include "diag.h"
+#include "plan.h"
+
+#define RQ_VERSION "0.2.0"
+#define EXIT_DATA 1
+#define EXIT_USAGE 2
 
 int cli_main(int argc, char **argv);
+
+/* Print diagnostics to stderr, one line each as "regenquote: …" (at most max). */
+void cli_print_diags(const struct diag_list *dl, size_t max);
+/* Print "regenquote CMD: MESSAGE; see 'regenquote CMD --help'"; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Folders and files: the option if given, else an environment variable,
+ * else the local default, else the installed one. */
+const char *cli_prices_dir(const char *opt);
+const char *cli_templates_dir(const char *opt);
+const char *cli_register_path(const char *opt);
+const char *cli_out_dir(const char *opt);
+/* Who is working, for the register's history: the option, $REGENQUOTE_USER, $USER. */
+const char *cli_actor(const char *opt);
+
+/* Today, or the date SOURCE_DATE_EPOCH fixes. Returns 0, or prints why and returns -1. */
+int cli_today(rq_date *out);
+
+/* Plan options (--source, --area, …) shared by price, quote and revise. */
+#define CLI_OPT_PLAN_BASE 512
+/* Append the plan options to opts at index n; returns the new count. */
+size_t cli_add_plan_options(struct option *opts, size_t n);
+/* The plan part of a command line, collected before anything is loaded. */
+struct cli_plan_args {
+    const char *request;         /* REQUEST.json or NULL */
+    struct {
+        int idx;
+        const char *val;
+    } opt[256];
+    size_t n;
+};
+/* Record getopt's value c if it is a plan option: 1 taken, 0 not a plan
+ * option, -1 too many options. */
+int cli_plan_arg(struct cli_plan_args *a, int c, const char *optarg);
+/* Build the plan: the request file (if any), then the options.  Returns 0,
+ * EXIT_DATA or EXIT_USAGE after printing the problems. */
+int cli_build_plan(const struct cli_plan_args *a, struct plan *p);
+/* Help text for the plan options. */
+extern const char CLI_PLAN_HELP[];
 
 #endif

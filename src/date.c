@@ -81,3 +81,76 @@ rq_date date_from_unix(int64_t t)
         days--;
     return (rq_date)days;
 }
+
+/* The n-th given weekday (0 = Monday) of a month; n = -1 for the last. */
+static rq_date nth_weekday(int y, int m, int weekday, int n)
+{
+    if (n > 0) {
+        rq_date first = date_from_ymd(y, m, 1);
+        int delta = (weekday - date_weekday(first) + 7) % 7;
+        return first + delta + 7 * (n - 1);
+    }
+    rq_date last = date_from_ymd(y + (m == 12), m == 12 ? 1 : m + 1, 1) - 1;
+    int delta = (date_weekday(last) - weekday + 7) % 7;
+    return last - delta;
+}
+
+static rq_date observed(rq_date d)
+{
+    int w = date_weekday(d);
+    return w == 5 ? d - 1 : w == 6 ? d + 1 : d;
+}
+
+bool date_is_federal_holiday(rq_date d)
+{
+    int y, m, day;
+    date_ymd(d, &y, &m, &day);
+    /* New Year's Day of next year may be observed on Dec 31 of this one */
+    for (int yy = y; yy <= y + 1; yy++) {
+        rq_date fixed[] = {
+            observed(date_from_ymd(yy, 1, 1)),   /* New Year's Day */
+            observed(date_from_ymd(yy, 6, 19)),  /* Juneteenth */
+            observed(date_from_ymd(yy, 7, 4)),   /* Independence Day */
+            observed(date_from_ymd(yy, 11, 11)), /* Veterans Day */
+            observed(date_from_ymd(yy, 12, 25)), /* Christmas Day */
+        };
+        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+            if (fixed[i] == d)
+                return true;
+    }
+    rq_date floating[] = {
+        nth_weekday(y, 1, 0, 3),   /* Martin Luther King Jr. Day */
+        nth_weekday(y, 2, 0, 3),   /* Washington's Birthday */
+        nth_weekday(y, 5, 0, -1),  /* Memorial Day */
+        nth_weekday(y, 9, 0, 1),   /* Labor Day */
+        nth_weekday(y, 10, 0, 2),  /* Columbus Day */
+        nth_weekday(y, 11, 3, 4),  /* Thanksgiving Day */
+    };
+    for (size_t i = 0; i < sizeof floating / sizeof floating[0]; i++)
+        if (floating[i] == d)
+            return true;
+    return false;
+}
+
+bool date_is_business_day(rq_date d)
+{
+    return date_weekday(d) < 5 && !date_is_federal_holiday(d);
+}
+
+rq_date date_add_business_days(rq_date d, int n)
+{
+    while (n > 0) {
+        d++;
+        if (date_is_business_day(d))
+            n--;
+    }
+    return d;
+}
+
+int date_business_days_between(rq_date from, rq_date to)
+{
+    int n = 0;
+    for (rq_date d = from + 1; d <= to; d++)
+        n += date_is_business_day(d);
+    return n;
+}

@@ -19,4 +19,14 @@ int date_weekday(rq_date d);
 /* The date of a Unix time (UTC). */
 rq_date date_from_unix(int64_t t);
 
+/* US federal holidays as observed (a Saturday holiday is observed on the
+ * Friday before, a Sunday one on the Monday after). */
+bool date_is_federal_holiday(rq_date d);
+/* Monday to Friday and not a federal holiday. */
+bool date_is_business_day(rq_date d);
+/* The n-th business day after d (n >= 0; n == 0 gives d itself). */
+rq_date date_add_business_days(rq_date d, int n);
+/* Business days after `from` up to and including `to` (0 if to <= from). */
+int date_business_days_between(rq_date from, rq_date to);
+
 #endif

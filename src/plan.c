@@ -287,11 +287,26 @@ static bool check_lang(const char *s)
     return !strcmp(s, "en") || !strcmp(s, "es");
 }
 
+static int plan_read_doc(struct plan *p, struct diag_list *dl);
+
 int plan_load_file(struct plan *p, const char *path, struct diag_list *dl)
 {
-    size_t errors = dl->errors;
     if (jdoc_load_file(&p->doc, path, dl) != 0)
         return -1;
+    return plan_read_doc(p, dl);
+}
+
+int plan_load_text(struct plan *p, const char *name, const char *text, size_t len,
+                   struct diag_list *dl)
+{
+    if (jdoc_parse(&p->doc, name, text, len, dl) != 0)
+        return -1;
+    return plan_read_doc(p, dl);
+}
+
+static int plan_read_doc(struct plan *p, struct diag_list *dl)
+{
+    size_t errors = dl->errors;
     p->has_doc = true;
     struct rd d = { .p = p, .r = { .doc = &p->doc, .dl = dl } };
     const cJSON *root = p->doc.root;
@@ -533,6 +548,89 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
         return 0;
     }
     return opt_err(dl, name, "is not a plan option");
+}
+
+/* ---- canonical form ------------------------------------------------------ */
+
+static void put_str(cJSON *o, const char *key, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, key, v);
+}
+
+static void put_strv(cJSON *o, const char *key, char *const *v, size_t n)
+{
+    if (n == 0)
+        return;
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    for (size_t i = 0; a && i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+}
+
+char *plan_to_json(const struct plan *p)
+{
+    char b[64];
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    if (p->patient_name || p->patient_dob || p->patient_id) {
+        cJSON *pat = cJSON_AddObjectToObject(o, "patient");
+        put_str(pat, "name", p->patient_name);
+        put_str(pat, "date_of_birth", p->patient_dob);
+        put_str(pat, "id", p->patient_id);
+    }
+    put_str(o, "condition", p->condition);
+    put_strv(o, "icd10", p->icd10, p->n_icd10);
+    put_strv(o, "areas", p->areas, p->n_areas);
+    put_str(o, "cell_source", p->source);
+    put_str(o, "processing_method", p->method);
+    put_str(o, "guidance", p->guidance);
+    if (p->sessions)
+        cJSON_AddNumberToObject(o, "sessions", p->sessions);
+    if (p->spacing_weeks)
+        cJSON_AddNumberToObject(o, "session_spacing_weeks", p->spacing_weeks);
+    if (p->cells != PLAN_CELLS_DEFAULT)
+        cJSON_AddStringToObject(o, "repeat_cells", p->cells == PLAN_CELLS_BANKED ? "banked" : "new-harvest");
+    if (p->n_adjuncts) {
+        cJSON *a = cJSON_AddArrayToObject(o, "adjuncts");
+        for (size_t i = 0; a && i < p->n_adjuncts; i++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "id", p->adjuncts[i].id);
+            if (p->adjuncts[i].count)
+                cJSON_AddNumberToObject(e, "count", p->adjuncts[i].count);
+            cJSON_AddItemToArray(a, e);
+        }
+    }
+    put_strv(o, "without", p->without, p->n_without);
+    put_str(o, "package", p->package);
+    if (p->n_discounts) {
+        cJSON *a = cJSON_AddArrayToObject(o, "discounts");
+        for (size_t i = 0; a && i < p->n_discounts; i++) {
+            const struct plan_discount *d = &p->discounts[i];
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "id", d->id);
+            if (d->reason)
+                cJSON_AddStringToObject(e, "reason", d->reason);
+            if (d->has_percent) {
+                int32_t bp = d->percent;
+                snprintf(b, sizeof b, "%d.%02d", (int)(bp / 100), (int)(bp % 100));
+                cJSON_AddStringToObject(e, "percent", b);
+            }
+            if (d->has_amount) {
+                money_format(d->amount, "", '.', 0, b, sizeof b);
+                cJSON_AddStringToObject(e, "amount", b);
+            }
+            cJSON_AddItemToArray(a, e);
+        }
+    }
+    if (p->has_scheduled)
+        cJSON_AddStringToObject(o, "scheduled_date", date_iso(p->scheduled, b));
+    put_str(o, "provider", p->provider);
+    put_str(o, "location", p->location);
+    put_str(o, "language", p->language);
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    return s;
 }
 
 /* ---- locating fields ----------------------------------------------------- */

@@ -67,6 +67,16 @@ void plan_init(struct plan *p);
  * Returns 0, or -1 with every problem found added to dl. */
 int plan_load_file(struct plan *p, const char *path, struct diag_list *dl);
 
+/* Read a request from len bytes of text (name is used in messages). Same
+ * contract as plan_load_file(). */
+int plan_load_text(struct plan *p, const char *name, const char *text, size_t len,
+                   struct diag_list *dl);
+
+/* The plan as a canonical request (fixed key order, only the fields given),
+ * which plan_load_text() reads back to the same plan.  Returns a malloc'd
+ * NUL-terminated string, or NULL when out of memory. */
+char *plan_to_json(const struct plan *p);
+
 /* Apply one command-line option by its long name ("source", "area", "add",
  * "discount", …; see plan_option_names) and value.  List options append.
  * Returns 0, or -1 with a diagnostic naming "--NAME". */

@@ -1,0 +1,790 @@
+#include "cli_register.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "issue.h"
+#include "money.h"
+#include "outfile.h"
+#include "price_table.h"
+#include "register.h"
+#include "sha256.h"
+
+/* Options every register command takes. */
+enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_BY, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
+       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY };
+
+struct common {
+    const char *register_path, *out_dir, *by, *prices, *templates, *pattern;
+    bool a4;
+};
+
+static size_t add_common(struct option *o, size_t n, bool issuing)
+{
+    o[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+    o[n++] = (struct option){ "register", required_argument, NULL, OPT_REGISTER };
+    o[n++] = (struct option){ "out-dir", required_argument, NULL, OPT_OUT_DIR };
+    o[n++] = (struct option){ "by", required_argument, NULL, OPT_BY };
+    if (issuing) {
+        o[n++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
+        o[n++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
+        o[n++] = (struct option){ "a4", no_argument, NULL, OPT_A4 };
+        o[n++] = (struct option){ "number-pattern", required_argument, NULL, OPT_PATTERN };
+    }
+    o[n] = (struct option){ NULL, 0, NULL, 0 };
+    return n;
+}
+
+/* 1 if c was a common option (stored), 0 if not. */
+static int take_common(struct common *cm, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_REGISTER: cm->register_path = arg; return 1;
+    case OPT_OUT_DIR: cm->out_dir = arg; return 1;
+    case OPT_BY: cm->by = arg; return 1;
+    case OPT_PRICES: cm->prices = arg; return 1;
+    case OPT_TEMPLATES: cm->templates = arg; return 1;
+    case OPT_A4: cm->a4 = true; return 1;
+    case OPT_PATTERN: cm->pattern = arg; return 1;
+    default: return 0;
+    }
+}
+
+static const char COMMON_HELP[] =
+    "Register:\n"
+    "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
+    "  --out-dir DIR              where PDFs are written (default out or $REGENQUOTE_OUT)\n"
+    "  --by NAME                  who is working, for the history (default $REGENQUOTE_USER, $USER)\n";
+
+static const char ISSUE_HELP[] =
+    "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (kept in the register)\n"
+    "  --prices DIR  --templates DIR  --a4\n";
+
+/* Make the folder of a file (mode 0700) if it is missing. */
+static int ensure_dir(const char *dir, struct diag_list *dl)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? 0 : (diag_error(dl, dir, NULL, "is not a folder"), -1);
+    if (mkdir(dir, 0700) != 0) {
+        diag_error(dl, dir, NULL, "cannot create the folder: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int ensure_parent(const char *path, struct diag_list *dl)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    return dir[0] ? ensure_dir(dir, dl) : 0;
+}
+
+/* Open the register (creating its folder), apply a new number pattern, and
+ * bring the PDF copies up to date.  Prints problems; returns NULL on error. */
+static struct reg *open_register(const struct common *cm, bool repair)
+{
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    const char *path = cli_register_path(cm->register_path);
+    const char *out = cli_out_dir(cm->out_dir);
+    if (ensure_parent(path, &dl) != 0 || register_open(&r, path, &dl) != 0)
+        goto fail;
+    if (cm->pattern && register_set_pattern(r, cm->pattern, cli_actor(cm->by), &dl) != 0)
+        goto fail;
+    int fixed = 0;
+    if (repair && (ensure_dir(out, &dl) != 0 || register_repair(r, out, false, &fixed, &dl) != 0))
+        goto fail;
+    if (fixed)
+        fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing\n", fixed,
+                fixed == 1 ? "y" : "ies");
+    diag_list_free(&dl);
+    return r;
+fail:
+    cli_print_diags(&dl, 20);
+    diag_list_free(&dl);
+    register_close(r);
+    return NULL;
+}
+
+static int load_tables(struct price_table *pt, const char *opt)
+{
+    struct diag_list dl = { 0 };
+    const char *dir = cli_prices_dir(opt);
+    int rc = 0;
+    if (price_table_load(pt, dir, &dl) != 0) {
+        cli_print_diags(&dl, 20);
+        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
+                dir, dir);
+        rc = EXIT_DATA;
+    }
+    diag_list_free(&dl);
+    return rc;
+}
+
+static void fmt_money(int64_t c, char *b, size_t n)
+{
+    money_format(c, "$", '.', ',', b, n);
+}
+
+/* ---- quote and revise ------------------------------------------------------- */
+
+/* Issue (or, with supersedes, revise) from a parsed command line. */
+static int do_issue(const struct common *cm, struct cli_plan_args *pa, const char *supersedes)
+{
+    rq_date today;
+    if (cli_today(&today) != 0)
+        return EXIT_USAGE;
+    struct reg *r = open_register(cm, true);
+    if (!r)
+        return EXIT_DATA;
+    struct plan plan;
+    struct price_table pt;
+    struct diag_list dl = { 0 };
+    struct reg_entry old = { 0 };
+    int rc = 0;
+    plan_init(&plan);
+    memset(&pt, 0, sizeof pt);
+    if (supersedes) {
+        if (register_get(r, supersedes, false, &old, &dl) != 0) {
+            rc = EXIT_DATA;
+            goto out;
+        }
+        if (!pa->request) {
+            /* revise the stored plan: the options change it */
+            if (plan_load_text(&plan, supersedes, old.request_json, strlen(old.request_json), &dl) != 0) {
+                rc = EXIT_DATA;
+                goto out;
+            }
+            struct cli_plan_args only_opts = *pa;
+            only_opts.request = NULL;
+            if ((rc = cli_build_plan(&only_opts, &plan)) != 0)
+                goto out;
+        }
+    }
+    if (!supersedes || pa->request) {
+        if ((rc = cli_build_plan(pa, &plan)) != 0)
+            goto out;
+    }
+    if (supersedes && old.patient_id && plan.patient_id && strcmp(old.patient_id, plan.patient_id) != 0) {
+        diag_error(&dl, NULL, "patient.id", "the revision is for another patient than %s; issue a new quote instead",
+                   supersedes);
+        rc = EXIT_DATA;
+        goto out;
+    }
+    if ((rc = load_tables(&pt, cm->prices)) != 0)
+        goto out;
+    struct issue_opts io = {
+        .out_dir = cli_out_dir(cm->out_dir),
+        .templates_dir = cli_templates_dir(cm->templates),
+        .a4 = cm->a4,
+        .actor = cli_actor(cm->by),
+        .supersedes = supersedes,
+    };
+    struct issue_result res;
+    if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
+        rc = EXIT_DATA;
+        issue_result_free(&res);
+        goto out;
+    }
+    char total[40], due[11];
+    fmt_money(res.total_cents, total, sizeof total);
+    printf("%s  %s  total %s", res.number, res.pdf_path, total);
+    if (supersedes)
+        printf("  replaces %s", supersedes);
+    if (res.has_estimate_due)
+        printf("  estimate due by %s", date_iso(res.estimate_due, due));
+    printf("\n");
+    issue_result_free(&res);
+out:
+    if (dl.n)
+        cli_print_diags(&dl, 20);
+    diag_list_free(&dl);
+    reg_entry_free(&old);
+    price_table_free(&pt);
+    plan_free(&plan);
+    register_close(r);
+    return rc;
+}
+
+static const char QUOTE_HELP[] =
+    "Usage: regenquote quote [REQUEST.json] [options]\n"
+    "\n"
+    "Issue a numbered quote: the next number (e.g. Q-2026-000123), the PDF\n"
+    "OUT-DIR/NUMBER.pdf, and an entry in the register that keeps the request,\n"
+    "the lines and totals, the exact price tables and the PDF. Prints the\n"
+    "number, the file and the total.\n"
+    "\n";
+
+static int parse_issue(int argc, char **argv, const char *cmd, const char *help, struct common *cm,
+                       struct cli_plan_args *pa, int npos, const char **pos)
+{
+    static struct option opts[80];
+    size_t no = add_common(opts, 0, true);
+    cli_add_plan_options(opts, no);
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            fputs(CLI_PLAN_HELP, stdout);
+            fputs(COMMON_HELP, stdout);
+            fputs(ISSUE_HELP, stdout);
+            return -1;
+        }
+        if (c == ':')
+            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        if (take_common(cm, c, optarg))
+            continue;
+        if (cli_plan_arg(pa, c, optarg) != 1)
+            return cli_usage_error(cmd, "too many options");
+    }
+    for (int i = 0; i < npos; i++) {
+        if (optind >= argc)
+            return cli_usage_error(cmd, "give the quote number");
+        pos[i] = argv[optind++];
+    }
+    if (optind < argc)
+        pa->request = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'; give one request file", argv[optind]);
+    return 0;
+}
+
+int cli_quote(int argc, char **argv)
+{
+    struct common cm = { 0 };
+    struct cli_plan_args pa = { 0 };
+    int rc = parse_issue(argc, argv, "quote", QUOTE_HELP, &cm, &pa, 0, NULL);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (!pa.request && pa.n == 0)
+        return cli_usage_error("quote", "no plan given: name a request file or use --source and --area");
+    return do_issue(&cm, &pa, NULL);
+}
+
+static const char REVISE_HELP[] =
+    "Usage: regenquote revise NUMBER [REQUEST.json] [options]\n"
+    "\n"
+    "Issue a new quote that supersedes NUMBER (a changed plan needs a new\n"
+    "estimate). Without REQUEST.json the stored plan of NUMBER is used, changed\n"
+    "by the plan options given. Prices are today's. The new PDF says which quote\n"
+    "it replaces; NUMBER then shows as superseded.\n"
+    "\n";
+
+int cli_revise(int argc, char **argv)
+{
+    struct common cm = { 0 };
+    struct cli_plan_args pa = { 0 };
+    const char *number = NULL;
+    int rc = parse_issue(argc, argv, "revise", REVISE_HELP, &cm, &pa, 1, &number);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    return do_issue(&cm, &pa, number);
+}
+
+/* ---- simple verbs --------------------------------------------------------- */
+
+/* Parse options for list/show/void/accept/reprint/repair. extra: more options. */
+static int parse_simple(int argc, char **argv, const char *cmd, const char *help,
+                        const struct option *extra, struct common *cm,
+                        int (*take)(void *ctx, int c, const char *arg), void *ctx)
+{
+    static struct option opts[40];
+    size_t no = add_common(opts, 0, false);
+    for (size_t i = 0; extra && extra[i].name; i++)
+        opts[no++] = extra[i];
+    opts[no] = (struct option){ NULL, 0, NULL, 0 };
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            fputs(COMMON_HELP, stdout);
+            return -1;
+        }
+        if (c == ':')
+            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        if (take_common(cm, c, optarg))
+            continue;
+        if (!take || take(ctx, c, optarg) != 0)
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+    }
+    return 0;
+}
+
+static int one_number(int argc, char **argv, const char *cmd, const char **number)
+{
+    if (optind >= argc)
+        return cli_usage_error(cmd, "give the quote number");
+    *number = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+struct status_args {
+    const char *reason;
+};
+
+static int take_reason(void *ctx, int c, const char *arg)
+{
+    if (c != OPT_REASON)
+        return -1;
+    ((struct status_args *)ctx)->reason = arg;
+    return 0;
+}
+
+static int set_status(int argc, char **argv, const char *cmd, const char *status, const char *help)
+{
+    static const struct option extra[] = { { "reason", required_argument, NULL, OPT_REASON },
+                                           { NULL, 0, NULL, 0 } };
+    struct common cm = { 0 };
+    struct status_args sa = { 0 };
+    const char *number;
+    int rc = parse_simple(argc, argv, cmd, help, extra, &cm, take_reason, &sa);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = one_number(argc, argv, cmd, &number)) != 0)
+        return rc;
+    if (!strcmp(status, "void") && (!sa.reason || !*sa.reason))
+        return cli_usage_error(cmd, "give the reason with --reason TEXT");
+    rq_date today;
+    if (cli_today(&today) != 0)
+        return EXIT_USAGE;
+    struct reg *r = open_register(&cm, false);
+    if (!r)
+        return EXIT_DATA;
+    struct diag_list dl = { 0 };
+    if (register_set_status(r, number, status, sa.reason, cli_actor(cm.by), today, &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        rc = EXIT_DATA;
+    } else {
+        printf("%s is now %s\n", number, !strcmp(status, "void") ? "void" : "accepted");
+    }
+    diag_list_free(&dl);
+    register_close(r);
+    return rc;
+}
+
+int cli_void(int argc, char **argv)
+{
+    return set_status(argc, argv, "void", "void",
+                      "Usage: regenquote void NUMBER --reason TEXT\n\n"
+                      "Void an issued or accepted quote. It stays in the register, marked void,\n"
+                      "with the reason, the time and who voided it.\n\n");
+}
+
+int cli_accept(int argc, char **argv)
+{
+    return set_status(argc, argv, "accept", "accepted",
+                      "Usage: regenquote accept NUMBER\n\n"
+                      "Record that the patient accepted an issued, unexpired quote.\n\n");
+}
+
+/* ---- list ----------------------------------------------------------------- */
+
+struct list_args {
+    struct reg_filter f;
+    const char *format;
+    bool bad_date;
+};
+
+static int take_list(void *ctx, int c, const char *arg)
+{
+    struct list_args *a = ctx;
+    switch (c) {
+    case OPT_PATIENT: a->f.patient_id = arg; return 0;
+    case OPT_NAME: a->f.name = arg; return 0;
+    case OPT_STATUS: a->f.status = arg; return 0;
+    case OPT_FORMAT: a->format = arg; return 0;
+    case OPT_FROM:
+        a->f.has_from = true;
+        a->bad_date |= !date_parse(arg, &a->f.from);
+        return 0;
+    case OPT_TO:
+        a->f.has_to = true;
+        a->bad_date |= !date_parse(arg, &a->f.to);
+        return 0;
+    default: return -1;
+    }
+}
+
+/* s left-aligned in width characters (UTF-8 aware, cut if longer), then a space. */
+static void cell(FILE *out, const char *s, size_t width)
+{
+    size_t chars = 0, i = 0;
+    s = s ? s : "";
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (chars == width)
+                break;
+            chars++;
+        }
+    }
+    fwrite(s, 1, i, out);
+    for (; chars < width; chars++)
+        fputc(' ', out);
+    fputc(' ', out);
+}
+
+/* CSV field, quoted when needed (RFC 4180). */
+static void csv(FILE *out, const char *s, bool last)
+{
+    s = s ? s : "";
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}
+
+static void json_str(FILE *out, const char *key, const char *s, bool comma)
+{
+    fprintf(out, "\"%s\": ", key);
+    if (!s) {
+        fputs("null", out);
+    } else {
+        fputc('"', out);
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                fprintf(out, "\\%c", *p);
+            else if (*p < 0x20)
+                fprintf(out, "\\u%04x", *p);
+            else
+                fputc(*p, out);
+        }
+        fputc('"', out);
+    }
+    if (comma)
+        fputs(", ", out);
+}
+
+static const char LIST_HELP[] =
+    "Usage: regenquote list [options]\n"
+    "\n"
+    "List quotes in the register, newest first. An issued quote past its\n"
+    "valid-until date shows as expired.\n"
+    "\n"
+    "  --patient ID               only this patient id\n"
+    "  --name TEXT                patient names containing TEXT (any case)\n"
+    "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
+    "  --status S                 issued, accepted, expired, superseded or void\n"
+    "  --format table|csv|json    (default table)\n";
+
+int cli_list(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        { "patient", required_argument, NULL, OPT_PATIENT },
+        { "name", required_argument, NULL, OPT_NAME },
+        { "from", required_argument, NULL, OPT_FROM },
+        { "to", required_argument, NULL, OPT_TO },
+        { "status", required_argument, NULL, OPT_STATUS },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { NULL, 0, NULL, 0 },
+    };
+    struct common cm = { 0 };
+    struct list_args la = { .format = "table" };
+    int rc = parse_simple(argc, argv, "list", LIST_HELP, extra, &cm, take_list, &la);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind < argc)
+        return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+    if (la.bad_date)
+        return cli_usage_error("list", "dates are YYYY-MM-DD");
+    static const char *const statuses[] = { "issued", "accepted", "expired", "superseded", "void" };
+    bool status_ok = !la.f.status;
+    for (size_t i = 0; i < 5 && !status_ok; i++)
+        status_ok = !strcmp(la.f.status, statuses[i]);
+    if (!status_ok)
+        return cli_usage_error("list", "unknown status '%s'; expected issued, accepted, expired, superseded or void",
+                               la.f.status);
+    bool table = !strcmp(la.format, "table"), is_csv = !strcmp(la.format, "csv"),
+         json = !strcmp(la.format, "json");
+    if (!table && !is_csv && !json)
+        return cli_usage_error("list", "unknown format '%s'; expected table, csv or json", la.format);
+    if (cli_today(&la.f.today) != 0)
+        return EXIT_USAGE;
+    struct reg *r = open_register(&cm, false);
+    if (!r)
+        return EXIT_DATA;
+    struct diag_list dl = { 0 };
+    struct reg_entry *v = NULL;
+    size_t n = 0;
+    if (register_list(r, &la.f, &v, &n, &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        rc = EXIT_DATA;
+    } else if (table) {
+        printf("%-16s %-10s %-10s %-10s %-12s %-24s %12s\n", "NUMBER", "ISSUED", "VALID TO", "STATUS",
+               "PATIENT ID", "PATIENT", "TOTAL");
+        for (size_t i = 0; i < n; i++) {
+            char t[40];
+            fmt_money(v[i].total_cents, t, sizeof t);
+            cell(stdout, v[i].number, 16);
+            cell(stdout, v[i].issued, 10);
+            cell(stdout, v[i].valid_until, 10);
+            cell(stdout, reg_entry_status(&v[i], la.f.today), 10);
+            cell(stdout, v[i].patient_id, 12);
+            cell(stdout, v[i].patient_name, 24);
+            printf("%12s\n", t);
+        }
+        printf("%zu quote%s\n", n, n == 1 ? "" : "s");
+    } else if (is_csv) {
+        printf("number,issued,valid_until,status,patient_id,patient_name,total,scheduled,supersedes,superseded_by,price_table\n");
+        for (size_t i = 0; i < n; i++) {
+            char t[40];
+            money_format(v[i].total_cents, "", '.', 0, t, sizeof t);
+            csv(stdout, v[i].number, false);
+            csv(stdout, v[i].issued, false);
+            csv(stdout, v[i].valid_until, false);
+            csv(stdout, reg_entry_status(&v[i], la.f.today), false);
+            csv(stdout, v[i].patient_id, false);
+            csv(stdout, v[i].patient_name, false);
+            csv(stdout, t, false);
+            csv(stdout, v[i].scheduled, false);
+            csv(stdout, v[i].supersedes, false);
+            csv(stdout, v[i].superseded_by, false);
+            csv(stdout, v[i].tables_version, true);
+        }
+    } else {
+        printf("[");
+        for (size_t i = 0; i < n; i++) {
+            printf("%s\n  {", i ? "," : "");
+            json_str(stdout, "number", v[i].number, true);
+            json_str(stdout, "issued", v[i].issued, true);
+            json_str(stdout, "valid_until", v[i].valid_until, true);
+            json_str(stdout, "status", reg_entry_status(&v[i], la.f.today), true);
+            json_str(stdout, "patient_id", v[i].patient_id, true);
+            json_str(stdout, "patient_name", v[i].patient_name, true);
+            printf("\"total_cents\": %lld, ", (long long)v[i].total_cents);
+            json_str(stdout, "scheduled_date", v[i].scheduled, true);
+            json_str(stdout, "supersedes", v[i].supersedes, true);
+            json_str(stdout, "superseded_by", v[i].superseded_by, true);
+            json_str(stdout, "price_table_version", v[i].tables_version, false);
+            printf("}");
+        }
+        printf("%s]\n", n ? "\n" : "");
+    }
+    for (size_t i = 0; i < n; i++)
+        reg_entry_free(&v[i]);
+    free(v);
+    diag_list_free(&dl);
+    register_close(r);
+    return rc;
+}
+
+/* ---- show, reprint, repair ---------------------------------------------------- */
+
+static int take_format(void *ctx, int c, const char *arg)
+{
+    if (c != OPT_FORMAT)
+        return -1;
+    *(const char **)ctx = arg;
+    return 0;
+}
+
+int cli_show(int argc, char **argv)
+{
+    static const struct option extra[] = { { "format", required_argument, NULL, OPT_FORMAT },
+                                           { NULL, 0, NULL, 0 } };
+    struct common cm = { 0 };
+    const char *format = "text", *number;
+    int rc = parse_simple(argc, argv, "show",
+                          "Usage: regenquote show NUMBER [--format text|json]\n\n"
+                          "Show one quote: its status, dates, patient, totals, the price tables it\n"
+                          "used and its history. JSON gives the stored quote as computed.\n\n",
+                          extra, &cm, take_format, &format);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = one_number(argc, argv, "show", &number)) != 0)
+        return rc;
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return cli_usage_error("show", "unknown format '%s'; expected text or json", format);
+    rq_date today;
+    if (cli_today(&today) != 0)
+        return EXIT_USAGE;
+    struct reg *r = open_register(&cm, false);
+    if (!r)
+        return EXIT_DATA;
+    struct diag_list dl = { 0 };
+    struct reg_entry e;
+    if (register_get(r, number, false, &e, &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        diag_list_free(&dl);
+        register_close(r);
+        return EXIT_DATA;
+    }
+    if (!strcmp(format, "json")) {
+        fputs(e.quote_json, stdout);
+    } else {
+        char t[40];
+        fmt_money(e.total_cents, t, sizeof t);
+        printf("Quote         %s\n", e.number);
+        printf("Status        %s\n", reg_entry_status(&e, today));
+        printf("Issued        %s, valid until %s\n", e.issued, e.valid_until);
+        if (e.scheduled)
+            printf("Scheduled     %s (estimate due by %s)\n", e.scheduled, e.estimate_due ? e.estimate_due : "-");
+        printf("Patient       %s%s%s%s\n", e.patient_name ? e.patient_name : "(no name)",
+               e.patient_id ? " (" : "", e.patient_id ? e.patient_id : "", e.patient_id ? ")" : "");
+        printf("Total         %s\n", t);
+        printf("Price table   %s, sha256 %s\n", e.tables_version, e.tables_sha256);
+        printf("PDF           sha256 %s\n", e.pdf_sha256);
+        if (e.supersedes)
+            printf("Replaces      %s\n", e.supersedes);
+        if (e.superseded_by)
+            printf("Replaced by   %s\n", e.superseded_by);
+        struct reg_event *ev;
+        size_t nev;
+        if (register_history(r, number, &ev, &nev, &dl) == 0) {
+            printf("History\n");
+            for (size_t i = 0; i < nev; i++)
+                printf("  %s  %-11s %-12s %s\n", ev[i].at, ev[i].action, ev[i].actor,
+                       ev[i].detail ? ev[i].detail : "");
+            reg_events_free(ev, nev);
+        }
+    }
+    reg_entry_free(&e);
+    diag_list_free(&dl);
+    register_close(r);
+    return 0;
+}
+
+static int take_output(void *ctx, int c, const char *arg)
+{
+    if (c != 'o')
+        return -1;
+    *(const char **)ctx = arg;
+    return 0;
+}
+
+int cli_reprint(int argc, char **argv)
+{
+    static const struct option extra[] = { { "output", required_argument, NULL, 'o' },
+                                           { NULL, 0, NULL, 0 } };
+    struct common cm = { 0 };
+    const char *number, *output = NULL;
+    int rc = parse_simple(argc, argv, "reprint",
+                          "Usage: regenquote reprint NUMBER [-o FILE]\n\n"
+                          "Write the quote's PDF exactly as it was issued (byte for byte, whatever\n"
+                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf.\n\n",
+                          extra, &cm, take_output, &output);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = one_number(argc, argv, "reprint", &number)) != 0)
+        return rc;
+    struct reg *r = open_register(&cm, false);
+    if (!r)
+        return EXIT_DATA;
+    struct diag_list dl = { 0 };
+    struct reg_entry e;
+    char path[4096];
+    if (register_get(r, number, true, &e, &dl) != 0) {
+        rc = EXIT_DATA;
+        goto out;
+    }
+    char sha[65];
+    sha256_hex(e.pdf, e.pdf_len, sha);
+    if (strcmp(sha, e.pdf_sha256) != 0) {
+        diag_error(&dl, cli_register_path(cm.register_path), NULL,
+                   "the stored PDF of %s does not match its digest; the register is damaged", number);
+        rc = EXIT_DATA;
+        goto out_e;
+    }
+    if (output) {
+        snprintf(path, sizeof path, "%s", output);
+    } else {
+        const char *dir = cli_out_dir(cm.out_dir);
+        if (ensure_dir(dir, &dl) != 0) {
+            rc = EXIT_DATA;
+            goto out_e;
+        }
+        snprintf(path, sizeof path, "%s/%s.pdf", dir, e.number);
+    }
+    struct outfile of;
+    if (outfile_open(&of, path, &dl) != 0) {
+        rc = EXIT_DATA;
+        goto out_e;
+    }
+    if (fwrite(e.pdf, 1, e.pdf_len, of.f) != e.pdf_len) {
+        outfile_abort(&of);
+        diag_error(&dl, path, NULL, "cannot write");
+        rc = EXIT_DATA;
+    } else if (outfile_commit(&of, &dl) != 0) {
+        rc = EXIT_DATA;
+    } else {
+        printf("%s\n", path);
+    }
+out_e:
+    reg_entry_free(&e);
+out:
+    if (dl.n)
+        cli_print_diags(&dl, 5);
+    diag_list_free(&dl);
+    register_close(r);
+    return rc;
+}
+
+static int take_verify(void *ctx, int c, const char *arg)
+{
+    (void)arg;
+    if (c != OPT_VERIFY)
+        return -1;
+    *(bool *)ctx = true;
+    return 0;
+}
+
+int cli_repair(int argc, char **argv)
+{
+    static const struct option extra[] = { { "verify", no_argument, NULL, OPT_VERIFY },
+                                           { NULL, 0, NULL, 0 } };
+    struct common cm = { 0 };
+    bool verify = false;
+    int rc = parse_simple(argc, argv, "repair",
+                          "Usage: regenquote repair [--verify]\n\n"
+                          "Check the register and make the PDF copies in OUT-DIR match it: rewrite\n"
+                          "missing or truncated files (with --verify, every file whose SHA-256\n"
+                          "differs) and remove temporary files of interrupted runs. Issuing\n"
+                          "commands do this by themselves.\n\n",
+                          extra, &cm, take_verify, &verify);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (optind < argc)
+        return cli_usage_error("repair", "unexpected argument '%s'", argv[optind]);
+    struct reg *r = open_register(&cm, false);
+    if (!r)
+        return EXIT_DATA;
+    struct diag_list dl = { 0 };
+    int fixed = 0;
+    const char *out = cli_out_dir(cm.out_dir);
+    if (ensure_dir(out, &dl) != 0 || register_repair(r, out, verify, &fixed, &dl) != 0) {
+        cli_print_diags(&dl, 20);
+        rc = EXIT_DATA;
+    } else {
+        printf("register OK; %d PDF cop%s rewritten\n", fixed, fixed == 1 ? "y" : "ies");
+    }
+    diag_list_free(&dl);
+    register_close(r);
+    return rc;
+}
