@@ -102,10 +102,10 @@ static struct reg *open_register(const struct common *cm, bool repair)
     if (cm->pattern && register_set_pattern(r, cm->pattern, cli_actor(cm->by), &dl) != 0)
         goto fail;
     int fixed = 0;
-    if (repair && (ensure_dir(out, &dl) != 0 || register_repair(r, out, false, &fixed, &dl) != 0))
+    if (repair && (ensure_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
-        fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing\n", fixed,
+        fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
                 fixed == 1 ? "y" : "ies");
     diag_list_free(&dl);
     return r;
@@ -778,7 +778,7 @@ int cli_repair(int argc, char **argv)
     struct diag_list dl = { 0 };
     int fixed = 0;
     const char *out = cli_out_dir(cm.out_dir);
-    if (ensure_dir(out, &dl) != 0 || register_repair(r, out, verify, &fixed, &dl) != 0) {
+    if (ensure_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
         cli_print_diags(&dl, 20);
         rc = EXIT_DATA;
     } else {

@@ -46,6 +46,7 @@ static const char *const MIGRATIONS[] = {
     "INSERT INTO meta VALUES ('number_pattern', '" REGISTER_DEFAULT_PATTERN "');",
     /* 1 -> 2: the GFE due date, who did what, append-only history, indexes */
     "ALTER TABLE quotes ADD COLUMN estimate_due TEXT;"
+    "ALTER TABLE quotes ADD COLUMN created_unix INTEGER;"
     "ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT 'unknown';"
     "CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events"
     "  BEGIN SELECT RAISE(ABORT, 'the history is append-only'); END;"
@@ -74,6 +75,23 @@ static int exec(struct reg *r, const char *sql, struct diag_list *dl)
         return -1;
     }
     return 0;
+}
+
+/* Like exec, but waits out SQLITE_BUSY that SQLite reports without calling
+ * the busy handler (switching a new file to WAL while another process does
+ * the same, for instance): up to about ten seconds. */
+static int exec_patient(struct reg *r, const char *sql, struct diag_list *dl)
+{
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+        struct timespec ts = { 0, (long)(5 + (attempt * 7919 + getpid()) % 10) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return exec(r, sql, dl);
 }
 
 static int user_version(struct reg *r, int *v)
@@ -118,7 +136,7 @@ static int add_event(struct reg *r, const char *number, const char *action, cons
 static int migrate(struct reg *r, int target, struct diag_list *dl)
 {
     int v;
-    if (exec(r, "BEGIN IMMEDIATE", dl) != 0)
+    if (exec_patient(r, "BEGIN IMMEDIATE", dl) != 0)
         return -1;
     if (user_version(r, &v) != 0) {
         exec(r, "ROLLBACK", dl);
@@ -178,7 +196,7 @@ static int open_db(struct reg **out, const char *path, struct diag_list *dl)
         return -1;
     }
     sqlite3_busy_timeout(r->db, 60000);
-    if (exec(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", dl) != 0) {
+    if (exec_patient(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", dl) != 0) {
         register_close(r);
         return -1;
     }
@@ -434,7 +452,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         diag_error(dl, r->path, NULL, "out of memory");
         return -1;
     }
-    if (exec(r, "BEGIN IMMEDIATE", dl) != 0) {
+    if (exec_patient(r, "BEGIN IMMEDIATE", dl) != 0) {
         free(pattern);
         return -1;
     }
@@ -463,8 +481,8 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     if (sqlite3_prepare_v2(r->db,
                            "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
                            " valid_until, scheduled, estimate_due, total_cents, language, tables_sha256,"
-                           " request_json, quote_json, pdf, pdf_sha256, supersedes)"
-                           " VALUES (?,?,?,'issued',?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix)"
+                           " VALUES (?,?,?,'issued',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK) {
         db_err(r, dl, "cannot store the quote");
         goto fail;
@@ -486,6 +504,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     sqlite3_bind_blob(st, 15, pdf, (int)pdf_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 16, pdf_sha, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 17, in->supersedes, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 18, (sqlite3_int64)time(NULL));
     int src = sqlite3_step(st);
     sqlite3_finalize(st);
     if (src != SQLITE_DONE) {
@@ -678,7 +697,7 @@ int register_set_status(struct reg *r, const char *number, const char *status,
         diag_error(dl, NULL, "--reason", "voiding a quote needs a reason");
         return -1;
     }
-    if (exec(r, "BEGIN IMMEDIATE", dl) != 0)
+    if (exec_patient(r, "BEGIN IMMEDIATE", dl) != 0)
         return -1;
     struct reg_entry e;
     int g = register_get(r, number, false, &e, dl);
@@ -786,14 +805,17 @@ static bool file_matches(const char *path, sqlite3_int64 size, const char *sha, 
     return !strcmp(hex, sha);
 }
 
-int register_repair(struct reg *r, const char *out_dir, bool verify, int *fixed,
+int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl)
 {
     *fixed = 0;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "SELECT number, length(pdf), pdf_sha256, pdf FROM quotes", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT number, length(pdf), pdf_sha256, pdf FROM quotes"
+                           " WHERE created_unix IS NULL OR created_unix <= ?",
+                           -1, &st, NULL) != SQLITE_OK)
         return db_err(r, dl, "cannot read the register");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL) - min_age);
     int rc = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *number = (const char *)sqlite3_column_text(st, 0);

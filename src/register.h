@@ -134,9 +134,11 @@ void reg_events_free(struct reg_event *v, size_t n);
 
 /* Make the PDF copies in out_dir match the register: rewrite every file
  * that is missing or of the wrong size (with verify, also every file whose
- * SHA-256 differs); remove temporary files left by an interrupted run
- * (older than a minute).  *fixed counts rewritten files. */
-int register_repair(struct reg *r, const char *out_dir, bool verify, int *fixed,
+ * SHA-256 differs) among quotes committed at least min_age seconds ago (so
+ * a concurrent issuer still writing its copy is left alone); remove
+ * temporary files left by an interrupted run (older than a minute).
+ * *fixed counts rewritten files. */
+int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
 
 /* Test hook: when the environment variable REGENQUOTE_FAULT names a point
