@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "cli_batch.h"
 #include "cli_register.h"
 
 #include <errno.h>
@@ -539,6 +540,7 @@ static const struct command COMMANDS[] = {
     { "void", "void a quote, with a reason", cli_void },
     { "accept", "record that the patient accepted a quote", cli_accept },
     { "repair", "check the register and rewrite missing PDF copies", cli_repair },
+    { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cli_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
 };

@@ -1,0 +1,413 @@
+#include "cli_batch.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cli.h"
+#include "money.h"
+#include "price_table.h"
+#include "register.h"
+
+static const char BATCH_HELP[] =
+    "Usage: regenquote batch REQUESTS.jsonl|FOLDER [options]\n"
+    "\n"
+    "Price or issue many requests in one run: a JSON Lines file (one request per\n"
+    "line; blank lines and lines starting with # are skipped) or a folder of\n"
+    "request files. A request that fails is reported with its line and reason\n"
+    "and the rest go on. A summary follows; exit status 1 if any failed.\n"
+    "\n"
+    "  --issue                    issue numbered quotes into the register\n"
+    "                             (default: price only, DRAFT PDFs estimate-NNNNNN.pdf)\n"
+    "  --format pdf|json|none     what a priced request writes (default pdf)\n"
+    "  -j, --jobs N               worker processes (default 1)\n"
+    "  --out-dir DIR              where files go (default out/batch, or out with --issue)\n"
+    "  --register FILE  --by NAME  --prices DIR  --templates DIR  --a4\n"
+    "  -q, --quiet                no progress bar and no line per request\n"
+    "\n"
+    "On a terminal a progress bar shows the count, the rate and the time left.\n";
+
+enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_BY, OPT_PRICES, OPT_TEMPLATES,
+       OPT_A4 };
+
+/* What a worker tells the parent about one request (then msg_len bytes). */
+struct record {
+    size_t index;
+    long line;
+    int ok;
+    int64_t total_cents;
+    char number[96];
+    char path[4200];
+    size_t msg_len;
+};
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n > 0) {
+        ssize_t r = read(fd, c, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        c += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static size_t count_requests(const char *path)
+{
+    struct batch_reader r;
+    struct diag_list dl = { 0 };
+    struct batch_item it;
+    size_t n = 0;
+    if (batch_reader_open(&r, path, &dl) == 0) {
+        int rc;
+        while ((rc = batch_reader_next(&r, &it, &dl)) != 0)
+            n++;
+    }
+    batch_reader_close(&r);
+    diag_list_free(&dl);
+    return n;
+}
+
+/* Worker k of jobs: process every item whose index % jobs == k; report each
+ * on fd.  Returns the exit status for the worker. */
+static int work(const char *input, int k, int jobs, const struct price_table *pt, const char *reg_path,
+                const struct batch_opts *o, int fd)
+{
+    struct batch_reader br;
+    struct diag_list dl = { 0 };
+    struct reg *reg = NULL;
+    int status = 0;
+    if (o->mode == BATCH_ISSUE && register_open(&reg, reg_path, &dl) != 0)
+        status = 1;
+    if (status == 0 && batch_reader_open(&br, input, &dl) != 0)
+        status = 1;
+    if (status) {
+        char buf[1200];
+        for (size_t i = 0; i < dl.n; i++)
+            fprintf(stderr, "regenquote: %s\n", diag_format(&dl.v[i], buf, sizeof buf));
+        diag_list_free(&dl);
+        register_close(reg);
+        return status;
+    }
+    struct batch_item it;
+    size_t index = 0;
+    int rc;
+    char *msg = NULL;
+    size_t msg_cap = 0;
+    while ((rc = batch_reader_next(&br, &it, &dl)) != 0) {
+        size_t my = index++;
+        if ((int)(my % (size_t)jobs) != k) {
+            diag_list_free(&dl);
+            continue;
+        }
+        struct record rec = { .index = my, .line = it.line };
+        struct batch_result res = { 0 };
+        if (rc > 0) {
+            it.index = my;
+            rec.ok = batch_process(pt, reg, o, &it, &res, &dl) == 0;
+        }
+        rec.total_cents = res.total_cents;
+        snprintf(rec.number, sizeof rec.number, "%s", res.number);
+        snprintf(rec.path, sizeof rec.path, "%s", res.path);
+        /* messages, one line each */
+        size_t len = 0;
+        for (size_t i = 0; i < dl.n; i++) {
+            char buf[1200];
+            diag_format(&dl.v[i], buf, sizeof buf);
+            size_t bl = strlen(buf);
+            if (len + bl + 2 > msg_cap) {
+                msg_cap = (len + bl + 2) * 2;
+                char *nm = realloc(msg, msg_cap);
+                if (!nm)
+                    break;
+                msg = nm;
+            }
+            memcpy(msg + len, buf, bl);
+            len += bl;
+            msg[len++] = '\n';
+        }
+        rec.msg_len = len;
+        diag_list_free(&dl);
+        if (write_all(fd, &rec, sizeof rec) != 0 || (len && write_all(fd, msg, len) != 0)) {
+            status = 1;
+            break;
+        }
+    }
+    free(msg);
+    batch_reader_close(&br);
+    register_close(reg);
+    return status;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(size_t done, size_t total, double t0, bool final)
+{
+    double el = now_s() - t0;
+    double rate = el > 0 ? (double)done / el : 0;
+    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : width;
+    char bar[40];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = '\0';
+    double left = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\r[%s] %zu/%zu  %.0f/s  %d:%02d left ", bar, done, total, rate, (int)left / 60,
+            (int)left % 60);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int cli_batch(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "issue", no_argument, NULL, OPT_ISSUE },
+        { "format", required_argument, NULL, OPT_FORMAT },
+        { "jobs", required_argument, NULL, 'j' },
+        { "out-dir", required_argument, NULL, OPT_OUT_DIR },
+        { "register", required_argument, NULL, OPT_REGISTER },
+        { "by", required_argument, NULL, OPT_BY },
+        { "prices", required_argument, NULL, OPT_PRICES },
+        { "templates", required_argument, NULL, OPT_TEMPLATES },
+        { "a4", no_argument, NULL, OPT_A4 },
+        { "quiet", no_argument, NULL, 'q' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool issue = false, quiet = false, a4 = false;
+    const char *format = "pdf", *out_dir = NULL, *reg_opt = NULL, *by = NULL, *prices = NULL,
+               *templates = NULL;
+    long jobs = 1;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hj:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(BATCH_HELP, stdout); return 0;
+        case OPT_ISSUE: issue = true; break;
+        case OPT_FORMAT: format = optarg; break;
+        case 'j': {
+            char *end;
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 64)
+                return cli_usage_error("batch", "--jobs takes a number from 1 to 64, not '%s'", optarg);
+            break;
+        }
+        case OPT_OUT_DIR: out_dir = optarg; break;
+        case OPT_REGISTER: reg_opt = optarg; break;
+        case OPT_BY: by = optarg; break;
+        case OPT_PRICES: prices = optarg; break;
+        case OPT_TEMPLATES: templates = optarg; break;
+        case OPT_A4: a4 = true; break;
+        case 'q': quiet = true; break;
+        case ':': return cli_usage_error("batch", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("batch", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("batch", "give a JSON Lines file or a folder of requests");
+    const char *input = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error("batch", "unexpected argument '%s'", argv[optind]);
+    struct batch_opts bo = { .a4 = a4, .actor = cli_actor(by) };
+    if (issue)
+        bo.mode = BATCH_ISSUE;
+    else if (!strcmp(format, "pdf"))
+        bo.mode = BATCH_PRICE_PDF;
+    else if (!strcmp(format, "json"))
+        bo.mode = BATCH_PRICE_JSON;
+    else if (!strcmp(format, "none"))
+        bo.mode = BATCH_PRICE_ONLY;
+    else
+        return cli_usage_error("batch", "unknown format '%s'; expected pdf, json or none", format);
+    if (cli_today(&bo.issued) != 0)
+        return EXIT_USAGE;
+    bo.out_dir = out_dir ? out_dir : issue ? cli_out_dir(NULL) : "out/batch";
+    bo.templates_dir = cli_templates_dir(templates);
+    const char *reg_path = cli_register_path(reg_opt);
+
+    struct diag_list dl = { 0 };
+    struct price_table pt;
+    const char *dir = cli_prices_dir(prices);
+    if (price_table_load(&pt, dir, &dl) != 0) {
+        cli_print_diags(&dl, 20);
+        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
+                dir, dir);
+        price_table_free(&pt);
+        diag_list_free(&dl);
+        return EXIT_DATA;
+    }
+    diag_list_free(&dl);
+    struct stat st;
+    if (bo.mode != BATCH_PRICE_ONLY && stat(bo.out_dir, &st) != 0) {
+        if (!strcmp(bo.out_dir, "out/batch"))
+            mkdir("out", 0700);
+        if (mkdir(bo.out_dir, 0700) != 0) {
+            fprintf(stderr, "regenquote: %s: cannot create the folder: %s\n", bo.out_dir, strerror(errno));
+            price_table_free(&pt);
+            return EXIT_DATA;
+        }
+    }
+    if (issue) {
+        /* open once here: creates and migrates the register, repairs copies */
+        struct reg *r = NULL;
+        int fixed = 0;
+        if (register_open(&r, reg_path, &dl) != 0 || register_repair(r, bo.out_dir, false, 60, &fixed, &dl) != 0) {
+            cli_print_diags(&dl, 20);
+            diag_list_free(&dl);
+            register_close(r);
+            price_table_free(&pt);
+            return EXIT_DATA;
+        }
+        register_close(r);
+    }
+    struct batch_reader probe;
+    if (batch_reader_open(&probe, input, &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        diag_list_free(&dl);
+        batch_reader_close(&probe);
+        price_table_free(&pt);
+        return EXIT_DATA;
+    }
+    batch_reader_close(&probe);
+    bool bar = !quiet && isatty(STDERR_FILENO);
+    size_t total = bar ? count_requests(input) : 0;
+
+    /* workers */
+    struct pollfd pfd[64];
+    pid_t pids[64];
+    int nw = 0;
+    fflush(stdout);
+    fflush(stderr);
+    for (int k = 0; k < jobs; k++) {
+        int fds[2];
+        if (pipe(fds) != 0) {
+            fprintf(stderr, "regenquote: cannot start workers: %s\n", strerror(errno));
+            break;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            close(fds[0]);
+            close(fds[1]);
+            fprintf(stderr, "regenquote: cannot start workers: %s\n", strerror(errno));
+            break;
+        }
+        if (pid == 0) {
+            close(fds[0]);
+            for (int i = 0; i < nw; i++)
+                close(pfd[i].fd);
+            int st_code = work(input, k, (int)jobs, &pt, reg_path, &bo, fds[1]);
+            close(fds[1]);
+            price_table_free(&pt);
+            _exit(st_code);
+        }
+        close(fds[1]);
+        pfd[nw].fd = fds[0];
+        pfd[nw].events = POLLIN;
+        pids[nw++] = pid;
+    }
+    double t0 = now_s(), last_bar = 0;
+    size_t done = 0, failed = 0;
+    int open_fds = nw;
+    char *msg = NULL;
+    while (open_fds > 0) {
+        if (poll(pfd, (nfds_t)nw, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int i = 0; i < nw; i++) {
+            if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            struct record rec;
+            if (read_all(pfd[i].fd, &rec, sizeof rec) != 0) {
+                close(pfd[i].fd);
+                pfd[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            free(msg);
+            msg = malloc(rec.msg_len + 1);
+            if (!msg || (rec.msg_len && read_all(pfd[i].fd, msg, rec.msg_len) != 0)) {
+                close(pfd[i].fd);
+                pfd[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            msg[rec.msg_len] = '\0';
+            done++;
+            if (bar)
+                fputs("\r\033[K", stderr);
+            if (!rec.ok) {
+                failed++;
+                for (char *line = msg; *line;) {
+                    char *nl = strchr(line, '\n');
+                    fprintf(stderr, "regenquote: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
+                    line = nl ? nl + 1 : line + strlen(line);
+                }
+            } else if (!quiet) {
+                char t[40];
+                money_format(rec.total_cents, "$", '.', ',', t, sizeof t);
+                printf("%-8zu %s%s%s%s%s\n", rec.index + 1, rec.number, rec.number[0] ? "  " : "", rec.path,
+                       rec.path[0] ? "  " : "", t);
+            }
+            if (bar && (now_s() - last_bar > 0.1 || done == total)) {
+                fflush(stdout);
+                progress(done, total, t0, false);
+                last_bar = now_s();
+            }
+        }
+    }
+    free(msg);
+    int worker_failed = 0;
+    for (int i = 0; i < nw; i++) {
+        int wst;
+        if (waitpid(pids[i], &wst, 0) > 0 && (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0))
+            worker_failed++;
+    }
+    if (bar)
+        progress(done, total ? total : done, t0, true);
+    double el = now_s() - t0;
+    fflush(stdout);
+    fprintf(stderr, "regenquote: %zu request%s, %zu %s, %zu failed, in %.2f s (%.0f per second)\n", done,
+            done == 1 ? "" : "s", done - failed, issue ? "issued" : "priced", failed, el,
+            el > 0 ? (double)done / el : 0.0);
+    if (worker_failed)
+        fprintf(stderr, "regenquote: %d worker%s stopped early\n", worker_failed, worker_failed == 1 ? "" : "s");
+    price_table_free(&pt);
+    return failed || worker_failed || nw == 0 ? EXIT_DATA : 0;
+}
