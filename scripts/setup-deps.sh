@@ -3,7 +3,7 @@
 # Works as root or through sudo; does nothing when everything is present.
 set -euo pipefail
 
-PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev
+PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools
       libsqlite3-dev fonts-dejavu-core poppler-utils qpdf valgrind)
 
 missing=()
