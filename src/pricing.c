@@ -247,7 +247,10 @@ static size_t visit_at(struct eng *e, enum phase ph, int wf, int wt, const char 
             continue;
         if (phase_rank(ph) < phase_rank(v->phase))
             v->phase = ph;
-        if (!strstr(v->label, label)) {
+        /* a session visit keeps its name ("Procedure day"); others list
+         * what happens at them ("Repeat MSC session 2, Follow-up visit 2") */
+        bool session = v->phase == PHASE_PROCEDURE && v->week_from == 0;
+        if (!session && !strstr(v->label, label)) {
             size_t n = strlen(v->label) + strlen(label) + 3;
             char *nl = malloc(n);
             if (!nl) {

@@ -821,7 +821,8 @@ static void financing(struct rctx *r)
     float pad = 8, w = r->x1 - r->x0, lead = LEAD(TABLE);
     const char *note = TX(r, "financing.note", "principal", money(r, q->financing[0].principal, true), NULL);
     size_t nn = wrap(r, CANVAS_ITALIC, SMALL + 0.5f, note, w - 2 * pad);
-    float h = pad + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + lead * (float)(q->n_financing + 1) + pad;
+    /* heading baseline (10) + gap (13) + note + gap (4) + header + rows + descent and padding */
+    float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + TABLE + lead * (float)q->n_financing + 4 + pad;
     r->y -= 10;
     need(r, h);
     float top = r->y;
