@@ -194,7 +194,7 @@ int batch_process(const struct price_table *pt, struct reg *reg, const struct ba
         goto out;
     if (o->mode == BATCH_ISSUE) {
         struct issue_opts io = { .out_dir = o->out_dir, .templates_dir = o->templates_dir, .a4 = o->a4,
-                                 .actor = o->actor };
+                                 .actor = o->actor, .cache = o->cache };
         struct issue_result ir;
         if (issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl) == 0) {
             snprintf(res->number, sizeof res->number, "%s", ir.number);
@@ -212,7 +212,7 @@ int batch_process(const struct price_table *pt, struct reg *reg, const struct ba
     /* file names carry the position in the batch, never patient data */
     if (o->mode == BATCH_PRICE_PDF) {
         snprintf(res->path, sizeof res->path, "%s/estimate-%06zu.pdf", o->out_dir, it->index + 1);
-        struct render_opts ro = { .templates_dir = o->templates_dir, .a4 = o->a4 };
+        struct render_opts ro = { .templates_dir = o->templates_dir, .a4 = o->a4, .cache = o->cache };
         rc = render_pdf(&q, &ro, res->path, dl);
     } else if (o->mode == BATCH_PRICE_JSON) {
         snprintf(res->path, sizeof res->path, "%s/estimate-%06zu.json", o->out_dir, it->index + 1);

@@ -57,6 +57,7 @@ struct batch_opts {
     bool a4;
     const char *actor;
     rq_date issued;
+    struct render_cache *cache;  /* optional: templates read once (render_pdf.h) */
 };
 
 struct batch_result {

@@ -157,6 +157,26 @@ void canvas_add_page(struct canvas *cv)
     cv->page = pg;
 }
 
+/* The page's state cache: forget it when drawing moves to another page. */
+static void state_for(struct canvas *cv, HPDF_Page pg)
+{
+    if (cv->st_page != pg) {
+        cv->st_page = pg;
+        cv->st_font = NULL;
+        cv->st_fill_set = false;
+    }
+}
+
+static void set_fill(struct canvas *cv, HPDF_Page pg, struct canvas_rgb c)
+{
+    state_for(cv, pg);
+    if (cv->st_fill_set && cv->st_fill.r == c.r && cv->st_fill.g == c.g && cv->st_fill.b == c.b)
+        return;
+    HPDF_Page_SetRGBFill(pg, c.r, c.g, c.b);
+    cv->st_fill = c;
+    cv->st_fill_set = true;
+}
+
 float canvas_width(struct canvas *cv, enum canvas_style st, float size, const char *s, size_t len)
 {
     HPDF_Font font;
@@ -179,9 +199,13 @@ void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canva
     const char *t = encode(cv, st, s, len, &font, &fb);
     if (!t)
         return;
-    HPDF_Page_SetRGBFill(pg, c.r, c.g, c.b);
+    set_fill(cv, pg, c);
     HPDF_Page_BeginText(pg);
-    HPDF_Page_SetFontAndSize(pg, font, size);
+    if (cv->st_font != font || cv->st_size != size) {
+        HPDF_Page_SetFontAndSize(pg, font, size);
+        cv->st_font = font;
+        cv->st_size = size;
+    }
     if (fb && st == CANVAS_BOLD) {
         /* The fallback has one face: embolden by stroking the outline too. */
         HPDF_Page_SetRGBStroke(pg, c.r, c.g, c.b);
@@ -249,6 +273,19 @@ void canvas_wrap(struct canvas *cv, enum canvas_style st, float size, const char
         if (pos >= n)
             break;
         size_t start = pos, end = pos;
+        /* Most text fits on one line: measure the rest of it once. */
+        const char *nl = memchr(s + pos, '\n', n - pos);
+        size_t rest = nl ? (size_t)(nl - (s + pos)) : n - pos;
+        if (canvas_width(cv, st, size, s + start, rest) <= width) {
+            size_t e = start + rest;
+            while (e > start && s[e - 1] == ' ')
+                e--;
+            push_line(cv, out, start, e - start);
+            pos = start + rest;
+            if (pos < n && s[pos] == '\n')
+                pos++;
+            continue;
+        }
         for (;;) {
             size_t we = pos;
             while (we < n && s[we] != ' ' && s[we] != '\n')
@@ -292,7 +329,7 @@ void canvas_fill_rect(struct canvas *cv, float x, float y, float w, float h, str
 {
     if (!cv->page)
         return;
-    HPDF_Page_SetRGBFill(cv->page, c.r, c.g, c.b);
+    set_fill(cv, cv->page, c);
     HPDF_Page_Rectangle(cv->page, x, y, w, h);
     HPDF_Page_Fill(cv->page);
 }

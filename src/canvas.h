@@ -47,6 +47,14 @@ struct canvas {
 
     char *buf;                   /* conversion scratch */
     size_t buf_cap;
+
+    /* What the current page's content stream has set last, so unchanged
+     * fill colours and fonts are not written again for every text run. */
+    HPDF_Page st_page;
+    HPDF_Font st_font;
+    float st_size;
+    struct canvas_rgb st_fill;
+    bool st_fill_set;
 };
 
 /* A line of wrapped text: bytes [off, off + len) of the wrapped string. */

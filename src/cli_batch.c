@@ -17,6 +17,7 @@
 #include "money.h"
 #include "price_table.h"
 #include "register.h"
+#include "render_pdf.h"
 
 static const char BATCH_HELP[] =
     "Usage: regenquote batch REQUESTS.jsonl|FOLDER [options]\n"
@@ -106,6 +107,9 @@ static int work(const char *input, int k, int jobs, const struct price_table *pt
     struct diag_list dl = { 0 };
     struct reg *reg = NULL;
     int status = 0;
+    struct batch_opts wo = *o;
+    wo.cache = render_cache_new();
+    o = &wo;
     if (o->mode == BATCH_ISSUE && register_open(&reg, reg_path, &dl) != 0)
         status = 1;
     if (status == 0 && batch_reader_open(&br, input, &dl) != 0)
@@ -116,6 +120,7 @@ static int work(const char *input, int k, int jobs, const struct price_table *pt
             fprintf(stderr, "regenquote: %s\n", diag_format(&dl.v[i], buf, sizeof buf));
         diag_list_free(&dl);
         register_close(reg);
+        render_cache_free(wo.cache);
         return status;
     }
     struct batch_item it;
@@ -165,6 +170,7 @@ static int work(const char *input, int k, int jobs, const struct price_table *pt
     free(msg);
     batch_reader_close(&br);
     register_close(reg);
+    render_cache_free(wo.cache);
     return status;
 }
 

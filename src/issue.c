@@ -35,6 +35,7 @@ static int render_numbered(void *vctx, const char *number, const unsigned char *
         .a4 = c->o->a4,
         .quote_number = number,
         .supersedes = c->o->supersedes,
+        .cache = c->o->cache,
     };
     free(c->pdf);
     c->pdf = NULL;

@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "price_table.h"
 #include "register.h"
+#include "render_pdf.h"
 
 struct issue_opts {
     const char *out_dir;         /* where the PDF copy goes */
@@ -21,6 +22,7 @@ struct issue_opts {
     bool a4;
     const char *actor;           /* who issues, for the history */
     const char *supersedes;      /* number of the quote this revises, or NULL */
+    struct render_cache *cache;  /* optional: templates read once (render_pdf.h) */
 };
 
 struct issue_result {

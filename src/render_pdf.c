@@ -84,7 +84,8 @@ struct rctx {
     const struct quote *q;
     const struct render_opts *o;
     struct diag_list *dl;
-    struct template t;
+    const struct template *t;    /* the words: own_t, or one from the cache */
+    struct template own_t;
     struct canvas cv;
     struct canvas_lines lines;
     char **arena;                /* strings made while rendering */
@@ -141,7 +142,7 @@ static const char *fmt(struct rctx *r, const char *f, ...)
 /* A template value as is (checked present before layout starts). */
 static const char *T(struct rctx *r, const char *key)
 {
-    const char *v = template_get(&r->t, key);
+    const char *v = template_get(r->t, key);
     return v ? v : "";
 }
 
@@ -157,7 +158,7 @@ static const char *TX(struct rctx *r, const char *key, ...)
         v[n].value = va_arg(ap, const char *);
     }
     va_end(ap);
-    return keep(r, template_expand(&r->t, key, v, n, r->dl));
+    return keep(r, template_expand(r->t, key, v, n, r->dl));
 }
 
 static const char *money(struct rctx *r, int64_t cents, bool symbol)
@@ -941,8 +942,8 @@ static void preflight(struct rctx *r)
     const struct quote *q = r->q;
     const struct plan *p = q->plan;
     const struct pt_clinic *c = &q->pt->clinic;
-    for (size_t i = 0; i < r->t.n; i++)
-        if (canvas_check_text(&r->cv, r->t.v[i].value, r->t.file, r->t.v[i].key, r->dl) != 0)
+    for (size_t i = 0; i < r->t->n; i++)
+        if (canvas_check_text(&r->cv, r->t->v[i].value, r->t->file, r->t->v[i].key, r->dl) != 0)
             r->failed = true;
     check(r, "patient.name", p->patient_name);
     check(r, "patient.id", p->patient_id);
@@ -1014,12 +1015,12 @@ static int setup_words(struct rctx *r)
         m = *e ? e + 1 : e;
     }
     if (n != 12 || *m) {
-        diag_error(r->dl, r->t.file, "date.months", "expected the 12 month names separated by commas");
+        diag_error(r->dl, r->t->file, "date.months", "expected the 12 month names separated by commas");
         return -1;
     }
     const char *d = T(r, "money.decimal"), *g = T(r, "money.group");
     if (strlen(d) != 1 || strlen(g) > 1 || (*g && *g == *d)) {
-        diag_error(r->dl, r->t.file, "money.decimal",
+        diag_error(r->dl, r->t->file, "money.decimal",
                    "money.decimal must be one character and money.group one character or empty, and differ");
         return -1;
     }
@@ -1027,6 +1028,63 @@ static int setup_words(struct rctx *r)
     r->group = g[0];
     r->symbol = T(r, "money.symbol");
     return 0;
+}
+
+/* ---- the template cache --------------------------------------------------------------------- */
+
+#define CACHE_SLOTS 8
+
+struct render_cache {
+    struct {
+        char *dir, *lang;
+        struct template t;
+    } slot[CACHE_SLOTS];
+    size_t n;
+};
+
+struct render_cache *render_cache_new(void)
+{
+    return calloc(1, sizeof(struct render_cache));
+}
+
+void render_cache_free(struct render_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->slot[i].dir);
+        free(c->slot[i].lang);
+        template_free(&c->slot[i].t);
+    }
+    free(c);
+}
+
+static const struct template *cache_get(struct render_cache *c, const char *dir, const char *lang)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->slot[i].dir, dir) && !strcmp(c->slot[i].lang, lang))
+            return &c->slot[i].t;
+    return NULL;
+}
+
+/* Move a loaded, checked template into the cache (t is left empty).
+ * Returns true if the cache took it. */
+static bool cache_put(struct render_cache *c, const char *dir, const char *lang, struct template *t)
+{
+    if (c->n == CACHE_SLOTS)
+        return false;
+    char *d = strdup(dir), *l = strdup(lang);
+    if (!d || !l) {
+        free(d);
+        free(l);
+        return false;
+    }
+    c->slot[c->n].dir = d;
+    c->slot[c->n].lang = l;
+    c->slot[c->n].t = *t;
+    memset(t, 0, sizeof *t);
+    c->n++;
+    return true;
 }
 
 /* ---- entry points ------------------------------------------------------------------------ */
@@ -1052,8 +1110,16 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     float w = o->a4 ? 595.276f : 612.0f, h = o->a4 ? 841.89f : 792.0f;
 
     int rc = -1;
-    if (template_load(&r.t, dir, lang, "quote.txt", dl) != 0 ||
-        template_check(&r.t, keys, sizeof keys / sizeof *keys, dl) != 0 || setup_words(&r) != 0)
+    r.t = o->cache ? cache_get(o->cache, dir, lang) : NULL;
+    if (!r.t) {
+        if (template_load(&r.own_t, dir, lang, "quote.txt", dl) != 0 ||
+            template_check(&r.own_t, keys, sizeof keys / sizeof *keys, dl) != 0)
+            goto out;
+        r.t = &r.own_t;
+        if (o->cache && cache_put(o->cache, dir, lang, &r.own_t))
+            r.t = cache_get(o->cache, dir, lang); /* the cache owns it now */
+    }
+    if (setup_words(&r) != 0)
         goto out;
     if (canvas_open(&r.cv, w, h, font, dl) != 0)
         goto out;
@@ -1092,7 +1158,7 @@ out:
         diag_error(dl, NULL, NULL, "cannot lay out the PDF quote");
     canvas_lines_free(&r.lines);
     canvas_free(&r.cv);
-    template_free(&r.t);
+    template_free(&r.own_t);
     for (size_t i = 0; i < r.n_arena; i++)
         free(r.arena[i]);
     free(r.arena);

@@ -22,6 +22,12 @@
 /* The font used for text outside Windows-1252, relative to templates_dir. */
 #define RENDER_PDF_FONT "fonts/regenquote-sans.ttf"
 
+/* Words loaded once for many documents (batch runs): templates by folder
+ * and language, checked on first use.  Not shared between threads. */
+struct render_cache;
+struct render_cache *render_cache_new(void);   /* NULL when out of memory */
+void render_cache_free(struct render_cache *c);
+
 struct render_opts {
     const char *lang;           /* "en" or "es"; NULL = q->language */
     const char *templates_dir;  /* folder holding en/ and es/; NULL = "templates" */
@@ -29,6 +35,7 @@ struct render_opts {
     const char *quote_number;   /* NULL = DRAFT (no number issued) */
     const char *supersedes;     /* quote number this one replaces, or NULL */
     const char *font_path;      /* NULL = templates_dir/RENDER_PDF_FONT */
+    struct render_cache *cache; /* NULL = read the templates for this document */
 };
 
 /* Render q to path atomically (temp file + fsync + rename, mode 0600, via
