@@ -29,7 +29,8 @@ const char *coverage_id(enum coverage c);    /* "not_covered", "may_be_billable"
 
 struct pt_item {
     const char *id, *description, *code /* "" if none */, *unit;
-    int64_t price;               /* cents */
+    int64_t price;               /* cents, in force on prices_on (see price_table_use_date) */
+    int64_t list_price;          /* cents, as written in items[] (from effective_date) */
     enum phase phase;
     enum coverage coverage;
     const char *coverage_reason;
@@ -81,10 +82,11 @@ struct pt_adjunct {
 
 struct pt_package {
     const char *id, *name, *description;
-    int64_t price;
+    int64_t price;               /* cents, in force on prices_on */
+    int64_t list_price;          /* cents, as written in packages[] */
     struct pt_item_qty *includes;
     size_t n_includes;
-    int64_t a_la_carte;          /* sum of the included items at list price */
+    int64_t a_la_carte;          /* sum of the included items at the prices in force */
 };
 
 enum discount_type { DISCOUNT_PERCENT, DISCOUNT_AMOUNT };
@@ -102,6 +104,29 @@ struct pt_discount {
     bool with_package;
     const struct pt_item **applies_to; /* NULL = every service line */
     size_t n_applies_to;
+};
+
+/* One entry of catalog.json "scheduled_changes": new prices from a date on.
+ * Changes are cumulative: on a date, every change whose effective_date has
+ * come applies, in date order, over the prices of items[] and packages[]. */
+struct pt_change_price {
+    const struct pt_item *item;
+    int64_t price;               /* cents */
+};
+
+struct pt_change_package_price {
+    const struct pt_package *package;
+    int64_t price;               /* cents */
+};
+
+struct pt_change {
+    rq_date effective_date;      /* strictly after the table's and the previous change's */
+    const char *version;         /* printed on quotes priced with this change in force */
+    const char *note;            /* NULL when none */
+    struct pt_change_price *prices;
+    size_t n_prices;
+    struct pt_change_package_price *package_prices;
+    size_t n_package_prices;
 };
 
 struct pt_provider {
@@ -165,6 +190,14 @@ struct price_table {
     int max_sessions, spacing_weeks, min_spacing_weeks, max_spacing_weeks;
     const struct pt_item *repeat_injection_item, *banking_item, *thaw_item;
     bool default_banked;
+
+    struct pt_change *changes;        size_t n_changes;   /* in date order */
+    /* Which prices are in item->price / package->price: those in force on
+     * prices_on; change_in_force is the latest scheduled change applied, or
+     * NULL for the prices of items[] themselves.  After loading, prices_on
+     * is effective_date and change_in_force is NULL. */
+    rq_date prices_on;
+    const struct pt_change *change_in_force;
 };
 
 /* Load DIR/clinic.json and DIR/catalog.json.  Returns 0, or -1 with every
@@ -177,7 +210,33 @@ int price_table_load(struct price_table *pt, const char *dir, struct diag_list *
 int price_table_load_files(struct price_table *pt, const char *clinic_path,
                            const char *catalog_path, struct diag_list *dl);
 
+/* Check a catalog given as text (name is used in diagnostics), without a
+ * clinic file.  Same contract as price_table_load(); the text is copied. */
+int price_table_load_catalog_text(struct price_table *pt, const char *name, const char *text,
+                                  size_t len, struct diag_list *dl);
+
 void price_table_free(struct price_table *pt);
+
+/* Set every item's and package's price to the one in force on date `on`
+ * (items[]/packages[] prices, then every scheduled change whose
+ * effective_date is on or before `on`, in order) and recompute each
+ * package's a_la_carte.  Sets prices_on and change_in_force.  Returns 0;
+ * a date before the table's effective_date adds a warning (the table's own
+ * prices are used).  Returns -1 with an error only if a package sum
+ * overflows (prices are then unspecified).  May be called again with
+ * another date. */
+int price_table_use_date(struct price_table *pt, rq_date on, struct diag_list *dl);
+
+/* The version to print on a quote priced now: the version of the change in
+ * force, else the table's version.  Borrowed from the table. */
+const char *price_table_prices_version(const struct price_table *pt);
+
+/* Does text call a treatment FDA-approved or FDA-cleared (any case, any
+ * hyphen or dash, "approved by the FDA", Spanish "aprobado por la FDA")?
+ * A denial ("not FDA-approved") is allowed.  When it does, *what (if not
+ * NULL) receives the claim's canonical wording ("FDA-approved",
+ * "FDA-cleared"). */
+bool pt_text_claims_fda(const char *text, const char **what);
 
 /* Lookups by id (case-sensitive); NULL when absent. */
 const struct pt_item *pt_find_item(const struct price_table *pt, const char *id);

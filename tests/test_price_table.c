@@ -232,3 +232,144 @@ Test(price_table, npi_check)
     cr_assert_not(npi_valid("123456789"));
     cr_assert_not(npi_valid("12345678a3"));
 }
+
+/* ---- billing rules and wording (each fires on a crafted table; the sample
+ * is silent, see sample_tables_load_without_errors_or_warnings) ---------- */
+
+/* check_seeded with a second replacement applied first. */
+static void check_seeded2(const char *from2, const char *to2, const struct seeded *s)
+{
+    char *dir = th_tmpdir();
+    cr_assert_eq(th_tables_with(dir, "catalog.json", from2, to2), 0, "seed '%s' not found", from2);
+    /* apply the main seed on the copy */
+    char path[300];
+    snprintf(path, sizeof path, "%s/catalog.json", dir);
+    char *text = th_read(path, NULL);
+    char *at = strstr(text, s->from);
+    cr_assert_not_null(at, "seed '%s' not found", s->from);
+    size_t pre = (size_t)(at - text);
+    char *nt = malloc(strlen(text) + strlen(s->to) + 1);
+    memcpy(nt, text, pre);
+    strcpy(nt + pre, s->to);
+    strcat(nt, at + strlen(s->from));
+    th_write(path, nt);
+    free(nt);
+    free(text);
+    struct price_table pt;
+    struct diag_list dl = { 0 };
+    int rc = price_table_load(&pt, dir, &dl);
+    char *all = th_diags(&dl);
+    char want[900];
+    snprintf(want, sizeof want, "%s:%d:", path, line_of(path, s->line_at ? s->line_at : s->to));
+    cr_assert(strstr(all, want), "expected a diagnostic at '%s', got:\n%s", want, all);
+    cr_assert(strstr(all, s->expect), "expected '%s', got:\n%s", s->expect, all);
+    cr_assert_eq(rc, s->warning ? 0 : -1, "%s", all);
+    free(all);
+    diag_list_free(&dl);
+    price_table_free(&pt);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(price_table, sample_has_one_scheduled_change_in_the_future)
+{
+    struct price_table pt;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(price_table_load(&pt, "pricing", &dl), 0);
+    cr_assert_eq(pt.n_changes, 1);
+    char d[16];
+    cr_assert_str_eq(date_iso(pt.changes[0].effective_date, d), "2027-03-01");
+    cr_assert_str_eq(pt.changes[0].version, "2027.03-1");
+    /* loading leaves the prices of items[] in force */
+    cr_assert_eq(pt_find_item(&pt, "bmac")->price, 320000);
+    cr_assert_null(pt.change_in_force);
+    diag_list_free(&dl);
+    price_table_free(&pt);
+}
+
+Test(price_table, diagnostic_marrow_code_anywhere_is_a_warning)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "\"code\": \"85025\"", "\"code\": \"38220\"",
+                                   "warning: items[3].code: 38220 is a diagnostic bone-marrow code", true });
+}
+
+Test(price_table, package_billing_76942_with_prp_on_the_same_visit)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "\"start_week\": 6, \"window_weeks\": 2",
+                                   "\"start_week\": 0, \"window_weeks\": 2",
+                                   "packages[0].includes[4]: the package bills 0232T (item 'prp-booster') and ultrasound guidance 76942 (item 'us-guidance') at the same visit (the procedure day); 0232T already includes ultrasound guidance",
+                                   false, "{ \"item\": \"prp-booster\", \"quantity\": 1 }" });
+}
+
+Test(price_table, optional_adjunct_billing_an_injection_code_on_the_procedure_day_is_a_warning)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "\"price\": \"250.00\", \"unit\": \"visit\"",
+                                   "\"code\": \"20611\", \"price\": \"250.00\", \"unit\": \"visit\"",
+                                   "warning: adjuncts[6]: a plan with this adjunct bills 20611 (item 'sedation') on the procedure day, with ultrasound guidance 76942 (item 'us-guidance')",
+                                   true, "\"item\": \"sedation\"" });
+}
+
+Test(price_table, standard_plan_billing_76942_with_an_injection_code_is_an_error)
+{
+    check_seeded2("\"item\": \"sedation\",\n      \"default_count\": 1",
+                  "\"item\": \"sedation\", \"included\": true,\n      \"default_count\": 1",
+                  &(struct seeded){ "catalog.json", "\"price\": \"250.00\", \"unit\": \"visit\"",
+                                    "\"code\": \"20611\", \"price\": \"250.00\", \"unit\": \"visit\"",
+                                    "adjuncts[6]: is in every plan and bills 20611 (item 'sedation') on the procedure day, with ultrasound guidance 76942 (item 'us-guidance')",
+                                    false, "\"item\": \"sedation\"" });
+}
+
+Test(price_table, repeat_injection_coded_20611_with_ultrasound_guidance)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "\"code\": \"20999\", \"price\": \"1200.00\"",
+                                   "\"code\": \"20611\", \"price\": \"1200.00\"",
+                                   "repeats.injection_item: code 20611 already includes ultrasound guidance; 76942 must not be billed with it",
+                                   false, "\"injection_item\": \"msc-injection-repeat\"" });
+}
+
+Test(price_table, fda_cleared_and_unicode_hyphen_are_refused)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "Donated umbilical cord tissue product",
+                                   "FDA-cleared umbilical cord tissue product",
+                                   "items[10].description: says \"FDA-cleared\"", false });
+    check_seeded(&(struct seeded){ "catalog.json", "Donated umbilical cord tissue product",
+                                   "Fda\u2010Approved umbilical cord tissue product",
+                                   "items[10].description: says \"FDA-approved\"", false });
+}
+
+Test(price_table, fda_wording_variants)
+{
+    static const char *const claims[] = {
+        "FDA-approved", "FDA approved", "fda  approved", "FDA\u2011approved", "FDA\u2013approved",
+        "an FDA-Approved therapy", "approved by the FDA", "Approved by FDA.", "FDA cleared",
+        "FDA-cleared device", "cleared by the FDA", "tratamiento aprobado por la FDA",
+        "(FDA approved)",
+    };
+    static const char *const fine[] = {
+        "not FDA-approved", "These treatments are not FDA approved.", "never FDA-approved",
+        "no está aprobado por la FDA", "FDA", "approved", "FDA registered tissue bank",
+        "pre-approved financing", "FDAapproved-ish",
+    };
+    for (size_t i = 0; i < sizeof claims / sizeof claims[0]; i++)
+        cr_assert(pt_text_claims_fda(claims[i], NULL), "'%s' should be refused", claims[i]);
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+        cr_assert_not(pt_text_claims_fda(fine[i], NULL), "'%s' should be allowed", fine[i]);
+}
+
+Test(price_table, medicare_excluded_code_marked_billable_is_a_warning)
+{
+    check_seeded(&(struct seeded){ "catalog.json",
+                                   "\"coverage\": \"not_covered\", \"coverage_reason\": \"Prolotherapy is excluded",
+                                   "\"coverage\": \"may_be_billable\", \"coverage_reason\": \"Prolotherapy is excluded",
+                                   "warning: items[5].coverage: code M0076 (prolotherapy) is excluded from Medicare coverage",
+                                   true });
+}
+
+Test(price_table, msc_item_marked_billable_is_a_warning)
+{
+    check_seeded(&(struct seeded){ "catalog.json",
+                                   "\"coverage\": \"not_covered\", \"coverage_reason\": \"Investigational for orthopaedic use\" },\n    { \"id\": \"adipose-harvest\"",
+                                   "\"coverage\": \"may_be_billable\", \"coverage_reason\": \"Investigational for orthopaedic use\" },\n    { \"id\": \"adipose-harvest\"",
+                                   "warning: items[7].coverage: item 'bmac' is part of the MSC treatment, which is investigational for all major payers",
+                                   true });
+}
