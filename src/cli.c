@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "cli_batch.h"
+#include "cli_prices.h"
 #include "cli_register.h"
 
 #include <errno.h>
@@ -205,8 +206,7 @@ static const char PRICE_HELP_TAIL[] =
 
 enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4 };
 
-/* Load the price tables, printing the problems; returns 0 or EXIT_DATA. */
-static int load_tables(struct price_table *pt, const char *opt)
+int cli_load_tables(struct price_table *pt, const char *opt, rq_date on)
 {
     struct diag_list dl = { 0 };
     const char *dir = cli_prices_dir(opt);
@@ -216,8 +216,14 @@ static int load_tables(struct price_table *pt, const char *opt)
         fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
                 dir, dir);
         rc = EXIT_DATA;
+    } else {
+        diag_list_free(&dl); /* warnings are validate's business */
+        if (price_table_use_date(pt, on, &dl) != 0) {
+            cli_print_diags(&dl, 20);
+            rc = EXIT_DATA;
+        }
     }
-    diag_list_free(&dl); /* warnings are validate's business */
+    diag_list_free(&dl);
     return rc;
 }
 
@@ -281,7 +287,7 @@ static int cmd_price(int argc, char **argv)
         return rc;
     }
     struct price_table pt;
-    if ((rc = load_tables(&pt, prices)) != 0)
+    if ((rc = cli_load_tables(&pt, prices, issued)) != 0)
         goto out_pt;
 
     struct diag_list dl = { 0 };
@@ -542,6 +548,7 @@ static const struct command COMMANDS[] = {
     { "repair", "check the register and rewrite missing PDF copies", cli_repair },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cli_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
+    { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cli_prices },
     { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
 };
 

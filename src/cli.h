@@ -34,6 +34,12 @@ const char *cli_out_dir(const char *opt);
 /* Who is working, for the register's history: the option, $REGENQUOTE_USER, $USER. */
 const char *cli_actor(const char *opt);
 
+/* Load the price tables from cli_prices_dir(opt) with the prices in force
+ * on `on`; print the problems.  Returns 0 or EXIT_DATA (*pt is always safe
+ * to price_table_free). */
+struct price_table;
+int cli_load_tables(struct price_table *pt, const char *opt, rq_date on);
+
 /* Today, or the date SOURCE_DATE_EPOCH fixes. Returns 0, or prints why and returns -1. */
 int cli_today(rq_date *out);
 

@@ -268,16 +268,10 @@ int cli_batch(int argc, char **argv)
 
     struct diag_list dl = { 0 };
     struct price_table pt;
-    const char *dir = cli_prices_dir(prices);
-    if (price_table_load(&pt, dir, &dl) != 0) {
-        cli_print_diags(&dl, 20);
-        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
-                dir, dir);
+    if (cli_load_tables(&pt, prices, bo.issued) != 0) {
         price_table_free(&pt);
-        diag_list_free(&dl);
         return EXIT_DATA;
     }
-    diag_list_free(&dl);
     struct stat st;
     if (bo.mode != BATCH_PRICE_ONLY && stat(bo.out_dir, &st) != 0) {
         if (!strcmp(bo.out_dir, "out/batch"))

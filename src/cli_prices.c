@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "catalog_csv.h"
+#include "cli.h"
 #include "date.h"
 #include "diag.h"
 #include "money.h"
@@ -18,37 +19,17 @@
 #include "price_diff.h"
 #include "price_table.h"
 
-#define EXIT_DATA 1
-#define EXIT_USAGE 2
-
-#ifndef RQ_DATADIR
-#define RQ_DATADIR "/usr/local/share/regenquote"
-#endif
 
 /* ---- messages -------------------------------------------------------------- */
 
-static void print_diags(const struct diag_list *dl, size_t max)
-{
-    char buf[1200];
-    size_t shown = 0;
-    for (size_t i = 0; i < dl->n && shown < max; i++, shown++)
-        fprintf(stderr, "regenquote: %s\n", diag_format(&dl->v[i], buf, sizeof buf));
-    if (dl->n > max)
-        fprintf(stderr, "regenquote: … and %zu more problems\n", dl->n - max);
-    if (dl->errors > dl->n)
-        fprintf(stderr, "regenquote: out of memory while reporting problems\n");
-}
+/* "regenquote prices VERB: …; see 'regenquote prices VERB --help'" */
+#define usage_error(verb, ...) cli_usage_error(verb_cmd(verb), __VA_ARGS__)
 
-static int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage_error(const char *verb, const char *fmt, ...)
+static const char *verb_cmd(const char *verb)
 {
-    va_list ap;
-    fprintf(stderr, "regenquote prices%s%s: ", verb ? " " : "", verb ? verb : "");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "; see 'regenquote prices%s%s --help'\n", verb ? " " : "", verb ? verb : "");
-    return EXIT_USAGE;
+    static char buf[64];
+    snprintf(buf, sizeof buf, "prices%s%s", verb ? " " : "", verb ? verb : "");
+    return buf;
 }
 
 /* The option getopt_long stopped at, for messages. */
@@ -60,38 +41,6 @@ static int bad_option(const char *verb, int c, char **argv)
 }
 
 /* ---- shared helpers ------------------------------------------------------------ */
-
-static const char *prices_dir(const char *opt)
-{
-    if (opt)
-        return opt;
-    const char *env = getenv("REGENQUOTE_PRICES");
-    if (env && *env)
-        return env;
-    struct stat st;
-    if (stat("pricing/catalog.json", &st) == 0)
-        return "pricing";
-    return RQ_DATADIR "/pricing";
-}
-
-/* Today's date, or the one SOURCE_DATE_EPOCH fixes (as `price` does). */
-static int today(rq_date *out)
-{
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        char *end;
-        errno = 0;
-        long long t = strtoll(sde, &end, 10);
-        if (errno || *end || t < 0 || t > 7258118400LL) {
-            fprintf(stderr, "regenquote: SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970\n", sde);
-            return -1;
-        }
-        *out = date_from_unix(t);
-        return 0;
-    }
-    *out = date_from_unix((int64_t)time(NULL));
-    return 0;
-}
 
 /* A catalog named by a folder (DIR/catalog.json) or a file. */
 static void catalog_path(const char *arg, char *buf, size_t size)
@@ -109,7 +58,7 @@ static int load_catalog(struct price_table *pt, const char *path)
     struct diag_list dl = { 0 };
     int rc = price_table_load_files(pt, NULL, path, &dl);
     if (rc != 0) {
-        print_diags(&dl, 20);
+        cli_print_diags(&dl, 20);
         fprintf(stderr, "regenquote: '%s' has problems; run 'regenquote validate %s'\n", path, path);
     }
     diag_list_free(&dl);
@@ -176,7 +125,7 @@ static int prices_diff(int argc, char **argv)
         struct price_diff d;
         struct diag_list dl = { 0 };
         if (price_diff_compute(&d, &po, &pn, &dl) != 0) {
-            print_diags(&dl, 20);
+            cli_print_diags(&dl, 20);
             rc = EXIT_DATA;
         } else {
             int w = !strcmp(format, "json") ? price_diff_write_json(&d, a, b, stdout)
@@ -231,7 +180,7 @@ static int write_out(const char *output, int (*fn)(const void *ctx, FILE *out), 
         diag_error(&dl, NULL, NULL, "cannot write to standard output");
         rc = EXIT_DATA;
     }
-    print_diags(&dl, 20);
+    cli_print_diags(&dl, 20);
     diag_list_free(&dl);
     return rc;
 }
@@ -277,7 +226,7 @@ static int prices_export(int argc, char **argv)
     if (!csv)
         return usage_error("export", "give the format: --csv");
     char path[4200];
-    snprintf(path, sizeof path, "%s/catalog.json", prices_dir(prices));
+    snprintf(path, sizeof path, "%s/catalog.json", cli_prices_dir(prices));
     struct price_table pt;
     int rc = EXIT_DATA;
     if (load_catalog(&pt, path) == 0) {
@@ -352,7 +301,7 @@ static int prices_import(int argc, char **argv)
         return usage_error("import", "give --in-place or -o FILE, not both");
     const char *csv_path = argv[optind];
     char path[4200];
-    snprintf(path, sizeof path, "%s/catalog.json", prices_dir(prices));
+    snprintf(path, sizeof path, "%s/catalog.json", cli_prices_dir(prices));
     const char *target = in_place ? path : output;
 
     struct price_table pt, npt;
@@ -365,12 +314,12 @@ static int prices_import(int argc, char **argv)
         goto out;
     csv = catalog_csv_read_file(csv_path, &len, &dl);
     if (!csv || catalog_csv_import(&pt, csv_path, csv, len, &text, &tlen, &npt, &dl) != 0) {
-        print_diags(&dl, 40);
+        cli_print_diags(&dl, 40);
         diag_list_free(&dl);
         fprintf(stderr, "regenquote: nothing imported; %s is unchanged\n", path);
         goto out;
     }
-    print_diags(&dl, 40); /* warnings */
+    cli_print_diags(&dl, 40); /* warnings */
     diag_list_free(&dl);
     if (tlen == pt.catalog_doc.len && !memcmp(text, pt.catalog_doc.text, tlen)) {
         printf("No changes: %s already has these items.\n", path);
@@ -393,7 +342,7 @@ static int prices_import(int argc, char **argv)
     if (fflush(stdout) != 0)
         rc = EXIT_DATA;
 out:
-    print_diags(&dl, 20);
+    cli_print_diags(&dl, 20);
     diag_list_free(&dl);
     free(csv);
     free(text);
@@ -460,14 +409,14 @@ static int prices_show(int argc, char **argv)
     if (on_text) {
         if (!date_parse(on_text, &on))
             return usage_error("show", "'%s' is not a date; expected YYYY-MM-DD", on_text);
-    } else if (today(&on) != 0) {
+    } else if (cli_today(&on) != 0) {
         return EXIT_USAGE;
     }
-    const char *dir = prices_dir(prices);
+    const char *dir = cli_prices_dir(prices);
     struct price_table pt;
     struct diag_list dl = { 0 };
     if (price_table_load(&pt, dir, &dl) != 0) {
-        print_diags(&dl, 20);
+        cli_print_diags(&dl, 20);
         fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
                 dir, dir);
         price_table_free(&pt);
@@ -476,7 +425,7 @@ static int prices_show(int argc, char **argv)
     }
     diag_list_free(&dl);
     int rc = price_table_use_date(&pt, on, &dl);
-    print_diags(&dl, 20);
+    cli_print_diags(&dl, 20);
     diag_list_free(&dl);
     if (rc != 0) {
         price_table_free(&pt);

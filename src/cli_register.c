@@ -116,21 +116,6 @@ fail:
     return NULL;
 }
 
-static int load_tables(struct price_table *pt, const char *opt)
-{
-    struct diag_list dl = { 0 };
-    const char *dir = cli_prices_dir(opt);
-    int rc = 0;
-    if (price_table_load(pt, dir, &dl) != 0) {
-        cli_print_diags(&dl, 20);
-        fprintf(stderr, "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
-                dir, dir);
-        rc = EXIT_DATA;
-    }
-    diag_list_free(&dl);
-    return rc;
-}
-
 static void fmt_money(int64_t c, char *b, size_t n)
 {
     money_format(c, "$", '.', ',', b, n);
@@ -181,7 +166,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         rc = EXIT_DATA;
         goto out;
     }
-    if ((rc = load_tables(&pt, cm->prices)) != 0)
+    if ((rc = cli_load_tables(&pt, cm->prices, today)) != 0)
         goto out;
     struct issue_opts io = {
         .out_dir = cli_out_dir(cm->out_dir),

@@ -871,6 +871,19 @@ int pricing_compute(const struct price_table *pt, const struct plan *plan, rq_da
         diag_error(dl, NULL, NULL, "the price tables are incomplete; run 'regenquote validate'");
         return -1;
     }
+    /* A quote uses the prices in force on its date: the tables must have
+     * been set to them (price_table_use_date) when a scheduled change
+     * separates the two dates. */
+    const struct pt_change *in_force = NULL;
+    for (size_t i = 0; i < pt->n_changes; i++)
+        if (pt->changes[i].effective_date <= issued)
+            in_force = &pt->changes[i];
+    if (in_force != pt->change_in_force) {
+        char a[11];
+        diag_error(dl, NULL, NULL, "internal error: the price tables hold other prices than those in force on %s",
+                   date_iso(issued, a));
+        return -1;
+    }
     resolve(&e);
     if (!failed(&e) && q->source && q->method) {
         for (int s = 1; s <= q->sessions; s++)

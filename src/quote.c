@@ -79,8 +79,10 @@ static cJSON *quote_to_json(const struct quote *q)
     if (!root)
         return NULL;
     cJSON *t = cJSON_AddObjectToObject(root, "price_table");
-    cJSON_AddStringToObject(t, "version", pt->version);
-    cJSON_AddStringToObject(t, "effective_date", date_iso(pt->effective_date, b));
+    cJSON_AddStringToObject(t, "version", price_table_prices_version(pt));
+    cJSON_AddStringToObject(t, "effective_date",
+                            date_iso(pt->change_in_force ? pt->change_in_force->effective_date
+                                                         : pt->effective_date, b));
     cJSON_AddStringToObject(t, "sha256", pt->sha256);
     add_date(root, "issued", true, q->issued);
     add_date(root, "valid_until", true, q->valid_until);
@@ -394,7 +396,8 @@ int quote_write_text(const struct quote *q, FILE *out)
                     c, b);
         }
     }
-    fprintf(out, "\nPrice table %s (effective %s), sha256 %.12s\n", pt->version,
-            date_iso(pt->effective_date, a), pt->sha256);
+    fprintf(out, "\nPrice table %s (effective %s), sha256 %.12s\n", price_table_prices_version(pt),
+            date_iso(pt->change_in_force ? pt->change_in_force->effective_date : pt->effective_date, a),
+            pt->sha256);
     return ferror(out) ? -1 : 0;
 }

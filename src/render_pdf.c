@@ -900,8 +900,10 @@ static void footers(struct rctx *r)
     const struct price_table *pt = r->q->pt;
     char digest[13];
     snprintf(digest, sizeof digest, "%.12s", pt->sha256);
-    const char *trace = TX(r, "doc.trace", "version", pt->version ? pt->version : "", "effective",
-                           date_long(r, pt->effective_date), "digest", digest, NULL);
+    const char *trace = TX(r, "doc.trace", "version", price_table_prices_version(pt), "effective",
+                           date_long(r, pt->change_in_force ? pt->change_in_force->effective_date
+                                                            : pt->effective_date),
+                           "digest", digest, NULL);
     const char *id = r->o->quote_number ? TX(r, "doc.footer_number", "number", r->o->quote_number, NULL)
                                         : T(r, "doc.footer_draft");
     const char *pages = fmt(r, "%zu", r->cv.n_pages);
