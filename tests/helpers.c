@@ -85,7 +85,7 @@ int th_run(const char *cmdline, char **out, char **err)
     size_t n = strlen(cmdline) + 700;
     char *full = malloc(n);
     /* the outer braces keep the shell's own "Killed" notices quiet */
-    snprintf(full, n, "{ ( %s ) >'%s' 2>'%s' </dev/null; } 2>/dev/null", cmdline, o, e);
+    snprintf(full, n, "( ( %s ) >'%s' 2>'%s' </dev/null ) 2>/dev/null", cmdline, o, e);
     int st = system(full);
     free(full);
     if (out)
