@@ -210,23 +210,28 @@ int batch_process(const struct price_table *pt, struct reg *reg, const struct ba
         goto out;
     res->total_cents = q.total_cents;
     /* file names carry the position in the batch, never patient data */
-    if (o->mode == BATCH_PRICE_PDF) {
-        snprintf(res->path, sizeof res->path, "%s/estimate-%06zu.pdf", o->out_dir, it->index + 1);
+    if (o->mode == BATCH_PRICE_PDF || o->mode == BATCH_PRICE_JSON) {
+        bool pdf = o->mode == BATCH_PRICE_PDF;
+        snprintf(res->path, sizeof res->path, "%s/estimate-%06zu.%s", o->out_dir, it->index + 1,
+                 pdf ? "pdf" : "json");
+        unsigned char *doc = NULL;
+        size_t len = 0;
         struct render_opts ro = { .templates_dir = o->templates_dir, .a4 = o->a4, .cache = o->cache };
-        rc = render_pdf(&q, &ro, res->path, dl);
-    } else if (o->mode == BATCH_PRICE_JSON) {
-        snprintf(res->path, sizeof res->path, "%s/estimate-%06zu.json", o->out_dir, it->index + 1);
         struct outfile of;
-        rc = outfile_open(&of, res->path, dl);
+        rc = pdf ? render_pdf_mem(&q, &ro, &doc, &len, dl) : 0;
+        if (rc == 0)
+            rc = outfile_open(&of, res->path, dl);
         if (rc == 0) {
-            if (quote_write_json(&q, of.f) != 0) {
+            bool wrote = pdf ? fwrite(doc, 1, len, of.f) == len : quote_write_json(&q, of.f) == 0;
+            if (!wrote) {
                 outfile_abort(&of);
                 diag_error(dl, res->path, NULL, "cannot write");
                 rc = -1;
             } else {
-                rc = outfile_commit(&of, dl);
+                rc = o->group ? outfile_commit_later(&of, o->group, dl) : outfile_commit(&of, dl);
             }
         }
+        free(doc);
     } else {
         rc = 0;
     }

@@ -16,6 +16,7 @@
 #include "date.h"
 #include "diag.h"
 #include "price_table.h"
+#include "outfile.h"
 #include "register.h"
 
 /* Longest request line accepted in a JSON Lines file. */
@@ -58,6 +59,8 @@ struct batch_opts {
     const char *actor;
     rq_date issued;
     struct render_cache *cache;  /* optional: templates read once (render_pdf.h) */
+    struct outfile_group *group; /* optional: files made durable together; they
+                                  * are in place after outfile_group_flush() */
 };
 
 struct batch_result {

@@ -98,6 +98,32 @@ static size_t count_requests(const char *path)
     return n;
 }
 
+/* Files made durable together in a batch. */
+#define GROUP_SIZE 64
+
+/* Sync the queued files, then report their requests (failed, if the sync
+ * did).  Returns -1 if the parent cannot be told. */
+static int flush_pending(struct outfile_group *g, struct record *pending, size_t *n, int fd)
+{
+    struct diag_list dl = { 0 };
+    char buf[1200] = "";
+    int ok = outfile_group_flush(g, &dl) == 0;
+    if (!ok && dl.n)
+        diag_format(&dl.v[0], buf, sizeof buf);
+    diag_list_free(&dl);
+    size_t bl = strlen(buf);
+    for (size_t i = 0; i < *n; i++) {
+        pending[i].ok = ok;
+        pending[i].msg_len = ok ? 0 : bl;
+        if (!ok)
+            pending[i].path[0] = '\0';
+        if (write_all(fd, &pending[i], sizeof pending[i]) != 0 || (!ok && bl && write_all(fd, buf, bl) != 0))
+            return -1;
+    }
+    *n = 0;
+    return 0;
+}
+
 /* Worker k of jobs: process every item whose index % jobs == k; report each
  * on fd.  Returns the exit status for the worker. */
 static int work(const char *input, int k, int jobs, const struct price_table *pt, const char *reg_path,
@@ -108,8 +134,14 @@ static int work(const char *input, int k, int jobs, const struct price_table *pt
     struct reg *reg = NULL;
     int status = 0;
     struct batch_opts wo = *o;
+    struct outfile_group group = { 0 };
     wo.cache = render_cache_new();
+    if (o->mode == BATCH_PRICE_PDF || o->mode == BATCH_PRICE_JSON)
+        wo.group = &group;
     o = &wo;
+    /* results of files not yet durable wait here until the group is flushed */
+    struct record *pending = NULL;
+    size_t n_pending = 0;
     if (o->mode == BATCH_ISSUE && register_open(&reg, reg_path, &dl) != 0)
         status = 1;
     if (status == 0 && batch_reader_open(&br, input, &dl) != 0)
@@ -162,11 +194,29 @@ static int work(const char *input, int k, int jobs, const struct price_table *pt
         }
         rec.msg_len = len;
         diag_list_free(&dl);
+        if (wo.group && rec.ok) {
+            struct record *np = realloc(pending, (n_pending + 1) * sizeof *np);
+            if (!np) {
+                status = 1;
+                break;
+            }
+            pending = np;
+            pending[n_pending++] = rec;
+            if (n_pending >= GROUP_SIZE && flush_pending(&group, pending, &n_pending, fd) != 0) {
+                status = 1;
+                break;
+            }
+            continue;
+        }
         if (write_all(fd, &rec, sizeof rec) != 0 || (len && write_all(fd, msg, len) != 0)) {
             status = 1;
             break;
         }
     }
+    if (status == 0 && n_pending && flush_pending(&group, pending, &n_pending, fd) != 0)
+        status = 1;
+    outfile_group_abort(&group);
+    free(pending);
     free(msg);
     batch_reader_close(&br);
     register_close(reg);

@@ -1,3 +1,5 @@
+/* syncfs() is Linux's: one call makes a whole batch of files durable. */
+#define _GNU_SOURCE
 #include "outfile.h"
 
 #include <errno.h>
@@ -5,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <unistd.h>
 
 int outfile_open(struct outfile *o, const char *path, struct diag_list *dl)
@@ -41,6 +44,22 @@ int outfile_open(struct outfile *o, const char *path, struct diag_list *dl)
     return 0;
 }
 
+static void sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(slash && dir[0] ? dir : slash ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 int outfile_commit(struct outfile *o, struct diag_list *dl)
 {
     int rc = 0;
@@ -61,6 +80,7 @@ int outfile_commit(struct outfile *o, struct diag_list *dl)
     if (rc == 0) {
         free(o->tmp);
         o->tmp = NULL;
+        sync_dir_of(o->path);
     }
     if (rc != 0)
         diag_error(dl, o->path, NULL, "cannot write: %s", strerror(e));
@@ -77,4 +97,84 @@ void outfile_abort(struct outfile *o)
     free(o->tmp);
     free(o->path);
     memset(o, 0, sizeof *o);
+}
+
+int outfile_commit_later(struct outfile *o, struct outfile_group *g, struct diag_list *dl)
+{
+    int e = 0;
+    if (fflush(o->f) != 0 || ferror(o->f))
+        e = errno ? errno : EIO;
+    if (fclose(o->f) != 0 && e == 0)
+        e = errno;
+    o->f = NULL;
+    if (e == 0 && g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        char **nt = realloc(g->tmp, cap * sizeof *nt);
+        if (nt)
+            g->tmp = nt;
+        char **np = realloc(g->path, cap * sizeof *np);
+        if (np)
+            g->path = np;
+        if (nt && np)
+            g->cap = cap;
+        else
+            e = ENOMEM;
+    }
+    if (e != 0) {
+        diag_error(dl, o->path, NULL, "cannot write: %s", strerror(e));
+        outfile_abort(o);
+        return -1;
+    }
+    g->tmp[g->n] = o->tmp;
+    g->path[g->n] = o->path;
+    g->n++;
+    o->tmp = o->path = NULL;
+    outfile_abort(o);
+    return 0;
+}
+
+int outfile_group_flush(struct outfile_group *g, struct diag_list *dl)
+{
+    if (g->n == 0)
+        return 0;
+    int fd = open(g->tmp[0], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        diag_error(dl, g->path[0], NULL, "cannot write: %s", strerror(e));
+        outfile_group_abort(g);
+        return -1;
+    }
+    close(fd);
+    int rc = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (rc == 0 && rename(g->tmp[i], g->path[i]) != 0) {
+            diag_error(dl, g->path[i], NULL, "cannot write: %s", strerror(errno));
+            rc = -1;
+        }
+        if (rc != 0)
+            unlink(g->tmp[i]);
+    }
+    /* the renames themselves: one sync per folder (batches use one) */
+    if (rc == 0)
+        sync_dir_of(g->path[0]);
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->tmp[i]);
+        free(g->path[i]);
+    }
+    g->n = 0;
+    return rc;
+}
+
+void outfile_group_abort(struct outfile_group *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        unlink(g->tmp[i]);
+        free(g->tmp[i]);
+        free(g->path[i]);
+    }
+    free(g->tmp);
+    free(g->path);
+    memset(g, 0, sizeof *g);
 }

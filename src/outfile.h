@@ -17,10 +17,29 @@ struct outfile {
 
 /* Open a temporary file for path.  Returns 0, or -1 with a diagnostic. */
 int outfile_open(struct outfile *o, const char *path, struct diag_list *dl);
-/* Flush, sync and rename into place.  Returns 0, or -1 with a diagnostic
- * (the temporary file is removed).  Frees o either way. */
+/* Flush, sync and rename into place, then sync the folder so the new name
+ * is durable too.  Returns 0, or -1 with a diagnostic (the temporary file
+ * is removed).  Frees o either way. */
 int outfile_commit(struct outfile *o, struct diag_list *dl);
 /* Discard: remove the temporary file and free o. */
 void outfile_abort(struct outfile *o);
+
+/* Many files made durable together (batch runs): each is flushed and
+ * closed under its temporary name; outfile_group_flush() then syncs the
+ * file system once, renames every file into place and syncs the folder.
+ * Durable writes are grouped, never skipped. */
+struct outfile_group {
+    char **tmp, **path;
+    size_t n, cap;
+};
+/* Close o (flushed, not yet on disk) and queue it.  Returns 0, or -1 with a
+ * diagnostic (o is discarded).  Frees o either way. */
+int outfile_commit_later(struct outfile *o, struct outfile_group *g, struct diag_list *dl);
+/* Make every queued file durable and put it in place.  Returns 0, or -1
+ * with a diagnostic: files queued before the one that failed are in place,
+ * the others removed.  Empties g (call outfile_group_abort to free it). */
+int outfile_group_flush(struct outfile_group *g, struct diag_list *dl);
+/* Remove the queued temporary files and empty g. */
+void outfile_group_abort(struct outfile_group *g);
 
 #endif

@@ -57,6 +57,13 @@ bool textenc_to_cp1252(const char *s, size_t len, char *out)
 {
     size_t i = 0, o = 0;
     while (i < len) {
+        /* printable ASCII is most text: copy it straight */
+        unsigned char a = (unsigned char)s[i];
+        if (a >= 0x20 && a < 0x7F) {
+            out[o++] = (char)a;
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t n = textenc_utf8_next(s + i, len - i, &cp);
         if (n == 0)
