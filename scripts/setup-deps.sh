@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages regenquote needs to build and test, when missing.
 # Works as root or through sudo; does nothing when everything is present.
+# With arguments, installs those packages instead (e.g. the benchmark's tools).
 set -euo pipefail
 
 PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools
       libsqlite3-dev fonts-dejavu-core poppler-utils qpdf valgrind)
+
+[ $# -gt 0 ] && PKGS=("$@")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -212,6 +212,42 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
     return len;
 }
 
+/* Brackets open at byte n of s (outside strings): how deep a syntax error
+ * stands, to tell too deep nesting from other mistakes. */
+static int depth_at(const char *s, size_t n)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        if (in_str) {
+            if (s[i] == '\\')
+                i++;
+            else if (s[i] == '"')
+                in_str = false;
+        } else if (s[i] == '"') {
+            in_str = true;
+        } else if (s[i] == '[' || s[i] == '{') {
+            depth++;
+        } else if ((s[i] == ']' || s[i] == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return depth;
+}
+
+/* Does the text end inside a string (a truncated file, or a lost quote)? */
+static bool ends_in_string(const char *s, size_t n)
+{
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        if (in_str && s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            in_str = !in_str;
+    }
+    return in_str;
+}
+
 int jdoc_parse(struct jdoc *doc, const char *name, const char *text, size_t len,
                struct diag_list *dl)
 {
@@ -258,10 +294,19 @@ int jdoc_parse(struct jdoc *doc, const char *name, const char *text, size_t len,
     if (!doc->root) {
         size_t off = end ? (size_t)(end - doc->text) : len;
         offset_to_linecol(doc->text, len, off, &line, &col);
-        if (off >= len)
+        cJSON *lead = NULL;
+        if (off >= len || ends_in_string(doc->text + start, len - start))
             diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
                      "JSON ends too early (a missing '}', ']' or '\"'?)");
-        else
+        else if (depth_at(doc->text + start, off - start) >= CJSON_NESTING_LIMIT)
+            diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
+                     "JSON is nested more than %d levels deep", CJSON_NESTING_LIMIT);
+        else if ((lead = cJSON_ParseWithLengthOpts(doc->text + start, len - start + 1, NULL, 0))) {
+            /* A whole value parses; what follows it is the mistake. */
+            cJSON_Delete(lead);
+            diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
+                     "JSON syntax error: unexpected text after the end of the JSON value");
+        } else
             diag_add(dl, DIAG_ERROR, doc->name, line, col, NULL,
                      "JSON syntax error: expected a value, ',' or a closing bracket here");
         goto fail;
@@ -426,16 +471,18 @@ static const char *type_name(const cJSON *n)
     return "something else";
 }
 
-/* Common prelude: finds obj.key, builds the path; returns the node, or NULL
- * when absent (reporting it if required). *ok is false on a reported error. */
+/* Common prelude: finds obj.key; returns the node, or NULL when absent
+ * (reporting it if required). *ok is false on a reported error.  The path
+ * "path.key" is only written into pbuf when something is reported (PATH). */
+#define PATH jpath_key(pbuf, sizeof pbuf, path, key)
 static const cJSON *get(struct jreader *r, const cJSON *obj, const char *path,
-                        const char *key, bool required, char *pbuf, size_t psize, bool *ok)
+                        const char *key, bool required, bool *ok)
 {
-    jpath_key(pbuf, psize, path, key);
+    char pbuf[256];
     const cJSON *n = jr_member(obj, key);
     *ok = true;
     if (!n && required) {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, obj, pbuf, "is missing; it is required");
+        jdoc_diag(r->doc, r->dl, DIAG_ERROR, obj, PATH, "is missing; it is required");
         *ok = false;
     }
     return n;
@@ -444,17 +491,17 @@ static const cJSON *get(struct jreader *r, const cJSON *obj, const char *path,
 bool jr_string(struct jreader *r, const cJSON *obj, const char *path, const char *key,
                bool required, const char **out)
 {
-    char p[256];
+    char pbuf[256];
     bool ok;
-    const cJSON *n = get(r, obj, path, key, required, p, sizeof p, &ok);
+    const cJSON *n = get(r, obj, path, key, required, &ok);
     if (!n)
         return ok;
     if (!cJSON_IsString(n)) {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p, "expected a string, found %s", type_name(n));
+        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, PATH, "expected a string, found %s", type_name(n));
         return false;
     }
     if (required && n->valuestring[0] == '\0') {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p, "is empty; expected some text");
+        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, PATH, "is empty; expected some text");
         return false;
     }
     *out = n->valuestring;
@@ -494,22 +541,23 @@ bool jr_money_node(struct jreader *r, const cJSON *n, const char *p, bool allow_
 bool jr_money(struct jreader *r, const cJSON *obj, const char *path, const char *key,
               bool required, bool allow_negative, int64_t *out)
 {
-    char p[256];
+    char pbuf[256];
     bool ok;
-    const cJSON *n = get(r, obj, path, key, required, p, sizeof p, &ok);
+    const cJSON *n = get(r, obj, path, key, required, &ok);
     if (!n)
         return ok;
-    return jr_money_node(r, n, p, allow_negative, out);
+    return jr_money_node(r, n, PATH, allow_negative, out);
 }
 
 bool jr_percent(struct jreader *r, const cJSON *obj, const char *path, const char *key,
                 bool required, int32_t *bp_out)
 {
-    char p[256];
+    char pbuf[256];
     bool ok;
-    const cJSON *n = get(r, obj, path, key, required, p, sizeof p, &ok);
+    const cJSON *n = get(r, obj, path, key, required, &ok);
     if (!n)
         return ok;
+    const char *p = PATH;
     const char *s;
     size_t len;
     if (cJSON_IsString(n)) {
@@ -568,24 +616,24 @@ bool jr_int_node(struct jreader *r, const cJSON *n, const char *p, long min, lon
 bool jr_int(struct jreader *r, const cJSON *obj, const char *path, const char *key,
             bool required, long min, long max, int *out)
 {
-    char p[256];
+    char pbuf[256];
     bool ok;
-    const cJSON *n = get(r, obj, path, key, required, p, sizeof p, &ok);
+    const cJSON *n = get(r, obj, path, key, required, &ok);
     if (!n)
         return ok;
-    return jr_int_node(r, n, p, min, max, out);
+    return jr_int_node(r, n, PATH, min, max, out);
 }
 
 bool jr_bool(struct jreader *r, const cJSON *obj, const char *path, const char *key,
              bool required, bool *out)
 {
-    char p[256];
+    char pbuf[256];
     bool ok;
-    const cJSON *n = get(r, obj, path, key, required, p, sizeof p, &ok);
+    const cJSON *n = get(r, obj, path, key, required, &ok);
     if (!n)
         return ok;
     if (!cJSON_IsBool(n)) {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p, "expected true or false, found %s",
+        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, PATH, "expected true or false, found %s",
                   type_name(n));
         return false;
     }
@@ -596,13 +644,13 @@ bool jr_bool(struct jreader *r, const cJSON *obj, const char *path, const char *
 static bool get_typed(struct jreader *r, const cJSON *obj, const char *path, const char *key,
                       bool required, const cJSON **out, bool want_object)
 {
-    char p[256];
+    char pbuf[256];
     bool ok;
-    const cJSON *n = get(r, obj, path, key, required, p, sizeof p, &ok);
+    const cJSON *n = get(r, obj, path, key, required, &ok);
     if (!n)
         return ok;
     if (want_object ? !cJSON_IsObject(n) : !cJSON_IsArray(n)) {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p, "expected %s, found %s",
+        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, PATH, "expected %s, found %s",
                   want_object ? "an object { … }" : "an array [ … ]", type_name(n));
         return false;
     }
@@ -674,26 +722,25 @@ bool jr_check_keys(struct jreader *r, const cJSON *obj, const char *path,
     while (allowed[nallowed])
         nallowed++;
     for (const cJSON *c = obj ? obj->child : NULL; c; c = c->next) {
-        char p[256];
-        jpath_key(p, sizeof p, path, c->string);
+        char pbuf[256];
+        const char *key = c->string;
         bool known = false;
-        for (size_t i = 0; i < nallowed; i++)
-            if (strcmp(c->string, allowed[i]) == 0)
-                known = true;
+        for (size_t i = 0; i < nallowed && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
         if (!known) {
-            const char *hint = jr_suggest(c->string, allowed, nallowed);
+            const char *hint = jr_suggest(key, allowed, nallowed);
             if (hint)
-                jdoc_diag(r->doc, r->dl, DIAG_ERROR, c, p, "unknown key; did you mean '%s'?", hint);
+                jdoc_diag(r->doc, r->dl, DIAG_ERROR, c, PATH, "unknown key; did you mean '%s'?", hint);
             else
-                jdoc_diag(r->doc, r->dl, DIAG_ERROR, c, p, "unknown key");
+                jdoc_diag(r->doc, r->dl, DIAG_ERROR, c, PATH, "unknown key");
             ok = false;
         }
         for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (strcmp(d->string, c->string) == 0) {
+            if (strcmp(d->string, key) == 0) {
                 int line, col;
                 jdoc_where(r->doc, d, &line, &col);
-                jdoc_diag(r->doc, r->dl, DIAG_ERROR, c, p,
-                          "duplicate key (first given at line %d)", line);
+                jdoc_diag(r->doc, r->dl, DIAG_ERROR, c, PATH, "duplicate key (first given at line %d)",
+                          line);
                 ok = false;
                 break;
             }

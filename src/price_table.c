@@ -1407,19 +1407,20 @@ static void check_words(struct ld *l, const cJSON *node, const char *path)
 {
     int i = 0;
     for (const cJSON *c = node ? node->child : NULL; c; c = c->next, i++) {
+        const char *what = NULL;
+        bool hit = cJSON_IsString(c) && pt_text_claims_fda(c->valuestring, &what);
+        if (!hit && !c->child)
+            continue; /* the path is only built where it is needed */
         char p[256];
         if (c->string)
             jpath_key(p, sizeof p, path, c->string);
         else
             jpath_idx(p, sizeof p, path, i);
-        const char *what = NULL;
-        if (cJSON_IsString(c)) {
-            if (pt_text_claims_fda(c->valuestring, &what))
-                err(l, c, p, "says \"%s\"; these treatments are not %s and must never be described so",
-                    what, what);
-        } else {
+        if (hit)
+            err(l, c, p, "says \"%s\"; these treatments are not %s and must never be described so", what,
+                what);
+        else
             check_words(l, c, p);
-        }
     }
 }
 

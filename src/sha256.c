@@ -57,6 +57,12 @@ void sha256_update(struct sha256 *c, const void *data, size_t len)
 {
     const unsigned char *p = data;
     c->bytes += len;
+    /* whole blocks straight from the input once the buffer is empty */
+    while (c->nbuf == 0 && len >= 64) {
+        block(c, p);
+        p += 64;
+        len -= 64;
+    }
     while (len > 0) {
         size_t take = 64 - c->nbuf;
         if (take > len)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# regenquote benchmark (make bench): one quote against the HTML-to-PDF tools a
+# clinic would otherwise use, then batch throughput and peak memory.
+#   BENCH_ROUNDS   alternating rounds of the single-quote race (default 11)
+#   BENCH_SIZES    batch sizes (default "1000 10000")
+#   BENCH_QUICK=1  a short smoke run: 3 rounds, 200 quotes, no HTML tools
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export SOURCE_DATE_EPOCH=1795392000      # reproducible quotes
+ROUNDS=${BENCH_ROUNDS:-11}
+SIZES=${BENCH_SIZES:-"1000 10000"}
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then ROUNDS=3; SIZES=200; fi
+JOBS=$(nproc)
+W=$(mktemp -d /tmp/rqbench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+RQ=./regenquote
+
+ms() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# The same quote three ways: regenquote's PDF, and WeasyPrint / wkhtmltopdf
+# from the equivalent HTML (bench/make-html.py writes it from the same quote).
+$RQ price bench/request.json --format json | python3 bench/make-html.py templates/en/quote.txt > "$W/quote.html"
+cmp -s "$W/quote.html" bench/quote.html || echo "note: bench/quote.html differs from a fresh one (run 'make bench-html')"
+tools=(regenquote)
+if [ "$QUICK" != 1 ]; then
+  command -v weasyprint >/dev/null && tools+=(weasyprint)
+  command -v wkhtmltopdf >/dev/null && tools+=(wkhtmltopdf)
+fi
+run_tool() {
+  case $1 in
+    regenquote)  $RQ price bench/request.json --format pdf -o "$W/rq.pdf" >/dev/null ;;
+    weasyprint)  weasyprint -q "$W/quote.html" "$W/wp.pdf" 2>/dev/null ;;
+    wkhtmltopdf) QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$W" wkhtmltopdf -q --page-size Letter \
+                   "$W/quote.html" "$W/wk.pdf" >/dev/null 2>&1 ;;
+  esac
+}
+declare -A times
+for t in "${tools[@]}"; do run_tool "$t"; times[$t]=""; done     # warm caches
+for ((i = 0; i < ROUNDS; i++)); do
+  for t in "${tools[@]}"; do                                      # alternating runs
+    s=$(ms); run_tool "$t"; e=$(ms)
+    times[$t]+="$(( (e - s) / 1000 )) "
+  done
+done
+echo "One quote, one process each, median of $ROUNDS alternating runs ($(nproc) cores):"
+printf '  %-12s %12s %10s %8s %14s\n' tool "median ms" "PDF KB" pages "regenquote is"
+rq_us=$(echo ${times[regenquote]} | tr ' ' '\n' | median)
+for t in "${tools[@]}"; do
+  us=$(echo ${times[$t]} | tr ' ' '\n' | median)
+  f=$W/${t:0:2}.pdf; [ "$t" = regenquote ] && f=$W/rq.pdf
+  kb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN {printf "%.1f", b / 1024}')
+  pages=$(pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')
+  ratio=$(awk -v a="$us" -v b="$rq_us" 'BEGIN {printf "%.0fx faster", a / b}')
+  [ "$t" = regenquote ] && ratio="-"
+  printf '  %-12s %12.1f %10s %8s %14s\n' "$t" "$(awk -v u="$us" 'BEGIN {print u / 1000}')" "$kb" "$pages" "$ratio"
+done
+
+# Batch: the same plan for many patients (ids differ), in one run.
+echo
+echo "Batch (quotes per second; peak memory of the whole run):"
+printf '  %-34s %8s %10s %12s %10s\n' run quotes seconds "per second" "peak MB"
+python3 - "$W" $SIZES <<'PY'
+import json, sys
+w, sizes = sys.argv[1], [int(s) for s in sys.argv[2:]]
+req = json.load(open("bench/request.json"))
+for n in sizes:
+    with open(f"{w}/req-{n}.jsonl", "w") as f:
+        for i in range(n):
+            req["patient"]["id"] = f"P-{100000 + i}"
+            f.write(json.dumps(req, ensure_ascii=False) + "\n")
+PY
+batch() {  # label, n, extra args…
+  local label=$1 n=$2; shift 2
+  rm -rf "$W/out" && mkdir "$W/out"
+  /usr/bin/time -f "%e %M" -o "$W/time" $RQ batch "$W/req-$n.jsonl" -q --out-dir "$W/out" "$@" 2>/dev/null
+  read -r secs kb < "$W/time"
+  printf '  %-34s %8d %10.2f %12.0f %10.1f\n' "$label" "$n" "$secs" "$(awk -v n="$n" -v s="$secs" 'BEGIN {print n / s}')" \
+    "$(awk -v k="$kb" 'BEGIN {print k / 1024}')"
+}
+for n in $SIZES; do
+  batch "price + PDF, 1 core" "$n" --jobs 1
+  batch "price + PDF, $JOBS cores" "$n" --jobs "$JOBS"
+  batch "issue into the register, 1 core" "$n" --issue --jobs 1 --register "$W/out/register.db"
+done
