@@ -8,7 +8,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   += -lcjson -lhpdf -lsqlite3 -lm
+LDLIBS   += -lcjson -lhpdf -lsqlite3 -lmicrohttpd -lpthread -lm
 
 SRC      := $(wildcard src/*.c)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
@@ -87,6 +87,7 @@ install: regenquote
 	install -m 0755 regenquote $(DESTDIR)$(PREFIX)/bin/regenquote
 	install -m 0644 pricing/*.json $(DESTDIR)$(DATADIR)/pricing/
 	if [ -d templates ] && [ -n "$$(ls templates)" ]; then cp -R templates $(DESTDIR)$(DATADIR)/; fi
+	if [ -d web ]; then cp -R web $(DESTDIR)$(DATADIR)/; fi
 	install -m 0644 docs/regenquote.1 $(DESTDIR)$(PREFIX)/share/man/man1/regenquote.1
 
 clean:

@@ -49,7 +49,7 @@ printf '  %-12s %12s %10s %8s %14s\n' tool "median ms" "PDF KB" pages "regenquot
 rq_us=$(echo ${times[regenquote]} | tr ' ' '\n' | median)
 for t in "${tools[@]}"; do
   us=$(echo ${times[$t]} | tr ' ' '\n' | median)
-  f=$W/${t:0:2}.pdf; [ "$t" = regenquote ] && f=$W/rq.pdf
+  case $t in regenquote) f=$W/rq.pdf ;; weasyprint) f=$W/wp.pdf ;; *) f=$W/wk.pdf ;; esac
   kb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN {printf "%.1f", b / 1024}')
   pages=$(pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')
   ratio=$(awk -v a="$us" -v b="$rq_us" 'BEGIN {printf "%.0fx faster", a / b}')
