@@ -182,7 +182,7 @@ void batch_reader_close(struct batch_reader *r)
     memset(r, 0, sizeof *r);
 }
 
-int batch_process(const struct price_table *pt, struct reg *reg, const struct batch_opts *o,
+int batch_process(struct price_table *pt, struct reg *reg, const struct batch_opts *o,
                   const struct batch_item *it, struct batch_result *res, struct diag_list *dl)
 {
     memset(res, 0, sizeof *res);
@@ -192,6 +192,7 @@ int batch_process(const struct price_table *pt, struct reg *reg, const struct ba
     int rc = -1;
     if (plan_load_text(&plan, it->name, it->text, it->len, dl) != 0)
         goto out;
+    price_table_use_language(pt, plan.language);
     if (o->mode == BATCH_ISSUE) {
         struct issue_opts io = { .out_dir = o->out_dir, .templates_dir = o->templates_dir, .a4 = o->a4,
                                  .actor = o->actor, .cache = o->cache };

@@ -70,9 +70,10 @@ struct batch_result {
     char path[4200];             /* file written, or "" */
 };
 
-/* Process one request.  reg is used in BATCH_ISSUE mode only.  Returns 0 and
+/* Process one request (pt is switched to the request's language).  reg is
+ * used in BATCH_ISSUE mode only.  Returns 0 and
  * fills *res, or -1 with the problems in dl (messages name it->name). */
-int batch_process(const struct price_table *pt, struct reg *reg, const struct batch_opts *o,
+int batch_process(struct price_table *pt, struct reg *reg, const struct batch_opts *o,
                   const struct batch_item *it, struct batch_result *res, struct diag_list *dl);
 
 #endif

@@ -15,12 +15,12 @@
 
 enum col {
     COL_ID, COL_CODE, COL_PRICE, COL_DESCRIPTION, COL_UNIT, COL_PHASE, COL_COVERAGE,
-    COL_COVERAGE_REASON, COL_TAXABLE, COL_SEPARATE, NCOL
+    COL_COVERAGE_REASON, COL_TAXABLE, COL_SEPARATE, COL_DESCRIPTION_ES, COL_COVERAGE_REASON_ES, NCOL
 };
 
 static const char *const COL_NAMES[NCOL] = {
     "id", "code", "price", "description", "unit", "phase", "coverage", "coverage_reason",
-    "taxable", "separate",
+    "taxable", "separate", "description_es", "coverage_reason_es",
 };
 
 /* ---- a growing string --------------------------------------------------- */
@@ -126,6 +126,8 @@ int catalog_csv_export(const struct price_table *pt, bool bom, FILE *out)
         csv_field(out, it->coverage_reason, false);
         csv_field(out, it->taxable ? "yes" : "no", false);
         csv_field(out, it->separate ? "yes" : "no", false);
+        csv_field(out, it->description_es ? it->description_es : "", false);
+        csv_field(out, it->coverage_reason_es ? it->coverage_reason_es : "", false);
         fputs("\r\n", out);
     }
     return ferror(out) ? -1 : 0;
@@ -522,6 +524,14 @@ static bool check_row(struct imp *im, struct row *r, const struct price_table *p
             row_err(im, r, texts[k], "says \"%s\"; these treatments are not %s and must never be described so",
                     what, what);
     }
+    /* Spanish texts may be left empty (none), but never make claims */
+    static const enum col es_texts[] = { COL_DESCRIPTION_ES, COL_COVERAGE_REASON_ES };
+    for (size_t k = 0; k < 2; k++) {
+        const char *t = r->v[es_texts[k]], *what = NULL;
+        if (t && pt_text_claims_fda(t, &what))
+            row_err(im, r, es_texts[k], "says \"%s\"; these treatments are not %s and must never be described so",
+                    what, what);
+    }
     /* A new item needs every field that has no default. */
     static const enum col required[] = { COL_DESCRIPTION, COL_PRICE, COL_UNIT, COL_PHASE,
                                          COL_COVERAGE, COL_COVERAGE_REASON };
@@ -560,6 +570,7 @@ struct vals {
     enum phase phase;
     enum coverage coverage;
     bool taxable, separate;
+    const char *description_es, *coverage_reason_es; /* "" = none */
 };
 
 /* The item as the CSV row leaves it: row values over the existing ones. */
@@ -570,7 +581,11 @@ static struct vals merged(const struct row *r)
     if (it) {
         v = (struct vals){ it->id, it->description, it->code ? it->code : "", it->unit,
                            it->coverage_reason, it->list_price, it->phase, it->coverage,
-                           it->taxable, it->separate };
+                           it->taxable, it->separate,
+                           it->description_es ? it->description_es : "",
+                           it->coverage_reason_es ? it->coverage_reason_es : "" };
+    } else {
+        v.description_es = v.coverage_reason_es = "";
     }
     v.id = r->v[COL_ID];
     if (r->v[COL_DESCRIPTION]) v.description = r->v[COL_DESCRIPTION];
@@ -582,6 +597,8 @@ static struct vals merged(const struct row *r)
     if (r->v[COL_COVERAGE]) v.coverage = r->coverage;
     if (r->v[COL_TAXABLE]) v.taxable = r->taxable;
     if (r->v[COL_SEPARATE]) v.separate = r->separate;
+    if (r->v[COL_DESCRIPTION_ES]) v.description_es = r->v[COL_DESCRIPTION_ES];
+    if (r->v[COL_COVERAGE_REASON_ES]) v.coverage_reason_es = r->v[COL_COVERAGE_REASON_ES];
     return v;
 }
 
@@ -590,7 +607,9 @@ static bool differs(const struct vals *v, const struct pt_item *it)
     return strcmp(v->description, it->description) || strcmp(v->code, it->code ? it->code : "") ||
            strcmp(v->unit, it->unit) || strcmp(v->coverage_reason, it->coverage_reason) ||
            v->price != it->list_price || v->phase != it->phase || v->coverage != it->coverage ||
-           v->taxable != it->taxable || v->separate != it->separate;
+           v->taxable != it->taxable || v->separate != it->separate ||
+           strcmp(v->description_es, it->description_es ? it->description_es : "") ||
+           strcmp(v->coverage_reason_es, it->coverage_reason_es ? it->coverage_reason_es : "");
 }
 
 /* One item in the layout of the shipped catalog; continuation lines are
@@ -604,6 +623,12 @@ static void write_item(struct sbuf *b, const struct vals *v, size_t indent)
     json_string(b, v->description);
     sb_str(b, ",\n");
     sb_spaces(b, indent + 2);
+    if (v->description_es[0]) {
+        sb_str(b, "\"description_es\": ");
+        json_string(b, v->description_es);
+        sb_str(b, ",\n");
+        sb_spaces(b, indent + 2);
+    }
     if (v->code[0]) {
         sb_str(b, "\"code\": ");
         json_string(b, v->code);
@@ -625,6 +650,12 @@ static void write_item(struct sbuf *b, const struct vals *v, size_t indent)
     json_string(b, coverage_id(v->coverage));
     sb_str(b, ", \"coverage_reason\": ");
     json_string(b, v->coverage_reason);
+    if (v->coverage_reason_es[0]) {
+        sb_str(b, ",\n");
+        sb_spaces(b, indent + 2);
+        sb_str(b, "\"coverage_reason_es\": ");
+        json_string(b, v->coverage_reason_es);
+    }
     sb_str(b, " }");
 }
 

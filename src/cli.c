@@ -270,7 +270,9 @@ static int cmd_price(int argc, char **argv)
     if (optind < argc)
         pa.request = argv[optind++];
     if (optind < argc)
-        return cli_usage_error("price", "unexpected argument '%s'; give one request file", argv[optind]);
+        /* not repeated: it may be half of an unquoted patient name */
+        return cli_usage_error("price", "unexpected second argument; give one request file and quote "
+                               "option values that contain spaces");
     if (!pa.request && pa.n == 0)
         return cli_usage_error("price", "no plan given: name a request file or use --source and --area");
     if (pdf && !output)
@@ -290,6 +292,10 @@ static int cmd_price(int argc, char **argv)
     if ((rc = cli_load_tables(&pt, prices, issued)) != 0)
         goto out_pt;
 
+    /* the patient's language for the document and its data; the table on
+     * the screen is for staff and stays in English */
+    if (strcmp(format, "text") != 0)
+        price_table_use_language(&pt, plan.language);
     struct diag_list dl = { 0 };
     struct quote q;
     if (pricing_compute(&pt, &plan, issued, &q, &dl) != 0) {
@@ -308,8 +314,9 @@ static int cmd_price(int argc, char **argv)
         if (wrc == 0) {
             wrc = !strcmp(format, "json") ? quote_write_json(&q, of.f) : quote_write_text(&q, of.f);
             if (wrc != 0) {
+                int e = errno ? errno : EIO;
                 outfile_abort(&of);
-                diag_error(&dl, output, NULL, "cannot write the quote");
+                diag_error(&dl, output, NULL, "cannot write the quote: %s", strerror(e));
             } else {
                 wrc = outfile_commit(&of, &dl);
             }

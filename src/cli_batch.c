@@ -126,7 +126,7 @@ static int flush_pending(struct outfile_group *g, struct record *pending, size_t
 
 /* Worker k of jobs: process every item whose index % jobs == k; report each
  * on fd.  Returns the exit status for the worker. */
-static int work(const char *input, int k, int jobs, const struct price_table *pt, const char *reg_path,
+static int work(const char *input, int k, int jobs, struct price_table *pt, const char *reg_path,
                 const struct batch_opts *o, int fd)
 {
     struct batch_reader br;

@@ -168,6 +168,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
     }
     if ((rc = cli_load_tables(&pt, cm->prices, today)) != 0)
         goto out;
+    price_table_use_language(&pt, plan.language);
     struct issue_opts io = {
         .out_dir = cli_out_dir(cm->out_dir),
         .templates_dir = cli_templates_dir(cm->templates),
@@ -244,7 +245,9 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
     if (optind < argc)
         pa->request = argv[optind++];
     if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'; give one request file", argv[optind]);
+        /* not repeated: it may be half of an unquoted patient name */
+        return cli_usage_error(cmd, "unexpected second argument; give one request file and quote "
+                               "option values that contain spaces");
     return 0;
 }
 

@@ -256,6 +256,38 @@ static const char **string_list(struct ld *l, const cJSON *obj, const char *path
     return v;
 }
 
+/* Read the Spanish variant KEY_es of a text already read into *field (if
+ * any) and remember both, for price_table_use_language(). */
+static void text_es(struct ld *l, const cJSON *obj, const char *path, const char *key,
+                    const char **field)
+{
+    char k[64];
+    const char *es = NULL;
+    snprintf(k, sizeof k, "%s_es", key);
+    if (!jr_string(&l->r, obj, path, k, false, &es) || !es || !*field)
+        return;
+    struct price_table *pt = l->pt;
+    if (pt->n_texts == pt->cap_texts) {
+        size_t cap = pt->cap_texts ? pt->cap_texts * 2 : 64;
+        struct pt_text_slot *nv = realloc(pt->texts, cap * sizeof *nv);
+        if (!nv) {
+            diag_error(l->dl, l->r.doc->name, NULL, "out of memory");
+            return;
+        }
+        pt->texts = nv;
+        pt->cap_texts = cap;
+    }
+    pt->texts[pt->n_texts++] = (struct pt_text_slot){ field, *field, es };
+}
+
+void price_table_use_language(struct price_table *pt, const char *lang)
+{
+    bool es = lang && !strcmp(lang, "es");
+    for (size_t i = 0; i < pt->n_texts; i++)
+        *pt->texts[i].field = es ? pt->texts[i].es : pt->texts[i].en;
+    pt->language = es ? "es" : "en";
+}
+
 /* ---- clinic.json --------------------------------------------------------- */
 
 bool npi_valid(const char *npi)
@@ -290,13 +322,14 @@ static void check_npi(struct ld *l, const cJSON *obj, const char *path, const ch
 
 static void load_provider(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "npi", "specialty", NULL };
+    static const char *const keys[] = { "id", "name", "npi", "specialty", "specialty_es", NULL };
     struct pt_provider *pv = &l->pt->clinic.providers[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &pv->id);
     jr_string(&l->r, o, path, "name", true, &pv->name);
     jr_string(&l->r, o, path, "npi", true, &pv->npi);
     jr_string(&l->r, o, path, "specialty", false, &pv->specialty);
+    text_es(l, o, path, "specialty", &pv->specialty);
     check_npi(l, o, path, pv->npi);
     for (size_t k = 0; k < i; k++)
         if (pv->id && l->pt->clinic.providers[k].id && !strcmp(pv->id, l->pt->clinic.providers[k].id))
@@ -305,11 +338,12 @@ static void load_provider(struct ld *l, const cJSON *o, const char *path, size_t
 
 static void load_location(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "address", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "address", NULL };
     struct pt_location *lc = &l->pt->clinic.locations[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &lc->id);
     jr_string(&l->r, o, path, "name", true, &lc->name);
+    text_es(l, o, path, "name", &lc->name);
     lc->address = string_list(l, o, path, "address", true, &lc->n_address);
     for (size_t k = 0; k < i; k++)
         if (lc->id && l->pt->clinic.locations[k].id && !strcmp(lc->id, l->pt->clinic.locations[k].id))
@@ -318,10 +352,11 @@ static void load_location(struct ld *l, const cJSON *o, const char *path, size_t
 
 static void load_financing(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "name", "apr", "months", NULL };
+    static const char *const keys[] = { "name", "name_es", "apr", "months", NULL };
     struct pt_financing *f = &l->pt->clinic.financing[i];
     jr_check_keys(&l->r, o, path, keys);
     jr_string(&l->r, o, path, "name", true, &f->name);
+    text_es(l, o, path, "name", &f->name);
     jr_percent(&l->r, o, path, "apr", true, &f->apr);
     jr_int(&l->r, o, path, "months", true, 1, 120, &f->months);
 }
@@ -425,10 +460,11 @@ static void load_clinic(struct ld *l)
     }
     const cJSON *tax = NULL;
     if (jr_object(&l->r, root, "", "tax", false, &tax) && tax) {
-        static const char *const keys[] = { "percent", "label", NULL };
+        static const char *const keys[] = { "percent", "label", "label_es", NULL };
         jr_check_keys(&l->r, tax, "tax", keys);
         jr_percent(&l->r, tax, "tax", "percent", true, &c->tax_percent);
         jr_string(&l->r, tax, "tax", "label", true, &c->tax_label);
+        text_es(l, tax, "tax", "label", &c->tax_label);
     }
     c->n_financing = array_len(root, "financing");
     c->financing = xcalloc(l, c->n_financing, sizeof *c->financing);
@@ -440,12 +476,15 @@ static void load_clinic(struct ld *l)
 
 static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "description", "code", "price", "unit", "phase",
-                                        "coverage", "coverage_reason", "taxable", "separate", NULL };
+    static const char *const keys[] = { "id", "description", "description_es", "code", "price", "unit",
+                                        "phase", "coverage", "coverage_reason", "coverage_reason_es",
+                                        "taxable", "separate", NULL };
     struct pt_item *it = &l->pt->items[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &it->id);
     jr_string(&l->r, o, path, "description", true, &it->description);
+    text_es(l, o, path, "description", &it->description);
+    jr_string(&l->r, o, path, "description_es", false, &it->description_es);
     it->code = "";
     jr_string(&l->r, o, path, "code", false, &it->code);
     if (it->code[0]) {
@@ -491,6 +530,8 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
         }
     }
     jr_string(&l->r, o, path, "coverage_reason", true, &it->coverage_reason);
+    text_es(l, o, path, "coverage_reason", &it->coverage_reason);
+    jr_string(&l->r, o, path, "coverage_reason_es", false, &it->coverage_reason_es);
     jr_bool(&l->r, o, path, "taxable", false, &it->taxable);
     jr_bool(&l->r, o, path, "separate", false, &it->separate);
     it->list_price = it->price;
@@ -507,11 +548,12 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
 
 static void load_area(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", NULL };
     struct pt_area *a = &l->pt->areas[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &a->id);
     jr_string(&l->r, o, path, "name", true, &a->name);
+    text_es(l, o, path, "name", &a->name);
     for (size_t k = 0; k < i; k++)
         if (a->id && l->pt->areas[k].id && !strcmp(a->id, l->pt->areas[k].id))
             err(l, o, path, "duplicate area id '%s'", a->id);
@@ -519,12 +561,13 @@ static void load_area(struct ld *l, const cJSON *o, const char *path, size_t i)
 
 static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "origin", "items", "bankable",
-                                        "research_only", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "origin", "items", "bankable",
+                                        "research_only", "research_only_es", NULL };
     struct pt_source *s = &l->pt->sources[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &s->id);
     jr_string(&l->r, o, path, "name", true, &s->name);
+    text_es(l, o, path, "name", &s->name);
     const char *origin = NULL;
     if (jr_string(&l->r, o, path, "origin", true, &origin) && origin) {
         if (!strcmp(origin, "allogeneic"))
@@ -537,6 +580,7 @@ static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i
         }
     }
     jr_string(&l->r, o, path, "research_only", false, &s->research_only);
+    text_es(l, o, path, "research_only", &s->research_only);
     jr_bool(&l->r, o, path, "bankable", false, &s->bankable);
     s->items = ref_item_list(l, o, path, "items", !s->research_only, &s->n_items);
     if (s->bankable && s->allogeneic) {
@@ -558,11 +602,12 @@ static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i
 
 static void load_method(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "fits", "items", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "fits", "items", NULL };
     struct pt_method *m = &l->pt->methods[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &m->id);
     jr_string(&l->r, o, path, "name", true, &m->name);
+    text_es(l, o, path, "name", &m->name);
     m->items = ref_item_list(l, o, path, "items", true, &m->n_items);
     const cJSON *fits = NULL;
     if (jr_array(&l->r, o, path, "fits", true, &fits) && fits) {
@@ -596,23 +641,25 @@ static void load_method(struct ld *l, const cJSON *o, const char *path, size_t i
 
 static void load_guidance(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "item", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "item", NULL };
     struct pt_guidance *g = &l->pt->guidance[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &g->id);
     jr_string(&l->r, o, path, "name", true, &g->name);
+    text_es(l, o, path, "name", &g->name);
     g->item = ref_item_key(l, o, path, "item", true);
 }
 
 static void load_adjunct(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "item", "included", "default_count",
+    static const char *const keys[] = { "id", "name", "name_es", "item", "included", "default_count",
                                         "max_count", "weeks", "start_week", "interval_weeks",
                                         "window_weeks", "course", NULL };
     struct pt_adjunct *a = &l->pt->adjuncts[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &a->id);
     jr_string(&l->r, o, path, "name", true, &a->name);
+    text_es(l, o, path, "name", &a->name);
     a->item = ref_item_key(l, o, path, "item", true);
     jr_bool(&l->r, o, path, "included", false, &a->included);
     a->default_count = 1;
@@ -665,12 +712,15 @@ static void load_adjunct(struct ld *l, const cJSON *o, const char *path, size_t 
 
 static void load_package(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "description", "price", "includes", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "description", "description_es", "price",
+                                        "includes", NULL };
     struct pt_package *pk = &l->pt->packages[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &pk->id);
     jr_string(&l->r, o, path, "name", true, &pk->name);
+    text_es(l, o, path, "name", &pk->name);
     jr_string(&l->r, o, path, "description", true, &pk->description);
+    text_es(l, o, path, "description", &pk->description);
     jr_money(&l->r, o, path, "price", true, false, &pk->price);
     pk->list_price = pk->price;
     const cJSON *inc = NULL;
@@ -722,7 +772,7 @@ static void load_package(struct ld *l, const cJSON *o, const char *path, size_t 
 
 static void load_discount(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "type", "percent", "amount", "max_percent",
+    static const char *const keys[] = { "id", "name", "name_es", "type", "percent", "amount", "max_percent",
                                         "max_amount", "cap", "requires_reason", "with_package",
                                         "applies_to", NULL };
     struct pt_discount *d = &l->pt->discounts[i];
@@ -730,6 +780,7 @@ static void load_discount(struct ld *l, const cJSON *o, const char *path, size_t
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &d->id);
     jr_string(&l->r, o, path, "name", true, &d->name);
+    text_es(l, o, path, "name", &d->name);
     const char *type = NULL;
     if (jr_string(&l->r, o, path, "type", true, &type) && type) {
         if (!strcmp(type, "percent"))
@@ -1444,6 +1495,7 @@ int price_table_load_files(struct price_table *pt, const char *clinic_path,
                            const char *catalog_path, struct diag_list *dl)
 {
     memset(pt, 0, sizeof *pt);
+    pt->language = "en";
     struct ld l = { .pt = pt, .dl = dl, .errors_at_start = dl->errors };
     l.r.dl = dl;
     /* Catalog first: clinic checks never refer to it, but keep one order. */
@@ -1471,6 +1523,7 @@ int price_table_load_catalog_text(struct price_table *pt, const char *name, cons
                                   size_t len, struct diag_list *dl)
 {
     memset(pt, 0, sizeof *pt);
+    pt->language = "en";
     struct ld l = { .pt = pt, .dl = dl, .errors_at_start = dl->errors };
     l.r.dl = dl;
     if (jdoc_parse(&pt->catalog_doc, name, text, len, dl) == 0) {
@@ -1573,5 +1626,6 @@ void price_table_free(struct price_table *pt)
     free(pt->discounts);
     jdoc_free(&pt->clinic_doc);
     jdoc_free(&pt->catalog_doc);
+    free(pt->texts);
     memset(pt, 0, sizeof *pt);
 }

@@ -36,6 +36,7 @@ struct pt_item {
     const char *coverage_reason;
     bool taxable;
     bool separate;               /* billed by another provider, scheduled separately */
+    const char *description_es, *coverage_reason_es; /* Spanish texts, or NULL */
 };
 
 struct pt_item_qty {
@@ -198,6 +199,16 @@ struct price_table {
      * is effective_date and change_in_force is NULL. */
     rq_date prices_on;
     const struct pt_change *change_in_force;
+
+    /* Patient-facing texts with a Spanish variant ("name_es", …): each slot
+     * points at the field in use; price_table_use_language() switches them. */
+    struct pt_text_slot *texts;       size_t n_texts, cap_texts;
+    const char *language;             /* "en" (after loading) or "es" */
+};
+
+struct pt_text_slot {
+    const char **field;
+    const char *en, *es;
 };
 
 /* Load DIR/clinic.json and DIR/catalog.json.  Returns 0, or -1 with every
@@ -226,6 +237,14 @@ void price_table_free(struct price_table *pt);
  * overflows (prices are then unspecified).  May be called again with
  * another date. */
 int price_table_use_date(struct price_table *pt, rq_date on, struct diag_list *dl);
+
+/* Switch every patient-facing text that has a Spanish variant (keys ending
+ * in "_es": item descriptions and coverage reasons, names of areas, cell
+ * sources, methods, guidance, adjuncts, packages, discounts, providers'
+ * specialties, locations, the tax label, financing offers) to the language
+ * lang ("es"; anything else means English).  Texts without a variant stay
+ * English.  Cannot fail; may be called again. */
+void price_table_use_language(struct price_table *pt, const char *lang);
 
 /* The version to print on a quote priced now: the version of the change in
  * force, else the table's version.  Borrowed from the table. */

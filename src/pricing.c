@@ -21,6 +21,14 @@ struct eng {
     size_t *visit_seq;
 };
 
+/* The quote is in Spanish: the engine's own words are written in Spanish
+ * (texts from the price tables come in the language the tables were set
+ * to with price_table_use_language). */
+static bool spanish(const struct eng *e)
+{
+    return e->q->language && !strcmp(e->q->language, "es");
+}
+
 static bool failed(const struct eng *e)
 {
     return e->dl->errors > e->errors_at_start;
@@ -341,12 +349,15 @@ static void add_session(struct eng *e, int session)
     int na = (int)q->n_areas;
     size_t v;
     if (session == 1) {
-        v = visit_at(e, PHASE_PROCEDURE, 0, 0, "Procedure day");
+        v = visit_at(e, PHASE_PROCEDURE, 0, 0, spanish(e) ? "Día del procedimiento" : "Procedure day");
         e->procedure_visit = v;
     } else {
         char label[64];
         int week = (session - 1) * q->spacing_weeks;
-        snprintf(label, sizeof label, "Repeat MSC session %d", session);
+        if (spanish(e))
+            snprintf(label, sizeof label, "Sesión de MSC repetida %d", session);
+        else
+            snprintf(label, sizeof label, "Repeat MSC session %d", session);
         v = visit_at(e, PHASE_REPEAT, week, week, label);
     }
     bool fresh_cells = session == 1 || q->source->allogeneic || !q->banked;
@@ -376,7 +387,8 @@ static void add_adjunct(struct eng *e, const struct pt_adjunct *a, int count)
         int wf = a->weeks ? a->weeks[0] : a->start_week;
         int wt = a->weeks ? wf : wf + a->interval_weeks * (count - 1) + a->window_weeks;
         if (count > 1 && a->interval_weeks > 0)
-            snprintf(label, sizeof label, "%s (%d sessions)", a->name, count);
+            snprintf(label, sizeof label, spanish(e) ? "%s (%d sesiones)" : "%s (%d sessions)", a->name,
+                     count);
         else
             snprintf(label, sizeof label, "%s", a->name);
         add_item(e, visit_at(e, ph, wf, wt, label), a->item, count);
@@ -483,7 +495,10 @@ static void apply_package(struct eng *e)
     char a[32], b[32], d[400];
     fmt_money(pk->price, a, sizeof a);
     fmt_money(pk->a_la_carte, b, sizeof b);
-    snprintf(d, sizeof d, "Package saving: %s (%s for what is %s separately)", pk->name, a, b);
+    if (spanish(e))
+        snprintf(d, sizeof d, "Ahorro del paquete: %s (%s por lo que por separado cuesta %s)", pk->name, a, b);
+    else
+        snprintf(d, sizeof d, "Package saving: %s (%s for what is %s separately)", pk->name, a, b);
     l->kind = LINE_PACKAGE;
     l->item_id = pk->id;
     l->description = strdup(d);
@@ -604,11 +619,12 @@ static void apply_discounts(struct eng *e)
             }
             percent_format(pct, '.', a, sizeof a);
             fmt_money(base, b, sizeof b);
-            snprintf(extra, sizeof extra, " (%s of %s", a, b);
+            snprintf(extra, sizeof extra, spanish(e) ? " (%s de %s" : " (%s of %s", a, b);
             if (d->cap > 0 && value > d->cap) {
                 value = d->cap;
                 fmt_money(d->cap, a, sizeof a);
-                snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", capped at %s", a);
+                snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+                         spanish(e) ? ", con un máximo de %s" : ", capped at %s", a);
             }
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ")");
         } else {
@@ -661,8 +677,8 @@ static void apply_tax(struct eng *e)
         char a[32], b[32], desc[400];
         percent_format(c->tax_percent, '.', a, sizeof a);
         fmt_money(src->amount_cents, b, sizeof b);
-        snprintf(desc, sizeof desc, "%s, %s of %s (%s)", c->tax_label ? c->tax_label : "Sales tax",
-                 a, b, src->item->id);
+        snprintf(desc, sizeof desc, spanish(e) ? "%s, %s de %s" : "%s, %s of %s",
+                 c->tax_label ? c->tax_label : spanish(e) ? "Impuesto sobre las ventas" : "Sales tax", a, b);
         size_t visit = src->visit;
         const char *item_id = src->item->id;
         struct quote_line *l = new_line(e, visit); /* may move q->lines */

@@ -267,3 +267,30 @@ Test(cli, every_example_prices)
         free(out); free(err);
     }
 }
+
+Test(cli, a_spanish_quote_speaks_spanish_on_paper_and_english_on_screen)
+{
+    char *dir = th_tmpdir(), cmd[1200], *out, *err;
+    snprintf(cmd, sizeof cmd, "price examples/cord-tissue-prp-booster.json --format pdf -o %s/q.pdf", dir);
+    cr_assert_eq(run(cmd, &out, &err), 0, "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "pdftotext -layout %s/q.pdf - 2>/dev/null", dir);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    /* the price tables' Spanish texts and the engine's Spanish words */
+    cr_assert(strstr(out, "Inyección del concentrado celular en una zona de tratamiento"), "%s", out);
+    cr_assert(strstr(out, "Día del procedimiento"), "%s", out);
+    cr_assert(strstr(out, "Tendón de Aquiles derecho"), "%s", out);
+    cr_assert(strstr(out, "Refuerzo de PRP"), "%s", out);
+    cr_assert_null(strstr(out, "Injection of the cell concentrate"), "no English item text left");
+    cr_assert_null(strstr(out, "Procedure day"), "no English visit label left");
+    free(out);
+    cr_assert_eq(run("price examples/cord-tissue-prp-booster.json --format json", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"Descongelación y preparación del producto celular donado\""), "%s", out);
+    free(out); free(err);
+    /* staff read the screen table in English */
+    cr_assert_eq(run("price examples/cord-tissue-prp-booster.json", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Thawing and preparation of the donated cell"), "%s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}

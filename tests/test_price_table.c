@@ -368,8 +368,8 @@ Test(price_table, medicare_excluded_code_marked_billable_is_a_warning)
 Test(price_table, msc_item_marked_billable_is_a_warning)
 {
     check_seeded(&(struct seeded){ "catalog.json",
-                                   "\"coverage\": \"not_covered\", \"coverage_reason\": \"Investigational for orthopaedic use\" },\n    { \"id\": \"adipose-harvest\"",
-                                   "\"coverage\": \"may_be_billable\", \"coverage_reason\": \"Investigational for orthopaedic use\" },\n    { \"id\": \"adipose-harvest\"",
+                                   "\"coverage\": \"not_covered\", \"coverage_reason\": \"Investigational for orthopaedic use\",\n      \"coverage_reason_es\": \"En investigación para uso ortopédico\" },\n    { \"id\": \"adipose-harvest\"",
+                                   "\"coverage\": \"may_be_billable\", \"coverage_reason\": \"Investigational for orthopaedic use\",\n      \"coverage_reason_es\": \"En investigación para uso ortopédico\" },\n    { \"id\": \"adipose-harvest\"",
                                    "warning: items[7].coverage: item 'bmac' is part of the MSC treatment, which is investigational for all major payers",
                                    true });
 }

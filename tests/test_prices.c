@@ -340,10 +340,13 @@ Test(prices_csv, export_import_unchanged_leaves_catalog_byte_identical)
     char *dir = tables(NULL);
     char *csv = export_csv(dir, dir, "items.csv");
     char *text = th_read(csv, NULL);
-    const char *header = "id,code,price,description,unit,phase,coverage,coverage_reason,taxable,separate\r\n";
+    const char *header = "id,code,price,description,unit,phase,coverage,coverage_reason,taxable,separate,"
+                         "description_es,coverage_reason_es\r\n";
     cr_assert(!strncmp(text, header, strlen(header)), "%s", text);
     cr_assert(strstr(text, "\r\nbmac,,3200.00,Same-day concentration of your bone marrow cells in a centrifuge (BMAC),"
-                           "preparation,procedure,not_covered,Investigational for orthopaedic use,no,no\r\n"), "%s", text);
+                           "preparation,procedure,not_covered,Investigational for orthopaedic use,no,no,"
+                           "Concentración de sus células de médula ósea en centrífuga el mismo día (BMAC),"
+                           "En investigación para uso ortopédico\r\n"), "%s", text);
     cr_assert(strstr(text, "\r\nankle-brace,L1906,95.00,"), "%s", text);
     char cat[400];
     snprintf(cat, sizeof cat, "%s/catalog.json", dir);
@@ -378,7 +381,7 @@ Test(prices_csv, round_trip_with_commas_quotes_newlines_accents_and_a_new_item)
     cr_assert_not_null(p);
     memcpy(p, "bmac,,3300.00", 13);
     strcat(edited, "knee-brace,L1833,120.00,\"Knee brace, hinged\",brace,procedure,not_covered,"
-                   "Supplied with an investigational treatment,yes,no\r\n");
+                   "Supplied with an investigational treatment,yes,no,,\r\n");
     char ecsv[400], newcat[400];
     snprintf(ecsv, sizeof ecsv, "%s/edited.csv", dir);
     snprintf(newcat, sizeof newcat, "%s/new/catalog.json", dir);
@@ -557,7 +560,7 @@ Test(prices_csv, new_item_needs_every_column_and_no_fda_claims)
     char *full = sample_with(1, 1, "id");
     size_t n = strlen(full) + 400;
     char *csv = malloc(n);
-    snprintf(csv, n, "%sknee-brace,L1833,120.00,\"FDA-cleared knee brace\",brace,procedure,not_covered,Supplied,no,no\r\n", full);
+    snprintf(csv, n, "%sknee-brace,L1833,120.00,\"FDA-cleared knee brace\",brace,procedure,not_covered,Supplied,no,no,,\r\n", full);
     import_fails(csv, "items.csv:29:4: description: says \"FDA-cleared\"");
     free(csv);
     free(full);
