@@ -65,6 +65,43 @@ static const char ISSUE_HELP[] =
     "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (kept in the register)\n"
     "  --prices DIR  --templates DIR  --a4\n";
 
+/* The one option loop of the register commands: common options (and the
+ * issuing ones), extra ones handed to take(ctx, …); --help prints the help
+ * parts and returns -1; mistakes print a usage error and return 2. */
+static int parse_opts(int argc, char **argv, const char *cmd, const char *const help[], bool issuing,
+                      const struct option *extra, struct common *cm,
+                      int (*take)(void *ctx, int c, const char *arg), void *ctx)
+{
+    static struct option opts[80];
+    size_t no = add_common(opts, 0, issuing);
+    for (size_t i = 0; extra && extra[i].name; i++)
+        opts[no++] = extra[i];
+    opts[no] = (struct option){ NULL, 0, NULL, 0 };
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        if (c == 'h') {
+            for (size_t i = 0; help[i]; i++)
+                fputs(help[i], stdout);
+            return -1;
+        }
+        if (c == ':')
+            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+        if (take_common(cm, c, optarg))
+            continue;
+        if (!take || take(ctx, c, optarg) != 0) {
+            /* "-o FILE": name the option, not its value */
+            const char *bad = optarg && optind >= 2 && argv[optind - 1] == optarg ? argv[optind - 2]
+                                                                                : argv[optind - 1];
+            return cli_usage_error(cmd, "unknown option '%s'", bad);
+        }
+    }
+    return 0;
+}
+
 /* Make the folder of a file (mode 0700) if it is missing. */
 static int ensure_dir(const char *dir, struct diag_list *dl)
 {
@@ -211,32 +248,22 @@ static const char QUOTE_HELP[] =
     "number, the file and the total.\n"
     "\n";
 
+static int take_plan(void *ctx, int c, const char *arg)
+{
+    return cli_plan_arg(ctx, c, arg) == 1 ? 0 : -1;
+}
+
+/* Options of quote and revise: the plan's, the register's, the issuing ones;
+ * then npos positional arguments (numbers) and an optional request file. */
 static int parse_issue(int argc, char **argv, const char *cmd, const char *help, struct common *cm,
                        struct cli_plan_args *pa, int npos, const char **pos)
 {
-    static struct option opts[80];
-    size_t no = add_common(opts, 0, true);
-    cli_add_plan_options(opts, no);
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            fputs(CLI_PLAN_HELP, stdout);
-            fputs(COMMON_HELP, stdout);
-            fputs(ISSUE_HELP, stdout);
-            return -1;
-        }
-        if (c == ':')
-            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        if (take_common(cm, c, optarg))
-            continue;
-        if (cli_plan_arg(pa, c, optarg) != 1)
-            return cli_usage_error(cmd, "too many options");
-    }
+    static struct option plan_opts[40];
+    cli_add_plan_options(plan_opts, 0);
+    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, NULL };
+    int rc = parse_opts(argc, argv, cmd, helps, true, plan_opts, cm, take_plan, pa);
+    if (rc)
+        return rc;
     for (int i = 0; i < npos; i++) {
         if (optind >= argc)
             return cli_usage_error(cmd, "give the quote number");
@@ -245,9 +272,7 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
     if (optind < argc)
         pa->request = argv[optind++];
     if (optind < argc)
-        /* not repeated: it may be half of an unquoted patient name */
-        return cli_usage_error(cmd, "unexpected second argument; give one request file and quote "
-                               "option values that contain spaces");
+        return cli_usage_error(cmd, "unexpected argument '%s'; give one request file", argv[optind]);
     return 0;
 }
 
@@ -285,35 +310,14 @@ int cli_revise(int argc, char **argv)
 
 /* ---- simple verbs --------------------------------------------------------- */
 
-/* Parse options for list/show/void/accept/reprint/repair. extra: more options. */
+/* Parse options for list/show/void/accept/reprint/repair: the common ones
+ * and extra, each of which is given to take(ctx, …). */
 static int parse_simple(int argc, char **argv, const char *cmd, const char *help,
                         const struct option *extra, struct common *cm,
                         int (*take)(void *ctx, int c, const char *arg), void *ctx)
 {
-    static struct option opts[40];
-    size_t no = add_common(opts, 0, false);
-    for (size_t i = 0; extra && extra[i].name; i++)
-        opts[no++] = extra[i];
-    opts[no] = (struct option){ NULL, 0, NULL, 0 };
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(help, stdout);
-            fputs(COMMON_HELP, stdout);
-            return -1;
-        }
-        if (c == ':')
-            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-        if (take_common(cm, c, optarg))
-            continue;
-        if (!take || take(ctx, c, optarg) != 0)
-            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-    }
-    return 0;
+    const char *const helps[] = { help, COMMON_HELP, NULL };
+    return parse_opts(argc, argv, cmd, helps, false, extra, cm, take, ctx);
 }
 
 static int one_number(int argc, char **argv, const char *cmd, const char **number)

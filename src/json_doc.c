@@ -508,21 +508,32 @@ bool jr_string(struct jreader *r, const cJSON *obj, const char *path, const char
     return true;
 }
 
+/* The text of a decimal given as a string or as a JSON number (read from
+ * the source, never through a double); reports anything else as not being
+ * `what` ("an amount such as \"1250.00\""). */
+static bool decimal_text(struct jreader *r, const cJSON *n, const char *p, const char *what,
+                         const char **s, size_t *len)
+{
+    if (cJSON_IsString(n)) {
+        *s = n->valuestring;
+        *len = strlen(*s);
+        return true;
+    }
+    if (cJSON_IsNumber(n)) {
+        *s = jdoc_number_text(r->doc, n, len);
+        return true;
+    }
+    jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p, "expected %s, found %s", what, type_name(n));
+    return false;
+}
+
 bool jr_money_node(struct jreader *r, const cJSON *n, const char *p, bool allow_negative,
                    int64_t *out)
 {
     const char *s;
     size_t len;
-    if (cJSON_IsString(n)) {
-        s = n->valuestring;
-        len = strlen(s);
-    } else if (cJSON_IsNumber(n)) {
-        s = jdoc_number_text(r->doc, n, &len);
-    } else {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p,
-                  "expected an amount such as \"1250.00\", found %s", type_name(n));
+    if (!decimal_text(r, n, p, "an amount such as \"1250.00\"", &s, &len))
         return false;
-    }
     int64_t v;
     enum money_status st = money_parse(s, len, allow_negative, &v);
     if (st != MONEY_OK) {
@@ -560,16 +571,8 @@ bool jr_percent(struct jreader *r, const cJSON *obj, const char *path, const cha
     const char *p = PATH;
     const char *s;
     size_t len;
-    if (cJSON_IsString(n)) {
-        s = n->valuestring;
-        len = strlen(s);
-    } else if (cJSON_IsNumber(n)) {
-        s = jdoc_number_text(r->doc, n, &len);
-    } else {
-        jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p,
-                  "expected a percentage such as \"8.25\", found %s", type_name(n));
+    if (!decimal_text(r, n, p, "a percentage such as \"8.25\"", &s, &len))
         return false;
-    }
     if (percent_parse(s, len, bp_out) != MONEY_OK) {
         jdoc_diag(r->doc, r->dl, DIAG_ERROR, n, p,
                   "'%.*s' is not a percentage from 0 to 100 with at most two decimals",
