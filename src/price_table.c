@@ -841,6 +841,60 @@ static void check_map_duplicates(struct ld *l, const cJSON *obj, const char *pat
             }
 }
 
+/* One "id": "price" entry of a scheduled change's "prices" (items) or
+ * "package_prices" map, checked: index is SIZE_MAX when the entry is wrong
+ * (already reported). */
+struct price_entry {
+    size_t index;
+    int64_t price;
+};
+
+/* The entry after prev (NULL: the first) of map, which is the field `key`
+ * of the change at path; NULL at the end.  Also tracks the prices running
+ * through the schedule, to warn about a "change" to the price in force. */
+static const cJSON *next_price(struct ld *l, const cJSON *map, const char *path, const char *key,
+                               const cJSON *prev, const char *eff, struct price_entry *out)
+{
+    struct price_table *pt = l->pt;
+    bool items = !strcmp(key, "prices");
+    char mp[256], q[256];
+    jpath_key(mp, sizeof mp, path, key);
+    if (!prev)
+        check_map_duplicates(l, map, mp);
+    const cJSON *e = prev ? prev->next : map->child;
+    if (!e)
+        return NULL;
+    out->index = SIZE_MAX;
+    jpath_key(q, sizeof q, mp, e->string);
+    size_t idx;
+    if (items) {
+        const struct pt_item *it = pt_find_item(pt, e->string);
+        idx = it ? (size_t)(it - pt->items) : SIZE_MAX;
+    } else {
+        const struct pt_package *pk = pt_find_package(pt, e->string);
+        idx = pk ? (size_t)(pk - pt->packages) : SIZE_MAX;
+    }
+    if (idx == SIZE_MAX) {
+        const char *hint = pt_suggest(pt, items ? "item" : "package", e->string);
+        err(l, e, q, "unknown %s '%.60s'%s%s%s", items ? "item" : "package", e->string,
+            hint ? "; did you mean '" : items ? "; it must be an id from items[]" : "; it must be an id from packages[]",
+            hint ? hint : "", hint ? "'?" : "");
+        return e;
+    }
+    int64_t v;
+    if (!jr_money_node(&l->r, e, q, false, &v))
+        return e;
+    int64_t *run = items ? l->run_items : l->run_packages;
+    if (run && run[idx] == v)
+        warn(l, e, q, "is the %s already in force before %s; nothing changes", items ? "price" : "package price",
+             eff ? eff : "this change");
+    if (run)
+        run[idx] = v;
+    out->index = idx;
+    out->price = v;
+    return e;
+}
+
 static void load_change(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
     static const char *const keys[] = { "effective_date", "version", "note", "prices",
@@ -894,65 +948,25 @@ static void load_change(struct ld *l, const cJSON *o, const char *path, size_t i
             "is missing or empty; list the new prices as { \"item-id\": \"1250.00\", … }");
     }
     if (prices) {
-        char mp[256];
-        jpath_key(mp, sizeof mp, path, "prices");
-        check_map_duplicates(l, prices, mp);
         size_t n = (size_t)cJSON_GetArraySize(prices), k = 0;
         ch->prices = xcalloc(l, n, sizeof *ch->prices);
-        for (const cJSON *e = prices->child; e && ch->prices; e = e->next) {
-            char q[256];
-            jpath_key(q, sizeof q, mp, e->string);
-            const struct pt_item *it = pt_find_item(pt, e->string);
-            if (!it) {
-                const char *hint = pt_suggest(pt, "item", e->string);
-                err(l, e, q, "unknown item '%.60s'%s%s%s", e->string,
-                    hint ? "; did you mean '" : "; it must be an id from items[]",
-                    hint ? hint : "", hint ? "'?" : "");
-                continue;
+        struct price_entry e;
+        for (const cJSON *c = NULL; ch->prices && (c = next_price(l, prices, path, "prices", c, eff, &e));)
+            if (e.index != SIZE_MAX) {
+                ch->prices[k].item = &pt->items[e.index];
+                ch->prices[k++].price = e.price;
             }
-            int64_t v;
-            if (!jr_money_node(&l->r, e, q, false, &v))
-                continue;
-            size_t idx = (size_t)(it - pt->items);
-            if (l->run_items && l->run_items[idx] == v)
-                warn(l, e, q, "is the price already in force before %s; nothing changes",
-                     eff ? eff : "this change");
-            if (l->run_items)
-                l->run_items[idx] = v;
-            ch->prices[k].item = it;
-            ch->prices[k++].price = v;
-        }
         ch->n_prices = k;
     }
     if (pkgs) {
-        char mp[256];
-        jpath_key(mp, sizeof mp, path, "package_prices");
-        check_map_duplicates(l, pkgs, mp);
         size_t n = (size_t)cJSON_GetArraySize(pkgs), k = 0;
         ch->package_prices = xcalloc(l, n, sizeof *ch->package_prices);
-        for (const cJSON *e = pkgs->child; e && ch->package_prices; e = e->next) {
-            char q[256];
-            jpath_key(q, sizeof q, mp, e->string);
-            const struct pt_package *pk = pt_find_package(pt, e->string);
-            if (!pk) {
-                const char *hint = pt_suggest(pt, "package", e->string);
-                err(l, e, q, "unknown package '%.60s'%s%s%s", e->string,
-                    hint ? "; did you mean '" : "; it must be an id from packages[]",
-                    hint ? hint : "", hint ? "'?" : "");
-                continue;
+        struct price_entry e;
+        for (const cJSON *c = NULL; ch->package_prices && (c = next_price(l, pkgs, path, "package_prices", c, eff, &e));)
+            if (e.index != SIZE_MAX) {
+                ch->package_prices[k].package = &pt->packages[e.index];
+                ch->package_prices[k++].price = e.price;
             }
-            int64_t v;
-            if (!jr_money_node(&l->r, e, q, false, &v))
-                continue;
-            size_t idx = (size_t)(pk - pt->packages);
-            if (l->run_packages && l->run_packages[idx] == v)
-                warn(l, e, q, "is the package price already in force before %s; nothing changes",
-                     eff ? eff : "this change");
-            if (l->run_packages)
-                l->run_packages[idx] = v;
-            ch->package_prices[k].package = pk;
-            ch->package_prices[k++].price = v;
-        }
         ch->n_package_prices = k;
     }
     /* With this change in force, does every package still save something? */
