@@ -18,6 +18,7 @@
 #include "outfile.h"
 #include "price_diff.h"
 #include "price_table.h"
+#include "render_sheet.h"
 
 
 /* ---- messages -------------------------------------------------------------- */
@@ -481,6 +482,86 @@ static int prices_show(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : EXIT_DATA;
 }
 
+static const char SHEET_HELP[] =
+    "Usage: regenquote prices sheet [-o FILE] [--on YYYY-MM-DD] [--lang en|es] [--a4]\n"
+    "                               [--prices DIR] [--templates DIR]\n"
+    "\n"
+    "The front desk's price list as a PDF (default out/price-list.pdf): every item\n"
+    "with its code and the price in force on the date (default today), grouped by\n"
+    "phase; the packages with what they save; the discounts and their rules; the\n"
+    "insurance notice. Words from templates/LANG/sheet.txt.\n";
+
+static int prices_sheet(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "output", required_argument, NULL, 'o' },
+        { "on", required_argument, NULL, 'd' },
+        { "lang", required_argument, NULL, 'l' },
+        { "a4", no_argument, NULL, 'a' },
+        { "prices", required_argument, NULL, 'p' },
+        { "templates", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *output = "out/price-list.pdf", *on_text = NULL, *lang = "en", *prices = NULL,
+               *templates = NULL;
+    bool a4 = false;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(SHEET_HELP, stdout); return 0;
+        case 'o': output = optarg; break;
+        case 'd': on_text = optarg; break;
+        case 'l': lang = optarg; break;
+        case 'a': a4 = true; break;
+        case 'p': prices = optarg; break;
+        case 't': templates = optarg; break;
+        default: return bad_option("sheet", c, argv);
+        }
+    }
+    if (optind < argc)
+        return usage_error("sheet", "unexpected argument '%s'", argv[optind]);
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "es") != 0)
+        return usage_error("sheet", "'%s' is not a supported language; expected en or es", lang);
+    rq_date on;
+    if (on_text) {
+        if (!date_parse(on_text, &on))
+            return usage_error("sheet", "'%s' is not a date; expected YYYY-MM-DD", on_text);
+    } else if (cli_today(&on) != 0) {
+        return EXIT_USAGE;
+    }
+    struct price_table pt;
+    if (cli_load_tables(&pt, prices, on) != 0) {
+        price_table_free(&pt);
+        return EXIT_DATA;
+    }
+    price_table_use_language(&pt, lang);
+    struct diag_list dl = { 0 };
+    struct sheet_opts so = { .lang = lang, .templates_dir = cli_templates_dir(templates), .a4 = a4 };
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    int rc = EXIT_DATA;
+    struct outfile of;
+    if (!strcmp(output, "out/price-list.pdf"))
+        mkdir("out", 0700);
+    if (render_sheet_mem(&pt, &so, &pdf, &len, &dl) == 0 && outfile_open(&of, output, &dl) == 0) {
+        if (fwrite(pdf, 1, len, of.f) != len) {
+            outfile_abort(&of);
+            diag_error(&dl, output, NULL, "cannot write");
+        } else if (outfile_commit(&of, &dl) == 0) {
+            printf("%s\n", output);
+            rc = 0;
+        }
+    }
+    cli_print_diags(&dl, 20);
+    diag_list_free(&dl);
+    free(pdf);
+    price_table_free(&pt);
+    return rc;
+}
+
 /* ---- dispatch ------------------------------------------------------------------- */
 
 struct verb {
@@ -493,6 +574,7 @@ static const struct verb VERBS[] = {
     { "export", "the catalog's items as a spreadsheet (--csv)", prices_export },
     { "import", "items edited in a spreadsheet back into catalog.json", prices_import },
     { "show", "the prices in force on a date (--on YYYY-MM-DD)", prices_show },
+    { "sheet", "the front desk's price list as a PDF (--lang en|es)", prices_sheet },
 };
 
 static void prices_help(FILE *out)
