@@ -65,6 +65,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory regenquote build/test-suite
 	REGENQUOTE_BIN=$(CURDIR)/regenquote ./build/test-suite $(CRITERION_FLAGS)
+	@$(MAKE) --no-print-directory test-browser
 
 check-asan: deps
 	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/test-suite

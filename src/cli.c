@@ -2,6 +2,7 @@
 #include "cli_batch.h"
 #include "cli_prices.h"
 #include "cli_register.h"
+#include "cli_serve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -332,6 +333,7 @@ static int cmd_price(int argc, char **argv)
         cli_print_diags(&dl, 20);
         rc = EXIT_DATA;
     } else if (pdf) {
+        cli_print_diags(&dl, 20); /* warnings, such as a logo left out */
         printf("%s\n", output);
     }
     diag_list_free(&dl);
@@ -557,6 +559,7 @@ static const struct command COMMANDS[] = {
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cli_prices },
     { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
+    { "serve", "the front desk in a browser: the quoting page and its JSON API (docs/api.md)", cli_serve },
 };
 
 static void main_help(FILE *out)

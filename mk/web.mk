@@ -1,0 +1,51 @@
+# The front desk (`regenquote serve`, issue #8): the page in a real browser,
+# and a load test.  See docs/api.md.
+#
+#   make test-browser          Playwright (playwright-core from npm) driving Debian's
+#                              chromium against a server on 127.0.0.1
+#   make screenshots           the same, also writing docs/front-desk-{en,es}.png
+#   make load-test             50 clients issuing quotes for 60 s, then every quote
+#                              accounted for (LOAD_SECONDS, LOAD_CLIENTS change it)
+#   make load-test-short       the same for 10 s (for CI)
+
+BROWSER_DIR  := tests/browser
+LOAD_SECONDS ?= 60
+LOAD_CLIENTS ?= 50
+# The binary under test (another build, e.g. ASan, can be given).
+SERVE_BIN    ?= $(CURDIR)/regenquote
+
+.PHONY: web-deps test-browser screenshots load-test load-test-short
+
+# cli_serve.c compiles the installed data folder in (the page's fallback).
+build/obj/cli_serve.o build/asan/cli_serve.o: build/datadir
+
+# Node and npm: Debian's packages when missing (a Node that is already
+# installed, e.g. one that bundles npm, is used as it is); chromium from
+# Debian, never a downloaded browser; pdftotext to read the PDFs.
+web-deps:
+	@command -v node >/dev/null 2>&1 || ./scripts/setup-deps.sh nodejs
+	@command -v npm >/dev/null 2>&1 || ./scripts/setup-deps.sh npm
+	@[ -x /usr/bin/chromium ] || ./scripts/setup-deps.sh chromium
+	@command -v pdftotext >/dev/null 2>&1 || ./scripts/setup-deps.sh poppler-utils
+	@$(MAKE) --no-print-directory $(BROWSER_DIR)/node_modules/.installed
+
+# The npm packages, exactly as locked (reinstalled when the lock changes).
+$(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-browser: web-deps
+	@$(MAKE) --no-print-directory regenquote
+	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
+
+screenshots: web-deps
+	@$(MAKE) --no-print-directory regenquote
+	SCREENSHOTS=1 REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
+
+load-test:
+	@command -v node >/dev/null 2>&1 || ./scripts/setup-deps.sh nodejs
+	@$(MAKE) --no-print-directory regenquote
+	REGENQUOTE_BIN=$(SERVE_BIN) node scripts/load-test.js --clients $(LOAD_CLIENTS) --seconds $(LOAD_SECONDS)
+
+load-test-short:
+	@$(MAKE) --no-print-directory load-test LOAD_SECONDS=10

@@ -1,0 +1,193 @@
+#include "cli_serve.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "server.h"
+
+static const char SERVE_HELP[] =
+    "Usage: regenquote serve [options]\n"
+    "\n"
+    "The front desk in a browser: serve the quoting page and its JSON API\n"
+    "(docs/api.md) until Ctrl-C or SIGTERM. Open the address it prints.\n"
+    "Quotes are issued into the same register, with the same price tables, as\n"
+    "'regenquote quote'.\n"
+    "\n"
+    "  --port N                   TCP port (default 8080; 0 = any free port)\n"
+    "  --bind ADDR                numeric address to listen on (default 127.0.0.1);\n"
+    "                             any other than loopback needs a token\n"
+    "  --token TOKEN              access token every API request must carry (at least\n"
+    "                             12 characters; default $REGENQUOTE_TOKEN; prefer the\n"
+    "                             variable: options show in the process list)\n"
+    "  --rate-limit N             API requests per minute from one address (default 600;\n"
+    "                             0 = no limit)\n"
+    "  --prices DIR  --templates DIR  --a4\n"
+    "  --web DIR                  the page's files (default $REGENQUOTE_WEB, ./web,\n"
+    "                             then the installed copy)\n"
+    "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
+    "  --out-dir DIR              where PDF copies are written (default out or $REGENQUOTE_OUT)\n"
+    "  --by NAME                  recorded as who issued, when the page names no staff\n"
+    "                             (default $REGENQUOTE_USER, $USER)\n"
+    "\n"
+    "The access log (stderr) has one line per request: address, method, path\n"
+    "without the query string, status and time; never patient data.\n";
+
+enum { OPT_PORT = 700, OPT_BIND, OPT_TOKEN, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB,
+       OPT_REGISTER, OPT_OUT_DIR, OPT_BY };
+
+const char *cli_web_dir(const char *opt)
+{
+    if (opt && *opt)
+        return opt;
+    const char *e = getenv("REGENQUOTE_WEB");
+    if (e && *e)
+        return e;
+    struct stat st;
+    if (stat("web/index.html", &st) == 0)
+        return "web";
+    if (stat(RQ_DATADIR "/web/index.html", &st) == 0)
+        return RQ_DATADIR "/web";
+    return NULL;
+}
+
+/* Access and server messages to stderr, one line each, with UTC time. */
+static void log_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s %s\n", ts, line);
+}
+
+/* A bounded number from an option; -1 when it is not one. */
+static long number_arg(const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    return v;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "port", required_argument, NULL, OPT_PORT },
+        { "bind", required_argument, NULL, OPT_BIND },
+        { "token", required_argument, NULL, OPT_TOKEN },
+        { "rate-limit", required_argument, NULL, OPT_RATE },
+        { "prices", required_argument, NULL, OPT_PRICES },
+        { "templates", required_argument, NULL, OPT_TEMPLATES },
+        { "a4", no_argument, NULL, OPT_A4 },
+        { "web", required_argument, NULL, OPT_WEB },
+        { "register", required_argument, NULL, OPT_REGISTER },
+        { "out-dir", required_argument, NULL, OPT_OUT_DIR },
+        { "by", required_argument, NULL, OPT_BY },
+        { NULL, 0, NULL, 0 },
+    };
+    struct server_opts so = { .port = SERVER_DEFAULT_PORT, .log = log_line };
+    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *by = NULL;
+    int c;
+    long v;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(SERVE_HELP, stdout); return 0;
+        case OPT_PORT:
+            if ((v = number_arg(optarg, 0, 65535)) < 0)
+                return cli_usage_error("serve", "--port '%s' is not a port number; use 0 to 65535", optarg);
+            so.port = (unsigned)v;
+            break;
+        case OPT_BIND: so.bind = optarg; break;
+        case OPT_TOKEN: so.token = optarg; break;
+        case OPT_RATE:
+            if ((v = number_arg(optarg, 0, 1000000)) < 0)
+                return cli_usage_error("serve", "--rate-limit '%s' is not a number of requests per minute", optarg);
+            so.rate_per_minute = v == 0 ? -1 : (int)v;
+            break;
+        case OPT_PRICES: prices = optarg; break;
+        case OPT_TEMPLATES: templates = optarg; break;
+        case OPT_A4: so.a4 = true; break;
+        case OPT_WEB: web = optarg; break;
+        case OPT_REGISTER: reg = optarg; break;
+        case OPT_OUT_DIR: out = optarg; break;
+        case OPT_BY: by = optarg; break;
+        case ':': return cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    if (!so.token) {
+        const char *t = getenv("REGENQUOTE_TOKEN");
+        if (t && *t)
+            so.token = t;
+    }
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        if (cli_today(&so.today) != 0)
+            return EXIT_USAGE;
+        so.has_today = true;
+    }
+    so.prices_dir = cli_prices_dir(prices);
+    so.templates_dir = cli_templates_dir(templates);
+    so.register_path = cli_register_path(reg);
+    so.out_dir = cli_out_dir(out);
+    so.web_dir = cli_web_dir(web);
+    so.actor = cli_actor(by);
+    if (web && !so.web_dir)
+        return cli_usage_error("serve", "--web needs a folder");
+    struct stat st;
+    if (so.web_dir && (stat(so.web_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "regenquote: '%s' is not a folder; give the page's folder with --web DIR\n", so.web_dir);
+        return EXIT_DATA;
+    }
+    if (!so.web_dir)
+        fprintf(stderr, "regenquote: warning: the front-desk page was not found (no ./web or installed copy); serving the API only\n");
+
+    /* Signals are taken by this thread alone, with sigwait: block them
+     * before the server's threads start, so they inherit the mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    signal(SIGPIPE, SIG_IGN);
+    if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0) {
+        fprintf(stderr, "regenquote: cannot set up signal handling\n");
+        return EXIT_DATA;
+    }
+    struct diag_list dl = { 0 };
+    struct server *srv = NULL;
+    if (server_start(&srv, &so, &dl) != 0) {
+        cli_print_diags(&dl, 20);
+        diag_list_free(&dl);
+        return EXIT_DATA;
+    }
+    diag_list_free(&dl);
+    const char *host = so.bind ? so.bind : SERVER_DEFAULT_BIND;
+    bool v6 = strchr(host, ':') != NULL;
+    fprintf(stderr, "regenquote: front desk at http://%s%s%s:%u/ %s(Ctrl-C stops)\n", v6 ? "[" : "", host,
+            v6 ? "]" : "", server_port(srv), so.token ? "with an access token " : "");
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    fprintf(stderr, "regenquote: %s received; finishing requests in progress and stopping\n",
+            sig == SIGINT ? "interrupt" : sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+    server_stop(srv);
+    fprintf(stderr, "regenquote: stopped\n");
+    return 0;
+}

@@ -1,0 +1,406 @@
+#!/usr/bin/env node
+/* The front-desk page in a real browser (Debian's chromium, headless)
+ * against `regenquote serve` on 127.0.0.1 with a temporary register.
+ *
+ *   node tests/browser/front-desk.test.js      (make test-browser does this)
+ *
+ * Environment: REGENQUOTE_BIN (default ./regenquote), CHROMIUM (default
+ * /usr/bin/chromium), KEEP_TMP=1 keeps the temporary folder, SCREENSHOTS=1
+ * also writes docs/front-desk-{en,es}.png (make screenshots).  Prints one line per test and a
+ * closing "N passed, N failed"; exits 1 when any test fails. */
+'use strict';
+const { spawn, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.resolve(ROOT, process.env.REGENQUOTE_BIN || 'regenquote');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-browser-'));
+const REG = path.join(TMP, 'register.db');
+const OUT = path.join(TMP, 'out');
+const PATIENT = 'José Müller-Ñúñez';
+const PATIENT_ID = 'P-20001';
+const HOSTILE = '<img src=x onerror="window.__xss=1">Ann O\'Hara';
+
+let server, serverLog = '', base, context, page;
+const results = [];
+
+function fail(msg) { throw new Error(msg); }
+function check(cond, msg) { if (!cond) fail(msg); }
+
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push(true);
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push(false);
+    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n')[0] : e}`);
+    if (process.env.VERBOSE) console.log(e);
+  }
+}
+
+/* Start `regenquote serve` (with a token when given); resolves with its base URL. */
+function startServer(token) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env.REGENQUOTE_TOKEN;
+    delete env.SOURCE_DATE_EPOCH;
+    if (token) env.REGENQUOTE_TOKEN = token;
+    let url = null;
+    server = spawn(BIN, ['serve', '--port', '0', '--register', REG, '--out-dir', OUT,
+      '--prices', path.join(ROOT, 'pricing'), '--templates', path.join(ROOT, 'templates'),
+      '--web', path.join(ROOT, 'web'), '--by', 'browser-test'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const timer = setTimeout(() => reject(new Error('the server did not start in 10 s:\n' + serverLog)), 10000);
+    server.on('error', (e) => { clearTimeout(timer); reject(e); });
+    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the server exited (${code}):\n${serverLog}`)); });
+    let mine = '';
+    server.stderr.on('data', (d) => {
+      serverLog += d.toString();
+      mine += d.toString();
+      const m = /front desk at (http:\/\/127\.0\.0\.1:\d+)\//.exec(mine);
+      if (m && !url) { url = m[1]; clearTimeout(timer); resolve(url); }
+    });
+  });
+}
+
+function stopServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null) return resolve(server ? server.exitCode : 0);
+    server.removeAllListeners('exit');
+    const timer = setTimeout(() => { server.kill('SIGKILL'); }, 10000);
+    server.on('exit', (code, sig) => { clearTimeout(timer); resolve(sig ? -1 : code); });
+    server.kill('SIGTERM');
+  });
+}
+
+function cli(args) {
+  const r = spawnSync(BIN, args, { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) fail(`regenquote ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function registerList() {
+  return JSON.parse(cli(['list', '--register', REG, '--out-dir', OUT, '--format', 'json']));
+}
+
+async function totalCents() {
+  const v = await page.getAttribute('#total', 'data-cents');
+  return v ? Number(v) : null;
+}
+
+/* Wait until the total shown differs from prev (and is a number). */
+async function totalChangedFrom(prev) {
+  await page.waitForFunction((p) => {
+    const c = document.getElementById('total').dataset.cents;
+    return c !== '' && c !== undefined && c !== String(p);
+  }, prev, { timeout: 10000 });
+  return totalCents();
+}
+
+function usd(cents) {
+  const s = (Math.abs(cents) / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return (cents < 0 ? '-$' : '$') + s;
+}
+
+async function pdfText(url) {
+  const res = await page.request.get(base + url);
+  check(res.status() === 200, `GET ${url} answered ${res.status()}`);
+  check((res.headers()['content-type'] || '').startsWith('application/pdf'), 'the PDF is not served as application/pdf');
+  const buf = await res.body();
+  check(buf.subarray(0, 5).toString('latin1') === '%PDF-', 'the PDF does not start with %PDF');
+  const file = path.join(TMP, 'check.pdf');
+  fs.writeFileSync(file, buf);
+  const r = spawnSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  check(r.status === 0, 'pdftotext failed: ' + r.stderr);
+  return r.stdout;
+}
+
+async function main() {
+  const overall = setTimeout(() => {
+    console.log('FAIL the browser tests took longer than 180 s');
+    console.log(`${results.filter(Boolean).length} passed, ${results.filter((x) => !x).length + 1} failed`);
+    process.exit(1);
+  }, 180000);
+  overall.unref();
+
+  check(fs.existsSync(BIN), `${BIN} is missing; run make`);
+  check(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing; run ./scripts/setup-deps.sh chromium`);
+  base = await startServer();
+  context = await chromium.launchPersistentContext(path.join(TMP, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    viewport: { width: 1200, height: 900 },
+    locale: 'en-US',
+  });
+  page = context.pages()[0] || await context.newPage();
+  const consoleErrors = [];
+  /* 4xx answers the tests provoke on purpose show as "Failed to load resource". */
+  page.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('dialog', (d) => { consoleErrors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
+
+  let firstNumber, firstTotal, revisedNumber;
+
+  await test('the page loads with the clinic and its choices from the price tables', async () => {
+    const res = await page.goto(base + '/');
+    check(res.status() === 200, 'GET / answered ' + res.status());
+    const csp = res.headers()['content-security-policy'] || '';
+    check(csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'"), 'no CSP header: ' + csp);
+    check(res.headers()['x-content-type-options'] === 'nosniff', 'no nosniff header');
+    await page.waitForSelector('input[name="area"][value="left-ankle"]');
+    check((await page.textContent('#clinic-name')).includes('Lone Star'), 'the clinic name is not shown');
+    check(await page.isDisabled('#source-embryonic'), 'a research-only source can be chosen');
+    const note = await page.textContent('label[for="source-embryonic"]');
+    check(/research/i.test(note), 'the research-only reason is not shown: ' + note);
+    check(await page.isDisabled('#issue'), 'Issue is enabled before anything is chosen');
+  });
+
+  await test('methods that do not fit the chosen source are disabled, with the reason', async () => {
+    await page.check('#source-adipose');
+    check(await page.isDisabled('#method-bmac'), 'BMAC is offered for adipose');
+    check(await page.isChecked('#method-adipose-concentrate'), 'the only fitting method is not chosen');
+    const note = await page.textContent('label[for="method-bmac"]');
+    check(/does not fit/i.test(note), 'no reason shown for the disabled method: ' + note);
+    await page.check('#source-bone-marrow');
+    check(await page.isChecked('#method-bmac'), 'BMAC is not chosen for bone marrow');
+    check(await page.isDisabled('#method-adipose-concentrate'), 'adipose concentrate is offered for bone marrow');
+  });
+
+  await test('the itemised total updates as choices change, equal to the command line', async () => {
+    await page.fill('#patient-name', PATIENT);
+    await page.fill('#patient-id', PATIENT_ID);
+    await page.fill('#patient-dob', '1968-04-12');
+    await page.fill('#condition', 'Osteoarthritis of the left ankle');
+    await page.check('#area-left-ankle');
+    const t1 = await totalChangedFrom('');
+    check(t1 > 0, 'no total after choosing an area and a source');
+    await page.check('#adj-prp-booster');
+    const t2 = await totalChangedFrom(t1);
+    check(t2 > t1, `adding a PRP booster did not raise the total (${t1} -> ${t2})`);
+    check((await page.textContent('#lines')).includes('Platelet-rich plasma'), 'the PRP line is not listed');
+    const q = JSON.parse(cli(['price', '--source', 'bone-marrow', '--method', 'bmac', '--area', 'left-ankle',
+      '--add', 'prp-booster', '--patient-name', PATIENT, '--format', 'json']));
+    check(q.total_cents === t2, `the page shows ${t2} but the command line computes ${q.total_cents}`);
+    check((await page.textContent('#total')).includes(usd(t2).replace('$', '')), 'the total is not shown in dollars');
+    firstTotal = t2;
+  });
+
+  await test('a bad request shows a helpful message and cannot be issued', async () => {
+    await page.fill('#sessions', '99');
+    await page.waitForSelector('#errors:not([hidden])', { timeout: 10000 });
+    const text = await page.textContent('#error-list');
+    check(/sessions/i.test(text) && /1 to \d+/.test(text), 'the message does not say what is allowed: ' + text);
+    check(await page.isDisabled('#issue'), 'Issue is enabled with an error');
+    await page.fill('#sessions', '1');
+    await page.waitForSelector('#errors', { state: 'hidden', timeout: 10000 });
+    await page.check('#disc-courtesy');
+    await page.fill('#disc-value-courtesy', '100');
+    await page.waitForSelector('#errors:not([hidden])', { timeout: 10000 });
+    const t2 = await page.textContent('#error-list');
+    check(/reason/i.test(t2), 'a discount without its reason is not explained: ' + t2);
+    await page.uncheck('#disc-courtesy');
+    await page.waitForSelector('#errors', { state: 'hidden', timeout: 10000 });
+    check(await totalCents() === firstTotal, 'the total did not come back after fixing the plan');
+  });
+
+  await test('issuing opens the PDF, with the patient and the total', async () => {
+    await page.waitForFunction(() => !document.getElementById('issue').disabled, null, { timeout: 10000 });
+    const popup = context.waitForEvent('page', { timeout: 10000 });
+    await page.click('#issue');
+    await page.waitForSelector('#issued:not([hidden])', { timeout: 15000 });
+    firstNumber = (await page.textContent('#issued-number')).trim();
+    check(/^Q-\d{4}-\d{6}$/.test(firstNumber), 'no quote number shown: ' + firstNumber);
+    const tab = await popup;
+    await tab.waitForURL(/\/pdf$/, { timeout: 10000 }).catch(() => {});
+    check(tab.url().endsWith(`/api/quotes/${firstNumber}/pdf`), 'the PDF did not open: ' + tab.url());
+    await tab.close();
+    const href = await page.getAttribute('#issued-pdf', 'href');
+    const text = await pdfText(href);
+    check(text.includes(PATIENT), 'the PDF does not show the patient name');
+    check(text.includes(usd(firstTotal)), `the PDF does not show the total ${usd(firstTotal)}`);
+    check(text.includes(firstNumber), 'the PDF does not show its number');
+    check(await page.isDisabled('#issue'), 'the same plan can be issued twice by a second click');
+  });
+
+  await test('the register has the quote the page issued', async () => {
+    const list = registerList();
+    const e = list.find((x) => x.number === firstNumber);
+    check(e, 'the quote is not in the register');
+    check(e.total_cents === firstTotal, `register total ${e.total_cents} != ${firstTotal}`);
+    check(e.status === 'issued' && e.patient_id === PATIENT_ID && e.patient_name === PATIENT, 'wrong entry: ' + JSON.stringify(e));
+    check(fs.existsSync(path.join(OUT, firstNumber + '.pdf')), 'the PDF copy is missing from the output folder');
+  });
+
+  await test('find the quote, revise it from its stored plan, and the old one is superseded', async () => {
+    await page.click('#tab-search');
+    await page.fill('#s-name', 'müller');
+    await page.click('#search-form button[type="submit"]');
+    const row = `#results-body tr[data-number="${firstNumber}"]`;
+    await page.waitForSelector(row, { timeout: 10000 });
+    await page.click(`${row} button[data-action="revise"]`);
+    await page.waitForSelector('#revising:not([hidden])');
+    check(await page.inputValue('#patient-name') === PATIENT, 'the stored plan was not loaded into the form');
+    check(await page.isChecked('#adj-prp-booster'), 'the stored adjunct was not loaded');
+    await page.waitForFunction((v) => document.getElementById('total').dataset.cents === String(v), firstTotal, { timeout: 10000 });
+    await page.fill('#sessions', '2');
+    const t = await totalChangedFrom(firstTotal);
+    check(t > firstTotal, 'a second session did not raise the total');
+    check((await page.textContent('#issue')).includes('revision'), 'the button does not say it issues a revision');
+    const popup = context.waitForEvent('page', { timeout: 10000 });
+    await page.click('#issue');
+    await page.waitForSelector('#issued:not([hidden])', { timeout: 15000 });
+    await (await popup).close();
+    revisedNumber = (await page.textContent('#issued-number')).trim();
+    check(revisedNumber !== firstNumber, 'the revision has the old number');
+    check((await page.textContent('#issued-total')).includes(firstNumber), 'the page does not say what it replaces');
+    const list = registerList();
+    const old = list.find((x) => x.number === firstNumber), neu = list.find((x) => x.number === revisedNumber);
+    check(old && old.status === 'superseded' && old.superseded_by === revisedNumber, 'the old quote is not superseded');
+    check(neu && neu.supersedes === firstNumber && neu.total_cents === t, 'the revision is not in the register as shown');
+    const text = await pdfText(`/api/quotes/${revisedNumber}/pdf`);
+    check(text.includes(firstNumber), 'the revised PDF does not say which quote it replaces');
+  });
+
+  await test('void needs a reason, then the quote shows as void', async () => {
+    await page.click('#tab-search');
+    await page.fill('#s-name', '');
+    await page.click('#search-form button[type="submit"]');
+    const row = `#results-body tr[data-number="${revisedNumber}"]`;
+    await page.waitForSelector(row, { timeout: 10000 });
+    await page.click(`${row} button[data-action="void"]`);
+    await page.click('#void-form button[type="submit"]');
+    check((await page.textContent('#void-error')).length > 0, 'voiding without a reason gave no message');
+    await page.fill('#void-reason', 'Patient chose another clinic');
+    await page.click('#void-form button[type="submit"]');
+    await page.waitForSelector(`${row} .status-void`, { timeout: 10000 });
+    const e = registerList().find((x) => x.number === revisedNumber);
+    check(e.status === 'void', 'the register does not show it void');
+  });
+
+  await test('patient text is shown as text, never run as markup', async () => {
+    await page.click('#tab-new');
+    await page.click('#reset');
+    await page.fill('#patient-name', HOSTILE);
+    await page.check('#area-right-knee');
+    await page.check('#source-umbilical-cord');
+    await totalChangedFrom('');
+    await page.waitForFunction(() => !document.getElementById('issue').disabled, null, { timeout: 10000 });
+    const popup = context.waitForEvent('page', { timeout: 10000 });
+    await page.click('#issue');
+    await page.waitForSelector('#issued:not([hidden])', { timeout: 15000 });
+    await (await popup).close();
+    const number = (await page.textContent('#issued-number')).trim();
+    await page.click('#tab-search');
+    await page.click('#search-form button[type="submit"]');
+    const cell = `#results-body tr[data-number="${number}"] td:nth-child(3) div`;
+    await page.waitForSelector(cell, { timeout: 10000 });
+    check((await page.textContent(cell)) === HOSTILE, 'the name is not shown exactly as typed');
+    check(await page.evaluate(() => window.__xss === undefined), 'markup in a patient name ran');
+    check(await page.locator('#results-body img').count() === 0, 'markup in a patient name became an element');
+  });
+
+  await test('the API refuses cross-site style requests and malformed JSON', async () => {
+    const r = await page.evaluate(async () => {
+      const a = await fetch('/api/price', { method: 'POST', body: '{}' });
+      const b = await fetch('/api/price', { method: 'POST', headers: { 'X-Regenquote': '1' }, body: '{"areas": [' });
+      return { a: a.status, b: b.status, bBody: await b.json() };
+    });
+    check(r.a === 403, 'a POST without the CSRF header answered ' + r.a);
+    check(r.b === 400, 'malformed JSON answered ' + r.b);
+    check(/line 1, column \d+/.test(r.bBody.errors[0].message), 'no position in: ' + r.bBody.errors[0].message);
+  });
+
+  await test('English and Spanish labels, and the quote language', async () => {
+    await page.click('#tab-new');
+    await page.click('#reset');
+    await page.fill('#patient-name', 'Ana Ruiz');
+    await page.fill('#patient-id', 'P-10458');
+    await page.fill('#patient-dob', '1979-03-02');
+    await page.fill('#condition', 'Chronic plantar fasciitis, both feet');
+    await page.fill('#icd10', 'M72.2');
+    await page.check('#area-left-plantar-fascia');
+    await page.check('#area-right-plantar-fascia');
+    await page.check('#source-bone-marrow');
+    await page.check('#adj-prolotherapy-primer');
+    await page.check('#disc-military');
+    await page.fill('#disc-reason-military', 'Veteran ID checked');
+    await totalChangedFrom('');
+    await page.waitForSelector('#errors', { state: 'hidden' });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    if (process.env.SCREENSHOTS)
+      await page.screenshot({ path: path.join(ROOT, 'docs', 'front-desk-en.png') });
+    await page.click('.lang-btn[data-lang="es"]');
+    check((await page.textContent('#tab-new')) === 'Nuevo presupuesto', 'the labels did not change to Spanish');
+    check(await page.inputValue('#quote-lang') === 'es', 'the quote language did not follow the page');
+    check((await page.textContent('#total')).includes('$'), 'the total disappeared');
+    await page.waitForTimeout(400);
+    if (process.env.SCREENSHOTS)
+      await page.screenshot({ path: path.join(ROOT, 'docs', 'front-desk-es.png') });
+    await page.click('.lang-btn[data-lang="en"]');
+    check((await page.textContent('#tab-new')) === 'New quote', 'the labels did not change back to English');
+  });
+
+  await test('no browser errors, and no patient data in the access log', async () => {
+    check(consoleErrors.length === 0, 'browser errors: ' + consoleErrors.join(' | '));
+    check(/"POST \/api\/quotes" 201/.test(serverLog), 'the access log lacks the issue requests');
+    for (const secret of [PATIENT, 'Müller', 'müller', 'm%C3%BCller', PATIENT_ID, 'Ana Ruiz', 'Ruiz'])
+      check(!serverLog.includes(secret), `the access log contains patient data (${secret})`);
+  });
+
+  const code = await stopServer();
+  await test('the server stops cleanly on SIGTERM', async () => {
+    check(code === 0, 'the server exited with ' + code);
+    check(/stopped/.test(serverLog), 'the server did not say it stopped');
+  });
+
+  await test('with a token: the page asks for it, then works through its HttpOnly cookie', async () => {
+    const token = 'browser-test-token-' + process.pid;
+    base = await startServer(token);
+    await page.goto(base + '/');
+    await page.waitForSelector('#view-login:not([hidden])', { timeout: 10000 });
+    check(await page.isHidden('#view-quote'), 'the form shows before signing in');
+    await page.fill('#login-token', 'not-the-token');
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0, null, { timeout: 5000 });
+    await page.fill('#login-token', token);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('input[name="area"][value="left-knee"]', { timeout: 10000 });
+    const cookies = await context.cookies(base);
+    const c = cookies.find((x) => x.name === 'rq_session');
+    check(c && c.httpOnly && c.sameSite === 'Strict', 'no HttpOnly SameSite=Strict session cookie: ' + JSON.stringify(cookies));
+    check(!c.value.includes(token), 'the cookie holds the token itself');
+    check(await page.evaluate(() => document.cookie.includes('rq_session')) === false, 'scripts can read the session cookie');
+    const r = await page.evaluate(async () => (await fetch('/api/quotes')).status);
+    check(r === 200, 'the signed-in page cannot list quotes: ' + r);
+    const pdf = await page.request.get(base + `/api/quotes/${firstNumber}/pdf`);
+    check(pdf.status() === 200, 'the PDF link does not work when signed in: ' + pdf.status());
+    const bare = await fetch(base + '/api/quotes');
+    check(bare.status === 401, 'a request without the token answered ' + bare.status);
+    await page.click('#sign-out');
+    await page.waitForSelector('#view-login:not([hidden])', { timeout: 5000 });
+    check(await page.evaluate(async () => (await fetch('/api/quotes')).status) === 401, 'signing out did not end the session');
+    await context.close();
+    check(await stopServer() === 0, 'the server with a token did not stop cleanly');
+  });
+}
+
+main().catch((e) => {
+  results.push(false);
+  console.log('FAIL the test run stopped: ' + (e && e.stack ? e.stack : e));
+}).finally(async () => {
+  try { if (context) await context.close(); } catch (e) { /* already closed */ }
+  await stopServer();
+  const passed = results.filter(Boolean).length, failed = results.length - passed;
+  if (failed && process.env.VERBOSE) console.log(serverLog);
+  if (!process.env.KEEP_TMP) fs.rmSync(TMP, { recursive: true, force: true });
+  else console.log('kept ' + TMP);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+});
