@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools
-      libsqlite3-dev libmicrohttpd-dev fonts-dejavu-core poppler-utils qpdf valgrind)
+      libsqlite3-dev libmicrohttpd-dev fonts-dejavu-core poppler-utils qpdf valgrind sqlite3)
 
 [ $# -gt 0 ] && PKGS=("$@")
 

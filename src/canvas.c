@@ -116,10 +116,14 @@ int canvas_check_text(struct canvas *cv, const char *s, const char *file, const 
     if (cv->cov_failed)
         return -1;
     if (!cv->cov_loaded) {
-        if (fontcov_load(&cv->cov, cv->fallback_path, dl) != 0) {
+        /* one message for one problem: the reason goes inside it */
+        struct diag_list why = { 0 };
+        if (fontcov_load(&cv->cov, cv->fallback_path, &why) != 0) {
             cv->cov_failed = true;
-            diag_error(dl, file, path, "cannot print this text without the font '%s' (run 'make fonts')",
-                       cv->fallback_path);
+            diag_error(dl, file, path,
+                       "cannot print this text without the font '%s' (%s; run 'make fonts')",
+                       cv->fallback_path, why.n ? why.v[0].msg : "cannot read it");
+            diag_list_free(&why);
             return -1;
         }
         cv->cov_loaded = true;
@@ -356,17 +360,93 @@ void canvas_hline(struct canvas *cv, float x0, float x1, float y, float lw, stru
     HPDF_Page_Stroke(cv->page);
 }
 
+/* Largest logo read, and its largest side in pixels. */
+#define LOGO_MAX_BYTES (4u * 1024u * 1024u)
+#define LOGO_MAX_SIDE 8000u
+
+static uint32_t be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* CRC-32 of PNG chunks (ISO 3309, as in the PNG specification). */
+static uint32_t png_crc(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* libharu hands a PNG to libpng without a recovery point, and libpng
+ * aborts the process on a damaged file: check the file's structure first
+ * (signature, every chunk's length and CRC, a sane IHDR, IDAT, IEND).
+ * Returns NULL if it is well formed, else why not. */
+static const char *png_problem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return "cannot open logo";
+    unsigned char *b = malloc(LOGO_MAX_BYTES + 1);
+    size_t n = b ? fread(b, 1, LOGO_MAX_BYTES + 1, f) : 0;
+    fclose(f);
+    const char *why = NULL;
+    if (!b)
+        why = "out of memory reading the logo";
+    else if (n > LOGO_MAX_BYTES)
+        why = "logo is larger than 4 MiB";
+    else if (n < 8 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0)
+        why = "logo is not a PNG image";
+    size_t pos = 8;
+    bool ihdr = false, idat = false, iend = false;
+    while (!why && !iend) {
+        if (n - pos < 12) {
+            why = "logo PNG is cut short";
+            break;
+        }
+        uint32_t len = be32(b + pos);
+        const unsigned char *type = b + pos + 4;
+        if (len > n - pos - 12) {
+            why = "logo PNG is cut short";
+            break;
+        }
+        if (png_crc(type, (size_t)len + 4) != be32(b + pos + 8 + len)) {
+            why = "logo PNG is damaged (checksum error)";
+            break;
+        }
+        if (!ihdr) {
+            uint32_t pw = len == 13 ? be32(type + 4) : 0, ph = len == 13 ? be32(type + 8) : 0;
+            unsigned depth = len == 13 ? type[12] : 0, color = len == 13 ? type[13] : 9;
+            if (memcmp(type, "IHDR", 4) != 0 || pw == 0 || ph == 0 || pw > LOGO_MAX_SIDE ||
+                ph > LOGO_MAX_SIDE || depth > 16 || (depth & (depth - 1)) != 0 || color > 6 ||
+                color == 1 || color == 5) {
+                why = "logo PNG has no valid header";
+                break;
+            }
+            ihdr = true;
+        } else if (!memcmp(type, "IDAT", 4)) {
+            idat = true;
+        } else if (!memcmp(type, "IEND", 4)) {
+            iend = true;
+        }
+        pos += 12 + (size_t)len;
+    }
+    if (!why && !idat)
+        why = "logo PNG has no image data";
+    free(b);
+    return why;
+}
+
 int canvas_png(struct canvas *cv, const char *path, float x, float y, float w, float h,
                struct diag_list *dl)
 {
-    unsigned char sig[8] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t got = f ? fread(sig, 1, sizeof sig, f) : 0;
-    if (f)
-        fclose(f);
-    if (!f || got != 8 || memcmp(sig, "\x89PNG\r\n\x1a\n", 8) != 0) {
+    const char *why = png_problem(path);
+    if (why) {
         diag_add(dl, DIAG_WARNING, path, 0, 0, "clinic.logo", "%s; the quote is printed without a logo",
-                 !f ? "cannot open logo" : "logo is not a PNG image");
+                 why);
         return -1;
     }
     if (cv->err || !cv->page)

@@ -272,7 +272,9 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
     if (optind < argc)
         pa->request = argv[optind++];
     if (optind < argc)
-        return cli_usage_error(cmd, "unexpected argument '%s'; give one request file", argv[optind]);
+        /* not repeated: it may be half of an unquoted patient name */
+        return cli_usage_error(cmd, "unexpected second argument; give one request file and quote "
+                               "option values that contain spaces");
     return 0;
 }
 

@@ -129,7 +129,7 @@ int fontcov_load(struct fontcov *fc, const char *path, struct diag_list *dl)
             const unsigned char *rec = cmap + 4 + 8 * i;
             uint32_t plat = be16(rec), enc = be16(rec + 2), off = be32(rec + 4);
             bool unicode = (plat == 3 && enc == 1) || plat == 0;
-            if (unicode && off + 2 <= cmap_len && be16(cmap + off) == 4) {
+            if (unicode && off < cmap_len && cmap_len - off >= 2 && be16(cmap + off) == 4) { /* no uint32 wrap */
                 sub = cmap + off;
                 sub_len = cmap_len - off;
                 break;

@@ -154,9 +154,9 @@ const char *money_status_str(enum money_status st)
 {
     switch (st) {
     case MONEY_OK: return "ok";
-    case MONEY_SYNTAX: return "expected a plain decimal number such as \"1250.00\"";
+    case MONEY_SYNTAX: return "is not a plain decimal number such as \"1250.00\"";
     case MONEY_PRECISION: return "has more than two decimals (amounts are exact to the cent)";
-    case MONEY_RANGE: return "is out of range";
+    case MONEY_RANGE: return "is over the $10,000,000,000.00 limit for amounts";
     }
     return "invalid";
 }

@@ -206,6 +206,16 @@ static void read_adjuncts(struct rd *d, const cJSON *root)
         }
         if (!id)
             continue;
+        /* an id is checked as typed text too: never empty (the canonical
+         * form could not be read back), no control characters (they would
+         * reach messages) */
+        const char *why = text_problem(id);
+        if (why) {
+            char ip[300];
+            bool bare = cJSON_IsString(e);
+            rerr(d, bare ? e : jr_member(e, "id"), bare ? p : jpath_key(ip, sizeof ip, p, "id"), "%s", why);
+            continue;
+        }
         struct plan_adjunct *na = realloc(d->p->adjuncts, (d->p->n_adjuncts + 1) * sizeof *na);
         if (!na || !(id = strdup(id))) {
             if (na)
@@ -252,6 +262,12 @@ static void read_discounts(struct rd *d, const cJSON *root)
         const char *id = NULL;
         if (!jr_string(&d->r, e, p, "id", true, &id) || !id)
             continue;
+        const char *why = text_problem(id);
+        if (why) {
+            char ip[300];
+            rerr(d, jr_member(e, "id"), jpath_key(ip, sizeof ip, p, "id"), "%s", why);
+            continue;
+        }
         struct plan_discount *pd = push_discount(d->p);
         if (!pd || !(pd->id = strdup(id))) {
             rerr(d, NULL, p, "out of memory");
@@ -435,8 +451,11 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
         return text_opt(p, F_LOCATION, &p->location, name, value, dl);
     if (!strcmp(name, "dob") || !strcmp(name, "date")) {
         rq_date t;
-        if (!date_parse(value, &t))
+        if (!date_parse(value, &t)) {
+            if (!strcmp(name, "dob")) /* a patient's birth date is never repeated */
+                return opt_err(dl, name, "is not a date; expected YYYY-MM-DD");
             return opt_err(dl, name, "'%.20s' is not a date; expected YYYY-MM-DD", value);
+        }
         if (!strcmp(name, "date")) {
             p->scheduled = t;
             p->has_scheduled = true;
@@ -493,6 +512,9 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
             return opt_err(dl, name, "expected ID or ID:COUNT, such as prp-booster or physical-therapy:12");
         memcpy(id, value, idlen);
         id[idlen] = '\0';
+        const char *why = text_problem(id);
+        if (why)
+            return opt_err(dl, name, "the id %s", why);
         if (colon && !parse_count(colon + 1, 1, 1000, &count))
             return opt_err(dl, name, "'%.20s' is not a count; expected a whole number from 1", colon + 1);
         if (p->n_adjuncts >= PLAN_MAX_LIST)
@@ -518,6 +540,9 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
             return opt_err(dl, name, "expected ID, ID:REASON or ID=VALUE:REASON");
         memcpy(id, value, idlen);
         id[idlen] = '\0';
+        const char *why = text_problem(id);
+        if (why)
+            return opt_err(dl, name, "the id %s", why);
         if (p->n_discounts >= PLAN_MAX_LIST)
             return opt_err(dl, name, "given too often; at most %d", PLAN_MAX_LIST);
         struct plan_discount *pd = push_discount(p);
@@ -539,7 +564,7 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
             }
         }
         if (colon) {
-            const char *why = text_problem(colon + 1);
+            why = text_problem(colon + 1);
             if (why)
                 return opt_err(dl, name, "the reason %s", why);
             if (!(pd->reason = strdup(colon + 1)))

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "canvas.h"
@@ -1180,9 +1181,10 @@ int render_pdf(const struct quote *q, const struct render_opts *o, const char *p
         return -1;
     }
     if (fwrite(buf, 1, len, of.f) != len) {
+        int e = errno ? errno : EIO;
         outfile_abort(&of);
         free(buf);
-        diag_error(dl, path, NULL, "cannot write PDF");
+        diag_error(dl, path, NULL, "cannot write PDF: %s", strerror(e));
         return -1;
     }
     free(buf);

@@ -237,8 +237,8 @@ int template_check(const struct template *t, const struct template_key *keys, si
             }
             if (*p != '{')
                 continue;
-            const char *c = strchr(p, '}');
-            if (!c) {
+            const char *c = strchr(p, '}'), *o = strchr(p + 1, '{');
+            if (!c || (o && o < c)) { /* "{version (effective {effective}" */
                 diag_add(dl, DIAG_ERROR, t->file, e->line, 0, e->key, "'{' without a closing '}'");
                 rc = -1;
                 break;

@@ -1,0 +1,10 @@
+# Crash safety of issuing: KILLS `regenquote quote` runs killed with SIGKILL
+# at random points (and at the register's fault points), then the register
+# and the PDF copies are checked (scripts/kill-loop.sh says what).  CI runs
+# a short loop: make kill-loop KILLS=30.
+KILLS ?= 200
+.PHONY: kill-loop
+
+kill-loop: deps
+	@$(MAKE) --no-print-directory regenquote
+	./scripts/kill-loop.sh $(KILLS) ./regenquote

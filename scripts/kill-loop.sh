@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Crash safety of issuing, proved by force (run by `make kill-loop`).
+#
+# Starts `regenquote quote` again and again and kills it with SIGKILL at a
+# random point of its run — after a random delay spread over the time an
+# issue takes, or (one time in four) at one of the issuing fault points
+# REGENQUOTE_FAULT=after-number|after-render|after-commit (src/register.h)
+# — until KILLS processes have died that way.  Then it checks:
+#   * no partial PDF: every OUT/NUMBER.pdf ends with %%EOF and has the
+#     SHA-256 the register stored, before and after `repair --verify`;
+#   * no reused number: every number a finished run printed is unique and
+#     in the register;
+#   * a clean register: PRAGMA integrity_check is ok, the numbers are
+#     1..N without a gap (a killed run never uses up a number), the series
+#     counter is N, every quote has its `issued` event;
+#   * after `repair --verify`, every quote has its PDF copy, byte for byte,
+#     and qpdf --check accepts each one.
+#
+#   scripts/kill-loop.sh [KILLS] [BINARY]      (defaults: 200, ./regenquote)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+KILLS=${1:-200}
+ROOT=$PWD
+WORK=$(mktemp -d /tmp/rq-kill-loop.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# a private copy: a rebuild of ./regenquote during the loop cannot disturb it
+cp "${2:-./regenquote}" "$WORK/regenquote" || exit 1
+BIN=$WORK/regenquote
+REG=$WORK/register.db OUT=$WORK/out
+export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
+export REGENQUOTE_USER=kill-loop
+QUOTE=("$BIN" quote "$ROOT/examples/bone-marrow-one-ankle.json" --register "$REG" --out-dir "$OUT")
+
+fail() { echo "kill-loop: FAIL: $*"; exit 1; }
+sql() { sqlite3 -batch -noheader "$REG" "$@"; }
+
+# How long one issue takes here (ms): the kill delays are spread over 0..1.3×.
+t0=$(date +%s%N)
+for _ in 1 2 3; do "${QUOTE[@]}" >>"$WORK/printed" 2>/dev/null || fail "a plain quote failed"; done
+per_ms=$(( ($(date +%s%N) - t0) / 3000000 ))
+[ "$per_ms" -gt 0 ] || per_ms=1
+window=$(( per_ms * 13 / 10 + 1 ))
+echo "kill-loop: one issue takes ~${per_ms} ms; killing at random within ${window} ms, $KILLS times"
+
+kills=0 finished=3 faults=0 iter=0
+faultpts=(after-number after-render after-commit)
+exec 3>&2 2>/dev/null          # the shell's own "Killed" notices
+while [ "$kills" -lt "$KILLS" ]; do
+  iter=$((iter + 1))
+  touch "$WORK/mark"
+  [ "$iter" -le $((KILLS * 4)) ] || fail "only $kills kills in $iter runs"
+  if [ $((RANDOM % 4)) -eq 0 ]; then
+    fp=${faultpts[$((RANDOM % 3))]}
+    REGENQUOTE_FAULT=$fp "${QUOTE[@]}" >>"$WORK/printed" 2>>"$WORK/stderr"
+    st=$?
+    faults=$((faults + 1))
+  else
+    "${QUOTE[@]}" >>"$WORK/printed" 2>>"$WORK/stderr" &
+    pid=$!
+    delay=$(( (RANDOM * 32768 + RANDOM) % (window * 1000) ))   # microseconds
+    sleep "$(printf '0.%06d' "$delay")"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid"
+    st=$?
+  fi
+  case $st in
+    137) kills=$((kills + 1)) ;;
+    0) finished=$((finished + 1)) ;;
+    *) fail "run $iter ended with status $st: $(tail -1 "$WORK/stderr")" ;;
+  esac
+  # a PDF under its final name is always whole (checked for those this run wrote)
+  while IFS= read -r f; do
+    [ "$(tail -c 6 "$f" | tr -d '\r\n')" = "%%EOF" ] || fail "partial PDF $f after run $iter"
+  done < <(find "$OUT" -name 'Q-*.pdf' -newer "$WORK/mark" 2>/dev/null)
+done
+exec 2>&3 3>&-
+echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished finished"
+
+# ---- the register and the copies --------------------------------------
+[ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(sql 'PRAGMA integrity_check')"
+n=$(sql 'SELECT count(*) FROM quotes')
+max=$(sql 'SELECT coalesce(max(seq), 0) FROM quotes')
+last=$(sql 'SELECT coalesce(max(last), 0) FROM series')
+[ "$n" -eq "$max" ] || fail "$n quotes but the highest number is $max: a gap"
+[ "$last" -eq "$max" ] || fail "the series stands at $last but the highest quote is $max"
+[ "$(sql 'SELECT count(DISTINCT seq) FROM quotes')" -eq "$n" ] || fail "a number used twice"
+missing_events=$(sql "SELECT count(*) FROM quotes q WHERE NOT EXISTS
+                      (SELECT 1 FROM events e WHERE e.number = q.number AND e.action = 'issued')")
+[ "$missing_events" -eq 0 ] || fail "$missing_events quotes without their issued event"
+[ "$n" -ge "$finished" ] || fail "$finished runs finished but only $n quotes are registered"
+
+# numbers printed by finished runs: unique, all registered
+awk '{print $1}' "$WORK/printed" | sort >"$WORK/numbers"
+[ -z "$(uniq -d "$WORK/numbers")" ] || fail "a number was printed twice: $(uniq -d "$WORK/numbers" | head -3)"
+sql 'SELECT number FROM quotes ORDER BY number' >"$WORK/registered"
+[ -z "$(comm -23 "$WORK/numbers" "$WORK/registered")" ] || fail "printed but not registered: $(comm -23 "$WORK/numbers" "$WORK/registered" | head -3)"
+
+# every copy present now matches the register (no partial, no stale file)
+check_copies() {
+  local want_all=$1 present=0
+  while IFS='|' read -r num sha; do
+    f=$OUT/$num.pdf
+    if [ -e "$f" ]; then
+      present=$((present + 1))
+      [ "$(sha256sum "$f" | cut -d' ' -f1)" = "$sha" ] || fail "$f differs from the register"
+    elif [ "$want_all" = yes ]; then
+      fail "$f missing after repair"
+    fi
+  done < <(sql "SELECT number || '|' || pdf_sha256 FROM quotes")
+  echo "$present"
+}
+before=$(check_copies no) || exit 1
+tmp_before=$(find "$OUT" -name '*.tmp*' | wc -l)
+"$BIN" repair --verify --register "$REG" --out-dir "$OUT" >/dev/null 2>"$WORK/repair.err" \
+  || fail "repair --verify: $(cat "$WORK/repair.err")"
+after=$(check_copies yes) || exit 1
+for f in "$OUT"/Q-*.pdf; do
+  qpdf --check "$f" >/dev/null 2>&1 || fail "qpdf --check $f"
+done
+stray=$(find "$OUT" -name '*.pdf' ! -name 'Q-*' | wc -l)
+[ "$stray" -eq 0 ] || fail "$stray stray PDF files"
+echo "kill-loop: register ok: $n quotes, numbers 1..$max without a gap or reuse"
+echo "kill-loop: copies: $before of $n whole before repair, $after of $n after (qpdf --check ok);" \
+     "$tmp_before temporary files of killed runs (removed by repair once a minute old)"
+echo "$kills passed, 0 failed"

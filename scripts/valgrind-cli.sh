@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The command line under valgrind memcheck (run by `make check-valgrind`).
+#
+# Criterion does not fail on valgrind errors, so this runs the binary itself
+# under valgrind for a representative set of invocations — every command,
+# the three price formats, the TrueType-font path, the register verbs, a
+# batch with workers, and failing runs (bad data, bad usage) — and fails if
+# any of them reports an error or a definite/indirect leak, or exits with
+# another status than expected.
+#
+#   scripts/valgrind-cli.sh [BINARY]      (default ./regenquote)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=$(mktemp -d /tmp/rq-valgrind.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# a private copy: a rebuild of ./regenquote during the run cannot disturb it
+cp "${1:-./regenquote}" "$WORK/regenquote" || exit 1
+BIN=$WORK/regenquote
+LOGS=$WORK/logs
+mkdir -p "$LOGS"
+
+export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
+export REGENQUOTE_REGISTER=$WORK/register.db REGENQUOTE_OUT=$WORK/out REGENQUOTE_USER=valgrind
+VG=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+    --errors-for-leak-kinds=definite,indirect --child-silent-after-fork=no --num-callers=30)
+
+runs=0 failed=0
+# vg EXPECTED_STATUS ARGS… — one invocation under valgrind.
+vg() {
+  local want=$1; shift
+  local log=$LOGS/$((runs + 1)).log
+  runs=$((runs + 1))
+  "${VG[@]}" --log-file="$log.%p" "$BIN" "$@" >"$WORK/stdout" 2>"$WORK/stderr" </dev/null
+  local got=$?
+  local bad=""
+  [ "$got" -eq "$want" ] || bad="exit $got, expected $want"
+  if grep -qE 'ERROR SUMMARY: [1-9]' "$log".* 2>/dev/null; then
+    bad="${bad:+$bad; }valgrind errors"
+  fi
+  if [ -n "$bad" ]; then
+    failed=$((failed + 1))
+    echo "FAIL: regenquote $* ($bad)"
+    sed 's/^/    stderr: /' "$WORK/stderr" | head -5
+    cat "$log".* | grep -vE '^==[0-9]+== *$' | head -60
+  else
+    printf '  ok  %-70.70s\n' "regenquote $*"
+  fi
+}
+
+EX=$ROOT/examples
+vg 0 --help
+vg 0 catalog
+vg 0 validate
+vg 0 price "$EX/bone-marrow-one-ankle.json"
+vg 0 price "$EX/package-with-discount.json" --format json
+vg 0 price "$EX/three-sessions-banked.json" --format pdf -o "$WORK/draft.pdf"
+vg 0 price "$EX/cord-tissue-prp-booster.json" --format pdf --a4 -o "$WORK/draft-es.pdf"
+vg 0 price --source adipose --area left-knee --area right-knee --add prp-booster \
+  --patient-name 'Nguyễn Thị Hồng' --format pdf -o "$WORK/draft-vi.pdf"
+vg 0 quote "$EX/bone-marrow-one-ankle.json"
+vg 0 quote "$EX/adipose-two-knees.json"
+vg 0 list
+vg 0 list --format csv
+vg 0 list --format json --patient P-10442
+vg 0 show Q-2026-000001
+vg 0 show Q-2026-000001 --format json
+vg 0 reprint Q-2026-000001 -o "$WORK/reprint.pdf"
+vg 0 revise Q-2026-000001 --add prp-booster
+vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
+vg 0 accept Q-2026-000003
+rm -f "$WORK/out/Q-2026-000001.pdf"
+vg 0 repair --verify
+for f in "$EX"/*.json; do tr -d '\n' <"$f"; echo; done >"$WORK/requests.jsonl"
+vg 0 batch "$WORK/requests.jsonl" --format json --out-dir "$WORK/batch" -q
+vg 0 batch "$WORK/requests.jsonl" --issue -j 2 -q
+# failing runs: bad data (1) and bad usage (2)
+vg 1 price "$ROOT/tests/corpus/wrong-types.json"
+vg 1 quote "$ROOT/tests/corpus/deep-nesting.json"
+vg 1 price "$ROOT/tests/corpus/trailing-garbage.json" --format json
+vg 1 show Q-2026-999999
+vg 1 void Q-2026-000002 --reason "Twice"
+mkdir -p "$WORK/bad"
+cp "$ROOT/pricing/"*.json "$WORK/bad/"
+sed -i '0,/"price": "150.00"/s//"price": "150.005"/' "$WORK/bad/catalog.json"
+vg 1 validate "$WORK/bad"
+vg 2 price "$EX/bone-marrow-one-ankle.json" --format xml
+vg 2 frobnicate
+
+echo "valgrind: $runs runs, $failed failed"
+echo "$((runs - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
