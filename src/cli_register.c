@@ -134,6 +134,14 @@ static struct reg *open_register(const struct common *cm, bool repair)
     struct reg *r = NULL;
     const char *path = cli_register_path(cm->register_path);
     const char *out = cli_out_dir(cm->out_dir);
+    /* only issuing creates a register: a mistyped --register must not
+     * quietly give an empty one */
+    struct stat st;
+    if (!repair && stat(path, &st) != 0) {
+        fprintf(stderr, "regenquote: %s: there is no register here; check --register or "
+                        "$REGENQUOTE_REGISTER (issuing a quote creates it)\n", path);
+        return NULL;
+    }
     if (ensure_parent(path, &dl) != 0 || register_open(&r, path, &dl) != 0)
         goto fail;
     if (cm->pattern && register_set_pattern(r, cm->pattern, cli_actor(cm->by), &dl) != 0)

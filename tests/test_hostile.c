@@ -851,7 +851,7 @@ Test(hostile, register_that_is_not_a_register)
     /* written by a newer regenquote: refused, not changed */
     snprintf(reg, sizeof reg, "%s/new.db", dir);
     char cmd[2000], *o, *e;
-    snprintf(args, sizeof args, "list --register %s", reg);
+    snprintf(args, sizeof args, "quote " PLAN " --register %s --out-dir %s", reg, out);
     cr_assert_eq(run_in("", args, &o, &e), 0, "%s", e);
     free(o);
     free(e);

@@ -381,3 +381,16 @@ Test(reg, estimate_due_dates)
     cr_assert_eq(date_business_days_between(mon, date_from_ymd(2026, 12, 1)), 5,
                  "Tue, Wed, Fri, Mon, Tue = 5");
 }
+
+Test(reg, reading_commands_never_create_a_register)
+{
+    char *dir = th_tmpdir(), *out, *err;
+    cr_assert_eq(rq(dir, NULL, "list", &out, &err), 1);
+    cr_assert(strstr(err, "reg.db: there is no register here"), "%s", err);
+    free(out); free(err);
+    char p[400];
+    snprintf(p, sizeof p, "%s/reg.db", dir);
+    cr_assert_eq(file_size(p), -1, "a mistyped --register leaves nothing behind");
+    th_rmtree(dir);
+    free(dir);
+}
