@@ -35,16 +35,16 @@ $(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package.json $(BROWSER_DI
 	@touch $@
 
 test-browser: web-deps
-	@$(MAKE) --no-print-directory regenquote
+	@$(MAKE) --no-print-directory regenquote regenquote-serve
 	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
 
 screenshots: web-deps
-	@$(MAKE) --no-print-directory regenquote
+	@$(MAKE) --no-print-directory regenquote regenquote-serve
 	SCREENSHOTS=1 REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
 
 load-test:
 	@command -v node >/dev/null 2>&1 || ./scripts/setup-deps.sh nodejs
-	@$(MAKE) --no-print-directory regenquote
+	@$(MAKE) --no-print-directory regenquote regenquote-serve
 	REGENQUOTE_BIN=$(SERVE_BIN) node scripts/load-test.js --clients $(LOAD_CLIENTS) --seconds $(LOAD_SECONDS)
 
 load-test-short:

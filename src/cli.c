@@ -2,7 +2,6 @@
 #include "cli_batch.h"
 #include "cli_prices.h"
 #include "cli_register.h"
-#include "cli_serve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -538,6 +537,35 @@ static int cmd_catalog(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : EXIT_DATA;
 }
 
+/* ---- serve ----------------------------------------------------------------------- */
+
+/* `regenquote serve` is the program regenquote-serve (only it loads the HTTP
+ * server's libraries): $REGENQUOTE_SERVE_BIN, else the one beside this
+ * program, else the installed one.  It replaces this process, so signals
+ * and the exit status are its own. */
+static int cmd_serve(int argc, char **argv)
+{
+    (void)argc;
+    char path[4096] = "";
+    const char *env = getenv("REGENQUOTE_SERVE_BIN");
+    if (env && *env) {
+        snprintf(path, sizeof path, "%s", env);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+        char *slash = n > 0 ? (path[n] = '\0', strrchr(path, '/')) : NULL;
+        if (slash)
+            snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "regenquote-serve");
+        if (!slash || access(path, X_OK) != 0)
+            snprintf(path, sizeof path, "%s", RQ_LIBEXECDIR "/regenquote-serve");
+    }
+    fflush(stdout);
+    fflush(stderr);
+    execv(path, argv);
+    fprintf(stderr, "regenquote: cannot start the front desk server '%s': %s; 'make' builds it\n", path,
+            strerror(errno));
+    return EXIT_DATA;
+}
+
 /* ---- dispatch -------------------------------------------------------------------- */
 
 struct command {
@@ -559,7 +587,7 @@ static const struct command COMMANDS[] = {
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cli_prices },
     { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
-    { "serve", "the front desk in a browser: the quoting page and its JSON API (docs/api.md)", cli_serve },
+    { "serve", "the front desk in a browser: the quoting page and its JSON API (docs/api.md)", cmd_serve },
 };
 
 static void main_help(FILE *out)
