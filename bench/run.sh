@@ -16,7 +16,8 @@ W=$(mktemp -d /tmp/rqbench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 RQ=./regenquote
 
-ms() { date +%s%N; }
+# Times are microseconds from bash's EPOCHREALTIME: forking `date` around
+# each run would add more than a regenquote run takes.
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 # The same quote three ways: regenquote's PDF, and WeasyPrint / wkhtmltopdf
@@ -40,8 +41,8 @@ declare -A times
 for t in "${tools[@]}"; do run_tool "$t"; times[$t]=""; done     # warm caches
 for ((i = 0; i < ROUNDS; i++)); do
   for t in "${tools[@]}"; do                                      # alternating runs
-    s=$(ms); run_tool "$t"; e=$(ms)
-    times[$t]+="$(( (e - s) / 1000 )) "
+    s=${EPOCHREALTIME/[.,]/}; run_tool "$t"; e=${EPOCHREALTIME/[.,]/}
+    times[$t]+="$(( 10#$e - 10#$s )) "
   done
 done
 echo "One quote, one process each, median of $ROUNDS alternating runs ($(nproc) cores):"
@@ -82,5 +83,6 @@ batch() {  # label, n, extra args…
 for n in $SIZES; do
   batch "price + PDF, 1 core" "$n" --jobs 1
   batch "price + PDF, $JOBS cores" "$n" --jobs "$JOBS"
+  batch "price + uncompressed PDF, 1 core" "$n" --jobs 1 --uncompressed
   batch "issue into the register, 1 core" "$n" --issue --jobs 1 --register "$W/out/register.db"
 done

@@ -217,7 +217,8 @@ int batch_process(struct price_table *pt, struct reg *reg, const struct batch_op
                  pdf ? "pdf" : "json");
         unsigned char *doc = NULL;
         size_t len = 0;
-        struct render_opts ro = { .templates_dir = o->templates_dir, .a4 = o->a4, .cache = o->cache };
+        struct render_opts ro = { .templates_dir = o->templates_dir, .a4 = o->a4, .cache = o->cache,
+                                  .uncompressed = o->uncompressed };
         struct outfile of;
         rc = pdf ? render_pdf_mem(&q, &ro, &doc, &len, dl) : 0;
         if (rc == 0)

@@ -140,6 +140,11 @@ int canvas_check_text(struct canvas *cv, const char *s, const char *file, const 
     return 0;
 }
 
+void canvas_compress(struct canvas *cv, bool on)
+{
+    HPDF_SetCompressionMode(cv->doc, on ? HPDF_COMP_ALL : HPDF_COMP_NONE);
+}
+
 void canvas_add_page(struct canvas *cv)
 {
     if (cv->n_pages == cv->cap_pages) {

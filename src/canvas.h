@@ -79,6 +79,9 @@ int canvas_open(struct canvas *cv, float w, float h, const char *fallback_path,
 int canvas_check_text(struct canvas *cv, const char *s, const char *file, const char *path,
                       struct diag_list *dl);
 
+/* Compress page contents (the default) or not: about 2.8 times larger
+ * files, made about 1.6 times faster. */
+void canvas_compress(struct canvas *cv, bool on);
 /* Append a page and make it current. */
 void canvas_add_page(struct canvas *cv);
 

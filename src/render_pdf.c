@@ -1126,6 +1126,8 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
         goto out;
     if (canvas_open(&r.cv, w, h, font, dl) != 0)
         goto out;
+    if (o->uncompressed)
+        canvas_compress(&r.cv, false);
     preflight(&r);
     if (r.failed)
         goto out;

@@ -36,6 +36,7 @@ struct render_opts {
     const char *supersedes;     /* quote number this one replaces, or NULL */
     const char *font_path;      /* NULL = templates_dir/RENDER_PDF_FONT */
     struct render_cache *cache; /* NULL = read the templates for this document */
+    bool uncompressed;          /* larger files, made faster (batch --uncompressed) */
 };
 
 /* Render q to path atomically (temp file + fsync + rename, mode 0600, via

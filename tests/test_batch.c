@@ -141,3 +141,24 @@ Test(batch, usage_errors)
     cr_assert(strstr(err, "/nonexistent.jsonl: cannot open"), "%s", err);
     free(out); free(err);
 }
+
+Test(batch, uncompressed_pdfs_are_larger_and_still_valid)
+{
+    char *dir = th_tmpdir(), cmd[1600], *out, *err;
+    snprintf(cmd, sizeof cmd,
+             DAY0 "%s batch examples --out-dir %s/a -q && " DAY0 "%s batch examples --out-dir %s/b -q --uncompressed"
+             " && stat -c %%s %s/a/estimate-000002.pdf %s/b/estimate-000002.pdf"
+             " && qpdf --check %s/b/estimate-000002.pdf >/dev/null && pdftotext %s/b/estimate-000002.pdf - | grep -c 'Total'",
+             th_bin(), dir, th_bin(), dir, dir, dir, dir, dir);
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s", "");
+    char mk[700];
+    snprintf(mk, sizeof mk, "mkdir -p %s/a %s/b", dir, dir);
+    cr_assert_eq(th_run(mk, NULL, NULL), 0);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    long a = 0, b = 0;
+    cr_assert_eq(sscanf(out, "%ld %ld", &a, &b), 2, "%s", out);
+    cr_assert_gt(b, 2 * a, "uncompressed %ld vs %ld", b, a);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
