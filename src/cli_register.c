@@ -102,19 +102,6 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *const 
     return 0;
 }
 
-/* Make the folder of a file (mode 0700) if it is missing. */
-static int ensure_dir(const char *dir, struct diag_list *dl)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : (diag_error(dl, dir, NULL, "is not a folder"), -1);
-    if (mkdir(dir, 0700) != 0) {
-        diag_error(dl, dir, NULL, "cannot create the folder: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static int ensure_parent(const char *path, struct diag_list *dl)
 {
     char dir[4096];
@@ -123,7 +110,7 @@ static int ensure_parent(const char *path, struct diag_list *dl)
     if (!slash)
         return 0;
     *slash = '\0';
-    return dir[0] ? ensure_dir(dir, dl) : 0;
+    return dir[0] ? outfile_make_dir(dir, dl) : 0;
 }
 
 /* Open the register (creating its folder), apply a new number pattern, and
@@ -147,7 +134,7 @@ static struct reg *open_register(const struct common *cm, bool repair)
     if (cm->pattern && register_set_pattern(r, cm->pattern, cli_actor(cm->by), &dl) != 0)
         goto fail;
     int fixed = 0;
-    if (repair && (ensure_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
+    if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
         fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
@@ -718,7 +705,7 @@ int cli_reprint(int argc, char **argv)
         snprintf(path, sizeof path, "%s", output);
     } else {
         const char *dir = cli_out_dir(cm.out_dir);
-        if (ensure_dir(dir, &dl) != 0) {
+        if (outfile_make_dir(dir, &dl) != 0) {
             rc = EXIT_DATA;
             goto out_e;
         }
@@ -780,7 +767,7 @@ int cli_repair(int argc, char **argv)
     struct diag_list dl = { 0 };
     int fixed = 0;
     const char *out = cli_out_dir(cm.out_dir);
-    if (ensure_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
+    if (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
         cli_print_diags(&dl, 20);
         rc = EXIT_DATA;
     } else {

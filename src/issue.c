@@ -46,22 +46,6 @@ static int render_numbered(void *vctx, const char *number, const unsigned char *
     return 0;
 }
 
-/* The quote as JSON text (malloc'd). */
-static char *quote_json_text(const struct quote *q)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return NULL;
-    int rc = quote_write_json(q, m);
-    if (fclose(m) != 0 || rc != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *plan,
                 rq_date issued, const struct issue_opts *o, struct issue_result *res,
                 struct diag_list *dl)

@@ -10,6 +10,22 @@
 #include <stdio.h>
 #include <unistd.h>
 
+int outfile_make_dir(const char *dir, struct diag_list *dl)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        diag_error(dl, dir, NULL, "is not a folder");
+        return -1;
+    }
+    if (mkdir(dir, 0700) != 0) {
+        diag_error(dl, dir, NULL, "cannot create the folder: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int outfile_open(struct outfile *o, const char *path, struct diag_list *dl)
 {
     memset(o, 0, sizeof *o);

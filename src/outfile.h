@@ -26,6 +26,10 @@ int outfile_commit(struct outfile *o, struct diag_list *dl);
 /* Discard: remove the temporary file and free o. */
 void outfile_abort(struct outfile *o);
 
+/* Make the folder dir (mode 0700) unless it exists.  Returns 0, or -1 with
+ * a diagnostic (it is a file, or cannot be made). */
+int outfile_make_dir(const char *dir, struct diag_list *dl);
+
 /* Many files made durable together (batch runs): each is flushed and
  * closed under its temporary name; outfile_group_flush() then syncs the
  * file system once, renames every file into place and syncs the folder.

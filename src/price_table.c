@@ -361,6 +361,27 @@ static void load_financing(struct ld *l, const cJSON *o, const char *path, size_
     jr_int(&l->r, o, path, "months", true, 1, 120, &f->months);
 }
 
+/* clinic.KEY: a non-empty array of objects, each given to fn. */
+static void clinic_list(struct ld *l, const cJSON *co, const char *key, elem_fn fn, const char *if_empty)
+{
+    const cJSON *arr = NULL;
+    char base[64];
+    snprintf(base, sizeof base, "clinic.%s", key);
+    if (!jr_array(&l->r, co, "clinic", key, true, &arr) || !arr)
+        return;
+    size_t i = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        char p[256];
+        jpath_idx(p, sizeof p, base, (int)i);
+        if (cJSON_IsObject(e))
+            fn(l, e, p, i);
+        else
+            err(l, e, p, "expected an object { … }");
+    }
+    if (i == 0)
+        err(l, arr, base, "%s", if_empty);
+}
+
 static void load_clinic(struct ld *l)
 {
     struct pt_clinic *c = &l->pt->clinic;
@@ -404,34 +425,8 @@ static void load_clinic(struct ld *l)
     c->locations = xcalloc(l, c->n_locations, sizeof *c->locations);
     if (!c->providers || !c->locations)
         return;
-    /* walk_array paths are relative to the top; prefix "clinic." by hand */
-    const cJSON *arr = NULL;
-    if (jr_array(&l->r, co, "clinic", "providers", true, &arr) && arr) {
-        size_t i = 0;
-        for (const cJSON *e = arr->child; e; e = e->next, i++) {
-            char p[256];
-            jpath_idx(p, sizeof p, "clinic.providers", (int)i);
-            if (cJSON_IsObject(e))
-                load_provider(l, e, p, i);
-            else
-                err(l, e, p, "expected an object { … }");
-        }
-        if (i == 0)
-            err(l, arr, "clinic.providers", "is empty; list at least one provider with an NPI");
-    }
-    if (jr_array(&l->r, co, "clinic", "locations", true, &arr) && arr) {
-        size_t i = 0;
-        for (const cJSON *e = arr->child; e; e = e->next, i++) {
-            char p[256];
-            jpath_idx(p, sizeof p, "clinic.locations", (int)i);
-            if (cJSON_IsObject(e))
-                load_location(l, e, p, i);
-            else
-                err(l, e, p, "expected an object { … }");
-        }
-        if (i == 0)
-            err(l, arr, "clinic.locations", "is empty; list where services are given");
-    }
+    clinic_list(l, co, "providers", load_provider, "is empty; list at least one provider with an NPI");
+    clinic_list(l, co, "locations", load_location, "is empty; list where services are given");
     const char *dp = NULL, *dloc = NULL;
     jr_string(&l->r, co, "clinic", "default_provider", false, &dp);
     jr_string(&l->r, co, "clinic", "default_location", false, &dloc);

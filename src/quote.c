@@ -217,6 +217,21 @@ int quote_write_json(const struct quote *q, FILE *out)
     return rc;
 }
 
+char *quote_json_text(const struct quote *q)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    int rc = quote_write_json(q, m);
+    if (fclose(m) != 0 || rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 #define DESC_W 44

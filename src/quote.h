@@ -102,6 +102,8 @@ void quote_free(struct quote *q);
 /* Write the quote as JSON (the fields fixed in docs/output.md) / as a text
  * table for a terminal.  Return 0, or -1 if the stream reports an error. */
 int quote_write_json(const struct quote *q, FILE *out);
+/* The same JSON as a malloc'd string the caller frees; NULL when out of memory. */
+char *quote_json_text(const struct quote *q);
 int quote_write_text(const struct quote *q, FILE *out);
 
 /* Human name of a phase as shown in documents ("Before the procedure"). */

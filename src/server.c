@@ -1,6 +1,8 @@
 /* server — the front desk over HTTP (see server.h and docs/api.md). */
 #include "server.h"
 
+#include "outfile.h"
+
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -763,20 +765,6 @@ static enum MHD_Result api_catalog(struct MHD_Connection *c, struct req *rq)
 
 /* ---- price ------------------------------------------------------------------------ */
 
-static char *quote_text(const struct quote *q)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m)
-        return NULL;
-    int rc = quote_write_json(q, m);
-    if (fclose(m) != 0 || rc != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
 
 static enum MHD_Result api_price(struct MHD_Connection *c, struct req *rq)
 {
@@ -800,7 +788,7 @@ static enum MHD_Result api_price(struct MHD_Connection *c, struct req *rq)
             slot_release(s, sl);
             ret = send_diags(c, rq, 422, &dl);
         } else {
-            char *text = quote_text(&q);
+            char *text = quote_json_text(&q);
             quote_free(&q);
             slot_release(s, sl);
             ret = text ? send_buf(c, rq, 200, "application/json; charset=utf-8", R_API, text, strlen(text), NULL, NULL)
@@ -1616,17 +1604,6 @@ static int random_hex(char *out, size_t bytes)
     return 0;
 }
 
-static int make_dir(const char *dir, struct diag_list *dl)
-{
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : (diag_error(dl, dir, NULL, "is not a folder"), -1);
-    if (mkdir(dir, 0700) != 0) {
-        diag_error(dl, dir, NULL, "cannot create the folder: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
 
 static void server_free(struct server *s)
 {
@@ -1750,7 +1727,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     /* Register and PDF copies: create, migrate, repair. */
     struct reg *r = NULL;
     int fixed = 0;
-    if (make_dir(s->out_dir, dl) != 0 || register_open(&r, s->register_path, dl) != 0 ||
+    if (outfile_make_dir(s->out_dir, dl) != 0 || register_open(&r, s->register_path, dl) != 0 ||
         register_repair(r, s->out_dir, false, 60, &fixed, dl) != 0) {
         register_close(r);
         goto fail;
