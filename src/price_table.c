@@ -39,29 +39,21 @@ static bool ld_failed(const struct ld *l)
     return l->dl->errors > l->errors_at_start;
 }
 
-static void err(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void err(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
+/* A diagnostic at node, in the document being read. */
+static void say(struct ld *l, enum diag_severity sev, const cJSON *node, const char *path,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void say(struct ld *l, enum diag_severity sev, const cJSON *node, const char *path,
+                const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    jdoc_diag(l->r.doc, l->dl, DIAG_ERROR, node, path, "%s", msg);
+    jdoc_diag(l->r.doc, l->dl, sev, node, path, "%s", msg);
 }
-
-static void warn(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void warn(struct ld *l, const cJSON *node, const char *path, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    jdoc_diag(l->r.doc, l->dl, DIAG_WARNING, node, path, "%s", msg);
-}
+#define err(l, node, path, ...) say(l, DIAG_ERROR, node, path, __VA_ARGS__)
+#define warn(l, node, path, ...) say(l, DIAG_WARNING, node, path, __VA_ARGS__)
 
 static void *xcalloc(struct ld *l, size_t n, size_t size)
 {
