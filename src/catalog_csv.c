@@ -216,10 +216,18 @@ static int csv_parse(struct csv *c, const char *text, size_t len, struct diag_li
         i = 3;
     const char *nul = memchr(text, '\0', len);
     if (nul) {
-        int l = 1;
-        for (const char *p = text; p < nul; p++)
-            l += *p == '\n';
-        diag_add(dl, DIAG_ERROR, c->name, l, 0, NULL, "contains a NUL byte; expected UTF-8 text");
+        /* line and field (column) of the NUL, as every CSV message gives them */
+        int l = 1, field = 1;
+        bool quoted = false;
+        for (const char *p = text; p < nul; p++) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (*p == '\n' && !quoted)
+                l++, field = 1;
+            else if (*p == ',' && !quoted)
+                field++;
+        }
+        diag_add(dl, DIAG_ERROR, c->name, l, field, NULL, "contains a NUL byte; expected UTF-8 text");
         return -1;
     }
     while (i < len) {

@@ -745,3 +745,20 @@ Test(prices_schedule, changes_must_be_in_date_order)
     diag_list_free(&dl);
     done_dir(dir);
 }
+
+Test(prices_csv, a_nul_byte_is_placed_at_its_line_and_column)
+{
+    char *dir = tables(NULL);
+    char csv[400];
+    snprintf(csv, sizeof csv, "%s/nul.csv", dir);
+    FILE *f = fopen(csv, "wb");
+    cr_assert_not_null(f);
+    fwrite("id,price\nconsult,1\0\n", 1, 21, f);
+    fclose(f);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(run_prices(dir, &out, &err, "import", csv, "--prices", dir, "--in-place", NULL), 1);
+    cr_assert(strstr(err, "nul.csv:2:2: contains a NUL byte"), "%s", err);
+    free(out);
+    free(err);
+    done_dir(dir);
+}
