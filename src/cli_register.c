@@ -327,15 +327,19 @@ static int one_number(int argc, char **argv, const char *cmd, const char **numbe
     return 0;
 }
 
-struct status_args {
-    const char *reason;
+/* The one extra string option of a verb (--reason, --format, -o): which
+ * option, and where its value goes. */
+struct one_string {
+    int opt;
+    const char **out;
 };
 
-static int take_reason(void *ctx, int c, const char *arg)
+static int take_string(void *ctx, int c, const char *arg)
 {
-    if (c != OPT_REASON)
+    const struct one_string *o = ctx;
+    if (c != o->opt)
         return -1;
-    ((struct status_args *)ctx)->reason = arg;
+    *o->out = arg;
     return 0;
 }
 
@@ -344,14 +348,14 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     static const struct option extra[] = { { "reason", required_argument, NULL, OPT_REASON },
                                            { NULL, 0, NULL, 0 } };
     struct common cm = { 0 };
-    struct status_args sa = { 0 };
-    const char *number;
-    int rc = parse_simple(argc, argv, cmd, help, extra, &cm, take_reason, &sa);
+    const char *reason = NULL, *number;
+    struct one_string take = { OPT_REASON, &reason };
+    int rc = parse_simple(argc, argv, cmd, help, extra, &cm, take_string, &take);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, cmd, &number)) != 0)
         return rc;
-    if (!strcmp(status, "void") && (!sa.reason || !*sa.reason))
+    if (!strcmp(status, "void") && (!reason || !*reason))
         return cli_usage_error(cmd, "give the reason with --reason TEXT");
     rq_date today;
     if (cli_today(&today) != 0)
@@ -360,7 +364,7 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
-    if (register_set_status(r, number, status, sa.reason, cli_actor(cm.by), today, &dl) != 0) {
+    if (register_set_status(r, number, status, reason, cli_actor(cm.by), today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
     } else {
@@ -586,14 +590,6 @@ int cli_list(int argc, char **argv)
 
 /* ---- show, reprint, repair ---------------------------------------------------- */
 
-static int take_format(void *ctx, int c, const char *arg)
-{
-    if (c != OPT_FORMAT)
-        return -1;
-    *(const char **)ctx = arg;
-    return 0;
-}
-
 int cli_show(int argc, char **argv)
 {
     static const struct option extra[] = { { "format", required_argument, NULL, OPT_FORMAT },
@@ -604,7 +600,7 @@ int cli_show(int argc, char **argv)
                           "Usage: regenquote show NUMBER [--format text|json]\n\n"
                           "Show one quote: its status, dates, patient, totals, the price tables it\n"
                           "used and its history. JSON gives the stored quote as computed.\n\n",
-                          extra, &cm, take_format, &format);
+                          extra, &cm, take_string, &(struct one_string){ OPT_FORMAT, &format });
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, "show", &number)) != 0)
@@ -660,14 +656,6 @@ int cli_show(int argc, char **argv)
     return 0;
 }
 
-static int take_output(void *ctx, int c, const char *arg)
-{
-    if (c != 'o')
-        return -1;
-    *(const char **)ctx = arg;
-    return 0;
-}
-
 int cli_reprint(int argc, char **argv)
 {
     static const struct option extra[] = { { "output", required_argument, NULL, 'o' },
@@ -678,7 +666,7 @@ int cli_reprint(int argc, char **argv)
                           "Usage: regenquote reprint NUMBER [-o FILE]\n\n"
                           "Write the quote's PDF exactly as it was issued (byte for byte, whatever\n"
                           "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf.\n\n",
-                          extra, &cm, take_output, &output);
+                          extra, &cm, take_string, &(struct one_string){ 'o', &output });
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, "reprint", &number)) != 0)
