@@ -391,10 +391,24 @@ Test(hostile, missing_price_tables)
 }
 
 /* Permission checks need an ordinary user: as root the test runs the
- * binary as nobody (setpriv), with the files it needs readable by all. */
-static const char *as_user(void)
+ * binary as nobody (setpriv).  nobody may not be able to reach the checkout
+ * (it may sit in a private folder), so the binary, the price tables and the
+ * templates are copied into dir (readable by all) and the test runs from
+ * there; each test is its own process, so chdir and setenv stay in it. */
+static const char *as_user(const char *dir)
 {
-    return geteuid() == 0 ? "setpriv --reuid=nobody --regid=nogroup --clear-groups env" : "env";
+    if (geteuid() != 0)
+        return "env";
+    char cmd[4096], bin[700];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/bin && cp '%s' %s/bin/regenquote && cp -r pricing templates %s/ && "
+             "chmod -R a+rX %s/bin %s/pricing %s/templates && chmod a+rx %s",
+             dir, th_bin(), dir, dir, dir, dir, dir, dir);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(bin, sizeof bin, "%s/bin/regenquote", dir);
+    cr_assert_eq(setenv("REGENQUOTE_BIN", bin, 1), 0);
+    cr_assert_eq(chdir(dir), 0);
+    return "setpriv --reuid=nobody --regid=nogroup --clear-groups env";
 }
 
 Test(hostile, unreadable_price_table)
@@ -407,12 +421,13 @@ Test(hostile, unreadable_price_table)
     chmod(p, 0644);
     snprintf(p, sizeof p, "%s/catalog.json", dir);
     chmod(p, 0);
+    const char *user = as_user(dir);
     snprintf(args, sizeof args, "price " PLAN " --prices %s", dir);
     snprintf(expect, sizeof expect,
              "regenquote: %s/catalog.json: cannot open: Permission denied\n"
              "regenquote: the price tables in '%s' have problems; run 'regenquote validate %s'\n",
              dir, dir, dir);
-    check_env(as_user(), args, NULL, expect);
+    check_env(user, args, NULL, expect);
 
     /* an unreadable template and font */
     char cmd[2000];
@@ -425,7 +440,7 @@ Test(hostile, unreadable_price_table)
     snprintf(args, sizeof args, "price " PLAN " --format pdf --templates %s/tpl -o %s/x.pdf", dir, dir);
     snprintf(expect, sizeof expect, "regenquote: %s/tpl/en/quote.txt: cannot open template: Permission denied\n",
              dir);
-    check_env(as_user(), args, NULL, expect);
+    check_env(user, args, NULL, expect);
     snprintf(cmd, sizeof cmd, "chmod 0644 %s/tpl/en/quote.txt", dir);
     cr_assert_eq(system(cmd), 0);
     snprintf(args, sizeof args,
@@ -434,7 +449,7 @@ Test(hostile, unreadable_price_table)
              "regenquote: patient.name: cannot print this text without the font '%s/tpl/fonts/regenquote-sans.ttf' "
              "(cannot open font: Permission denied; run 'make fonts')\n",
              dir);
-    check_env(as_user(), args, NULL, expect);
+    check_env(user, args, NULL, expect);
     th_rmtree(dir);
     free(dir);
 }
@@ -447,12 +462,13 @@ Test(hostile, unwritable_output_folder)
     snprintf(ro, sizeof ro, "%s/ro", dir);
     mkdir(ro, 0555);
     chmod(ro, 0555);
+    const char *user = as_user(dir);
     snprintf(args, sizeof args, "price " PLAN " --format pdf -o %s/x.pdf", ro);
     snprintf(expect, sizeof expect, "regenquote: %s/x.pdf: cannot create: Permission denied\n", ro);
-    check_env(as_user(), args, ro, expect);
+    check_env(user, args, ro, expect);
     snprintf(args, sizeof args, "price " PLAN " --format json -o %s/x.json", ro);
     snprintf(expect, sizeof expect, "regenquote: %s/x.json: cannot create: Permission denied\n", ro);
-    check_env(as_user(), args, ro, expect);
+    check_env(user, args, ro, expect);
 
     /* an output folder that cannot exist: a file is in the way */
     char file[600];
