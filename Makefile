@@ -3,8 +3,8 @@ PREFIX   ?= /usr/local
 DATADIR  ?= $(PREFIX)/share/regenquote
 LIBEXECDIR ?= $(PREFIX)/lib/regenquote
 CC       ?= gcc
-PKGS     := libcjson
-CPPFLAGS += -Isrc -D_POSIX_C_SOURCE=200809L -DRQ_DATADIR='"$(DATADIR)"' -DRQ_LIBEXECDIR='"$(LIBEXECDIR)"'
+AR       ?= ar
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DRQ_DATADIR='"$(DATADIR)"' -DRQ_LIBEXECDIR='"$(LIBEXECDIR)"'
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
@@ -14,83 +14,117 @@ LDLIBS   += -lcjson -lhpdf -lsqlite3 -lmicrohttpd -lpthread -lm
 # and p11-kit, whose loading would cost every command several milliseconds.
 LDLIBS_CLI := $(filter-out -lmicrohttpd -lpthread,$(LDLIBS))
 
-# regenquote: the core and the command line; regenquote-serve (which
-# `regenquote serve` runs): the core and the HTTP server.
-SERVESRC := src/server.c src/cli_serve.c
-SRC      := $(filter-out $(SERVESRC) src/serve_main.c,$(wildcard src/*.c))
-LIBSRC   := $(filter-out src/main.c src/serve_main.c,$(wildcard src/*.c))
-TESTSRC  := $(wildcard tests/*.c)
+# The rooms (docs/architecture.md).  src/core is the library, libregenquote.a;
+# src/cli (regenquote) and src/server (regenquote-serve) are front ends over it.
+# Each room sees only its own headers and the core's: a core file that
+# included a front end's header would not compile, so the layering is the
+# build's, not a habit.
+INC_core   := -Isrc/core
+INC_cli    := -Isrc/core -Isrc/cli
+INC_server := -Isrc/core -Isrc/server
+INC_tests  := -Isrc/core -Isrc/cli -Isrc/server
+CORESRC    := $(wildcard src/core/*.c)
+CLISRC     := $(wildcard src/cli/*.c)
+SERVERSRC  := $(wildcard src/server/*.c)
+TESTSRC    := $(wildcard tests/*.c)
 
-OBJ      := $(SRC:src/%.c=build/obj/%.o)
-LIBOBJ   := $(LIBSRC:src/%.c=build/obj/%.o)
-SERVEOBJ := $(filter-out build/obj/main.o,$(OBJ)) $(SERVESRC:src/%.c=build/obj/%.o) build/obj/serve_main.o
-TESTOBJ  := $(TESTSRC:tests/%.c=build/obj/tests/%.o)
+# Objects of a build variant V (obj: the product, asan: sanitizers, cov:
+# coverage): $(call core_o,V) and so on.
+core_o   = $(CORESRC:src/%.c=build/$(1)/%.o)
+cli_o    = $(CLISRC:src/%.c=build/$(1)/%.o)
+server_o = $(SERVERSRC:src/%.c=build/$(1)/%.o)
+tests_o  = $(TESTSRC:%.c=build/$(1)/%.o)
+# What the test suite links besides the library: the front ends without main().
+front_o  = $(filter-out %/main.o %/serve_main.o,$(call cli_o,$(1)) $(call server_o,$(1)))
+
+# Compile rules for variant $(1) with flags $(2).
+define variant_rules
+build/$(1)/core/%.o: src/core/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(INC_core) $(2) -c -o $$@ $$<
+build/$(1)/cli/%.o: src/cli/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(INC_cli) $(2) -c -o $$@ $$<
+build/$(1)/server/%.o: src/server/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(INC_server) $(2) -c -o $$@ $$<
+build/$(1)/tests/%.o: tests/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(INC_tests) $(2) -c -o $$@ $$<
+build/$(1)/libregenquote.a: $$(call core_o,$(1))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
 
 ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-AOBJ     := $(SRC:src/%.c=build/asan/%.o)
-ALIBOBJ  := $(LIBSRC:src/%.c=build/asan/%.o)
-ASERVEOBJ := $(filter-out build/asan/main.o,$(AOBJ)) $(SERVESRC:src/%.c=build/asan/%.o) build/asan/serve_main.o
-ATESTOBJ := $(TESTSRC:tests/%.c=build/asan/tests/%.o)
+$(eval $(call variant_rules,obj,$$(CFLAGS)))
+$(eval $(call variant_rules,asan,$$(filter-out -O2,$$(CFLAGS)) $$(ASAN_FLAGS)))
 
+# Fault injection (REGENQUOTE_FAULT, for the kill tests) exists only in this
+# test build of the command line: the product has no such hook.
+build/fault/core/%.o: src/core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(INC_core) $(CFLAGS) -DRQ_FAULT_INJECTION -c -o $@ $<
+build/fault/libregenquote.a: $(call core_o,fault)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+LIB      := build/obj/libregenquote.a
+ALIB     := build/asan/libregenquote.a
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all test check-asan check-clang check-same clean install sample deps FORCE
+.PHONY: all lib test check-asan check-clang check-same clean install sample deps FORCE
 
 all: regenquote regenquote-serve
+lib: $(LIB)
 
-regenquote: $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_CLI)
+regenquote: $(call cli_o,obj) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS_CLI)
 
-regenquote-serve: $(SERVEOBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
+regenquote-serve: $(call server_o,obj) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
-build/obj/%.o: src/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+build/regenquote-fault: $(call cli_o,obj) build/fault/libregenquote.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) build/fault/libregenquote.a $(LDLIBS_CLI)
 
-build/obj/tests/%.o: tests/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
-
-build/test-suite: $(LIBOBJ) $(TESTOBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) -lcriterion
+build/test-suite: $(call tests_o,obj) $(call front_o,obj) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lcriterion
 
 # Sanitizer build: the same sources and tests, AddressSanitizer + UBSan.
-build/asan/%.o: src/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
+build/asan/regenquote: $(call cli_o,asan) $(ALIB)
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS_CLI)
 
-build/asan/tests/%.o: tests/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -c -o $@ $<
+build/asan/regenquote-serve: $(call server_o,asan) $(ALIB)
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS)
 
-build/asan/regenquote: $(AOBJ)
-	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_CLI)
-
-build/asan/regenquote-serve: $(ASERVEOBJ)
-	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
-
-build/asan/test-suite: $(ALIBOBJ) $(ATESTOBJ)
-	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) -lcriterion
+build/asan/test-suite: $(call tests_o,asan) $(call front_o,asan) $(ALIB)
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS) -lcriterion
 
 # Installs missing Debian packages (no-op when all are present).
 deps:
 	@./scripts/setup-deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory regenquote regenquote-serve build/test-suite
-	REGENQUOTE_BIN=$(CURDIR)/regenquote ./build/test-suite $(CRITERION_FLAGS)
+	@$(MAKE) --no-print-directory regenquote regenquote-serve build/regenquote-fault build/test-suite
+	REGENQUOTE_BIN=$(CURDIR)/regenquote REGENQUOTE_FAULT_BIN=$(CURDIR)/build/regenquote-fault \
+	  ./build/test-suite $(CRITERION_FLAGS)
 	@$(MAKE) --no-print-directory test-browser
 
 check-asan: deps
-	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/regenquote-serve build/asan/test-suite
+	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/regenquote-serve build/asan/test-suite \
+	  build/regenquote-fault
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote ./build/asan/test-suite $(CRITERION_FLAGS)
+	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote REGENQUOTE_FAULT_BIN=$(CURDIR)/build/regenquote-fault \
+	  ./build/asan/test-suite $(CRITERION_FLAGS)
 
 # The same sources must compile cleanly under clang too.
 check-clang:
-	@for f in src/*.c tests/*.c; do \
-	  clang $(CPPFLAGS) -std=c11 $(WARN) -fsyntax-only $$f || exit 1; \
+	@for room in core cli server tests; do \
+	  case $$room in core) inc="$(INC_core)";; cli) inc="$(INC_cli)";; server) inc="$(INC_server)";; \
+	    tests) inc="$(INC_tests)";; esac; \
+	  for f in $$( [ $$room = tests ] && echo tests/*.c || echo src/$$room/*.c ); do \
+	    clang $(CPPFLAGS) $$inc -std=c11 $(WARN) -fsyntax-only $$f || exit 1; \
+	  done; \
 	done; echo "clang: all sources compile without warnings"
 
 # Behaviour kept: every example's text, JSON and PDF (both languages), the
@@ -120,10 +154,11 @@ clean:
 # The installed data folder is compiled into the CLI: rebuild it when it changes.
 build/datadir: FORCE
 	@mkdir -p build; echo '$(DATADIR) $(LIBEXECDIR)' | cmp -s - $@ || echo '$(DATADIR) $(LIBEXECDIR)' > $@
-build/obj/cli.o build/asan/cli.o: build/datadir
+build/obj/cli/cli.o build/asan/cli/cli.o build/obj/core/settings.o build/asan/core/settings.o \
+  build/fault/core/settings.o: build/datadir
 FORCE:
 
 # Feature-specific rules (fonts, PDF assets, …) live in mk/*.mk.
 -include $(wildcard mk/*.mk)
 
--include $(SERVEOBJ:.o=.d) $(TESTOBJ:.o=.d) $(ASERVEOBJ:.o=.d) $(ATESTOBJ:.o=.d) $(OBJ:.o=.d) $(AOBJ:.o=.d)
+-include $(wildcard build/obj/*/*.d build/asan/*/*.d build/fault/*/*.d)

@@ -4,22 +4,11 @@
 # gcovr is installed by the target itself (COV_PKGS, through setup-deps.sh).
 COV_PKGS   := gcovr
 COV_FLAGS  := -O0 -g --coverage
-COBJ       := $(SRC:src/%.c=build/cov/%.o)
-CLIBOBJ    := $(LIBSRC:src/%.c=build/cov/%.o)
-CTESTOBJ   := $(TESTSRC:tests/%.c=build/cov/tests/%.o)
 
 .PHONY: coverage
 
-build/cov/%.o: src/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(COV_FLAGS) -c -o $@ $<
+$(eval $(call variant_rules,cov,$$(filter-out -O2,$$(CFLAGS)) $$(COV_FLAGS)))
 
-build/cov/tests/%.o: tests/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(filter-out -O2,$(CFLAGS)) $(COV_FLAGS) -c -o $@ $<
-
-# Batch workers leave with _exit(), which skips gcov's dump: in this build
-# only, _exit() is wrapped to write the counters first.
 build/cov/gcov_exit.o:
 	@mkdir -p $(dir $@)
 	printf '%s\n' 'void __gcov_dump(void); void __real__exit(int) __attribute__((noreturn));' \
@@ -27,13 +16,13 @@ build/cov/gcov_exit.o:
 	  'void __wrap__exit(int st) { __gcov_dump(); __real__exit(st); }' > build/cov/gcov_exit.c
 	$(CC) -O0 -c -o $@ build/cov/gcov_exit.c
 
-build/cov/regenquote: $(COBJ) build/cov/gcov_exit.o
-	$(CC) $(COV_FLAGS) -Wl,--wrap=_exit -o $@ $(filter %.o,$^) $(LDLIBS)
+build/cov/regenquote: $(call cli_o,cov) build/cov/libregenquote.a build/cov/gcov_exit.o
+	$(CC) $(COV_FLAGS) -Wl,--wrap=_exit -o $@ $(filter %.o,$^) build/cov/libregenquote.a $(LDLIBS)
 
-build/cov/test-suite: $(CLIBOBJ) $(CTESTOBJ)
-	$(CC) $(COV_FLAGS) -o $@ $(filter %.o,$^) $(LDLIBS) -lcriterion
+build/cov/test-suite: $(call tests_o,cov) $(call front_o,cov) build/cov/libregenquote.a
+	$(CC) $(COV_FLAGS) -o $@ $(filter %.o,$^) build/cov/libregenquote.a $(LDLIBS) -lcriterion
 
-build/cov/cli.o: build/datadir
+build/cov/cli/cli.o build/cov/core/settings.o: build/datadir
 build/cov/tests/test_pdf.o: | $(PDF_FONT)
 
 coverage: deps
@@ -47,4 +36,4 @@ coverage: deps
 	  --html-details build/cov/html/index.html --print-summary --txt build/cov/coverage.txt
 	@cat build/cov/coverage.txt
 
--include $(COBJ:.o=.d) $(CTESTOBJ:.o=.d)
+-include $(wildcard build/cov/*/*.d)

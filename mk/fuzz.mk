@@ -39,15 +39,15 @@ FUZZ_LIBOBJ  := $(FUZZ_MODULES:%=build/fuzz/obj/%.o)
 fuzz-deps:
 	@./scripts/setup-deps.sh $(FUZZ_PKGS)
 
-build/fuzz/obj/%.o: src/%.c
+build/fuzz/obj/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(INC_core) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 build/fuzz/fuzz_catalog_csv: fuzz/fuzz_catalog_csv.c fuzz/fuzz_common.h $(FUZZ_LIBOBJ) \
                              build/fuzz/obj/catalog_csv.o
 build/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	$(FUZZ_CC) $(CPPFLAGS) $(INC_core) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	  $(filter %.o,$^) $(LDLIBS)
 
 # The CSV importer is new: when it does not build yet, its harness is

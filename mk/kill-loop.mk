@@ -6,5 +6,5 @@ KILLS ?= 200
 .PHONY: kill-loop
 
 kill-loop: deps
-	@$(MAKE) --no-print-directory regenquote
-	./scripts/kill-loop.sh $(KILLS) ./regenquote
+	@$(MAKE) --no-print-directory regenquote build/regenquote-fault
+	./scripts/kill-loop.sh $(KILLS) ./regenquote ./build/regenquote-fault

@@ -13,7 +13,7 @@ fonts: $(PDF_FONT)
 
 # Built before the program and the PDF tests (order-only: a rebuilt font
 # does not relink anything).
-all regenquote install $(filter %/test_pdf.o,$(TESTOBJ) $(ATESTOBJ)): | $(PDF_FONT)
+all regenquote install build/obj/tests/test_pdf.o build/asan/tests/test_pdf.o build/cov/tests/test_pdf.o: | $(PDF_FONT)
 
 $(PDF_FONT): scripts/make-font.sh scripts/make-font.py
 	@mkdir -p $(dir $@)
@@ -21,8 +21,8 @@ $(PDF_FONT): scripts/make-font.sh scripts/make-font.py
 
 # Size and time per document: build/pdf-bench renders the same quotes many
 # times in one process (docs/pdf.md has the numbers).
-build/pdf-bench: scripts/pdf_bench.c $(filter-out build/obj/cli%,$(LIBOBJ))
-	$(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+build/pdf-bench: scripts/pdf_bench.c $(LIB)
+	$(CC) $(CPPFLAGS) $(INC_core) $(filter-out -MMD -MP,$(CFLAGS)) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench-pdf: build/pdf-bench $(PDF_FONT)
 	./build/pdf-bench -n 200

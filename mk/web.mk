@@ -16,8 +16,6 @@ SERVE_BIN    ?= $(CURDIR)/regenquote
 
 .PHONY: web-deps test-browser screenshots load-test load-test-short
 
-# cli_serve.c compiles the installed data folder in (the page's fallback).
-build/obj/cli_serve.o build/asan/cli_serve.o: build/datadir
 
 # Node and npm: Debian's packages when missing (a Node that is already
 # installed, e.g. one that bundles npm, is used as it is); chromium from

@@ -74,6 +74,12 @@ const char *th_bin(void)
     return b && *b ? b : "./regenquote";
 }
 
+const char *th_fault_bin(void)
+{
+    const char *b = getenv("REGENQUOTE_FAULT_BIN");
+    return b && *b ? b : "./build/regenquote-fault";
+}
+
 int th_run(const char *cmdline, char **out, char **err)
 {
     char *dir = th_tmpdir();

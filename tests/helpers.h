@@ -17,6 +17,9 @@ void th_rmtree(const char *dir);
 /* Run a shell command line; capture stdout and stderr (malloc'd, NUL-terminated;
  * either pointer may be NULL to discard). Returns the exit status, or -1. */
 int th_run(const char *cmdline, char **out, char **err);
+/* The test build with fault points (REGENQUOTE_FAULT; $REGENQUOTE_FAULT_BIN
+ * or ./build/regenquote-fault): the product binary has none. */
+const char *th_fault_bin(void);
 /* The regenquote binary under test ($REGENQUOTE_BIN or ./regenquote). */
 const char *th_bin(void);
 

@@ -1,16 +1,24 @@
-#include "cli_serve.h"
+/* regenquote-serve: the front desk's HTTP server, which `regenquote serve`
+ * runs (execv, same process).  A separate program so that only the server
+ * loads libmicrohttpd and the TLS libraries it brings.  This file is its
+ * command line: options, messages and signal handling over server.h. */
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cli.h"
+#include "diag.h"
 #include "server.h"
+#include "settings.h"
+
+enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
 
 static const char SERVE_HELP[] =
     "Usage: regenquote serve [options]\n"
@@ -42,21 +50,6 @@ static const char SERVE_HELP[] =
 enum { OPT_PORT = 700, OPT_BIND, OPT_TOKEN, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB,
        OPT_REGISTER, OPT_OUT_DIR, OPT_BY };
 
-const char *cli_web_dir(const char *opt)
-{
-    if (opt && *opt)
-        return opt;
-    const char *e = getenv("REGENQUOTE_WEB");
-    if (e && *e)
-        return e;
-    struct stat st;
-    if (stat("web/index.html", &st) == 0)
-        return "web";
-    if (stat(RQ_DATADIR "/web/index.html", &st) == 0)
-        return RQ_DATADIR "/web";
-    return NULL;
-}
-
 /* Access and server messages to stderr, one line each, with UTC time. */
 static void log_line(void *ctx, const char *line)
 {
@@ -80,7 +73,20 @@ static long number_arg(const char *s, long min, long max)
     return v;
 }
 
-int cli_serve(int argc, char **argv)
+/* Print "regenquote serve: MESSAGE; see 'regenquote serve --help'"; returns 2. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("regenquote serve: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("; see 'regenquote serve --help'\n", stderr);
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
@@ -108,14 +114,14 @@ int cli_serve(int argc, char **argv)
         case 'h': fputs(SERVE_HELP, stdout); return 0;
         case OPT_PORT:
             if ((v = number_arg(optarg, 0, 65535)) < 0)
-                return cli_usage_error("serve", "--port '%s' is not a port number; use 0 to 65535", optarg);
+                return usage_error("--port '%s' is not a port number; use 0 to 65535", optarg);
             so.port = (unsigned)v;
             break;
         case OPT_BIND: so.bind = optarg; break;
         case OPT_TOKEN: so.token = optarg; break;
         case OPT_RATE:
             if ((v = number_arg(optarg, 0, 1000000)) < 0)
-                return cli_usage_error("serve", "--rate-limit '%s' is not a number of requests per minute", optarg);
+                return usage_error("--rate-limit '%s' is not a number of requests per minute", optarg);
             so.rate_per_minute = v == 0 ? -1 : (int)v;
             break;
         case OPT_PRICES: prices = optarg; break;
@@ -125,12 +131,12 @@ int cli_serve(int argc, char **argv)
         case OPT_REGISTER: reg = optarg; break;
         case OPT_OUT_DIR: out = optarg; break;
         case OPT_BY: by = optarg; break;
-        case ':': return cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+        return usage_error("unexpected argument '%s'", argv[optind]);
     if (!so.token) {
         const char *t = getenv("REGENQUOTE_TOKEN");
         if (t && *t)
@@ -138,18 +144,23 @@ int cli_serve(int argc, char **argv)
     }
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && *sde) {
-        if (cli_today(&so.today) != 0)
+        struct diag_list tdl = { 0 };
+        int bad = settings_today(&so.today, &tdl);
+        if (bad)
+            diag_list_write(stderr, "regenquote", &tdl, 5);
+        diag_list_free(&tdl);
+        if (bad)
             return EXIT_USAGE;
         so.has_today = true;
     }
-    so.prices_dir = cli_prices_dir(prices);
-    so.templates_dir = cli_templates_dir(templates);
-    so.register_path = cli_register_path(reg);
-    so.out_dir = cli_out_dir(out);
-    so.web_dir = cli_web_dir(web);
-    so.actor = cli_actor(by);
+    so.prices_dir = settings_prices_dir(prices);
+    so.templates_dir = settings_templates_dir(templates);
+    so.register_path = settings_register_path(reg);
+    so.out_dir = settings_out_dir(out);
+    so.web_dir = settings_web_dir(web);
+    so.actor = settings_actor(by);
     if (web && !so.web_dir)
-        return cli_usage_error("serve", "--web needs a folder");
+        return usage_error("--web needs a folder");
     struct stat st;
     if (so.web_dir && (stat(so.web_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
         fprintf(stderr, "regenquote: '%s' is not a folder; give the page's folder with --web DIR\n", so.web_dir);
@@ -173,7 +184,7 @@ int cli_serve(int argc, char **argv)
     struct diag_list dl = { 0 };
     struct server *srv = NULL;
     if (server_start(&srv, &so, &dl) != 0) {
-        cli_print_diags(&dl, 20);
+        diag_list_write(stderr, "regenquote", &dl, 20);
         diag_list_free(&dl);
         return EXIT_DATA;
     }

@@ -14,6 +14,7 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "settings.h"
 #include "money.h"
 #include "price_table.h"
 #include "register.h"
@@ -302,7 +303,7 @@ int cli_batch(int argc, char **argv)
     const char *input = argv[optind++];
     if (optind < argc)
         return cli_usage_error("batch", "unexpected argument '%s'", argv[optind]);
-    struct batch_opts bo = { .a4 = a4, .actor = cli_actor(by), .uncompressed = uncompressed };
+    struct batch_opts bo = { .a4 = a4, .actor = settings_actor(by), .uncompressed = uncompressed };
     if (issue)
         bo.mode = BATCH_ISSUE;
     else if (!strcmp(format, "pdf"))
@@ -315,9 +316,9 @@ int cli_batch(int argc, char **argv)
         return cli_usage_error("batch", "unknown format '%s'; expected pdf, json or none", format);
     if (cli_today(&bo.issued) != 0)
         return EXIT_USAGE;
-    bo.out_dir = out_dir ? out_dir : issue ? cli_out_dir(NULL) : "out/batch";
-    bo.templates_dir = cli_templates_dir(templates);
-    const char *reg_path = cli_register_path(reg_opt);
+    bo.out_dir = out_dir ? out_dir : issue ? settings_out_dir(NULL) : "out/batch";
+    bo.templates_dir = settings_templates_dir(templates);
+    const char *reg_path = settings_register_path(reg_opt);
 
     struct diag_list dl = { 0 };
     struct price_table pt;

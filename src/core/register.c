@@ -340,12 +340,14 @@ int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
     return exec(r, "COMMIT", dl);
 }
 
+#ifdef RQ_FAULT_INJECTION
 void register_fault_point(const char *name)
 {
     const char *f = getenv("REGENQUOTE_FAULT");
     if (f && !strcmp(f, name))
         kill(getpid(), SIGKILL);
 }
+#endif
 
 /* ---- issuing ------------------------------------------------------------ */
 

@@ -12,6 +12,7 @@
 
 #include "catalog_csv.h"
 #include "cli.h"
+#include "settings.h"
 #include "date.h"
 #include "diag.h"
 #include "money.h"
@@ -227,7 +228,7 @@ static int prices_export(int argc, char **argv)
     if (!csv)
         return usage_error("export", "give the format: --csv");
     char path[4200];
-    snprintf(path, sizeof path, "%s/catalog.json", cli_prices_dir(prices));
+    snprintf(path, sizeof path, "%s/catalog.json", settings_prices_dir(prices));
     struct price_table pt;
     int rc = EXIT_DATA;
     if (load_catalog(&pt, path) == 0) {
@@ -302,7 +303,7 @@ static int prices_import(int argc, char **argv)
         return usage_error("import", "give --in-place or -o FILE, not both");
     const char *csv_path = argv[optind];
     char path[4200];
-    snprintf(path, sizeof path, "%s/catalog.json", cli_prices_dir(prices));
+    snprintf(path, sizeof path, "%s/catalog.json", settings_prices_dir(prices));
     const char *target = in_place ? path : output;
 
     struct price_table pt, npt;
@@ -413,7 +414,7 @@ static int prices_show(int argc, char **argv)
     } else if (cli_today(&on) != 0) {
         return EXIT_USAGE;
     }
-    const char *dir = cli_prices_dir(prices);
+    const char *dir = settings_prices_dir(prices);
     struct price_table pt;
     struct diag_list dl = { 0 };
     if (price_table_load(&pt, dir, &dl) != 0) {
@@ -539,7 +540,7 @@ static int prices_sheet(int argc, char **argv)
     }
     price_table_use_language(&pt, lang);
     struct diag_list dl = { 0 };
-    struct sheet_opts so = { .lang = lang, .templates_dir = cli_templates_dir(templates), .a4 = a4 };
+    struct sheet_opts so = { .lang = lang, .templates_dir = settings_templates_dir(templates), .a4 = a4 };
     unsigned char *pdf = NULL;
     size_t len = 0;
     int rc = EXIT_DATA;

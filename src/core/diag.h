@@ -13,6 +13,7 @@
 #define RQ_DIAG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum diag_severity { DIAG_ERROR, DIAG_WARNING };
 
@@ -44,6 +45,11 @@ void diag_error(struct diag_list *dl, const char *file, const char *path,
 /* Format one diagnostic as `file:line:col: path: message` (the parts that
  * are known) into buf; returns buf.  Output is truncated to size. */
 char *diag_format(const struct diag *d, char *buf, size_t size);
+
+/* Write the diagnostics to `to` (the caller's stream: the core never picks
+ * one), one line each as "PREFIX: …", at most max of them, then how many
+ * more there were and whether any were lost to a failed allocation. */
+void diag_list_write(FILE *to, const char *prefix, const struct diag_list *dl, size_t max);
 
 /* Free all diagnostics and reset the list to empty. */
 void diag_list_free(struct diag_list *dl);

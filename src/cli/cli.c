@@ -23,19 +23,13 @@
 #include "pricing.h"
 #include "quote.h"
 #include "render_pdf.h"
+#include "settings.h"
 
 /* ---- messages (the one place that prints diagnostics) ------------------- */
 
 void cli_print_diags(const struct diag_list *dl, size_t max)
 {
-    char buf[1200];
-    size_t shown = 0;
-    for (size_t i = 0; i < dl->n && shown < max; i++, shown++)
-        fprintf(stderr, "regenquote: %s\n", diag_format(&dl->v[i], buf, sizeof buf));
-    if (dl->n > max)
-        fprintf(stderr, "regenquote: … and %zu more problems\n", dl->n - max);
-    if (dl->errors > dl->n)
-        fprintf(stderr, "regenquote: out of memory while reporting problems\n");
+    diag_list_write(stderr, "regenquote", dl, max);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -51,72 +45,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 /* ---- shared helpers ----------------------------------------------------- */
 
-/* opt, else $env, else local if it exists, else installed. */
-static const char *locate(const char *opt, const char *env, const char *local, const char *probe,
-                          const char *installed)
-{
-    if (opt)
-        return opt;
-    const char *e = getenv(env);
-    if (e && *e)
-        return e;
-    struct stat st;
-    if (!probe || stat(probe, &st) == 0)
-        return local;
-    return installed;
-}
-
-const char *cli_prices_dir(const char *opt)
-{
-    return locate(opt, "REGENQUOTE_PRICES", "pricing", "pricing/catalog.json", RQ_DATADIR "/pricing");
-}
-
-const char *cli_templates_dir(const char *opt)
-{
-    return locate(opt, "REGENQUOTE_TEMPLATES", "templates", "templates/en", RQ_DATADIR "/templates");
-}
-
-const char *cli_register_path(const char *opt)
-{
-    return locate(opt, "REGENQUOTE_REGISTER", "out/register.db", NULL, NULL);
-}
-
-const char *cli_out_dir(const char *opt)
-{
-    return locate(opt, "REGENQUOTE_OUT", "out", NULL, NULL);
-}
-
-const char *cli_actor(const char *opt)
-{
-    if (opt && *opt)
-        return opt;
-    const char *u = getenv("REGENQUOTE_USER");
-    if (u && *u)
-        return u;
-    u = getenv("USER");
-    if (u && *u)
-        return u;
-    struct passwd *pw = getpwuid(getuid());
-    return pw && pw->pw_name ? pw->pw_name : "unknown";
-}
-
-/* Today's date, or the one SOURCE_DATE_EPOCH fixes (for reproducible runs). */
+/* Today, or the date SOURCE_DATE_EPOCH fixes (settings_today), printing why not. */
 int cli_today(rq_date *out)
 {
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        char *end;
-        errno = 0;
-        long long t = strtoll(sde, &end, 10);
-        if (errno || *end || t < 0 || t > 7258118400LL) {
-            fprintf(stderr, "regenquote: SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970\n", sde);
-            return -1;
-        }
-        *out = date_from_unix(t);
-        return 0;
-    }
-    *out = date_from_unix((int64_t)time(NULL));
-    return 0;
+    struct diag_list dl = { 0 };
+    int rc = settings_today(out, &dl);
+    if (rc != 0)
+        cli_print_diags(&dl, 5);
+    diag_list_free(&dl);
+    return rc;
 }
 
 /* ---- plan options -------------------------------------------------------- */
@@ -209,7 +146,7 @@ enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4 };
 int cli_load_tables(struct price_table *pt, const char *opt, rq_date on)
 {
     struct diag_list dl = { 0 };
-    const char *dir = cli_prices_dir(opt);
+    const char *dir = settings_prices_dir(opt);
     int rc = 0;
     if (price_table_load(pt, dir, &dl) != 0) {
         cli_print_diags(&dl, 20);
@@ -306,7 +243,7 @@ static int cmd_price(int argc, char **argv)
     }
     int wrc;
     if (pdf) {
-        struct render_opts ro = { .templates_dir = cli_templates_dir(templates), .a4 = a4 };
+        struct render_opts ro = { .templates_dir = settings_templates_dir(templates), .a4 = a4 };
         wrc = render_pdf(&q, &ro, output, &dl);
     } else if (output) {
         struct outfile of;
@@ -396,7 +333,7 @@ static int cmd_validate(int argc, char **argv)
     int nfiles = argc - optind;
     char label[4200];
     if (nfiles == 0) {
-        dir = cli_prices_dir(NULL);
+        dir = settings_prices_dir(NULL);
     } else {
         for (int i = optind; i < argc; i++) {
             struct stat st;
@@ -481,7 +418,7 @@ static int cmd_catalog(int argc, char **argv)
         return cli_usage_error("catalog", "unexpected argument '%s'", argv[optind]);
     struct diag_list dl = { 0 };
     struct price_table pt;
-    const char *dir = cli_prices_dir(prices);
+    const char *dir = settings_prices_dir(prices);
     if (price_table_load(&pt, dir, &dl) != 0) {
         cli_print_diags(&dl, 20);
         price_table_free(&pt);

@@ -102,3 +102,15 @@ void diag_list_free(struct diag_list *dl)
     free(dl->v);
     memset(dl, 0, sizeof *dl);
 }
+
+void diag_list_write(FILE *to, const char *prefix, const struct diag_list *dl, size_t max)
+{
+    char buf[1200];
+    size_t shown = 0;
+    for (size_t i = 0; i < dl->n && shown < max; i++, shown++)
+        fprintf(to, "%s: %s\n", prefix, diag_format(&dl->v[i], buf, sizeof buf));
+    if (dl->n > max)
+        fprintf(to, "%s: … and %zu more problems\n", prefix, dl->n - max);
+    if (dl->errors > dl->n)
+        fprintf(to, "%s: out of memory while reporting problems\n", prefix);
+}

@@ -25,14 +25,6 @@ void cli_print_diags(const struct diag_list *dl, size_t max);
 /* Print "regenquote CMD: MESSAGE; see 'regenquote CMD --help'"; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Folders and files: the option if given, else an environment variable,
- * else the local default, else the installed one. */
-const char *cli_prices_dir(const char *opt);
-const char *cli_templates_dir(const char *opt);
-const char *cli_register_path(const char *opt);
-const char *cli_out_dir(const char *opt);
-/* Who is working, for the register's history: the option, $REGENQUOTE_USER, $USER. */
-const char *cli_actor(const char *opt);
 
 /* Load the price tables from cli_prices_dir(opt) with the prices in force
  * on `on`; print the problems.  Returns 0 or EXIT_DATA (*pt is always safe

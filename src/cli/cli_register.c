@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "settings.h"
 #include "issue.h"
 #include "money.h"
 #include "outfile.h"
@@ -119,8 +120,8 @@ static struct reg *open_register(const struct common *cm, bool repair)
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
-    const char *path = cli_register_path(cm->register_path);
-    const char *out = cli_out_dir(cm->out_dir);
+    const char *path = settings_register_path(cm->register_path);
+    const char *out = settings_out_dir(cm->out_dir);
     /* only issuing creates a register: a mistyped --register must not
      * quietly give an empty one */
     struct stat st;
@@ -131,7 +132,7 @@ static struct reg *open_register(const struct common *cm, bool repair)
     }
     if (ensure_parent(path, &dl) != 0 || register_open(&r, path, &dl) != 0)
         goto fail;
-    if (cm->pattern && register_set_pattern(r, cm->pattern, cli_actor(cm->by), &dl) != 0)
+    if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
         goto fail;
     int fixed = 0;
     if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
@@ -202,10 +203,10 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         goto out;
     price_table_use_language(&pt, plan.language);
     struct issue_opts io = {
-        .out_dir = cli_out_dir(cm->out_dir),
-        .templates_dir = cli_templates_dir(cm->templates),
+        .out_dir = settings_out_dir(cm->out_dir),
+        .templates_dir = settings_templates_dir(cm->templates),
         .a4 = cm->a4,
-        .actor = cli_actor(cm->by),
+        .actor = settings_actor(cm->by),
         .supersedes = supersedes,
     };
     struct issue_result res;
@@ -364,7 +365,7 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
-    if (register_set_status(r, number, status, reason, cli_actor(cm.by), today, &dl) != 0) {
+    if (register_set_status(r, number, status, reason, settings_actor(cm.by), today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
     } else {
@@ -684,7 +685,7 @@ int cli_reprint(int argc, char **argv)
     char sha[65];
     sha256_hex(e.pdf, e.pdf_len, sha);
     if (strcmp(sha, e.pdf_sha256) != 0) {
-        diag_error(&dl, cli_register_path(cm.register_path), NULL,
+        diag_error(&dl, settings_register_path(cm.register_path), NULL,
                    "the stored PDF of %s does not match its digest; the register is damaged", number);
         rc = EXIT_DATA;
         goto out_e;
@@ -692,7 +693,7 @@ int cli_reprint(int argc, char **argv)
     if (output) {
         snprintf(path, sizeof path, "%s", output);
     } else {
-        const char *dir = cli_out_dir(cm.out_dir);
+        const char *dir = settings_out_dir(cm.out_dir);
         if (outfile_make_dir(dir, &dl) != 0) {
             rc = EXIT_DATA;
             goto out_e;
@@ -754,7 +755,7 @@ int cli_repair(int argc, char **argv)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
     int fixed = 0;
-    const char *out = cli_out_dir(cm.out_dir);
+    const char *out = settings_out_dir(cm.out_dir);
     if (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
         cli_print_diags(&dl, 20);
         rc = EXIT_DATA;
