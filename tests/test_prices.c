@@ -1,7 +1,7 @@
 /* Finance tools (regenquote prices …): the diff and its checks, the CSV
  * round trip, CSV mistakes with line and column, prices in force on a date
  * and the quotes priced with them.  `prices` is called in-process through
- * cli_prices(), with stdout and stderr captured to files. */
+ * cmd_prices(), with stdout and stderr captured to files. */
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "catalog_csv.h"
-#include "cli_prices.h"
+#include "commands.h"
 #include "helpers.h"
 #include "price_diff.h"
 #include "pricing.h"
@@ -43,7 +43,7 @@ static int run_prices(const char *dir, char **out, char **err, ...)
     cr_assert(so >= 0 && se >= 0 && fo >= 0 && fe >= 0);
     dup2(fo, 1);
     dup2(fe, 2);
-    int rc = cli_prices(argc, argv);
+    int rc = cmd_prices(argc, argv);
     fflush(stdout);
     fflush(stderr);
     dup2(so, 1);

@@ -1,9 +1,10 @@
 /* cli — the command-line front end: option parsing, messages, exit codes.
- * The only modules that print are cli*.c; all work is done by the core.
+ * All work is done by the core (src/core); the CLI prints.
  * Exit status: 0 success, 1 bad input or data, 2 usage.
  *
- * Besides cli_main(), this header offers the command files (cli_*.c) the
- * helpers every command shares, so each rule is written once. */
+ * Besides cli_main() (cli.c: the command table), this header offers the
+ * command files (cmd_*.c, commands.h) the helpers every command shares
+ * (cli_common.c), so each rule is written once. */
 #ifndef RQ_CLI_H
 #define RQ_CLI_H
 

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "diag.h"
 #include "server.h"
 #include "settings.h"
 

@@ -1,4 +1,4 @@
-#include "cli_register.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -274,7 +274,7 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
     return 0;
 }
 
-int cli_quote(int argc, char **argv)
+int cmd_quote(int argc, char **argv)
 {
     struct common cm = { 0 };
     struct cli_plan_args pa = { 0 };
@@ -295,7 +295,7 @@ static const char REVISE_HELP[] =
     "it replaces; NUMBER then shows as superseded.\n"
     "\n";
 
-int cli_revise(int argc, char **argv)
+int cmd_revise(int argc, char **argv)
 {
     struct common cm = { 0 };
     struct cli_plan_args pa = { 0 };
@@ -376,7 +376,7 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     return rc;
 }
 
-int cli_void(int argc, char **argv)
+int cmd_void(int argc, char **argv)
 {
     return set_status(argc, argv, "void", "void",
                       "Usage: regenquote void NUMBER --reason TEXT\n\n"
@@ -384,7 +384,7 @@ int cli_void(int argc, char **argv)
                       "with the reason, the time and who voided it.\n\n");
 }
 
-int cli_accept(int argc, char **argv)
+int cmd_accept(int argc, char **argv)
 {
     return set_status(argc, argv, "accept", "accepted",
                       "Usage: regenquote accept NUMBER\n\n"
@@ -488,7 +488,7 @@ static const char LIST_HELP[] =
     "  --status S                 issued, accepted, expired, superseded or void\n"
     "  --format table|csv|json    (default table)\n";
 
-int cli_list(int argc, char **argv)
+int cmd_list(int argc, char **argv)
 {
     static const struct option extra[] = {
         { "patient", required_argument, NULL, OPT_PATIENT },
@@ -591,7 +591,7 @@ int cli_list(int argc, char **argv)
 
 /* ---- show, reprint, repair ---------------------------------------------------- */
 
-int cli_show(int argc, char **argv)
+int cmd_show(int argc, char **argv)
 {
     static const struct option extra[] = { { "format", required_argument, NULL, OPT_FORMAT },
                                            { NULL, 0, NULL, 0 } };
@@ -657,7 +657,7 @@ int cli_show(int argc, char **argv)
     return 0;
 }
 
-int cli_reprint(int argc, char **argv)
+int cmd_reprint(int argc, char **argv)
 {
     static const struct option extra[] = { { "output", required_argument, NULL, 'o' },
                                            { NULL, 0, NULL, 0 } };
@@ -733,7 +733,7 @@ static int take_verify(void *ctx, int c, const char *arg)
     return 0;
 }
 
-int cli_repair(int argc, char **argv)
+int cmd_repair(int argc, char **argv)
 {
     static const struct option extra[] = { { "verify", no_argument, NULL, OPT_VERIFY },
                                            { NULL, 0, NULL, 0 } };

@@ -1,4 +1,4 @@
-#include "cli_prices.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -596,7 +596,7 @@ static void prices_help(FILE *out)
             "See docs/finance-guide.md for a walk-through.\n");
 }
 
-int cli_prices(int argc, char **argv)
+int cmd_prices(int argc, char **argv)
 {
     if (argc < 2) {
         prices_help(stderr);

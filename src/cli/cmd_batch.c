@@ -1,4 +1,4 @@
-#include "cli_batch.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -250,7 +250,7 @@ static void progress(size_t done, size_t total, double t0, bool final)
     fflush(stderr);
 }
 
-int cli_batch(int argc, char **argv)
+int cmd_batch(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
