@@ -14,6 +14,7 @@
 #include "outfile.h"
 #include "price_table.h"
 #include "register.h"
+#include "register_view.h"
 #include "sha256.h"
 
 /* Options every register command takes. */
@@ -455,27 +456,6 @@ static void csv(FILE *out, const char *s, bool last)
     fputc(last ? '\n' : ',', out);
 }
 
-static void json_str(FILE *out, const char *key, const char *s, bool comma)
-{
-    fprintf(out, "\"%s\": ", key);
-    if (!s) {
-        fputs("null", out);
-    } else {
-        fputc('"', out);
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                fprintf(out, "\\%c", *p);
-            else if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-        fputc('"', out);
-    }
-    if (comma)
-        fputs(", ", out);
-}
-
 static const char LIST_HELP[] =
     "Usage: regenquote list [options]\n"
     "\n"
@@ -508,13 +488,8 @@ int cmd_list(int argc, char **argv)
         return cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
     if (la.bad_date)
         return cli_usage_error("list", "dates are YYYY-MM-DD");
-    static const char *const statuses[] = { "issued", "accepted", "expired", "superseded", "void" };
-    bool status_ok = !la.f.status;
-    for (size_t i = 0; i < 5 && !status_ok; i++)
-        status_ok = !strcmp(la.f.status, statuses[i]);
-    if (!status_ok)
-        return cli_usage_error("list", "unknown status '%s'; expected issued, accepted, expired, superseded or void",
-                               la.f.status);
+    if (la.f.status && !reg_status_known(la.f.status))
+        return cli_usage_error("list", "unknown status '%s'; expected %s", la.f.status, REG_STATUS_WORDS);
     bool table = !strcmp(la.format, "table"), is_csv = !strcmp(la.format, "csv"),
          json = !strcmp(la.format, "json");
     if (!table && !is_csv && !json)
@@ -563,23 +538,25 @@ int cmd_list(int argc, char **argv)
             csv(stdout, v[i].tables_version, true);
         }
     } else {
-        printf("[");
-        for (size_t i = 0; i < n; i++) {
-            printf("%s\n  {", i ? "," : "");
-            json_str(stdout, "number", v[i].number, true);
-            json_str(stdout, "issued", v[i].issued, true);
-            json_str(stdout, "valid_until", v[i].valid_until, true);
-            json_str(stdout, "status", reg_entry_status(&v[i], la.f.today), true);
-            json_str(stdout, "patient_id", v[i].patient_id, true);
-            json_str(stdout, "patient_name", v[i].patient_name, true);
-            printf("\"total_cents\": %lld, ", (long long)v[i].total_cents);
-            json_str(stdout, "scheduled_date", v[i].scheduled, true);
-            json_str(stdout, "supersedes", v[i].supersedes, true);
-            json_str(stdout, "superseded_by", v[i].superseded_by, true);
-            json_str(stdout, "price_table_version", v[i].tables_version, false);
-            printf("}");
+        /* the entries as the front desk's API gives them (register_view.h) */
+        cJSON *a = cJSON_CreateArray();
+        for (size_t i = 0; a && i < n; i++) {
+            cJSON *o = reg_entry_json(&v[i], la.f.today);
+            if (!o || !cJSON_AddItemToArray(a, o)) {
+                cJSON_Delete(o);
+                cJSON_Delete(a);
+                a = NULL;
+            }
         }
-        printf("%s]\n", n ? "\n" : "");
+        char *text = a ? cJSON_Print(a) : NULL;
+        cJSON_Delete(a);
+        if (text)
+            printf("%s\n", text);
+        else {
+            fprintf(stderr, "regenquote: out of memory while writing the list\n");
+            rc = EXIT_DATA;
+        }
+        free(text);
     }
     for (size_t i = 0; i < n; i++)
         reg_entry_free(&v[i]);

@@ -28,6 +28,7 @@
 #include "pricing.h"
 #include "quote.h"
 #include "register.h"
+#include "register_view.h"
 #include "render_pdf.h"
 #include "sha256.h"
 
@@ -1022,23 +1023,6 @@ static enum MHD_Result api_status(struct MHD_Connection *c, struct req *rq, cons
 
 /* ---- register reads ----------------------------------------------------------------- */
 
-static void entry_fields(cJSON *o, const struct reg_entry *e, rq_date today)
-{
-    jstr(o, "number", e->number);
-    jstr(o, "status", reg_entry_status(e, today));
-    jstr(o, "issued", e->issued);
-    jstr(o, "valid_until", e->valid_until);
-    jstr(o, "scheduled_date", e->scheduled);
-    jstr(o, "estimate_due", e->estimate_due);
-    jstr(o, "patient_id", e->patient_id);
-    jstr(o, "patient_name", e->patient_name);
-    cJSON_AddNumberToObject(o, "total_cents", (double)e->total_cents);
-    jstr(o, "language", e->language);
-    jstr(o, "supersedes", e->supersedes);
-    jstr(o, "superseded_by", e->superseded_by);
-    jstr(o, "price_table_version", e->tables_version);
-}
-
 static enum MHD_Result api_list(struct MHD_Connection *c, struct req *rq)
 {
     struct server *s = rq->s;
@@ -1063,13 +1047,8 @@ static enum MHD_Result api_list(struct MHD_Connection *c, struct req *rq)
             f.has_from = true;
     }
     if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status")) && *v) {
-        static const char *const statuses[] = { "issued", "accepted", "expired", "superseded", "void" };
-        bool ok = false;
-        for (size_t i = 0; i < 5 && !ok; i++)
-            ok = !strcmp(v, statuses[i]);
-        if (!ok)
-            return send_error(c, rq, 400, "status", NULL, NULL,
-                              "unknown status; expected issued, accepted, expired, superseded or void");
+        if (!reg_status_known(v))
+            return send_error(c, rq, 400, "status", NULL, NULL, "unknown status; expected %s", REG_STATUS_WORDS);
         f.status = v;
     }
     long limit = LIST_DEFAULT_LIMIT;
@@ -1091,11 +1070,8 @@ static enum MHD_Result api_list(struct MHD_Connection *c, struct req *rq)
         cJSON *root = cJSON_CreateObject();
         cJSON_AddNumberToObject(root, "count", (double)n);
         cJSON *a = cJSON_AddArrayToObject(root, "quotes");
-        for (size_t i = 0; i < n && i < (size_t)limit; i++) {
-            cJSON *o = cJSON_CreateObject();
-            entry_fields(o, &ents[i], f.today);
-            cJSON_AddItemToArray(a, o);
-        }
+        for (size_t i = 0; i < n && i < (size_t)limit; i++)
+            cJSON_AddItemToArray(a, reg_entry_json(&ents[i], f.today));
         ret = send_json(c, rq, 200, root, NULL, NULL);
     }
     for (size_t i = 0; i < n; i++)
@@ -1122,20 +1098,11 @@ static enum MHD_Result api_show(struct MHD_Connection *c, struct req *rq, const 
         if (register_history(r, number, &ev, &nev, &dl) != 0) {
             ret = send_diags(c, rq, 500, &dl);
         } else {
-            cJSON *root = cJSON_CreateObject();
-            entry_fields(root, &e, today_of(s));
+            cJSON *root = reg_entry_json(&e, today_of(s));
             char url[128];
             snprintf(url, sizeof url, "/api/quotes/%s/pdf", e.number);
             cJSON_AddStringToObject(root, "pdf_url", url);
-            cJSON *h = cJSON_AddArrayToObject(root, "history");
-            for (size_t i = 0; i < nev; i++) {
-                cJSON *o = cJSON_CreateObject();
-                jstr(o, "at", ev[i].at);
-                jstr(o, "actor", ev[i].actor);
-                jstr(o, "action", ev[i].action);
-                jstr(o, "detail", ev[i].detail);
-                cJSON_AddItemToArray(h, o);
-            }
+            cJSON_AddItemToObject(root, "history", reg_history_json(ev, nev));
             /* Stored JSON, checked before it is embedded as it is. */
             cJSON *req_doc = e.request_json ? cJSON_Parse(e.request_json) : NULL;
             cJSON *q_doc = e.quote_json ? cJSON_Parse(e.quote_json) : NULL;
