@@ -61,4 +61,25 @@ size_t ld_array_len(const cJSON *parent, const char *key);
  * every problem is reported. */
 void ld_load_schedule(struct ld *l, const cJSON *root);
 
+/* price_rules.c: the billing-code and wording checks, each adding its
+ * diagnostics to l.  o/root are the object being read and path its field
+ * path (for the catalog's top object, root).
+ *
+ * ld_check_item_code: warns when item it (at o, path) has a diagnostic
+ * bone-marrow code (38220, 38222).  ld_check_source_codes: a cell source
+ * whose harvest items carry such a code is an error.
+ * ld_check_ultrasound_pairs: 76942 billed at the same visit as a code that
+ * already includes ultrasound guidance (0232T, 20604, 20606, 20611), for
+ * the standard plan (errors), optional adjuncts (warnings) and packages.
+ * ld_check_coverage: "may_be_billable" where payers exclude the code or
+ * treat the service as investigational (warnings).  Both run after every
+ * section of the catalog is loaded.
+ * ld_check_words: every string below node (path) that calls a treatment
+ * FDA-approved or FDA-cleared (pt_text_claims_fda) is an error. */
+void ld_check_item_code(struct ld *l, const cJSON *o, const char *path, const struct pt_item *it);
+void ld_check_source_codes(struct ld *l, const cJSON *o, const char *path, const struct pt_source *s);
+void ld_check_ultrasound_pairs(struct ld *l, const cJSON *root);
+void ld_check_coverage(struct ld *l, const cJSON *root);
+void ld_check_words(struct ld *l, const cJSON *node, const char *path);
+
 #endif
