@@ -1,6 +1,7 @@
 /* price_rules — what a price table must say, beyond being well formed.
  *
- * Field rules (npi_valid), billing-code rules (a diagnostic bone-marrow
+ * Field rules (price_id_valid, price_code_valid and npi_valid, shared
+ * with the CSV import of items in catalog_csv.c), billing-code rules (a diagnostic bone-marrow
  * code on a harvest; ultrasound guidance 76942 at the same visit as a code
  * that already includes it; coverage that payers contradict) and wording
  * (no treatment is ever called FDA-approved or FDA-cleared).  The loader in
@@ -14,6 +15,33 @@
 #include <string.h>
 
 /* ---- field rules ------------------------------------------------------------ */
+
+bool price_id_valid(const char *s, char *why, size_t size)
+{
+    size_t n = strlen(s);
+    bool good = n > 0 && n <= 48 && (islower((unsigned char)s[0]) || isdigit((unsigned char)s[0]));
+    for (size_t i = 0; good && i < n; i++)
+        good = islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-';
+    if (!good && why && size)
+        snprintf(why, size,
+                 "'%.60s' is not a valid id; use lowercase letters, digits and '-' (at most 48)", s);
+    return good;
+}
+
+bool price_code_valid(const char *code, char *why, size_t size)
+{
+    bool good = true; /* "": no code applies */
+    if (code[0]) {
+        good = strlen(code) == 5;
+        for (int k = 0; good && k < 5; k++)
+            good = isalnum((unsigned char)code[k]) && !islower((unsigned char)code[k]);
+    }
+    if (!good && why && size)
+        snprintf(why, size,
+                 "'%.20s' is not a CPT/HCPCS code; expected five characters such as 20610 or L3000, or nothing",
+                 code);
+    return good;
+}
 
 bool npi_valid(const char *npi)
 {

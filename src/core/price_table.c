@@ -57,22 +57,16 @@ void *ld_calloc(struct ld *l, size_t n, size_t size)
     return p;
 }
 
-/* Ids are short lowercase slugs: they are typed on command lines. */
+/* obj.id, read and checked (price_id_valid) into *out. */
 static bool check_id(struct ld *l, const cJSON *obj, const char *path, const char **out)
 {
     const char *id = NULL;
     if (!jr_string(&l->r, obj, path, "id", true, &id) || !id)
         return false;
-    char p[256];
+    char p[256], why[PRICE_RULE_MSG_SIZE];
     jpath_key(p, sizeof p, path, "id");
-    size_t n = strlen(id);
-    bool good = n > 0 && n <= 48 && (islower((unsigned char)id[0]) || isdigit((unsigned char)id[0]));
-    for (size_t i = 0; good && i < n; i++)
-        if (!(islower((unsigned char)id[i]) || isdigit((unsigned char)id[i]) || id[i] == '-'))
-            good = false;
-    if (!good) {
-        err(l, jr_member(obj, "id"), p,
-            "'%.60s' is not a valid id; use lowercase letters, digits and '-' (at most 48)", id);
+    if (!price_id_valid(id, why, sizeof why)) {
+        err(l, jr_member(obj, "id"), p, "%s", why);
         return false;
     }
     *out = id;
@@ -390,17 +384,10 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
     jr_string(&l->r, o, path, "description_es", false, &it->description_es);
     it->code = "";
     jr_string(&l->r, o, path, "code", false, &it->code);
-    if (it->code[0]) {
-        bool good = strlen(it->code) == 5;
-        for (int k = 0; good && k < 5; k++)
-            if (!isalnum((unsigned char)it->code[k]) || islower((unsigned char)it->code[k]))
-                good = false;
-        if (!good) {
-            char p[256];
-            err(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"),
-                "'%.20s' is not a CPT/HCPCS code; expected five characters such as \"20610\" or \"L3000\"",
-                it->code);
-        }
+    char why[PRICE_RULE_MSG_SIZE];
+    if (!price_code_valid(it->code, why, sizeof why)) {
+        char p[256];
+        err(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"), "%s", why);
     }
     jr_money(&l->r, o, path, "price", true, false, &it->price);
     jr_string(&l->r, o, path, "unit", true, &it->unit);
