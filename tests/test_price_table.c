@@ -120,6 +120,18 @@ Test(price_table, bad_phase)
                                    "'aftr' is not a phase; expected before, procedure, after, repeat or follow-up (did you mean 'after'?)", false });
 }
 
+Test(price_table, bad_billing_code)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "\"code\": \"M0076\"", "\"code\": \"m0076\"",
+                                   "items[5].code: 'm0076' is not a CPT/HCPCS code; expected five characters such as 20610 or L3000, or nothing", false });
+}
+
+Test(price_table, bad_id)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "{ \"id\": \"cbc\"", "{ \"id\": \"CBC\"",
+                                   "items[3].id: 'CBC' is not a valid id; use lowercase letters, digits and '-' (at most 48)", false });
+}
+
 Test(price_table, bad_coverage)
 {
     check_seeded(&(struct seeded){ "catalog.json", "\"coverage\": \"may_be_billable\"", "\"coverage\": \"covered\"",

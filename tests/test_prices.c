@@ -530,13 +530,17 @@ Test(prices_csv, price_with_dollar_and_comma)
     free(csv);
 }
 
-Test(prices_csv, bad_phase_code_and_yes_no)
+Test(prices_csv, bad_phase_code_id_and_yes_no)
 {
     char *csv = sample_with(4, 6, "befor");
     import_fails(csv, "items.csv:4:6: phase: 'befor' is not a phase; expected before, procedure, after, repeat or follow-up (did you mean 'before'?)");
     free(csv);
     csv = sample_with(7, 2, "m0076");
-    import_fails(csv, "items.csv:7:2: code: 'm0076' is not a CPT/HCPCS code");
+    /* the same message as for catalog.json (price_code_valid) */
+    import_fails(csv, "items.csv:7:2: code: 'm0076' is not a CPT/HCPCS code; expected five characters such as 20610 or L3000, or nothing");
+    free(csv);
+    csv = sample_with(5, 1, "CBC");
+    import_fails(csv, "items.csv:5:1: id: 'CBC' is not a valid id; use lowercase letters, digits and '-' (at most 48)");
     free(csv);
     csv = sample_with(2, 9, "maybe");
     import_fails(csv, "items.csv:2:9: taxable: 'maybe' is not yes or no");

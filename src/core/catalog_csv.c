@@ -1,6 +1,5 @@
 #include "catalog_csv.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -426,27 +425,6 @@ static bool parse_yesno(const char *s, bool *out)
     return false;
 }
 
-static bool valid_id(const char *id)
-{
-    size_t n = strlen(id);
-    bool good = n > 0 && n <= 48 && (islower((unsigned char)id[0]) || isdigit((unsigned char)id[0]));
-    for (size_t i = 0; good && i < n; i++)
-        good = islower((unsigned char)id[i]) || isdigit((unsigned char)id[i]) || id[i] == '-';
-    return good;
-}
-
-static bool valid_code(const char *code)
-{
-    if (!code[0])
-        return true;
-    if (strlen(code) != 5)
-        return false;
-    for (int k = 0; k < 5; k++)
-        if (!isalnum((unsigned char)code[k]) || islower((unsigned char)code[k]))
-            return false;
-    return true;
-}
-
 /* Check one data row's fields; returns false if any is wrong. */
 static bool check_row(struct imp *im, struct row *r, const struct price_table *pt)
 {
@@ -458,10 +436,10 @@ static bool check_row(struct imp *im, struct row *r, const struct price_table *p
     if (im->dl->errors > errs)
         return false;
 
-    char idbuf[64];
+    char idbuf[64], why[PRICE_RULE_MSG_SIZE];
     const char *id = trimmed(r->v[COL_ID], idbuf, sizeof idbuf);
-    if (!valid_id(id)) {
-        row_err(im, r, COL_ID, "'%.60s' is not a valid id; use lowercase letters, digits and '-' (at most 48)", id);
+    if (!price_id_valid(id, why, sizeof why)) {
+        row_err(im, r, COL_ID, "%s", why);
         return false;
     }
     r->item = pt_find_item(pt, id);
@@ -470,10 +448,8 @@ static bool check_row(struct imp *im, struct row *r, const struct price_table *p
 
     if (r->v[COL_CODE]) {
         const char *code = trimmed(r->v[COL_CODE], buf, sizeof buf);
-        if (!valid_code(code))
-            row_err(im, r, COL_CODE,
-                    "'%.20s' is not a CPT/HCPCS code; expected five characters such as 20610 or L3000, or nothing",
-                    code);
+        if (!price_code_valid(code, why, sizeof why))
+            row_err(im, r, COL_CODE, "%s", why);
     }
     if (r->v[COL_PRICE]) {
         const char *p = trimmed(r->v[COL_PRICE], buf, sizeof buf);

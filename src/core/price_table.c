@@ -1,4 +1,13 @@
+/* price_table — loading clinic.json and catalog.json into a price_table,
+ * and freeing it.
+ *
+ * Every field and cross-reference is checked here as it is read; the rest
+ * of the module does one job a file: price_schedule.c loads and applies
+ * scheduled price changes, price_rules.c holds the billing-code and
+ * wording rules the loader runs, price_lookup.c finds things by id.  What
+ * they share while loading is in the private price_table_int.h. */
 #include "price_table.h"
+#include "price_table_int.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -22,28 +31,15 @@ const char *coverage_id(enum coverage c)
     return c == COVERAGE_MAY_BE_BILLABLE ? "may_be_billable" : "not_covered";
 }
 
-/* Loader state: one reader per document, one flag for "any error". */
-struct ld {
-    struct price_table *pt;
-    struct jreader r;
-    struct diag_list *dl;
-    size_t errors_at_start;
-    bool has_effective_date;
-    /* while loading scheduled_changes: */
-    bool *change_dated;          /* per change: its effective_date parsed */
-    int64_t *run_items, *run_packages; /* prices in force after each change */
-};
+/* ---- the loader's helpers (price_table_int.h) ---------------------------- */
 
-static bool ld_failed(const struct ld *l)
+bool ld_failed(const struct ld *l)
 {
     return l->dl->errors > l->errors_at_start;
 }
 
-/* A diagnostic at node, in the document being read. */
-static void say(struct ld *l, enum diag_severity sev, const cJSON *node, const char *path,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void say(struct ld *l, enum diag_severity sev, const cJSON *node, const char *path,
-                const char *fmt, ...)
+void ld_say(struct ld *l, enum diag_severity sev, const cJSON *node, const char *path,
+            const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -52,10 +48,8 @@ static void say(struct ld *l, enum diag_severity sev, const cJSON *node, const c
     va_end(ap);
     jdoc_diag(l->r.doc, l->dl, sev, node, path, "%s", msg);
 }
-#define err(l, node, path, ...) say(l, DIAG_ERROR, node, path, __VA_ARGS__)
-#define warn(l, node, path, ...) say(l, DIAG_WARNING, node, path, __VA_ARGS__)
 
-static void *xcalloc(struct ld *l, size_t n, size_t size)
+void *ld_calloc(struct ld *l, size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size);
     if (!p)
@@ -63,33 +57,24 @@ static void *xcalloc(struct ld *l, size_t n, size_t size)
     return p;
 }
 
-/* Ids are short lowercase slugs: they are typed on command lines. */
+/* obj.id, read and checked (price_id_valid) into *out. */
 static bool check_id(struct ld *l, const cJSON *obj, const char *path, const char **out)
 {
     const char *id = NULL;
     if (!jr_string(&l->r, obj, path, "id", true, &id) || !id)
         return false;
-    char p[256];
+    char p[256], why[PRICE_RULE_MSG_SIZE];
     jpath_key(p, sizeof p, path, "id");
-    size_t n = strlen(id);
-    bool good = n > 0 && n <= 48 && (islower((unsigned char)id[0]) || isdigit((unsigned char)id[0]));
-    for (size_t i = 0; good && i < n; i++)
-        if (!(islower((unsigned char)id[i]) || isdigit((unsigned char)id[i]) || id[i] == '-'))
-            good = false;
-    if (!good) {
-        err(l, jr_member(obj, "id"), p,
-            "'%.60s' is not a valid id; use lowercase letters, digits and '-' (at most 48)", id);
+    if (!price_id_valid(id, why, sizeof why)) {
+        err(l, jr_member(obj, "id"), p, "%s", why);
         return false;
     }
     *out = id;
     return true;
 }
 
-/* Generic "array of objects" walker: calls fn for each element with its path. */
-typedef void (*elem_fn)(struct ld *l, const cJSON *obj, const char *path, size_t index);
-
-static size_t walk_array(struct ld *l, const cJSON *parent, const char *key, bool required,
-                         elem_fn fn)
+size_t ld_walk_array(struct ld *l, const cJSON *parent, const char *key, bool required,
+                     elem_fn fn)
 {
     const cJSON *arr = NULL;
     if (!jr_array(&l->r, parent, "", key, required, &arr) || !arr)
@@ -107,64 +92,10 @@ static size_t walk_array(struct ld *l, const cJSON *parent, const char *key, boo
     return i;
 }
 
-static size_t array_len(const cJSON *parent, const char *key)
+size_t ld_array_len(const cJSON *parent, const char *key)
 {
     const cJSON *a = jr_member(parent, key);
     return cJSON_IsArray(a) ? (size_t)cJSON_GetArraySize(a) : 0;
-}
-
-/* ---- lookups ------------------------------------------------------------ */
-
-#define FIND(fn, type, arr, count)                                        \
-    const type *fn(const struct price_table *pt, const char *id)          \
-    {                                                                     \
-        if (!id)                                                          \
-            return NULL;                                                  \
-        for (size_t i = 0; i < pt->count; i++)                            \
-            if (pt->arr[i].id && strcmp(pt->arr[i].id, id) == 0)          \
-                return &pt->arr[i];                                       \
-        return NULL;                                                      \
-    }
-
-FIND(pt_find_item, struct pt_item, items, n_items)
-FIND(pt_find_area, struct pt_area, areas, n_areas)
-FIND(pt_find_source, struct pt_source, sources, n_sources)
-FIND(pt_find_method, struct pt_method, methods, n_methods)
-FIND(pt_find_guidance, struct pt_guidance, guidance, n_guidance)
-FIND(pt_find_adjunct, struct pt_adjunct, adjuncts, n_adjuncts)
-FIND(pt_find_package, struct pt_package, packages, n_packages)
-FIND(pt_find_discount, struct pt_discount, discounts, n_discounts)
-FIND(pt_find_provider, struct pt_provider, clinic.providers, clinic.n_providers)
-FIND(pt_find_location, struct pt_location, clinic.locations, clinic.n_locations)
-
-bool pt_method_fits(const struct pt_method *m, const struct pt_source *s)
-{
-    for (size_t i = 0; i < m->n_fits; i++)
-        if (m->fits[i] == s)
-            return true;
-    return false;
-}
-
-const char *pt_suggest(const struct price_table *pt, const char *kind, const char *word)
-{
-    const char *ids[512];
-    size_t n = 0;
-#define COLLECT(arr, count)                                          \
-    for (size_t i = 0; i < pt->count && n < 512; i++)                \
-        if (pt->arr[i].id)                                           \
-            ids[n++] = pt->arr[i].id;
-    if (!strcmp(kind, "item")) { COLLECT(items, n_items) }
-    else if (!strcmp(kind, "area")) { COLLECT(areas, n_areas) }
-    else if (!strcmp(kind, "source")) { COLLECT(sources, n_sources) }
-    else if (!strcmp(kind, "method")) { COLLECT(methods, n_methods) }
-    else if (!strcmp(kind, "guidance")) { COLLECT(guidance, n_guidance) }
-    else if (!strcmp(kind, "adjunct")) { COLLECT(adjuncts, n_adjuncts) }
-    else if (!strcmp(kind, "package")) { COLLECT(packages, n_packages) }
-    else if (!strcmp(kind, "discount")) { COLLECT(discounts, n_discounts) }
-    else if (!strcmp(kind, "provider")) { COLLECT(clinic.providers, clinic.n_providers) }
-    else if (!strcmp(kind, "location")) { COLLECT(clinic.locations, clinic.n_locations) }
-#undef COLLECT
-    return jr_suggest(word, ids, n);
 }
 
 /* Resolve a string node naming an item; reports unknown ids with a hint. */
@@ -209,7 +140,7 @@ static const struct pt_item **ref_item_list(struct ld *l, const cJSON *obj, cons
     if (!jr_array(&l->r, obj, path, key, required, &arr) || !arr)
         return NULL;
     size_t n = (size_t)cJSON_GetArraySize(arr);
-    const struct pt_item **v = xcalloc(l, n, sizeof *v);
+    const struct pt_item **v = ld_calloc(l, n, sizeof *v);
     if (!v)
         return NULL;
     size_t i = 0, k = 0;
@@ -232,7 +163,7 @@ static const char **string_list(struct ld *l, const cJSON *obj, const char *path
     if (!jr_array(&l->r, obj, path, key, required, &arr) || !arr)
         return NULL;
     size_t n = (size_t)cJSON_GetArraySize(arr);
-    const char **v = xcalloc(l, n, sizeof *v);
+    const char **v = ld_calloc(l, n, sizeof *v);
     if (!v)
         return NULL;
     size_t i = 0, k = 0;
@@ -281,27 +212,6 @@ void price_table_use_language(struct price_table *pt, const char *lang)
 }
 
 /* ---- clinic.json --------------------------------------------------------- */
-
-bool npi_valid(const char *npi)
-{
-    if (!npi || strlen(npi) != 10)
-        return false;
-    char s[16];
-    snprintf(s, sizeof s, "80840%s", npi);
-    int sum = 0;
-    for (int i = 14, pos = 0; i >= 0; i--, pos++) {
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-        int d = s[i] - '0';
-        if (pos % 2 == 1) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    return sum % 10 == 0;
-}
 
 static void check_npi(struct ld *l, const cJSON *obj, const char *path, const char *npi)
 {
@@ -411,10 +321,10 @@ static void load_clinic(struct ld *l)
     jr_string(&l->r, co, "clinic", "npi", true, &c->npi);
     check_npi(l, co, "clinic", c->npi);
 
-    c->n_providers = array_len(co, "providers");
-    c->providers = xcalloc(l, c->n_providers, sizeof *c->providers);
-    c->n_locations = array_len(co, "locations");
-    c->locations = xcalloc(l, c->n_locations, sizeof *c->locations);
+    c->n_providers = ld_array_len(co, "providers");
+    c->providers = ld_calloc(l, c->n_providers, sizeof *c->providers);
+    c->n_locations = ld_array_len(co, "locations");
+    c->locations = ld_calloc(l, c->n_locations, sizeof *c->locations);
     if (!c->providers || !c->locations)
         return;
     clinic_list(l, co, "providers", load_provider, "is empty; list at least one provider with an NPI");
@@ -453,10 +363,10 @@ static void load_clinic(struct ld *l)
         jr_string(&l->r, tax, "tax", "label", true, &c->tax_label);
         text_es(l, tax, "tax", "label", &c->tax_label);
     }
-    c->n_financing = array_len(root, "financing");
-    c->financing = xcalloc(l, c->n_financing, sizeof *c->financing);
+    c->n_financing = ld_array_len(root, "financing");
+    c->financing = ld_calloc(l, c->n_financing, sizeof *c->financing);
     if (c->financing)
-        walk_array(l, root, "financing", false, load_financing);
+        ld_walk_array(l, root, "financing", false, load_financing);
 }
 
 /* ---- catalog.json -------------------------------------------------------- */
@@ -474,17 +384,10 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
     jr_string(&l->r, o, path, "description_es", false, &it->description_es);
     it->code = "";
     jr_string(&l->r, o, path, "code", false, &it->code);
-    if (it->code[0]) {
-        bool good = strlen(it->code) == 5;
-        for (int k = 0; good && k < 5; k++)
-            if (!isalnum((unsigned char)it->code[k]) || islower((unsigned char)it->code[k]))
-                good = false;
-        if (!good) {
-            char p[256];
-            err(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"),
-                "'%.20s' is not a CPT/HCPCS code; expected five characters such as \"20610\" or \"L3000\"",
-                it->code);
-        }
+    char why[PRICE_RULE_MSG_SIZE];
+    if (!price_code_valid(it->code, why, sizeof why)) {
+        char p[256];
+        err(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"), "%s", why);
     }
     jr_money(&l->r, o, path, "price", true, false, &it->price);
     jr_string(&l->r, o, path, "unit", true, &it->unit);
@@ -522,12 +425,7 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
     jr_bool(&l->r, o, path, "taxable", false, &it->taxable);
     jr_bool(&l->r, o, path, "separate", false, &it->separate);
     it->list_price = it->price;
-    if ((!strcmp(it->code, "38220") || !strcmp(it->code, "38222"))) {
-        char p[256];
-        warn(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"),
-             "%s is a diagnostic bone-marrow code (aspiration or biopsy for diagnosis); a therapeutic harvest is billed 38232; check that this item is really diagnostic",
-             it->code);
-    }
+    ld_check_item_code(l, o, path, it);
     for (size_t k = 0; k < i; k++)
         if (it->id && l->pt->items[k].id && !strcmp(it->id, l->pt->items[k].id))
             err(l, o, path, "duplicate item id '%s'", it->id);
@@ -575,13 +473,7 @@ static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i
         err(l, jr_member(o, "bankable"), jpath_key(p, sizeof p, path, "bankable"),
             "donated (allogeneic) cells are not banked for the patient; remove \"bankable\"");
     }
-    for (size_t k = 0; k < s->n_items; k++)
-        if (!strcmp(s->items[k]->code, "38220") || !strcmp(s->items[k]->code, "38222")) {
-            char p[256];
-            err(l, jr_member(o, "items"), jpath_key(p, sizeof p, path, "items"),
-                "item '%s' has code %s, a diagnostic bone-marrow code; a therapeutic harvest is not billed with it (38232 is the harvest code)",
-                s->items[k]->id, s->items[k]->code);
-        }
+    ld_check_source_codes(l, o, path, s);
     for (size_t k = 0; k < i; k++)
         if (s->id && l->pt->sources[k].id && !strcmp(s->id, l->pt->sources[k].id))
             err(l, o, path, "duplicate cell source id '%s'", s->id);
@@ -599,7 +491,7 @@ static void load_method(struct ld *l, const cJSON *o, const char *path, size_t i
     const cJSON *fits = NULL;
     if (jr_array(&l->r, o, path, "fits", true, &fits) && fits) {
         size_t n = (size_t)cJSON_GetArraySize(fits), k = 0, j = 0;
-        m->fits = xcalloc(l, n, sizeof *m->fits);
+        m->fits = ld_calloc(l, n, sizeof *m->fits);
         if (!m->fits)
             return;
         for (const cJSON *e = fits->child; e; e = e->next, j++) {
@@ -662,7 +554,7 @@ static void load_adjunct(struct ld *l, const cJSON *o, const char *path, size_t 
             err(l, weeks, jpath_key(p, sizeof p, path, "weeks"),
                 "give either \"weeks\" or \"start_week\"/\"interval_weeks\"/\"window_weeks\", not both");
         size_t n = (size_t)cJSON_GetArraySize(weeks), k = 0;
-        int *w = xcalloc(l, n, sizeof *w);
+        int *w = ld_calloc(l, n, sizeof *w);
         if (!w)
             return;
         for (const cJSON *e = weeks->child; e; e = e->next, k++) {
@@ -715,7 +607,7 @@ static void load_package(struct ld *l, const cJSON *o, const char *path, size_t 
     if (!jr_array(&l->r, o, path, "includes", true, &inc) || !inc)
         return;
     size_t n = (size_t)cJSON_GetArraySize(inc), k = 0, j = 0;
-    pk->includes = xcalloc(l, n, sizeof *pk->includes);
+    pk->includes = ld_calloc(l, n, sizeof *pk->includes);
     if (!pk->includes)
         return;
     bool complete = true;
@@ -811,518 +703,6 @@ static void load_discount(struct ld *l, const cJSON *o, const char *path, size_t
             err(l, o, path, "duplicate discount id '%s'", d->id);
 }
 
-/* ---- scheduled_changes --------------------------------------------------- */
-
-/* Report every key of a free-form map object that is given twice. */
-static void check_map_duplicates(struct ld *l, const cJSON *obj, const char *path)
-{
-    for (const cJSON *c = obj->child; c; c = c->next)
-        for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (!strcmp(d->string, c->string)) {
-                char p[256];
-                int line, col;
-                jdoc_where(l->r.doc, d, &line, &col);
-                err(l, c, jpath_key(p, sizeof p, path, c->string),
-                    "duplicate key (first given at line %d)", line);
-                break;
-            }
-}
-
-/* One "id": "price" entry of a scheduled change's "prices" (items) or
- * "package_prices" map, checked: index is SIZE_MAX when the entry is wrong
- * (already reported). */
-struct price_entry {
-    size_t index;
-    int64_t price;
-};
-
-/* The entry after prev (NULL: the first) of map, which is the field `key`
- * of the change at path; NULL at the end.  Also tracks the prices running
- * through the schedule, to warn about a "change" to the price in force. */
-static const cJSON *next_price(struct ld *l, const cJSON *map, const char *path, const char *key,
-                               const cJSON *prev, const char *eff, struct price_entry *out)
-{
-    struct price_table *pt = l->pt;
-    bool items = !strcmp(key, "prices");
-    char mp[256], q[256];
-    jpath_key(mp, sizeof mp, path, key);
-    if (!prev)
-        check_map_duplicates(l, map, mp);
-    const cJSON *e = prev ? prev->next : map->child;
-    if (!e)
-        return NULL;
-    out->index = SIZE_MAX;
-    jpath_key(q, sizeof q, mp, e->string);
-    size_t idx;
-    if (items) {
-        const struct pt_item *it = pt_find_item(pt, e->string);
-        idx = it ? (size_t)(it - pt->items) : SIZE_MAX;
-    } else {
-        const struct pt_package *pk = pt_find_package(pt, e->string);
-        idx = pk ? (size_t)(pk - pt->packages) : SIZE_MAX;
-    }
-    if (idx == SIZE_MAX) {
-        const char *hint = pt_suggest(pt, items ? "item" : "package", e->string);
-        err(l, e, q, "unknown %s '%.60s'%s%s%s", items ? "item" : "package", e->string,
-            hint ? "; did you mean '" : items ? "; it must be an id from items[]" : "; it must be an id from packages[]",
-            hint ? hint : "", hint ? "'?" : "");
-        return e;
-    }
-    int64_t v;
-    if (!jr_money_node(&l->r, e, q, false, &v))
-        return e;
-    int64_t *run = items ? l->run_items : l->run_packages;
-    if (run && run[idx] == v)
-        warn(l, e, q, "is the %s already in force before %s; nothing changes", items ? "price" : "package price",
-             eff ? eff : "this change");
-    if (run)
-        run[idx] = v;
-    out->index = idx;
-    out->price = v;
-    return e;
-}
-
-static void load_change(struct ld *l, const cJSON *o, const char *path, size_t i)
-{
-    static const char *const keys[] = { "effective_date", "version", "note", "prices",
-                                        "package_prices", NULL };
-    struct price_table *pt = l->pt;
-    struct pt_change *ch = &pt->changes[i];
-    char p[256], a[16], b[16];
-    jr_check_keys(&l->r, o, path, keys);
-
-    const char *eff = NULL;
-    l->change_dated[i] = false;
-    if (jr_string(&l->r, o, path, "effective_date", true, &eff) && eff) {
-        const cJSON *n = jr_member(o, "effective_date");
-        jpath_key(p, sizeof p, path, "effective_date");
-        if (!date_parse(eff, &ch->effective_date)) {
-            err(l, n, p, "'%.20s' is not a date; expected YYYY-MM-DD", eff);
-        } else {
-            l->change_dated[i] = true;
-            size_t prev = i;
-            while (prev > 0 && !l->change_dated[prev - 1])
-                prev--;
-            if (l->has_effective_date && ch->effective_date <= pt->effective_date)
-                err(l, n, p,
-                    "%s is not after the table's effective_date %s; change the price in items[] instead, or give a later date",
-                    eff, date_iso(pt->effective_date, a));
-            else if (prev > 0 && ch->effective_date <= pt->changes[prev - 1].effective_date)
-                err(l, n, p,
-                    "%s is not after the change before it (%s); list changes in date order, one per date",
-                    eff, date_iso(pt->changes[prev - 1].effective_date, b));
-        }
-    }
-    if (jr_string(&l->r, o, path, "version", true, &ch->version) && ch->version) {
-        const cJSON *n = jr_member(o, "version");
-        jpath_key(p, sizeof p, path, "version");
-        if (pt->version && !strcmp(ch->version, pt->version))
-            err(l, n, p, "'%.40s' is the table's own version; give each scheduled change its own version",
-                ch->version);
-        for (size_t k = 0; k < i; k++)
-            if (pt->changes[k].version && !strcmp(pt->changes[k].version, ch->version))
-                err(l, n, p, "'%.40s' is already the version of scheduled_changes[%zu]", ch->version, k);
-    }
-    jr_string(&l->r, o, path, "note", false, &ch->note);
-
-    const cJSON *prices = NULL, *pkgs = NULL;
-    jr_object(&l->r, o, path, "prices", false, &prices);
-    jr_object(&l->r, o, path, "package_prices", false, &pkgs);
-    const cJSON *given = jr_member(o, "prices");
-    if (!cJSON_GetArraySize(prices) && !cJSON_GetArraySize(pkgs) &&
-        (!given || cJSON_IsObject(given)) && !jr_member(o, "package_prices")) {
-        err(l, o, jpath_key(p, sizeof p, path, "prices"),
-            "is missing or empty; list the new prices as { \"item-id\": \"1250.00\", … }");
-    }
-    if (prices) {
-        size_t n = (size_t)cJSON_GetArraySize(prices), k = 0;
-        ch->prices = xcalloc(l, n, sizeof *ch->prices);
-        struct price_entry e;
-        for (const cJSON *c = NULL; ch->prices && (c = next_price(l, prices, path, "prices", c, eff, &e));)
-            if (e.index != SIZE_MAX) {
-                ch->prices[k].item = &pt->items[e.index];
-                ch->prices[k++].price = e.price;
-            }
-        ch->n_prices = k;
-    }
-    if (pkgs) {
-        size_t n = (size_t)cJSON_GetArraySize(pkgs), k = 0;
-        ch->package_prices = xcalloc(l, n, sizeof *ch->package_prices);
-        struct price_entry e;
-        for (const cJSON *c = NULL; ch->package_prices && (c = next_price(l, pkgs, path, "package_prices", c, eff, &e));)
-            if (e.index != SIZE_MAX) {
-                ch->package_prices[k].package = &pt->packages[e.index];
-                ch->package_prices[k++].price = e.price;
-            }
-        ch->n_package_prices = k;
-    }
-    /* With this change in force, does every package still save something? */
-    for (size_t k = 0; l->run_items && l->run_packages && k < pt->n_packages; k++) {
-        const struct pt_package *pk = &pt->packages[k];
-        int64_t sum = 0, amt;
-        bool ok = pk->n_includes > 0;
-        for (size_t m = 0; ok && m < pk->n_includes; m++) {
-            size_t idx = (size_t)(pk->includes[m].item - pt->items);
-            ok = money_mul(l->run_items[idx], pk->includes[m].quantity, &amt) &&
-                 money_add(sum, amt, &sum);
-        }
-        if (ok && l->run_packages[k] >= sum)
-            warn(l, o, path,
-                 "from %s package '%s' costs %s, not below the %s its items cost separately; patients save nothing",
-                 eff ? eff : "this change", pk->id ? pk->id : "?",
-                 money_format(l->run_packages[k], "$", '.', ',', a, sizeof a),
-                 money_format(sum, "$", '.', ',', b, sizeof b));
-    }
-}
-
-static void load_schedule(struct ld *l, const cJSON *root)
-{
-    struct price_table *pt = l->pt;
-    pt->n_changes = array_len(root, "scheduled_changes");
-    if (pt->n_changes == 0) {
-        jr_array(&l->r, root, "", "scheduled_changes", false, &(const cJSON *){ NULL });
-        return;
-    }
-    pt->changes = xcalloc(l, pt->n_changes, sizeof *pt->changes);
-    l->change_dated = xcalloc(l, pt->n_changes, sizeof *l->change_dated);
-    l->run_items = xcalloc(l, pt->n_items, sizeof *l->run_items);
-    l->run_packages = xcalloc(l, pt->n_packages, sizeof *l->run_packages);
-    if (pt->changes && l->change_dated) {
-        for (size_t i = 0; l->run_items && i < pt->n_items; i++)
-            l->run_items[i] = pt->items[i].list_price;
-        for (size_t i = 0; l->run_packages && i < pt->n_packages; i++)
-            l->run_packages[i] = pt->packages[i].list_price;
-        walk_array(l, root, "scheduled_changes", false, load_change);
-    } else {
-        pt->n_changes = 0;
-    }
-    free(l->change_dated);
-    free(l->run_items);
-    free(l->run_packages);
-    l->change_dated = NULL;
-    l->run_items = l->run_packages = NULL;
-}
-
-/* ---- billing rules -------------------------------------------------------- */
-
-/* Codes that already include ultrasound guidance (76942 must not be added). */
-static const char *const INCLUDES_US[] = { "0232T", "20604", "20606", "20611" };
-
-static bool code_includes_us(const struct pt_item *it)
-{
-    for (size_t k = 0; it && k < sizeof INCLUDES_US / sizeof INCLUDES_US[0]; k++)
-        if (!strcmp(it->code, INCLUDES_US[k]))
-            return true;
-    return false;
-}
-
-static bool code_is_us_guidance(const struct pt_item *it)
-{
-    return it && !strcmp(it->code, "76942");
-}
-
-/* Visit slots: weeks from the procedure day, and one slot for a repeat session. */
-#define SLOT_REPEAT 100000
-#define SLOT_MAX 64
-
-struct slots {
-    int v[SLOT_MAX];
-    size_t n;
-};
-
-static void slot_add(struct slots *s, int week)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (s->v[i] == week)
-            return;
-    if (s->n < SLOT_MAX)
-        s->v[s->n++] = week;
-}
-
-/* The weeks an adjunct's sessions fall on: all of them, or the first count. */
-static void adjunct_slots(const struct pt_adjunct *a, int count, struct slots *s)
-{
-    for (int k = 0; k < count && k < SLOT_MAX; k++) {
-        if (a->weeks) {
-            if ((size_t)k >= a->n_weeks)
-                break;
-            slot_add(s, a->weeks[k]);
-        } else {
-            slot_add(s, a->start_week + k * a->interval_weeks);
-        }
-    }
-}
-
-static bool list_has(const struct pt_item *const *v, size_t n, const struct pt_item *it)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == it)
-            return true;
-    return false;
-}
-
-/* Every visit at which any plan could bill item it. */
-static void item_slots(const struct price_table *pt, const struct pt_item *it, struct slots *s)
-{
-    s->n = 0;
-    bool repeats = pt->max_sessions > 1;
-    bool procedure = it == pt->injection_item || it == pt->banking_item;
-    bool repeat = it == pt->thaw_item || it == pt->repeat_injection_item ||
-                  (it == pt->injection_item && !pt->repeat_injection_item);
-    for (size_t i = 0; i < pt->n_guidance; i++)
-        if (pt->guidance[i].item == it)
-            procedure = repeat = true;
-    for (size_t i = 0; i < pt->n_sources; i++)
-        if (list_has(pt->sources[i].items, pt->sources[i].n_items, it))
-            procedure = repeat = true;
-    for (size_t i = 0; i < pt->n_methods; i++)
-        if (list_has(pt->methods[i].items, pt->methods[i].n_items, it))
-            procedure = repeat = true;
-    if (procedure)
-        slot_add(s, 0);
-    if (repeat && repeats)
-        slot_add(s, SLOT_REPEAT);
-    for (size_t i = 0; i < pt->n_adjuncts; i++)
-        if (pt->adjuncts[i].item == it)
-            adjunct_slots(&pt->adjuncts[i], pt->adjuncts[i].max_count, s);
-    if (s->n == 0 && it->phase == PHASE_PROCEDURE)
-        slot_add(s, 0);
-    if (s->n == 0 && it->phase == PHASE_REPEAT && repeats)
-        slot_add(s, SLOT_REPEAT);
-}
-
-/* A slot both share, or INT32_MIN. */
-static int common_slot(const struct slots *a, const struct slots *b)
-{
-    for (size_t i = 0; i < a->n; i++)
-        for (size_t k = 0; k < b->n; k++)
-            if (a->v[i] == b->v[k])
-                return a->v[i];
-    return INT32_MIN;
-}
-
-static const char *slot_name(int slot, char *buf, size_t size)
-{
-    if (slot == SLOT_REPEAT)
-        snprintf(buf, size, "a repeat session");
-    else if (slot == 0)
-        snprintf(buf, size, "the procedure day");
-    else
-        snprintf(buf, size, "week %d", slot);
-    return buf;
-}
-
-/* 76942 must not be billed at the same visit as a code that includes it. */
-static void check_ultrasound_pairs(struct ld *l, const cJSON *root)
-{
-    struct price_table *pt = l->pt;
-    char p[256], when[40];
-    /* The injection items themselves (procedure day and repeats). */
-    const struct pt_item *inj[2] = { pt->injection_item, pt->repeat_injection_item };
-    const cJSON *proc = jr_member(root, "procedure"), *rep = jr_member(root, "repeats");
-    for (size_t k = 0; k < pt->n_guidance; k++) {
-        if (!code_is_us_guidance(pt->guidance[k].item))
-            continue;
-        if (code_includes_us(inj[0]))
-            err(l, jr_member(proc, "injection_item"), "procedure.injection_item",
-                "code %s already includes ultrasound guidance; 76942 must not be billed with it",
-                inj[0]->code);
-        if (inj[1] && inj[1] != inj[0] && code_includes_us(inj[1]))
-            err(l, jr_member(rep, "injection_item"), "repeats.injection_item",
-                "code %s already includes ultrasound guidance; 76942 must not be billed with it",
-                inj[1]->code);
-        break;
-    }
-
-    /* Adjuncts: in the standard plan (included, default count) an error;
-     * a plan that adds one is a warning. Guidance is billed on the procedure
-     * day and at repeats; the default guidance is in the standard plan. */
-    const cJSON *adj = jr_member(root, "adjuncts");
-    for (size_t i = 0; i < pt->n_adjuncts; i++) {
-        const struct pt_adjunct *a = &pt->adjuncts[i];
-        if (!a->item || !a->id)
-            continue;
-        bool a_us = code_is_us_guidance(a->item), a_inc = code_includes_us(a->item);
-        if (!a_us && !a_inc)
-            continue;
-        struct slots sa = { .n = 0 }, sa_std = { .n = 0 };
-        adjunct_slots(a, a->max_count, &sa);
-        if (a->included)
-            adjunct_slots(a, a->default_count, &sa_std);
-        jpath_idx(p, sizeof p, "adjuncts", (int)i);
-        const cJSON *node = cJSON_GetArrayItem(adj, (int)i);
-        /* against image guidance on the procedure day */
-        for (size_t k = 0; a_inc && k < pt->n_guidance; k++) {
-            const struct pt_item *g = pt->guidance[k].item;
-            if (!code_is_us_guidance(g))
-                continue;
-            struct slots day = { .v = { 0 }, .n = 1 };
-            bool std = a->included && &pt->guidance[k] == pt->default_guidance &&
-                       common_slot(&sa_std, &day) != INT32_MIN;
-            if (common_slot(&sa, &day) == INT32_MIN)
-                continue;
-            if (std)
-                err(l, node, p,
-                    "is in every plan and bills %s (item '%s') on the procedure day, with ultrasound guidance 76942 (item '%s'); %s already includes ultrasound guidance",
-                    a->item->code, a->item->id, g->id, a->item->code);
-            else
-                warn(l, node, p,
-                     "a plan with this adjunct bills %s (item '%s') on the procedure day, with ultrasound guidance 76942 (item '%s'); %s already includes ultrasound guidance",
-                     a->item->code, a->item->id, g->id, a->item->code);
-            break;
-        }
-        /* against another adjunct */
-        for (size_t j = 0; j < i; j++) {
-            const struct pt_adjunct *b = &pt->adjuncts[j];
-            if (!b->item || !((a_us && code_includes_us(b->item)) || (a_inc && code_is_us_guidance(b->item))))
-                continue;
-            struct slots sb = { .n = 0 }, sb_std = { .n = 0 };
-            adjunct_slots(b, b->max_count, &sb);
-            if (b->included)
-                adjunct_slots(b, b->default_count, &sb_std);
-            int std = common_slot(&sa_std, &sb_std), any = common_slot(&sa, &sb);
-            if (std != INT32_MIN)
-                err(l, node, p,
-                    "is in every plan, as is adjunct '%s': they bill 76942 and %s at the same visit (%s); %s already includes ultrasound guidance",
-                    b->id ? b->id : "?", a_us ? b->item->code : a->item->code,
-                    slot_name(std, when, sizeof when), a_us ? b->item->code : a->item->code);
-            else if (any != INT32_MIN)
-                warn(l, node, p,
-                     "a plan with this adjunct and adjunct '%s' bills 76942 and %s at the same visit (%s); %s already includes ultrasound guidance",
-                     b->id ? b->id : "?", a_us ? b->item->code : a->item->code,
-                     slot_name(any, when, sizeof when), a_us ? b->item->code : a->item->code);
-        }
-    }
-
-    /* Packages: two included items that can fall on the same visit. */
-    const cJSON *pkgs = jr_member(root, "packages");
-    for (size_t i = 0; i < pt->n_packages; i++) {
-        const struct pt_package *pk = &pt->packages[i];
-        for (size_t j = 0; j < pk->n_includes; j++) {
-            const struct pt_item *x = pk->includes[j].item;
-            if (!code_includes_us(x))
-                continue;
-            for (size_t k = 0; k < pk->n_includes; k++) {
-                const struct pt_item *g = pk->includes[k].item;
-                if (!code_is_us_guidance(g))
-                    continue;
-                struct slots sx, sg;
-                item_slots(pt, x, &sx);
-                item_slots(pt, g, &sg);
-                int at = common_slot(&sx, &sg);
-                if (at == INT32_MIN)
-                    continue;
-                char q[256];
-                const cJSON *inc = jr_member(cJSON_GetArrayItem(pkgs, (int)i), "includes");
-                jpath_idx(q, sizeof q, jpath_key(p, sizeof p, jpath_idx(when, sizeof when, "packages", (int)i), "includes"),
-                          (int)j);
-                char w2[40];
-                err(l, cJSON_GetArrayItem(inc, (int)j), q,
-                    "the package bills %s (item '%s') and ultrasound guidance 76942 (item '%s') at the same visit (%s); %s already includes ultrasound guidance",
-                    x->code, x->id, g->id, slot_name(at, w2, sizeof w2), x->code);
-            }
-        }
-    }
-}
-
-/* Coverage that contradicts what payers say about these codes and services. */
-static void check_coverage_rules(struct ld *l, const cJSON *root)
-{
-    struct price_table *pt = l->pt;
-    const cJSON *items = jr_member(root, "items");
-    for (size_t i = 0; i < pt->n_items; i++) {
-        const struct pt_item *it = &pt->items[i];
-        if (it->coverage != COVERAGE_MAY_BE_BILLABLE || !it->id)
-            continue;
-        char p[256], q[256];
-        jpath_key(p, sizeof p, jpath_idx(q, sizeof q, "items", (int)i), "coverage");
-        const cJSON *node = jr_member(cJSON_GetArrayItem(items, (int)i), "coverage");
-        bool orthotic = strlen(it->code) == 5 && it->code[0] == 'L' && strcmp(it->code, "L3000") >= 0 &&
-                        strcmp(it->code, "L3020") <= 0;
-        if (!strcmp(it->code, "M0076") || orthotic) {
-            warn(l, node, p,
-                 "code %s (%s) is excluded from Medicare coverage; mark it \"not_covered\" unless you have confirmed a payer covers it",
-                 it->code, orthotic ? "custom foot orthotic" : "prolotherapy");
-            continue;
-        }
-        bool msc = it == pt->injection_item || it == pt->repeat_injection_item ||
-                   it == pt->banking_item || it == pt->thaw_item;
-        for (size_t k = 0; !msc && k < pt->n_sources; k++)
-            msc = list_has(pt->sources[k].items, pt->sources[k].n_items, it);
-        for (size_t k = 0; !msc && k < pt->n_methods; k++)
-            msc = list_has(pt->methods[k].items, pt->methods[k].n_items, it);
-        if (msc)
-            warn(l, node, p,
-                 "item '%s' is part of the MSC treatment, which is investigational for all major payers; mark it \"not_covered\"",
-                 it->id);
-    }
-}
-
-/* ---- wording -------------------------------------------------------------- */
-
-/* Lowercase letters and digits; every other run of bytes (spaces, hyphens,
- * dashes, punctuation, non-ASCII) becomes one space.  Accented letters of
- * "aprobado" are ASCII anyway. */
-static void normalize_words(const char *s, char *out, size_t size)
-{
-    size_t n = 0;
-    bool space = true;
-    out[n++] = ' ';
-    for (; *s && n + 2 < size; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (isalnum(c) && c < 0x80) {
-            out[n++] = (char)tolower(c);
-            space = false;
-        } else if (!space) {
-            out[n++] = ' ';
-            space = true;
-        }
-    }
-    if (!space)
-        out[n++] = ' ';
-    out[n] = '\0';
-}
-
-bool pt_text_claims_fda(const char *text, const char **what)
-{
-    static const struct { const char *words, *what; } claims[] = {
-        { " fda approved ", "FDA-approved" },
-        { " approved by the fda ", "FDA-approved" },
-        { " approved by fda ", "FDA-approved" },
-        { " fda cleared ", "FDA-cleared" },
-        { " cleared by the fda ", "FDA-cleared" },
-        { " cleared by fda ", "FDA-cleared" },
-        { " aprobado por la fda ", "FDA-approved" },
-        { " aprobada por la fda ", "FDA-approved" },
-        { " aprobados por la fda ", "FDA-approved" },
-        { " aprobadas por la fda ", "FDA-approved" },
-    };
-    static const char *const denials[] = { " not", " no", " never", " nor", " isn t", " aren t",
-                                            " without", " lacks", " lack" };
-    char norm[2048];
-    normalize_words(text, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof claims / sizeof claims[0]; i++) {
-        for (const char *at = strstr(norm, claims[i].words); at;
-             at = strstr(at + 1, claims[i].words)) {
-            bool denied = false;
-            for (size_t k = 0; k < sizeof denials / sizeof denials[0]; k++) {
-                size_t dl = strlen(denials[k]);
-                if ((size_t)(at - norm) >= dl && !strncmp(at - dl, denials[k], dl))
-                    denied = true;
-            }
-            /* "no está aprobado por la FDA": the accent makes "est" + space */
-            if ((size_t)(at - norm) >= 7 && !strncmp(at - 7, " no est", 7))
-                denied = true;
-            if (!denied) {
-                if (what)
-                    *what = claims[i].what;
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
 static void load_catalog(struct ld *l)
 {
     struct price_table *pt = l->pt;
@@ -1348,11 +728,11 @@ static void load_catalog(struct ld *l)
 
 #define ALLOC_WALK(field, count, key, required, fn)                      \
     do {                                                                 \
-        pt->count = array_len(root, key);                                \
-        pt->field = xcalloc(l, pt->count, sizeof *pt->field);            \
+        pt->count = ld_array_len(root, key);                                \
+        pt->field = ld_calloc(l, pt->count, sizeof *pt->field);            \
         if (!pt->field)                                                  \
             return;                                                      \
-        walk_array(l, root, key, required, fn);                          \
+        ld_walk_array(l, root, key, required, fn);                          \
     } while (0)
 
     ALLOC_WALK(items, n_items, "items", true, load_item);
@@ -1372,8 +752,8 @@ static void load_catalog(struct ld *l)
         pt->injection_item = ref_item_key(l, proc, "procedure", "injection_item", true);
         pt->max_areas = 1;
         jr_int(&l->r, proc, "procedure", "max_areas", true, 1, 20, &pt->max_areas);
-        pt->n_guidance = array_len(proc, "guidance");
-        pt->guidance = xcalloc(l, pt->n_guidance, sizeof *pt->guidance);
+        pt->n_guidance = ld_array_len(proc, "guidance");
+        pt->guidance = ld_calloc(l, pt->n_guidance, sizeof *pt->guidance);
         const cJSON *g = NULL;
         if (pt->guidance && jr_array(&l->r, proc, "procedure", "guidance", true, &g) && g) {
             size_t i = 0;
@@ -1447,33 +827,11 @@ static void load_catalog(struct ld *l)
         }
     }
 
-    load_schedule(l, root);
-    check_ultrasound_pairs(l, root);
-    check_coverage_rules(l, root);
+    ld_load_schedule(l, root);
+    ld_check_ultrasound_pairs(l, root);
+    ld_check_coverage(l, root);
     pt->prices_on = pt->effective_date;
     pt->change_in_force = NULL;
-}
-
-/* Patient-facing text must never call these treatments FDA-approved. */
-static void check_words(struct ld *l, const cJSON *node, const char *path)
-{
-    int i = 0;
-    for (const cJSON *c = node ? node->child : NULL; c; c = c->next, i++) {
-        const char *what = NULL;
-        bool hit = cJSON_IsString(c) && pt_text_claims_fda(c->valuestring, &what);
-        if (!hit && !c->child)
-            continue; /* the path is only built where it is needed */
-        char p[256];
-        if (c->string)
-            jpath_key(p, sizeof p, path, c->string);
-        else
-            jpath_idx(p, sizeof p, path, i);
-        if (hit)
-            err(l, c, p, "says \"%s\"; these treatments are not %s and must never be described so", what,
-                what);
-        else
-            check_words(l, c, p);
-    }
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -1505,7 +863,7 @@ int price_table_load_files(struct price_table *pt, const char *clinic_path,
             pt->has_catalog = true;
             l.r.doc = &pt->catalog_doc;
             load_catalog(&l);
-            check_words(&l, pt->catalog_doc.root, "");
+            ld_check_words(&l, pt->catalog_doc.root, "");
         }
     }
     if (clinic_path) {
@@ -1513,7 +871,7 @@ int price_table_load_files(struct price_table *pt, const char *clinic_path,
             pt->has_clinic = true;
             l.r.doc = &pt->clinic_doc;
             load_clinic(&l);
-            check_words(&l, pt->clinic_doc.root, "");
+            ld_check_words(&l, pt->clinic_doc.root, "");
         }
     }
     digest_files(pt);
@@ -1531,7 +889,7 @@ int price_table_load_catalog_text(struct price_table *pt, const char *name, cons
         pt->has_catalog = true;
         l.r.doc = &pt->catalog_doc;
         load_catalog(&l);
-        check_words(&l, pt->catalog_doc.root, "");
+        ld_check_words(&l, pt->catalog_doc.root, "");
     }
     digest_files(pt);
     return ld_failed(&l) ? -1 : 0;
@@ -1543,53 +901,6 @@ int price_table_load(struct price_table *pt, const char *dir, struct diag_list *
     snprintf(clinic, sizeof clinic, "%s/clinic.json", dir);
     snprintf(catalog, sizeof catalog, "%s/catalog.json", dir);
     return price_table_load_files(pt, clinic, catalog, dl);
-}
-
-int price_table_use_date(struct price_table *pt, rq_date on, struct diag_list *dl)
-{
-    const char *file = pt->has_catalog ? pt->catalog_doc.name : NULL;
-    for (size_t i = 0; i < pt->n_items; i++)
-        pt->items[i].price = pt->items[i].list_price;
-    for (size_t i = 0; i < pt->n_packages; i++)
-        pt->packages[i].price = pt->packages[i].list_price;
-    pt->change_in_force = NULL;
-    for (size_t i = 0; i < pt->n_changes && pt->changes[i].effective_date <= on; i++) {
-        const struct pt_change *ch = &pt->changes[i];
-        for (size_t k = 0; k < ch->n_prices; k++)
-            ((struct pt_item *)ch->prices[k].item)->price = ch->prices[k].price;
-        for (size_t k = 0; k < ch->n_package_prices; k++)
-            ((struct pt_package *)ch->package_prices[k].package)->price = ch->package_prices[k].price;
-        pt->change_in_force = ch;
-    }
-    pt->prices_on = on;
-    int rc = 0;
-    for (size_t i = 0; i < pt->n_packages; i++) {
-        struct pt_package *pk = &pt->packages[i];
-        int64_t sum = 0, amt;
-        for (size_t k = 0; k < pk->n_includes; k++)
-            if (!money_mul(pk->includes[k].item->price, pk->includes[k].quantity, &amt) ||
-                !money_add(sum, amt, &sum)) {
-                char p[64];
-                snprintf(p, sizeof p, "packages[%zu]", i);
-                diag_error(dl, file, p, "the separate prices of package '%s' overflow",
-                           pk->id ? pk->id : "?");
-                rc = -1;
-                break;
-            }
-        pk->a_la_carte = sum;
-    }
-    if (on < pt->effective_date) {
-        char a[16], b[16];
-        diag_add(dl, DIAG_WARNING, file, 0, 0, "effective_date",
-                 "the price table takes effect on %s, after %s; its prices are used anyway",
-                 date_iso(pt->effective_date, a), date_iso(on, b));
-    }
-    return rc;
-}
-
-const char *price_table_prices_version(const struct price_table *pt)
-{
-    return pt->change_in_force ? pt->change_in_force->version : pt->version;
 }
 
 void price_table_free(struct price_table *pt)

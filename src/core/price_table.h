@@ -277,6 +277,24 @@ bool pt_method_fits(const struct pt_method *m, const struct pt_source *s);
  * "provider", "location"), or NULL. */
 const char *pt_suggest(const struct price_table *pt, const char *kind, const char *word);
 
+/* Rules for single fields, the same wherever the field is read (the JSON
+ * files here, a CSV of items in catalog_csv.h).  PRICE_RULE_MSG_SIZE bytes
+ * hold any message they write. */
+#define PRICE_RULE_MSG_SIZE 200
+
+/* Is s an id: 1 to 48 lowercase ASCII letters, digits and '-', not
+ * starting with '-'?  (Ids are typed on command lines.)  When it is not and
+ * why is not NULL, writes the message for the user into why (at most size
+ * bytes, NUL-terminated; it quotes s): "'…' is not a valid id; use
+ * lowercase letters, digits and '-' (at most 48)". */
+bool price_id_valid(const char *s, char *why, size_t size);
+
+/* Is code a CPT/HCPCS code (five digits or capital letters, such as
+ * "20610", "0232T", "L3000"), or "" (no code applies)?  When it is not,
+ * the message goes to why as for price_id_valid(): "'…' is not a CPT/HCPCS
+ * code; expected five characters such as 20610 or L3000, or nothing". */
+bool price_code_valid(const char *code, char *why, size_t size);
+
 /* True if the NPI's check digit is right (Luhn with the 80840 prefix). */
 bool npi_valid(const char *npi);
 
