@@ -363,6 +363,48 @@ static int sq_add_event(struct reg_store *s, const struct reg_new_event *ev, str
     return step_done(s, st, what, dl);
 }
 
+/* Step st to its end, reading each row with read_row into a new, zeroed
+ * element (elem bytes) of a growing array; read_row returns false when out
+ * of memory.  Finalizes st.  Returns 0 with the array in *out and its
+ * length in *n, or -1 with a diagnostic and nothing handed out (release
+ * frees the rows read so far). */
+static int collect_rows(struct reg_store *s, sqlite3_stmt *st, size_t elem,
+                        bool (*read_row)(sqlite3_stmt *st, void *row), void (*release)(void *v, size_t n),
+                        void **out, size_t *n, const char *what, struct diag_list *dl)
+{
+    char *v = NULL;
+    size_t cap = 0;
+    int rc;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char *nv = realloc(v, ncap * elem);
+            if (!nv)
+                break;
+            v = nv;
+            cap = ncap;
+        }
+        memset(v + *n * elem, 0, elem);
+        if (!read_row(st, v + *n * elem))
+            break;
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        *out = v;
+        return 0;
+    }
+    if (rc == SQLITE_ROW)
+        diag_error(dl, s->path, NULL, "out of memory");
+    else
+        db_err(s, dl, what);
+    release(v, *n);
+    *out = NULL;
+    *n = 0;
+    return -1;
+}
+
 /* ---- reading -------------------------------------------------------------------- */
 
 #define ENTRY_COLS                                                                          \
@@ -453,6 +495,20 @@ static int sq_get_tables(struct reg_store *s, const char *sha256, char **clinic_
     return rc;
 }
 
+static bool read_list_row(sqlite3_stmt *st, void *row)
+{
+    read_entry(st, row);
+    return true;
+}
+
+static void release_entries(void *v, size_t n)
+{
+    struct reg_entry *e = v;
+    for (size_t i = 0; i < n; i++)
+        reg_entry_free(&e[i]);
+    free(v);
+}
+
 static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_entry **out, size_t *n,
                    struct diag_list *dl)
 {
@@ -477,33 +533,25 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     sqlite3_bind_text(st, 5, q->status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, q->valid_until_min, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, q->valid_until_below, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            struct reg_entry *nv = realloc(*out, ncap * sizeof *nv);
-            if (!nv)
-                break;
-            *out = nv;
-            cap = ncap;
-        }
-        memset(&(*out)[*n], 0, sizeof **out);
-        read_entry(st, &(*out)[(*n)++]);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc == SQLITE_ROW)
-        diag_error(dl, s->path, NULL, "out of memory");
-    else
-        db_err(s, dl, what);
-    for (size_t i = 0; i < *n; i++)
-        reg_entry_free(&(*out)[i]);
-    free(*out);
-    *out = NULL;
-    *n = 0;
-    return -1;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_list_row, release_entries, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
+static bool read_event_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_event *ev = row;
+    ev->at = col_text(st, 0);
+    ev->actor = col_text(st, 1);
+    ev->action = col_text(st, 2);
+    ev->detail = col_text(st, 3);
+    return true;
+}
+
+static void release_events(void *v, size_t n)
+{
+    reg_events_free(v, n);
 }
 
 static int sq_history(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
@@ -517,34 +565,24 @@ static int sq_history(struct reg_store *s, const char *number, struct reg_event 
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct reg_event *nv = realloc(*out, ncap * sizeof *nv);
-            if (!nv)
-                break;
-            *out = nv;
-            cap = ncap;
-        }
-        struct reg_event *ev = &(*out)[(*n)++];
-        ev->at = col_text(st, 0);
-        ev->actor = col_text(st, 1);
-        ev->action = col_text(st, 2);
-        ev->detail = col_text(st, 3);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc == SQLITE_ROW)
-        diag_error(dl, s->path, NULL, "out of memory");
-    else
-        db_err(s, dl, what);
-    reg_events_free(*out, *n);
-    *out = NULL;
-    *n = 0;
-    return -1;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_event_row, release_events, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
+static bool read_pdf_ref_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_pdf_ref *p = row;
+    const unsigned char *sha = sqlite3_column_text(st, 2);
+    snprintf(p->sha256, sizeof p->sha256, "%s", sha ? (const char *)sha : "");
+    p->len = (size_t)sqlite3_column_int64(st, 1);
+    return (p->number = col_text(st, 0)) != NULL;
+}
+
+static void release_pdf_refs(void *v, size_t n)
+{
+    reg_pdf_refs_free(v, n);
 }
 
 static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
@@ -560,36 +598,10 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, created_by);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct reg_pdf_ref *nv = realloc(*out, ncap * sizeof *nv);
-            if (!nv)
-                break;
-            *out = nv;
-            cap = ncap;
-        }
-        struct reg_pdf_ref *p = &(*out)[*n];
-        const unsigned char *sha = sqlite3_column_text(st, 2);
-        snprintf(p->sha256, sizeof p->sha256, "%s", sha ? (const char *)sha : "");
-        p->len = (size_t)sqlite3_column_int64(st, 1);
-        if (!(p->number = col_text(st, 0)))
-            break;
-        (*n)++;
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc == SQLITE_ROW)
-        diag_error(dl, s->path, NULL, "out of memory");
-    else
-        db_err(s, dl, what);
-    reg_pdf_refs_free(*out, *n);
-    *out = NULL;
-    *n = 0;
-    return -1;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_pdf_ref_row, release_pdf_refs, &v, n, what, dl);
+    *out = v;
+    return rc;
 }
 
 const struct reg_engine reg_engine_sqlite = {
