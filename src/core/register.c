@@ -1,10 +1,13 @@
+/* register — what the register means, whatever stores it.
+ *
+ * The numbering policy, the status rules, the supersede chain, what an
+ * entry keeps and the repair of the PDF copies live here; storage is
+ * reached only through a struct reg_engine (register_engine.h), chosen by
+ * the register's locator in engine_for(). */
 #include "register.h"
 
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,95 +18,68 @@
 
 #include "money.h"
 #include "outfile.h"
+#include "register_engine.h"
 #include "sha256.h"
 
 struct reg {
-    sqlite3 *db;
-    char *path;
+    const struct reg_engine *eng;
+    struct reg_store *s;
+    char *locator;
 };
 
-/* ---- schema ------------------------------------------------------------ */
+/* ---- engines -------------------------------------------------------------- */
 
-/* Each step takes the schema from version i to i + 1. Never edit a step
- * that has shipped: add a new one. */
-static const char *const MIGRATIONS[] = {
-    /* 0 -> 1 */
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE series(year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
-    "CREATE TABLE price_tables(sha256 TEXT PRIMARY KEY, version TEXT NOT NULL,"
-    "  clinic_json TEXT NOT NULL, catalog_json TEXT NOT NULL);"
-    "CREATE TABLE quotes(number TEXT PRIMARY KEY, year INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    "  status TEXT NOT NULL CHECK (status IN ('issued','accepted','void','superseded')),"
-    "  patient_id TEXT, patient_name TEXT, issued TEXT NOT NULL, valid_until TEXT NOT NULL,"
-    "  scheduled TEXT, total_cents INTEGER NOT NULL, language TEXT NOT NULL,"
-    "  tables_sha256 TEXT NOT NULL REFERENCES price_tables(sha256),"
-    "  request_json TEXT NOT NULL, quote_json TEXT NOT NULL,"
-    "  pdf BLOB NOT NULL, pdf_sha256 TEXT NOT NULL,"
-    "  supersedes TEXT REFERENCES quotes(number), superseded_by TEXT,"
-    "  UNIQUE(year, seq));"
-    "CREATE TABLE events(id INTEGER PRIMARY KEY, number TEXT NOT NULL, at TEXT NOT NULL,"
-    "  action TEXT NOT NULL, detail TEXT);"
-    "INSERT INTO meta VALUES ('number_pattern', '" REGISTER_DEFAULT_PATTERN "');",
-    /* 1 -> 2: the GFE due date, who did what, append-only history, indexes */
-    "ALTER TABLE quotes ADD COLUMN estimate_due TEXT;"
-    "ALTER TABLE quotes ADD COLUMN created_unix INTEGER;"
-    "ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT 'unknown';"
-    "CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events"
-    "  BEGIN SELECT RAISE(ABORT, 'the history is append-only'); END;"
-    "CREATE TRIGGER events_append_only_d BEFORE DELETE ON events"
-    "  BEGIN SELECT RAISE(ABORT, 'the history is append-only'); END;"
-    "CREATE TRIGGER quotes_keep BEFORE DELETE ON quotes"
-    "  BEGIN SELECT RAISE(ABORT, 'issued quotes are never deleted'); END;"
-    "CREATE INDEX quotes_patient ON quotes(patient_id);"
-    "CREATE INDEX quotes_issued ON quotes(issued);"
-    "CREATE INDEX events_number ON events(number);",
+/* Every storage engine this build has.  A locator "scheme://…" selects the
+ * engine with that scheme; anything else is a file path, for the engine
+ * without one.  A new engine is its file and one line here. */
+static const struct reg_engine *const ENGINES[] = {
+    &reg_engine_sqlite,
 };
-#define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+#define N_ENGINES (sizeof ENGINES / sizeof ENGINES[0])
 
-static int db_err(struct reg *r, struct diag_list *dl, const char *what)
+/* The length of locator's URI scheme (RFC 3986: a letter, then letters,
+ * digits, '+', '-', '.'), when it is followed by "://"; else 0. */
+static size_t scheme_len(const char *locator)
 {
-    diag_error(dl, r->path, NULL, "%s: %s", what, sqlite3_errmsg(r->db));
-    return -1;
+    size_t i = 0;
+    if (!((locator[0] >= 'A' && locator[0] <= 'Z') || (locator[0] >= 'a' && locator[0] <= 'z')))
+        return 0;
+    while ((locator[i] >= 'A' && locator[i] <= 'Z') || (locator[i] >= 'a' && locator[i] <= 'z') ||
+           (locator[i] >= '0' && locator[i] <= '9') || locator[i] == '+' || locator[i] == '-' ||
+           locator[i] == '.')
+        i++;
+    return strncmp(locator + i, "://", 3) ? 0 : i;
 }
 
-static int exec(struct reg *r, const char *sql, struct diag_list *dl)
+static const struct reg_engine *engine_for(const char *locator, struct diag_list *dl)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        diag_error(dl, r->path, NULL, "register error: %s", msg ? msg : "unknown");
-        sqlite3_free(msg);
-        return -1;
+    size_t n = scheme_len(locator);
+    for (size_t i = 0; i < N_ENGINES; i++) {
+        const char *s = ENGINES[i]->scheme;
+        if (n ? s && strlen(s) == n && !strncasecmp(s, locator, n) : !s)
+            return ENGINES[i];
     }
-    return 0;
+    /* the locator itself is not repeated: it may carry a password */
+    char known[200] = "a file path";
+    for (size_t i = 0; i < N_ENGINES; i++)
+        if (ENGINES[i]->scheme)
+            snprintf(known + strlen(known), sizeof known - strlen(known), " or a %s:// locator",
+                     ENGINES[i]->scheme);
+    if (n)
+        diag_error(dl, NULL, NULL, "cannot open the register: no storage engine serves '%.*s://' locators; give %s",
+                   (int)(n > 20 ? 20 : n), locator, known);
+    else
+        diag_error(dl, NULL, NULL, "cannot open the register: no storage engine takes a file path; give %s",
+                   known);
+    return NULL;
 }
 
-/* Like exec, but waits out SQLITE_BUSY that SQLite reports without calling
- * the busy handler (switching a new file to WAL while another process does
- * the same, for instance): up to about ten seconds. */
-static int exec_patient(struct reg *r, const char *sql, struct diag_list *dl)
+const char *register_engine_name(const struct reg *r)
 {
-    for (int attempt = 0; attempt < 1000; attempt++) {
-        int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            return 0;
-        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-            break;
-        struct timespec ts = { 0, (long)(5 + (attempt * 7919 + getpid()) % 10) * 1000000L };
-        nanosleep(&ts, NULL);
-    }
-    return exec(r, sql, dl);
+    return r->eng->name;
 }
 
-static int user_version(struct reg *r, int *v)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-    *v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return rc;
-}
+/* ---- opening and the schema ------------------------------------------------ */
 
 static void now_iso(char buf[32])
 {
@@ -113,90 +89,62 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Append an event, now, to the history (in a transaction). */
 static int add_event(struct reg *r, const char *number, const char *action, const char *detail,
                      const char *actor, struct diag_list *dl)
 {
-    sqlite3_stmt *st;
     char at[32];
     now_iso(at);
-    if (sqlite3_prepare_v2(r->db,
-                           "INSERT INTO events(number, at, action, detail, actor) VALUES (?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot record the history");
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, actor ? actor : "unknown", -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(r, dl, "cannot record the history");
-    sqlite3_finalize(st);
-    return rc;
+    struct reg_new_event ev = {
+        .number = number, .at = at, .actor = actor ? actor : "unknown", .action = action, .detail = detail,
+    };
+    return r->eng->add_event(r->s, &ev, dl);
 }
 
+/* Bring the schema to version `target` in one transaction: a register
+ * written by a newer regenquote is refused unchanged, and an existing one
+ * brought up to date records a `migrated` event. */
 static int migrate(struct reg *r, int target, struct diag_list *dl)
 {
     int v;
-    if (exec_patient(r, "BEGIN IMMEDIATE", dl) != 0)
+    if (r->eng->begin(r->s, dl) != 0)
         return -1;
-    if (user_version(r, &v) != 0) {
-        exec(r, "ROLLBACK", dl);
-        return db_err(r, dl, "cannot read the schema version");
-    }
-    if (v > N_MIGRATIONS) {
-        exec(r, "ROLLBACK", dl);
-        diag_error(dl, r->path, NULL,
+    if (r->eng->schema_version(r->s, &v, dl) != 0)
+        goto fail;
+    if (v > REGISTER_SCHEMA_VERSION) {
+        diag_error(dl, r->locator, NULL,
                    "was written by a newer regenquote (schema %d; this one knows %d); upgrade regenquote",
-                   v, N_MIGRATIONS);
-        return -1;
+                   v, REGISTER_SCHEMA_VERSION);
+        goto fail;
     }
-    int from = v;
-    for (; v < target; v++) {
-        char pragma[64];
-        if (exec(r, MIGRATIONS[v], dl) != 0)
-            goto fail;
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (exec(r, pragma, dl) != 0)
-            goto fail;
-    }
-    if (from > 0 && from < target && target >= 2) {
+    if (v < target && r->eng->migrate(r->s, v, target, dl) != 0)
+        goto fail;
+    if (v > 0 && v < target && target == REGISTER_SCHEMA_VERSION) {
         char detail[64];
-        snprintf(detail, sizeof detail, "schema %d to %d", from, target);
+        snprintf(detail, sizeof detail, "schema %d to %d", v, target);
         if (add_event(r, "-", "migrated", detail, "regenquote", dl) != 0)
             goto fail;
     }
-    return exec(r, "COMMIT", dl);
+    return r->eng->commit(r->s, dl);
 fail:
-    exec(r, "ROLLBACK", dl);
+    r->eng->rollback(r->s);
     return -1;
 }
 
-static int open_db(struct reg **out, const char *path, struct diag_list *dl)
+static int open_store(struct reg **out, const char *locator, struct diag_list *dl)
 {
     *out = NULL;
+    const struct reg_engine *eng = engine_for(locator, dl);
+    if (!eng)
+        return -1;
     struct reg *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = strdup(path))) {
+    if (!r || !(r->locator = strdup(locator))) {
         free(r);
-        diag_error(dl, path, NULL, "out of memory");
+        diag_error(dl, locator, NULL, "out of memory");
         return -1;
     }
-    /* create the file ourselves so it is private from the start; SQLite
-     * gives its -wal and -shm files the same mode */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        diag_error(dl, path, NULL, "cannot open the register: %s", strerror(errno));
-        free(r->path);
-        free(r);
-        return -1;
-    }
-    close(fd);
-    if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        diag_error(dl, path, NULL, "cannot open the register: %s",
-                   r->db ? sqlite3_errmsg(r->db) : "out of memory");
-        register_close(r);
-        return -1;
-    }
-    sqlite3_busy_timeout(r->db, 60000);
-    if (exec_patient(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", dl) != 0) {
+    r->eng = eng;
+    if (eng->open(&r->s, locator, dl) != 0) {
         register_close(r);
         return -1;
     }
@@ -206,9 +154,9 @@ static int open_db(struct reg **out, const char *path, struct diag_list *dl)
 
 int register_open(struct reg **out, const char *path, struct diag_list *dl)
 {
-    if (open_db(out, path, dl) != 0)
+    if (open_store(out, path, dl) != 0)
         return -1;
-    if (migrate(*out, N_MIGRATIONS, dl) != 0) {
+    if (migrate(*out, REGISTER_SCHEMA_VERSION, dl) != 0) {
         register_close(*out);
         *out = NULL;
         return -1;
@@ -218,8 +166,13 @@ int register_open(struct reg **out, const char *path, struct diag_list *dl)
 
 int register_create_at_version(const char *path, int version, struct diag_list *dl)
 {
+    if (version < 0 || version > REGISTER_SCHEMA_VERSION) {
+        diag_error(dl, path, NULL, "there is no register schema %d (this regenquote knows 0 to %d)", version,
+                   REGISTER_SCHEMA_VERSION);
+        return -1;
+    }
     struct reg *r;
-    if (open_db(&r, path, dl) != 0)
+    if (open_store(&r, path, dl) != 0)
         return -1;
     int rc = migrate(r, version, dl);
     register_close(r);
@@ -230,8 +183,9 @@ void register_close(struct reg *r)
 {
     if (!r)
         return;
-    sqlite3_close(r->db);
-    free(r->path);
+    if (r->s)
+        r->eng->close(r->s);
+    free(r->locator);
     free(r);
 }
 
@@ -288,22 +242,12 @@ static void format_number(const char *pat, int year, long long seq, char *out, s
     out[o] = '\0';
 }
 
-static char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
 char *register_pattern(struct reg *r)
 {
-    sqlite3_stmt *st;
+    struct diag_list ignored = { 0 };
     char *p = NULL;
-    if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key='number_pattern'", -1, &st,
-                           NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            p = col_text(st, 0);
-        sqlite3_finalize(st);
-    }
+    r->eng->get_pattern(r->s, &p, &ignored);
+    diag_list_free(&ignored);
     return p ? p : strdup(REGISTER_DEFAULT_PATTERN);
 }
 
@@ -321,23 +265,13 @@ int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
     free(old);
     if (same)
         return 0;
-    if (exec(r, "BEGIN IMMEDIATE", dl) != 0)
+    if (r->eng->begin(r->s, dl) != 0)
         return -1;
-    sqlite3_stmt *st;
-    int rc = -1;
-    if (sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO meta VALUES ('number_pattern', ?)", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-        sqlite3_finalize(st);
-    }
-    if (rc != 0 || add_event(r, "-", "number pattern", pattern, actor, dl) != 0) {
-        if (rc != 0)
-            db_err(r, dl, "cannot change the number pattern");
-        exec(r, "ROLLBACK", dl);
+    if (r->eng->set_pattern(r->s, pattern, dl) != 0 || add_event(r, "-", "number pattern", pattern, actor, dl) != 0) {
+        r->eng->rollback(r->s);
         return -1;
     }
-    return exec(r, "COMMIT", dl);
+    return r->eng->commit(r->s, dl);
 }
 
 #ifdef RQ_FAULT_INJECTION
@@ -351,95 +285,27 @@ void register_fault_point(const char *name)
 
 /* ---- issuing ------------------------------------------------------------ */
 
-static int next_seq(struct reg *r, int year, long long *seq, struct diag_list *dl)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db,
-                           "INSERT INTO series(year, last) VALUES (?, 1)"
-                           " ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot allocate a quote number");
-    sqlite3_bind_int(st, 1, year);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
-        rc = 0;
-    } else {
-        db_err(r, dl, "cannot allocate a quote number");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static bool number_exists(struct reg *r, const char *number)
-{
-    sqlite3_stmt *st;
-    bool found = false;
-    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM quotes WHERE number = ?", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-        found = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-    }
-    return found;
-}
-
-static void bind_date(sqlite3_stmt *st, int i, bool has, rq_date d)
-{
-    char b[11];
-    if (has)
-        sqlite3_bind_text(st, i, date_iso(d, b), -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static int store_tables(struct reg *r, const struct reg_issue *in, struct diag_list *dl)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "INSERT OR IGNORE INTO price_tables VALUES (?,?,?,?)", -1, &st,
-                           NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot store the price tables");
-    sqlite3_bind_text(st, 1, in->tables_sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, in->tables_version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, in->clinic_json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, in->catalog_json, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(r, dl, "cannot store the price tables");
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Mark `old` superseded by `number`; it must be issued or accepted. */
 static int supersede(struct reg *r, const char *old, const char *number, const char *actor,
                      struct diag_list *dl)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "SELECT status FROM quotes WHERE number = ?", -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot read the register");
-    sqlite3_bind_text(st, 1, old, -1, SQLITE_STATIC);
-    char status[32] = "";
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (!status[0]) {
-        diag_error(dl, NULL, NULL, "there is no quote %s in the register", old);
+    struct reg_entry e;
+    int g = r->eng->get(r->s, old, false, &e, dl);
+    if (g != 0) {
+        if (g == 1)
+            diag_error(dl, NULL, NULL, "there is no quote %s in the register", old);
         return -1;
     }
-    if (strcmp(status, "issued") != 0 && strcmp(status, "accepted") != 0) {
+    int rc = -1;
+    if (strcmp(e.status, "issued") != 0 && strcmp(e.status, "accepted") != 0) {
         diag_error(dl, NULL, NULL, "quote %s is %s; only an issued or accepted quote can be revised",
-                   old, status);
-        return -1;
-    }
-    if (sqlite3_prepare_v2(r->db, "UPDATE quotes SET status = 'superseded', superseded_by = ? WHERE number = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot update the register");
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, old, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(r, dl, "cannot update the register");
-    sqlite3_finalize(st);
-    if (rc == 0) {
+                   old, e.status);
+    } else if (r->eng->set_status(r->s, old, "superseded", number, dl) == 0) {
         char detail[128];
         snprintf(detail, sizeof detail, "by %s", number);
         rc = add_event(r, old, "superseded", detail, actor, dl);
     }
+    reg_entry_free(&e);
     return rc;
 }
 
@@ -451,10 +317,10 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     date_ymd(in->issued, &y, &m, &d);
     char *pattern = register_pattern(r);
     if (!pattern) {
-        diag_error(dl, r->path, NULL, "out of memory");
+        diag_error(dl, r->locator, NULL, "out of memory");
         return -1;
     }
-    if (exec_patient(r, "BEGIN IMMEDIATE", dl) != 0) {
+    if (r->eng->begin(r->s, dl) != 0) {
         free(pattern);
         return -1;
     }
@@ -462,57 +328,55 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     size_t pdf_len = 0;
     long long seq;
     char number[96];
-    if (next_seq(r, y, &seq, dl) != 0)
+    if (r->eng->next_seq(r->s, y, &seq, dl) != 0)
         goto fail;
     format_number(pattern, y, seq, number, sizeof number);
-    if (number_exists(r, number)) {
-        diag_error(dl, r->path, NULL,
-                   "the number pattern '%s' gives %s, which is already used; include {year} in the pattern",
-                   pattern, number);
+    int used = r->eng->has_quote(r->s, number, dl);
+    if (used != 0) {
+        if (used == 1)
+            diag_error(dl, r->locator, NULL,
+                       "the number pattern '%s' gives %s, which is already used; include {year} in the pattern",
+                       pattern, number);
         goto fail;
     }
     register_fault_point("after-number");
     if (render(ctx, number, &pdf, &pdf_len, dl) != 0)
         goto fail;
     register_fault_point("after-render");
-    if (store_tables(r, in, dl) != 0)
+    struct reg_tables tables = {
+        .sha256 = in->tables_sha256,
+        .version = in->tables_version,
+        .clinic_json = in->clinic_json,
+        .catalog_json = in->catalog_json,
+    };
+    if (r->eng->put_tables(r->s, &tables, dl) != 0)
         goto fail;
-    char pdf_sha[65];
+    char pdf_sha[65], issued[11], valid_until[11], scheduled[11], due[11];
     sha256_hex(pdf, pdf_len, pdf_sha);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db,
-                           "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
-                           " valid_until, scheduled, estimate_due, total_cents, language, tables_sha256,"
-                           " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix)"
-                           " VALUES (?,?,?,'issued',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        db_err(r, dl, "cannot store the quote");
+    struct reg_new_quote q = {
+        .number = number,
+        .year = y,
+        .seq = seq,
+        .status = "issued",
+        .patient_id = in->patient_id,
+        .patient_name = in->patient_name,
+        .issued = date_iso(in->issued, issued),
+        .valid_until = date_iso(in->valid_until, valid_until),
+        .scheduled = in->has_scheduled ? date_iso(in->scheduled, scheduled) : NULL,
+        .estimate_due = in->has_scheduled ? date_iso(in->estimate_due, due) : NULL,
+        .total_cents = in->total_cents,
+        .language = in->language,
+        .tables_sha256 = in->tables_sha256,
+        .request_json = in->request_json,
+        .quote_json = in->quote_json,
+        .pdf = pdf,
+        .pdf_len = pdf_len,
+        .pdf_sha256 = pdf_sha,
+        .supersedes = in->supersedes,
+        .created_unix = (int64_t)time(NULL),
+    };
+    if (r->eng->insert_quote(r->s, &q, dl) != 0)
         goto fail;
-    }
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, y);
-    sqlite3_bind_int64(st, 3, seq);
-    sqlite3_bind_text(st, 4, in->patient_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, in->patient_name, -1, SQLITE_STATIC);
-    bind_date(st, 6, true, in->issued);
-    bind_date(st, 7, true, in->valid_until);
-    bind_date(st, 8, in->has_scheduled, in->scheduled);
-    bind_date(st, 9, in->has_scheduled, in->estimate_due);
-    sqlite3_bind_int64(st, 10, in->total_cents);
-    sqlite3_bind_text(st, 11, in->language, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, in->tables_sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 13, in->request_json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, in->quote_json, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 15, pdf, (int)pdf_len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 16, pdf_sha, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 17, in->supersedes, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 18, (sqlite3_int64)time(NULL));
-    int src = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (src != SQLITE_DONE) {
-        db_err(r, dl, "cannot store the quote");
-        goto fail;
-    }
     char detail[200], amount[40];
     money_format(in->total_cents, "$", '.', ',', amount, sizeof amount);
     snprintf(detail, sizeof detail, "total %s%s%s", amount, in->supersedes ? "; replaces " : "",
@@ -521,18 +385,18 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         goto fail;
     if (in->supersedes && supersede(r, in->supersedes, number, in->actor, dl) != 0)
         goto fail;
-    if (exec(r, "COMMIT", dl) != 0)
+    if (r->eng->commit(r->s, dl) != 0)
         goto fail;
     register_fault_point("after-commit");
     free(pattern);
     *number_out = strdup(number);
     if (!*number_out) {
-        diag_error(dl, r->path, NULL, "out of memory");
+        diag_error(dl, r->locator, NULL, "out of memory");
         return -1;
     }
     return 0;
 fail:
-    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    r->eng->rollback(r->s);
     free(pattern);
     return -1;
 }
@@ -549,6 +413,13 @@ void reg_entry_free(struct reg_entry *e)
     memset(e, 0, sizeof *e);
 }
 
+void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].number);
+    free(v);
+}
+
 const char *reg_entry_status(const struct reg_entry *e, rq_date today)
 {
     rq_date vu;
@@ -558,136 +429,46 @@ const char *reg_entry_status(const struct reg_entry *e, rq_date today)
     return e->status ? e->status : "?";
 }
 
-#define ENTRY_COLS                                                                          \
-    "q.number, q.status, q.patient_id, q.patient_name, q.issued, q.valid_until, q.scheduled," \
-    " q.estimate_due, q.total_cents, q.language, t.version, q.tables_sha256, q.supersedes,"  \
-    " q.superseded_by"
-
-static void read_entry(sqlite3_stmt *st, struct reg_entry *e)
-{
-    e->number = col_text(st, 0);
-    e->status = col_text(st, 1);
-    e->patient_id = col_text(st, 2);
-    e->patient_name = col_text(st, 3);
-    e->issued = col_text(st, 4);
-    e->valid_until = col_text(st, 5);
-    e->scheduled = col_text(st, 6);
-    e->estimate_due = col_text(st, 7);
-    e->total_cents = sqlite3_column_int64(st, 8);
-    e->language = col_text(st, 9);
-    e->tables_version = col_text(st, 10);
-    e->tables_sha256 = col_text(st, 11);
-    e->supersedes = col_text(st, 12);
-    e->superseded_by = col_text(st, 13);
-}
-
 int register_get(struct reg *r, const char *number, bool with_pdf, struct reg_entry *e,
                  struct diag_list *dl)
 {
-    memset(e, 0, sizeof *e);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT " ENTRY_COLS ", q.request_json, q.quote_json, q.pdf_sha256, q.pdf"
-                           " FROM quotes q JOIN price_tables t ON t.sha256 = q.tables_sha256"
-                           " WHERE q.number = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot read the register");
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE) {
-            diag_error(dl, NULL, NULL, "there is no quote '%.40s' in the register; 'regenquote list' shows them",
-                       number);
-            return 1;
-        }
-        return db_err(r, dl, "cannot read the register");
-    }
-    read_entry(st, e);
-    e->request_json = col_text(st, 14);
-    e->quote_json = col_text(st, 15);
-    e->pdf_sha256 = col_text(st, 16);
-    if (with_pdf) {
-        int n = sqlite3_column_bytes(st, 17);
-        const void *b = sqlite3_column_blob(st, 17);
-        e->pdf = malloc(n > 0 ? (size_t)n : 1);
-        if (e->pdf && b)
-            memcpy(e->pdf, b, (size_t)n);
-        e->pdf_len = (size_t)n;
-    }
-    sqlite3_finalize(st);
-    return 0;
+    int rc = r->eng->get(r->s, number, with_pdf, e, dl);
+    if (rc == 1)
+        diag_error(dl, NULL, NULL, "there is no quote '%.40s' in the register; 'regenquote list' shows them",
+                   number);
+    return rc;
 }
 
 int register_get_tables(struct reg *r, const char *sha256, char **clinic_json,
                         char **catalog_json, struct diag_list *dl)
 {
-    sqlite3_stmt *st;
-    *clinic_json = *catalog_json = NULL;
-    if (sqlite3_prepare_v2(r->db, "SELECT clinic_json, catalog_json FROM price_tables WHERE sha256 = ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot read the register");
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *clinic_json = col_text(st, 0);
-        *catalog_json = col_text(st, 1);
-        rc = 0;
-    } else {
-        diag_error(dl, r->path, NULL, "the price tables %.12s are missing from the register", sha256);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    int rc = r->eng->get_tables(r->s, sha256, clinic_json, catalog_json, dl);
+    if (rc == 1)
+        diag_error(dl, r->locator, NULL, "the price tables %.12s are missing from the register", sha256);
+    return rc == 0 ? 0 : -1;
 }
 
 int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **out, size_t *n,
                   struct diag_list *dl)
 {
-    *out = NULL;
-    *n = 0;
-    char sql[1024];
     char today[11], from[11], to[11];
+    struct reg_query q = {
+        .patient_id = f->patient_id,
+        .name = f->name,
+        .issued_from = f->has_from ? date_iso(f->from, from) : NULL,
+        .issued_to = f->has_to ? date_iso(f->to, to) : NULL,
+        .status = f->status,
+    };
+    /* "expired" is not stored: it is an issued quote past its valid-until
+     * date (reg_entry_status), so "issued" means one that is not */
     date_iso(f->today, today);
-    snprintf(sql, sizeof sql,
-             "SELECT " ENTRY_COLS " FROM quotes q JOIN price_tables t ON t.sha256 = q.tables_sha256"
-             " WHERE (?1 IS NULL OR q.patient_id = ?1)"
-             " AND (?2 IS NULL OR instr(lower(q.patient_name), lower(?2)) > 0)"
-             " AND (?3 IS NULL OR q.issued >= ?3) AND (?4 IS NULL OR q.issued <= ?4)"
-             " AND (?5 IS NULL OR (CASE WHEN q.status = 'issued' AND q.valid_until < ?6"
-             "      THEN 'expired' ELSE q.status END) = ?5)"
-             " ORDER BY q.issued DESC, q.year DESC, q.seq DESC");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot read the register");
-    sqlite3_bind_text(st, 1, f->patient_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
-    if (f->has_from)
-        sqlite3_bind_text(st, 3, date_iso(f->from, from), -1, SQLITE_STATIC);
-    if (f->has_to)
-        sqlite3_bind_text(st, 4, date_iso(f->to, to), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, f->status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, today, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            struct reg_entry *nv = realloc(*out, ncap * sizeof *nv);
-            if (!nv) {
-                sqlite3_finalize(st);
-                diag_error(dl, r->path, NULL, "out of memory");
-                return -1;
-            }
-            *out = nv;
-            cap = ncap;
-        }
-        memset(&(*out)[*n], 0, sizeof **out);
-        read_entry(st, &(*out)[(*n)++]);
+    if (f->status && !strcmp(f->status, "expired")) {
+        q.status = "issued";
+        q.valid_until_below = today;
+    } else if (f->status && !strcmp(f->status, "issued")) {
+        q.valid_until_min = today;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_err(r, dl, "cannot read the register");
-    return 0;
+    return r->eng->list(r->s, &q, out, n, dl);
 }
 
 int register_set_status(struct reg *r, const char *number, const char *status,
@@ -699,12 +480,11 @@ int register_set_status(struct reg *r, const char *number, const char *status,
         diag_error(dl, NULL, "--reason", "voiding a quote needs a reason");
         return -1;
     }
-    if (exec_patient(r, "BEGIN IMMEDIATE", dl) != 0)
+    if (r->eng->begin(r->s, dl) != 0)
         return -1;
     struct reg_entry e;
-    int g = register_get(r, number, false, &e, dl);
-    if (g != 0) {
-        exec(r, "ROLLBACK", dl);
+    if (register_get(r, number, false, &e, dl) != 0) {
+        r->eng->rollback(r->s);
         return -1;
     }
     const char *now = reg_entry_status(&e, today);
@@ -715,60 +495,21 @@ int register_set_status(struct reg *r, const char *number, const char *status,
         why = "only an issued quote can be accepted";
     if (!to_void && !strcmp(now, "expired"))
         why = "it has expired; revise it to issue a new estimate";
-    if (why) {
+    if (why)
         diag_error(dl, NULL, NULL, "quote %s is %s; %s", number, now, why);
-        reg_entry_free(&e);
-        exec(r, "ROLLBACK", dl);
-        return -1;
-    }
     reg_entry_free(&e);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "UPDATE quotes SET status = ? WHERE number = ?", -1, &st, NULL) != SQLITE_OK) {
-        db_err(r, dl, "cannot update the register");
-        exec(r, "ROLLBACK", dl);
+    if (why || r->eng->set_status(r->s, number, to_void ? "void" : "accepted", NULL, dl) != 0 ||
+        add_event(r, number, to_void ? "voided" : "accepted", reason, actor, dl) != 0) {
+        r->eng->rollback(r->s);
         return -1;
     }
-    sqlite3_bind_text(st, 1, to_void ? "void" : "accepted", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(r, dl, "cannot update the register");
-    sqlite3_finalize(st);
-    if (rc == 0)
-        rc = add_event(r, number, to_void ? "voided" : "accepted", reason, actor, dl);
-    if (rc != 0) {
-        exec(r, "ROLLBACK", dl);
-        return -1;
-    }
-    return exec(r, "COMMIT", dl);
+    return r->eng->commit(r->s, dl);
 }
 
 int register_history(struct reg *r, const char *number, struct reg_event **out, size_t *n,
                      struct diag_list *dl)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db, "SELECT at, actor, action, detail FROM events WHERE number = ? ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot read the history");
-    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct reg_event *nv = realloc(*out, ncap * sizeof *nv);
-            if (!nv)
-                break;
-            *out = nv;
-            cap = ncap;
-        }
-        struct reg_event *ev = &(*out)[(*n)++];
-        ev->at = col_text(st, 0);
-        ev->actor = col_text(st, 1);
-        ev->action = col_text(st, 2);
-        ev->detail = col_text(st, 3);
-    }
-    sqlite3_finalize(st);
-    return 0;
+    return r->eng->history(r->s, number, out, n, dl);
 }
 
 void reg_events_free(struct reg_event *v, size_t n)
@@ -784,10 +525,10 @@ void reg_events_free(struct reg_event *v, size_t n)
 
 /* ---- repair ---------------------------------------------------------------- */
 
-static bool file_matches(const char *path, sqlite3_int64 size, const char *sha, bool verify)
+static bool file_matches(const char *path, size_t size, const char *sha, bool verify)
 {
     struct stat st;
-    if (stat(path, &st) != 0 || st.st_size != size)
+    if (stat(path, &st) != 0 || st.st_size < 0 || (size_t)st.st_size != size)
         return false;
     if (!verify)
         return true;
@@ -807,45 +548,47 @@ static bool file_matches(const char *path, sqlite3_int64 size, const char *sha, 
     return !strcmp(hex, sha);
 }
 
+/* Write the stored PDF of number to path (whole or not at all). */
+static int rewrite_copy(struct reg *r, const char *number, const char *path, struct diag_list *dl)
+{
+    struct reg_entry e;
+    if (register_get(r, number, true, &e, dl) != 0)
+        return -1;
+    int rc = -1;
+    struct outfile of;
+    if (outfile_open(&of, path, dl) == 0) {
+        if (fwrite(e.pdf, 1, e.pdf_len, of.f) != e.pdf_len) {
+            outfile_abort(&of);
+            diag_error(dl, path, NULL, "cannot write");
+        } else {
+            rc = outfile_commit(&of, dl);
+        }
+    }
+    reg_entry_free(&e);
+    return rc;
+}
+
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl)
 {
     *fixed = 0;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT number, length(pdf), pdf_sha256, pdf FROM quotes"
-                           " WHERE created_unix IS NULL OR created_unix <= ?",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, dl, "cannot read the register");
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL) - min_age);
+    struct reg_pdf_ref *refs;
+    size_t n;
+    if (r->eng->pdf_refs(r->s, (int64_t)time(NULL) - min_age, &refs, &n, dl) != 0)
+        return -1;
     int rc = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *number = (const char *)sqlite3_column_text(st, 0);
-        sqlite3_int64 size = sqlite3_column_int64(st, 1);
-        const char *sha = (const char *)sqlite3_column_text(st, 2);
+    for (size_t i = 0; i < n; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s.pdf", out_dir, number);
-        if (file_matches(path, size, sha, verify))
+        snprintf(path, sizeof path, "%s/%s.pdf", out_dir, refs[i].number);
+        if (file_matches(path, refs[i].len, refs[i].sha256, verify))
             continue;
-        struct outfile of;
-        if (outfile_open(&of, path, dl) != 0) {
-            rc = -1;
-            break;
-        }
-        const void *b = sqlite3_column_blob(st, 3);
-        if (fwrite(b, 1, (size_t)size, of.f) != (size_t)size) {
-            outfile_abort(&of);
-            diag_error(dl, path, NULL, "cannot write");
-            rc = -1;
-            break;
-        }
-        if (outfile_commit(&of, dl) != 0) {
+        if (rewrite_copy(r, refs[i].number, path, dl) != 0) {
             rc = -1;
             break;
         }
         (*fixed)++;
     }
-    sqlite3_finalize(st);
+    reg_pdf_refs_free(refs, n);
     /* temporary files of interrupted writes: NAME.pdf.tmpXXXXXX */
     DIR *d = opendir(out_dir);
     if (d) {

@@ -1,17 +1,20 @@
 /* register — the quote register: every issued quote, numbered, kept whole.
  *
- * An SQLite file (WAL, synchronous=FULL, mode 0600).  Each entry keeps the
- * canonical request, the computed quote (lines and totals, as JSON), the
- * full price tables used (by digest), the dates, the PDF bytes and digest,
- * and its status; history is an append-only event table (triggers refuse
- * updates and deletes).  docs/register.md describes the protocol.
+ * A register is named by a locator: a file path is an SQLite file (WAL,
+ * synchronous=FULL, mode 0600); the storage behind it is an engine
+ * (register_engine.h, one file each), chosen by the locator, so nothing in
+ * this header depends on it.  Each entry keeps the canonical request, the
+ * computed quote (lines and totals, as JSON), the full price tables used
+ * (by digest), the dates, the PDF bytes and digest, and its status; history
+ * is append-only (the storage refuses updates and deletes).
+ * docs/register.md describes the protocol.
  *
- * Numbers come from a yearly series incremented inside the same IMMEDIATE
- * transaction that stores the whole quote, PDF included: a quote is either
- * committed whole with its number or not at all, and concurrent issuers
- * are serialised by SQLite's write lock.  PDF files in the output folder
- * are copies written after the commit; register_repair() rewrites any that
- * are missing or damaged.
+ * Numbers come from a yearly series incremented inside the same write
+ * transaction (holding the register's one writer lock) that stores the
+ * whole quote, PDF included: a quote is either committed whole with its
+ * number or not at all, and concurrent issuers are serialised.  PDF files
+ * in the output folder are copies written after the commit;
+ * register_repair() rewrites any that are missing or damaged.
  *
  * Memory: struct reg is opaque, from register_open() to register_close().
  * Every string a function returns is malloc'd and owned by the caller. */
@@ -30,10 +33,16 @@
 
 struct reg;
 
-/* Open (creating if needed, mode 0600) and migrate the register at path.
+/* Open (creating if needed; a file is made mode 0600) and migrate the
+ * register at path, a locator: a file path, or "scheme://…" for an engine
+ * serving that scheme (none yet: such a locator gets a diagnostic).
  * Returns 0, or -1 with a diagnostic. */
 int register_open(struct reg **out, const char *path, struct diag_list *dl);
+/* Close r (NULL is a no-op). */
 void register_close(struct reg *r);
+
+/* The name of the storage engine behind r ("sqlite"). */
+const char *register_engine_name(const struct reg *r);
 
 /* Create an empty register at an older schema version (for migration tests). */
 int register_create_at_version(const char *path, int version, struct diag_list *dl);

@@ -1,0 +1,892 @@
+/* The register's meaning, through its public API (register.h), against every
+ * storage engine: numbering, refusals, reading and filtering, status rules,
+ * the supersede chain, the history, the price tables, repair of the PDF
+ * copies, concurrent issuers, migration.  What only the command line shows
+ * (messages as printed, files' modes, crash safety under SIGKILL) is in
+ * test_register.c and test_crash.c. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "register.h"
+#include "sha256.h"
+
+/* The engines these tests run against: a name, and where a fresh, empty
+ * register for one test lives ("{dir}" is that test's own temporary
+ * folder).  A new engine is one line here. */
+static const struct {
+    const char *name, *locator;
+} ENGINES[] = {
+    { "sqlite", "{dir}/register.db" },
+};
+#define N_ENGINES (sizeof ENGINES / sizeof ENGINES[0])
+
+/* Criterion copies parameters between processes: an index, no pointer. */
+struct engine_param {
+    size_t engine;
+};
+
+static struct criterion_test_params engine_params(void)
+{
+    static struct engine_param params[N_ENGINES];
+    for (size_t i = 0; i < N_ENGINES; i++)
+        params[i].engine = i;
+    return cr_make_param_array(struct engine_param, params, N_ENGINES);
+}
+
+/* A test run against every engine, p->engine naming which. */
+#define ENGINE_PARAMS(name) \
+    ParameterizedTestParameters(reg_engine, name) { return engine_params(); }
+#define ENGINE_TEST(name) \
+    ENGINE_PARAMS(name)   \
+    ParameterizedTest(struct engine_param *p, reg_engine, name)
+
+/* ---- fixture ------------------------------------------------------------- */
+
+static void expect_ok(int rc, struct diag_list *dl);
+
+struct fx {
+    char *dir;
+    char locator[600];
+    struct reg *r;
+};
+
+/* The locator of engine e in dir, from its template. */
+static void locator_in(size_t e, const char *dir, char *out, size_t size)
+{
+    const char *t = ENGINES[e].locator, *at = strstr(t, "{dir}");
+    cr_assert_not_null(at, "%s: the locator template names no {dir}", ENGINES[e].name);
+    snprintf(out, size, "%.*s%s%s", (int)(at - t), t, dir, at + 5);
+}
+
+static struct reg *open_at(size_t e, const char *locator)
+{
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    expect_ok(register_open(&r, locator, &dl), &dl);
+    cr_assert_str_eq(register_engine_name(r), ENGINES[e].name, "the locator selects its engine");
+    diag_list_free(&dl);
+    return r;
+}
+
+static void fx_open(struct fx *f, size_t e)
+{
+    f->dir = th_tmpdir();
+    cr_assert_not_null(f->dir);
+    locator_in(e, f->dir, f->locator, sizeof f->locator);
+    f->r = open_at(e, f->locator);
+}
+
+static void fx_close(struct fx *f)
+{
+    register_close(f->r);
+    th_rmtree(f->dir);
+    free(f->dir);
+}
+
+/* ---- issuing ------------------------------------------------------------ */
+
+/* A render callback: a small document naming the number it was given. */
+struct render {
+    bool fail;
+    int calls;
+    char last[96];
+    unsigned char doc[256];
+};
+
+static int render_cb(void *ctx, const char *number, const unsigned char **pdf, size_t *len,
+                     struct diag_list *dl)
+{
+    struct render *rd = ctx;
+    rd->calls++;
+    snprintf(rd->last, sizeof rd->last, "%s", number);
+    if (rd->fail) {
+        diag_error(dl, NULL, NULL, "the test render fails for %s", number);
+        return -1;
+    }
+    int n = snprintf((char *)rd->doc, sizeof rd->doc, "%%PDF-1.4\n%% quote %s, render %d\n%%%%EOF\n",
+                     number, rd->calls);
+    *pdf = rd->doc;
+    *len = (size_t)n;
+    return 0;
+}
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static rq_date ymd(int y, int m, int d)
+{
+    return date_from_ymd(y, m, d);
+}
+
+/* What most tests issue: valid 30 days, no procedure date. */
+static struct reg_issue sample(rq_date issued)
+{
+    return (struct reg_issue){
+        .request_json = "{\"source\":\"adipose\"}",
+        .quote_json = "{\"lines\":[],\"total_cents\":123456}",
+        .tables_sha256 = SHA_A,
+        .tables_version = "2026.1",
+        .clinic_json = "{\"clinic\":\"A\"}",
+        .catalog_json = "{\"catalog\":\"A\"}",
+        .patient_id = "P-1",
+        .patient_name = "Ana Ruiz",
+        .issued = issued,
+        .valid_until = issued + 30,
+        .total_cents = 123456,
+        .language = "en",
+        .actor = "tester",
+    };
+}
+
+/* Issue in; on success return the number (malloc'd), else NULL with dl filled. */
+static char *try_issue(struct reg *r, const struct reg_issue *in, struct render *rd, struct diag_list *dl)
+{
+    char *number = NULL;
+    struct render local = { 0 };
+    if (register_issue(r, in, render_cb, rd ? rd : &local, &number, dl) != 0) {
+        cr_assert_null(number);
+        return NULL;
+    }
+    cr_assert_not_null(number);
+    return number;
+}
+
+static char *issue(struct reg *r, const struct reg_issue *in)
+{
+    struct diag_list dl = { 0 };
+    char *number = try_issue(r, in, NULL, &dl), *d = th_diags(&dl);
+    cr_assert_not_null(number, "%s", d);
+    free(d);
+    diag_list_free(&dl);
+    return number;
+}
+
+static char *issue_on(struct reg *r, rq_date day)
+{
+    struct reg_issue in = sample(day);
+    return issue(r, &in);
+}
+
+/* Expect a call to have failed with a diagnostic containing want. */
+static void expect_diag(struct diag_list *dl, const char *want)
+{
+    char *d = th_diags(dl);
+    cr_assert(dl->errors > 0, "an error was expected: %s", want);
+    cr_assert(strstr(d, want), "expected '%s' in: %s", want, d);
+    free(d);
+    diag_list_free(dl);
+}
+
+static void expect_ok(int rc, struct diag_list *dl)
+{
+    char *d = th_diags(dl);
+    cr_assert_eq(rc, 0, "%s", d);
+    free(d);
+    diag_list_free(dl);
+}
+
+static const char *stored_status(struct reg *r, const char *number)
+{
+    static char status[32];
+    struct reg_entry e;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(register_get(r, number, false, &e, &dl), 0);
+    snprintf(status, sizeof status, "%s", e.status);
+    reg_entry_free(&e);
+    diag_list_free(&dl);
+    return status;
+}
+
+static size_t count_events(struct reg *r, const char *number)
+{
+    struct reg_event *ev;
+    size_t n;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(register_history(r, number, &ev, &n, &dl), 0);
+    reg_events_free(ev, n);
+    diag_list_free(&dl);
+    return n;
+}
+
+/* ---- opening and numbering ------------------------------------------------ */
+
+ENGINE_TEST(a_new_register_is_empty_and_opens_again)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    char *pat = register_pattern(f.r);
+    cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
+    free(pat);
+    struct reg_filter all = { .today = ymd(2026, 11, 23) };
+    struct reg_entry *v;
+    size_t n;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(register_list(f.r, &all, &v, &n, &dl), 0);
+    cr_assert_eq(n, 0);
+    free(v);
+    cr_assert_eq(count_events(f.r, "-"), 0, "a new register has nothing to record");
+    register_close(f.r);
+    f.r = open_at(p->engine, f.locator);
+    free(issue_on(f.r, ymd(2026, 11, 23)));
+    register_close(f.r);
+    f.r = open_at(p->engine, f.locator);
+    cr_assert_str_eq(stored_status(f.r, "Q-2026-000001"), "issued", "a committed quote is still there");
+    fx_close(&f);
+}
+
+ENGINE_TEST(numbers_follow_the_pattern_in_one_series_per_year)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    const struct { int y; const char *want; } steps[] = {
+        { 2026, "Q-2026-000001" }, { 2026, "Q-2026-000002" }, { 2027, "Q-2027-000001" },
+        { 2026, "Q-2026-000003" }, { 2027, "Q-2027-000002" },
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        char *n = issue_on(f.r, ymd(steps[i].y, 3, 2));
+        cr_assert_str_eq(n, steps[i].want);
+        free(n);
+    }
+    fx_close(&f);
+}
+
+ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    free(issue_on(f.r, ymd(2026, 11, 23)));
+    struct diag_list dl = { 0 };
+    expect_ok(register_set_pattern(f.r, "INV-{year}.{seq:3}", "boss", &dl), &dl);
+    char *n = issue_on(f.r, ymd(2026, 11, 23));
+    cr_assert_str_eq(n, "INV-2026.002", "the year's series goes on under the new pattern");
+    free(n);
+    expect_ok(register_set_pattern(f.r, "INV-{year}.{seq:3}", "boss", &dl), &dl);
+    struct reg_event *ev;
+    size_t nev;
+    cr_assert_eq(register_history(f.r, "-", &ev, &nev, &dl), 0);
+    cr_assert_eq(nev, 1, "setting the same pattern again records nothing");
+    cr_assert_str_eq(ev[0].action, "number pattern");
+    cr_assert_str_eq(ev[0].detail, "INV-{year}.{seq:3}");
+    cr_assert_str_eq(ev[0].actor, "boss");
+    reg_events_free(ev, nev);
+    const char *bad[] = { "Q-{year}", "Q {seq}", "Q-{seq:0}", ".Q{seq}", "Q-{month}-{seq}", "",
+                          "A-very-long-prefix-that-goes-on-and-on-{seq}" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(register_set_pattern(f.r, bad[i], "boss", &dl), -1, "%s", bad[i]);
+        cr_assert_str_eq(dl.v[0].path, "--number-pattern");
+        expect_diag(&dl, "is not a number pattern");
+    }
+    register_close(f.r);
+    f.r = open_at(p->engine, f.locator);
+    char *pat = register_pattern(f.r);
+    cr_assert_str_eq(pat, "INV-{year}.{seq:3}", "the pattern is kept in the register");
+    free(pat);
+    fx_close(&f);
+}
+
+ENGINE_TEST(a_pattern_that_repeats_a_number_is_refused_and_uses_up_nothing)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    struct diag_list dl = { 0 };
+    expect_ok(register_set_pattern(f.r, "N{seq}", NULL, &dl), &dl);
+    char *n = issue_on(f.r, ymd(2026, 5, 1));
+    cr_assert_str_eq(n, "N1");
+    free(n);
+    struct reg_issue in = sample(ymd(2027, 1, 4));
+    cr_assert_null(try_issue(f.r, &in, NULL, &dl));
+    expect_diag(&dl, "the number pattern 'N{seq}' gives N1, which is already used; include {year} in the pattern");
+    expect_ok(register_set_pattern(f.r, "N{year}-{seq}", NULL, &dl), &dl);
+    n = issue(f.r, &in);
+    cr_assert_str_eq(n, "N2027-1", "the refused attempt took no number from 2027's series");
+    free(n);
+    fx_close(&f);
+}
+
+ENGINE_TEST(a_failed_render_uses_no_number)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    struct diag_list dl = { 0 };
+    struct render rd = { .fail = true };
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    in.tables_sha256 = SHA_B;
+    cr_assert_null(try_issue(f.r, &in, &rd, &dl));
+    expect_diag(&dl, "the test render fails for Q-2026-000001");
+    cr_assert_str_eq(rd.last, "Q-2026-000001", "the render is given the number");
+    struct reg_entry e;
+    cr_assert_eq(register_get(f.r, "Q-2026-000001", false, &e, &dl), 1);
+    diag_list_free(&dl);
+    char *clinic, *catalog;
+    cr_assert_eq(register_get_tables(f.r, SHA_B, &clinic, &catalog, &dl), -1, "nothing of it was stored");
+    diag_list_free(&dl);
+    cr_assert_eq(count_events(f.r, "Q-2026-000001"), 0);
+    rd.fail = false;
+    char *n = try_issue(f.r, &in, &rd, &dl);
+    cr_assert_str_eq(n, "Q-2026-000001", "the next quote takes the number");
+    free(n);
+    n = issue_on(f.r, ymd(2026, 11, 23));
+    cr_assert_str_eq(n, "Q-2026-000002", "and the series goes on without a gap");
+    free(n);
+    diag_list_free(&dl);
+    fx_close(&f);
+}
+
+/* ---- what an entry keeps ---------------------------------------------------- */
+
+ENGINE_TEST(an_entry_keeps_everything_it_was_issued_with)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    in.has_scheduled = true;
+    in.scheduled = ymd(2026, 12, 14);
+    in.estimate_due = ymd(2026, 11, 27);
+    in.language = "es";
+    in.patient_name = "José Núñez";
+    struct render rd = { 0 };
+    struct diag_list dl = { 0 };
+    char *number = try_issue(f.r, &in, &rd, &dl);
+    cr_assert_str_eq(number, "Q-2026-000001");
+    struct reg_entry e;
+    expect_ok(register_get(f.r, number, true, &e, &dl), &dl);
+    cr_assert_str_eq(e.number, number);
+    cr_assert_str_eq(e.status, "issued");
+    cr_assert_str_eq(e.patient_id, "P-1");
+    cr_assert_str_eq(e.patient_name, "José Núñez");
+    cr_assert_str_eq(e.issued, "2026-11-23");
+    cr_assert_str_eq(e.valid_until, "2026-12-23");
+    cr_assert_str_eq(e.scheduled, "2026-12-14");
+    cr_assert_str_eq(e.estimate_due, "2026-11-27");
+    cr_assert_eq(e.total_cents, 123456);
+    cr_assert_str_eq(e.language, "es");
+    cr_assert_str_eq(e.tables_version, "2026.1");
+    cr_assert_str_eq(e.tables_sha256, SHA_A);
+    cr_assert_null(e.supersedes);
+    cr_assert_null(e.superseded_by);
+    cr_assert_str_eq(e.request_json, in.request_json);
+    cr_assert_str_eq(e.quote_json, in.quote_json);
+    size_t len = strlen((const char *)rd.doc);
+    cr_assert_eq(e.pdf_len, len);
+    cr_assert(!memcmp(e.pdf, rd.doc, len), "the PDF, byte for byte");
+    char sha[65];
+    sha256_hex(rd.doc, len, sha);
+    cr_assert_str_eq(e.pdf_sha256, sha);
+    reg_entry_free(&e);
+    expect_ok(register_get(f.r, number, false, &e, &dl), &dl);
+    cr_assert_null(e.pdf, "no PDF unless asked");
+    cr_assert_eq(e.pdf_len, 0);
+    cr_assert_str_eq(e.pdf_sha256, sha);
+    cr_assert_str_eq(e.request_json, in.request_json);
+    reg_entry_free(&e);
+    /* nothing optional given: nothing made up */
+    struct reg_issue bare = sample(ymd(2026, 11, 23));
+    bare.patient_id = bare.patient_name = NULL;
+    char *n2 = issue(f.r, &bare);
+    expect_ok(register_get(f.r, n2, false, &e, &dl), &dl);
+    cr_assert_null(e.patient_id);
+    cr_assert_null(e.patient_name);
+    cr_assert_null(e.scheduled);
+    cr_assert_null(e.estimate_due);
+    reg_entry_free(&e);
+    cr_assert_eq(register_get(f.r, "Q-1999-000001", true, &e, &dl), 1);
+    expect_diag(&dl, "there is no quote 'Q-1999-000001' in the register");
+    cr_assert_null(e.number);
+    free(number);
+    free(n2);
+    fx_close(&f);
+}
+
+ENGINE_TEST(price_tables_are_kept_once_per_digest_as_first_stored)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    free(issue(f.r, &in));
+    in.clinic_json = "{\"clinic\":\"edited later\"}";
+    free(issue(f.r, &in));
+    in.tables_sha256 = SHA_B;
+    in.tables_version = "2026.2";
+    in.catalog_json = "{\"catalog\":\"B\"}";
+    char *n3 = issue(f.r, &in);
+    struct diag_list dl = { 0 };
+    char *clinic, *catalog;
+    expect_ok(register_get_tables(f.r, SHA_A, &clinic, &catalog, &dl), &dl);
+    cr_assert_str_eq(clinic, "{\"clinic\":\"A\"}", "the text stored first stays");
+    cr_assert_str_eq(catalog, "{\"catalog\":\"A\"}");
+    free(clinic);
+    free(catalog);
+    expect_ok(register_get_tables(f.r, SHA_B, &clinic, &catalog, &dl), &dl);
+    cr_assert_str_eq(clinic, "{\"clinic\":\"edited later\"}");
+    cr_assert_str_eq(catalog, "{\"catalog\":\"B\"}");
+    free(clinic);
+    free(catalog);
+    struct reg_entry e;
+    expect_ok(register_get(f.r, n3, false, &e, &dl), &dl);
+    cr_assert_str_eq(e.tables_version, "2026.2");
+    reg_entry_free(&e);
+    cr_assert_eq(register_get_tables(f.r, "cccc", &clinic, &catalog, &dl), -1);
+    expect_diag(&dl, "the price tables cccc are missing from the register");
+    cr_assert_null(clinic);
+    cr_assert_null(catalog);
+    free(n3);
+    fx_close(&f);
+}
+
+/* ---- listing ---------------------------------------------------------------- */
+
+/* list with f; the numbers found, space-separated, in order. */
+static char *listed(struct reg *r, struct reg_filter f)
+{
+    struct reg_entry *v;
+    size_t n;
+    struct diag_list dl = { 0 };
+    expect_ok(register_list(r, &f, &v, &n, &dl), &dl);
+    char *s = calloc(1, n * 20 + 1);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_null(v[i].request_json, "a list has no JSON");
+        cr_assert_null(v[i].pdf, "a list has no PDF");
+        snprintf(s + strlen(s), 20, "%s%s", i ? " " : "", v[i].number + 7);
+        reg_entry_free(&v[i]);
+    }
+    free(v);
+    return s;
+}
+
+#define LISTS(want, ...)                                                      \
+    do {                                                                      \
+        char *got_ = listed(f.r, (struct reg_filter){ .today = today, __VA_ARGS__ }); \
+        cr_assert_str_eq(got_, want, "filter %s", #__VA_ARGS__);              \
+        free(got_);                                                           \
+    } while (0)
+
+ENGINE_TEST(list_filters_by_patient_name_dates_and_status_newest_first)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    const struct { int m, d; const char *id, *name; } q[] = {
+        { 1, 10, "P-1", "Ana Ruiz" },      /* 000001: expired by today */
+        { 11, 1, "P-2", "Bob RUIZ-Diaz" }, /* 000002: issued */
+        { 11, 20, "P-1", "Ana Ruiz" },     /* 000003: accepted */
+        { 11, 20, "P-3", "Carla Mendez" }, /* 000004: void, same day as 000003 */
+        { 11, 21, "P-4", "Dan Ng" },       /* 000005: superseded by 000006 */
+        { 11, 22, "P-4", "Dan Ng" },       /* 000006: issued */
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        struct reg_issue in = sample(ymd(2026, q[i].m, q[i].d));
+        in.patient_id = q[i].id;
+        in.patient_name = q[i].name;
+        in.supersedes = i == 5 ? "Q-2026-000005" : NULL;
+        free(issue(f.r, &in));
+    }
+    struct diag_list dl = { 0 };
+    expect_ok(register_set_status(f.r, "Q-2026-000003", "accepted", NULL, "t", today, &dl), &dl);
+    expect_ok(register_set_status(f.r, "Q-2026-000004", "void", "duplicate", "t", today, &dl), &dl);
+
+    LISTS("000006 000005 000004 000003 000002 000001", .patient_id = NULL);
+    LISTS("000003 000001", .patient_id = "P-1");
+    LISTS("", .patient_id = "p-1");
+    LISTS("000003 000002 000001", .name = "ruiz");
+    LISTS("000003 000002 000001", .name = "RUIZ");
+    LISTS("000002", .name = "z-d");
+    LISTS("000006 000005 000004 000003", .has_from = true, .from = ymd(2026, 11, 20));
+    LISTS("000004 000003 000002 000001", .has_to = true, .to = ymd(2026, 11, 20));
+    LISTS("000004 000003", .has_from = true, .from = ymd(2026, 11, 20), .has_to = true, .to = ymd(2026, 11, 20));
+    LISTS("000006 000002", .status = "issued");
+    LISTS("000001", .status = "expired");
+    LISTS("000003", .status = "accepted");
+    LISTS("000004", .status = "void");
+    LISTS("000005", .status = "superseded");
+    LISTS("", .status = "pending");
+    LISTS("000001", .patient_id = "P-1", .status = "expired");
+    LISTS("000003", .name = "ana", .has_from = true, .from = ymd(2026, 2, 1), .status = "accepted");
+    /* the day after 000002's last valid day, it has expired too */
+    today = ymd(2026, 12, 2);
+    LISTS("000002 000001", .status = "expired");
+
+    struct reg_entry *v;
+    size_t n;
+    struct reg_filter all = { .today = ymd(2026, 11, 23) };
+    expect_ok(register_list(f.r, &all, &v, &n, &dl), &dl);
+    cr_assert_eq(n, 6);
+    cr_assert_str_eq(reg_entry_status(&v[5], all.today), "expired");
+    cr_assert_str_eq(v[5].status, "issued", "expired is shown, not stored");
+    cr_assert_str_eq(v[0].supersedes, "Q-2026-000005");
+    cr_assert_str_eq(v[1].superseded_by, "Q-2026-000006");
+    cr_assert_str_eq(v[0].tables_version, "2026.1");
+    for (size_t i = 0; i < n; i++)
+        reg_entry_free(&v[i]);
+    free(v);
+    fx_close(&f);
+}
+
+/* ---- status and the supersede chain ------------------------------------------ */
+
+static void refused(struct reg *r, const char *number, const char *status, const char *reason,
+                    rq_date today, const char *want)
+{
+    struct diag_list dl = { 0 };
+    size_t before = count_events(r, number);
+    cr_assert_eq(register_set_status(r, number, status, reason, "t", today, &dl), -1, "%s %s", status, number);
+    expect_diag(&dl, want);
+    cr_assert_eq(count_events(r, number), before, "a refused change records nothing");
+}
+
+ENGINE_TEST(status_changes_follow_the_rules)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    char *a = issue_on(f.r, today);                 /* 000001 */
+    char *old = issue_on(f.r, ymd(2026, 6, 1));     /* 000002, expired */
+    char *b = issue_on(f.r, today);                 /* 000003 */
+    struct reg_issue rev = sample(today);
+    rev.supersedes = b;
+    char *c = issue(f.r, &rev);                     /* 000004 */
+    struct diag_list dl = { 0 };
+
+    expect_ok(register_set_status(f.r, a, "accepted", NULL, "t", today, &dl), &dl);
+    cr_assert_str_eq(stored_status(f.r, a), "accepted");
+    refused(f.r, a, "accepted", NULL, today, "quote Q-2026-000001 is accepted; only an issued quote can be accepted");
+    refused(f.r, a, "void", NULL, today, "voiding a quote needs a reason");
+    refused(f.r, a, "void", "", today, "voiding a quote needs a reason");
+    expect_ok(register_set_status(f.r, a, "void", "patient moved", "t", today, &dl), &dl);
+    cr_assert_str_eq(stored_status(f.r, a), "void");
+    refused(f.r, a, "void", "again", today, "quote Q-2026-000001 is void; it cannot be voided");
+    refused(f.r, a, "accepted", NULL, today, "quote Q-2026-000001 is void; only an issued quote can be accepted");
+
+    refused(f.r, old, "accepted", NULL, today,
+            "quote Q-2026-000002 is expired; it has expired; revise it to issue a new estimate");
+    expect_ok(register_set_status(f.r, old, "void", "too old", "t", today, &dl), &dl);
+
+    refused(f.r, b, "void", "x", today, "quote Q-2026-000003 is superseded; it cannot be voided");
+    refused(f.r, b, "accepted", NULL, today, "only an issued quote can be accepted");
+    refused(f.r, "Q-2026-000099", "accepted", NULL, today, "there is no quote 'Q-2026-000099' in the register");
+    cr_assert_str_eq(stored_status(f.r, c), "issued");
+    free(a);
+    free(old);
+    free(b);
+    free(c);
+    fx_close(&f);
+}
+
+ENGINE_TEST(a_revision_supersedes_and_the_chain_is_kept)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    struct diag_list dl = { 0 };
+    char *a = issue_on(f.r, today);
+    struct reg_issue in = sample(today);
+    in.supersedes = a;
+    in.actor = "rev";
+    char *b = issue(f.r, &in);
+    expect_ok(register_set_status(f.r, b, "accepted", NULL, "t", today, &dl), &dl);
+    in.supersedes = b;
+    char *c = issue(f.r, &in);
+    cr_assert_str_eq(c, "Q-2026-000003");
+
+    struct reg_entry e;
+    expect_ok(register_get(f.r, a, false, &e, &dl), &dl);
+    cr_assert_str_eq(e.status, "superseded");
+    cr_assert_str_eq(e.superseded_by, b);
+    cr_assert_null(e.supersedes);
+    reg_entry_free(&e);
+    expect_ok(register_get(f.r, b, false, &e, &dl), &dl);
+    cr_assert_str_eq(e.status, "superseded", "an accepted quote can be revised");
+    cr_assert_str_eq(e.supersedes, a);
+    cr_assert_str_eq(e.superseded_by, c);
+    reg_entry_free(&e);
+    expect_ok(register_get(f.r, c, false, &e, &dl), &dl);
+    cr_assert_str_eq(e.status, "issued");
+    cr_assert_str_eq(e.supersedes, b);
+    cr_assert_null(e.superseded_by);
+    reg_entry_free(&e);
+
+    struct reg_event *ev;
+    size_t n;
+    expect_ok(register_history(f.r, b, &ev, &n, &dl), &dl);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(ev[0].action, "issued");
+    cr_assert_str_eq(ev[0].detail, "total $1,234.56; replaces Q-2026-000001");
+    cr_assert_str_eq(ev[1].action, "accepted");
+    cr_assert_str_eq(ev[2].action, "superseded");
+    cr_assert_str_eq(ev[2].detail, "by Q-2026-000003");
+    cr_assert_str_eq(ev[2].actor, "rev");
+    reg_events_free(ev, n);
+
+    /* what cannot be revised takes no number */
+    in.supersedes = a;
+    cr_assert_null(try_issue(f.r, &in, NULL, &dl));
+    expect_diag(&dl, "quote Q-2026-000001 is superseded; only an issued or accepted quote can be revised");
+    expect_ok(register_set_status(f.r, c, "void", "wrong plan", "t", today, &dl), &dl);
+    in.supersedes = c;
+    cr_assert_null(try_issue(f.r, &in, NULL, &dl));
+    expect_diag(&dl, "quote Q-2026-000003 is void; only an issued or accepted quote can be revised");
+    /* (the wording for a quote that does not exist is the engine's today:
+     * SQLite's foreign key refuses the new row before the rule is checked) */
+    in.supersedes = "Q-2026-000099";
+    cr_assert_null(try_issue(f.r, &in, NULL, &dl));
+    cr_assert(dl.errors > 0);
+    diag_list_free(&dl);
+    cr_assert_eq(count_events(f.r, a), 2, "issued, superseded: nothing from the refusals");
+    char *d = issue_on(f.r, today);
+    cr_assert_str_eq(d, "Q-2026-000004");
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+    fx_close(&f);
+}
+
+/* ---- the history ------------------------------------------------------------- */
+
+static bool iso_utc(const char *s)
+{
+    int y, mo, d, h, mi, sec;
+    char z;
+    return s && strlen(s) == 20 && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &z) == 7 &&
+           z == 'Z';
+}
+
+ENGINE_TEST(the_history_is_appended_never_rewritten)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    struct diag_list dl = { 0 };
+    struct reg_issue in = sample(today);
+    in.actor = "alice";
+    char *a = issue(f.r, &in);
+    expect_ok(register_set_status(f.r, a, "accepted", NULL, NULL, today, &dl), &dl);
+    struct reg_event *first;
+    size_t n1;
+    expect_ok(register_history(f.r, a, &first, &n1, &dl), &dl);
+    cr_assert_eq(n1, 2);
+    cr_assert_str_eq(first[0].action, "issued");
+    cr_assert_str_eq(first[0].actor, "alice");
+    cr_assert_str_eq(first[0].detail, "total $1,234.56");
+    cr_assert_str_eq(first[1].action, "accepted");
+    cr_assert_str_eq(first[1].actor, "unknown", "no actor given: 'unknown'");
+    cr_assert_null(first[1].detail);
+    for (size_t i = 0; i < n1; i++)
+        cr_assert(iso_utc(first[i].at), "%s", first[i].at);
+
+    refused(f.r, a, "accepted", NULL, today, "only an issued quote can be accepted");
+    free(issue_on(f.r, today));
+    expect_ok(register_set_status(f.r, a, "void", "patient asked", "bob", today, &dl), &dl);
+
+    struct reg_event *later;
+    size_t n2;
+    expect_ok(register_history(f.r, a, &later, &n2, &dl), &dl);
+    cr_assert_eq(n2, 3);
+    for (size_t i = 0; i < n1; i++) {
+        cr_assert_str_eq(later[i].at, first[i].at, "event %zu is unchanged", i);
+        cr_assert_str_eq(later[i].actor, first[i].actor);
+        cr_assert_str_eq(later[i].action, first[i].action);
+        cr_assert(!first[i].detail ? !later[i].detail : !strcmp(later[i].detail, first[i].detail));
+    }
+    cr_assert_str_eq(later[2].action, "voided");
+    cr_assert_str_eq(later[2].actor, "bob");
+    cr_assert_str_eq(later[2].detail, "patient asked");
+    cr_assert(strcmp(later[2].at, later[0].at) >= 0, "oldest first");
+    reg_events_free(first, n1);
+    reg_events_free(later, n2);
+    cr_assert_eq(count_events(f.r, "Q-2030-000001"), 0, "no history for an unknown number");
+    free(a);
+    fx_close(&f);
+}
+
+/* ---- repair of the PDF copies ------------------------------------------------- */
+
+static void write_bytes(const char *path, const void *b, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    cr_assert_not_null(fp, "%s", path);
+    cr_assert_eq(fwrite(b, 1, n, fp), n);
+    fclose(fp);
+}
+
+/* Whether path holds exactly the PDF the register stores for number. */
+static bool copy_is_whole(struct reg *r, const char *dir, const char *number)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/%s.pdf", dir, number);
+    struct reg_entry e;
+    struct diag_list dl = { 0 };
+    expect_ok(register_get(r, number, true, &e, &dl), &dl);
+    size_t len;
+    char *got = th_read(path, &len);
+    bool same = got && len == e.pdf_len && !memcmp(got, e.pdf, len);
+    free(got);
+    reg_entry_free(&e);
+    return same;
+}
+
+static int repair(struct reg *r, const char *dir, bool verify, int min_age)
+{
+    int fixed = -1;
+    struct diag_list dl = { 0 };
+    expect_ok(register_repair(r, dir, verify, min_age, &fixed, &dl), &dl);
+    return fixed;
+}
+
+ENGINE_TEST(repair_rewrites_missing_and_damaged_copies)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    char out[700];
+    snprintf(out, sizeof out, "%s/out", f.dir);
+    cr_assert_eq(mkdir(out, 0700), 0);
+    char *num[3];
+    for (int i = 0; i < 3; i++)
+        num[i] = issue_on(f.r, ymd(2026, 11, 23));
+    cr_assert_eq(repair(f.r, out, false, 0), 3, "no copy yet: all three are written");
+    for (int i = 0; i < 3; i++)
+        cr_assert(copy_is_whole(f.r, out, num[i]));
+    cr_assert_eq(repair(f.r, out, true, 0), 0, "all whole: nothing to do");
+
+    char path[3][800];
+    for (int i = 0; i < 3; i++)
+        snprintf(path[i], sizeof path[i], "%s/%s.pdf", out, num[i]);
+    unlink(path[0]);                                   /* missing */
+    write_bytes(path[1], "%PDF-1.4 cut", 12);          /* wrong size */
+    size_t len;
+    char *doc = th_read(path[2], &len);
+    doc[len / 2] ^= 0x20;                              /* same size, other bytes */
+    write_bytes(path[2], doc, len);
+    free(doc);
+
+    cr_assert_eq(repair(f.r, out, false, 3600), 0, "quotes younger than min_age are left alone");
+    cr_assert_eq(access(path[0], F_OK), -1);
+    cr_assert_eq(repair(f.r, out, false, 0), 2, "by size: the missing and the cut copy");
+    cr_assert(copy_is_whole(f.r, out, num[0]));
+    cr_assert(copy_is_whole(f.r, out, num[1]));
+    cr_assert_not(copy_is_whole(f.r, out, num[2]), "a same-size change needs --verify");
+    cr_assert_eq(repair(f.r, out, true, 0), 1, "by digest: the changed copy");
+    cr_assert(copy_is_whole(f.r, out, num[2]));
+
+    /* temporary files of interrupted writes: removed after a minute */
+    char stale[800], fresh[800];
+    snprintf(stale, sizeof stale, "%s/%s.pdf.tmpAAAAAA", out, num[0]);
+    snprintf(fresh, sizeof fresh, "%s/%s.pdf.tmpBBBBBB", out, num[1]);
+    write_bytes(stale, "half", 4);
+    write_bytes(fresh, "half", 4);
+    struct timeval old[2] = { { time(NULL) - 120, 0 }, { time(NULL) - 120, 0 } };
+    cr_assert_eq(utimes(stale, old), 0);
+    cr_assert_eq(repair(f.r, out, false, 0), 0);
+    cr_assert_eq(access(stale, F_OK), -1, "a stale temporary file goes");
+    cr_assert_eq(access(fresh, F_OK), 0, "a young one may still be written: it stays");
+    for (int i = 0; i < 3; i++)
+        free(num[i]);
+    fx_close(&f);
+}
+
+/* ---- concurrency and schema ---------------------------------------------------- */
+
+ENGINE_PARAMS(concurrent_issuers_get_distinct_consecutive_numbers)
+ParameterizedTest(struct engine_param *p, reg_engine, concurrent_issuers_get_distinct_consecutive_numbers,
+                  .timeout = 120)
+{
+    enum { WORKERS = 6, EACH = 3 };
+    struct fx f;
+    fx_open(&f, p->engine);
+    register_close(f.r);
+    pid_t pid[WORKERS];
+    for (int w = 0; w < WORKERS; w++) {
+        pid[w] = fork();
+        cr_assert_neq(pid[w], -1);
+        if (pid[w] == 0) {
+            struct reg *r = NULL;
+            struct diag_list dl = { 0 };
+            int bad = register_open(&r, f.locator, &dl) != 0;
+            for (int i = 0; !bad && i < EACH; i++) {
+                struct reg_issue in = sample(ymd(2026, 11, 23));
+                struct render rd = { 0 };
+                char *number = NULL;
+                bad = register_issue(r, &in, render_cb, &rd, &number, &dl) != 0 ||
+                      strcmp(rd.last, number) != 0;
+                free(number);
+            }
+            register_close(r);
+            diag_list_free(&dl);
+            _exit(bad);
+        }
+    }
+    for (int w = 0; w < WORKERS; w++) {
+        int st;
+        cr_assert_eq(waitpid(pid[w], &st, 0), pid[w]);
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d failed", w);
+    }
+    f.r = open_at(p->engine, f.locator);
+    struct reg_filter all = { .today = ymd(2026, 11, 23) };
+    struct reg_entry *v;
+    size_t n;
+    struct diag_list dl = { 0 };
+    expect_ok(register_list(f.r, &all, &v, &n, &dl), &dl);
+    cr_assert_eq(n, WORKERS * EACH);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "Q-2026-%06zu", n - i);
+        cr_assert_str_eq(v[i].number, want, "every number once, none skipped");
+        cr_assert_eq(count_events(f.r, v[i].number), 1);
+        reg_entry_free(&v[i]);
+    }
+    free(v);
+    fx_close(&f);
+}
+
+ENGINE_TEST(an_older_register_is_brought_up_to_date)
+{
+    char *dir = th_tmpdir(), loc[600];
+    struct diag_list dl = { 0 };
+    locator_in(p->engine, dir, loc, sizeof loc);
+    expect_ok(register_create_at_version(loc, 1, &dl), &dl);
+    struct reg *r = open_at(p->engine, loc);
+    struct reg_event *ev;
+    size_t n;
+    expect_ok(register_history(r, "-", &ev, &n, &dl), &dl);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(ev[0].action, "migrated");
+    cr_assert_str_eq(ev[0].actor, "regenquote");
+    cr_assert_str_eq(ev[0].detail, "schema 1 to 2");
+    reg_events_free(ev, n);
+    char *pat = register_pattern(r);
+    cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
+    free(pat);
+    free(issue_on(r, ymd(2026, 11, 23)));
+    register_close(r);
+    r = open_at(p->engine, loc);
+    cr_assert_eq(count_events(r, "-"), 1, "an up-to-date register is not migrated again");
+    register_close(r);
+    cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
+    expect_diag(&dl, "there is no register schema 3");
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* ---- choosing the engine -------------------------------------------------------- */
+
+Test(reg_engine, a_locator_with_an_unknown_scheme_is_refused_clearly)
+{
+    struct reg *r = NULL;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(register_open(&r, "mysql://clinic:s3cret@db.example/quotes", &dl), -1);
+    cr_assert_null(r);
+    char *d = th_diags(&dl);
+    cr_assert_null(strstr(d, "s3cret"), "the locator may carry a password: not repeated: %s", d);
+    free(d);
+    expect_diag(&dl, "cannot open the register: no storage engine serves 'mysql://' locators; give a file path");
+    cr_assert_eq(register_create_at_version("mysql://db/quotes", 1, &dl), -1);
+    expect_diag(&dl, "no storage engine serves 'mysql://' locators");
+}
