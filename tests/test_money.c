@@ -110,6 +110,18 @@ Test(money, formats)
     cr_assert_str_eq(percent_format(1490, '.', b, sizeof b), "14.9%");
 }
 
+Test(money, formats_in_a_style)
+{
+    char b[64];
+    cr_assert_str_eq(money_usd(123456789, b, sizeof b), "$1,234,567.89");
+    cr_assert_str_eq(money_usd(-500, b, sizeof b), "-$5.00");
+    cr_assert_str_eq(money_styled(123456, &MONEY_USD, false, b, sizeof b), "1,234.56");
+    const struct money_style eu = { "\xE2\x82\xAC", ',', '.' };
+    cr_assert_str_eq(money_styled(123456, &eu, true, b, sizeof b), "\xE2\x82\xAC" "1.234,56");
+    const struct money_style plain = { "$", '.', 0 };
+    cr_assert_str_eq(money_styled(123456, &plain, false, b, sizeof b), "1234.56");
+}
+
 Test(money, percent_parse)
 {
     int32_t bp;

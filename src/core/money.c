@@ -138,6 +138,19 @@ char *money_format(int64_t cents, const char *symbol, char dec, char group,
     return buf;
 }
 
+const struct money_style MONEY_USD = { "$", '.', ',' };
+
+char *money_styled(int64_t cents, const struct money_style *st, bool symbol, char *buf,
+                   size_t size)
+{
+    return money_format(cents, symbol ? st->symbol : NULL, st->decimal, st->group, buf, size);
+}
+
+char *money_usd(int64_t cents, char *buf, size_t size)
+{
+    return money_styled(cents, &MONEY_USD, true, buf, size);
+}
+
 char *percent_format(int32_t bp, char dec, char *buf, size_t size)
 {
     int32_t whole = bp / 100, frac = bp % 100;

@@ -46,10 +46,29 @@ int64_t money_div_round(int64_t n, int64_t d);
 bool money_percent(int64_t amount, int32_t bp, int64_t *out);
 
 /* Formatting.  grouped: "12,345.67"; with symbol: "$12,345.67" ("-$5.00"
- * for negatives).  dec/group give the separators ('.' and ',' in English).
- * Returns buf; output is truncated to size. */
+ * for negatives).  dec/group give the separators ('.' and ',' in English;
+ * group 0 for none).  Returns buf; output is truncated to size. */
 char *money_format(int64_t cents, const char *symbol, char dec, char group,
                    char *buf, size_t size);
+
+/* How a document writes amounts: the currency symbol and the decimal and
+ * group separators (group 0 for none).  The symbol is borrowed. */
+struct money_style {
+    const char *symbol;
+    char decimal, group;
+};
+
+/* US dollars as every regenquote message and table writes them: "$", '.',
+ * ','.  (Documents take their style from their template's money.* words.) */
+extern const struct money_style MONEY_USD;
+
+/* cents in style st, with its symbol ("$1,234.56", "-$5.00") or without
+ * ("1,234.56").  Returns buf; output is truncated to size. */
+char *money_styled(int64_t cents, const struct money_style *st, bool symbol, char *buf,
+                   size_t size);
+
+/* "$1,234.56" ("-$5.00"): money_styled() with MONEY_USD and its symbol. */
+char *money_usd(int64_t cents, char *buf, size_t size);
 /* "8.25%", "10%". */
 char *percent_format(int32_t bp, char dec, char *buf, size_t size);
 

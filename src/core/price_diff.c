@@ -109,11 +109,6 @@ static void set_check(struct builder *b, struct pd_entry *e, unsigned flags, con
     }
 }
 
-static char *fmt_money(int64_t c, char *buf, size_t size)
-{
-    return money_format(c, "$", '.', ',', buf, size);
-}
-
 /* "+4.69%" from basis points. */
 static char *fmt_signed_bp(int64_t bp, char *buf, size_t size)
 {
@@ -137,7 +132,7 @@ unsigned price_diff_check(int64_t old_c, int64_t new_c, int *scale, bool *exact,
         snprintf(tmp, sizeof tmp, "set to zero: it becomes free on every quote");
     } else if (old_c == 0) {
         f = PD_FLAG_FROM_ZERO;
-        snprintf(tmp, sizeof tmp, "was free and now costs %s", fmt_money(new_c, a, sizeof a));
+        snprintf(tmp, sizeof tmp, "was free and now costs %s", money_usd(new_c, a, sizeof a));
     } else {
         /* cents are at most 1e12, so these products fit easily */
         for (int s = 10; s <= 1000 && !f; s *= 10) {
@@ -186,8 +181,8 @@ static struct pd_entry *add_money(struct builder *b, enum pd_section sec, enum p
         percent_format((int32_t)oldc, '.', o, sizeof o);
         percent_format((int32_t)newc, '.', n, sizeof n);
     } else {
-        fmt_money(oldc, o, sizeof o);
-        fmt_money(newc, n, sizeof n);
+        money_usd(oldc, o, sizeof o);
+        money_usd(newc, n, sizeof n);
     }
     struct pd_entry *e = add(b, sec, ch, id, date, field, o, n);
     if (!e)
@@ -248,7 +243,7 @@ static void diff_items(struct builder *b, const struct price_table *o, const str
         const struct pt_item *x = &o->items[i];
         const struct pt_item *y = pt_find_item(n, x->id);
         if (!y) {
-            add(b, PD_ITEM, PD_REMOVED, x->id, NULL, NULL, fmt_money(x->list_price, a, sizeof a), NULL);
+            add(b, PD_ITEM, PD_REMOVED, x->id, NULL, NULL, money_usd(x->list_price, a, sizeof a), NULL);
             continue;
         }
         if (x->list_price != y->list_price)
@@ -268,7 +263,7 @@ static void diff_items(struct builder *b, const struct price_table *o, const str
         if (pt_find_item(o, y->id))
             continue;
         struct pd_entry *e = add(b, PD_ITEM, PD_ADDED, y->id, NULL, NULL, NULL,
-                                 fmt_money(y->list_price, a, sizeof a));
+                                 money_usd(y->list_price, a, sizeof a));
         if (e) {
             e->money = true;
             e->new_cents = y->list_price;
@@ -345,7 +340,7 @@ static void diff_packages(struct builder *b, const struct price_table *o, const 
         const struct pt_package *x = &o->packages[i];
         const struct pt_package *y = pt_find_package(n, x->id);
         if (!y) {
-            add(b, PD_PACKAGE, PD_REMOVED, x->id, NULL, NULL, fmt_money(x->list_price, a, sizeof a), NULL);
+            add(b, PD_PACKAGE, PD_REMOVED, x->id, NULL, NULL, money_usd(x->list_price, a, sizeof a), NULL);
             continue;
         }
         if (x->list_price != y->list_price)
@@ -383,7 +378,7 @@ static void diff_packages(struct builder *b, const struct price_table *o, const 
                 char why[200];
                 snprintf(why, sizeof why,
                          "the package no longer saves the patient anything (its items cost %s separately)",
-                         fmt_money(sn + y->list_price, a, sizeof a));
+                         money_usd(sn + y->list_price, a, sizeof a));
                 set_check(b, e, PD_FLAG_NO_SAVING, why);
             }
         }
@@ -391,7 +386,7 @@ static void diff_packages(struct builder *b, const struct price_table *o, const 
     for (size_t i = 0; i < n->n_packages; i++)
         if (!pt_find_package(o, n->packages[i].id))
             add(b, PD_PACKAGE, PD_ADDED, n->packages[i].id, NULL, NULL, NULL,
-                fmt_money(n->packages[i].list_price, a, sizeof a));
+                money_usd(n->packages[i].list_price, a, sizeof a));
 }
 
 /* ---- discounts ----------------------------------------------------------- */
@@ -413,8 +408,8 @@ static void diff_discount_num(struct builder *b, const char *id, const char *fie
             percent_format((int32_t)o, '.', x, sizeof x);
             percent_format((int32_t)n, '.', y, sizeof y);
         } else {
-            fmt_money(o, x, sizeof x);
-            fmt_money(n, y, sizeof y);
+            money_usd(o, x, sizeof x);
+            money_usd(n, y, sizeof y);
         }
         add(b, PD_DISCOUNT, PD_CHANGED, id, NULL, field, o ? x : "(none)", n ? y : "(none)");
         return;
@@ -556,7 +551,7 @@ static void diff_change_prices(struct builder *b, const struct pt_change *co,
         const char *id = pkg ? co->package_prices[k].package->id : co->prices[k].item->id;
         int64_t v = pkg ? co->package_prices[k].price : co->prices[k].price, x;
         if (!change_price(cn, id, pkg, &x))
-            add(b, PD_SCHEDULE, PD_REMOVED, id, date, field, fmt_money(v, a, sizeof a), NULL);
+            add(b, PD_SCHEDULE, PD_REMOVED, id, date, field, money_usd(v, a, sizeof a), NULL);
     }
 }
 
@@ -746,7 +741,7 @@ static void write_entry_text(const struct pd_entry *e, FILE *out)
             char delta[80] = "";
             if (e->money)
                 snprintf(delta, sizeof delta, " (%s%s%s%s)", e->delta_cents >= 0 ? "+" : "",
-                         fmt_money(e->delta_cents, a, sizeof a), e->has_percent ? ", " : "",
+                         money_usd(e->delta_cents, a, sizeof a), e->has_percent ? ", " : "",
                          e->has_percent ? fmt_signed_bp(e->percent_bp, p, sizeof p) : "");
             fprintf(out, "  %-28s %s %s -> %s%s%s\n", name, field, o, n, delta, how);
         } else if (strlen(o) + strlen(n) > 60 || strchr(o, '\n') || strchr(n, '\n')) {

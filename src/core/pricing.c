@@ -466,11 +466,6 @@ static int64_t plan_quantity(const struct quote *q, const struct pt_item *it)
     return n;
 }
 
-static void fmt_money(int64_t c, char *buf, size_t n)
-{
-    money_format(c, "$", '.', ',', buf, n);
-}
-
 static void apply_package(struct eng *e)
 {
     struct quote *q = e->q;
@@ -493,8 +488,8 @@ static void apply_package(struct eng *e)
     if (!l)
         return;
     char a[32], b[32], d[400];
-    fmt_money(pk->price, a, sizeof a);
-    fmt_money(pk->a_la_carte, b, sizeof b);
+    money_usd(pk->price, a, sizeof a);
+    money_usd(pk->a_la_carte, b, sizeof b);
     if (spanish(e))
         snprintf(d, sizeof d, "Ahorro del paquete: %s (%s por lo que por separado cuesta %s)", pk->name, a, b);
     else
@@ -584,16 +579,16 @@ static void apply_discounts(struct eng *e)
                 PERR(e, path, "'%s' is an amount; give \"amount\", not \"percent\"", d->id);
                 bad = true;
             } else if (d->has_value && pd->has_amount && pd->amount != d->amount) {
-                fmt_money(d->amount, a, sizeof a);
+                money_usd(d->amount, a, sizeof a);
                 PERR(e, path, "'%s' is fixed at %s by the price table", d->id, a);
                 bad = true;
             } else if (!d->has_value) {
-                fmt_money(d->max_amount, a, sizeof a);
+                money_usd(d->max_amount, a, sizeof a);
                 if (!pd->has_amount) {
                     PERR(e, path, "'%s' needs an amount (up to %s)", d->id, a);
                     bad = true;
                 } else if (pd->amount > d->max_amount) {
-                    fmt_money(pd->amount, b, sizeof b);
+                    money_usd(pd->amount, b, sizeof b);
                     PERR(e, path, "%s is over the %s limit for '%s'", b, a, d->id);
                     bad = true;
                 }
@@ -618,11 +613,11 @@ static void apply_discounts(struct eng *e)
                 continue;
             }
             percent_format(pct, '.', a, sizeof a);
-            fmt_money(base, b, sizeof b);
+            money_usd(base, b, sizeof b);
             snprintf(extra, sizeof extra, spanish(e) ? " (%s de %s" : " (%s of %s", a, b);
             if (d->cap > 0 && value > d->cap) {
                 value = d->cap;
-                fmt_money(d->cap, a, sizeof a);
+                money_usd(d->cap, a, sizeof a);
                 snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
                          spanish(e) ? ", con un máximo de %s" : ", capped at %s", a);
             }
@@ -632,8 +627,8 @@ static void apply_discounts(struct eng *e)
             if (d->cap > 0 && value > d->cap)
                 value = d->cap;
             if (value > base) {
-                fmt_money(value, a, sizeof a);
-                fmt_money(base, b, sizeof b);
+                money_usd(value, a, sizeof a);
+                money_usd(base, b, sizeof b);
                 PERR(e, path, "'%s' of %s is more than the %s it applies to", d->id, a, b);
                 continue;
             }
@@ -676,7 +671,7 @@ static void apply_tax(struct eng *e)
             continue;
         char a[32], b[32], desc[400];
         percent_format(c->tax_percent, '.', a, sizeof a);
-        fmt_money(src->amount_cents, b, sizeof b);
+        money_usd(src->amount_cents, b, sizeof b);
         snprintf(desc, sizeof desc, spanish(e) ? "%s, %s de %s" : "%s, %s of %s",
                  c->tax_label ? c->tax_label : spanish(e) ? "Impuesto sobre las ventas" : "Sales tax", a, b);
         size_t visit = src->visit;
