@@ -1,6 +1,5 @@
 #include "pricing.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -846,27 +845,15 @@ static void payments(struct eng *e)
         r->apr = f->apr;
         r->months = f->months;
         r->principal = principal;
-        int n = f->months;
-        int64_t pay;
-        if (f->apr == 0) {
-            pay = money_div_round(principal, n);
-        } else {
-            long double rate = (long double)f->apr / 120000.0L;
-            long double pmt = (long double)principal * rate / (1.0L - powl(1.0L + rate, -n));
-            pay = (int64_t)llroundl(pmt);
+        struct money_loan loan;
+        if (!money_loan(principal, f->apr, f->months, &loan)) {
+            diag_error(e->dl, NULL, NULL, "the financing example '%s' overflows", f->name);
+            return;
         }
-        /* run the schedule in cents: interest rounds half away from zero each month */
-        int64_t bal = principal, paid = 0;
-        for (int m = 1; m < n; m++) {
-            int64_t interest = money_div_round(bal * f->apr, 120000);
-            bal = bal + interest - pay;
-            paid += pay;
-        }
-        int64_t last = bal + money_div_round(bal * f->apr, 120000);
-        r->monthly = pay;
-        r->last_payment = last;
-        r->total_paid = paid + last;
-        r->finance_charge = r->total_paid - principal;
+        r->monthly = loan.payment;
+        r->last_payment = loan.last_payment;
+        r->total_paid = loan.total_paid;
+        r->finance_charge = loan.finance_charge;
     }
 }
 
