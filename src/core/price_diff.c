@@ -1,6 +1,8 @@
 #include "price_diff.h"
 
+#include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -798,102 +800,99 @@ int price_diff_write_text(const struct price_diff *d, const char *old_label, con
     return ferror(out) ? -1 : 0;
 }
 
-static void json_str(FILE *out, const char *s)
+/* ---- JSON (through cJSON) ---------------------------------------------------- */
+
+/* Each adds one member and returns false when out of memory. */
+static bool put_str(cJSON *o, const char *name, const char *s)
 {
-    if (!s) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
+    return (s ? cJSON_AddStringToObject(o, name, s) : cJSON_AddNullToObject(o, name)) != NULL;
 }
 
-static void json_flags(FILE *out, const struct pd_entry *e)
+/* An exact integer: cJSON's numbers are doubles, which would write a
+ * percent_bp of 10^16 as 1e+16. */
+static bool put_int(cJSON *o, const char *name, int64_t v)
 {
-    bool first = true;
-    fputc('[', out);
-#define FLAG(bit, text)                                  \
-    if (e->flags & (bit)) {                              \
-        fprintf(out, "%s\"%s\"", first ? "" : ", ", text); \
-        first = false;                                   \
+    char b[24];
+    snprintf(b, sizeof b, "%" PRId64, v);
+    return cJSON_AddRawToObject(o, name, b) != NULL;
+}
+
+static bool put_side(cJSON *root, const char *side, const char *label, const char *version,
+                     rq_date effective)
+{
+    char date[16];
+    cJSON *o = cJSON_AddObjectToObject(root, side);
+    return o && put_str(o, "source", label) && put_str(o, "version", version) &&
+           put_str(o, "effective_date", date_iso(effective, date));
+}
+
+static bool put_flags(cJSON *o, const struct pd_entry *e)
+{
+    static const struct {
+        unsigned bit;
+        const char *id;
+    } named[] = {
+        { PD_FLAG_OVER_50, "over_50_percent" },       { PD_FLAG_ZERO, "set_to_zero" },
+        { PD_FLAG_FROM_ZERO, "was_free" },            { PD_FLAG_CODE_MOVED, "code_moved" },
+        { PD_FLAG_NO_SAVING, "package_saves_nothing" }, { PD_FLAG_VERSION_UNCHANGED, "version_unchanged" },
+        { PD_FLAG_DATE_EARLIER, "effective_date_earlier" },
+    };
+    cJSON *a = cJSON_AddArrayToObject(o, "flags");
+    bool ok = a != NULL;
+    char scale[32];
+    if (ok && (e->flags & (PD_FLAG_SCALE_UP | PD_FLAG_SCALE_DOWN))) {
+        snprintf(scale, sizeof scale, "%s_%d", e->flags & PD_FLAG_SCALE_UP ? "times" : "divided_by", e->scale);
+        ok = cJSON_AddItemToArray(a, cJSON_CreateString(scale));
     }
-    if (e->flags & PD_FLAG_SCALE_UP) {
-        fprintf(out, "\"times_%d\"", e->scale);
-        first = false;
+    for (size_t i = 0; ok && i < sizeof named / sizeof named[0]; i++)
+        if (e->flags & named[i].bit)
+            ok = cJSON_AddItemToArray(a, cJSON_CreateString(named[i].id));
+    return ok;
+}
+
+static bool put_entry(cJSON *changes, const struct pd_entry *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(changes, o)) {
+        cJSON_Delete(o);
+        return false;
     }
-    if (e->flags & PD_FLAG_SCALE_DOWN) {
-        fprintf(out, "%s\"divided_by_%d\"", first ? "" : ", ", e->scale);
-        first = false;
+    bool ok = put_str(o, "section", pd_section_id(e->section)) && put_str(o, "change", pd_change_id(e->change)) &&
+              put_str(o, "id", e->id) && put_str(o, "effective_date", e->date) &&
+              put_str(o, "field", e->field) && put_str(o, "old", e->old_value) &&
+              put_str(o, "new", e->new_value);
+    if (ok && (e->money || e->percent_field)) {
+        char name[16];
+        const char *unit = e->money ? "cents" : "bp";
+        bool was = e->change != PD_ADDED || e->field;
+        snprintf(name, sizeof name, "old_%s", unit);
+        ok = !was || put_int(o, name, e->old_cents);
+        snprintf(name, sizeof name, "new_%s", unit);
+        ok = ok && put_int(o, name, e->new_cents);
+        snprintf(name, sizeof name, "delta_%s", unit);
+        ok = ok && (!was || put_int(o, name, e->delta_cents));
+        ok = ok && (!e->has_percent || put_int(o, "percent_bp", e->percent_bp));
     }
-    FLAG(PD_FLAG_OVER_50, "over_50_percent")
-    FLAG(PD_FLAG_ZERO, "set_to_zero")
-    FLAG(PD_FLAG_FROM_ZERO, "was_free")
-    FLAG(PD_FLAG_CODE_MOVED, "code_moved")
-    FLAG(PD_FLAG_NO_SAVING, "package_saves_nothing")
-    FLAG(PD_FLAG_VERSION_UNCHANGED, "version_unchanged")
-    FLAG(PD_FLAG_DATE_EARLIER, "effective_date_earlier")
-#undef FLAG
-    fputc(']', out);
+    return ok && put_flags(o, e) && put_str(o, "check", e->check);
 }
 
 int price_diff_write_json(const struct price_diff *d, const char *old_label, const char *new_label,
                           FILE *out)
 {
-    char a[16], b[16];
-    fputs("{\n  \"old\": { \"source\": ", out);
-    json_str(out, old_label);
-    fputs(", \"version\": ", out);
-    json_str(out, d->old_version);
-    fprintf(out, ", \"effective_date\": \"%s\" },\n  \"new\": { \"source\": ", date_iso(d->old_effective, a));
-    json_str(out, new_label);
-    fputs(", \"version\": ", out);
-    json_str(out, d->new_version);
-    fprintf(out, ", \"effective_date\": \"%s\" },\n", date_iso(d->new_effective, b));
-    fprintf(out, "  \"differences\": %zu,\n  \"flagged\": %zu,\n  \"changes\": [", count_differences(d),
-            d->n_flagged);
-    for (size_t i = 0; i < d->n; i++) {
-        const struct pd_entry *e = &d->v[i];
-        fprintf(out, "%s\n    { \"section\": \"%s\", \"change\": \"%s\", \"id\": ", i ? "," : "",
-                pd_section_id(e->section), pd_change_id(e->change));
-        json_str(out, e->id);
-        fputs(", \"effective_date\": ", out);
-        json_str(out, e->date);
-        fputs(", \"field\": ", out);
-        json_str(out, e->field);
-        fputs(",\n      \"old\": ", out);
-        json_str(out, e->old_value);
-        fputs(", \"new\": ", out);
-        json_str(out, e->new_value);
-        if (e->money || e->percent_field) {
-            const char *unit = e->money ? "cents" : "bp";
-            if (e->change != PD_ADDED || e->field)
-                fprintf(out, ", \"old_%s\": %" PRId64, unit, e->old_cents);
-            fprintf(out, ", \"new_%s\": %" PRId64, unit, e->new_cents);
-            if (e->change != PD_ADDED || e->field)
-                fprintf(out, ", \"delta_%s\": %" PRId64, unit, e->delta_cents);
-            if (e->has_percent)
-                fprintf(out, ", \"percent_bp\": %" PRId64, e->percent_bp);
-        }
-        fputs(",\n      \"flags\": ", out);
-        json_flags(out, e);
-        fputs(", \"check\": ", out);
-        json_str(out, e->check);
-        fputs(" }", out);
-    }
-    fputs(d->n ? "\n  ]\n}\n" : "]\n}\n", out);
-    return ferror(out) ? -1 : 0;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *changes = NULL;
+    bool ok = root && put_side(root, "old", old_label, d->old_version, d->old_effective) &&
+              put_side(root, "new", new_label, d->new_version, d->new_effective) &&
+              put_int(root, "differences", (int64_t)count_differences(d)) &&
+              put_int(root, "flagged", (int64_t)d->n_flagged) &&
+              (changes = cJSON_AddArrayToObject(root, "changes")) != NULL;
+    for (size_t i = 0; ok && i < d->n; i++)
+        ok = put_entry(changes, &d->v[i]);
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF || ferror(out) ? -1 : 0;
+    cJSON_free(text);
+    return rc;
 }
