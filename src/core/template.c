@@ -1,6 +1,7 @@
 #include "template.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,4 +328,114 @@ void template_free(struct template *t)
     free(t->v);
     free(t->file);
     memset(t, 0, sizeof *t);
+}
+
+/* ---- a document's words ------------------------------------------------------ */
+
+const char *template_words_keep(struct template_words *w, char *s)
+{
+    if (!s) {
+        w->failed = true;
+        return "";
+    }
+    if (w->n_kept == w->cap_kept) {
+        size_t cap = w->cap_kept ? w->cap_kept * 2 : 64;
+        char **k = realloc(w->kept, cap * sizeof *k);
+        if (!k) {
+            free(s);
+            w->failed = true;
+            diag_error(w->dl, NULL, NULL, "out of memory");
+            return "";
+        }
+        w->kept = k;
+        w->cap_kept = cap;
+    }
+    w->kept[w->n_kept++] = s;
+    return s;
+}
+
+const char *template_words_get(const struct template_words *w, const char *key)
+{
+    const char *v = template_get(w->t, key);
+    return v ? v : "";
+}
+
+const char *template_words_expand(struct template_words *w, const char *key, ...)
+{
+    struct template_var v[TEMPLATE_WORDS_MAX_VARS];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, key);
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL; n++) {
+        if (n == TEMPLATE_WORDS_MAX_VARS) {
+            va_end(ap);
+            diag_error(w->dl, w->t->file, key, "internal error: more than %d placeholder values",
+                       TEMPLATE_WORDS_MAX_VARS);
+            return template_words_keep(w, NULL);
+        }
+        v[n].name = name;
+        v[n].value = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    return template_words_keep(w, template_expand(w->t, key, v, n, w->dl));
+}
+
+int template_words_init(struct template_words *w, const struct template *t, struct diag_list *dl)
+{
+    memset(w, 0, sizeof *w);
+    w->t = t;
+    w->dl = dl;
+    const char *m = template_words_get(w, "date.months");
+    size_t n = 0;
+    while (*m && n < 12) {
+        while (*m == ' ')
+            m++;
+        const char *e = strchr(m, ',');
+        if (!e)
+            e = m + strlen(m);
+        const char *b = e;
+        while (b > m && b[-1] == ' ')
+            b--;
+        w->months[n++] = template_words_keep(w, strndup(m, (size_t)(b - m)));
+        m = *e ? e + 1 : e;
+    }
+    if (w->failed)
+        return -1;
+    if (n != 12 || *m) {
+        diag_error(dl, t->file, "date.months", "expected the 12 month names separated by commas");
+        return -1;
+    }
+    const char *d = template_words_get(w, "money.decimal"), *g = template_words_get(w, "money.group");
+    if (strlen(d) != 1 || strlen(g) > 1 || (*g && *g == *d)) {
+        diag_error(dl, t->file, "money.decimal",
+                   "money.decimal must be one character and money.group one character or empty, and differ");
+        return -1;
+    }
+    w->money = (struct money_style){ template_words_get(w, "money.symbol"), d[0], g[0] };
+    return 0;
+}
+
+const char *template_words_date(struct template_words *w, rq_date d)
+{
+    int y, m, day;
+    char ys[16], ds[8];
+    date_ymd(d, &y, &m, &day);
+    snprintf(ys, sizeof ys, "%d", y);
+    snprintf(ds, sizeof ds, "%d", day);
+    const char *month = w->months[(m - 1) % 12] ? w->months[(m - 1) % 12] : "";
+    return template_words_expand(w, "date.long", "month", month, "day", ds, "year", ys, NULL);
+}
+
+const char *template_words_money(struct template_words *w, int64_t cents, bool symbol)
+{
+    char b[64];
+    return template_words_keep(w, strdup(money_styled(cents, &w->money, symbol, b, sizeof b)));
+}
+
+void template_words_free(struct template_words *w)
+{
+    for (size_t i = 0; i < w->n_kept; i++)
+        free(w->kept[i]);
+    free(w->kept);
+    memset(w, 0, sizeof *w);
 }

@@ -9,13 +9,18 @@
  *
  * Memory: a template owns its file name, keys and values; every returned
  * `const char *` lives until template_free().  template_expand() returns a
- * malloc'd string the caller frees. */
+ * malloc'd string the caller frees.  A document being written expands its
+ * words through struct template_words (below), which keeps what it makes. */
 #ifndef RQ_TEMPLATE_H
 #define RQ_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "date.h"
 #include "diag.h"
+#include "money.h"
 
 struct template_entry {
     char *key, *value;
@@ -62,5 +67,54 @@ char *template_expand(const struct template *t, const char *key, const struct te
                       size_t n_vars, struct diag_list *dl);
 
 void template_free(struct template *t);
+
+/* ---- a document's words --------------------------------------------------
+ *
+ * While one document is written, struct template_words holds its template,
+ * the date and money words read from it and every string made for the
+ * document; template_words_free() releases them together.  The functions
+ * returning `const char *` never return NULL: on a problem they return "",
+ * set failed and (but for an allocation failure) add a diagnostic to dl.
+ *
+ * Memory: t and dl are borrowed and must outlive *w; every returned string
+ * lives until template_words_free(). */
+struct template_words {
+    const struct template *t;
+    struct diag_list *dl;
+    const char *months[12];      /* date.months, one name each */
+    struct money_style money;    /* money.symbol, money.decimal, money.group */
+    bool failed;                 /* a string could not be made */
+    char **kept;                 /* the strings made, owned */
+    size_t n_kept, cap_kept;
+};
+
+/* Start the words of a document from t (already checked with
+ * template_check): reads date.months (twelve names separated by commas) and
+ * money.* (one decimal character, at most one group character, different).
+ * Returns 0, or -1 with a diagnostic naming the file and key.  *w is always
+ * safe to template_words_free(). */
+int template_words_init(struct template_words *w, const struct template *t, struct diag_list *dl);
+
+/* The value of key as written, "" when missing. */
+const char *template_words_get(const struct template_words *w, const char *key);
+
+/* The value of key with its placeholders filled from the name, value pairs
+ * that follow, ended by NULL: ("doc.page", "page", "1", "pages", "2", NULL).
+ * At most TEMPLATE_WORDS_MAX_VARS pairs. */
+#define TEMPLATE_WORDS_MAX_VARS 8
+const char *template_words_expand(struct template_words *w, const char *key, ...)
+    __attribute__((sentinel));
+
+/* Keep s (malloc'd, or NULL after a failure) until template_words_free();
+ * returns it, or "" for NULL (and sets failed). */
+const char *template_words_keep(struct template_words *w, char *s);
+
+/* d in the words of date.long and date.months ("March 3, 2027"). */
+const char *template_words_date(struct template_words *w, rq_date d);
+
+/* cents in the template's money style, with or without its symbol. */
+const char *template_words_money(struct template_words *w, int64_t cents, bool symbol);
+
+void template_words_free(struct template_words *w);
 
 #endif
