@@ -133,13 +133,25 @@ static void big_set(struct big *b, uint64_t v)
         b->d[b->n++] = (uint32_t)v;
 }
 
+/* *out = the n limbs r without leading zeros; false when they do not fit
+ * (out unchanged). */
+static bool big_store(struct big *out, const uint32_t *r, size_t n)
+{
+    while (n > 0 && r[n - 1] == 0)
+        n--;
+    if (n > BIG_LIMBS)
+        return false;
+    memcpy(out->d, r, n * sizeof *r);
+    out->n = n;
+    return true;
+}
+
 /* *out = a · m; false when the product does not fit (out unchanged).
  * out may be a. */
 static bool big_mul(struct big *out, const struct big *a, uint64_t m)
 {
     const uint32_t mv[2] = { (uint32_t)m, (uint32_t)(m >> 32) };
     uint32_t r[BIG_LIMBS + 2] = { 0 };
-    size_t rn = a->n + 2;
     for (size_t j = 0; j < 2; j++) {
         uint64_t carry = 0;
         for (size_t i = 0; i < a->n; i++) {
@@ -150,13 +162,7 @@ static bool big_mul(struct big *out, const struct big *a, uint64_t m)
         }
         r[a->n + j] = (uint32_t)carry;
     }
-    while (rn > 0 && r[rn - 1] == 0)
-        rn--;
-    if (rn > BIG_LIMBS)
-        return false;
-    memcpy(out->d, r, rn * sizeof *r);
-    out->n = rn;
-    return true;
+    return big_store(out, r, a->n + 2);
 }
 
 /* *out = a + b; false when the sum does not fit.  out may be a or b. */
@@ -171,12 +177,7 @@ static bool big_add(struct big *out, const struct big *a, const struct big *b)
         carry = t >> 32;
     }
     r[n] = (uint32_t)carry;
-    n += carry != 0;
-    if (n > BIG_LIMBS)
-        return false;
-    memcpy(out->d, r, n * sizeof *r);
-    out->n = n;
-    return true;
+    return big_store(out, r, n + 1);
 }
 
 /* *out = a − b for a >= b.  out may be a. */
