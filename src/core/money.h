@@ -102,6 +102,7 @@ char *money_styled(int64_t cents, const struct money_style *st, bool symbol, cha
 
 /* "$1,234.56" ("-$5.00"): money_styled() with MONEY_USD and its symbol. */
 char *money_usd(int64_t cents, char *buf, size_t size);
+
 /* "8.25%", "10%". */
 char *percent_format(int32_t bp, char dec, char *buf, size_t size);
 
