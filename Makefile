@@ -28,9 +28,17 @@ CLISRC     := $(wildcard src/cli/*.c)
 SERVERSRC  := $(wildcard src/server/*.c)
 TESTSRC    := $(wildcard tests/*.c)
 
+# The engine's words (templates/<lang>/engine.txt) are compiled into the
+# library, so that pricing needs no templates folder: build/gen/template_files.c
+# holds them (template_load_builtin() in src/core/template.c reads them).
+BUILTIN_TEMPLATES := $(sort $(wildcard templates/*/engine.txt))
+build/gen/template_files.c: $(BUILTIN_TEMPLATES) scripts/embed-templates.sh
+	@mkdir -p $(dir $@)
+	./scripts/embed-templates.sh $(BUILTIN_TEMPLATES) > $@.tmp && mv $@.tmp $@
+
 # Objects of a build variant V (obj: the product, asan: sanitizers, cov:
 # coverage): $(call core_o,V) and so on.
-core_o   = $(CORESRC:src/%.c=build/$(1)/%.o)
+core_o   = $(CORESRC:src/%.c=build/$(1)/%.o) build/$(1)/core/template_files.o
 cli_o    = $(CLISRC:src/%.c=build/$(1)/%.o)
 server_o = $(SERVERSRC:src/%.c=build/$(1)/%.o)
 tests_o  = $(TESTSRC:%.c=build/$(1)/%.o)
@@ -40,6 +48,9 @@ front_o  = $(filter-out %/main.o %/serve_main.o,$(call cli_o,$(1)) $(call server
 # Compile rules for variant $(1) with flags $(2).
 define variant_rules
 build/$(1)/core/%.o: src/core/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(INC_core) $(2) -c -o $$@ $$<
+build/$(1)/core/%.o: build/gen/%.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(INC_core) $(2) -c -o $$@ $$<
 build/$(1)/cli/%.o: src/cli/%.c
@@ -65,6 +76,9 @@ $(eval $(call variant_rules,asan,$$(filter-out -O2,$$(CFLAGS)) $$(ASAN_FLAGS)))
 build/fault/core/%.o: src/core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(INC_core) $(CFLAGS) -DRQ_FAULT_INJECTION -c -o $@ $<
+build/fault/core/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(INC_core) $(CFLAGS) -c -o $@ $<
 build/fault/libregenquote.a: $(call core_o,fault)
 	@rm -f $@
 	$(AR) rcs $@ $^

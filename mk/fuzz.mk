@@ -30,7 +30,7 @@ FUZZ_RUNFLAGS ?= -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stat
 
 # The whole core, instrumented (the harnesses reach most of it, and a module
 # split in two must not break the fuzz build).
-FUZZ_LIBOBJ  := $(CORESRC:src/core/%.c=build/fuzz/obj/%.o)
+FUZZ_LIBOBJ  := $(CORESRC:src/core/%.c=build/fuzz/obj/%.o) build/fuzz/obj/template_files.o
 
 .PHONY: fuzz fuzz-build fuzz-deps
 
@@ -38,6 +38,9 @@ fuzz-deps:
 	@./scripts/setup-deps.sh $(FUZZ_PKGS)
 
 build/fuzz/obj/%.o: src/core/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(INC_core) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/obj/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(INC_core) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

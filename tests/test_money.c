@@ -1,5 +1,8 @@
 /* Money: exact parsing, the one rounding rule, overflow as a value. */
 #include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "money.h"
@@ -110,6 +113,18 @@ Test(money, formats)
     cr_assert_str_eq(percent_format(1490, '.', b, sizeof b), "14.9%");
 }
 
+Test(money, formats_in_a_style)
+{
+    char b[64];
+    cr_assert_str_eq(money_usd(123456789, b, sizeof b), "$1,234,567.89");
+    cr_assert_str_eq(money_usd(-500, b, sizeof b), "-$5.00");
+    cr_assert_str_eq(money_styled(123456, &MONEY_USD, false, b, sizeof b), "1,234.56");
+    const struct money_style eu = { "\xE2\x82\xAC", ',', '.' };
+    cr_assert_str_eq(money_styled(123456, &eu, true, b, sizeof b), "\xE2\x82\xAC" "1.234,56");
+    const struct money_style plain = { "$", '.', 0 };
+    cr_assert_str_eq(money_styled(123456, &plain, false, b, sizeof b), "1234.56");
+}
+
 Test(money, percent_parse)
 {
     int32_t bp;
@@ -119,4 +134,128 @@ Test(money, percent_parse)
     cr_assert_eq(bp, 10000);
     cr_assert_neq(percent_parse("100.01", 6, &bp), MONEY_OK);
     cr_assert_neq(percent_parse("8.255", 5, &bp), MONEY_OK);
+}
+
+/* ---- financing ------------------------------------------------------------ */
+
+/* The computation money_loan() replaced (pricing.c before it): the payment
+ * in long double with powl, rounded with llroundl; the schedule in cents. */
+static void old_loan(int64_t principal, int32_t apr, int n, struct money_loan *l, long double *pmt_out)
+{
+    int64_t pay;
+    long double pmt = 0;
+    if (apr == 0) {
+        pay = money_div_round(principal, n);
+    } else {
+        long double rate = (long double)apr / 120000.0L;
+        pmt = (long double)principal * rate / (1.0L - powl(1.0L + rate, -n));
+        pay = (int64_t)llroundl(pmt);
+    }
+    int64_t bal = principal, paid = 0;
+    for (int m = 1; m < n; m++) {
+        int64_t interest = money_div_round(bal * apr, 120000);
+        bal = bal + interest - pay;
+        paid += pay;
+    }
+    int64_t last = bal + money_div_round(bal * apr, 120000);
+    l->payment = pay;
+    l->last_payment = last;
+    l->months = n;
+    l->total_paid = paid + last;
+    l->finance_charge = l->total_paid - principal;
+    *pmt_out = pmt;
+}
+
+static uint64_t rng_next(uint64_t *s) /* splitmix64 */
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+Test(money, loan_pays_off_exactly)
+{
+    struct money_loan l;
+    /* $8,400.00 over 24 months at 9.99 %: the shipped example */
+    cr_assert(money_loan(840000, 999, 24, &l));
+    cr_assert_eq(l.payment, 38758, "P·r/(1−(1+r)^−n) = 38,757.861… cents");
+    cr_assert_eq(l.months, 24);
+    cr_assert_eq(l.total_paid, 23 * l.payment + l.last_payment);
+    cr_assert_eq(l.finance_charge, l.total_paid - 840000);
+    /* no interest: P / n, rounded half away from zero, the rest at the end */
+    cr_assert(money_loan(100000, 0, 12, &l));
+    cr_assert_eq(l.payment, 8333);
+    cr_assert_eq(l.last_payment, 8337);
+    cr_assert_eq(l.finance_charge, 0);
+    /* one payment: principal plus one month's interest */
+    cr_assert(money_loan(100000, 1200, 1, &l));
+    cr_assert_eq(l.payment, 101000);
+    cr_assert_eq(l.last_payment, 101000);
+    /* an exact half cent rounds away from zero: 50 · 1.01 = 50.5 -> 51 */
+    cr_assert(money_loan(50, 1200, 1, &l));
+    cr_assert_eq(l.payment, 51);
+    /* exact half cents, where the long double used to land just below:
+     * 2000 at 0.30 % for one month = 2000 · 1.00025 = 2000.5, and 2328 at
+     * 25 % over two months = 1200.5 */
+    cr_assert(money_loan(2000, 30, 1, &l));
+    cr_assert_eq(l.payment, 2001, "the long double gave 2000");
+    cr_assert(money_loan(2328, 2500, 2, &l));
+    cr_assert_eq(l.payment, 1201, "the long double gave 1200");
+    cr_assert(money_loan(0, 999, 36, &l));
+    cr_assert_eq(l.total_paid, 0);
+}
+
+Test(money, loan_refuses_what_it_cannot_compute)
+{
+    struct money_loan l = { .payment = 7 };
+    cr_assert_not(money_loan(-1, 999, 12, &l));
+    cr_assert_not(money_loan(100, -1, 12, &l));
+    cr_assert_not(money_loan(100, PERCENT_LIMIT_BP + 1, 12, &l));
+    cr_assert_not(money_loan(100, 999, 0, &l));
+    cr_assert_not(money_loan(100, 999, MONEY_LOAN_MAX_MONTHS + 1, &l));
+    cr_assert_not(money_loan(INT64_MAX / 2, PERCENT_LIMIT_BP, MONEY_LOAN_MAX_MONTHS, &l), "overflow");
+    cr_assert_eq(l.payment, 7, "left unchanged");
+    /* the largest amounts and rates the price tables allow */
+    cr_assert(money_loan(MONEY_LIMIT_CENTS, PERCENT_LIMIT_BP, MONEY_LOAN_MAX_MONTHS, &l));
+    cr_assert(money_loan(MONEY_LIMIT_CENTS, PERCENT_LIMIT_BP, 1, &l));
+    cr_assert_eq(l.payment, INT64_C(1083333333333), "1e12 · 13/12, rounded");
+}
+
+/* Random loans (principal 1 cent to $100,000, APR 0 to 36 %, 1 to 120
+ * months, and a share up to the limits): the exact computation gives the
+ * cents of the old long-double one, except where the old one had to guess
+ * an exact half cent. */
+Test(money, loan_agrees_with_the_long_double_computation)
+{
+    uint64_t seed = 20261201;
+    int cases = 0, differ = 0;
+    char list[2048] = "";
+    for (int i = 0; i < 100000; i++) {
+        bool wide = i % 10 == 0;
+        int64_t p = 1 + (int64_t)(rng_next(&seed) % (wide ? (uint64_t)MONEY_LIMIT_CENTS : 10000000u));
+        int32_t apr = (int32_t)(rng_next(&seed) % (wide ? PERCENT_LIMIT_BP + 1u : 3601u));
+        int n = 1 + (int)(rng_next(&seed) % MONEY_LOAN_MAX_MONTHS);
+        struct money_loan now, was;
+        long double pmt;
+        cr_assert(money_loan(p, apr, n, &now), "%lld %d %d", (long long)p, (int)apr, n);
+        old_loan(p, apr, n, &was, &pmt);
+        cases++;
+        if (now.payment == was.payment) {
+            cr_assert_eq(now.last_payment, was.last_payment);
+            cr_assert_eq(now.total_paid, was.total_paid);
+            cr_assert_eq(now.finance_charge, was.finance_charge);
+            continue;
+        }
+        /* only a payment the long double put within a hair of a half cent */
+        long double frac = pmt - floorl(pmt);
+        cr_assert(fabsl(frac - 0.5L) < 1e-6L, "P %lld, APR %d bp, %d months: %lld, was %lld (%.10Lf)",
+                  (long long)p, (int)apr, n, (long long)now.payment, (long long)was.payment, pmt);
+        cr_assert_eq(now.payment - was.payment, 1, "the exact half cent rounds up");
+        differ++;
+        size_t o = strlen(list);
+        snprintf(list + o, sizeof list - o, " (%lld, %d, %d)", (long long)p, (int)apr, n);
+    }
+    cr_log_info("money_loan: %d of %d random loans differ from the long double:%s", differ, cases, list);
+    cr_assert_leq(differ, 20, "%d differ:%s", differ, list);
 }

@@ -291,6 +291,44 @@ Test(prices_diff, packages_discounts_schedule_and_json)
     done_dir(dir);
 }
 
+Test(prices_diff, json_keeps_text_exact_and_money_in_whole_cents)
+{
+    char *dir = tables("\"description\": \"New-patient evaluation",
+                       "\"description\": \"New-patient \\\"full\\\"\\tevaluation\\nwith \\u00e9",
+                       "\"price\": \"95.00\"", "\"price\": \"0\"", NULL);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(run_prices(dir, &out, &err, "diff", "--format", "json", "pricing", dir, NULL), 0, "%s", err);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j, "%s", out);
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(j, "differences")->valueint, 2, "%s", out);
+    bool text = false, zero = false;
+    cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "changes")) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "id"));
+        cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "effective_date")), "%s", out);
+        if (!id) /* the version-unchanged check names no id */
+            continue;
+        if (!strcmp(id, "consult"))
+            text = !strcmp(cJSON_GetObjectItemCaseSensitive(c, "new")->valuestring,
+                           "New-patient \"full\"\tevaluation\nwith \xC3\xA9 and treatment planning with the physician") &&
+                   cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(c, "check"));
+        if (!strcmp(id, "ankle-brace"))
+            zero = cJSON_GetObjectItemCaseSensitive(c, "old_cents")->valuedouble == 9500 &&
+                   cJSON_GetObjectItemCaseSensitive(c, "new_cents")->valuedouble == 0 &&
+                   cJSON_GetObjectItemCaseSensitive(c, "delta_cents")->valuedouble == -9500 &&
+                   cJSON_GetObjectItemCaseSensitive(c, "percent_bp")->valuedouble == -10000 &&
+                   !strcmp(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c, "flags"), 0)->valuestring,
+                           "set_to_zero");
+    }
+    cr_assert(text, "quotes, tab, newline and accents come back as written: %s", out);
+    cr_assert(zero, "a price set to zero, in cents and flagged: %s", out);
+    cr_assert_null(strstr(out, "e+"), "integers are written whole: %s", out);
+    cJSON_Delete(j);
+    free(out);
+    free(err);
+    done_dir(dir);
+}
+
 Test(prices_diff, usage_and_bad_input)
 {
     char *dir = th_tmpdir();

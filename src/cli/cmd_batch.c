@@ -435,7 +435,7 @@ int cmd_batch(int argc, char **argv)
                 }
             } else if (!quiet) {
                 char t[40];
-                money_format(rec.total_cents, "$", '.', ',', t, sizeof t);
+                money_usd(rec.total_cents, t, sizeof t);
                 printf("%-8zu %s%s%s%s%s\n", rec.index + 1, rec.number, rec.number[0] ? "  " : "", rec.path,
                        rec.path[0] ? "  " : "", t);
             }

@@ -72,13 +72,13 @@ int cmd_catalog(int argc, char **argv)
     printf("\nAdjuncts (--add ID[:COUNT]; * = in every plan, --without ID leaves it out):\n");
     for (size_t i = 0; i < pt.n_adjuncts; i++) {
         const struct pt_adjunct *ad = &pt.adjuncts[i];
-        money_format(ad->item->price, "$", '.', ',', a, sizeof a);
+        money_usd(ad->item->price, a, sizeof a);
         printf("  %-24s %c %s, %s each (default %d, at most %d)\n", ad->id, ad->included ? '*' : ' ',
                ad->item->description, a, ad->default_count, ad->max_count);
     }
     printf("\nPackages (--package):\n");
     for (size_t i = 0; i < pt.n_packages; i++) {
-        money_format(pt.packages[i].price, "$", '.', ',', a, sizeof a);
+        money_usd(pt.packages[i].price, a, sizeof a);
         printf("  %-24s %s, %s\n", pt.packages[i].id, pt.packages[i].name, a);
     }
     printf("\nDiscounts (--discount ID[=VALUE][:REASON]):\n");
@@ -89,8 +89,8 @@ int cmd_catalog(int argc, char **argv)
             d->has_value ? percent_format(d->percent, '.', v, sizeof v)
                          : (snprintf(v, sizeof v, "up to "), percent_format(d->max_percent, '.', v + 6, sizeof v - 6));
         else
-            d->has_value ? money_format(d->amount, "$", '.', ',', v, sizeof v)
-                         : (snprintf(v, sizeof v, "up to "), money_format(d->max_amount, "$", '.', ',', v + 6, sizeof v - 6));
+            d->has_value ? money_usd(d->amount, v, sizeof v)
+                         : (snprintf(v, sizeof v, "up to "), money_usd(d->max_amount, v + 6, sizeof v - 6));
         printf("  %-24s %s, %s%s\n", d->id, d->name, v, d->requires_reason ? ", reason required" : "");
     }
     price_table_free(&pt);

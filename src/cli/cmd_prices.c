@@ -447,10 +447,10 @@ static int prices_show(int argc, char **argv)
     for (size_t i = 0; i < pt.n_items; i++) {
         const struct pt_item *it = &pt.items[i];
         const struct pt_change *by = set_by(&pt, on, it, false);
-        printf("%-24s %-6s %13s  ", it->id, it->code, money_format(it->price, "$", '.', ',', m1, sizeof m1));
+        printf("%-24s %-6s %13s  ", it->id, it->code, money_usd(it->price, m1, sizeof m1));
         if (by)
             printf("change of %s (items[] has %s)\n", date_iso(by->effective_date, d1),
-                   money_format(it->list_price, "$", '.', ',', m2, sizeof m2));
+                   money_usd(it->list_price, m2, sizeof m2));
         else
             printf("items[]\n");
     }
@@ -460,9 +460,9 @@ static int prices_show(int argc, char **argv)
         const struct pt_package *pk = &pt.packages[i];
         const struct pt_change *by = set_by(&pt, on, pk, true);
         char m3[40];
-        printf("%-31s %13s  %s, saving %s; ", pk->id, money_format(pk->price, "$", '.', ',', m1, sizeof m1),
-               money_format(pk->a_la_carte, "$", '.', ',', m2, sizeof m2),
-               money_format(pk->a_la_carte - pk->price, "$", '.', ',', m3, sizeof m3));
+        printf("%-31s %13s  %s, saving %s; ", pk->id, money_usd(pk->price, m1, sizeof m1),
+               money_usd(pk->a_la_carte, m2, sizeof m2),
+               money_usd(pk->a_la_carte - pk->price, m3, sizeof m3));
         if (by)
             printf("change of %s\n", date_iso(by->effective_date, d1));
         else

@@ -56,20 +56,6 @@ static void sb_str(struct sbuf *b, const char *s)
     sb_put(b, s, strlen(s));
 }
 
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof tmp)
-        sb_put(b, tmp, (size_t)n);
-    else
-        b->oom = true;
-}
-
 static void sb_spaces(struct sbuf *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -528,24 +514,17 @@ static bool check_row(struct imp *im, struct row *r, const struct price_table *p
 
 /* ---- writing catalog.json --------------------------------------------------- */
 
+/* s as a JSON string value, escaped by cJSON. */
 static void json_string(struct sbuf *b, const char *s)
 {
-    sb_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': sb_str(b, "\\\""); break;
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        case '\t': sb_str(b, "\\t"); break;
-        default:
-            if (*p < 0x20)
-                sb_printf(b, "\\u%04x", *p);
-            else
-                sb_put(b, (const char *)p, 1);
-        }
-    }
-    sb_put(b, "\"", 1);
+    cJSON *v = cJSON_CreateStringReference(s);
+    char *text = v ? cJSON_PrintUnformatted(v) : NULL;
+    if (text)
+        sb_str(b, text);
+    else
+        b->oom = true;
+    cJSON_free(text);
+    cJSON_Delete(v);
 }
 
 struct vals {

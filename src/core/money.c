@@ -114,6 +114,161 @@ bool money_percent(int64_t amount, int32_t bp, int64_t *out)
     return true;
 }
 
+/* ---- financing: exact integers ------------------------------------------- */
+
+/* A non-negative integer of up to BIG_LIMBS 32-bit limbs, least significant
+ * first; n limbs are in use (no leading zero limb).  (D+a)^n for the largest
+ * rate and term has 120 · 17 bits; the products below add at most 130 more. */
+#define BIG_LIMBS 80
+
+struct big {
+    size_t n;
+    uint32_t d[BIG_LIMBS];
+};
+
+static void big_set(struct big *b, uint64_t v)
+{
+    b->n = 0;
+    for (; v; v >>= 32)
+        b->d[b->n++] = (uint32_t)v;
+}
+
+/* *out = the n limbs r without leading zeros; false when they do not fit
+ * (out unchanged). */
+static bool big_store(struct big *out, const uint32_t *r, size_t n)
+{
+    while (n > 0 && r[n - 1] == 0)
+        n--;
+    if (n > BIG_LIMBS)
+        return false;
+    memcpy(out->d, r, n * sizeof *r);
+    out->n = n;
+    return true;
+}
+
+/* *out = a · m; false when the product does not fit (out unchanged).
+ * out may be a. */
+static bool big_mul(struct big *out, const struct big *a, uint64_t m)
+{
+    const uint32_t mv[2] = { (uint32_t)m, (uint32_t)(m >> 32) };
+    uint32_t r[BIG_LIMBS + 2] = { 0 };
+    for (size_t j = 0; j < 2; j++) {
+        uint64_t carry = 0;
+        for (size_t i = 0; i < a->n; i++) {
+            /* at most (2^32 − 1)^2 + 2 (2^32 − 1) = 2^64 − 1 */
+            uint64_t t = (uint64_t)a->d[i] * mv[j] + r[i + j] + carry;
+            r[i + j] = (uint32_t)t;
+            carry = t >> 32;
+        }
+        r[a->n + j] = (uint32_t)carry;
+    }
+    return big_store(out, r, a->n + 2);
+}
+
+/* *out = a + b; false when the sum does not fit.  out may be a or b. */
+static bool big_add(struct big *out, const struct big *a, const struct big *b)
+{
+    size_t n = a->n > b->n ? a->n : b->n;
+    uint64_t carry = 0;
+    uint32_t r[BIG_LIMBS + 1];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = carry + (i < a->n ? a->d[i] : 0) + (i < b->n ? b->d[i] : 0);
+        r[i] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    r[n] = (uint32_t)carry;
+    return big_store(out, r, n + 1);
+}
+
+/* *out = a − b for a >= b.  out may be a. */
+static void big_sub(struct big *out, const struct big *a, const struct big *b)
+{
+    int64_t borrow = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int64_t t = (int64_t)a->d[i] - (i < b->n ? b->d[i] : 0) - borrow;
+        borrow = t < 0;
+        out->d[i] = (uint32_t)(t + (borrow ? INT64_C(0x100000000) : 0));
+    }
+    out->n = a->n;
+    while (out->n > 0 && out->d[out->n - 1] == 0)
+        out->n--;
+}
+
+static int big_cmp(const struct big *a, const struct big *b)
+{
+    if (a->n != b->n)
+        return a->n < b->n ? -1 : 1;
+    for (size_t i = a->n; i-- > 0;)
+        if (a->d[i] != b->d[i])
+            return a->d[i] < b->d[i] ? -1 : 1;
+    return 0;
+}
+
+#define LOAN_D 120000 /* basis points a year -> a monthly fraction */
+
+/* The amortisation payment, exactly, rounded half away from zero (see
+ * money.h), for a > 0: floor(num / den) with
+ *   num = 2·P·a·X + D·(X − Y),  den = 2·D·(X − Y),  X = (D+a)^n, Y = D^n.
+ * The quotient lies between P/n and P·(D+a)/D + 1; it is found by
+ * bisection, comparing q·den with num exactly. */
+static bool loan_payment(int64_t p, int32_t a, int n, int64_t *out)
+{
+    struct big x, y, xy, num, den, t;
+    big_set(&x, 1);
+    big_set(&y, 1);
+    for (int i = 0; i < n; i++)
+        if (!big_mul(&x, &x, (uint64_t)(LOAN_D + a)) || !big_mul(&y, &y, LOAN_D))
+            return false;
+    big_sub(&xy, &x, &y);
+    if (!big_mul(&num, &x, (uint64_t)p) || !big_mul(&num, &num, 2 * (uint64_t)a) ||
+        !big_mul(&t, &xy, LOAN_D) || !big_add(&num, &num, &t) || !big_mul(&den, &xy, 2 * LOAN_D))
+        return false;
+    int64_t lo = p / n, hi, extra;
+    if (!money_mul(p, a, &extra) || !money_add(p, extra / LOAN_D + 1, &hi))
+        return false;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo + 1) / 2;
+        if (!big_mul(&t, &den, (uint64_t)mid))
+            return false;
+        if (big_cmp(&t, &num) <= 0)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *out = lo;
+    return true;
+}
+
+bool money_loan(int64_t principal, int32_t apr_bp, int months, struct money_loan *out)
+{
+    if (principal < 0 || apr_bp < 0 || apr_bp > PERCENT_LIMIT_BP || months < 1 ||
+        months > MONEY_LOAN_MAX_MONTHS)
+        return false;
+    int64_t pay;
+    if (apr_bp == 0)
+        pay = money_div_round(principal, months);
+    else if (!loan_payment(principal, apr_bp, months, &pay))
+        return false;
+    /* the schedule in cents: interest rounds half away from zero each month */
+    int64_t bal = principal, paid = 0, interest, last, total, charge;
+    for (int m = 1; m < months; m++) {
+        if (!money_mul(bal, apr_bp, &interest))
+            return false;
+        interest = money_div_round(interest, LOAN_D);
+        if (!money_add(bal, interest, &bal) || !money_sub(bal, pay, &bal) || !money_add(paid, pay, &paid))
+            return false;
+    }
+    if (!money_mul(bal, apr_bp, &interest) || !money_add(bal, money_div_round(interest, LOAN_D), &last) ||
+        !money_add(paid, last, &total) || !money_sub(total, principal, &charge))
+        return false;
+    out->payment = pay;
+    out->last_payment = last;
+    out->months = months;
+    out->total_paid = total;
+    out->finance_charge = charge;
+    return true;
+}
+
 char *money_format(int64_t cents, const char *symbol, char dec, char group,
                    char *buf, size_t size)
 {
@@ -136,6 +291,19 @@ char *money_format(int64_t cents, const char *symbol, char dec, char group,
     snprintf(tmp + o, sizeof tmp - o, "%c%02u", dec, (unsigned)(u % 100));
     snprintf(buf, size, "%s", tmp);
     return buf;
+}
+
+const struct money_style MONEY_USD = { "$", '.', ',' };
+
+char *money_styled(int64_t cents, const struct money_style *st, bool symbol, char *buf,
+                   size_t size)
+{
+    return money_format(cents, symbol ? st->symbol : NULL, st->decimal, st->group, buf, size);
+}
+
+char *money_usd(int64_t cents, char *buf, size_t size)
+{
+    return money_styled(cents, &MONEY_USD, true, buf, size);
 }
 
 char *percent_format(int32_t bp, char dec, char *buf, size_t size)

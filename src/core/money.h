@@ -45,11 +45,64 @@ int64_t money_div_round(int64_t n, int64_t d);
  * Returns false on overflow. */
 bool money_percent(int64_t amount, int32_t bp, int64_t *out);
 
+/* ---- financing ----------------------------------------------------------
+ *
+ * A loan of principal cents repaid in `months` monthly payments at apr_bp
+ * basis points a year (a monthly rate r = apr_bp / 120000):
+ *
+ *   payment  the standard amortisation payment P·r / (1 − (1 + r)^−n),
+ *            rounded half away from zero to the cent.  It is computed
+ *            exactly: with D = 120000 and a = apr_bp it is the fraction
+ *            P·a·(D+a)^n / (D·((D+a)^n − D^n)), evaluated with
+ *            multi-precision integers (no floating point), and the rounding
+ *            is the one of money_div_round().  At 0 % it is P / n, rounded
+ *            the same way.
+ *   schedule month by month in cents: the interest on the balance,
+ *            money_div_round(balance · apr_bp, 120000), is added and the
+ *            payment subtracted; the last payment is what then remains
+ *            (balance plus its interest), so the loan ends at exactly zero.
+ */
+#define MONEY_LOAN_MAX_MONTHS 120
+
+struct money_loan {
+    int64_t payment;        /* each payment but the last */
+    int64_t last_payment;
+    int months;             /* number of payments, the last included */
+    int64_t total_paid;     /* (months − 1) · payment + last_payment */
+    int64_t finance_charge; /* total_paid − principal */
+};
+
+/* Amortise principal (>= 0 cents) over months (1..MONEY_LOAN_MAX_MONTHS)
+ * at apr_bp (0..PERCENT_LIMIT_BP) as described above.  Returns true and
+ * fills *out, or false when an argument is out of range or an amount
+ * overflows (leaving *out unchanged).  Nothing is allocated. */
+bool money_loan(int64_t principal, int32_t apr_bp, int months, struct money_loan *out);
+
 /* Formatting.  grouped: "12,345.67"; with symbol: "$12,345.67" ("-$5.00"
- * for negatives).  dec/group give the separators ('.' and ',' in English).
- * Returns buf; output is truncated to size. */
+ * for negatives).  dec/group give the separators ('.' and ',' in English;
+ * group 0 for none).  Returns buf; output is truncated to size. */
 char *money_format(int64_t cents, const char *symbol, char dec, char group,
                    char *buf, size_t size);
+
+/* How a document writes amounts: the currency symbol and the decimal and
+ * group separators (group 0 for none).  The symbol is borrowed. */
+struct money_style {
+    const char *symbol;
+    char decimal, group;
+};
+
+/* US dollars as every regenquote message and table writes them: "$", '.',
+ * ','.  (Documents take their style from their template's money.* words.) */
+extern const struct money_style MONEY_USD;
+
+/* cents in style st, with its symbol ("$1,234.56", "-$5.00") or without
+ * ("1,234.56").  Returns buf; output is truncated to size. */
+char *money_styled(int64_t cents, const struct money_style *st, bool symbol, char *buf,
+                   size_t size);
+
+/* "$1,234.56" ("-$5.00"): money_styled() with MONEY_USD and its symbol. */
+char *money_usd(int64_t cents, char *buf, size_t size);
+
 /* "8.25%", "10%". */
 char *percent_format(int32_t bp, char dec, char *buf, size_t size);
 

@@ -1,6 +1,8 @@
 #include "price_diff.h"
 
+#include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,11 +111,6 @@ static void set_check(struct builder *b, struct pd_entry *e, unsigned flags, con
     }
 }
 
-static char *fmt_money(int64_t c, char *buf, size_t size)
-{
-    return money_format(c, "$", '.', ',', buf, size);
-}
-
 /* "+4.69%" from basis points. */
 static char *fmt_signed_bp(int64_t bp, char *buf, size_t size)
 {
@@ -137,7 +134,7 @@ unsigned price_diff_check(int64_t old_c, int64_t new_c, int *scale, bool *exact,
         snprintf(tmp, sizeof tmp, "set to zero: it becomes free on every quote");
     } else if (old_c == 0) {
         f = PD_FLAG_FROM_ZERO;
-        snprintf(tmp, sizeof tmp, "was free and now costs %s", fmt_money(new_c, a, sizeof a));
+        snprintf(tmp, sizeof tmp, "was free and now costs %s", money_usd(new_c, a, sizeof a));
     } else {
         /* cents are at most 1e12, so these products fit easily */
         for (int s = 10; s <= 1000 && !f; s *= 10) {
@@ -186,8 +183,8 @@ static struct pd_entry *add_money(struct builder *b, enum pd_section sec, enum p
         percent_format((int32_t)oldc, '.', o, sizeof o);
         percent_format((int32_t)newc, '.', n, sizeof n);
     } else {
-        fmt_money(oldc, o, sizeof o);
-        fmt_money(newc, n, sizeof n);
+        money_usd(oldc, o, sizeof o);
+        money_usd(newc, n, sizeof n);
     }
     struct pd_entry *e = add(b, sec, ch, id, date, field, o, n);
     if (!e)
@@ -248,7 +245,7 @@ static void diff_items(struct builder *b, const struct price_table *o, const str
         const struct pt_item *x = &o->items[i];
         const struct pt_item *y = pt_find_item(n, x->id);
         if (!y) {
-            add(b, PD_ITEM, PD_REMOVED, x->id, NULL, NULL, fmt_money(x->list_price, a, sizeof a), NULL);
+            add(b, PD_ITEM, PD_REMOVED, x->id, NULL, NULL, money_usd(x->list_price, a, sizeof a), NULL);
             continue;
         }
         if (x->list_price != y->list_price)
@@ -268,7 +265,7 @@ static void diff_items(struct builder *b, const struct price_table *o, const str
         if (pt_find_item(o, y->id))
             continue;
         struct pd_entry *e = add(b, PD_ITEM, PD_ADDED, y->id, NULL, NULL, NULL,
-                                 fmt_money(y->list_price, a, sizeof a));
+                                 money_usd(y->list_price, a, sizeof a));
         if (e) {
             e->money = true;
             e->new_cents = y->list_price;
@@ -345,7 +342,7 @@ static void diff_packages(struct builder *b, const struct price_table *o, const 
         const struct pt_package *x = &o->packages[i];
         const struct pt_package *y = pt_find_package(n, x->id);
         if (!y) {
-            add(b, PD_PACKAGE, PD_REMOVED, x->id, NULL, NULL, fmt_money(x->list_price, a, sizeof a), NULL);
+            add(b, PD_PACKAGE, PD_REMOVED, x->id, NULL, NULL, money_usd(x->list_price, a, sizeof a), NULL);
             continue;
         }
         if (x->list_price != y->list_price)
@@ -383,7 +380,7 @@ static void diff_packages(struct builder *b, const struct price_table *o, const 
                 char why[200];
                 snprintf(why, sizeof why,
                          "the package no longer saves the patient anything (its items cost %s separately)",
-                         fmt_money(sn + y->list_price, a, sizeof a));
+                         money_usd(sn + y->list_price, a, sizeof a));
                 set_check(b, e, PD_FLAG_NO_SAVING, why);
             }
         }
@@ -391,7 +388,7 @@ static void diff_packages(struct builder *b, const struct price_table *o, const 
     for (size_t i = 0; i < n->n_packages; i++)
         if (!pt_find_package(o, n->packages[i].id))
             add(b, PD_PACKAGE, PD_ADDED, n->packages[i].id, NULL, NULL, NULL,
-                fmt_money(n->packages[i].list_price, a, sizeof a));
+                money_usd(n->packages[i].list_price, a, sizeof a));
 }
 
 /* ---- discounts ----------------------------------------------------------- */
@@ -413,8 +410,8 @@ static void diff_discount_num(struct builder *b, const char *id, const char *fie
             percent_format((int32_t)o, '.', x, sizeof x);
             percent_format((int32_t)n, '.', y, sizeof y);
         } else {
-            fmt_money(o, x, sizeof x);
-            fmt_money(n, y, sizeof y);
+            money_usd(o, x, sizeof x);
+            money_usd(n, y, sizeof y);
         }
         add(b, PD_DISCOUNT, PD_CHANGED, id, NULL, field, o ? x : "(none)", n ? y : "(none)");
         return;
@@ -556,7 +553,7 @@ static void diff_change_prices(struct builder *b, const struct pt_change *co,
         const char *id = pkg ? co->package_prices[k].package->id : co->prices[k].item->id;
         int64_t v = pkg ? co->package_prices[k].price : co->prices[k].price, x;
         if (!change_price(cn, id, pkg, &x))
-            add(b, PD_SCHEDULE, PD_REMOVED, id, date, field, fmt_money(v, a, sizeof a), NULL);
+            add(b, PD_SCHEDULE, PD_REMOVED, id, date, field, money_usd(v, a, sizeof a), NULL);
     }
 }
 
@@ -746,7 +743,7 @@ static void write_entry_text(const struct pd_entry *e, FILE *out)
             char delta[80] = "";
             if (e->money)
                 snprintf(delta, sizeof delta, " (%s%s%s%s)", e->delta_cents >= 0 ? "+" : "",
-                         fmt_money(e->delta_cents, a, sizeof a), e->has_percent ? ", " : "",
+                         money_usd(e->delta_cents, a, sizeof a), e->has_percent ? ", " : "",
                          e->has_percent ? fmt_signed_bp(e->percent_bp, p, sizeof p) : "");
             fprintf(out, "  %-28s %s %s -> %s%s%s\n", name, field, o, n, delta, how);
         } else if (strlen(o) + strlen(n) > 60 || strchr(o, '\n') || strchr(n, '\n')) {
@@ -803,102 +800,99 @@ int price_diff_write_text(const struct price_diff *d, const char *old_label, con
     return ferror(out) ? -1 : 0;
 }
 
-static void json_str(FILE *out, const char *s)
+/* ---- JSON (through cJSON) ---------------------------------------------------- */
+
+/* Each adds one member and returns false when out of memory. */
+static bool put_str(cJSON *o, const char *name, const char *s)
 {
-    if (!s) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
+    return (s ? cJSON_AddStringToObject(o, name, s) : cJSON_AddNullToObject(o, name)) != NULL;
 }
 
-static void json_flags(FILE *out, const struct pd_entry *e)
+/* An exact integer: cJSON's numbers are doubles, which would write a
+ * percent_bp of 10^16 as 1e+16. */
+static bool put_int(cJSON *o, const char *name, int64_t v)
 {
-    bool first = true;
-    fputc('[', out);
-#define FLAG(bit, text)                                  \
-    if (e->flags & (bit)) {                              \
-        fprintf(out, "%s\"%s\"", first ? "" : ", ", text); \
-        first = false;                                   \
+    char b[24];
+    snprintf(b, sizeof b, "%" PRId64, v);
+    return cJSON_AddRawToObject(o, name, b) != NULL;
+}
+
+static bool put_side(cJSON *root, const char *side, const char *label, const char *version,
+                     rq_date effective)
+{
+    char date[16];
+    cJSON *o = cJSON_AddObjectToObject(root, side);
+    return o && put_str(o, "source", label) && put_str(o, "version", version) &&
+           put_str(o, "effective_date", date_iso(effective, date));
+}
+
+static bool put_flags(cJSON *o, const struct pd_entry *e)
+{
+    static const struct {
+        unsigned bit;
+        const char *id;
+    } named[] = {
+        { PD_FLAG_OVER_50, "over_50_percent" },       { PD_FLAG_ZERO, "set_to_zero" },
+        { PD_FLAG_FROM_ZERO, "was_free" },            { PD_FLAG_CODE_MOVED, "code_moved" },
+        { PD_FLAG_NO_SAVING, "package_saves_nothing" }, { PD_FLAG_VERSION_UNCHANGED, "version_unchanged" },
+        { PD_FLAG_DATE_EARLIER, "effective_date_earlier" },
+    };
+    cJSON *a = cJSON_AddArrayToObject(o, "flags");
+    bool ok = a != NULL;
+    char scale[32];
+    if (ok && (e->flags & (PD_FLAG_SCALE_UP | PD_FLAG_SCALE_DOWN))) {
+        snprintf(scale, sizeof scale, "%s_%d", e->flags & PD_FLAG_SCALE_UP ? "times" : "divided_by", e->scale);
+        ok = cJSON_AddItemToArray(a, cJSON_CreateString(scale));
     }
-    if (e->flags & PD_FLAG_SCALE_UP) {
-        fprintf(out, "\"times_%d\"", e->scale);
-        first = false;
+    for (size_t i = 0; ok && i < sizeof named / sizeof named[0]; i++)
+        if (e->flags & named[i].bit)
+            ok = cJSON_AddItemToArray(a, cJSON_CreateString(named[i].id));
+    return ok;
+}
+
+static bool put_entry(cJSON *changes, const struct pd_entry *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(changes, o)) {
+        cJSON_Delete(o);
+        return false;
     }
-    if (e->flags & PD_FLAG_SCALE_DOWN) {
-        fprintf(out, "%s\"divided_by_%d\"", first ? "" : ", ", e->scale);
-        first = false;
+    bool ok = put_str(o, "section", pd_section_id(e->section)) && put_str(o, "change", pd_change_id(e->change)) &&
+              put_str(o, "id", e->id) && put_str(o, "effective_date", e->date) &&
+              put_str(o, "field", e->field) && put_str(o, "old", e->old_value) &&
+              put_str(o, "new", e->new_value);
+    if (ok && (e->money || e->percent_field)) {
+        char name[16];
+        const char *unit = e->money ? "cents" : "bp";
+        bool was = e->change != PD_ADDED || e->field;
+        snprintf(name, sizeof name, "old_%s", unit);
+        ok = !was || put_int(o, name, e->old_cents);
+        snprintf(name, sizeof name, "new_%s", unit);
+        ok = ok && put_int(o, name, e->new_cents);
+        snprintf(name, sizeof name, "delta_%s", unit);
+        ok = ok && (!was || put_int(o, name, e->delta_cents));
+        ok = ok && (!e->has_percent || put_int(o, "percent_bp", e->percent_bp));
     }
-    FLAG(PD_FLAG_OVER_50, "over_50_percent")
-    FLAG(PD_FLAG_ZERO, "set_to_zero")
-    FLAG(PD_FLAG_FROM_ZERO, "was_free")
-    FLAG(PD_FLAG_CODE_MOVED, "code_moved")
-    FLAG(PD_FLAG_NO_SAVING, "package_saves_nothing")
-    FLAG(PD_FLAG_VERSION_UNCHANGED, "version_unchanged")
-    FLAG(PD_FLAG_DATE_EARLIER, "effective_date_earlier")
-#undef FLAG
-    fputc(']', out);
+    return ok && put_flags(o, e) && put_str(o, "check", e->check);
 }
 
 int price_diff_write_json(const struct price_diff *d, const char *old_label, const char *new_label,
                           FILE *out)
 {
-    char a[16], b[16];
-    fputs("{\n  \"old\": { \"source\": ", out);
-    json_str(out, old_label);
-    fputs(", \"version\": ", out);
-    json_str(out, d->old_version);
-    fprintf(out, ", \"effective_date\": \"%s\" },\n  \"new\": { \"source\": ", date_iso(d->old_effective, a));
-    json_str(out, new_label);
-    fputs(", \"version\": ", out);
-    json_str(out, d->new_version);
-    fprintf(out, ", \"effective_date\": \"%s\" },\n", date_iso(d->new_effective, b));
-    fprintf(out, "  \"differences\": %zu,\n  \"flagged\": %zu,\n  \"changes\": [", count_differences(d),
-            d->n_flagged);
-    for (size_t i = 0; i < d->n; i++) {
-        const struct pd_entry *e = &d->v[i];
-        fprintf(out, "%s\n    { \"section\": \"%s\", \"change\": \"%s\", \"id\": ", i ? "," : "",
-                pd_section_id(e->section), pd_change_id(e->change));
-        json_str(out, e->id);
-        fputs(", \"effective_date\": ", out);
-        json_str(out, e->date);
-        fputs(", \"field\": ", out);
-        json_str(out, e->field);
-        fputs(",\n      \"old\": ", out);
-        json_str(out, e->old_value);
-        fputs(", \"new\": ", out);
-        json_str(out, e->new_value);
-        if (e->money || e->percent_field) {
-            const char *unit = e->money ? "cents" : "bp";
-            if (e->change != PD_ADDED || e->field)
-                fprintf(out, ", \"old_%s\": %" PRId64, unit, e->old_cents);
-            fprintf(out, ", \"new_%s\": %" PRId64, unit, e->new_cents);
-            if (e->change != PD_ADDED || e->field)
-                fprintf(out, ", \"delta_%s\": %" PRId64, unit, e->delta_cents);
-            if (e->has_percent)
-                fprintf(out, ", \"percent_bp\": %" PRId64, e->percent_bp);
-        }
-        fputs(",\n      \"flags\": ", out);
-        json_flags(out, e);
-        fputs(", \"check\": ", out);
-        json_str(out, e->check);
-        fputs(" }", out);
-    }
-    fputs(d->n ? "\n  ]\n}\n" : "]\n}\n", out);
-    return ferror(out) ? -1 : 0;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *changes = NULL;
+    bool ok = root && put_side(root, "old", old_label, d->old_version, d->old_effective) &&
+              put_side(root, "new", new_label, d->new_version, d->new_effective) &&
+              put_int(root, "differences", (int64_t)count_differences(d)) &&
+              put_int(root, "flagged", (int64_t)d->n_flagged) &&
+              (changes = cJSON_AddArrayToObject(root, "changes")) != NULL;
+    for (size_t i = 0; ok && i < d->n; i++)
+        ok = put_entry(changes, &d->v[i]);
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF || ferror(out) ? -1 : 0;
+    cJSON_free(text);
+    return rc;
 }

@@ -1,12 +1,12 @@
 #include "pricing.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "money.h"
+#include "template.h"
 
 /* Engine state while building one quote. */
 struct eng {
@@ -14,6 +14,7 @@ struct eng {
     const struct plan *plan;
     struct quote *q;
     struct diag_list *dl;
+    struct template words;      /* the engine's words in the quote's language */
     size_t errors_at_start;
     size_t cap_lines, cap_visits;
     size_t procedure_visit;
@@ -21,13 +22,25 @@ struct eng {
     size_t *visit_seq;
 };
 
-/* The quote is in Spanish: the engine's own words are written in Spanish
- * (texts from the price tables come in the language the tables were set
- * to with price_table_use_language). */
-static bool spanish(const struct eng *e)
-{
-    return e->q->language && !strcmp(e->q->language, "es");
-}
+/* The engine's own words: visit names and the descriptions of the lines it
+ * adds, from templates/<lang>/engine.txt (built into the program, so that
+ * pricing needs the price tables only; texts from the tables come in the
+ * language they were set to with price_table_use_language). */
+static const struct template_key WORDS[] = {
+    { "visit.procedure", "" },
+    { "visit.repeat", "session" },
+    { "adjunct.course", "name count" },
+    { "package.saving", "name price separate" },
+    { "discount.percent", "name percent base" },
+    { "discount.percent_capped", "name percent base cap" },
+    { "discount.reason", "discount reason" },
+    { "tax.line", "label percent amount" },
+    { "tax.label", "" },
+};
+
+/* The value of key with its placeholders filled (name, value, …, NULL):
+ * malloc'd, or NULL with a diagnostic. */
+#define SAY(e, ...) template_expand_pairs(&(e)->words, (e)->dl, __VA_ARGS__)
 
 static bool failed(const struct eng *e)
 {
@@ -347,19 +360,16 @@ static void add_session(struct eng *e, int session)
     const struct price_table *pt = e->pt;
     struct quote *q = e->q;
     int na = (int)q->n_areas;
-    size_t v;
-    if (session == 1) {
-        v = visit_at(e, PHASE_PROCEDURE, 0, 0, spanish(e) ? "Día del procedimiento" : "Procedure day");
+    size_t v = SIZE_MAX;
+    char n[16];
+    snprintf(n, sizeof n, "%d", session);
+    char *label = session == 1 ? SAY(e, "visit.procedure", NULL) : SAY(e, "visit.repeat", "session", n, NULL);
+    int week = (session - 1) * q->spacing_weeks;
+    if (label)
+        v = visit_at(e, session == 1 ? PHASE_PROCEDURE : PHASE_REPEAT, week, week, label);
+    free(label);
+    if (session == 1)
         e->procedure_visit = v;
-    } else {
-        char label[64];
-        int week = (session - 1) * q->spacing_weeks;
-        if (spanish(e))
-            snprintf(label, sizeof label, "Sesión de MSC repetida %d", session);
-        else
-            snprintf(label, sizeof label, "Repeat MSC session %d", session);
-        v = visit_at(e, PHASE_REPEAT, week, week, label);
-    }
     bool fresh_cells = session == 1 || q->source->allogeneic || !q->banked;
     if (fresh_cells) {
         for (size_t i = 0; i < q->source->n_items; i++)
@@ -386,12 +396,15 @@ static void add_adjunct(struct eng *e, const struct pt_adjunct *a, int count)
     if (a->course) {
         int wf = a->weeks ? a->weeks[0] : a->start_week;
         int wt = a->weeks ? wf : wf + a->interval_weeks * (count - 1) + a->window_weeks;
-        if (count > 1 && a->interval_weeks > 0)
-            snprintf(label, sizeof label, spanish(e) ? "%s (%d sesiones)" : "%s (%d sessions)", a->name,
-                     count);
-        else
-            snprintf(label, sizeof label, "%s", a->name);
-        add_item(e, visit_at(e, ph, wf, wt, label), a->item, count);
+        char n[16], *course = NULL;
+        snprintf(n, sizeof n, "%d", count);
+        if (count > 1 && a->interval_weeks > 0) {
+            course = SAY(e, "adjunct.course", "name", a->name, "count", n, NULL);
+            if (!course)
+                return;
+        }
+        add_item(e, visit_at(e, ph, wf, wt, course ? course : a->name), a->item, count);
+        free(course);
         return;
     }
     for (int i = 0; i < count; i++) {
@@ -466,11 +479,6 @@ static int64_t plan_quantity(const struct quote *q, const struct pt_item *it)
     return n;
 }
 
-static void fmt_money(int64_t c, char *buf, size_t n)
-{
-    money_format(c, "$", '.', ',', buf, n);
-}
-
 static void apply_package(struct eng *e)
 {
     struct quote *q = e->q;
@@ -492,18 +500,12 @@ static void apply_package(struct eng *e)
     struct quote_line *l = new_line(e, e->procedure_visit);
     if (!l)
         return;
-    char a[32], b[32], d[400];
-    fmt_money(pk->price, a, sizeof a);
-    fmt_money(pk->a_la_carte, b, sizeof b);
-    if (spanish(e))
-        snprintf(d, sizeof d, "Ahorro del paquete: %s (%s por lo que por separado cuesta %s)", pk->name, a, b);
-    else
-        snprintf(d, sizeof d, "Package saving: %s (%s for what is %s separately)", pk->name, a, b);
+    char a[32], b[32];
+    money_usd(pk->price, a, sizeof a);
+    money_usd(pk->a_la_carte, b, sizeof b);
     l->kind = LINE_PACKAGE;
     l->item_id = pk->id;
-    l->description = strdup(d);
-    if (!l->description)
-        oom(e);
+    l->description = SAY(e, "package.saving", "name", pk->name, "price", a, "separate", b, NULL);
     l->quantity = 1;
     l->unit_cents = l->amount_cents = -saving;
     l->in_total = true;
@@ -584,16 +586,16 @@ static void apply_discounts(struct eng *e)
                 PERR(e, path, "'%s' is an amount; give \"amount\", not \"percent\"", d->id);
                 bad = true;
             } else if (d->has_value && pd->has_amount && pd->amount != d->amount) {
-                fmt_money(d->amount, a, sizeof a);
+                money_usd(d->amount, a, sizeof a);
                 PERR(e, path, "'%s' is fixed at %s by the price table", d->id, a);
                 bad = true;
             } else if (!d->has_value) {
-                fmt_money(d->max_amount, a, sizeof a);
+                money_usd(d->max_amount, a, sizeof a);
                 if (!pd->has_amount) {
                     PERR(e, path, "'%s' needs an amount (up to %s)", d->id, a);
                     bad = true;
                 } else if (pd->amount > d->max_amount) {
-                    fmt_money(pd->amount, b, sizeof b);
+                    money_usd(pd->amount, b, sizeof b);
                     PERR(e, path, "%s is over the %s limit for '%s'", b, a, d->id);
                     bad = true;
                 }
@@ -611,45 +613,57 @@ static void apply_discounts(struct eng *e)
             continue;
         }
         int64_t value;
-        char desc[600], extra[200] = "";
+        bool capped = false;
         if (d->type == DISCOUNT_PERCENT) {
             if (!money_percent(base, pct, &value)) {
                 diag_error(e->dl, NULL, path, "amount overflows");
                 continue;
             }
-            percent_format(pct, '.', a, sizeof a);
-            fmt_money(base, b, sizeof b);
-            snprintf(extra, sizeof extra, spanish(e) ? " (%s de %s" : " (%s of %s", a, b);
-            if (d->cap > 0 && value > d->cap) {
+            capped = d->cap > 0 && value > d->cap;
+            if (capped)
                 value = d->cap;
-                fmt_money(d->cap, a, sizeof a);
-                snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
-                         spanish(e) ? ", con un máximo de %s" : ", capped at %s", a);
-            }
-            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ")");
         } else {
             value = amount;
             if (d->cap > 0 && value > d->cap)
                 value = d->cap;
             if (value > base) {
-                fmt_money(value, a, sizeof a);
-                fmt_money(base, b, sizeof b);
+                money_usd(value, a, sizeof a);
+                money_usd(base, b, sizeof b);
                 PERR(e, path, "'%s' of %s is more than the %s it applies to", d->id, a, b);
                 continue;
             }
         }
         if (value == 0)
             continue;
-        snprintf(desc, sizeof desc, "%s%s%s%s", d->name, extra, pd->reason ? ": " : "",
-                 pd->reason ? pd->reason : "");
+        char *desc;
+        if (d->type == DISCOUNT_PERCENT) {
+            char c[32];
+            percent_format(pct, '.', a, sizeof a);
+            money_usd(base, b, sizeof b);
+            money_usd(d->cap, c, sizeof c);
+            if (capped)
+                desc = SAY(e, "discount.percent_capped", "name", d->name, "percent", a, "base", b, "cap", c,
+                           NULL);
+            else
+                desc = SAY(e, "discount.percent", "name", d->name, "percent", a, "base", b, NULL);
+        } else if (!(desc = strdup(d->name))) {
+            oom(e);
+        }
+        if (desc && pd->reason) {
+            char *with = SAY(e, "discount.reason", "discount", desc, "reason", pd->reason, NULL);
+            free(desc);
+            desc = with;
+        }
+        if (!desc)
+            continue;
         struct quote_line *l = new_line(e, e->procedure_visit);
-        if (!l)
+        if (!l) {
+            free(desc);
             return;
+        }
         l->kind = LINE_DISCOUNT;
         l->item_id = d->id;
-        l->description = strdup(desc);
-        if (!l->description)
-            oom(e);
+        l->description = desc;
         l->quantity = 1;
         l->unit_cents = l->amount_cents = -value;
         l->in_total = true;
@@ -674,21 +688,23 @@ static void apply_tax(struct eng *e)
         }
         if (tax == 0)
             continue;
-        char a[32], b[32], desc[400];
+        char a[32], b[32];
         percent_format(c->tax_percent, '.', a, sizeof a);
-        fmt_money(src->amount_cents, b, sizeof b);
-        snprintf(desc, sizeof desc, spanish(e) ? "%s, %s de %s" : "%s, %s of %s",
-                 c->tax_label ? c->tax_label : spanish(e) ? "Impuesto sobre las ventas" : "Sales tax", a, b);
+        money_usd(src->amount_cents, b, sizeof b);
+        const char *label = c->tax_label ? c->tax_label : template_get(&e->words, "tax.label");
+        char *desc = SAY(e, "tax.line", "label", label, "percent", a, "amount", b, NULL);
+        if (!desc)
+            return;
         size_t visit = src->visit;
         const char *item_id = src->item->id;
         struct quote_line *l = new_line(e, visit); /* may move q->lines */
-        if (!l)
+        if (!l) {
+            free(desc);
             return;
+        }
         l->kind = LINE_TAX;
         l->item_id = item_id;
-        l->description = strdup(desc);
-        if (!l->description)
-            oom(e);
+        l->description = desc;
         l->quantity = 1;
         l->unit_cents = l->amount_cents = tax;
         l->in_total = true;
@@ -851,27 +867,15 @@ static void payments(struct eng *e)
         r->apr = f->apr;
         r->months = f->months;
         r->principal = principal;
-        int n = f->months;
-        int64_t pay;
-        if (f->apr == 0) {
-            pay = money_div_round(principal, n);
-        } else {
-            long double rate = (long double)f->apr / 120000.0L;
-            long double pmt = (long double)principal * rate / (1.0L - powl(1.0L + rate, -n));
-            pay = (int64_t)llroundl(pmt);
+        struct money_loan loan;
+        if (!money_loan(principal, f->apr, f->months, &loan)) {
+            diag_error(e->dl, NULL, NULL, "the financing example '%s' overflows", f->name);
+            return;
         }
-        /* run the schedule in cents: interest rounds half away from zero each month */
-        int64_t bal = principal, paid = 0;
-        for (int m = 1; m < n; m++) {
-            int64_t interest = money_div_round(bal * f->apr, 120000);
-            bal = bal + interest - pay;
-            paid += pay;
-        }
-        int64_t last = bal + money_div_round(bal * f->apr, 120000);
-        r->monthly = pay;
-        r->last_payment = last;
-        r->total_paid = paid + last;
-        r->finance_charge = r->total_paid - principal;
+        r->monthly = loan.payment;
+        r->last_payment = loan.last_payment;
+        r->total_paid = loan.total_paid;
+        r->finance_charge = loan.finance_charge;
     }
 }
 
@@ -901,6 +905,10 @@ int pricing_compute(const struct price_table *pt, const struct plan *plan, rq_da
         return -1;
     }
     resolve(&e);
+    if (!failed(&e) && (template_load_builtin(&e.words, q->language, "engine.txt", dl) != 0 ||
+                        template_check(&e.words, WORDS, sizeof WORDS / sizeof WORDS[0], dl) != 0))
+        diag_error(dl, NULL, NULL, "internal error: the engine's words (templates/%s/engine.txt) are "
+                   "incomplete", q->language);
     if (!failed(&e) && q->source && q->method) {
         for (int s = 1; s <= q->sessions; s++)
             add_session(&e, s);
@@ -918,6 +926,7 @@ int pricing_compute(const struct price_table *pt, const struct plan *plan, rq_da
         totals(&e);
     if (!failed(&e))
         payments(&e);
+    template_free(&e.words);
     if (failed(&e)) {
         quote_free(q);
         return -1;

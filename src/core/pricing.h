@@ -3,7 +3,10 @@
  * It refuses what cannot be done and says why (a method that does not fit
  * the source, a research-only source, quantities out of range, unknown ids,
  * a discount over its limit or without a required reason, a package the
- * plan does not contain).  All arithmetic is checked integer cents. */
+ * plan does not contain).  All arithmetic is checked integer cents.  The
+ * engine's own words (visit names, the descriptions of the lines it adds)
+ * are those of templates/<lang>/engine.txt, built into the program
+ * (template_load_builtin), so pricing reads no file. */
 #ifndef RQ_PRICING_H
 #define RQ_PRICING_H
 

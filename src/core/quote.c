@@ -267,11 +267,6 @@ static size_t wrap_piece(const char *s, size_t width)
     return last_space;
 }
 
-static void fmt(int64_t c, char *b, size_t n)
-{
-    money_format(c, "", '.', ',', b, n);
-}
-
 static void weeks_label(const struct quote_visit *v, char *b, size_t n)
 {
     char d1[11], d2[11];
@@ -343,8 +338,8 @@ int quote_write_text(const struct quote *q, FILE *out)
                 snprintf(mark, sizeof mark, "%s", l->separate ? " §" : " *");
             fprintf(out, "%-6s ", l->code);
             put_padded(out, d, piece, DESC_W);
-            fmt(l->unit_cents, b, sizeof b);
-            fmt(l->amount_cents, c, sizeof c);
+            money_styled(l->unit_cents, &MONEY_USD, false, b, sizeof b);
+            money_styled(l->amount_cents, &MONEY_USD, false, c, sizeof c);
             if (l->kind == LINE_ITEM)
                 fprintf(out, " %8d %12s %12s%s\n", l->quantity, b, c, mark);
             else
@@ -367,7 +362,7 @@ int quote_write_text(const struct quote *q, FILE *out)
     fprintf(out, "\n");
 #define TOTAL_ROW(label, v)                                            \
     do {                                                               \
-        fmt(v, a, sizeof a);                                           \
+        money_styled(v, &MONEY_USD, false, a, sizeof a);               \
         fprintf(out, "%*s %12s\n", (int)col, label, a);                \
     } while (0)
     TOTAL_ROW("Subtotal", q->subtotal_cents);
@@ -375,18 +370,18 @@ int quote_write_text(const struct quote *q, FILE *out)
         TOTAL_ROW("Package savings and discounts", -q->discount_cents);
     if (q->tax_cents)
         TOTAL_ROW("Tax", q->tax_cents);
-    fmt(q->total_cents, a, sizeof a);
+    money_styled(q->total_cents, &MONEY_USD, false, a, sizeof a);
     fprintf(out, "%*s %12s\n", (int)col, "TOTAL YOU PAY (USD)", a);
 #undef TOTAL_ROW
     if (q->billable_cents) {
-        fmt(q->billable_cents, a, sizeof a);
+        money_styled(q->billable_cents, &MONEY_USD, false, a, sizeof a);
         fprintf(out, "\n* May be billable to your insurance; not in the total: %s\n", a);
     }
     if (q->separate_cents) {
-        fmt(q->separate_cents, a, sizeof a);
+        money_styled(q->separate_cents, &MONEY_USD, false, a, sizeof a);
         fprintf(out, "§ Scheduled and billed separately by another provider; not in the total: %s\n", a);
     }
-    fmt(q->deposit_cents, a, sizeof a);
+    money_styled(q->deposit_cents, &MONEY_USD, false, a, sizeof a);
     if (q->deposit_dated)
         fprintf(out, "\nDeposit: %s due by %s\n", a, date_iso(q->deposit_due, b));
     else
@@ -397,15 +392,15 @@ int quote_write_text(const struct quote *q, FILE *out)
         if (v->charges_cents == 0 && v->due_cents == 0)
             continue;
         weeks_label(v, b, sizeof b);
-        fmt(v->due_cents, a, sizeof a);
+        money_styled(v->due_cents, &MONEY_USD, false, a, sizeof a);
         fprintf(out, "  %-24s %-40.40s %12s\n", b, v->label, a);
     }
     if (q->n_financing) {
         fprintf(out, "Financing examples (not an offer of credit; after the deposit):\n");
         for (size_t i = 0; i < q->n_financing; i++) {
             const struct quote_financing *f = &q->financing[i];
-            fmt(f->monthly, a, sizeof a);
-            fmt(f->total_paid, b, sizeof b);
+            money_styled(f->monthly, &MONEY_USD, false, a, sizeof a);
+            money_styled(f->total_paid, &MONEY_USD, false, b, sizeof b);
             percent_format(f->apr, '.', c, sizeof c);
             fprintf(out, "  %-24s %3d payments of %s at %s APR, %s in all\n", f->name, f->months, a,
                     c, b);

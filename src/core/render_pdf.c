@@ -87,42 +87,15 @@ struct rctx {
     struct diag_list *dl;
     const struct template *t;    /* the words: own_t, or one from the cache */
     struct template own_t;
+    struct template_words w;     /* t's words, and every string made while rendering */
     struct canvas cv;
     struct canvas_lines lines;
-    char **arena;                /* strings made while rendering */
-    size_t n_arena, cap_arena;
     bool failed;
-
-    const char *months[12];
-    char dec, group;
-    const char *symbol;
 
     float x0, x1, top, bottom, y;
     bool table_open;             /* repeat the table header on a new page */
     float c_code, c_desc, c_qty, c_unit, c_amount, c_mark; /* table columns */
 };
-
-static const char *keep(struct rctx *r, char *s)
-{
-    if (!s) {
-        r->failed = true;
-        return "";
-    }
-    if (r->n_arena == r->cap_arena) {
-        size_t cap = r->cap_arena ? r->cap_arena * 2 : 64;
-        char **a = realloc(r->arena, cap * sizeof *a);
-        if (!a) {
-            free(s);
-            r->failed = true;
-            diag_error(r->dl, NULL, NULL, "out of memory");
-            return "";
-        }
-        r->arena = a;
-        r->cap_arena = cap;
-    }
-    r->arena[r->n_arena++] = s;
-    return s;
-}
 
 static const char *fmt(struct rctx *r, const char *f, ...) __attribute__((format(printf, 2, 3)));
 static const char *fmt(struct rctx *r, const char *f, ...)
@@ -137,51 +110,24 @@ static const char *fmt(struct rctx *r, const char *f, ...)
         vsnprintf(s, (size_t)n + 1, f, ap);
         va_end(ap);
     }
-    return keep(r, s);
+    return template_words_keep(&r->w, s);
 }
 
-/* A template value as is (checked present before layout starts). */
-static const char *T(struct rctx *r, const char *key)
-{
-    const char *v = template_get(r->t, key);
-    return v ? v : "";
-}
-
-/* A template value with placeholders: TX(r, key, name, value, ..., NULL). */
-static const char *TX(struct rctx *r, const char *key, ...)
-{
-    struct template_var v[8];
-    size_t n = 0;
-    va_list ap;
-    va_start(ap, key);
-    for (const char *name; n < 8 && (name = va_arg(ap, const char *)) != NULL; n++) {
-        v[n].name = name;
-        v[n].value = va_arg(ap, const char *);
-    }
-    va_end(ap);
-    return keep(r, template_expand(r->t, key, v, n, r->dl));
-}
-
-static const char *money(struct rctx *r, int64_t cents, bool symbol)
-{
-    char b[64];
-    return fmt(r, "%s", money_format(cents, symbol ? r->symbol : "", r->dec, r->group, b, sizeof b));
-}
-
-static const char *date_long(struct rctx *r, rq_date d)
-{
-    int y, m, day;
-    date_ymd(d, &y, &m, &day);
-    const char *ys = fmt(r, "%d", y), *ds = fmt(r, "%d", day);
-    return TX(r, "date.long", "month", r->months[(m - 1) % 12], "day", ds, "year", ys, NULL);
-}
+/* The document's words (template.h): a value as written (checked present
+ * before layout starts), a value with placeholders filled in (name, value,
+ * …, NULL), an amount in the template's money style, a date in its words.
+ * What they return lives until the end of rendering. */
+#define T(r, key) template_words_get(&(r)->w, key)
+#define TX(r, ...) template_words_expand(&(r)->w, __VA_ARGS__)
+#define MONEY(r, cents, symbol) template_words_money(&(r)->w, cents, symbol)
+#define DATE(r, d) template_words_date(&(r)->w, d)
 
 static const char *when_text(struct rctx *r, const struct quote_visit *v)
 {
     if (v->dated) {
         if (v->date_from == v->date_to)
-            return date_long(r, v->date_from);
-        return TX(r, "date.range", "from", date_long(r, v->date_from), "to", date_long(r, v->date_to),
+            return DATE(r, v->date_from);
+        return TX(r, "date.range", "from", DATE(r, v->date_from), "to", DATE(r, v->date_to),
                   NULL);
     }
     if (v->week_from == 0 && v->week_to == 0)
@@ -340,7 +286,7 @@ static const char *joined(struct rctx *r, const char *const *v, size_t n, const 
             strcat(s, v[i]);
         }
     }
-    return keep(r, s);
+    return template_words_keep(&r->w, s);
 }
 
 /* The price-table folder's path joined with a relative file name. */
@@ -431,7 +377,7 @@ static void who_and_when(struct rctx *r)
     kv(r, r->x0, lw, colw, T(r, "patient.name"), p->patient_name ? p->patient_name : T(r, "patient.blank"));
     rq_date dob;
     kv(r, r->x0, lw, colw, T(r, "patient.dob"),
-       p->patient_dob && date_parse(p->patient_dob, &dob) ? date_long(r, dob) : T(r, "patient.blank"));
+       p->patient_dob && date_parse(p->patient_dob, &dob) ? DATE(r, dob) : T(r, "patient.blank"));
     if (p->patient_id)
         kv(r, r->x0, lw, colw, T(r, "patient.id"), p->patient_id);
     float left_end = r->y;
@@ -440,10 +386,10 @@ static void who_and_when(struct rctx *r)
     r->y = top;
     txt(r, rx, r->y - 9, CANVAS_BOLD, 9.5f, ACCENT, T(r, "dates.heading"));
     r->y -= 15;
-    kv(r, rx, rlw, colw, T(r, "dates.issued"), date_long(r, q->issued));
-    kv(r, rx, rlw, colw, T(r, "dates.valid"), date_long(r, q->valid_until));
+    kv(r, rx, rlw, colw, T(r, "dates.issued"), DATE(r, q->issued));
+    kv(r, rx, rlw, colw, T(r, "dates.valid"), DATE(r, q->valid_until));
     kv(r, rx, rlw, colw, T(r, "dates.scheduled"),
-       q->has_scheduled ? date_long(r, q->scheduled) : T(r, "dates.not_scheduled"));
+       q->has_scheduled ? DATE(r, q->scheduled) : T(r, "dates.not_scheduled"));
     if (left_end < r->y)
         r->y = left_end;
     r->y -= 6;
@@ -533,7 +479,7 @@ static void plan_block(struct rctx *r)
         kv(r, r->x0, lw, w, T(r, "plan.package"),
            TX(r, "plan.package_line", "name", q->package->name, "description",
               q->package->description ? q->package->description : "", "saving",
-              money(r, q->package->a_la_carte - q->package->price, true), NULL));
+              MONEY(r, q->package->a_la_carte - q->package->price, true), NULL));
 }
 
 /* ---- the itemised table ------------------------------------------------------------------ */
@@ -591,9 +537,9 @@ static void table_row(struct rctx *r, const struct quote_line *l, float keep)
     if (l->kind == LINE_ITEM) {
         txt(r, r->c_code, base, CANVAS_REGULAR, TABLE, INK, l->code);
         txt_r(r, r->c_qty, base, CANVAS_REGULAR, TABLE, INK, fmt(r, "%d", l->quantity));
-        txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, INK, money(r, l->unit_cents, false));
+        txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, INK, MONEY(r, l->unit_cents, false));
     }
-    txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, amt, money(r, l->amount_cents, false));
+    txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, amt, MONEY(r, l->amount_cents, false));
     if (!l->in_total)
         txt(r, r->c_mark + 2, base, CANVAS_BOLD, TABLE, MUTED, l->separate ? "\xC2\xA7" : "*");
     r->y -= h;
@@ -643,7 +589,7 @@ static void items_table(struct rctx *r)
             need(r, LEAD(TABLE) + ROW_PAD);
             float b = r->y - TABLE - 1;
             txt_r(r, r->c_unit, b, CANVAS_ITALIC, TABLE, MUTED, T(r, "table.visit_subtotal"));
-            txt_r(r, r->c_amount, b, CANVAS_BOLD, TABLE, INK, money(r, v->charges_cents, false));
+            txt_r(r, r->c_amount, b, CANVAS_BOLD, TABLE, INK, MONEY(r, v->charges_cents, false));
             r->y -= LEAD(TABLE) + ROW_PAD;
         }
     }
@@ -667,26 +613,26 @@ static void items_table(struct rctx *r)
     canvas_hline(&r->cv, lx, r->x1, r->y, 0.8f, INK);
     r->y -= 4;
     txt(r, lx + 4, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, T(r, "totals.services"));
-    txt_r(r, r->c_amount, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, money(r, q->subtotal_cents, true));
+    txt_r(r, r->c_amount, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, MONEY(r, q->subtotal_cents, true));
     r->y -= lead;
     if (q->discount_cents) {
         txt(r, lx + 4, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, T(r, "totals.savings"));
         txt_r(r, r->c_amount, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK,
-              money(r, -q->discount_cents, true));
+              MONEY(r, -q->discount_cents, true));
         r->y -= lead;
     }
     if (q->tax_cents) {
         char pb[32];
-        const char *label = TX(r, "totals.tax", "label", c->tax_label ? c->tax_label : "", "percent",
-                               fmt(r, "%s", percent_format(c->tax_percent, r->dec, pb, sizeof pb)), NULL);
+        percent_format(c->tax_percent, r->w.money.decimal, pb, sizeof pb);
+        const char *label = TX(r, "totals.tax", "label", c->tax_label ? c->tax_label : "", "percent", pb, NULL);
         txt(r, lx + 4, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, label);
-        txt_r(r, r->c_amount, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, money(r, q->tax_cents, true));
+        txt_r(r, r->c_amount, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, MONEY(r, q->tax_cents, true));
         r->y -= lead;
     }
     r->y -= 2;
     canvas_fill_rect(&r->cv, lx, r->y - 22, r->x1 - lx, 22, ACCENT);
     txt(r, lx + 6, r->y - 15.5f, CANVAS_BOLD, 12, WHITE, T(r, "totals.total"));
-    txt_r(r, r->c_amount, r->y - 15.5f, CANVAS_BOLD, 12, WHITE, money(r, q->total_cents, true));
+    txt_r(r, r->c_amount, r->y - 15.5f, CANVAS_BOLD, 12, WHITE, MONEY(r, q->total_cents, true));
     r->y -= 24;
     txt_r(r, r->c_amount, r->y - SMALL - 2, CANVAS_ITALIC, SMALL, MUTED,
           TX(r, "totals.currency", "currency", c->currency ? c->currency : "USD", NULL));
@@ -740,14 +686,14 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
         }
         if (l->quantity > 1)
             txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, MUTED,
-                  fmt(r, "%d \xC3\x97 %s", l->quantity, money(r, l->unit_cents, false)));
-        txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, INK, money(r, l->amount_cents, false));
+                  fmt(r, "%d \xC3\x97 %s", l->quantity, MONEY(r, l->unit_cents, false)));
+        txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, INK, MONEY(r, l->amount_cents, false));
         r->y -= h;
         canvas_hline(&r->cv, r->c_desc, r->x1, r->y + 1, 0.3f, RULE);
     }
     need(r, LEAD(BODY) + 4);
     txt_r(r, r->c_unit, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, sum_label);
-    txt_r(r, r->c_amount, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, money(r, sum, true));
+    txt_r(r, r->c_amount, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, MONEY(r, sum, true));
     r->y -= LEAD(BODY) + 4;
 }
 
@@ -774,7 +720,7 @@ static void schedule(struct rctx *r)
             if (!q->deposit_cents)
                 continue;
             when = q->deposit_dated
-                       ? TX(r, "schedule.deposit_dated", "date", date_long(r, q->deposit_due), NULL)
+                       ? TX(r, "schedule.deposit_dated", "date", DATE(r, q->deposit_due), NULL)
                        : TX(r, "schedule.deposit_undated", "days", fmt(r, "%d", q->deposit_days_before), NULL);
             what = T(r, "schedule.deposit");
             due = q->deposit_cents;
@@ -785,8 +731,8 @@ static void schedule(struct rctx *r)
             what = v->label;
             due = v->due_cents;
             if (v->due_cents != v->charges_cents)
-                sub = TX(r, "schedule.credit", "charges", money(r, v->charges_cents, true), "deposit",
-                         money(r, v->charges_cents - v->due_cents, true), NULL);
+                sub = TX(r, "schedule.credit", "charges", MONEY(r, v->charges_cents, true), "deposit",
+                         MONEY(r, v->charges_cents - v->due_cents, true), NULL);
         }
         size_t nw = wrap(r, CANVAS_REGULAR, TABLE, when, ww);
         size_t nv = wrap(r, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, what, vw);
@@ -804,14 +750,14 @@ static void schedule(struct rctx *r)
             wrap(r, CANVAS_ITALIC, SMALL, sub, vw);
             draw_lines(r, sub, cv, base - LEAD(TABLE) * (float)nv, CANVAS_ITALIC, SMALL, MUTED, LEAD(SMALL));
         }
-        txt_r(r, cd, base, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, due ? INK : MUTED, money(r, due, true));
+        txt_r(r, cd, base, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, due ? INK : MUTED, MONEY(r, due, true));
         r->y -= rh;
         canvas_hline(&r->cv, r->x0, r->x1, r->y + 1, 0.3f, RULE);
     }
     need(r, LEAD(BODY) + 6);
     r->y -= 2;
     txt(r, cv, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, T(r, "schedule.total"));
-    txt_r(r, cd, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, money(r, q->total_cents, true));
+    txt_r(r, cd, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, MONEY(r, q->total_cents, true));
     r->y -= LEAD(BODY) + 6;
 }
 
@@ -821,7 +767,7 @@ static void financing(struct rctx *r)
     if (!q->n_financing)
         return;
     float pad = 8, w = r->x1 - r->x0, lead = LEAD(TABLE);
-    const char *note = TX(r, "financing.note", "principal", money(r, q->financing[0].principal, true), NULL);
+    const char *note = TX(r, "financing.note", "principal", MONEY(r, q->financing[0].principal, true), NULL);
     size_t nn = wrap(r, CANVAS_ITALIC, SMALL + 0.5f, note, w - 2 * pad);
     /* heading baseline (10) + gap (13) + note + gap (4) + header + rows + descent and padding */
     float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + TABLE + lead * (float)q->n_financing + 4 + pad;
@@ -849,13 +795,14 @@ static void financing(struct rctx *r)
         y -= lead;
         txt(r, r->x0 + pad, y, CANVAS_REGULAR, TABLE, INK, f->name);
         txt_r(r, cm, y, CANVAS_REGULAR, TABLE, INK, fmt(r, "%d", f->months));
-        txt_r(r, ca, y, CANVAS_REGULAR, TABLE, INK, fmt(r, "%s", percent_format(f->apr, r->dec, pb, sizeof pb)));
-        const char *mo = money(r, f->monthly, true);
+        percent_format(f->apr, r->w.money.decimal, pb, sizeof pb);
+        txt_r(r, ca, y, CANVAS_REGULAR, TABLE, INK, pb);
+        const char *mo = MONEY(r, f->monthly, true);
         if (f->last_payment != f->monthly && f->months > 1)
-            mo = fmt(r, "%s (%s)", mo, TX(r, "financing.last", "amount", money(r, f->last_payment, true), NULL));
+            mo = fmt(r, "%s (%s)", mo, TX(r, "financing.last", "amount", MONEY(r, f->last_payment, true), NULL));
         txt_r(r, cmo, y, CANVAS_REGULAR, TABLE, INK, mo);
-        txt_r(r, ctot, y, CANVAS_REGULAR, TABLE, INK, money(r, f->total_paid, true));
-        txt_r(r, cch, y, CANVAS_REGULAR, TABLE, INK, money(r, f->finance_charge, true));
+        txt_r(r, ctot, y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->total_paid, true));
+        txt_r(r, cch, y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->finance_charge, true));
     }
     r->y = top - h - 4;
 }
@@ -878,7 +825,7 @@ static void gfe(struct rctx *r)
 static void acknowledgement(struct rctx *r)
 {
     const struct plan *p = r->q->plan;
-    const char *text = TX(r, "ack.text", "total", money(r, r->q->total_cents, true), NULL);
+    const char *text = TX(r, "ack.text", "total", MONEY(r, r->q->total_cents, true), NULL);
     size_t n = wrap(r, CANVAS_REGULAR, BODY, text, r->x1 - r->x0);
     heading(r, T(r, "ack.heading"), LEAD(BODY) * (float)n + 80);
     para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY, INK, text, 0);
@@ -902,7 +849,7 @@ static void footers(struct rctx *r)
     char digest[13];
     snprintf(digest, sizeof digest, "%.12s", pt->sha256);
     const char *trace = TX(r, "doc.trace", "version", price_table_prices_version(pt), "effective",
-                           date_long(r, pt->change_in_force ? pt->change_in_force->effective_date
+                           DATE(r, pt->change_in_force ? pt->change_in_force->effective_date
                                                             : pt->effective_date),
                            "digest", digest, NULL);
     const char *id = r->o->quote_number ? TX(r, "doc.footer_number", "number", r->o->quote_number, NULL)
@@ -1000,39 +947,6 @@ static void preflight(struct rctx *r)
         checkf(r, q->financing[i].name, "financing", i, ".name");
 }
 
-/* Read the date and money words. */
-static int setup_words(struct rctx *r)
-{
-    const char *m = T(r, "date.months");
-    size_t n = 0;
-    while (*m && n < 12) {
-        while (*m == ' ')
-            m++;
-        const char *e = strchr(m, ',');
-        if (!e)
-            e = m + strlen(m);
-        const char *b = e;
-        while (b > m && b[-1] == ' ')
-            b--;
-        r->months[n++] = fmt(r, "%.*s", (int)(b - m), m);
-        m = *e ? e + 1 : e;
-    }
-    if (n != 12 || *m) {
-        diag_error(r->dl, r->t->file, "date.months", "expected the 12 month names separated by commas");
-        return -1;
-    }
-    const char *d = T(r, "money.decimal"), *g = T(r, "money.group");
-    if (strlen(d) != 1 || strlen(g) > 1 || (*g && *g == *d)) {
-        diag_error(r->dl, r->t->file, "money.decimal",
-                   "money.decimal must be one character and money.group one character or empty, and differ");
-        return -1;
-    }
-    r->dec = d[0];
-    r->group = g[0];
-    r->symbol = T(r, "money.symbol");
-    return 0;
-}
-
 /* ---- the template cache --------------------------------------------------------------------- */
 
 #define CACHE_SLOTS 8
@@ -1122,14 +1036,14 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
         if (o->cache && cache_put(o->cache, dir, lang, &r.own_t))
             r.t = cache_get(o->cache, dir, lang); /* the cache owns it now */
     }
-    if (setup_words(&r) != 0)
+    if (template_words_init(&r.w, r.t, dl) != 0)
         goto out;
     if (canvas_open(&r.cv, w, h, font, dl) != 0)
         goto out;
     if (o->uncompressed)
         canvas_compress(&r.cv, false);
     preflight(&r);
-    if (r.failed)
+    if (r.failed || r.w.failed)
         goto out;
 
     r.x0 = MARGIN_X;
@@ -1155,7 +1069,7 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     gfe(&r);
     acknowledgement(&r);
     footers(&r);
-    if (r.failed || dl->errors > errors)
+    if (r.failed || r.w.failed || dl->errors > errors)
         goto out;
     rc = canvas_finish(&r.cv, buf, len, dl);
 out:
@@ -1163,10 +1077,8 @@ out:
         diag_error(dl, NULL, NULL, "cannot lay out the PDF quote");
     canvas_lines_free(&r.lines);
     canvas_free(&r.cv);
+    template_words_free(&r.w);
     template_free(&r.own_t);
-    for (size_t i = 0; i < r.n_arena; i++)
-        free(r.arena[i]);
-    free(r.arena);
     return rc;
 }
 

@@ -1,6 +1,5 @@
 #include "render_sheet.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,60 +34,19 @@ static const struct canvas_rgb INK = { 0.13f, 0.13f, 0.13f }, MUTED = { 0.42f, 0
 struct sctx {
     const struct price_table *pt;
     struct template t;
+    struct template_words w;     /* t's words, and the strings made from them */
     struct canvas cv;
     struct canvas_lines lines;
     struct diag_list *dl;
-    char *months[12];
-    char dec, group;
-    const char *symbol;
     float x0, x1, y, bottom, top;
     float c_code, c_desc, c_price;
     bool table_open;
-    char **scratch;              /* expanded strings, freed at the end */
-    size_t n_scratch, cap_scratch;
 };
 
-static const char *T(struct sctx *s, const char *key)
-{
-    const char *v = template_get(&s->t, key);
-    return v ? v : "";
-}
-
-/* Expand key with name/value pairs (NULL-terminated); kept until the end. */
-static const char *TX(struct sctx *s, const char *key, ...)
-{
-    struct template_var vars[4];
-    size_t n = 0;
-    va_list ap;
-    va_start(ap, key);
-    const char *name;
-    while (n < 4 && (name = va_arg(ap, const char *)) != NULL) {
-        vars[n].name = name;
-        vars[n++].value = va_arg(ap, const char *);
-    }
-    va_end(ap);
-    char *v = template_expand(&s->t, key, vars, n, s->dl);
-    if (!v)
-        return "";
-    if (s->n_scratch == s->cap_scratch) {
-        size_t cap = s->cap_scratch ? s->cap_scratch * 2 : 32;
-        char **nv = realloc(s->scratch, cap * sizeof *nv);
-        if (!nv) {
-            free(v);
-            diag_error(s->dl, NULL, NULL, "out of memory");
-            return "";
-        }
-        s->scratch = nv;
-        s->cap_scratch = cap;
-    }
-    s->scratch[s->n_scratch++] = v;
-    return v;
-}
-
-static void money(struct sctx *s, int64_t c, char *b, size_t n)
-{
-    money_format(c, s->symbol, s->dec, s->group, b, n);
-}
+/* The document's words (template.h): a value as written, a value with
+ * placeholders filled in (name, value, …, NULL), kept until the end. */
+#define T(s, key) template_words_get(&(s)->w, key)
+#define TX(s, ...) template_words_expand(&(s)->w, __VA_ARGS__)
 
 static void text(struct sctx *s, float x, float y, enum canvas_style st, float size, struct canvas_rgb c,
                  const char *t)
@@ -169,7 +127,7 @@ static void items(struct sctx *s)
             if (it->phase != (enum phase)ph)
                 continue;
             char price[48];
-            money(s, it->price, price, sizeof price);
+            money_styled(it->price, &s->w.money, true, price, sizeof price);
             if (it->coverage == COVERAGE_MAY_BE_BILLABLE || it->separate)
                 strncat(price, it->separate ? " \xC2\xA7" : " *", sizeof price - strlen(price) - 1);
             float h = para(s, s->c_desc, s->c_price - 90, CANVAS_REGULAR, BODY, INK, it->description, false);
@@ -211,9 +169,9 @@ static void packages(struct sctx *s)
                      pk->includes[k].item->description);
             strncat(inc, one, sizeof inc - strlen(inc) - 1);
         }
-        money(s, pk->price, price, sizeof price);
-        money(s, pk->a_la_carte, sep, sizeof sep);
-        money(s, pk->a_la_carte - pk->price, save, sizeof save);
+        money_styled(pk->price, &s->w.money, true, price, sizeof price);
+        money_styled(pk->a_la_carte, &s->w.money, true, sep, sizeof sep);
+        money_styled(pk->a_la_carte - pk->price, &s->w.money, true, save, sizeof save);
         const char *line = TX(s, "packages.line", "includes", inc, "separate", sep, "saving", save, NULL);
         float h = para(s, s->c_desc, s->c_price - 90, CANVAS_REGULAR, SMALL + 0.5f, MUTED, line, false);
         need(s, LEAD(BODY) + h + 6);
@@ -234,20 +192,21 @@ static void discounts(struct sctx *s)
     for (size_t i = 0; i < pt->n_discounts; i++) {
         const struct pt_discount *d = &pt->discounts[i];
         char value[64], b[48];
+        char dec = s->w.money.decimal;
         if (d->type == DISCOUNT_PERCENT && d->has_value)
-            percent_format(d->percent, s->dec, value, sizeof value);
+            percent_format(d->percent, dec, value, sizeof value);
         else if (d->type == DISCOUNT_PERCENT)
             snprintf(value, sizeof value, "%s", TX(s, "discounts.entered", "limit",
-                                                   percent_format(d->max_percent, s->dec, b, sizeof b), NULL));
+                                                   percent_format(d->max_percent, dec, b, sizeof b), NULL));
         else if (d->has_value)
-            money(s, d->amount, value, sizeof value);
+            money_styled(d->amount, &s->w.money, true, value, sizeof value);
         else {
-            money(s, d->max_amount, b, sizeof b);
+            money_styled(d->max_amount, &s->w.money, true, b, sizeof b);
             snprintf(value, sizeof value, "%s", TX(s, "discounts.entered", "limit", b, NULL));
         }
         char rules[400] = "";
         if (d->cap > 0) {
-            money(s, d->cap, b, sizeof b);
+            money_styled(d->cap, &s->w.money, true, b, sizeof b);
             snprintf(rules, sizeof rules, "%s", TX(s, "discounts.cap", "amount", b, NULL));
         }
         if (d->requires_reason)
@@ -281,40 +240,6 @@ static void insurance(struct sctx *s)
     s->y -= h + pad + 10;
 }
 
-static const char *long_date(struct sctx *s, rq_date d)
-{
-    int y, m, day;
-    char ys[8], ds[4];
-    date_ymd(d, &y, &m, &day);
-    snprintf(ys, sizeof ys, "%d", y);
-    snprintf(ds, sizeof ds, "%d", day);
-    return TX(s, "date.long", "day", ds, "month", s->months[(m - 1) % 12] ? s->months[(m - 1) % 12] : "",
-              "year", ys, NULL);
-}
-
-/* date.months is twelve names separated by commas. */
-static int setup_words(struct sctx *s)
-{
-    const char *m = T(s, "date.months");
-    for (int i = 0; i < 12; i++) {
-        while (*m == ' ')
-            m++;
-        const char *comma = strchr(m, ',');
-        size_t n = comma ? (size_t)(comma - m) : strlen(m);
-        s->months[i] = strndup(m, n);
-        if (!s->months[i] || (!comma && i < 11)) {
-            diag_error(s->dl, s->t.file, "date.months", "expected the 12 month names separated by commas");
-            return -1;
-        }
-        m = comma ? comma + 1 : m + n;
-    }
-    const char *dec = T(s, "money.decimal"), *grp = T(s, "money.group");
-    s->dec = dec[0] ? dec[0] : '.';
-    s->group = grp[0] ? grp[0] : ',';
-    s->symbol = T(s, "money.symbol");
-    return 0;
-}
-
 int render_sheet_mem(const struct price_table *pt, const struct sheet_opts *o, unsigned char **buf,
                      size_t *len, struct diag_list *dl)
 {
@@ -331,7 +256,8 @@ int render_sheet_mem(const struct price_table *pt, const struct sheet_opts *o, u
     size_t errors = dl->errors;
     int rc = -1;
     if (template_load(&s.t, dir, o->lang ? o->lang : "en", "sheet.txt", dl) != 0 ||
-        template_check(&s.t, KEYS, sizeof KEYS / sizeof KEYS[0], dl) != 0 || setup_words(&s) != 0 ||
+        template_check(&s.t, KEYS, sizeof KEYS / sizeof KEYS[0], dl) != 0 ||
+        template_words_init(&s.w, &s.t, dl) != 0 ||
         canvas_open(&s.cv, w, h, font, dl) != 0)
         goto out;
     /* everything printed must be printable */
@@ -363,7 +289,7 @@ int render_sheet_mem(const struct price_table *pt, const struct sheet_opts *o, u
     text(&s, s.x0, s.y - 18, CANVAS_BOLD, 18, INK, T(&s, "doc.title"));
     s.y -= 26;
     text(&s, s.x0, s.y - 10, CANVAS_REGULAR, 10, INK,
-         TX(&s, "doc.subtitle", "date", long_date(&s, pt->prices_on), NULL));
+         TX(&s, "doc.subtitle", "date", template_words_date(&s.w, pt->prices_on), NULL));
     s.y -= 20;
     insurance(&s);
     items(&s);
@@ -381,17 +307,13 @@ int render_sheet_mem(const struct price_table *pt, const struct sheet_opts *o, u
         canvas_text(&s.cv, pg, s.x0, 34, CANVAS_REGULAR, 6.5f, MUTED, trace, strlen(trace));
         canvas_text_right(&s.cv, pg, s.x1, 34, CANVAS_BOLD, 8, INK, pl, strlen(pl));
     }
-    if (dl->errors > errors)
+    if (s.w.failed || dl->errors > errors)
         goto out;
     rc = canvas_finish(&s.cv, buf, len, dl);
 out:
     if (rc != 0 && dl->errors == errors)
         diag_error(dl, NULL, NULL, "cannot lay out the price list");
-    for (int i = 0; i < 12; i++)
-        free(s.months[i]);
-    for (size_t i = 0; i < s.n_scratch; i++)
-        free(s.scratch[i]);
-    free(s.scratch);
+    template_words_free(&s.w);
     canvas_lines_free(&s.lines);
     canvas_free(&s.cv);
     template_free(&s.t);

@@ -1,6 +1,7 @@
 #include "template.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,29 +83,13 @@ static bool append(char **dst, const char *sep, const char *src, size_t n)
     return true;
 }
 
-int template_load(struct template *t, const char *dir, const char *lang, const char *name,
-                  struct diag_list *dl)
+/* Read the template text[0..len) (NUL-terminated) into t, whose file name is
+ * set.  Returns 0, or -1 with diagnostics. */
+static int parse(struct template *t, const char *text, size_t len, struct diag_list *dl)
 {
-    memset(t, 0, sizeof *t);
     size_t errors = dl->errors;
-    if (!lang_ok(lang)) {
-        diag_error(dl, NULL, "lang", "'%.20s' is not a language code; expected e.g. \"en\" or \"es\"", lang);
-        return -1;
-    }
-    size_t plen = strlen(dir) + strlen(lang) + strlen(name) + 3;
-    t->file = malloc(plen);
-    if (!t->file) {
-        diag_error(dl, NULL, NULL, "out of memory");
-        return -1;
-    }
-    snprintf(t->file, plen, "%s/%s/%s", dir, lang, name);
-    size_t len;
-    char *text = read_file(t->file, &len, dl);
-    if (!text)
-        return -1;
     if (!textenc_utf8_valid(text, len)) {
         diag_error(dl, t->file, NULL, "template is not valid UTF-8");
-        free(text);
         return -1;
     }
     size_t cap = 0;
@@ -179,12 +164,63 @@ int template_load(struct template *t, const char *dir, const char *lang, const c
         if (!cur->key || !append(&cur->value, "", vs, (size_t)(ve - vs)))
             goto oom;
     }
-    free(text);
     return dl->errors > errors ? -1 : 0;
 oom:
-    free(text);
     diag_error(dl, t->file, NULL, "out of memory");
     return -1;
+}
+
+int template_load(struct template *t, const char *dir, const char *lang, const char *name,
+                  struct diag_list *dl)
+{
+    memset(t, 0, sizeof *t);
+    size_t errors = dl->errors;
+    if (!lang_ok(lang)) {
+        diag_error(dl, NULL, "lang", "'%.20s' is not a language code; expected e.g. \"en\" or \"es\"", lang);
+        return -1;
+    }
+    size_t plen = strlen(dir) + strlen(lang) + strlen(name) + 3;
+    t->file = malloc(plen);
+    if (!t->file) {
+        diag_error(dl, NULL, NULL, "out of memory");
+        return -1;
+    }
+    snprintf(t->file, plen, "%s/%s/%s", dir, lang, name);
+    size_t len;
+    char *text = read_file(t->file, &len, dl);
+    if (!text)
+        return -1;
+    int rc = parse(t, text, len, dl);
+    free(text);
+    return rc != 0 || dl->errors > errors ? -1 : 0;
+}
+
+int template_load_builtin(struct template *t, const char *lang, const char *name, struct diag_list *dl)
+{
+    memset(t, 0, sizeof *t);
+    const struct template_file *f = NULL, *en = NULL;
+    for (size_t i = 0; i < template_n_files; i++) {
+        if (strcmp(template_files[i].name, name) != 0)
+            continue;
+        if (lang && strcmp(template_files[i].lang, lang) == 0)
+            f = &template_files[i];
+        if (strcmp(template_files[i].lang, "en") == 0)
+            en = &template_files[i];
+    }
+    if (!f)
+        f = en;
+    if (!f) {
+        diag_error(dl, NULL, NULL, "internal error: templates/en/%s is not built in", name);
+        return -1;
+    }
+    size_t plen = strlen(f->lang) + strlen(f->name) + sizeof "templates// (built in)";
+    t->file = malloc(plen);
+    if (!t->file) {
+        diag_error(dl, NULL, NULL, "out of memory");
+        return -1;
+    }
+    snprintf(t->file, plen, "templates/%s/%s (built in)", f->lang, f->name);
+    return parse(t, f->text, f->len, dl);
 }
 
 const char *template_get(const struct template *t, const char *key)
@@ -318,6 +354,32 @@ oom:
     return NULL;
 }
 
+/* template_expand() with the placeholder values given as name, value, …,
+ * NULL in ap. */
+static char *expand_va(const struct template *t, struct diag_list *dl, const char *key, va_list ap)
+{
+    struct template_var v[TEMPLATE_MAX_PAIRS];
+    size_t n = 0;
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL; n++) {
+        if (n == TEMPLATE_MAX_PAIRS) {
+            diag_error(dl, t->file, key, "internal error: more than %d placeholder values", TEMPLATE_MAX_PAIRS);
+            return NULL;
+        }
+        v[n].name = name;
+        v[n].value = va_arg(ap, const char *);
+    }
+    return template_expand(t, key, v, n, dl);
+}
+
+char *template_expand_pairs(const struct template *t, struct diag_list *dl, const char *key, ...)
+{
+    va_list ap;
+    va_start(ap, key);
+    char *s = expand_va(t, dl, key, ap);
+    va_end(ap);
+    return s;
+}
+
 void template_free(struct template *t)
 {
     for (size_t i = 0; i < t->n; i++) {
@@ -327,4 +389,103 @@ void template_free(struct template *t)
     free(t->v);
     free(t->file);
     memset(t, 0, sizeof *t);
+}
+
+/* ---- a document's words ------------------------------------------------------ */
+
+const char *template_words_keep(struct template_words *w, char *s)
+{
+    if (!s) {
+        w->failed = true;
+        return "";
+    }
+    if (w->n_kept == w->cap_kept) {
+        size_t cap = w->cap_kept ? w->cap_kept * 2 : 64;
+        char **k = realloc(w->kept, cap * sizeof *k);
+        if (!k) {
+            free(s);
+            w->failed = true;
+            diag_error(w->dl, NULL, NULL, "out of memory");
+            return "";
+        }
+        w->kept = k;
+        w->cap_kept = cap;
+    }
+    w->kept[w->n_kept++] = s;
+    return s;
+}
+
+const char *template_words_get(const struct template_words *w, const char *key)
+{
+    const char *v = template_get(w->t, key);
+    return v ? v : "";
+}
+
+const char *template_words_expand(struct template_words *w, const char *key, ...)
+{
+    va_list ap;
+    va_start(ap, key);
+    char *s = expand_va(w->t, w->dl, key, ap);
+    va_end(ap);
+    return template_words_keep(w, s);
+}
+
+int template_words_init(struct template_words *w, const struct template *t, struct diag_list *dl)
+{
+    memset(w, 0, sizeof *w);
+    w->t = t;
+    w->dl = dl;
+    const char *m = template_words_get(w, "date.months");
+    size_t n = 0;
+    while (*m && n < 12) {
+        while (*m == ' ')
+            m++;
+        const char *e = strchr(m, ',');
+        if (!e)
+            e = m + strlen(m);
+        const char *b = e;
+        while (b > m && b[-1] == ' ')
+            b--;
+        w->months[n++] = template_words_keep(w, strndup(m, (size_t)(b - m)));
+        m = *e ? e + 1 : e;
+    }
+    if (w->failed)
+        return -1;
+    if (n != 12 || *m) {
+        diag_error(dl, t->file, "date.months", "expected the 12 month names separated by commas");
+        return -1;
+    }
+    const char *d = template_words_get(w, "money.decimal"), *g = template_words_get(w, "money.group");
+    if (strlen(d) != 1 || strlen(g) > 1 || (*g && *g == *d)) {
+        diag_error(dl, t->file, "money.decimal",
+                   "money.decimal must be one character and money.group one character or empty, and differ");
+        return -1;
+    }
+    w->money = (struct money_style){ template_words_get(w, "money.symbol"), d[0], g[0] };
+    return 0;
+}
+
+const char *template_words_date(struct template_words *w, rq_date d)
+{
+    int y, m, day;
+    char ys[16], ds[8];
+    date_ymd(d, &y, &m, &day);
+    snprintf(ys, sizeof ys, "%d", y);
+    snprintf(ds, sizeof ds, "%d", day);
+    const char *month = w->months[(m - 1) % 12] ? w->months[(m - 1) % 12] : "";
+    return template_words_expand(w, "date.long", "month", month, "day", ds, "year", ys, NULL);
+}
+
+const char *template_words_money(struct template_words *w, int64_t cents, bool symbol)
+{
+    char b[64];
+    return template_words_keep(w, strdup(money_styled(cents, &w->money, symbol, b, sizeof b)));
+}
+
+void template_words_free(struct template_words *w)
+{
+    for (size_t i = 0; i < w->n_kept; i++)
+        free(w->kept[i]);
+    free(w->kept);
+    memset(w, 0, sizeof *w);
 }
