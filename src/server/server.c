@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalog_view.h"
 #include "issue.h"
 #include "json_doc.h"
 #include "plan.h"
@@ -574,177 +575,6 @@ static struct reg *open_reg(struct server *s, struct diag_list *dl)
 
 /* ---- catalog ------------------------------------------------------------------------ */
 
-static cJSON *idlist(const struct pt_item *const *v, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]->id));
-    return a;
-}
-
-static cJSON *catalog_json(const struct price_table *pt, rq_date today)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *t = cJSON_AddObjectToObject(root, "price_table");
-    cJSON_AddStringToObject(t, "version", price_table_prices_version(pt));
-    jdate(t, "effective_date", pt->effective_date);
-    cJSON_AddStringToObject(t, "sha256", pt->sha256);
-    jdate(t, "prices_on", pt->prices_on);
-    jdate(root, "today", today);
-
-    const struct pt_clinic *cl = &pt->clinic;
-    cJSON *co = cJSON_AddObjectToObject(root, "clinic");
-    jstr(co, "name", cl->name);
-    jstr(co, "phone", cl->phone);
-    jstr(co, "currency", cl->currency);
-    cJSON_AddNumberToObject(co, "validity_days", cl->validity_days);
-    cJSON_AddNumberToObject(co, "deposit_percent_bp", cl->deposit_percent);
-    cJSON_AddNumberToObject(co, "deposit_minimum_cents", (double)cl->deposit_minimum);
-    cJSON_AddNumberToObject(co, "tax_percent_bp", cl->tax_percent);
-    jstr(co, "default_provider", cl->default_provider ? cl->default_provider->id : NULL);
-    jstr(co, "default_location", cl->default_location ? cl->default_location->id : NULL);
-    cJSON *pv = cJSON_AddArrayToObject(co, "providers");
-    for (size_t i = 0; i < cl->n_providers; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", cl->providers[i].id);
-        jstr(e, "name", cl->providers[i].name);
-        jstr(e, "specialty", cl->providers[i].specialty);
-        cJSON_AddItemToArray(pv, e);
-    }
-    cJSON *lo = cJSON_AddArrayToObject(co, "locations");
-    for (size_t i = 0; i < cl->n_locations; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", cl->locations[i].id);
-        jstr(e, "name", cl->locations[i].name);
-        cJSON_AddItemToArray(lo, e);
-    }
-
-    cJSON_AddNumberToObject(root, "max_areas", pt->max_areas);
-    cJSON *ar = cJSON_AddArrayToObject(root, "areas");
-    for (size_t i = 0; i < pt->n_areas; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", pt->areas[i].id);
-        jstr(e, "name", pt->areas[i].name);
-        cJSON_AddItemToArray(ar, e);
-    }
-    cJSON *so = cJSON_AddArrayToObject(root, "sources");
-    for (size_t i = 0; i < pt->n_sources; i++) {
-        const struct pt_source *s = &pt->sources[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", s->id);
-        jstr(e, "name", s->name);
-        jstr(e, "origin", s->allogeneic ? "allogeneic" : "autologous");
-        jstr(e, "research_only", s->research_only);
-        cJSON_AddBoolToObject(e, "bankable", s->bankable);
-        cJSON_AddItemToObject(e, "items", idlist(s->items, s->n_items));
-        cJSON_AddItemToArray(so, e);
-    }
-    cJSON *me = cJSON_AddArrayToObject(root, "methods");
-    for (size_t i = 0; i < pt->n_methods; i++) {
-        const struct pt_method *m = &pt->methods[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", m->id);
-        jstr(e, "name", m->name);
-        cJSON *f = cJSON_AddArrayToObject(e, "fits");
-        for (size_t k = 0; k < m->n_fits; k++)
-            cJSON_AddItemToArray(f, cJSON_CreateString(m->fits[k]->id));
-        cJSON_AddItemToObject(e, "items", idlist(m->items, m->n_items));
-        cJSON_AddItemToArray(me, e);
-    }
-    jstr(root, "default_guidance", pt->default_guidance ? pt->default_guidance->id : NULL);
-    cJSON *gu = cJSON_AddArrayToObject(root, "guidance");
-    for (size_t i = 0; i < pt->n_guidance; i++) {
-        const struct pt_guidance *g = &pt->guidance[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", g->id);
-        jstr(e, "name", g->name);
-        cJSON_AddNumberToObject(e, "price_cents", g->item ? (double)g->item->price : 0);
-        cJSON_AddItemToArray(gu, e);
-    }
-    cJSON *se = cJSON_AddObjectToObject(root, "sessions");
-    cJSON_AddNumberToObject(se, "max", pt->max_sessions);
-    cJSON_AddNumberToObject(se, "spacing_weeks", pt->spacing_weeks);
-    cJSON_AddNumberToObject(se, "min_spacing_weeks", pt->min_spacing_weeks);
-    cJSON_AddNumberToObject(se, "max_spacing_weeks", pt->max_spacing_weeks);
-    jstr(se, "repeat_cells", pt->default_banked ? "banked" : "new-harvest");
-    cJSON *ad = cJSON_AddArrayToObject(root, "adjuncts");
-    for (size_t i = 0; i < pt->n_adjuncts; i++) {
-        const struct pt_adjunct *a = &pt->adjuncts[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", a->id);
-        jstr(e, "name", a->name);
-        jstr(e, "description", a->item->description);
-        jstr(e, "code", a->item->code && *a->item->code ? a->item->code : NULL);
-        jstr(e, "item", a->item->id);
-        cJSON_AddNumberToObject(e, "price_cents", (double)a->item->price);
-        jstr(e, "coverage", a->item->separate ? "separate" : coverage_id(a->item->coverage));
-        cJSON_AddBoolToObject(e, "included", a->included);
-        cJSON_AddNumberToObject(e, "default_count", a->default_count);
-        cJSON_AddNumberToObject(e, "max_count", a->max_count);
-        cJSON_AddItemToArray(ad, e);
-    }
-    cJSON *pk = cJSON_AddArrayToObject(root, "packages");
-    for (size_t i = 0; i < pt->n_packages; i++) {
-        const struct pt_package *p = &pt->packages[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", p->id);
-        jstr(e, "name", p->name);
-        jstr(e, "description", p->description);
-        cJSON_AddNumberToObject(e, "price_cents", (double)p->price);
-        cJSON_AddNumberToObject(e, "a_la_carte_cents", (double)p->a_la_carte);
-        cJSON *inc = cJSON_AddArrayToObject(e, "includes");
-        for (size_t k = 0; k < p->n_includes; k++) {
-            cJSON *x = cJSON_CreateObject();
-            jstr(x, "item", p->includes[k].item->id);
-            jstr(x, "description", p->includes[k].item->description);
-            cJSON_AddNumberToObject(x, "quantity", p->includes[k].quantity);
-            cJSON_AddItemToArray(inc, x);
-        }
-        cJSON_AddItemToArray(pk, e);
-    }
-    cJSON *di = cJSON_AddArrayToObject(root, "discounts");
-    for (size_t i = 0; i < pt->n_discounts; i++) {
-        const struct pt_discount *d = &pt->discounts[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", d->id);
-        jstr(e, "name", d->name);
-        bool pct = d->type == DISCOUNT_PERCENT;
-        jstr(e, "type", pct ? "percent" : "amount");
-        cJSON_AddBoolToObject(e, "staff_enters_value", !d->has_value);
-        if (pct && d->has_value)
-            cJSON_AddNumberToObject(e, "percent_bp", d->percent);
-        else
-            cJSON_AddNullToObject(e, "percent_bp");
-        if (!pct && d->has_value)
-            cJSON_AddNumberToObject(e, "amount_cents", (double)d->amount);
-        else
-            cJSON_AddNullToObject(e, "amount_cents");
-        if (!d->has_value) {
-            if (pct)
-                cJSON_AddNumberToObject(e, "max_percent_bp", d->max_percent);
-            else
-                cJSON_AddNumberToObject(e, "max_amount_cents", (double)d->max_amount);
-        }
-        cJSON_AddNumberToObject(e, "cap_cents", (double)d->cap);
-        cJSON_AddBoolToObject(e, "requires_reason", d->requires_reason);
-        cJSON_AddBoolToObject(e, "combines_with_package", d->with_package);
-        if (d->applies_to)
-            cJSON_AddItemToObject(e, "applies_to", idlist(d->applies_to, d->n_applies_to));
-        else
-            cJSON_AddNullToObject(e, "applies_to");
-        cJSON_AddItemToArray(di, e);
-    }
-    cJSON *la = cJSON_AddArrayToObject(root, "languages");
-    static const char *const langs[][2] = { { "en", "English" }, { "es", "Español" } };
-    for (size_t i = 0; i < 2; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", langs[i][0]);
-        jstr(e, "name", langs[i][1]);
-        cJSON_AddItemToArray(la, e);
-    }
-    return root;
-}
-
 static enum MHD_Result api_catalog(struct MHD_Connection *c, struct req *rq)
 {
     struct server *s = rq->s;
@@ -759,7 +589,7 @@ static enum MHD_Result api_catalog(struct MHD_Connection *c, struct req *rq)
     /* names in the page's language (?lang=es); prices as in force today */
     const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
     price_table_use_language(&sl->pt, lang);
-    cJSON *root = catalog_json(&sl->pt, today);
+    cJSON *root = catalog_view_json(&sl->pt, today);
     slot_release(s, sl);
     return send_json(c, rq, 200, root, NULL, NULL);
 }
