@@ -264,6 +264,28 @@ Test(server, catalog_lists_choices_with_reasons)
     resp_free(&r);
 }
 
+Test(server, catalog_is_the_document_the_cli_prints)
+{
+    srv = start(NULL, 0, 0);
+    static const char *const ask[][2] = { { "/api/catalog", "" }, { "/api/catalog?lang=es", " --lang es" } };
+    for (size_t i = 0; i < 2; i++) {
+        struct resp r = get(ask[i][0], NULL);
+        cr_assert_eq(r.status, 200);
+        char cmd[600], *out, *err;
+        /* the server's today (2026-11-23) fixed for the command line too */
+        snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s catalog --format json --prices pricing%s",
+                 th_bin(), ask[i][1]);
+        cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+        size_t n = strlen(out);
+        cr_assert(n > 0 && out[n - 1] == '\n');
+        out[n - 1] = '\0';
+        cr_assert_str_eq(out, r.body, "%s differs from 'regenquote catalog --format json%s'", ask[i][0], ask[i][1]);
+        free(out);
+        free(err);
+        resp_free(&r);
+    }
+}
+
 Test(server, price_matches_the_engine)
 {
     srv = start(NULL, 0, 0);
