@@ -1,5 +1,6 @@
 /* server — the front desk over HTTP (see server.h and docs/api.md). */
 #include "server.h"
+#include "server_int.h"
 
 #include "outfile.h"
 
@@ -31,61 +32,18 @@
 #include "register.h"
 #include "register_view.h"
 #include "render_pdf.h"
+#include "ratelimit.h"
 #include "sha256.h"
+#include "tables.h"
 
 #define COOKIE_NAME "rq_session"
 #define CSRF_HEADER "X-Regenquote"
 #define STAFF_HEADER "X-Regenquote-User"
 #define MAX_STATIC_BYTES (4u * 1024u * 1024u)
-#define RATE_ENTRIES 256
 #define LIST_DEFAULT_LIMIT 200
 #define LIST_MAX_LIMIT 1000
 
-/* ---- price-table slots ------------------------------------------------------ */
-
-/* What identifies the files a table was loaded from. */
-struct filesig {
-    struct timespec mtime[2], ctime[2];
-    off_t size[2];
-    ino_t ino[2];
-    bool ok;
-};
-
-struct slot {
-    struct price_table pt;
-    bool loaded, busy;
-    rq_date on;                  /* date pt's prices are set to */
-    struct filesig sig;
-    struct render_cache *cache;
-};
-
-struct rate_entry {
-    char addr[INET6_ADDRSTRLEN];
-    double tokens;
-    struct timespec seen;
-};
-
-struct server {
-    struct MHD_Daemon *daemon;
-    unsigned port;
-    char *bind, *token, *prices_dir, *templates_dir, *register_path, *out_dir, *web_dir, *actor;
-    bool a4, loopback, has_today;
-    rq_date today;
-    size_t max_body;
-    int rate;                    /* per minute, <= 0 = off */
-    char session[65];            /* cookie value proving the token was given */
-    server_log_fn log;
-    void *log_ctx;
-
-    pthread_mutex_t pool_mu;
-    pthread_cond_t pool_cv;
-    struct slot *slots;
-    size_t n_slots;
-    char last_reload_problem[65]; /* sha of files last refused, to log once */
-
-    pthread_mutex_t rate_mu;
-    struct rate_entry rates[RATE_ENTRIES];
-};
+/* ---- requests ------------------------------------------------------------------ */
 
 /* One HTTP request, from its first call to its completion. */
 struct req {
@@ -101,17 +59,21 @@ struct req {
     char actor[65];              /* staff named by the page, decoded */
 };
 
-static void logf_(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(struct server *s, const char *fmt, ...)
+void srv_logf(const struct srv_log *lg, const char *fmt, ...)
 {
-    if (!s->log)
+    if (!lg->fn)
         return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    s->log(s->log_ctx, line);
+    lg->fn(lg->ctx, line);
+}
+
+rq_date srv_today(const struct server *s)
+{
+    return s->has_today ? s->today : date_from_unix((int64_t)time(NULL));
 }
 
 static char *dupstr(const char *s)
@@ -124,185 +86,6 @@ static double elapsed_ms(const struct timespec *a)
     struct timespec b;
     clock_gettime(CLOCK_MONOTONIC, &b);
     return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
-}
-
-static rq_date today_of(const struct server *s)
-{
-    return s->has_today ? s->today : date_from_unix((int64_t)time(NULL));
-}
-
-static bool ts_eq(struct timespec a, struct timespec b)
-{
-    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
-static struct filesig table_sig(const struct server *s)
-{
-    struct filesig g;
-    memset(&g, 0, sizeof g);
-    static const char *const names[2] = { "clinic.json", "catalog.json" };
-    g.ok = true;
-    for (int i = 0; i < 2; i++) {
-        char p[4096];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", s->prices_dir, names[i]);
-        if (stat(p, &st) != 0) {
-            g.ok = false;
-            continue;
-        }
-        g.mtime[i] = st.st_mtim;
-        g.ctime[i] = st.st_ctim;
-        g.size[i] = st.st_size;
-        g.ino[i] = st.st_ino;
-    }
-    return g;
-}
-
-static bool sig_eq(const struct filesig *a, const struct filesig *b)
-{
-    if (!a->ok || !b->ok)
-        return false;
-    for (int i = 0; i < 2; i++)
-        if (!ts_eq(a->mtime[i], b->mtime[i]) || !ts_eq(a->ctime[i], b->ctime[i]) ||
-            a->size[i] != b->size[i] || a->ino[i] != b->ino[i])
-            return false;
-    return true;
-}
-
-/* Bring a slot's table up to date with the files and set it to `today`.
- * Returns 0, or -1 with diagnostics when no usable table exists. */
-static int slot_refresh(struct server *s, struct slot *sl, rq_date today, struct diag_list *dl)
-{
-    struct filesig now = table_sig(s);
-    if (!sl->loaded || !sig_eq(&now, &sl->sig)) {
-        struct price_table fresh;
-        struct diag_list ldl = { 0 };
-        if (price_table_load(&fresh, s->prices_dir, &ldl) == 0) {
-            if (sl->loaded) {
-                price_table_free(&sl->pt);
-                logf_(s, "price tables reloaded: version %s", fresh.version);
-            }
-            sl->pt = fresh;
-            sl->loaded = true;
-            sl->sig = now;
-            sl->on = INT32_MIN;
-        } else {
-            price_table_free(&fresh);
-            if (!sl->loaded) {
-                for (size_t i = 0; i < ldl.n; i++)
-                    diag_add(dl, ldl.v[i].severity, ldl.v[i].file, ldl.v[i].line, ldl.v[i].col,
-                             ldl.v[i].path, "%s", ldl.v[i].msg);
-                diag_error(dl, s->prices_dir, NULL,
-                           "the price tables have problems; run 'regenquote validate %s'", s->prices_dir);
-                diag_list_free(&ldl);
-                return -1;
-            }
-            /* Keep the last good table; say so once per broken version. */
-            char key[65];
-            snprintf(key, sizeof key, "%lld.%ld.%lld", (long long)now.mtime[1].tv_sec,
-                     now.mtime[1].tv_nsec, (long long)now.size[1]);
-            pthread_mutex_lock(&s->pool_mu);
-            bool fresh_problem = strcmp(key, s->last_reload_problem) != 0;
-            if (fresh_problem)
-                snprintf(s->last_reload_problem, sizeof s->last_reload_problem, "%s", key);
-            pthread_mutex_unlock(&s->pool_mu);
-            if (fresh_problem)
-                logf_(s, "the changed price tables in '%s' have problems; still using version %s (run 'regenquote validate')",
-                      s->prices_dir, sl->pt.version);
-        }
-        diag_list_free(&ldl);
-    }
-    if (sl->on != today) {
-        struct diag_list udl = { 0 };
-        if (price_table_use_date(&sl->pt, today, &udl) != 0) {
-            for (size_t i = 0; i < udl.n; i++)
-                if (udl.v[i].severity == DIAG_ERROR)
-                    diag_error(dl, udl.v[i].file, udl.v[i].path, "%s", udl.v[i].msg);
-            diag_list_free(&udl);
-            sl->on = INT32_MIN;
-            return -1;
-        }
-        diag_list_free(&udl);
-        sl->on = today;
-    }
-    return 0;
-}
-
-/* Take a free slot (waiting for one), up to date for today. NULL on error. */
-static struct slot *slot_acquire(struct server *s, rq_date today, struct diag_list *dl)
-{
-    pthread_mutex_lock(&s->pool_mu);
-    struct slot *sl = NULL;
-    for (;;) {
-        for (size_t i = 0; i < s->n_slots && !sl; i++)
-            if (!s->slots[i].busy)
-                sl = &s->slots[i];
-        if (sl)
-            break;
-        pthread_cond_wait(&s->pool_cv, &s->pool_mu);
-    }
-    sl->busy = true;
-    pthread_mutex_unlock(&s->pool_mu);
-    if (slot_refresh(s, sl, today, dl) != 0) {
-        pthread_mutex_lock(&s->pool_mu);
-        sl->busy = false;
-        pthread_cond_signal(&s->pool_cv);
-        pthread_mutex_unlock(&s->pool_mu);
-        return NULL;
-    }
-    return sl;
-}
-
-static void slot_release(struct server *s, struct slot *sl)
-{
-    pthread_mutex_lock(&s->pool_mu);
-    sl->busy = false;
-    pthread_cond_signal(&s->pool_cv);
-    pthread_mutex_unlock(&s->pool_mu);
-}
-
-/* ---- rate limit (token bucket per client address) -------------------------- */
-
-/* Take one token for addr.  Returns 0 if allowed, else the seconds to wait. */
-static int rate_take(struct server *s, const char *addr)
-{
-    if (s->rate <= 0)
-        return 0;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double per_sec = s->rate / 60.0, cap = s->rate;
-    pthread_mutex_lock(&s->rate_mu);
-    struct rate_entry *e = NULL, *empty = NULL, *lru = NULL;
-    for (size_t i = 0; i < RATE_ENTRIES && !e; i++) {
-        struct rate_entry *r = &s->rates[i];
-        if (!r->addr[0]) {
-            if (!empty)
-                empty = r;
-        } else if (!strcmp(r->addr, addr)) {
-            e = r;
-        } else if (!lru || r->seen.tv_sec < lru->seen.tv_sec ||
-                   (r->seen.tv_sec == lru->seen.tv_sec && r->seen.tv_nsec < lru->seen.tv_nsec)) {
-            lru = r;
-        }
-    }
-    if (!e) {
-        e = empty ? empty : lru;
-        snprintf(e->addr, sizeof e->addr, "%s", addr);
-        e->tokens = cap;
-        e->seen = now;
-    }
-    double dt = (double)(now.tv_sec - e->seen.tv_sec) + (double)(now.tv_nsec - e->seen.tv_nsec) / 1e9;
-    e->tokens += dt * per_sec;
-    if (e->tokens > cap)
-        e->tokens = cap;
-    e->seen = now;
-    int wait = 0;
-    if (e->tokens >= 1.0)
-        e->tokens -= 1.0;
-    else
-        wait = (int)((1.0 - e->tokens) / per_sec) + 1;
-    pthread_mutex_unlock(&s->rate_mu);
-    return wait;
 }
 
 /* ---- responses ---------------------------------------------------------------- */
@@ -579,8 +362,8 @@ static enum MHD_Result api_catalog(struct MHD_Connection *c, struct req *rq)
 {
     struct server *s = rq->s;
     struct diag_list dl = { 0 };
-    rq_date today = today_of(s);
-    struct slot *sl = slot_acquire(s, today, &dl);
+    rq_date today = srv_today(s);
+    struct table_slot *sl = tables_acquire(s->tables, today, &dl);
     if (!sl) {
         enum MHD_Result ret = send_diags(c, rq, 500, &dl);
         diag_list_free(&dl);
@@ -590,7 +373,7 @@ static enum MHD_Result api_catalog(struct MHD_Connection *c, struct req *rq)
     const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
     price_table_use_language(&sl->pt, lang);
     cJSON *root = catalog_view_json(&sl->pt, today);
-    slot_release(s, sl);
+    tables_release(s->tables, sl);
     return send_json(c, rq, 200, root, NULL, NULL);
 }
 
@@ -608,20 +391,20 @@ static enum MHD_Result api_price(struct MHD_Connection *c, struct req *rq)
         return ret;
     }
     struct diag_list dl = { 0 };
-    rq_date today = today_of(s);
-    struct slot *sl = slot_acquire(s, today, &dl);
+    rq_date today = srv_today(s);
+    struct table_slot *sl = tables_acquire(s->tables, today, &dl);
     if (!sl) {
         ret = send_diags(c, rq, 500, &dl);
     } else {
         struct quote q;
         price_table_use_language(&sl->pt, plan.language);
         if (pricing_compute(&sl->pt, &plan, today, &q, &dl) != 0) {
-            slot_release(s, sl);
+            tables_release(s->tables, sl);
             ret = send_diags(c, rq, 422, &dl);
         } else {
             char *text = quote_json_text(&q);
             quote_free(&q);
-            slot_release(s, sl);
+            tables_release(s->tables, sl);
             ret = text ? send_buf(c, rq, 200, "application/json; charset=utf-8", R_API, text, strlen(text), NULL, NULL)
                        : send_error(c, rq, 500, NULL, NULL, NULL, "out of memory");
         }
@@ -648,8 +431,8 @@ static enum MHD_Result issue(struct MHD_Connection *c, struct req *rq, struct re
     struct server *s = rq->s;
     struct diag_list dl = { 0 };
     enum MHD_Result ret;
-    rq_date today = today_of(s);
-    struct slot *sl = slot_acquire(s, today, &dl);
+    rq_date today = srv_today(s);
+    struct table_slot *sl = tables_acquire(s->tables, today, &dl);
     if (!sl) {
         ret = send_diags(c, rq, 500, &dl);
         diag_list_free(&dl);
@@ -659,7 +442,7 @@ static enum MHD_Result issue(struct MHD_Connection *c, struct req *rq, struct re
     struct quote q;
     price_table_use_language(&sl->pt, plan->language);
     if (pricing_compute(&sl->pt, plan, today, &q, &dl) != 0) {
-        slot_release(s, sl);
+        tables_release(s->tables, sl);
         ret = send_diags(c, rq, 422, &dl);
         diag_list_free(&dl);
         return ret;
@@ -675,7 +458,7 @@ static enum MHD_Result issue(struct MHD_Connection *c, struct req *rq, struct re
     };
     struct issue_result res;
     int rc = issue_quote(r, &sl->pt, plan, today, &io, &res, &dl);
-    slot_release(s, sl);
+    tables_release(s->tables, sl);
     if (rc != 0 && !res.number) {
         ret = send_diags(c, rq, any_path(&dl) ? 422 : 500, &dl);
     } else {
@@ -696,7 +479,7 @@ static enum MHD_Result issue(struct MHD_Connection *c, struct req *rq, struct re
             cJSON *w = cJSON_AddArrayToObject(root, "warnings");
             for (size_t i = 0; i < dl.n; i++)
                 cJSON_AddItemToArray(w, cJSON_CreateString(dl.v[i].msg));
-            logf_(s, "quote %s issued but its PDF copy was not written; 'regenquote repair' writes it", res.number);
+            srv_logf(&s->log, "quote %s issued but its PDF copy was not written; 'regenquote repair' writes it", res.number);
         }
         snprintf(url, sizeof url, "/api/quotes/%s", res.number);
         ret = send_json(c, rq, 201, root, "Location", url);
@@ -757,7 +540,7 @@ static enum MHD_Result api_revise(struct MHD_Connection *c, struct req *rq, cons
     }
     if (get_entry(c, rq, r, number, false, &old, &ret) != 0)
         goto out;
-    const char *st = reg_entry_status(&old, today_of(s));
+    const char *st = reg_entry_status(&old, srv_today(s));
     if (!strcmp(st, "void") || !strcmp(st, "superseded")) {
         ret = send_error(c, rq, 409, NULL, NULL, NULL, "quote %s is %s%s%s; it cannot be revised", number, st,
                          old.superseded_by ? " by " : "", old.superseded_by ? old.superseded_by : "");
@@ -834,7 +617,7 @@ static enum MHD_Result api_status(struct MHD_Connection *c, struct req *rq, cons
     if (!r) {
         ret = send_diags(c, rq, 500, &dl);
     } else if (get_entry(c, rq, r, number, false, &e, &ret) == 0) {
-        rq_date today = today_of(s);
+        rq_date today = srv_today(s);
         if (register_set_status(r, number, is_void ? "void" : "accepted", reason, actor_of(c, rq), today, &dl) != 0) {
             ret = send_diags(c, rq, 409, &dl);
         } else {
@@ -858,7 +641,7 @@ static enum MHD_Result api_list(struct MHD_Connection *c, struct req *rq)
     struct server *s = rq->s;
     struct reg_filter f;
     memset(&f, 0, sizeof f);
-    f.today = today_of(s);
+    f.today = srv_today(s);
     const char *v;
     if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "patient")) && *v)
         f.patient_id = v;
@@ -928,7 +711,7 @@ static enum MHD_Result api_show(struct MHD_Connection *c, struct req *rq, const 
         if (register_history(r, number, &ev, &nev, &dl) != 0) {
             ret = send_diags(c, rq, 500, &dl);
         } else {
-            cJSON *root = reg_entry_json(&e, today_of(s));
+            cJSON *root = reg_entry_json(&e, srv_today(s));
             char url[128];
             snprintf(url, sizeof url, "/api/quotes/%s/pdf", e.number);
             cJSON_AddStringToObject(root, "pdf_url", url);
@@ -1007,7 +790,7 @@ static enum MHD_Result api_session(struct MHD_Connection *c, struct req *rq)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddBoolToObject(root, "auth_required", rq->s->token != NULL);
     cJSON_AddBoolToObject(root, "authenticated", authorised(c, rq->s));
-    jdate(root, "today", today_of(rq->s));
+    jdate(root, "today", srv_today(rq->s));
     return send_json(c, rq, 200, root, NULL, NULL);
 }
 
@@ -1244,7 +1027,7 @@ static bool early_refusal(struct MHD_Connection *c, struct req *rq, const char *
     }
     if (!api)
         return false;
-    int wait = rate_take(s, rq->addr);
+    int wait = ratelimit_take(s->rate, rq->addr);
     if (wait > 0) {
         char w[16];
         snprintf(w, sizeof w, "%d", wait);
@@ -1347,9 +1130,9 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
     if (!rq)
         return;
     if (rq->status)
-        logf_(s, "%s \"%s %s\" %u %.1f ms", rq->addr, rq->method, rq->path, rq->status, elapsed_ms(&rq->start));
+        srv_logf(&s->log, "%s \"%s %s\" %u %.1f ms", rq->addr, rq->method, rq->path, rq->status, elapsed_ms(&rq->start));
     else
-        logf_(s, "%s \"%s %s\" closed before an answer (%d)", rq->addr, rq->method, rq->path, (int)toe);
+        srv_logf(&s->log, "%s \"%s %s\" closed before an answer (%d)", rq->addr, rq->method, rq->path, (int)toe);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -1359,14 +1142,14 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((forma
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct server *s = cls;
-    if (!s->log)
+    if (!s->log.fn)
         return;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    logf_(s, "http: %s", line);
+    srv_logf(&s->log, "http: %s", line);
 }
 
 /* ---- start and stop ---------------------------------------------------------------------------- */
@@ -1406,18 +1189,10 @@ static void server_free(struct server *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; s->slots && i < s->n_slots; i++) {
-        if (s->slots[i].loaded)
-            price_table_free(&s->slots[i].pt);
-        render_cache_free(s->slots[i].cache);
-    }
-    free(s->slots);
-    pthread_mutex_destroy(&s->pool_mu);
-    pthread_cond_destroy(&s->pool_cv);
-    pthread_mutex_destroy(&s->rate_mu);
+    tables_free(s->tables);
+    ratelimit_free(s->rate);
     free(s->bind);
     free(s->token);
-    free(s->prices_dir);
     free(s->templates_dir);
     free(s->register_path);
     free(s->out_dir);
@@ -1438,12 +1213,8 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
         diag_error(dl, NULL, NULL, "out of memory");
         return -1;
     }
-    pthread_mutex_init(&s->pool_mu, NULL);
-    pthread_cond_init(&s->pool_cv, NULL);
-    pthread_mutex_init(&s->rate_mu, NULL);
     s->bind = strdup(o->bind && *o->bind ? o->bind : SERVER_DEFAULT_BIND);
     s->token = o->token && *o->token ? strdup(o->token) : NULL;
-    s->prices_dir = strdup(o->prices_dir);
     s->templates_dir = strdup(o->templates_dir);
     s->register_path = strdup(o->register_path);
     s->out_dir = strdup(o->out_dir);
@@ -1453,21 +1224,13 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     s->has_today = o->has_today;
     s->today = o->today;
     s->max_body = o->max_body ? o->max_body : SERVER_DEFAULT_MAX_BODY;
-    s->rate = o->rate_per_minute == 0 ? SERVER_DEFAULT_RATE : o->rate_per_minute;
-    s->log = o->log;
-    s->log_ctx = o->log_ctx;
-    s->n_slots = o->slots ? o->slots : SERVER_DEFAULT_SLOTS;
-    s->slots = calloc(s->n_slots, sizeof *s->slots);
-    if (!s->bind || (o->token && *o->token && !s->token) || !s->prices_dir || !s->templates_dir ||
-        !s->register_path || !s->out_dir || (o->web_dir && !s->web_dir) || !s->actor || !s->slots) {
+    s->rate = ratelimit_new(o->rate_per_minute == 0 ? SERVER_DEFAULT_RATE : o->rate_per_minute);
+    s->log = (struct srv_log){ o->log, o->log_ctx };
+    if (!s->bind || (o->token && *o->token && !s->token) || !s->templates_dir || !s->register_path ||
+        !s->out_dir || (o->web_dir && !s->web_dir) || !s->actor || !s->rate) {
         diag_error(dl, NULL, NULL, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < s->n_slots; i++)
-        if (!(s->slots[i].cache = render_cache_new())) {
-            diag_error(dl, NULL, NULL, "out of memory");
-            goto fail;
-        }
 
     /* Where to listen, and whether a token is needed. */
     struct sockaddr_storage ss;
@@ -1517,9 +1280,9 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     }
 
     /* Price tables now, so a broken table is reported at start. */
-    if (slot_refresh(s, &s->slots[0], today_of(s), dl) != 0)
+    s->tables = tables_new(o->prices_dir, o->slots ? o->slots : SERVER_DEFAULT_SLOTS, srv_today(s), &s->log, dl);
+    if (!s->tables)
         goto fail;
-    logf_(s, "price tables: version %s from '%s'", s->slots[0].pt.version, s->prices_dir);
 
     /* Register and PDF copies: create, migrate, repair. */
     struct reg *r = NULL;
@@ -1531,7 +1294,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     }
     register_close(r);
     if (fixed)
-        logf_(s, "rewrote %d PDF cop%s that an interrupted run left missing or damaged", fixed, fixed == 1 ? "y" : "ies");
+        srv_logf(&s->log, "rewrote %d PDF cop%s that an interrupted run left missing or damaged", fixed, fixed == 1 ? "y" : "ies");
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (v6)
