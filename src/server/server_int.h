@@ -1,8 +1,15 @@
 /* server_int — what the server's files share, private to src/server: the
  * running server's state and its log.  The files, one job each:
- *   server.c      the daemon, the requests and their answers
+ *   server.c      start and stop, the daemon, a request's life (on_request)
+ *   routes.c      the API's route table and its dispatcher; checks before the body
+ *   request.c     one request's context: body, register, table slot, diagnostics
+ *   http.c        answers, body and header checks, the access log's words
  *   tables.c      the price tables in slots, reloaded when their files change
- *   ratelimit.c   requests per minute per client address */
+ *   ratelimit.c   requests per minute per client address
+ *   api_price.c   GET /api/catalog, POST /api/price
+ *   api_quotes.c  issue, revise, void, accept, list, show, pdf
+ *   session.c     the token: session, login, logout, who is signed in
+ *   static.c      the page's files */
 #ifndef RQ_SERVER_INT_H
 #define RQ_SERVER_INT_H
 
