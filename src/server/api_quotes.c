@@ -276,15 +276,17 @@ void api_show(struct req *rq)
         req_fail(rq, 500);
     } else {
         cJSON *root = reg_entry_json(e, rq->today);
-        char url[128];
-        snprintf(url, sizeof url, "/api/quotes/%s/pdf", e->number);
-        cJSON_AddStringToObject(root, "pdf_url", url);
-        cJSON_AddItemToObject(root, "history", reg_history_json(ev, nev));
-        /* Stored JSON, checked before it is embedded as it is. */
-        cJSON *req_doc = e->request_json ? cJSON_Parse(e->request_json) : NULL;
-        cJSON *q_doc = e->quote_json ? cJSON_Parse(e->quote_json) : NULL;
-        cJSON_AddItemToObject(root, "request", req_doc ? req_doc : cJSON_CreateNull());
-        cJSON_AddItemToObject(root, "quote", q_doc ? q_doc : cJSON_CreateNull());
+        if (root) { /* else out of memory: 500 */
+            char url[128];
+            snprintf(url, sizeof url, "/api/quotes/%s/pdf", e->number);
+            cJSON_AddStringToObject(root, "pdf_url", url);
+            cJSON_AddItemToObject(root, "history", reg_history_json(ev, nev));
+            /* Stored JSON, checked before it is embedded as it is. */
+            cJSON *req_doc = e->request_json ? cJSON_Parse(e->request_json) : NULL;
+            cJSON *q_doc = e->quote_json ? cJSON_Parse(e->quote_json) : NULL;
+            cJSON_AddItemToObject(root, "request", req_doc ? req_doc : cJSON_CreateNull());
+            cJSON_AddItemToObject(root, "quote", q_doc ? q_doc : cJSON_CreateNull());
+        }
         http_send_json(rq, 200, root, NULL, NULL);
     }
     reg_events_free(ev, nev);
