@@ -245,6 +245,59 @@ Test(cli, catalog_lists_ids)
     free(out); free(err);
 }
 
+Test(cli, catalog_as_json_has_ids_prices_in_force_and_languages)
+{
+    char *out, *err;
+    cr_assert_eq(run("catalog --format json", &out, &err), 0, "%s", err);
+    cJSON *j = cJSON_Parse(out);
+    cr_assert_not_null(j, "not JSON: %s", out);
+    cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "price_table");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(t, "prices_on")->valuestring, "2026-11-23");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(j, "today")->valuestring, "2026-11-23");
+    bool area = false, research = false, reason = false;
+    cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "areas"))
+        area |= !strcmp(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring, "left-plantar-fascia");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "sources"))
+        if (!strcmp(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring, "embryonic"))
+            research = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "research_only"));
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "discounts"))
+        if (!strcmp(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring, "military"))
+            reason = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "requires_reason"));
+    cr_assert(area && research && reason, "%s", out);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "languages")), 2);
+    cJSON_Delete(j);
+    free(out); free(err);
+
+    /* one document on one line; names in Spanish on request */
+    cr_assert_eq(run("catalog --format json --lang es", &out, &err), 0, "%s", err);
+    cr_assert_eq(lines_in(out), 1);
+    cr_assert(strstr(out, "\"name\":\"Rodilla izquierda\""), "%s", out);
+    free(out); free(err);
+
+    /* prices in force on the day: after the scheduled change of 2027-03-01 */
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1804032000 %s catalog --format json", th_bin()); /* 2027-03-03 */
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    j = cJSON_Parse(out);
+    cr_assert_not_null(j, "not JSON: %s", out);
+    t = cJSON_GetObjectItemCaseSensitive(j, "price_table");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(t, "version")->valuestring, "2027.03-1");
+    double package = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "packages"))
+        if (!strcmp(cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring, "bone-marrow-one-area"))
+            package = cJSON_GetObjectItemCaseSensitive(e, "price_cents")->valuedouble;
+    cr_assert_eq(package, 765000.0);
+    cJSON_Delete(j);
+    free(out); free(err);
+
+    cr_assert_eq(run("catalog --format xml", &out, &err), 2);
+    cr_assert(strstr(err, "unknown format 'xml'; expected text or json"), "%s", err);
+    free(out); free(err);
+    cr_assert_eq(run("catalog --lang fr", &out, &err), 2);
+    free(out); free(err);
+}
+
 Test(cli, bad_source_date_epoch_is_a_usage_error)
 {
     char *out, *err, cmd[300];

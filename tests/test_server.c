@@ -264,6 +264,28 @@ Test(server, catalog_lists_choices_with_reasons)
     resp_free(&r);
 }
 
+Test(server, catalog_is_the_document_the_cli_prints)
+{
+    srv = start(NULL, 0, 0);
+    static const char *const ask[][2] = { { "/api/catalog", "" }, { "/api/catalog?lang=es", " --lang es" } };
+    for (size_t i = 0; i < 2; i++) {
+        struct resp r = get(ask[i][0], NULL);
+        cr_assert_eq(r.status, 200);
+        char cmd[600], *out, *err;
+        /* the server's today (2026-11-23) fixed for the command line too */
+        snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s catalog --format json --prices pricing%s",
+                 th_bin(), ask[i][1]);
+        cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+        size_t n = strlen(out);
+        cr_assert(n > 0 && out[n - 1] == '\n');
+        out[n - 1] = '\0';
+        cr_assert_str_eq(out, r.body, "%s differs from 'regenquote catalog --format json%s'", ask[i][0], ask[i][1]);
+        free(out);
+        free(err);
+        resp_free(&r);
+    }
+}
+
 Test(server, price_matches_the_engine)
 {
     srv = start(NULL, 0, 0);
@@ -603,5 +625,44 @@ Test(server, wrong_methods_and_addresses)
     resp_free(&r);
     r = http("GET", "/api/catalog", NULL, "{}", 2);
     cr_assert_eq(r.status, 400, "%s", r.body);
+    resp_free(&r);
+}
+
+Test(server, every_address_refuses_the_other_method_with_allow)
+{
+    srv = start(NULL, 0, 0);
+    /* method sent, address, the method it has */
+    static const char *const cases[][3] = {
+        { "POST", "/api/session", "GET" },
+        { "GET", "/api/login", "POST" },
+        { "GET", "/api/logout", "POST" },
+        { "POST", "/api/catalog", "GET" },
+        { "GET", "/api/price", "POST" },
+        { "POST", "/api/quotes/Q-2026-000001", "GET" },
+        { "POST", "/api/quotes/Q-2026-000001/pdf", "GET" },
+        { "GET", "/api/quotes/Q-2026-000001/revise", "POST" },
+        { "GET", "/api/quotes/Q-2026-000001/void", "POST" },
+        { "HEAD", "/api/quotes/Q-2026-000001/accept", "POST" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct resp r = !strcmp(cases[i][0], "POST") ? post(cases[i][1], NULL, "{}")
+                                                    : http(cases[i][0], cases[i][1], NULL, NULL, 0);
+        char allow[40], use[40];
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", cases[i][2]);
+        snprintf(use, sizeof use, "\"use %s\"", cases[i][2]);
+        cr_assert_eq(r.status, 405, "%s %s: %d", cases[i][0], cases[i][1], r.status);
+        cr_assert(has_header(&r, allow), "%s %s: %s", cases[i][0], cases[i][1], r.head);
+        if (strcmp(cases[i][0], "HEAD") != 0)
+            cr_assert(strstr(r.body, use), "%s %s: %s", cases[i][0], cases[i][1], r.body);
+        resp_free(&r);
+    }
+    /* a quote number that cannot be one, and an address under a quote that does not exist */
+    struct resp r = get("/api/quotes/.x/pdf", NULL);
+    cr_assert_eq(r.status, 404);
+    cr_assert(strstr(r.body, "there is no such quote"), "%s", r.body);
+    resp_free(&r);
+    r = get("/api/quotes/Q-2026-000001/nope", NULL);
+    cr_assert_eq(r.status, 404);
+    cr_assert(strstr(r.body, "unknown API address"), "%s", r.body);
     resp_free(&r);
 }

@@ -1,116 +1,46 @@
-/* server — the front desk over HTTP (see server.h and docs/api.md). */
+/* server — the front desk over HTTP (server.h): start and stop, the
+ * daemon, and each request's life: its context made when its headers are
+ * in (and refused then if it must be), its body gathered, then answered
+ * through the route table (routes.c) and logged when it is done.  The
+ * other files are listed in server_int.h. */
 #include "server.h"
 
-#include "outfile.h"
-
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "issue.h"
-#include "json_doc.h"
-#include "plan.h"
-#include "price_table.h"
-#include "pricing.h"
-#include "quote.h"
+#include "handlers.h"
+#include "outfile.h"
+#include "ratelimit.h"
 #include "register.h"
-#include "register_view.h"
-#include "render_pdf.h"
-#include "sha256.h"
+#include "request.h"
+#include "routes.h"
+#include "server_int.h"
+#include "tables.h"
 
-#define COOKIE_NAME "rq_session"
-#define CSRF_HEADER "X-Regenquote"
-#define STAFF_HEADER "X-Regenquote-User"
-#define MAX_STATIC_BYTES (4u * 1024u * 1024u)
-#define RATE_ENTRIES 256
-#define LIST_DEFAULT_LIMIT 200
-#define LIST_MAX_LIMIT 1000
-
-/* ---- price-table slots ------------------------------------------------------ */
-
-/* What identifies the files a table was loaded from. */
-struct filesig {
-    struct timespec mtime[2], ctime[2];
-    off_t size[2];
-    ino_t ino[2];
-    bool ok;
-};
-
-struct slot {
-    struct price_table pt;
-    bool loaded, busy;
-    rq_date on;                  /* date pt's prices are set to */
-    struct filesig sig;
-    struct render_cache *cache;
-};
-
-struct rate_entry {
-    char addr[INET6_ADDRSTRLEN];
-    double tokens;
-    struct timespec seen;
-};
-
-struct server {
-    struct MHD_Daemon *daemon;
-    unsigned port;
-    char *bind, *token, *prices_dir, *templates_dir, *register_path, *out_dir, *web_dir, *actor;
-    bool a4, loopback, has_today;
-    rq_date today;
-    size_t max_body;
-    int rate;                    /* per minute, <= 0 = off */
-    char session[65];            /* cookie value proving the token was given */
-    server_log_fn log;
-    void *log_ctx;
-
-    pthread_mutex_t pool_mu;
-    pthread_cond_t pool_cv;
-    struct slot *slots;
-    size_t n_slots;
-    char last_reload_problem[65]; /* sha of files last refused, to log once */
-
-    pthread_mutex_t rate_mu;
-    struct rate_entry rates[RATE_ENTRIES];
-};
-
-/* One HTTP request, from its first call to its completion. */
-struct req {
-    struct server *s;
-    struct timespec start;
-    char method[8];
-    char path[160];              /* for the access log: no query string */
-    char addr[INET6_ADDRSTRLEN];
-    char *body;
-    size_t len, cap;
-    bool too_large, answered, get_body;
-    unsigned status;
-    char actor[65];              /* staff named by the page, decoded */
-};
-
-static void logf_(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(struct server *s, const char *fmt, ...)
+void srv_logf(const struct srv_log *lg, const char *fmt, ...)
 {
-    if (!s->log)
+    if (!lg->fn)
         return;
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    s->log(s->log_ctx, line);
+    lg->fn(lg->ctx, line);
+}
+
+rq_date srv_today(const struct server *s)
+{
+    return s->has_today ? s->today : date_from_unix((int64_t)time(NULL));
 }
 
 static char *dupstr(const char *s)
@@ -125,1390 +55,35 @@ static double elapsed_ms(const struct timespec *a)
     return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
-static rq_date today_of(const struct server *s)
-{
-    return s->has_today ? s->today : date_from_unix((int64_t)time(NULL));
-}
+/* ---- a request's life ------------------------------------------------------------------- */
 
-static bool ts_eq(struct timespec a, struct timespec b)
-{
-    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
-static struct filesig table_sig(const struct server *s)
-{
-    struct filesig g;
-    memset(&g, 0, sizeof g);
-    static const char *const names[2] = { "clinic.json", "catalog.json" };
-    g.ok = true;
-    for (int i = 0; i < 2; i++) {
-        char p[4096];
-        struct stat st;
-        snprintf(p, sizeof p, "%s/%s", s->prices_dir, names[i]);
-        if (stat(p, &st) != 0) {
-            g.ok = false;
-            continue;
-        }
-        g.mtime[i] = st.st_mtim;
-        g.ctime[i] = st.st_ctim;
-        g.size[i] = st.st_size;
-        g.ino[i] = st.st_ino;
-    }
-    return g;
-}
-
-static bool sig_eq(const struct filesig *a, const struct filesig *b)
-{
-    if (!a->ok || !b->ok)
-        return false;
-    for (int i = 0; i < 2; i++)
-        if (!ts_eq(a->mtime[i], b->mtime[i]) || !ts_eq(a->ctime[i], b->ctime[i]) ||
-            a->size[i] != b->size[i] || a->ino[i] != b->ino[i])
-            return false;
-    return true;
-}
-
-/* Bring a slot's table up to date with the files and set it to `today`.
- * Returns 0, or -1 with diagnostics when no usable table exists. */
-static int slot_refresh(struct server *s, struct slot *sl, rq_date today, struct diag_list *dl)
-{
-    struct filesig now = table_sig(s);
-    if (!sl->loaded || !sig_eq(&now, &sl->sig)) {
-        struct price_table fresh;
-        struct diag_list ldl = { 0 };
-        if (price_table_load(&fresh, s->prices_dir, &ldl) == 0) {
-            if (sl->loaded) {
-                price_table_free(&sl->pt);
-                logf_(s, "price tables reloaded: version %s", fresh.version);
-            }
-            sl->pt = fresh;
-            sl->loaded = true;
-            sl->sig = now;
-            sl->on = INT32_MIN;
-        } else {
-            price_table_free(&fresh);
-            if (!sl->loaded) {
-                for (size_t i = 0; i < ldl.n; i++)
-                    diag_add(dl, ldl.v[i].severity, ldl.v[i].file, ldl.v[i].line, ldl.v[i].col,
-                             ldl.v[i].path, "%s", ldl.v[i].msg);
-                diag_error(dl, s->prices_dir, NULL,
-                           "the price tables have problems; run 'regenquote validate %s'", s->prices_dir);
-                diag_list_free(&ldl);
-                return -1;
-            }
-            /* Keep the last good table; say so once per broken version. */
-            char key[65];
-            snprintf(key, sizeof key, "%lld.%ld.%lld", (long long)now.mtime[1].tv_sec,
-                     now.mtime[1].tv_nsec, (long long)now.size[1]);
-            pthread_mutex_lock(&s->pool_mu);
-            bool fresh_problem = strcmp(key, s->last_reload_problem) != 0;
-            if (fresh_problem)
-                snprintf(s->last_reload_problem, sizeof s->last_reload_problem, "%s", key);
-            pthread_mutex_unlock(&s->pool_mu);
-            if (fresh_problem)
-                logf_(s, "the changed price tables in '%s' have problems; still using version %s (run 'regenquote validate')",
-                      s->prices_dir, sl->pt.version);
-        }
-        diag_list_free(&ldl);
-    }
-    if (sl->on != today) {
-        struct diag_list udl = { 0 };
-        if (price_table_use_date(&sl->pt, today, &udl) != 0) {
-            for (size_t i = 0; i < udl.n; i++)
-                if (udl.v[i].severity == DIAG_ERROR)
-                    diag_error(dl, udl.v[i].file, udl.v[i].path, "%s", udl.v[i].msg);
-            diag_list_free(&udl);
-            sl->on = INT32_MIN;
-            return -1;
-        }
-        diag_list_free(&udl);
-        sl->on = today;
-    }
-    return 0;
-}
-
-/* Take a free slot (waiting for one), up to date for today. NULL on error. */
-static struct slot *slot_acquire(struct server *s, rq_date today, struct diag_list *dl)
-{
-    pthread_mutex_lock(&s->pool_mu);
-    struct slot *sl = NULL;
-    for (;;) {
-        for (size_t i = 0; i < s->n_slots && !sl; i++)
-            if (!s->slots[i].busy)
-                sl = &s->slots[i];
-        if (sl)
-            break;
-        pthread_cond_wait(&s->pool_cv, &s->pool_mu);
-    }
-    sl->busy = true;
-    pthread_mutex_unlock(&s->pool_mu);
-    if (slot_refresh(s, sl, today, dl) != 0) {
-        pthread_mutex_lock(&s->pool_mu);
-        sl->busy = false;
-        pthread_cond_signal(&s->pool_cv);
-        pthread_mutex_unlock(&s->pool_mu);
-        return NULL;
-    }
-    return sl;
-}
-
-static void slot_release(struct server *s, struct slot *sl)
-{
-    pthread_mutex_lock(&s->pool_mu);
-    sl->busy = false;
-    pthread_cond_signal(&s->pool_cv);
-    pthread_mutex_unlock(&s->pool_mu);
-}
-
-/* ---- rate limit (token bucket per client address) -------------------------- */
-
-/* Take one token for addr.  Returns 0 if allowed, else the seconds to wait. */
-static int rate_take(struct server *s, const char *addr)
-{
-    if (s->rate <= 0)
-        return 0;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double per_sec = s->rate / 60.0, cap = s->rate;
-    pthread_mutex_lock(&s->rate_mu);
-    struct rate_entry *e = NULL, *empty = NULL, *lru = NULL;
-    for (size_t i = 0; i < RATE_ENTRIES && !e; i++) {
-        struct rate_entry *r = &s->rates[i];
-        if (!r->addr[0]) {
-            if (!empty)
-                empty = r;
-        } else if (!strcmp(r->addr, addr)) {
-            e = r;
-        } else if (!lru || r->seen.tv_sec < lru->seen.tv_sec ||
-                   (r->seen.tv_sec == lru->seen.tv_sec && r->seen.tv_nsec < lru->seen.tv_nsec)) {
-            lru = r;
-        }
-    }
-    if (!e) {
-        e = empty ? empty : lru;
-        snprintf(e->addr, sizeof e->addr, "%s", addr);
-        e->tokens = cap;
-        e->seen = now;
-    }
-    double dt = (double)(now.tv_sec - e->seen.tv_sec) + (double)(now.tv_nsec - e->seen.tv_nsec) / 1e9;
-    e->tokens += dt * per_sec;
-    if (e->tokens > cap)
-        e->tokens = cap;
-    e->seen = now;
-    int wait = 0;
-    if (e->tokens >= 1.0)
-        e->tokens -= 1.0;
-    else
-        wait = (int)((1.0 - e->tokens) / per_sec) + 1;
-    pthread_mutex_unlock(&s->rate_mu);
-    return wait;
-}
-
-/* ---- responses ---------------------------------------------------------------- */
-
-enum rkind { R_API, R_PAGE, R_PDF };
-
-static void secure_headers(struct MHD_Response *r, enum rkind k)
-{
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                            "form-action 'self'; object-src 'none'");
-    MHD_add_response_header(r, "Cache-Control", k == R_PAGE ? "no-cache" : "no-store");
-}
-
-/* Queue body (malloc'd, taken) with status and type. */
-static enum MHD_Result send_buf(struct MHD_Connection *c, struct req *rq, unsigned status,
-                                const char *type, enum rkind k, void *body, size_t len,
-                                const char *hname, const char *hval)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", type);
-    secure_headers(r, k);
-    if (hname)
-        MHD_add_response_header(r, hname, hval);
-    rq->status = status;
-    rq->answered = true;
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-static enum MHD_Result send_json(struct MHD_Connection *c, struct req *rq, unsigned status, cJSON *root,
-                                 const char *hname, const char *hval)
-{
-    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    if (!text) {
-        static const char oom[] = "{\"errors\":[{\"field\":null,\"message\":\"out of memory\"}]}";
-        char *t = strdup(oom);
-        return t ? send_buf(c, rq, 500, "application/json; charset=utf-8", R_API, t, strlen(t), NULL, NULL)
-                 : MHD_NO;
-    }
-    return send_buf(c, rq, status, "application/json; charset=utf-8", R_API, text, strlen(text), hname, hval);
-}
-
-static cJSON *jstr(cJSON *o, const char *key, const char *s)
-{
-    return s ? cJSON_AddStringToObject(o, key, s) : cJSON_AddNullToObject(o, key);
-}
-
-static cJSON *jdate(cJSON *o, const char *key, rq_date d)
-{
-    char b[16];
-    return cJSON_AddStringToObject(o, key, date_iso(d, b));
-}
-
-static cJSON *error_item(const char *field, const char *msg, int line, int col)
-{
-    cJSON *e = cJSON_CreateObject();
-    jstr(e, "field", field);
-    cJSON_AddStringToObject(e, "message", msg ? msg : "");
-    if (line > 0) {
-        cJSON_AddNumberToObject(e, "line", line);
-        cJSON_AddNumberToObject(e, "col", col);
-    }
-    return e;
-}
-
-static enum MHD_Result send_error(struct MHD_Connection *c, struct req *rq, unsigned status,
-                                  const char *field, const char *hname, const char *hval,
-                                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static enum MHD_Result send_error(struct MHD_Connection *c, struct req *rq, unsigned status,
-                                  const char *field, const char *hname, const char *hval,
-                                  const char *fmt, ...)
-{
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cJSON *root = cJSON_CreateObject();
-    cJSON *a = cJSON_AddArrayToObject(root, "errors");
-    cJSON_AddItemToArray(a, error_item(field, msg, 0, 0));
-    return send_json(c, rq, status, root, hname, hval);
-}
-
-/* The errors of dl (warnings left out) as { "errors": [...] }. */
-static enum MHD_Result send_diags(struct MHD_Connection *c, struct req *rq, unsigned status,
-                                  const struct diag_list *dl)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *a = cJSON_AddArrayToObject(root, "errors");
-    size_t shown = 0;
-    for (size_t i = 0; i < dl->n && shown < 50; i++) {
-        const struct diag *d = &dl->v[i];
-        if (d->severity != DIAG_ERROR)
-            continue;
-        cJSON_AddItemToArray(a, error_item(d->path, d->msg, d->line, d->col));
-        shown++;
-    }
-    if (!shown)
-        cJSON_AddItemToArray(a, error_item(NULL, dl->errors ? "out of memory" : "the request failed", 0, 0));
-    return send_json(c, rq, status, root, NULL, NULL);
-}
-
-/* ---- request parsing helpers ------------------------------------------------------ */
-
-static bool body_blank(const struct req *rq)
-{
-    for (size_t i = 0; i < rq->len; i++)
-        if (!strchr(" \t\r\n", rq->body[i]))
-            return false;
-    return true;
-}
-
-/* Is the body well-formed JSON?  If not, answer 400 with the position. */
-static bool check_json(struct MHD_Connection *c, struct req *rq, enum MHD_Result *ret)
-{
-    if (body_blank(rq)) {
-        *ret = send_error(c, rq, 400, NULL, NULL, NULL, "the request body is empty; send the plan as a JSON object");
-        return false;
-    }
-    struct jdoc doc;
-    struct diag_list dl = { 0 };
-    if (jdoc_parse(&doc, "request", rq->body ? rq->body : "", rq->len, &dl) == 0) {
-        jdoc_free(&doc);
-        diag_list_free(&dl);
-        return true;
-    }
-    jdoc_free(&doc);
-    cJSON *root = cJSON_CreateObject();
-    cJSON *a = cJSON_AddArrayToObject(root, "errors");
-    for (size_t i = 0; i < dl.n; i++) {
-        char msg[700];
-        if (dl.v[i].line > 0)
-            snprintf(msg, sizeof msg, "line %d, column %d: %s", dl.v[i].line, dl.v[i].col, dl.v[i].msg);
-        else
-            snprintf(msg, sizeof msg, "%s", dl.v[i].msg);
-        cJSON_AddItemToArray(a, error_item(dl.v[i].path, msg, dl.v[i].line, dl.v[i].col));
-    }
-    if (!dl.n)
-        cJSON_AddItemToArray(a, error_item(NULL, "the body is not valid JSON", 0, 0));
-    diag_list_free(&dl);
-    *ret = send_json(c, rq, 400, root, NULL, NULL);
-    return false;
-}
-
-/* Read the body as a plan.  On failure answers (400/422) and returns false. */
-static bool read_plan(struct MHD_Connection *c, struct req *rq, struct plan *p, enum MHD_Result *ret)
-{
-    if (!check_json(c, rq, ret))
-        return false;
-    struct diag_list dl = { 0 };
-    if (plan_load_text(p, "request", rq->body, rq->len, &dl) != 0) {
-        *ret = send_diags(c, rq, 422, &dl);
-        diag_list_free(&dl);
-        return false;
-    }
-    diag_list_free(&dl);
-    return true;
-}
-
-/* Line and column of byte offset off in text. */
-static void text_pos(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            ++*line;
-            *col = 1;
-        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-            ++*col;
-        }
-    }
-}
-
-/* Parse a small JSON object body (void/accept/login).  NULL after answering. */
-static cJSON *read_object(struct MHD_Connection *c, struct req *rq, bool blank_ok, enum MHD_Result *ret)
-{
-    if (body_blank(rq) && blank_ok)
-        return cJSON_CreateObject();
-    if (rq->body && memchr(rq->body, '\0', rq->len)) {
-        *ret = send_error(c, rq, 400, NULL, NULL, NULL, "the body contains a NUL byte");
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(rq->body ? rq->body : "", &end, 1);
-    if (!root) {
-        int line, col;
-        size_t off = end && rq->body ? (size_t)(end - rq->body) : 0;
-        text_pos(rq->body ? rq->body : "", off, &line, &col);
-        cJSON *r = cJSON_CreateObject();
-        cJSON *a = cJSON_AddArrayToObject(r, "errors");
-        char msg[120];
-        snprintf(msg, sizeof msg, "line %d, column %d: JSON syntax error", line, col);
-        cJSON_AddItemToArray(a, error_item(NULL, msg, line, col));
-        *ret = send_json(c, rq, 400, r, NULL, NULL);
-        return NULL;
-    }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        *ret = send_error(c, rq, 400, NULL, NULL, NULL, "the body must be a JSON object");
-        return NULL;
-    }
-    return root;
-}
-
-/* A quote number from a URL segment: letters, digits, - _ . only. */
-static bool number_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-              s[i] == '-' || s[i] == '_' || s[i] == '.'))
-            return false;
-    return s[0] != '.';
-}
-
-static int hexval(char ch)
-{
-    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
-/* Who does it: the X-Regenquote-User header (percent-encoded UTF-8, as the
- * page sends it; at most 64 bytes, no control characters), else the
- * server's actor.  The decoded name is kept in rq->actor. */
-static const char *actor_of(struct MHD_Connection *c, struct req *rq)
-{
-    const char *u = MHD_lookup_connection_value(c, MHD_HEADER_KIND, STAFF_HEADER);
-    if (!u || !*u || strlen(u) > 3 * sizeof rq->actor)
-        return rq->s->actor;
-    size_t n = 0;
-    for (const char *p = u; *p; p++) {
-        int ch = (unsigned char)*p;
-        if (*p == '%') {
-            int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
-            if (lo < 0)
-                return rq->s->actor;
-            ch = hi * 16 + lo;
-            p += 2;
-        }
-        if (ch < 0x20 || ch == 0x7f || n + 1 >= sizeof rq->actor)
-            return rq->s->actor;
-        rq->actor[n++] = (char)ch;
-    }
-    rq->actor[n] = '\0';
-    return rq->actor;
-}
-
-static struct reg *open_reg(struct server *s, struct diag_list *dl)
-{
-    struct reg *r = NULL;
-    if (register_open(&r, s->register_path, dl) != 0) {
-        register_close(r);
-        return NULL;
-    }
-    return r;
-}
-
-/* ---- catalog ------------------------------------------------------------------------ */
-
-static cJSON *idlist(const struct pt_item *const *v, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]->id));
-    return a;
-}
-
-static cJSON *catalog_json(const struct price_table *pt, rq_date today)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *t = cJSON_AddObjectToObject(root, "price_table");
-    cJSON_AddStringToObject(t, "version", price_table_prices_version(pt));
-    jdate(t, "effective_date", pt->effective_date);
-    cJSON_AddStringToObject(t, "sha256", pt->sha256);
-    jdate(t, "prices_on", pt->prices_on);
-    jdate(root, "today", today);
-
-    const struct pt_clinic *cl = &pt->clinic;
-    cJSON *co = cJSON_AddObjectToObject(root, "clinic");
-    jstr(co, "name", cl->name);
-    jstr(co, "phone", cl->phone);
-    jstr(co, "currency", cl->currency);
-    cJSON_AddNumberToObject(co, "validity_days", cl->validity_days);
-    cJSON_AddNumberToObject(co, "deposit_percent_bp", cl->deposit_percent);
-    cJSON_AddNumberToObject(co, "deposit_minimum_cents", (double)cl->deposit_minimum);
-    cJSON_AddNumberToObject(co, "tax_percent_bp", cl->tax_percent);
-    jstr(co, "default_provider", cl->default_provider ? cl->default_provider->id : NULL);
-    jstr(co, "default_location", cl->default_location ? cl->default_location->id : NULL);
-    cJSON *pv = cJSON_AddArrayToObject(co, "providers");
-    for (size_t i = 0; i < cl->n_providers; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", cl->providers[i].id);
-        jstr(e, "name", cl->providers[i].name);
-        jstr(e, "specialty", cl->providers[i].specialty);
-        cJSON_AddItemToArray(pv, e);
-    }
-    cJSON *lo = cJSON_AddArrayToObject(co, "locations");
-    for (size_t i = 0; i < cl->n_locations; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", cl->locations[i].id);
-        jstr(e, "name", cl->locations[i].name);
-        cJSON_AddItemToArray(lo, e);
-    }
-
-    cJSON_AddNumberToObject(root, "max_areas", pt->max_areas);
-    cJSON *ar = cJSON_AddArrayToObject(root, "areas");
-    for (size_t i = 0; i < pt->n_areas; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", pt->areas[i].id);
-        jstr(e, "name", pt->areas[i].name);
-        cJSON_AddItemToArray(ar, e);
-    }
-    cJSON *so = cJSON_AddArrayToObject(root, "sources");
-    for (size_t i = 0; i < pt->n_sources; i++) {
-        const struct pt_source *s = &pt->sources[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", s->id);
-        jstr(e, "name", s->name);
-        jstr(e, "origin", s->allogeneic ? "allogeneic" : "autologous");
-        jstr(e, "research_only", s->research_only);
-        cJSON_AddBoolToObject(e, "bankable", s->bankable);
-        cJSON_AddItemToObject(e, "items", idlist(s->items, s->n_items));
-        cJSON_AddItemToArray(so, e);
-    }
-    cJSON *me = cJSON_AddArrayToObject(root, "methods");
-    for (size_t i = 0; i < pt->n_methods; i++) {
-        const struct pt_method *m = &pt->methods[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", m->id);
-        jstr(e, "name", m->name);
-        cJSON *f = cJSON_AddArrayToObject(e, "fits");
-        for (size_t k = 0; k < m->n_fits; k++)
-            cJSON_AddItemToArray(f, cJSON_CreateString(m->fits[k]->id));
-        cJSON_AddItemToObject(e, "items", idlist(m->items, m->n_items));
-        cJSON_AddItemToArray(me, e);
-    }
-    jstr(root, "default_guidance", pt->default_guidance ? pt->default_guidance->id : NULL);
-    cJSON *gu = cJSON_AddArrayToObject(root, "guidance");
-    for (size_t i = 0; i < pt->n_guidance; i++) {
-        const struct pt_guidance *g = &pt->guidance[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", g->id);
-        jstr(e, "name", g->name);
-        cJSON_AddNumberToObject(e, "price_cents", g->item ? (double)g->item->price : 0);
-        cJSON_AddItemToArray(gu, e);
-    }
-    cJSON *se = cJSON_AddObjectToObject(root, "sessions");
-    cJSON_AddNumberToObject(se, "max", pt->max_sessions);
-    cJSON_AddNumberToObject(se, "spacing_weeks", pt->spacing_weeks);
-    cJSON_AddNumberToObject(se, "min_spacing_weeks", pt->min_spacing_weeks);
-    cJSON_AddNumberToObject(se, "max_spacing_weeks", pt->max_spacing_weeks);
-    jstr(se, "repeat_cells", pt->default_banked ? "banked" : "new-harvest");
-    cJSON *ad = cJSON_AddArrayToObject(root, "adjuncts");
-    for (size_t i = 0; i < pt->n_adjuncts; i++) {
-        const struct pt_adjunct *a = &pt->adjuncts[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", a->id);
-        jstr(e, "name", a->name);
-        jstr(e, "description", a->item->description);
-        jstr(e, "code", a->item->code && *a->item->code ? a->item->code : NULL);
-        jstr(e, "item", a->item->id);
-        cJSON_AddNumberToObject(e, "price_cents", (double)a->item->price);
-        jstr(e, "coverage", a->item->separate ? "separate" : coverage_id(a->item->coverage));
-        cJSON_AddBoolToObject(e, "included", a->included);
-        cJSON_AddNumberToObject(e, "default_count", a->default_count);
-        cJSON_AddNumberToObject(e, "max_count", a->max_count);
-        cJSON_AddItemToArray(ad, e);
-    }
-    cJSON *pk = cJSON_AddArrayToObject(root, "packages");
-    for (size_t i = 0; i < pt->n_packages; i++) {
-        const struct pt_package *p = &pt->packages[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", p->id);
-        jstr(e, "name", p->name);
-        jstr(e, "description", p->description);
-        cJSON_AddNumberToObject(e, "price_cents", (double)p->price);
-        cJSON_AddNumberToObject(e, "a_la_carte_cents", (double)p->a_la_carte);
-        cJSON *inc = cJSON_AddArrayToObject(e, "includes");
-        for (size_t k = 0; k < p->n_includes; k++) {
-            cJSON *x = cJSON_CreateObject();
-            jstr(x, "item", p->includes[k].item->id);
-            jstr(x, "description", p->includes[k].item->description);
-            cJSON_AddNumberToObject(x, "quantity", p->includes[k].quantity);
-            cJSON_AddItemToArray(inc, x);
-        }
-        cJSON_AddItemToArray(pk, e);
-    }
-    cJSON *di = cJSON_AddArrayToObject(root, "discounts");
-    for (size_t i = 0; i < pt->n_discounts; i++) {
-        const struct pt_discount *d = &pt->discounts[i];
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", d->id);
-        jstr(e, "name", d->name);
-        bool pct = d->type == DISCOUNT_PERCENT;
-        jstr(e, "type", pct ? "percent" : "amount");
-        cJSON_AddBoolToObject(e, "staff_enters_value", !d->has_value);
-        if (pct && d->has_value)
-            cJSON_AddNumberToObject(e, "percent_bp", d->percent);
-        else
-            cJSON_AddNullToObject(e, "percent_bp");
-        if (!pct && d->has_value)
-            cJSON_AddNumberToObject(e, "amount_cents", (double)d->amount);
-        else
-            cJSON_AddNullToObject(e, "amount_cents");
-        if (!d->has_value) {
-            if (pct)
-                cJSON_AddNumberToObject(e, "max_percent_bp", d->max_percent);
-            else
-                cJSON_AddNumberToObject(e, "max_amount_cents", (double)d->max_amount);
-        }
-        cJSON_AddNumberToObject(e, "cap_cents", (double)d->cap);
-        cJSON_AddBoolToObject(e, "requires_reason", d->requires_reason);
-        cJSON_AddBoolToObject(e, "combines_with_package", d->with_package);
-        if (d->applies_to)
-            cJSON_AddItemToObject(e, "applies_to", idlist(d->applies_to, d->n_applies_to));
-        else
-            cJSON_AddNullToObject(e, "applies_to");
-        cJSON_AddItemToArray(di, e);
-    }
-    cJSON *la = cJSON_AddArrayToObject(root, "languages");
-    static const char *const langs[][2] = { { "en", "English" }, { "es", "Español" } };
-    for (size_t i = 0; i < 2; i++) {
-        cJSON *e = cJSON_CreateObject();
-        jstr(e, "id", langs[i][0]);
-        jstr(e, "name", langs[i][1]);
-        cJSON_AddItemToArray(la, e);
-    }
-    return root;
-}
-
-static enum MHD_Result api_catalog(struct MHD_Connection *c, struct req *rq)
-{
-    struct server *s = rq->s;
-    struct diag_list dl = { 0 };
-    rq_date today = today_of(s);
-    struct slot *sl = slot_acquire(s, today, &dl);
-    if (!sl) {
-        enum MHD_Result ret = send_diags(c, rq, 500, &dl);
-        diag_list_free(&dl);
-        return ret;
-    }
-    /* names in the page's language (?lang=es); prices as in force today */
-    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-    price_table_use_language(&sl->pt, lang);
-    cJSON *root = catalog_json(&sl->pt, today);
-    slot_release(s, sl);
-    return send_json(c, rq, 200, root, NULL, NULL);
-}
-
-/* ---- price ------------------------------------------------------------------------ */
-
-
-static enum MHD_Result api_price(struct MHD_Connection *c, struct req *rq)
-{
-    struct server *s = rq->s;
-    enum MHD_Result ret;
-    struct plan plan;
-    plan_init(&plan);
-    if (!read_plan(c, rq, &plan, &ret)) {
-        plan_free(&plan);
-        return ret;
-    }
-    struct diag_list dl = { 0 };
-    rq_date today = today_of(s);
-    struct slot *sl = slot_acquire(s, today, &dl);
-    if (!sl) {
-        ret = send_diags(c, rq, 500, &dl);
-    } else {
-        struct quote q;
-        price_table_use_language(&sl->pt, plan.language);
-        if (pricing_compute(&sl->pt, &plan, today, &q, &dl) != 0) {
-            slot_release(s, sl);
-            ret = send_diags(c, rq, 422, &dl);
-        } else {
-            char *text = quote_json_text(&q);
-            quote_free(&q);
-            slot_release(s, sl);
-            ret = text ? send_buf(c, rq, 200, "application/json; charset=utf-8", R_API, text, strlen(text), NULL, NULL)
-                       : send_error(c, rq, 500, NULL, NULL, NULL, "out of memory");
-        }
-    }
-    diag_list_free(&dl);
-    plan_free(&plan);
-    return ret;
-}
-
-/* ---- issue and revise -------------------------------------------------------------- */
-
-static bool any_path(const struct diag_list *dl)
-{
-    for (size_t i = 0; i < dl->n; i++)
-        if (dl->v[i].severity == DIAG_ERROR && dl->v[i].path)
-            return true;
-    return false;
-}
-
-/* Issue plan (revising `supersedes` when not NULL) and answer 201. */
-static enum MHD_Result issue(struct MHD_Connection *c, struct req *rq, struct reg *r, const struct plan *plan,
-                             const char *supersedes)
-{
-    struct server *s = rq->s;
-    struct diag_list dl = { 0 };
-    enum MHD_Result ret;
-    rq_date today = today_of(s);
-    struct slot *sl = slot_acquire(s, today, &dl);
-    if (!sl) {
-        ret = send_diags(c, rq, 500, &dl);
-        diag_list_free(&dl);
-        return ret;
-    }
-    /* Check the plan first, so a wrong plan is 422 and a register failure 500. */
-    struct quote q;
-    price_table_use_language(&sl->pt, plan->language);
-    if (pricing_compute(&sl->pt, plan, today, &q, &dl) != 0) {
-        slot_release(s, sl);
-        ret = send_diags(c, rq, 422, &dl);
-        diag_list_free(&dl);
-        return ret;
-    }
-    quote_free(&q);
-    struct issue_opts io = {
-        .out_dir = s->out_dir,
-        .templates_dir = s->templates_dir,
-        .a4 = s->a4,
-        .actor = actor_of(c, rq),
-        .supersedes = supersedes,
-        .cache = sl->cache,
-    };
-    struct issue_result res;
-    int rc = issue_quote(r, &sl->pt, plan, today, &io, &res, &dl);
-    slot_release(s, sl);
-    if (rc != 0 && !res.number) {
-        ret = send_diags(c, rq, any_path(&dl) ? 422 : 500, &dl);
-    } else {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "number", res.number);
-        cJSON_AddNumberToObject(root, "total_cents", (double)res.total_cents);
-        jdate(root, "issued", today);
-        if (res.has_estimate_due)
-            jdate(root, "estimate_due", res.estimate_due);
-        else
-            cJSON_AddNullToObject(root, "estimate_due");
-        jstr(root, "supersedes", supersedes);
-        char url[128];
-        snprintf(url, sizeof url, "/api/quotes/%s/pdf", res.number);
-        cJSON_AddStringToObject(root, "pdf_url", url);
-        if (rc != 0) {
-            /* Issued; only the PDF copy in the output folder is missing. */
-            cJSON *w = cJSON_AddArrayToObject(root, "warnings");
-            for (size_t i = 0; i < dl.n; i++)
-                cJSON_AddItemToArray(w, cJSON_CreateString(dl.v[i].msg));
-            logf_(s, "quote %s issued but its PDF copy was not written; 'regenquote repair' writes it", res.number);
-        }
-        snprintf(url, sizeof url, "/api/quotes/%s", res.number);
-        ret = send_json(c, rq, 201, root, "Location", url);
-    }
-    issue_result_free(&res);
-    diag_list_free(&dl);
-    return ret;
-}
-
-static enum MHD_Result api_issue(struct MHD_Connection *c, struct req *rq)
-{
-    enum MHD_Result ret;
-    struct plan plan;
-    plan_init(&plan);
-    if (!read_plan(c, rq, &plan, &ret)) {
-        plan_free(&plan);
-        return ret;
-    }
-    struct diag_list dl = { 0 };
-    struct reg *r = open_reg(rq->s, &dl);
-    if (!r)
-        ret = send_diags(c, rq, 500, &dl);
-    else
-        ret = issue(c, rq, r, &plan, NULL);
-    register_close(r);
-    diag_list_free(&dl);
-    plan_free(&plan);
-    return ret;
-}
-
-/* Fetch an entry or answer 404/500.  Returns 0 when found. */
-static int get_entry(struct MHD_Connection *c, struct req *rq, struct reg *r, const char *number, bool pdf,
-                     struct reg_entry *e, enum MHD_Result *ret)
-{
-    struct diag_list dl = { 0 };
-    int rc = register_get(r, number, pdf, e, &dl);
-    if (rc == 1)
-        *ret = send_error(c, rq, 404, NULL, NULL, NULL, "there is no quote '%s' in the register", number);
-    else if (rc != 0)
-        *ret = send_diags(c, rq, 500, &dl);
-    diag_list_free(&dl);
-    return rc;
-}
-
-static enum MHD_Result api_revise(struct MHD_Connection *c, struct req *rq, const char *number)
-{
-    struct server *s = rq->s;
-    enum MHD_Result ret;
-    struct diag_list dl = { 0 };
-    struct plan plan;
-    struct reg_entry old;
-    memset(&old, 0, sizeof old);
-    plan_init(&plan);
-    struct reg *r = open_reg(s, &dl);
-    if (!r) {
-        ret = send_diags(c, rq, 500, &dl);
-        goto out;
-    }
-    if (get_entry(c, rq, r, number, false, &old, &ret) != 0)
-        goto out;
-    const char *st = reg_entry_status(&old, today_of(s));
-    if (!strcmp(st, "void") || !strcmp(st, "superseded")) {
-        ret = send_error(c, rq, 409, NULL, NULL, NULL, "quote %s is %s%s%s; it cannot be revised", number, st,
-                         old.superseded_by ? " by " : "", old.superseded_by ? old.superseded_by : "");
-        goto out;
-    }
-    if (body_blank(rq)) {
-        /* Re-issue the stored plan at today's prices. */
-        if (plan_load_text(&plan, number, old.request_json, strlen(old.request_json), &dl) != 0) {
-            ret = send_diags(c, rq, 500, &dl);
-            goto out;
-        }
-    } else if (!read_plan(c, rq, &plan, &ret)) {
-        goto out;
-    }
-    if (old.patient_id && plan.patient_id && strcmp(old.patient_id, plan.patient_id) != 0) {
-        ret = send_error(c, rq, 422, "patient.id", NULL, NULL,
-                         "the revision is for another patient than %s; issue a new quote instead", number);
-        goto out;
-    }
-    ret = issue(c, rq, r, &plan, number);
-out:
-    reg_entry_free(&old);
-    plan_free(&plan);
-    register_close(r);
-    diag_list_free(&dl);
-    return ret;
-}
-
-static enum MHD_Result api_status(struct MHD_Connection *c, struct req *rq, const char *number, const char *status)
-{
-    struct server *s = rq->s;
-    enum MHD_Result ret;
-    bool is_void = !strcmp(status, "void");
-    cJSON *body = read_object(c, rq, !is_void, &ret);
-    if (!body)
-        return ret;
-    const char *reason = NULL;
-    cJSON *rs = cJSON_GetObjectItemCaseSensitive(body, "reason");
-    for (cJSON *k = body->child; k; k = k->next)
-        if (strcmp(k->string, "reason") != 0) {
-            ret = send_error(c, rq, 422, k->string, NULL, NULL, "unknown field '%s'; expected 'reason'", k->string);
-            cJSON_Delete(body);
-            return ret;
-        }
-    if (rs && !cJSON_IsNull(rs)) {
-        if (!cJSON_IsString(rs)) {
-            cJSON_Delete(body);
-            return send_error(c, rq, 422, "reason", NULL, NULL, "the reason must be text");
-        }
-        reason = rs->valuestring;
-    }
-    if (reason) {
-        size_t chars = 0;
-        for (const unsigned char *p = (const unsigned char *)reason; *p; p++) {
-            if (*p < 0x20 || *p == 0x7f) {
-                cJSON_Delete(body);
-                return send_error(c, rq, 422, "reason", NULL, NULL, "the reason contains a control character; write it on one line");
-            }
-            chars += (*p & 0xC0) != 0x80;
-        }
-        if (chars > PLAN_MAX_TEXT) {
-            cJSON_Delete(body);
-            return send_error(c, rq, 422, "reason", NULL, NULL, "the reason is longer than %d characters", PLAN_MAX_TEXT);
-        }
-    }
-    if (is_void && (!reason || !*reason)) {
-        cJSON_Delete(body);
-        return send_error(c, rq, 422, "reason", NULL, NULL, "give the reason the quote is voided");
-    }
-    struct diag_list dl = { 0 };
-    struct reg_entry e;
-    memset(&e, 0, sizeof e);
-    struct reg *r = open_reg(s, &dl);
-    if (!r) {
-        ret = send_diags(c, rq, 500, &dl);
-    } else if (get_entry(c, rq, r, number, false, &e, &ret) == 0) {
-        rq_date today = today_of(s);
-        if (register_set_status(r, number, is_void ? "void" : "accepted", reason, actor_of(c, rq), today, &dl) != 0) {
-            ret = send_diags(c, rq, 409, &dl);
-        } else {
-            cJSON *root = cJSON_CreateObject();
-            cJSON_AddStringToObject(root, "number", number);
-            cJSON_AddStringToObject(root, "status", is_void ? "void" : "accepted");
-            ret = send_json(c, rq, 200, root, NULL, NULL);
-        }
-    }
-    reg_entry_free(&e);
-    register_close(r);
-    diag_list_free(&dl);
-    cJSON_Delete(body);
-    return ret;
-}
-
-/* ---- register reads ----------------------------------------------------------------- */
-
-static enum MHD_Result api_list(struct MHD_Connection *c, struct req *rq)
-{
-    struct server *s = rq->s;
-    struct reg_filter f;
-    memset(&f, 0, sizeof f);
-    f.today = today_of(s);
-    const char *v;
-    if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "patient")) && *v)
-        f.patient_id = v;
-    if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name")) && *v)
-        f.name = v;
-    static const char *const dates[2] = { "from", "to" };
-    for (int i = 0; i < 2; i++) {
-        v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, dates[i]);
-        if (!v || !*v)
-            continue;
-        if (!date_parse(v, i ? &f.to : &f.from))
-            return send_error(c, rq, 400, dates[i], NULL, NULL, "'%s' is not a date; use YYYY-MM-DD", dates[i]);
-        if (i)
-            f.has_to = true;
-        else
-            f.has_from = true;
-    }
-    if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status")) && *v) {
-        if (!reg_status_known(v))
-            return send_error(c, rq, 400, "status", NULL, NULL, "unknown status; expected %s", REG_STATUS_WORDS);
-        f.status = v;
-    }
-    long limit = LIST_DEFAULT_LIMIT;
-    if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit")) && *v) {
-        char *end;
-        errno = 0;
-        limit = strtol(v, &end, 10);
-        if (errno || *end || limit < 1 || limit > LIST_MAX_LIMIT)
-            return send_error(c, rq, 400, "limit", NULL, NULL, "the limit must be a number from 1 to %d", LIST_MAX_LIMIT);
-    }
-    enum MHD_Result ret;
-    struct diag_list dl = { 0 };
-    struct reg_entry *ents = NULL;
-    size_t n = 0;
-    struct reg *r = open_reg(s, &dl);
-    if (!r || register_list(r, &f, &ents, &n, &dl) != 0) {
-        ret = send_diags(c, rq, 500, &dl);
-    } else {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddNumberToObject(root, "count", (double)n);
-        cJSON *a = cJSON_AddArrayToObject(root, "quotes");
-        for (size_t i = 0; i < n && i < (size_t)limit; i++)
-            cJSON_AddItemToArray(a, reg_entry_json(&ents[i], f.today));
-        ret = send_json(c, rq, 200, root, NULL, NULL);
-    }
-    for (size_t i = 0; i < n; i++)
-        reg_entry_free(&ents[i]);
-    free(ents);
-    register_close(r);
-    diag_list_free(&dl);
-    return ret;
-}
-
-static enum MHD_Result api_show(struct MHD_Connection *c, struct req *rq, const char *number)
-{
-    struct server *s = rq->s;
-    enum MHD_Result ret;
-    struct diag_list dl = { 0 };
-    struct reg_entry e;
-    memset(&e, 0, sizeof e);
-    struct reg_event *ev = NULL;
-    size_t nev = 0;
-    struct reg *r = open_reg(s, &dl);
-    if (!r) {
-        ret = send_diags(c, rq, 500, &dl);
-    } else if (get_entry(c, rq, r, number, false, &e, &ret) == 0) {
-        if (register_history(r, number, &ev, &nev, &dl) != 0) {
-            ret = send_diags(c, rq, 500, &dl);
-        } else {
-            cJSON *root = reg_entry_json(&e, today_of(s));
-            char url[128];
-            snprintf(url, sizeof url, "/api/quotes/%s/pdf", e.number);
-            cJSON_AddStringToObject(root, "pdf_url", url);
-            cJSON_AddItemToObject(root, "history", reg_history_json(ev, nev));
-            /* Stored JSON, checked before it is embedded as it is. */
-            cJSON *req_doc = e.request_json ? cJSON_Parse(e.request_json) : NULL;
-            cJSON *q_doc = e.quote_json ? cJSON_Parse(e.quote_json) : NULL;
-            cJSON_AddItemToObject(root, "request", req_doc ? req_doc : cJSON_CreateNull());
-            cJSON_AddItemToObject(root, "quote", q_doc ? q_doc : cJSON_CreateNull());
-            ret = send_json(c, rq, 200, root, NULL, NULL);
-        }
-    }
-    reg_events_free(ev, nev);
-    reg_entry_free(&e);
-    register_close(r);
-    diag_list_free(&dl);
-    return ret;
-}
-
-static enum MHD_Result api_pdf(struct MHD_Connection *c, struct req *rq, const char *number)
-{
-    struct server *s = rq->s;
-    enum MHD_Result ret;
-    struct diag_list dl = { 0 };
-    struct reg_entry e;
-    memset(&e, 0, sizeof e);
-    struct reg *r = open_reg(s, &dl);
-    if (!r) {
-        ret = send_diags(c, rq, 500, &dl);
-    } else if (get_entry(c, rq, r, number, true, &e, &ret) == 0) {
-        char hex[65];
-        sha256_hex(e.pdf ? e.pdf : (const unsigned char *)"", e.pdf_len, hex);
-        if (!e.pdf || !e.pdf_sha256 || strcmp(hex, e.pdf_sha256) != 0) {
-            ret = send_error(c, rq, 500, NULL, NULL, NULL,
-                             "the stored PDF of %s does not match its digest; the register is damaged", number);
-        } else {
-            char disp[160];
-            snprintf(disp, sizeof disp, "inline; filename=\"%s.pdf\"", e.number);
-            unsigned char *pdf = e.pdf;
-            size_t len = e.pdf_len;
-            e.pdf = NULL;
-            ret = send_buf(c, rq, 200, "application/pdf", R_PDF, pdf, len, "Content-Disposition", disp);
-        }
-    }
-    reg_entry_free(&e);
-    register_close(r);
-    diag_list_free(&dl);
-    return ret;
-}
-
-/* ---- session -------------------------------------------------------------------------- */
-
-/* Compare secrets in time independent of where they differ. */
-static bool secret_eq(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char d = (unsigned char)(la != lb);
-    for (size_t i = 0; i < la; i++)
-        d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-    return d == 0;
-}
-
-static bool authorised(struct MHD_Connection *c, const struct server *s)
-{
-    if (!s->token)
-        return true;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (h && !strncmp(h, "Bearer ", 7) && secret_eq(h + 7, s->token))
-        return true;
-    const char *ck = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE_NAME);
-    return ck && secret_eq(ck, s->session);
-}
-
-static enum MHD_Result api_session(struct MHD_Connection *c, struct req *rq)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddBoolToObject(root, "auth_required", rq->s->token != NULL);
-    cJSON_AddBoolToObject(root, "authenticated", authorised(c, rq->s));
-    jdate(root, "today", today_of(rq->s));
-    return send_json(c, rq, 200, root, NULL, NULL);
-}
-
-static enum MHD_Result api_login(struct MHD_Connection *c, struct req *rq)
-{
-    struct server *s = rq->s;
-    enum MHD_Result ret;
-    cJSON *body = read_object(c, rq, false, &ret);
-    if (!body)
-        return ret;
-    cJSON *t = cJSON_GetObjectItemCaseSensitive(body, "token");
-    bool ok = !s->token || (cJSON_IsString(t) && secret_eq(t->valuestring, s->token));
-    cJSON_Delete(body);
-    if (!ok)
-        return send_error(c, rq, 401, "token", NULL, NULL, "the access token is not right");
-    char cookie[200];
-    snprintf(cookie, sizeof cookie, COOKIE_NAME "=%s; Path=/; HttpOnly; SameSite=Strict", s->token ? s->session : "");
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddBoolToObject(root, "authenticated", true);
-    return send_json(c, rq, 200, root, s->token ? MHD_HTTP_HEADER_SET_COOKIE : NULL, cookie);
-}
-
-static enum MHD_Result api_logout(struct MHD_Connection *c, struct req *rq)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddBoolToObject(root, "authenticated", false);
-    return send_json(c, rq, 200, root, MHD_HTTP_HEADER_SET_COOKIE,
-                     COOKIE_NAME "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-}
-
-/* ---- static files ------------------------------------------------------------------------ */
-
-static const char *content_type(const char *path)
-{
-    static const char *const map[][2] = {
-        { ".html", "text/html; charset=utf-8" }, { ".css", "text/css; charset=utf-8" },
-        { ".js", "text/javascript; charset=utf-8" }, { ".svg", "image/svg+xml" },
-        { ".png", "image/png" }, { ".ico", "image/x-icon" }, { ".json", "application/json; charset=utf-8" },
-        { ".txt", "text/plain; charset=utf-8" }, { ".woff2", "font/woff2" },
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(dot, map[i][0]))
-            return map[i][1];
-    return NULL;
-}
-
-static enum MHD_Result serve_static(struct MHD_Connection *c, struct req *rq, const char *url)
-{
-    struct server *s = rq->s;
-    if (!strcmp(url, "/"))
-        url = "/index.html";
-    /* Only plain names: letters, digits, - _ . and folders; no dot-files, no "..". */
-    bool ok = url[0] == '/' && strlen(url) < 200;
-    for (const char *p = url; ok && *p; p++) {
-        ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-             *p == '_' || *p == '.' || *p == '/';
-        if (*p == '/' && (p[1] == '.' || p[1] == '/'))
-            ok = false;
-    }
-    const char *type = ok ? content_type(url) : NULL;
-    if (!type)
-        return send_error(c, rq, 404, NULL, NULL, NULL, "there is nothing at this address");
-    if (!s->web_dir)
-        return send_error(c, rq, 404, NULL, NULL, NULL,
-                          "the front-desk page is not installed (no web folder); the API under /api/ works");
-    char path[4096];
-    snprintf(path, sizeof path, "%s%s", s->web_dir, url);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_STATIC_BYTES) {
-        if (fd >= 0)
-            close(fd);
-        return send_error(c, rq, 404, NULL, NULL, NULL, "there is nothing at this address");
-    }
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len ? len : 1);
-    size_t got = 0;
-    while (buf && got < len) {
-        ssize_t k = read(fd, buf + got, len - got);
-        if (k <= 0) {
-            if (k < 0 && errno == EINTR)
-                continue;
-            break;
-        }
-        got += (size_t)k;
-    }
-    close(fd);
-    if (!buf || got != len) {
-        free(buf);
-        return send_error(c, rq, 500, NULL, NULL, NULL, "cannot read the page's files");
-    }
-    return send_buf(c, rq, 200, type, R_PAGE, buf, len, NULL, NULL);
-}
-
-/* ---- request checks ------------------------------------------------------------------------ */
-
-/* The host part of a Host header ("127.0.0.1:8080" -> "127.0.0.1"). */
-static void host_name(const char *host, char *out, size_t size)
-{
-    size_t n;
-    if (host[0] == '[') {
-        const char *e = strchr(host, ']');
-        n = e ? (size_t)(e - host) + 1 : strlen(host);
-    } else {
-        const char *e = strchr(host, ':');
-        n = e ? (size_t)(e - host) : strlen(host);
-    }
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, host, n);
-    out[n] = '\0';
-}
-
-/* On loopback without a token, refuse Host names other than loopback ones
- * (a web page on another site cannot reach us through DNS rebinding). */
-static bool host_ok(struct MHD_Connection *c, const struct server *s)
-{
-    if (s->token || !s->loopback)
-        return true;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-    if (!h)
-        return false;
-    char name[80];
-    host_name(h, name, sizeof name);
-    return !strcmp(name, "localhost") || !strcmp(name, "[::1]") || !strncmp(name, "127.", 4) ||
-           !strcmp(name, s->bind);
-}
-
-/* A state-changing request must carry X-Regenquote: 1 (a header a page on
- * another site cannot send without our consent) and, when the browser
- * names the page's origin, it must be ours. */
-static const char *csrf_problem(struct MHD_Connection *c)
-{
-    const char *x = MHD_lookup_connection_value(c, MHD_HEADER_KIND, CSRF_HEADER);
-    if (!x || strcmp(x, "1") != 0)
-        return "the request lacks the header 'X-Regenquote: 1' that every POST needs (cross-site requests are refused)";
-    const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-    if (site && !strcmp(site, "cross-site"))
-        return "cross-site requests are refused";
-    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-    if (origin) {
-        const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-        const char *rest = !strncmp(origin, "http://", 7) ? origin + 7 : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
-        if (!host || !rest || strcmp(rest, host) != 0)
-            return "the request comes from another site (its Origin does not match the Host); refused";
-    }
-    return NULL;
-}
-
-/* For the access log: the path if it is plain ASCII, else a placeholder. */
-static void log_path(const char *url, char *out, size_t size)
-{
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || *p == '"') {
-            snprintf(out, size, "(path with other characters)");
-            return;
-        }
-    snprintf(out, size, "%.*s%s", (int)(size > 4 ? size - 4 : 0), url, strlen(url) + 4 >= size ? "…" : "");
-}
-
-static void client_addr(struct MHD_Connection *c, char *out, size_t size)
-{
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, size, "?");
-    if (!ci || !ci->client_addr)
-        return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)size);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)size);
-}
-
-/* ---- routing ----------------------------------------------------------------------------------- */
-
-static enum MHD_Result route_api(struct MHD_Connection *c, struct req *rq, const char *url, bool post)
-{
-    const char *p = url + 5; /* after "/api/" */
-    if (!strcmp(p, "session"))
-        return post ? send_error(c, rq, 405, NULL, "Allow", "GET", "use GET") : api_session(c, rq);
-    if (!strcmp(p, "login"))
-        return post ? api_login(c, rq) : send_error(c, rq, 405, NULL, "Allow", "POST", "use POST");
-    if (!strcmp(p, "logout"))
-        return post ? api_logout(c, rq) : send_error(c, rq, 405, NULL, "Allow", "POST", "use POST");
-    if (!strcmp(p, "catalog"))
-        return post ? send_error(c, rq, 405, NULL, "Allow", "GET", "use GET") : api_catalog(c, rq);
-    if (!strcmp(p, "price"))
-        return post ? api_price(c, rq) : send_error(c, rq, 405, NULL, "Allow", "POST", "use POST");
-    if (!strcmp(p, "quotes"))
-        return post ? api_issue(c, rq) : api_list(c, rq);
-    if (!strncmp(p, "quotes/", 7)) {
-        const char *num = p + 7, *slash = strchr(num, '/');
-        size_t n = slash ? (size_t)(slash - num) : strlen(num);
-        if (!number_ok(num, n))
-            return send_error(c, rq, 404, NULL, NULL, NULL, "there is no such quote");
-        char number[65];
-        memcpy(number, num, n);
-        number[n] = '\0';
-        const char *verb = slash ? slash + 1 : "";
-        if (!*verb)
-            return post ? send_error(c, rq, 405, NULL, "Allow", "GET", "use GET") : api_show(c, rq, number);
-        if (!strcmp(verb, "pdf"))
-            return post ? send_error(c, rq, 405, NULL, "Allow", "GET", "use GET") : api_pdf(c, rq, number);
-        if (!strcmp(verb, "revise") || !strcmp(verb, "void") || !strcmp(verb, "accept")) {
-            if (!post)
-                return send_error(c, rq, 405, NULL, "Allow", "POST", "use POST");
-            if (!strcmp(verb, "revise"))
-                return api_revise(c, rq, number);
-            return api_status(c, rq, number, !strcmp(verb, "void") ? "void" : "accepted");
-        }
-    }
-    return send_error(c, rq, 404, NULL, NULL, NULL, "unknown API address; see docs/api.md");
-}
-
-/* Checks made before any body is read.  Returns true after answering. */
-static bool early_refusal(struct MHD_Connection *c, struct req *rq, const char *url, bool post,
-                          enum MHD_Result *ret)
-{
-    struct server *s = rq->s;
-    bool api = !strncmp(url, "/api/", 5);
-    if (!host_ok(c, s)) {
-        *ret = send_error(c, rq, 403, NULL, NULL, NULL,
-                          "this server answers only to localhost or 127.0.0.1 (Host header refused)");
-        return true;
-    }
-    if (!post && strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
-        *ret = send_error(c, rq, 405, NULL, "Allow", "GET, HEAD, POST", "method not allowed");
-        return true;
-    }
-    if (post && !api) {
-        *ret = send_error(c, rq, 405, NULL, "Allow", "GET, HEAD", "method not allowed");
-        return true;
-    }
-    if (!api)
-        return false;
-    int wait = rate_take(s, rq->addr);
-    if (wait > 0) {
-        char w[16];
-        snprintf(w, sizeof w, "%d", wait);
-        *ret = send_error(c, rq, 429, NULL, "Retry-After", w,
-                          "too many requests from this computer; try again in %d second%s", wait, wait == 1 ? "" : "s");
-        return true;
-    }
-    if (post) {
-        const char *why = csrf_problem(c);
-        if (why) {
-            *ret = send_error(c, rq, 403, NULL, NULL, NULL, "%s", why);
-            return true;
-        }
-    }
-    bool open_path = !strcmp(url, "/api/session") || !strcmp(url, "/api/login") || !strcmp(url, "/api/logout");
-    if (!open_path && !authorised(c, s)) {
-        *ret = send_error(c, rq, 401, NULL, "WWW-Authenticate", "Bearer realm=\"regenquote\"",
-                          "sign in first: give the access token (Authorization: Bearer, or POST /api/login)");
-        return true;
-    }
-    if (post) {
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl) {
-            char *end;
-            errno = 0;
-            unsigned long long n = strtoull(cl, &end, 10);
-            if (errno || *end || n > s->max_body) {
-                *ret = send_error(c, rq, 413, NULL, NULL, NULL, "the request is larger than the %zu KiB limit",
-                                  s->max_body / 1024);
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
+/* libmicrohttpd calls this when the headers are in, once per piece of
+ * body, and once more when the body is complete. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
     (void)version;
-    struct server *s = cls;
     struct req *rq = *con_cls;
-    bool post = !strcmp(method, "POST");
     if (!rq) {
-        rq = calloc(1, sizeof *rq);
-        if (!rq)
+        if (!(rq = req_new(cls, c, method, url)))
             return MHD_NO;
         *con_cls = rq;
-        rq->s = s;
-        clock_gettime(CLOCK_MONOTONIC, &rq->start);
-        snprintf(rq->method, sizeof rq->method, "%.7s", method);
-        log_path(url, rq->path, sizeof rq->path);
-        client_addr(c, rq->addr, sizeof rq->addr);
-        enum MHD_Result ret;
-        if (early_refusal(c, rq, url, post, &ret))
-            return ret;
-        return MHD_YES;
+        return routes_refuse_early(rq, url) ? rq->ret : MHD_YES;
     }
     if (rq->answered) {
         *upload_size = 0;
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!post) {
-            rq->get_body = true;
-        } else if (rq->too_large || rq->len + *upload_size > s->max_body) {
-            rq->too_large = true;
-        } else {
-            if (rq->len + *upload_size + 1 > rq->cap) {
-                size_t cap = rq->cap ? rq->cap : 4096;
-                while (cap < rq->len + *upload_size + 1)
-                    cap *= 2;
-                char *nb = realloc(rq->body, cap);
-                if (!nb)
-                    return MHD_NO;
-                rq->body = nb;
-                rq->cap = cap;
-            }
-            memcpy(rq->body + rq->len, upload, *upload_size);
-            rq->len += *upload_size;
-            rq->body[rq->len] = '\0';
-        }
+        int rc = req_add_body(rq, upload, *upload_size);
         *upload_size = 0;
-        return MHD_YES;
+        return rc == 0 ? MHD_YES : MHD_NO;
     }
-    if (rq->get_body)
-        return send_error(c, rq, 400, NULL, NULL, NULL, "a %s request has no body", rq->method);
-    if (rq->too_large)
-        return send_error(c, rq, 413, NULL, NULL, NULL, "the request is larger than the %zu KiB limit", s->max_body / 1024);
-    if (!strncmp(url, "/api/", 5))
-        return route_api(c, rq, url, post);
-    return serve_static(c, rq, url);
+    return routes_dispatch(rq, url);
 }
 
+/* The access line: address, method, path, status and time; never a body,
+ * a query string or a header value. */
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     (void)c;
@@ -1517,11 +92,11 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MH
     if (!rq)
         return;
     if (rq->status)
-        logf_(s, "%s \"%s %s\" %u %.1f ms", rq->addr, rq->method, rq->path, rq->status, elapsed_ms(&rq->start));
+        srv_logf(&s->log, "%s \"%s %s\" %u %.1f ms", rq->addr, rq->method, rq->path, rq->status,
+                 elapsed_ms(&rq->start));
     else
-        logf_(s, "%s \"%s %s\" closed before an answer (%d)", rq->addr, rq->method, rq->path, (int)toe);
-    free(rq->body);
-    free(rq);
+        srv_logf(&s->log, "%s \"%s %s\" closed before an answer (%d)", rq->addr, rq->method, rq->path, (int)toe);
+    req_free(rq);
     *con_cls = NULL;
 }
 
@@ -1529,14 +104,14 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((forma
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct server *s = cls;
-    if (!s->log)
+    if (!s->log.fn)
         return;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
-    logf_(s, "http: %s", line);
+    srv_logf(&s->log, "http: %s", line);
 }
 
 /* ---- start and stop ---------------------------------------------------------------------------- */
@@ -1554,40 +129,14 @@ bool server_addr_is_loopback(const char *addr)
     return false;
 }
 
-static int random_hex(char *out, size_t bytes)
-{
-    unsigned char b[32];
-    if (bytes > sizeof b)
-        return -1;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t k = read(fd, b, bytes);
-    close(fd);
-    if (k != (ssize_t)bytes)
-        return -1;
-    for (size_t i = 0; i < bytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-    return 0;
-}
-
-
 static void server_free(struct server *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; s->slots && i < s->n_slots; i++) {
-        if (s->slots[i].loaded)
-            price_table_free(&s->slots[i].pt);
-        render_cache_free(s->slots[i].cache);
-    }
-    free(s->slots);
-    pthread_mutex_destroy(&s->pool_mu);
-    pthread_cond_destroy(&s->pool_cv);
-    pthread_mutex_destroy(&s->rate_mu);
+    tables_free(s->tables);
+    ratelimit_free(s->rate);
     free(s->bind);
     free(s->token);
-    free(s->prices_dir);
     free(s->templates_dir);
     free(s->register_path);
     free(s->out_dir);
@@ -1608,12 +157,8 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
         diag_error(dl, NULL, NULL, "out of memory");
         return -1;
     }
-    pthread_mutex_init(&s->pool_mu, NULL);
-    pthread_cond_init(&s->pool_cv, NULL);
-    pthread_mutex_init(&s->rate_mu, NULL);
     s->bind = strdup(o->bind && *o->bind ? o->bind : SERVER_DEFAULT_BIND);
     s->token = o->token && *o->token ? strdup(o->token) : NULL;
-    s->prices_dir = strdup(o->prices_dir);
     s->templates_dir = strdup(o->templates_dir);
     s->register_path = strdup(o->register_path);
     s->out_dir = strdup(o->out_dir);
@@ -1623,21 +168,13 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     s->has_today = o->has_today;
     s->today = o->today;
     s->max_body = o->max_body ? o->max_body : SERVER_DEFAULT_MAX_BODY;
-    s->rate = o->rate_per_minute == 0 ? SERVER_DEFAULT_RATE : o->rate_per_minute;
-    s->log = o->log;
-    s->log_ctx = o->log_ctx;
-    s->n_slots = o->slots ? o->slots : SERVER_DEFAULT_SLOTS;
-    s->slots = calloc(s->n_slots, sizeof *s->slots);
-    if (!s->bind || (o->token && *o->token && !s->token) || !s->prices_dir || !s->templates_dir ||
-        !s->register_path || !s->out_dir || (o->web_dir && !s->web_dir) || !s->actor || !s->slots) {
+    s->rate = ratelimit_new(o->rate_per_minute == 0 ? SERVER_DEFAULT_RATE : o->rate_per_minute);
+    s->log = (struct srv_log){ o->log, o->log_ctx };
+    if (!s->bind || (o->token && *o->token && !s->token) || !s->templates_dir || !s->register_path ||
+        !s->out_dir || (o->web_dir && !s->web_dir) || !s->actor || !s->rate) {
         diag_error(dl, NULL, NULL, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < s->n_slots; i++)
-        if (!(s->slots[i].cache = render_cache_new())) {
-            diag_error(dl, NULL, NULL, "out of memory");
-            goto fail;
-        }
 
     /* Where to listen, and whether a token is needed. */
     struct sockaddr_storage ss;
@@ -1671,25 +208,13 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
         diag_error(dl, NULL, "--token", "the access token is too short; use at least 12 characters");
         goto fail;
     }
-    if (s->token) {
-        char salt[65];
-        if (random_hex(salt, 32) != 0) {
-            diag_error(dl, "/dev/urandom", NULL, "cannot read random bytes for the session cookie");
-            goto fail;
-        }
-        struct sha256 h;
-        unsigned char d[32];
-        sha256_init(&h);
-        sha256_update(&h, salt, strlen(salt));
-        sha256_update(&h, s->token, strlen(s->token));
-        sha256_final(&h, d);
-        sha256_to_hex(d, s->session);
-    }
+    if (session_start(s, dl) != 0)
+        goto fail;
 
     /* Price tables now, so a broken table is reported at start. */
-    if (slot_refresh(s, &s->slots[0], today_of(s), dl) != 0)
+    s->tables = tables_new(o->prices_dir, o->slots ? o->slots : SERVER_DEFAULT_SLOTS, srv_today(s), &s->log, dl);
+    if (!s->tables)
         goto fail;
-    logf_(s, "price tables: version %s from '%s'", s->slots[0].pt.version, s->prices_dir);
 
     /* Register and PDF copies: create, migrate, repair. */
     struct reg *r = NULL;
@@ -1701,7 +226,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     }
     register_close(r);
     if (fixed)
-        logf_(s, "rewrote %d PDF cop%s that an interrupted run left missing or damaged", fixed, fixed == 1 ? "y" : "ies");
+        srv_logf(&s->log, "rewrote %d PDF cop%s that an interrupted run left missing or damaged", fixed, fixed == 1 ? "y" : "ies");
 
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (v6)

@@ -1,0 +1,310 @@
+/* http — answers, body and header checks, the access log's words (http.h). */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "json_doc.h"
+#include "server_int.h"
+
+#define CSRF_HEADER "X-Regenquote"
+
+/* ---- answers ----------------------------------------------------------------- */
+
+static void secure_headers(struct MHD_Response *r, enum http_kind k)
+{
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                            "form-action 'self'; object-src 'none'");
+    MHD_add_response_header(r, "Cache-Control", k == HTTP_PAGE ? "no-cache" : "no-store");
+}
+
+enum MHD_Result http_send(struct req *rq, unsigned status, const char *type, enum http_kind k, void *body,
+                          size_t len, const char *hname, const char *hval)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return rq->ret = MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    secure_headers(r, k);
+    if (hname)
+        MHD_add_response_header(r, hname, hval);
+    rq->status = status;
+    rq->answered = true;
+    rq->ret = MHD_queue_response(rq->c, status, r);
+    MHD_destroy_response(r);
+    return rq->ret;
+}
+
+enum MHD_Result http_send_json(struct req *rq, unsigned status, cJSON *root, const char *hname,
+                               const char *hval)
+{
+    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!text) {
+        static const char oom[] = "{\"errors\":[{\"field\":null,\"message\":\"out of memory\"}]}";
+        char *t = strdup(oom);
+        return t ? http_send(rq, 500, HTTP_JSON_TYPE, HTTP_API, t, strlen(t), NULL, NULL) : (rq->ret = MHD_NO);
+    }
+    return http_send(rq, status, HTTP_JSON_TYPE, HTTP_API, text, strlen(text), hname, hval);
+}
+
+void http_json_str(cJSON *o, const char *key, const char *s)
+{
+    if (s)
+        cJSON_AddStringToObject(o, key, s);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+void http_json_date(cJSON *o, const char *key, rq_date d)
+{
+    char b[16];
+    cJSON_AddStringToObject(o, key, date_iso(d, b));
+}
+
+static cJSON *error_item(const char *field, const char *msg, int line, int col)
+{
+    cJSON *e = cJSON_CreateObject();
+    http_json_str(e, "field", field);
+    cJSON_AddStringToObject(e, "message", msg ? msg : "");
+    if (line > 0) {
+        cJSON_AddNumberToObject(e, "line", line);
+        cJSON_AddNumberToObject(e, "col", col);
+    }
+    return e;
+}
+
+/* { "errors": [ field, msg, line, col ] } answered with status. */
+static enum MHD_Result send_one_error(struct req *rq, unsigned status, const char *field, const char *msg,
+                                      int line, int col, const char *hname, const char *hval)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(root, "errors");
+    cJSON_AddItemToArray(a, error_item(field, msg, line, col));
+    return http_send_json(rq, status, root, hname, hval);
+}
+
+enum MHD_Result http_send_error(struct req *rq, unsigned status, const char *field, const char *hname,
+                                const char *hval, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return send_one_error(rq, status, field, msg, 0, 0, hname, hval);
+}
+
+enum MHD_Result http_send_diags(struct req *rq, unsigned status, const struct diag_list *dl)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(root, "errors");
+    size_t shown = 0;
+    for (size_t i = 0; i < dl->n && shown < 50; i++) {
+        const struct diag *d = &dl->v[i];
+        if (d->severity != DIAG_ERROR)
+            continue;
+        cJSON_AddItemToArray(a, error_item(d->path, d->msg, d->line, d->col));
+        shown++;
+    }
+    if (!shown)
+        cJSON_AddItemToArray(a, error_item(NULL, dl->errors ? "out of memory" : "the request failed", 0, 0));
+    return http_send_json(rq, status, root, NULL, NULL);
+}
+
+/* ---- the body ---------------------------------------------------------------- */
+
+bool http_body_blank(const struct req *rq)
+{
+    for (size_t i = 0; i < rq->len; i++)
+        if (!strchr(" \t\r\n", rq->body[i]))
+            return false;
+    return true;
+}
+
+bool http_body_is_json(struct req *rq)
+{
+    if (http_body_blank(rq)) {
+        http_send_error(rq, 400, NULL, NULL, NULL, "the request body is empty; send the plan as a JSON object");
+        return false;
+    }
+    struct jdoc doc;
+    struct diag_list dl = { 0 };
+    if (jdoc_parse(&doc, "request", rq->body ? rq->body : "", rq->len, &dl) == 0) {
+        jdoc_free(&doc);
+        diag_list_free(&dl);
+        return true;
+    }
+    jdoc_free(&doc);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(root, "errors");
+    for (size_t i = 0; i < dl.n; i++) {
+        char msg[700];
+        if (dl.v[i].line > 0)
+            snprintf(msg, sizeof msg, "line %d, column %d: %s", dl.v[i].line, dl.v[i].col, dl.v[i].msg);
+        else
+            snprintf(msg, sizeof msg, "%s", dl.v[i].msg);
+        cJSON_AddItemToArray(a, error_item(dl.v[i].path, msg, dl.v[i].line, dl.v[i].col));
+    }
+    if (!dl.n)
+        cJSON_AddItemToArray(a, error_item(NULL, "the body is not valid JSON", 0, 0));
+    diag_list_free(&dl);
+    http_send_json(rq, 400, root, NULL, NULL);
+    return false;
+}
+
+/* Line and column of byte offset off in text. */
+static void text_pos(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
+cJSON *http_body_object(struct req *rq, bool blank_ok)
+{
+    if (http_body_blank(rq) && blank_ok)
+        return cJSON_CreateObject();
+    if (rq->body && memchr(rq->body, '\0', rq->len)) {
+        http_send_error(rq, 400, NULL, NULL, NULL, "the body contains a NUL byte");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(rq->body ? rq->body : "", &end, 1);
+    if (!root) {
+        int line, col;
+        size_t off = end && rq->body ? (size_t)(end - rq->body) : 0;
+        text_pos(rq->body ? rq->body : "", off, &line, &col);
+        char msg[120];
+        snprintf(msg, sizeof msg, "line %d, column %d: JSON syntax error", line, col);
+        send_one_error(rq, 400, NULL, msg, line, col, NULL, NULL);
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        http_send_error(rq, 400, NULL, NULL, NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- the headers ---------------------------------------------------------------- */
+
+const char *http_header(const struct req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* The host part of a Host header ("127.0.0.1:8080" -> "127.0.0.1"). */
+static void host_name(const char *host, char *out, size_t size)
+{
+    size_t n;
+    if (host[0] == '[') {
+        const char *e = strchr(host, ']');
+        n = e ? (size_t)(e - host) + 1 : strlen(host);
+    } else {
+        const char *e = strchr(host, ':');
+        n = e ? (size_t)(e - host) : strlen(host);
+    }
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, host, n);
+    out[n] = '\0';
+}
+
+bool http_host_ok(const struct req *rq)
+{
+    const struct server *s = rq->s;
+    if (s->token || !s->loopback)
+        return true;
+    const char *h = http_header(rq, MHD_HTTP_HEADER_HOST);
+    if (!h)
+        return false;
+    char name[80];
+    host_name(h, name, sizeof name);
+    return !strcmp(name, "localhost") || !strcmp(name, "[::1]") || !strncmp(name, "127.", 4) ||
+           !strcmp(name, s->bind);
+}
+
+/* A header a page on another site cannot send without our consent (a CORS
+ * preflight this server never grants), and the origin, when the browser
+ * names it, must be ours. */
+const char *http_csrf_problem(const struct req *rq)
+{
+    const char *x = http_header(rq, CSRF_HEADER);
+    if (!x || strcmp(x, "1") != 0)
+        return "the request lacks the header 'X-Regenquote: 1' that every POST needs (cross-site requests are refused)";
+    const char *site = http_header(rq, "Sec-Fetch-Site");
+    if (site && !strcmp(site, "cross-site"))
+        return "cross-site requests are refused";
+    const char *origin = http_header(rq, "Origin");
+    if (origin) {
+        const char *host = http_header(rq, MHD_HTTP_HEADER_HOST);
+        const char *rest = !strncmp(origin, "http://", 7) ? origin + 7 : !strncmp(origin, "https://", 8) ? origin + 8 : NULL;
+        if (!host || !rest || strcmp(rest, host) != 0)
+            return "the request comes from another site (its Origin does not match the Host); refused";
+    }
+    return NULL;
+}
+
+bool http_declared_too_large(const struct req *rq)
+{
+    const char *cl = http_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return errno || *end || n > rq->s->max_body;
+}
+
+/* ---- the access log -------------------------------------------------------------- */
+
+void http_log_path(const char *url, char *out, size_t size)
+{
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || *p == '"') {
+            snprintf(out, size, "(path with other characters)");
+            return;
+        }
+    snprintf(out, size, "%.*s%s", (int)(size > 4 ? size - 4 : 0), url, strlen(url) + 4 >= size ? "…" : "");
+}
+
+void http_client_addr(struct MHD_Connection *c, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, size, "?");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)size);
+}
