@@ -174,8 +174,8 @@ static void load_change(struct ld *l, const cJSON *o, const char *path, size_t i
             warn(l, o, path,
                  "from %s package '%s' costs %s, not below the %s its items cost separately; patients save nothing",
                  eff ? eff : "this change", pk->id ? pk->id : "?",
-                 money_format(l->run_packages[k], "$", '.', ',', a, sizeof a),
-                 money_format(sum, "$", '.', ',', b, sizeof b));
+                 money_usd(l->run_packages[k], a, sizeof a),
+                 money_usd(sum, b, sizeof b));
     }
 }
 
