@@ -159,6 +159,9 @@ install: regenquote regenquote-serve
 	install -m 0755 regenquote-serve $(DESTDIR)$(LIBEXECDIR)/regenquote-serve
 	install -m 0644 pricing/*.json $(DESTDIR)$(DATADIR)/pricing/
 	if [ -d templates ] && [ -n "$$(ls templates)" ]; then cp -R templates $(DESTDIR)$(DATADIR)/; fi
+	# the engine's words are built into the program (BUILTIN_TEMPLATES): an
+	# installed copy would be read by nothing, so none is installed
+	rm -f $(DESTDIR)$(DATADIR)/templates/*/engine.txt
 	if [ -d web ]; then cp -R web $(DESTDIR)$(DATADIR)/; fi
 	install -m 0644 docs/regenquote.1 $(DESTDIR)$(PREFIX)/share/man/man1/regenquote.1
 
