@@ -327,6 +327,18 @@ Test(reg, list_filters_and_formats)
     cr_assert_eq(rq(dir, NULL, "list", &out, &err), 0);
     cr_assert(strstr(out, "3 quotes"), "%s", out);
     free(out); free(err);
+    /* case and accents do not matter (issue #12) */
+    static const char *const ways[] = { "JOSÉ", "JOSE", "josé", "José", "muller", "nunez" };
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        char args[100];
+        snprintf(args, sizeof args, "list --name '%s' --format csv", ways[i]);
+        cr_assert_eq(rq(dir, NULL, args, &out, &err), 0, "%s", err);
+        cr_assert(strstr(out, "José Müller-Ñúñez") && count_lines(out) == 2, "--name %s: %s", ways[i], out);
+        free(out); free(err);
+    }
+    cr_assert_eq(rq(dir, NULL, "list --name lukasik --format csv", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Zoë O'Brien-Łukasik") && count_lines(out) == 2, "%s", out);
+    free(out); free(err);
     cr_assert_eq(rq(dir, NULL, "list --status pending", &out, &err), 2);
     free(out); free(err);
     cr_assert_eq(rq(dir, NULL, "list --from yesterday", &out, &err), 2);
@@ -368,7 +380,11 @@ Test(reg, an_older_register_is_migrated)
                               " '2025-06-01', '2025-07-01', 123456, 'en', 'abc', '{}', '{}', x'25504446',"
                               " 'x');"
                               "INSERT INTO events(number, at, action, detail) VALUES"
-                              " ('Q-2025-000007', '2025-06-01T10:00:00Z', 'issued', 'total $1,234.56');",
+                              " ('Q-2025-000007', '2025-06-01T10:00:00Z', 'issued', 'total $1,234.56');"
+                              "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
+                              " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
+                              " pdf_sha256) VALUES ('Q-2025-000006', 2025, 6, 'void', 'P-6', 'Zoë Łukasik',"
+                              " '2025-05-01', '2025-06-01', 100, 'en', 'abc', '{}', '{}', x'25504446', 'x');",
                               NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
     sqlite3_close(db);
     cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
@@ -376,6 +392,10 @@ Test(reg, an_older_register_is_migrated)
     free(out); free(err);
     cr_assert_eq(rq(dir, NULL, "show Q-2025-000007", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "issued      unknown      total $1,234.56"), "old events get actor 'unknown': %s", out);
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "list --name LUKASIK --format csv", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Q-2025-000006,") && !strstr(out, "Q-2025-000007"), "stored names get their search key: %s",
+              out);
     free(out); free(err);
     cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
     sqlite3_stmt *st;

@@ -530,6 +530,31 @@ ENGINE_TEST(list_filters_by_patient_name_dates_and_status_newest_first)
     fx_close(&f);
 }
 
+ENGINE_TEST(a_name_is_found_whatever_its_case_and_accents)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    const char *names[] = { "José Müller-Ñúñez", "Zoë O'Brien-Łukasik", "JOSE PLAIN", "Nguyễn Thị Hồng" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct reg_issue in = sample(today);
+        in.patient_name = names[i];
+        free(issue(f.r, &in));
+    }
+    LISTS("000003 000001", .name = "JOSE");
+    LISTS("000003 000001", .name = "josé");
+    LISTS("000003 000001", .name = "José");
+    LISTS("000001", .name = "muller");
+    LISTS("000001", .name = "MÜLLER-ÑÚÑEZ");
+    LISTS("000001", .name = "nunez");
+    LISTS("000002", .name = "lukasik");
+    LISTS("000002", .name = "ŁUKASIK");
+    LISTS("000002", .name = "zoe o'b");
+    LISTS("000004", .name = "nguyen");
+    LISTS("", .name = "jose  muller");
+    fx_close(&f);
+}
+
 /* ---- status and the supersede chain ------------------------------------------ */
 
 static void refused(struct reg *r, const char *number, const char *status, const char *reason,
@@ -859,7 +884,7 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     cr_assert_eq(n, 1);
     cr_assert_str_eq(ev[0].action, "migrated");
     cr_assert_str_eq(ev[0].actor, "regenquote");
-    cr_assert_str_eq(ev[0].detail, "schema 1 to 2");
+    cr_assert_str_eq(ev[0].detail, "schema 1 to 3");
     reg_events_free(ev, n);
     char *pat = register_pattern(r);
     cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
@@ -870,7 +895,7 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     cr_assert_eq(count_events(r, "-"), 1, "an up-to-date register is not migrated again");
     register_close(r);
     cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
-    expect_diag(&dl, "there is no register schema 3");
+    expect_diag(&dl, "there is no register schema 4");
     th_rmtree(dir);
     free(dir);
 }

@@ -463,7 +463,7 @@ static const char LIST_HELP[] =
     "valid-until date shows as expired.\n"
     "\n"
     "  --patient ID               only this patient id\n"
-    "  --name TEXT                patient names containing TEXT (any case)\n"
+    "  --name TEXT                patient names containing TEXT (any case or accents)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
     "  --format table|csv|json    (default table)\n";

@@ -20,6 +20,7 @@
 #include "outfile.h"
 #include "register_engine.h"
 #include "sha256.h"
+#include "textfold.h"
 
 struct reg {
     const struct reg_engine *eng;
@@ -285,6 +286,21 @@ void register_fault_point(const char *name)
 
 /* ---- issuing ------------------------------------------------------------ */
 
+/* The search key of a name (textfold.h), malloc'd; NULL for no name, or
+ * with *oom set when out of memory. */
+static char *name_key(const char *name, bool *oom)
+{
+    if (!name)
+        return NULL;
+    size_t n = strlen(name);
+    char *key = malloc(n + 1);
+    if (!key)
+        *oom = true;
+    else
+        textfold(name, n, key);
+    return key;
+}
+
 /* Mark `old` superseded by `number`; it must be issued or accepted. */
 static int supersede(struct reg *r, const char *old, const char *number, const char *actor,
                      struct diag_list *dl)
@@ -315,13 +331,17 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     *number_out = NULL;
     int y, m, d;
     date_ymd(in->issued, &y, &m, &d);
-    char *pattern = register_pattern(r);
-    if (!pattern) {
+    bool oom = false;
+    char *pattern = register_pattern(r), *key = name_key(in->patient_name, &oom);
+    if (!pattern || oom) {
         diag_error(dl, r->locator, NULL, "out of memory");
+        free(pattern);
+        free(key);
         return -1;
     }
     if (r->eng->begin(r->s, dl) != 0) {
         free(pattern);
+        free(key);
         return -1;
     }
     const unsigned char *pdf = NULL;
@@ -360,6 +380,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         .status = "issued",
         .patient_id = in->patient_id,
         .patient_name = in->patient_name,
+        .name_key = key,
         .issued = date_iso(in->issued, issued),
         .valid_until = date_iso(in->valid_until, valid_until),
         .scheduled = in->has_scheduled ? date_iso(in->scheduled, scheduled) : NULL,
@@ -389,6 +410,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         goto fail;
     register_fault_point("after-commit");
     free(pattern);
+    free(key);
     *number_out = strdup(number);
     if (!*number_out) {
         diag_error(dl, r->locator, NULL, "out of memory");
@@ -398,6 +420,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
 fail:
     r->eng->rollback(r->s);
     free(pattern);
+    free(key);
     return -1;
 }
 
@@ -452,9 +475,15 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
                   struct diag_list *dl)
 {
     char today[11], from[11], to[11];
+    bool oom = false;
+    char *key = name_key(f->name, &oom);
+    if (oom) {
+        diag_error(dl, r->locator, NULL, "out of memory");
+        return -1;
+    }
     struct reg_query q = {
         .patient_id = f->patient_id,
-        .name = f->name,
+        .name_key = key,
         .issued_from = f->has_from ? date_iso(f->from, from) : NULL,
         .issued_to = f->has_to ? date_iso(f->to, to) : NULL,
         .status = f->status,
@@ -468,7 +497,9 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
     } else if (f->status && !strcmp(f->status, "issued")) {
         q.valid_until_min = today;
     }
-    return r->eng->list(r->s, &q, out, n, dl);
+    int rc = r->eng->list(r->s, &q, out, n, dl);
+    free(key);
+    return rc;
 }
 
 int register_set_status(struct reg *r, const char *number, const char *status,

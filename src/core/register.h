@@ -28,7 +28,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 2
+#define REGISTER_SCHEMA_VERSION 3
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
@@ -115,7 +115,8 @@ int register_get_tables(struct reg *r, const char *sha256, char **clinic_json,
 
 struct reg_filter {
     const char *patient_id;       /* exact, or NULL */
-    const char *name;             /* case-insensitive substring, or NULL */
+    const char *name;             /* part of the name, whatever the case and accents
+                                   * (textfold.h: "JOSE" finds "José"), or NULL */
     bool has_from, has_to;
     rq_date from, to;             /* issue dates, inclusive */
     const char *status;           /* issued/accepted/void/superseded/expired, or NULL */

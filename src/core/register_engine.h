@@ -44,6 +44,7 @@ struct reg_new_quote {
     long long seq;                /* (year, seq) is unique too */
     const char *status;           /* the status it starts with */
     const char *patient_id, *patient_name;    /* may be NULL */
+    const char *name_key;         /* textfold() of patient_name, or NULL */
     const char *issued, *valid_until;
     const char *scheduled, *estimate_due;     /* may be NULL */
     int64_t total_cents;
@@ -74,7 +75,7 @@ struct reg_new_event {
  * hold.  Dates are YYYY-MM-DD and compare as dates. */
 struct reg_query {
     const char *patient_id;       /* equal */
-    const char *name;             /* substring of patient_name, ASCII case folded */
+    const char *name_key;         /* substring of the stored name_key (folded already) */
     const char *issued_from, *issued_to;      /* issued within, inclusive */
     const char *status;           /* stored status equal */
     const char *valid_until_min;  /* valid_until >= this */
@@ -127,7 +128,9 @@ struct reg_engine {
     /* Take the storage from schema version `from` to `to` (0 <= from < to <=
      * REGISTER_SCHEMA_VERSION) and record `to`.  In a transaction.  From
      * version 2 the storage itself refuses to change or delete a history event or to
-     * delete a quote, whoever asks. */
+     * delete a quote, whoever asks.  Version 3 adds each quote's name_key,
+     * and the step gives the quotes already stored theirs: textfold() of
+     * their patient_name (the core's function, so every engine's keys agree). */
     int (*migrate)(struct reg_store *s, int from, int to, struct diag_list *dl);
 
     /* ---- the number pattern ---- */

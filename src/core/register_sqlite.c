@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "textfold.h"
+
 struct reg_store {
     sqlite3 *db;
     char *path;
@@ -56,6 +58,9 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX quotes_patient ON quotes(patient_id);"
     "CREATE INDEX quotes_issued ON quotes(issued);"
     "CREATE INDEX events_number ON events(number);",
+    /* 2 -> 3: the name's search key (textfold.h), for the quotes stored before too */
+    ("ALTER TABLE quotes ADD COLUMN name_key TEXT;"
+     "UPDATE quotes SET name_key = rq_textfold(patient_name) WHERE patient_name IS NOT NULL;"),
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -198,12 +203,35 @@ static int sq_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
     return rc;
 }
 
+/* rq_textfold(text): the SQL face of textfold(), for the step that gives
+ * the quotes already stored their name_key. */
+static void sql_textfold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *t = sqlite3_value_text(argv[0]);
+    if (!t) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+    char *key = malloc(n + 1);
+    if (!key) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    textfold((const char *)t, n, key);
+    sqlite3_result_text(ctx, key, -1, free);
+}
+
 static int sq_migrate(struct reg_store *s, int from, int to, struct diag_list *dl)
 {
     if (from < 0 || to > N_MIGRATIONS) {
         diag_error(dl, s->path, NULL, "cannot migrate the register from schema %d to %d", from, to);
         return -1;
     }
+    if (sqlite3_create_function(s->db, "rq_textfold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_textfold,
+                                NULL, NULL) != SQLITE_OK)
+        return db_err(s, dl, "cannot migrate the register");
     for (int v = from; v < to; v++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
@@ -295,8 +323,8 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     sqlite3_stmt *st = prepare(s,
                                "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
                                " valid_until, scheduled, estimate_due, total_cents, language, tables_sha256,"
-                               " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix)"
-                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix, name_key)"
+                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                what, dl);
     if (!st)
         return -1;
@@ -320,6 +348,7 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     sqlite3_bind_text(st, 17, q->pdf_sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 18, q->supersedes, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 19, q->created_unix);
+    sqlite3_bind_text(st, 20, q->name_key, -1, SQLITE_STATIC);
     return step_done(s, st, what, dl);
 }
 
@@ -518,7 +547,7 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     sqlite3_stmt *st = prepare(s,
                                "SELECT " ENTRY_COLS ENTRY_FROM
                                " WHERE (?1 IS NULL OR q.patient_id = ?1)"
-                               " AND (?2 IS NULL OR instr(lower(q.patient_name), lower(?2)) > 0)"
+                               " AND (?2 IS NULL OR instr(q.name_key, ?2) > 0)"
                                " AND (?3 IS NULL OR q.issued >= ?3) AND (?4 IS NULL OR q.issued <= ?4)"
                                " AND (?5 IS NULL OR q.status = ?5)"
                                " AND (?6 IS NULL OR q.valid_until >= ?6) AND (?7 IS NULL OR q.valid_until < ?7)"
@@ -527,7 +556,7 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, q->patient_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->name_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, q->issued_from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, q->issued_to, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, q->status, -1, SQLITE_STATIC);
