@@ -92,6 +92,15 @@ Test(reg, numbers_follow_the_pattern_and_restart_each_year)
     cr_assert_eq(rq(dir, NULL, "quote --source adipose --area left-knee --number-pattern 'Q/{seq}'", &out, &err), 1);
     cr_assert(strstr(err, "is not a number pattern"), "%s", err);
     free(out); free(err);
+    /* issue #12: without {year} the numbers would repeat next year */
+    cr_assert_eq(rq(dir, NULL, "quote --source adipose --area left-knee --number-pattern 'Q-{seq:5}'", &out, &err), 1);
+    cr_assert_str_eq(err, "regenquote: --number-pattern: 'Q-{seq:5}' has no {year}: the counter starts again at 1 "
+                          "each year, so without the year numbers would repeat; use a pattern such as Q-{year}-{seq:6}\n");
+    cr_assert_str_eq(out, "");
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "quote --source adipose --area left-knee", &out, &err), 0, "%s", err);
+    cr_assert(!strncmp(out, "EST2026-0003 ", 13), "the refusal changed nothing: %s", out);
+    free(out); free(err);
     free(a);
     th_rmtree(dir);
     free(dir);

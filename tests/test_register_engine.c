@@ -278,13 +278,22 @@ ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
     cr_assert_str_eq(ev[0].detail, "INV-{year}.{seq:3}");
     cr_assert_str_eq(ev[0].actor, "boss");
     reg_events_free(ev, nev);
-    const char *bad[] = { "Q-{year}", "Q {seq}", "Q-{seq:0}", ".Q{seq}", "Q-{month}-{seq}", "",
-                          "A-very-long-prefix-that-goes-on-and-on-{seq}" };
+    const char *bad[] = { "Q-{year}", "Q {year}{seq}", "Q-{year}{seq:0}", ".Q{year}{seq}", "Q-{month}-{seq}", "",
+                          "A-very-long-prefix-that-goes-{year}-{seq}" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_assert_eq(register_set_pattern(f.r, bad[i], "boss", &dl), -1, "%s", bad[i]);
         cr_assert_str_eq(dl.v[0].path, "--number-pattern");
         expect_diag(&dl, "is not a number pattern");
     }
+    /* without the year, next year's numbers would repeat this year's */
+    const char *yearless[] = { "Q-{seq:5}", "N{seq}" };
+    for (size_t i = 0; i < sizeof yearless / sizeof yearless[0]; i++) {
+        cr_assert_eq(register_set_pattern(f.r, yearless[i], "boss", &dl), -1, "%s", yearless[i]);
+        cr_assert_not(register_pattern_ok(yearless[i]));
+        expect_diag(&dl, "has no {year}: the counter starts again at 1 each year, so without the year numbers "
+                         "would repeat; use a pattern such as Q-{year}-{seq:6}");
+    }
+    cr_assert_eq(count_events(f.r, "-"), 1, "a refused pattern records nothing");
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     char *pat = register_pattern(f.r);
@@ -298,16 +307,22 @@ ENGINE_TEST(a_pattern_that_repeats_a_number_is_refused_and_uses_up_nothing)
     struct fx f;
     fx_open(&f, p->engine);
     struct diag_list dl = { 0 };
-    expect_ok(register_set_pattern(f.r, "N{seq}", NULL, &dl), &dl);
+    /* two patterns that each have the year, but give one number twice:
+     * Q{year}1{seq} for seq 1 and Q{year}{seq} for seq 11 are both Q202611 */
+    expect_ok(register_set_pattern(f.r, "Q{year}1{seq}", NULL, &dl), &dl);
     char *n = issue_on(f.r, ymd(2026, 5, 1));
-    cr_assert_str_eq(n, "N1");
+    cr_assert_str_eq(n, "Q202611");
     free(n);
-    struct reg_issue in = sample(ymd(2027, 1, 4));
+    expect_ok(register_set_pattern(f.r, "Q{year}{seq}", NULL, &dl), &dl);
+    for (int i = 2; i <= 10; i++)
+        free(issue_on(f.r, ymd(2026, 5, 1)));
+    struct reg_issue in = sample(ymd(2026, 5, 1));
     cr_assert_null(try_issue(f.r, &in, NULL, &dl));
-    expect_diag(&dl, "the number pattern 'N{seq}' gives N1, which is already used; include {year} in the pattern");
-    expect_ok(register_set_pattern(f.r, "N{year}-{seq}", NULL, &dl), &dl);
+    expect_diag(&dl, "the number pattern 'Q{year}{seq}' gives Q202611, which is already used; set a pattern that "
+                     "cannot give an earlier number, such as Q-{year}-{seq:6}");
+    expect_ok(register_set_pattern(f.r, "Q{year}-{seq}", NULL, &dl), &dl);
     n = issue(f.r, &in);
-    cr_assert_str_eq(n, "N2027-1", "the refused attempt took no number from 2027's series");
+    cr_assert_str_eq(n, "Q2026-11", "the refused attempt took no number from the series");
     free(n);
     fx_close(&f);
 }

@@ -192,33 +192,49 @@ void register_close(struct reg *r)
 
 /* ---- numbers ------------------------------------------------------------ */
 
-bool register_pattern_ok(const char *p)
+/* Why p is not a number pattern (words that follow it in a message), or
+ * NULL when it is one. */
+static const char *pattern_problem(const char *p)
 {
-    bool seq = false;
+    static const char not_one[] =
+        "is not a number pattern; use letters, digits, '-', '_', '.', {year} and {seq} or {seq:N}, such as "
+        REGISTER_DEFAULT_PATTERN;
+    bool seq = false, year = false;
     size_t n = strlen(p);
-    if (n == 0 || n > 40)
-        return false;
+    if (n == 0 || n > 40 || p[0] == '.')
+        return not_one;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '{') {
             const char *close = strchr(p + i, '}');
             if (!close)
-                return false;
+                return not_one;
             size_t len = (size_t)(close - (p + i)) + 1;
             if (len == 6 && !strncmp(p + i, "{year}", 6)) {
+                year = true;
             } else if (len == 5 && !strncmp(p + i, "{seq}", 5)) {
                 seq = true;
             } else if (len == 7 && !strncmp(p + i, "{seq:", 5) && p[i + 5] >= '1' && p[i + 5] <= '9') {
                 seq = true;
             } else {
-                return false;
+                return not_one;
             }
             i += len - 1;
         } else if (!(p[i] == '-' || p[i] == '_' || p[i] == '.' || (p[i] >= '0' && p[i] <= '9') ||
                      (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z'))) {
-            return false;
+            return not_one;
         }
     }
-    return seq && p[0] != '.';
+    if (!seq)
+        return not_one;
+    if (!year)
+        return "has no {year}: the counter starts again at 1 each year, so without the year numbers would "
+               "repeat; use a pattern such as " REGISTER_DEFAULT_PATTERN;
+    return NULL;
+}
+
+bool register_pattern_ok(const char *p)
+{
+    return pattern_problem(p) == NULL;
 }
 
 static void format_number(const char *pat, int year, long long seq, char *out, size_t size)
@@ -255,10 +271,9 @@ char *register_pattern(struct reg *r)
 int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
                          struct diag_list *dl)
 {
-    if (!register_pattern_ok(pattern)) {
-        diag_error(dl, NULL, "--number-pattern",
-                   "'%.40s' is not a number pattern; use letters, digits, '-', '_', '.', {year} and {seq} or {seq:N}, such as " REGISTER_DEFAULT_PATTERN,
-                   pattern);
+    const char *why = pattern_problem(pattern);
+    if (why) {
+        diag_error(dl, NULL, "--number-pattern", "'%.40s' %s", pattern, why);
         return -1;
     }
     char *old = register_pattern(r);
@@ -355,7 +370,8 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     if (used != 0) {
         if (used == 1)
             diag_error(dl, r->locator, NULL,
-                       "the number pattern '%s' gives %s, which is already used; include {year} in the pattern",
+                       "the number pattern '%s' gives %s, which is already used; set a pattern that cannot "
+                       "give an earlier number, such as " REGISTER_DEFAULT_PATTERN,
                        pattern, number);
         goto fail;
     }

@@ -52,7 +52,8 @@ char *register_pattern(struct reg *r);
 /* Change the pattern (recorded in the history).  Returns 0 or -1. */
 int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
                          struct diag_list *dl);
-/* Check a pattern: it must contain {seq} or {seq:N}, only [A-Za-z0-9-_./]. */
+/* Check a pattern: it must contain {year} (the counter restarts each year)
+ * and {seq} or {seq:N}, only [A-Za-z0-9-_.] besides, and not start with '.'. */
 bool register_pattern_ok(const char *pattern);
 
 /* What an issuing call stores. All strings are borrowed for the call. */
