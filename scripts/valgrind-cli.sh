@@ -58,6 +58,8 @@ vg 0 price "$EX/three-sessions-banked.json" --format pdf -o "$WORK/draft.pdf"
 vg 0 price "$EX/cord-tissue-prp-booster.json" --format pdf --a4 -o "$WORK/draft-es.pdf"
 vg 0 price --source adipose --area left-knee --area right-knee --add prp-booster \
   --patient-name 'Nguyễn Thị Hồng' --format pdf -o "$WORK/draft-vi.pdf"
+vg 0 init
+vg 1 init
 vg 0 quote "$EX/bone-marrow-one-ankle.json"
 vg 0 quote "$EX/adipose-two-knees.json"
 vg 0 list

@@ -20,9 +20,18 @@ static int rq(const char *dir, const char *args, char **out, char **err)
     return th_run(cmd, out, err);
 }
 
+/* A fresh folder with a register, r.db (malloc'd). */
+static char *reg_dir(void)
+{
+    char *dir = th_tmpdir(), p[700];
+    snprintf(p, sizeof p, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
+    return dir;
+}
+
 Test(crash, repair_puts_right_what_a_killed_run_left)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     char *out, *err, p[700], cmd[2000];
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(rq(dir, "quote examples/bone-marrow-one-ankle.json", &out, &err), 0, "%s", err);
@@ -104,7 +113,7 @@ Test(crash, repair_puts_right_what_a_killed_run_left)
  * `repair` does it at once. */
 Test(crash, killed_after_commit_then_repaired)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     char *out, *err, cmd[2000], p[700];
     snprintf(cmd, sizeof cmd,
              ENV "REGENQUOTE_FAULT=after-commit %s quote examples/adipose-two-knees.json --register %s/r.db "

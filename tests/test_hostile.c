@@ -71,6 +71,8 @@ static void check_request(const char *file, int code, const char *expect_err)
     free(out);
     free(err);
 
+    snprintf(args, sizeof args, "%s/register.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote %s --out-dir %s --register %s/register.db", file, outdir, dir);
     cr_assert_eq(run_in("", args, &out, &err), code, "quote %s: %s", file, err);
     cr_assert_str_eq(err, expect_err, "quote %s", file);
@@ -187,6 +189,8 @@ Test(hostile, path_in_name_prints_and_names_no_file)
     snprintf(args, sizeof args, "quote " C "name-path.json --out-dir %s/a/b --register %s/a/b/r.db", dir, dir);
     snprintf(p, sizeof p, "%s/a", dir);
     mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/a/b/r.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
     cr_assert_eq(run_in("", args, &out, &err), 0, "%s", err);
     cr_assert_str_eq(err, "");
     cr_assert(strstr(out, "Q-2026-000001"), "%s", out);
@@ -369,6 +373,8 @@ Test(hostile, missing_price_tables)
     cr_assert_eq(th_tables_with(p, "clinic.json", NULL, NULL), 0);
     snprintf(p, sizeof p, "%s/t/catalog.json", dir);
     unlink(p);
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --prices %s/t --out-dir %s/out --register %s/r.db", dir, dir, dir);
     snprintf(expect, sizeof expect,
              "regenquote: %s/t/catalog.json: cannot open: No such file or directory\n"
@@ -474,6 +480,8 @@ Test(hostile, unwritable_output_folder)
     char file[600];
     snprintf(file, sizeof file, "%s/file", dir);
     th_write(file, "x");
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --out-dir %s/sub --register %s/r.db", file, dir);
     snprintf(expect, sizeof expect, "regenquote: %s/sub: cannot create the folder: Not a directory\n", file);
     check_env("", args, NULL, expect);
@@ -492,6 +500,8 @@ Test(hostile, missing_template_and_font)
     snprintf(expect, sizeof expect, "regenquote: %s/en/quote.txt: cannot open template: No such file or directory\n",
              dir);
     check_env("", args, out, expect);
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --templates %s --out-dir %s --register %s/r.db", dir, out, dir);
     check_env("", args, out, expect);
 
@@ -544,6 +554,8 @@ Test(hostile, full_disk)
     check_env(FULL_DISK, args, out, expect);
 
     /* issuing: the register cannot grow, so nothing is issued at all */
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --out-dir %s --register %s/r.db", out, dir);
     snprintf(expect, sizeof expect, "regenquote: %s/r.db: register error: disk I/O error\n", dir);
     check_env(FULL_DISK, args, out, expect);
@@ -868,6 +880,7 @@ Test(hostile, register_that_is_not_a_register)
     snprintf(reg, sizeof reg, "%s/new.db", dir);
     char cmd[2000], *o, *e;
     /* made by issuing one quote (its PDF goes elsewhere: `out` must stay empty) */
+    cr_assert_eq(th_init_register(reg), 0);
     snprintf(args, sizeof args, "quote " PLAN " --register %s --out-dir %s", reg, dir);
     cr_assert_eq(run_in("", args, &o, &e), 0, "%s", e);
     free(o);

@@ -24,6 +24,16 @@ static int rq(const char *dir, const char *env, const char *args, char **out, ch
     return th_run(cmd, out, err);
 }
 
+/* A fresh folder with a register, reg.db, in it (malloc'd). */
+static char *reg_dir(void)
+{
+    char *dir = th_tmpdir(), p[400];
+    cr_assert_not_null(dir);
+    snprintf(p, sizeof p, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
+    return dir;
+}
+
 /* Issue one quote; returns its number (malloc'd). */
 static char *issue(const char *dir, const char *args)
 {
@@ -53,7 +63,7 @@ static long file_size(const char *path)
 
 Test(reg, issue_prints_number_file_and_total_and_keeps_files_private)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_dir(), *out, *err;
     cr_assert_eq(rq(dir, NULL, "quote examples/three-sessions-banked.json --by alice", &out, &err), 0, "%s", err);
     char want[600];
     snprintf(want, sizeof want,
@@ -78,7 +88,7 @@ Test(reg, issue_prints_number_file_and_total_and_keeps_files_private)
 
 Test(reg, numbers_follow_the_pattern_and_restart_each_year)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_dir(), *out, *err;
     char *a = issue(dir, "--source adipose --area left-knee");
     cr_assert_str_eq(a, "Q-2026-000001");
     cr_assert_eq(rq(dir, "SOURCE_DATE_EPOCH=1798761600 ", "quote --source adipose --area left-knee", &out, &err), 0,
@@ -108,7 +118,7 @@ Test(reg, numbers_follow_the_pattern_and_restart_each_year)
 
 Test(reg, twenty_concurrent_issuers_get_twenty_distinct_numbers, .timeout = 120)
 {
-    char *dir = th_tmpdir(), cmd[4096], *out, *err;
+    char *dir = reg_dir(), cmd[4096], *out, *err;
     /* 20 processes at once, each issuing one quote */
     snprintf(cmd, sizeof cmd,
              "for i in $(seq 1 20); do " DAY0 "%s quote examples/adipose-two-knees.json --register %s/reg.db"
@@ -131,7 +141,7 @@ Test(reg, twenty_concurrent_issuers_get_twenty_distinct_numbers, .timeout = 120)
 
 Test(reg, a_kill_before_commit_leaves_no_quote)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_dir(), *out, *err;
     char *first = issue(dir, "--source adipose --area left-knee");
     static const char *const points[] = { "after-number", "after-render" };
     for (int i = 0; i < 2; i++) {
@@ -159,7 +169,7 @@ Test(reg, a_kill_before_commit_leaves_no_quote)
 
 Test(reg, the_product_has_no_fault_points)
 {
-    char *dir = th_tmpdir(), *out, *err, cmd[1200];
+    char *dir = reg_dir(), *out, *err, cmd[1200];
     snprintf(cmd, sizeof cmd, DAY0 "REGENQUOTE_FAULT=after-number %s quote --source adipose --area left-knee "
              "--register %s/reg.db --out-dir %s", th_bin(), dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "the product binary ignores REGENQUOTE_FAULT: %s", err);
@@ -171,7 +181,7 @@ Test(reg, the_product_has_no_fault_points)
 
 Test(reg, a_kill_after_commit_is_repaired_by_the_next_run)
 {
-    char *dir = th_tmpdir(), *out, *err, p[400];
+    char *dir = reg_dir(), *out, *err, p[400];
     cr_assert_eq(rq(dir, DAY0 "REGENQUOTE_FAULT=after-commit ", "quote --source adipose --area left-knee", &out,
                     &err), 137, "killed by the fault hook");
     free(out); free(err);
@@ -204,7 +214,7 @@ Test(reg, a_kill_after_commit_is_repaired_by_the_next_run)
 
 Test(reg, reprint_is_byte_identical_after_the_prices_change)
 {
-    char *dir = th_tmpdir(), *out, *err, cmd[2048];
+    char *dir = reg_dir(), *out, *err, cmd[2048];
     char prices[400];
     snprintf(prices, sizeof prices, "%s/prices", dir);
     mkdir(prices, 0700);
@@ -233,7 +243,7 @@ Test(reg, reprint_is_byte_identical_after_the_prices_change)
 
 Test(reg, revise_chain_and_superseded_quotes)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_dir(), *out, *err;
     char *q1 = issue(dir, "examples/bone-marrow-one-ankle.json");
     cr_assert_eq(rq(dir, NULL, "revise Q-2026-000001 --add prp-booster", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "Q-2026-000002") && strstr(out, "replaces Q-2026-000001"), "%s", out);
@@ -271,7 +281,7 @@ Test(reg, revise_chain_and_superseded_quotes)
 
 Test(reg, void_and_accept)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_dir(), *out, *err;
     free(issue(dir, "--source adipose --area left-knee --patient-id P-1"));
     free(issue(dir, "--source adipose --area left-knee --patient-id P-2"));
     cr_assert_eq(rq(dir, NULL, "void Q-2026-000001", &out, &err), 2);
@@ -307,7 +317,7 @@ Test(reg, void_and_accept)
 
 Test(reg, list_filters_and_formats)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_dir(), *out, *err;
     free(issue(dir, "examples/bone-marrow-one-ankle.json"));
     free(issue(dir, "examples/adipose-two-knees.json"));
     cr_assert_eq(rq(dir, "SOURCE_DATE_EPOCH=1796169600 ", "quote examples/cord-tissue-prp-booster.json", &out, &err),
@@ -358,7 +368,7 @@ Test(reg, list_filters_and_formats)
 
 Test(reg, history_is_append_only)
 {
-    char *dir = th_tmpdir(), p[400];
+    char *dir = reg_dir(), p[400];
     free(issue(dir, "--source adipose --area left-knee"));
     snprintf(p, sizeof p, "%s/reg.db", dir);
     sqlite3 *db;
@@ -443,6 +453,73 @@ Test(reg, reading_commands_never_create_a_register)
     char p[400];
     snprintf(p, sizeof p, "%s/reg.db", dir);
     cr_assert_eq(file_size(p), -1, "a mistyped --register leaves nothing behind");
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* Issue #12, finding 1: a mistyped --register used to start a new, empty
+ * register (numbers from 1 again).  Now only `init` creates one. */
+Test(reg, issuing_into_a_register_that_does_not_exist_is_refused_and_init_makes_one)
+{
+    char *dir = th_tmpdir(), *out, *err, p[400], want[1200], cmd[1400];
+    snprintf(p, sizeof p, "%s/reg.db", dir);
+    snprintf(want, sizeof want,
+             "regenquote: %s: there is no register here; check --register and $REGENQUOTE_REGISTER, "
+             "or create one with 'regenquote init --register %s'\n", p, p);
+    static const char *const issuing[] = { "quote examples/bone-marrow-one-ankle.json",
+                                           "revise Q-2026-000001 --add prp-booster" };
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(rq(dir, NULL, issuing[i], &out, &err), 1, "%s", issuing[i]);
+        cr_assert_str_eq(err, want, "%s", issuing[i]);
+        cr_assert_str_eq(out, "");
+        free(out); free(err);
+    }
+    snprintf(cmd, sizeof cmd, DAY0 "%s batch examples --issue -q --register %s --out-dir %s", th_bin(), p, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    cr_assert(strstr(err, want), "batch --issue: %s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "ls -A %s", dir);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    cr_assert_str_eq(out, "", "nothing was created");
+    free(out);
+
+    snprintf(cmd, sizeof cmd, "%s init --register %s", th_bin(), p);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    snprintf(want, sizeof want, "created the register %s (id ", p);
+    cr_assert(!strncmp(out, want, strlen(want)), "%s", out);
+    cr_assert(strstr(out, ", numbers Q-{year}-{seq:6})\n"), "%s", out);
+    cr_assert_eq(strspn(out + strlen(want), "0123456789abcdef"), 32, "a 128-bit random id in hex: %s", out);
+    free(out); free(err);
+    struct stat st;
+    cr_assert_eq(stat(p, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600);
+    char *before = th_read(p, NULL);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "init never changes a register");
+    snprintf(want, sizeof want, "regenquote: %s: is a register already; nothing was changed\n", p);
+    cr_assert_str_eq(err, want);
+    free(out); free(err);
+    char *after = th_read(p, NULL);
+    cr_assert(before && after && !strcmp(before, after));
+    free(before); free(after);
+    char *n = issue(dir, "examples/bone-marrow-one-ankle.json");
+    cr_assert_str_eq(n, "Q-2026-000001");
+    free(n);
+    cr_assert_eq(rq(dir, NULL, "show Q-2026-000001", &out, &err), 0, "%s", err);
+    free(out); free(err);
+
+    /* init takes the number pattern, checked as everywhere */
+    snprintf(cmd, sizeof cmd, "%s init --register %s/inv/r.db --number-pattern 'INV-{seq:4}'", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    cr_assert(strstr(err, "'INV-{seq:4}' has no {year}"), "%s", err);
+    free(out); free(err);
+    snprintf(p, sizeof p, "%s/inv", dir);
+    cr_assert_eq(file_size(p), -1, "a refused init makes nothing, not even the folder");
+    snprintf(cmd, sizeof cmd, "%s init --register %s/inv/r.db --number-pattern 'INV-{year}-{seq:4}' --by boss &&"
+             " " DAY0 "%s quote examples/adipose-two-knees.json --register %s/inv/r.db --out-dir %s/inv",
+             th_bin(), dir, th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\nINV-2026-0001  "), "%s", out);
+    free(out); free(err);
     th_rmtree(dir);
     free(dir);
 }

@@ -77,11 +77,22 @@ static struct reg *open_at(size_t e, const char *locator)
     return r;
 }
 
+/* Create a register at locator (engine e), closed again. */
+static void create_at(size_t e, const char *locator)
+{
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    expect_ok(register_create(&r, locator, NULL, "tester", &dl), &dl);
+    cr_assert_str_eq(register_engine_name(r), ENGINES[e].name, "the locator selects its engine");
+    register_close(r);
+}
+
 static void fx_open(struct fx *f, size_t e)
 {
     f->dir = th_tmpdir();
     cr_assert_not_null(f->dir);
     locator_in(e, f->dir, f->locator, sizeof f->locator);
+    create_at(e, f->locator);
     f->r = open_at(e, f->locator);
 }
 
@@ -233,14 +244,72 @@ ENGINE_TEST(a_new_register_is_empty_and_opens_again)
     cr_assert_eq(register_list(f.r, &all, &v, &n, &dl), 0);
     cr_assert_eq(n, 0);
     free(v);
-    cr_assert_eq(count_events(f.r, "-"), 0, "a new register has nothing to record");
+    struct reg_event *ev;
+    size_t nev;
+    expect_ok(register_history(f.r, "-", &ev, &nev, &dl), &dl);
+    cr_assert_eq(nev, 1, "a new register records its creation, nothing else");
+    cr_assert_str_eq(ev[0].action, "created");
+    cr_assert_str_eq(ev[0].actor, "tester");
+    char want[64];
+    snprintf(want, sizeof want, "register %s", register_id(f.r));
+    cr_assert_str_eq(ev[0].detail, want);
+    reg_events_free(ev, nev);
+    char id[33];
+    cr_assert_eq(strlen(register_id(f.r)), 32);
+    cr_assert_eq(strspn(register_id(f.r), "0123456789abcdef"), 32, "%s", register_id(f.r));
+    snprintf(id, sizeof id, "%s", register_id(f.r));
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     free(issue_on(f.r, ymd(2026, 11, 23)));
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     cr_assert_str_eq(stored_status(f.r, "Q-2026-000001"), "issued", "a committed quote is still there");
+    cr_assert_str_eq(register_id(f.r), id, "the id never changes");
     fx_close(&f);
+}
+
+/* Issue #12: a mistyped --register must not start a new register. */
+ENGINE_TEST(only_create_makes_a_register_and_never_twice)
+{
+    char *dir = th_tmpdir(), loc[600], other[600];
+    locator_in(p->engine, dir, loc, sizeof loc);
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    cr_assert_eq(register_open(&r, loc, &dl), -1);
+    cr_assert_null(r);
+    char want[1400];
+    snprintf(want, sizeof want, "there is no register here; check --register and $REGENQUOTE_REGISTER, or create "
+             "one with 'regenquote init --register %s'", loc);
+    expect_diag(&dl, want);
+    struct stat st;
+    cr_assert_neq(stat(loc, &st), 0, "opening made nothing");
+    cr_assert_eq(register_create(&r, loc, "Q-{seq}", "t", &dl), -1);
+    expect_diag(&dl, "has no {year}");
+    cr_assert_neq(stat(loc, &st), 0, "a refused create made nothing");
+    expect_ok(register_create(&r, loc, "E-{year}-{seq:3}", "t", &dl), &dl);
+    char *pat = register_pattern(r);
+    cr_assert_str_eq(pat, "E-{year}-{seq:3}");
+    free(pat);
+    free(issue_on(r, ymd(2026, 11, 23)));
+    register_close(r);
+    cr_assert_eq(register_create(&r, loc, NULL, "t", &dl), -1);
+    cr_assert_null(r);
+    expect_diag(&dl, "is a register already; nothing was changed");
+    r = open_at(p->engine, loc);
+    cr_assert_str_eq(stored_status(r, "E-2026-001"), "issued", "the refused create changed nothing");
+    register_close(r);
+    /* two registers never share an id */
+    snprintf(other, sizeof other, "%s/other", dir);
+    struct reg *r2 = NULL;
+    char loc2[700];
+    locator_in(p->engine, other, loc2, sizeof loc2);
+    expect_ok(register_create(&r2, loc2, NULL, "t", &dl), &dl);
+    r = open_at(p->engine, loc);
+    cr_assert_str_neq(register_id(r), register_id(r2));
+    register_close(r);
+    register_close(r2);
+    th_rmtree(dir);
+    free(dir);
 }
 
 ENGINE_TEST(numbers_follow_the_pattern_in_one_series_per_year)
@@ -273,10 +342,10 @@ ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
     struct reg_event *ev;
     size_t nev;
     cr_assert_eq(register_history(f.r, "-", &ev, &nev, &dl), 0);
-    cr_assert_eq(nev, 1, "setting the same pattern again records nothing");
-    cr_assert_str_eq(ev[0].action, "number pattern");
-    cr_assert_str_eq(ev[0].detail, "INV-{year}.{seq:3}");
-    cr_assert_str_eq(ev[0].actor, "boss");
+    cr_assert_eq(nev, 2, "created, then the pattern once: setting the same pattern again records nothing");
+    cr_assert_str_eq(ev[1].action, "number pattern");
+    cr_assert_str_eq(ev[1].detail, "INV-{year}.{seq:3}");
+    cr_assert_str_eq(ev[1].actor, "boss");
     reg_events_free(ev, nev);
     const char *bad[] = { "Q-{year}", "Q {year}{seq}", "Q-{year}{seq:0}", ".Q{year}{seq}", "Q-{month}-{seq}", "",
                           "A-very-long-prefix-that-goes-{year}-{seq}" };
@@ -293,7 +362,7 @@ ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
         expect_diag(&dl, "has no {year}: the counter starts again at 1 each year, so without the year numbers "
                          "would repeat; use a pattern such as Q-{year}-{seq:6}");
     }
-    cr_assert_eq(count_events(f.r, "-"), 1, "a refused pattern records nothing");
+    cr_assert_eq(count_events(f.r, "-"), 2, "a refused pattern records nothing");
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     char *pat = register_pattern(f.r);
@@ -896,18 +965,23 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     struct reg_event *ev;
     size_t n;
     expect_ok(register_history(r, "-", &ev, &n, &dl), &dl);
-    cr_assert_eq(n, 1);
+    cr_assert_eq(n, 2);
     cr_assert_str_eq(ev[0].action, "migrated");
     cr_assert_str_eq(ev[0].actor, "regenquote");
     cr_assert_str_eq(ev[0].detail, "schema 1 to 3");
+    cr_assert_str_eq(ev[1].action, "register id", "an older register gets its id");
+    cr_assert_str_eq(ev[1].detail, register_id(r));
     reg_events_free(ev, n);
     char *pat = register_pattern(r);
     cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
     free(pat);
     free(issue_on(r, ymd(2026, 11, 23)));
+    char *id = strdup(register_id(r));
     register_close(r);
     r = open_at(p->engine, loc);
-    cr_assert_eq(count_events(r, "-"), 1, "an up-to-date register is not migrated again");
+    cr_assert_eq(count_events(r, "-"), 2, "an up-to-date register is not migrated again");
+    cr_assert_str_eq(register_id(r), id);
+    free(id);
     register_close(r);
     cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
     expect_diag(&dl, "there is no register schema 4");

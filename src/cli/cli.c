@@ -17,6 +17,7 @@ struct command {
 
 static const struct command COMMANDS[] = {
     { "price", "compute and show a cost estimate (text, JSON or a DRAFT PDF); nothing is issued", cmd_price },
+    { "init", "create a register (out/register.db unless --register says otherwise)", cmd_init },
     { "quote", "issue a numbered quote: PDF in out/ and an entry in the register", cmd_quote },
     { "list", "list issued quotes (filter by patient, dates, status; table, CSV, JSON)", cmd_list },
     { "show", "show one quote with its history", cmd_show },

@@ -104,34 +104,16 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *const 
     return 0;
 }
 
-static int ensure_parent(const char *path, struct diag_list *dl)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
-    return dir[0] ? outfile_make_dir(dir, dl) : 0;
-}
-
-/* Open the register (creating its folder), apply a new number pattern, and
- * bring the PDF copies up to date.  Prints problems; returns NULL on error. */
+/* Open the register (it must exist: register_open() says how to create
+ * one), apply a new number pattern, and, for issuing, bring the PDF copies
+ * up to date.  Prints problems and warnings; returns NULL on error. */
 static struct reg *open_register(const struct common *cm, bool repair)
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     const char *path = settings_register_path(cm->register_path);
     const char *out = settings_out_dir(cm->out_dir);
-    /* only issuing creates a register: a mistyped --register must not
-     * quietly give an empty one */
-    struct stat st;
-    if (!repair && stat(path, &st) != 0) {
-        fprintf(stderr, "regenquote: %s: there is no register here; check --register or "
-                        "$REGENQUOTE_REGISTER (issuing a quote creates it)\n", path);
-        return NULL;
-    }
-    if (ensure_parent(path, &dl) != 0 || register_open(&r, path, &dl) != 0)
+    if (register_open(&r, path, &dl) != 0)
         goto fail;
     if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
         goto fail;
@@ -141,6 +123,8 @@ static struct reg *open_register(const struct common *cm, bool repair)
     if (fixed)
         fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
                 fixed == 1 ? "y" : "ies");
+    if (dl.n)
+        cli_print_diags(&dl, 20);
     diag_list_free(&dl);
     return r;
 fail:

@@ -7,11 +7,13 @@
 #include "register.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@ struct reg {
     const struct reg_engine *eng;
     struct reg_store *s;
     char *locator;
+    char *id;                     /* the register's id, once opened */
 };
 
 /* ---- engines -------------------------------------------------------------- */
@@ -102,16 +105,70 @@ static int add_event(struct reg *r, const char *number, const char *action, cons
     return r->eng->add_event(r->s, &ev, dl);
 }
 
-/* Bring the schema to version `target` in one transaction: a register
- * written by a newer regenquote is refused unchanged, and an existing one
- * brought up to date records a `migrated` event. */
-static int migrate(struct reg *r, int target, struct diag_list *dl)
+static const char *pattern_problem(const char *p);
+
+/* A new register id: 16 bytes from the operating system's random source,
+ * as 32 hex digits. */
+static int new_register_id(char out[33], struct diag_list *dl)
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            diag_error(dl, NULL, NULL, "cannot make a register id: no random numbers from the system: %s",
+                       strerror(errno));
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+static void no_register(const char *locator, struct diag_list *dl)
+{
+    /* a locator with a scheme is not repeated: it may carry a password */
+    if (scheme_len(locator))
+        diag_error(dl, NULL, NULL, "there is no register at the --register locator given; create one with "
+                                   "'regenquote init --register LOCATOR'");
+    else
+        diag_error(dl, locator, NULL, "there is no register here; check --register and $REGENQUOTE_REGISTER, "
+                                      "or create one with 'regenquote init --register %s'", locator);
+}
+
+/* What creating a register stores besides its schema. */
+struct create_opts {
+    const char *pattern;          /* NULL: the default */
+    const char *actor;
+};
+
+/* Bring the schema to version `target` in one transaction.  Creating (the
+ * storage must be new: schema 0), c given records the creation; opening,
+ * storage that holds no register yet is refused (no_register) and one
+ * written by a newer regenquote is refused unchanged; an existing register
+ * brought up to date records a `migrated` event.  At the current version a
+ * register without an id gets one, as it is created or on the first open
+ * by a regenquote that knows ids.  r->id is then set. */
+static int migrate(struct reg *r, int target, bool creating, const struct create_opts *c, struct diag_list *dl)
 {
     int v;
+    char *id = NULL;
     if (r->eng->begin(r->s, dl) != 0)
         return -1;
     if (r->eng->schema_version(r->s, &v, dl) != 0)
         goto fail;
+    if (v == 0 && !creating) {
+        no_register(r->locator, dl);
+        goto fail;
+    }
+    if (v > 0 && creating) {
+        diag_error(dl, r->locator, NULL, "is a register already; nothing was changed");
+        goto fail;
+    }
     if (v > REGISTER_SCHEMA_VERSION) {
         diag_error(dl, r->locator, NULL,
                    "was written by a newer regenquote (schema %d; this one knows %d); upgrade regenquote",
@@ -126,13 +183,39 @@ static int migrate(struct reg *r, int target, struct diag_list *dl)
         if (add_event(r, "-", "migrated", detail, "regenquote", dl) != 0)
             goto fail;
     }
-    return r->eng->commit(r->s, dl);
+    if (target == REGISTER_SCHEMA_VERSION) {
+        if (r->eng->get_id(r->s, &id, dl) != 0)
+            goto fail;
+        if (!id) {
+            char fresh[33], detail[64];
+            if (new_register_id(fresh, dl) != 0 || r->eng->set_id(r->s, fresh, dl) != 0 ||
+                !(id = strdup(fresh)))
+                goto fail;
+            snprintf(detail, sizeof detail, "register %s", fresh);
+            if (!creating && add_event(r, "-", "register id", fresh, "regenquote", dl) != 0)
+                goto fail;
+            if (c && add_event(r, "-", "created", detail, c->actor, dl) != 0)
+                goto fail;
+        }
+        if (c && c->pattern &&
+            (r->eng->set_pattern(r->s, c->pattern, dl) != 0 ||
+             add_event(r, "-", "number pattern", c->pattern, c->actor, dl) != 0))
+            goto fail;
+    }
+    if (r->eng->commit(r->s, dl) != 0)
+        goto fail;
+    free(r->id);
+    r->id = id;
+    return 0;
 fail:
     r->eng->rollback(r->s);
+    free(id);
     return -1;
 }
 
-static int open_store(struct reg **out, const char *locator, struct diag_list *dl)
+/* Connect to the storage at locator: 0, 1 when there is none and create
+ * is false (no diagnostic), -1. */
+static int open_store(struct reg **out, const char *locator, bool create, struct diag_list *dl)
 {
     *out = NULL;
     const struct reg_engine *eng = engine_for(locator, dl);
@@ -145,9 +228,10 @@ static int open_store(struct reg **out, const char *locator, struct diag_list *d
         return -1;
     }
     r->eng = eng;
-    if (eng->open(&r->s, locator, dl) != 0) {
+    int rc = eng->open(&r->s, locator, create, dl);
+    if (rc != 0) {
         register_close(r);
-        return -1;
+        return rc;
     }
     *out = r;
     return 0;
@@ -155,9 +239,32 @@ static int open_store(struct reg **out, const char *locator, struct diag_list *d
 
 int register_open(struct reg **out, const char *path, struct diag_list *dl)
 {
-    if (open_store(out, path, dl) != 0)
+    int rc = open_store(out, path, false, dl);
+    if (rc == 1)
+        no_register(path, dl);
+    if (rc != 0)
         return -1;
-    if (migrate(*out, REGISTER_SCHEMA_VERSION, dl) != 0) {
+    if (migrate(*out, REGISTER_SCHEMA_VERSION, false, NULL, dl) != 0) {
+        register_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int register_create(struct reg **out, const char *path, const char *pattern, const char *actor,
+                    struct diag_list *dl)
+{
+    *out = NULL;
+    const char *why = pattern ? pattern_problem(pattern) : NULL;
+    if (why) {
+        diag_error(dl, NULL, "--number-pattern", "'%.40s' %s", pattern, why);
+        return -1;
+    }
+    if (open_store(out, path, true, dl) != 0)
+        return -1;
+    struct create_opts c = { .pattern = pattern, .actor = actor ? actor : "unknown" };
+    if (migrate(*out, REGISTER_SCHEMA_VERSION, true, &c, dl) != 0) {
         register_close(*out);
         *out = NULL;
         return -1;
@@ -173,11 +280,16 @@ int register_create_at_version(const char *path, int version, struct diag_list *
         return -1;
     }
     struct reg *r;
-    if (open_store(&r, path, dl) != 0)
+    if (open_store(&r, path, true, dl) != 0)
         return -1;
-    int rc = migrate(r, version, dl);
+    int rc = migrate(r, version, true, NULL, dl);
     register_close(r);
     return rc;
+}
+
+const char *register_id(const struct reg *r)
+{
+    return r->id;
 }
 
 void register_close(struct reg *r)
@@ -187,6 +299,7 @@ void register_close(struct reg *r)
     if (r->s)
         r->eng->close(r->s);
     free(r->locator);
+    free(r->id);
     free(r);
 }
 

@@ -33,18 +33,34 @@
 
 struct reg;
 
-/* Open (creating if needed; a file is made mode 0600) and migrate the
- * register at path, a locator: a file path, or "scheme://…" for an engine
- * serving that scheme (none yet: such a locator gets a diagnostic).
- * Returns 0, or -1 with a diagnostic. */
+/* Open and migrate the register at path, a locator: a file path, or
+ * "scheme://…" for an engine serving that scheme (none yet: such a
+ * locator gets a diagnostic).  Nothing is ever created here: when there is
+ * no register at path (no file, or an empty one) the diagnostic names the
+ * path and says how to make one ('regenquote init --register PATH'), so a
+ * mistyped path is an error, not a new, empty register.  Returns 0, or -1
+ * with a diagnostic. */
 int register_open(struct reg **out, const char *path, struct diag_list *dl);
+/* Create a new register at path (a file is made mode 0600, in a folder
+ * made mode 0700 when it is missing) with a random id from the operating system and the number pattern
+ * (NULL: REGISTER_DEFAULT_PATTERN, else checked as register_set_pattern
+ * does), recording its creation by actor; and open it.  Refuses, changing
+ * nothing, where a register (or anything else) is stored already.  Returns
+ * 0, or -1 with a diagnostic. */
+int register_create(struct reg **out, const char *path, const char *pattern, const char *actor,
+                    struct diag_list *dl);
 /* Close r (NULL is a no-op). */
 void register_close(struct reg *r);
 
 /* The name of the storage engine behind r ("sqlite"). */
 const char *register_engine_name(const struct reg *r);
+/* The register's id: 32 hex digits, random, given when it was created (or
+ * first opened by a regenquote that knows ids) and never changed; a
+ * backup keeps it.  Borrowed until register_close(). */
+const char *register_id(const struct reg *r);
 
-/* Create an empty register at an older schema version (for migration tests). */
+/* Create an empty register at an older schema version, as an older
+ * regenquote made it (for migration tests). */
 int register_create_at_version(const char *path, int version, struct diag_list *dl);
 
 /* The number pattern ({year}, {seq}, {seq:N} zero-padded to N digits). */

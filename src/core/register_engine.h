@@ -98,12 +98,15 @@ struct reg_engine {
 
     /* ---- connection ---- */
 
-    /* Connect to the register at locator, creating its storage if there is
-     * none (a new register has schema version 0), with the durability
-     * register.h promises (a commit is on disk when it returns) and a wait
-     * of about a minute for another writer's lock.  The schema is not
-     * touched: register.c migrates it. */
-    int (*open)(struct reg_store **out, const char *locator, struct diag_list *dl);
+    /* Connect to the register at locator, with the durability register.h
+     * promises (a commit is on disk when it returns) and a wait of about a
+     * minute for another writer's lock.  With create, storage is made if
+     * there is none (new storage has schema version 0; a file gets its
+     * folder, private, when that is missing too); without, nothing is
+     * created: returns 1, with no diagnostic (register.c words it), when
+     * there is no storage at locator.  The schema is not touched: register.c
+     * migrates it.  Returns 0, 1 or -1. */
+    int (*open)(struct reg_store **out, const char *locator, bool create, struct diag_list *dl);
     /* Disconnect; a transaction still open is rolled back.  NULL is a no-op. */
     void (*close)(struct reg_store *s);
 
@@ -123,7 +126,10 @@ struct reg_engine {
 
     /* ---- schema ---- */
 
-    /* The stored schema version (0 for a new register).  In a transaction. */
+    /* The stored schema version: 0 for new, empty storage.  Storage that
+     * holds something else than a register (another program's tables) is
+     * refused with a diagnostic, so a register is never made inside it.  In
+     * a transaction. */
     int (*schema_version)(struct reg_store *s, int *version, struct diag_list *dl);
     /* Take the storage from schema version `from` to `to` (0 <= from < to <=
      * REGISTER_SCHEMA_VERSION) and record `to`.  In a transaction.  From
@@ -139,6 +145,14 @@ struct reg_engine {
     int (*get_pattern)(struct reg_store *s, char **pattern, struct diag_list *dl);
     /* Store the pattern, replacing any.  In a transaction. */
     int (*set_pattern)(struct reg_store *s, const char *pattern, struct diag_list *dl);
+
+    /* ---- the register's identity ---- */
+
+    /* The register's id (*id malloc'd), or *id NULL if none is stored. */
+    int (*get_id)(struct reg_store *s, char **id, struct diag_list *dl);
+    /* Store the register's id; fails, storing nothing, if one is stored
+     * already (an id never changes).  In a transaction. */
+    int (*set_id)(struct reg_store *s, const char *id, struct diag_list *dl);
 
     /* ---- issuing: all in one transaction ---- */
 

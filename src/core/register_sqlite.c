@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "textfold.h"
 
 struct reg_store {
@@ -135,7 +136,19 @@ static void sq_close(struct reg_store *s)
     free(s);
 }
 
-static int sq_open(struct reg_store **out, const char *path, struct diag_list *dl)
+/* Make the folder path is in (mode 0700), unless it exists. */
+static int make_folder_of(const char *path, struct diag_list *dl)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    return outfile_make_dir(dir, dl);
+}
+
+static int sq_open(struct reg_store **out, const char *path, bool create, struct diag_list *dl)
 {
     *out = NULL;
     struct reg_store *s = calloc(1, sizeof *s);
@@ -144,12 +157,20 @@ static int sq_open(struct reg_store **out, const char *path, struct diag_list *d
         diag_error(dl, path, NULL, "out of memory");
         return -1;
     }
-    /* create the file ourselves so it is private from the start; SQLite
-     * gives its -wal and -shm files the same mode */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        diag_error(dl, path, NULL, "cannot open the register: %s", strerror(errno));
+    /* create the file ourselves so it is private from the start (in a
+     * private folder when that is missing too); SQLite gives its -wal and
+     * -shm files the same mode */
+    if (create && make_folder_of(path, dl) != 0) {
         sq_close(s);
+        return -1;
+    }
+    int fd = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        sq_close(s);
+        if (e == ENOENT && !create)
+            return 1;
+        diag_error(dl, path, NULL, "cannot open the register: %s", strerror(e));
         return -1;
     }
     close(fd);
@@ -199,6 +220,19 @@ static int sq_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
         *v = sqlite3_column_int(st, 0);
     else
         rc = db_err(s, dl, "cannot read the schema version");
+    sqlite3_finalize(st);
+    if (rc != 0 || *v != 0)
+        return rc;
+    /* version 0: new and empty, or another program's database */
+    st = prepare(s, "SELECT count(*) FROM sqlite_master", "cannot read the schema version", dl);
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        rc = db_err(s, dl, "cannot read the schema version");
+    else if (sqlite3_column_int(st, 0) != 0) {
+        diag_error(dl, s->path, NULL, "is a database of another program, not a register; give another file");
+        rc = -1;
+    }
     sqlite3_finalize(st);
     return rc;
 }
@@ -266,6 +300,37 @@ static int sq_set_pattern(struct reg_store *s, const char *pattern, struct diag_
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+/* ---- the register's identity ------------------------------------------------- */
+
+static int sq_get_id(struct reg_store *s, char **id, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register's id";
+    *id = NULL;
+    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key='register_id'", what, dl);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && !(*id = col_text(st, 0))) {
+        diag_error(dl, s->path, NULL, "out of memory");
+        rc = SQLITE_NOMEM;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_err(s, dl, what);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sq_set_id(struct reg_store *s, const char *id, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the register's id";
+    /* a plain INSERT: the key is the primary key, so a second id is refused */
+    sqlite3_stmt *st = prepare(s, "INSERT INTO meta VALUES ('register_id', ?)", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     return step_done(s, st, what, dl);
 }
 
@@ -645,6 +710,8 @@ const struct reg_engine reg_engine_sqlite = {
     .migrate = sq_migrate,
     .get_pattern = sq_get_pattern,
     .set_pattern = sq_set_pattern,
+    .get_id = sq_get_id,
+    .set_id = sq_set_id,
     .next_seq = sq_next_seq,
     .has_quote = sq_has_quote,
     .put_tables = sq_put_tables,
