@@ -417,6 +417,28 @@ static const char *as_user(const char *dir)
     return "setpriv --reuid=nobody --regid=nogroup --clear-groups env";
 }
 
+/* A register open to others that this user cannot make private (another
+ * owner's file): refused, with what its owner can do. */
+Test(hostile, a_register_open_to_others_that_cannot_be_made_private)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root, to run as another user");
+    char *dir = th_tmpdir();
+    chmod(dir, 0777);
+    char reg[700], args[1024], expect[2048];
+    snprintf(reg, sizeof reg, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(reg), 0);
+    chmod(reg, 0666);
+    const char *user = as_user(dir);
+    snprintf(args, sizeof args, "list --register %s", reg);
+    snprintf(expect, sizeof expect,
+             "regenquote: %s: is mode 0666, open to other users, and cannot be made private: Operation not permitted; "
+             "its owner can run 'chmod 600 %s'\n", reg, reg);
+    check_env(user, args, NULL, expect);
+    th_rmtree(dir);
+    free(dir);
+}
+
 Test(hostile, unreadable_price_table)
 {
     char *dir = th_tmpdir();

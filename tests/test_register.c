@@ -523,3 +523,80 @@ Test(reg, issuing_into_a_register_that_does_not_exist_is_refused_and_init_makes_
     th_rmtree(dir);
     free(dir);
 }
+
+/* Issue #12, finding 7: the documented backup was world-readable, and a
+ * register restored with loose modes was used without a word. */
+Test(reg, a_backup_is_private_whole_and_never_the_register_itself)
+{
+    char *dir = reg_dir(), *out, *err, cmd[2000], bak[400], want[1200];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    free(issue(dir, "examples/adipose-two-knees.json"));
+    snprintf(bak, sizeof bak, "%s/nightly.db", dir);
+    cr_assert_eq(th_write(bak, "last night's backup"), 0);
+    chmod(bak, 0644);
+    snprintf(cmd, sizeof cmd, "umask 000; %s backup %s --register %s/reg.db", th_bin(), bak, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    snprintf(want, sizeof want, "backed up %s/reg.db to %s\n", dir, bak);
+    cr_assert_str_eq(out, want);
+    cr_assert_str_eq(err, "");
+    free(out); free(err);
+    struct stat st;
+    cr_assert_eq(stat(bak, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600, "the backup is private whatever the umask or the old file's mode");
+    snprintf(cmd, sizeof cmd, "ls -A %s | grep -c tmp", dir);
+    cr_assert_eq(th_run(cmd, &out, NULL), 1, "no temporary file is left: %s", out);
+    free(out);
+    snprintf(cmd, sizeof cmd, DAY0 "%s list --register %s --format csv | cut -d, -f1", th_bin(), bak);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert_str_eq(out, "number\nQ-2026-000002\nQ-2026-000001\n", "the backup is a register, whole");
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "%s backup %s/reg.db --register %s/reg.db", th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    snprintf(want, sizeof want, "regenquote: %s/reg.db: is the register's own file; give another file for the backup\n",
+             dir);
+    cr_assert_str_eq(err, want);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "%s backup %s --register %s/reg.db", th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "a folder is not a backup file");
+    cr_assert(strstr(err, "cannot write the backup: Is a directory"), "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "%s backup --register %s/reg.db", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 2);
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "show Q-2026-000002", &out, &err), 0, "the register goes on: %s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(reg, a_register_open_to_others_is_made_private_with_a_warning)
+{
+    char *dir = reg_dir(), *out, *err, cmd[2000], want[2000];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    /* as a restore with cp, tar or a USB stick leaves it */
+    snprintf(cmd, sizeof cmd, "cd %s && chmod 644 reg.db && touch reg.db-wal reg.db-shm && chmod 640 reg.db-wal &&"
+             " chmod 604 reg.db-shm", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
+    snprintf(want, sizeof want,
+             "regenquote: %s/reg.db: warning: was mode 0644, open to other users; changed to 0600 (owner only)\n"
+             "regenquote: %s/reg.db-wal: warning: was mode 0640, open to other users; changed to 0600 (owner only)\n"
+             "regenquote: %s/reg.db-shm: warning: was mode 0604, open to other users; changed to 0600 (owner only)\n",
+             dir, dir, dir);
+    cr_assert_str_eq(err, want);
+    cr_assert(strstr(out, "Q-2026-000001,"), "%s", out);
+    free(out); free(err);
+    static const char *const files[] = { "reg.db", "reg.db-wal", "reg.db-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char p[400];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        if (stat(p, &st) == 0)
+            cr_assert_eq(st.st_mode & 0777, 0600, "%s", files[i]);
+    }
+    cr_assert_eq(rq(dir, NULL, "list", &out, &err), 0, "%s", err);
+    cr_assert_str_eq(err, "", "once private, nothing to say");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}

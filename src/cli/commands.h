@@ -14,6 +14,8 @@ int cmd_validate(int argc, char **argv);
 
 /* cmd_init.c: create a register (the only command that does). */
 int cmd_init(int argc, char **argv);
+/* cmd_backup.c: a consistent, private copy of the register. */
+int cmd_backup(int argc, char **argv);
 
 /* cmd_register.c: the register's commands, front ends over issue.h and
  * register.h. */

@@ -553,6 +553,17 @@ fail:
     return -1;
 }
 
+/* ---- keeping it -------------------------------------------------------------- */
+
+int register_backup(struct reg *r, const char *dest, struct diag_list *dl)
+{
+    if (!dest || !*dest) {
+        diag_error(dl, NULL, NULL, "give the file to write the backup to");
+        return -1;
+    }
+    return r->eng->backup(r->s, dest, dl);
+}
+
 /* ---- reading ------------------------------------------------------------- */
 
 void reg_entry_free(struct reg_entry *e)

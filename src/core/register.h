@@ -168,6 +168,13 @@ void reg_events_free(struct reg_event *v, size_t n);
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
 
+/* Write a backup of the whole register to the file dest: consistent (as of
+ * one moment, while others may go on issuing), mode 0600, whole or not at
+ * all (a temporary name beside dest, renamed over it).  It keeps the
+ * register's id and series, so a restored copy is known for what it is
+ * (docs/register.md, "Restoring a backup").  Returns 0 or -1. */
+int register_backup(struct reg *r, const char *dest, struct diag_list *dl);
+
 /* Test hook, only in test builds (RQ_FAULT_INJECTION; the Makefile's
  * build/regenquote-fault): when the environment variable REGENQUOTE_FAULT
  * names a point ("after-number", "after-render", "after-commit"), the

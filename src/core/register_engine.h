@@ -99,8 +99,10 @@ struct reg_engine {
     /* ---- connection ---- */
 
     /* Connect to the register at locator, with the durability register.h
-     * promises (a commit is on disk when it returns) and a wait of about a
-     * minute for another writer's lock.  With create, storage is made if
+     * promises (a commit is on disk when it returns), a wait of about a
+     * minute for another writer's lock, and its storage private to its
+     * owner: an engine that keeps files tightens one open to others, with a
+     * warning naming it and the mode it had, and refuses one it cannot.  With create, storage is made if
      * there is none (new storage has schema version 0; a file gets its
      * folder, private, when that is missing too); without, nothing is
      * created: returns 1, with no diagnostic (register.c words it), when
@@ -204,6 +206,16 @@ struct reg_engine {
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
                     struct diag_list *dl);
+
+    /* ---- keeping it ---- */
+
+    /* Write a consistent copy of the whole register (as of one moment,
+     * while others may go on issuing) to the file dest, which a later
+     * open() can use as the register: readable by its owner only (0600),
+     * whole or not at all (written under a temporary name beside dest,
+     * synced, then renamed over it).  dest may not be the register's own
+     * storage.  Outside a transaction. */
+    int (*backup)(struct reg_store *s, const char *dest, struct diag_list *dl);
 };
 
 /* The engines this build has (register.c picks one by locator). */

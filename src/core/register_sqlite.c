@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,6 +149,43 @@ static int make_folder_of(const char *path, struct diag_list *dl)
     return outfile_make_dir(dir, dl);
 }
 
+/* Whether the file open as fd is an SQLite database or empty: only then
+ * are its modes the register's business (a file given by mistake is left
+ * as it is, and SQLite refuses it). */
+static bool sqlite_or_empty(int fd)
+{
+    char head[16];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    return n == 0 || (n == (ssize_t)sizeof head && !memcmp(head, "SQLite format 3", 16));
+}
+
+/* Make the register's files private, as ssh treats a loose key file, but
+ * mending instead of refusing: a file of the register (the database, its
+ * -wal or -shm) open to the group or others, typically restored by a copy
+ * that did not keep its mode, is changed to 0600 with a warning naming the
+ * file and the mode it had; one that cannot be changed (another owner's) is
+ * refused.  Returns 0 or -1. */
+static int make_private(const char *path, struct diag_list *dl)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char f[4200];
+        struct stat st;
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
+        if (stat(f, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 077))
+            continue;
+        unsigned mode = (unsigned)(st.st_mode & 07777);
+        if (chmod(f, 0600) != 0) {
+            diag_error(dl, f, NULL, "is mode %04o, open to other users, and cannot be made private: %s; "
+                       "its owner can run 'chmod 600 %s'", mode, strerror(errno), f);
+            return -1;
+        }
+        diag_add(dl, DIAG_WARNING, f, 0, 0, NULL, "was mode %04o, open to other users; changed to 0600 (owner only)",
+                 mode);
+    }
+    return 0;
+}
+
 static int sq_open(struct reg_store **out, const char *path, bool create, struct diag_list *dl)
 {
     *out = NULL;
@@ -173,7 +211,12 @@ static int sq_open(struct reg_store **out, const char *path, bool create, struct
         diag_error(dl, path, NULL, "cannot open the register: %s", strerror(e));
         return -1;
     }
+    bool ours = sqlite_or_empty(fd);
     close(fd);
+    if (ours && make_private(path, dl) != 0) {
+        sq_close(s);
+        return -1;
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         diag_error(dl, path, NULL, "cannot open the register: %s",
                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -698,6 +741,92 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     return rc;
 }
 
+/* ---- backup ------------------------------------------------------------------ */
+
+/* Whether a and b name the same file. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* fsync the folder that holds path, so a rename in it is durable. */
+static void sync_folder_of(const char *path)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* SQLite's online backup API copies every page as of one moment (a read
+ * transaction on the register, which writers do not wait for in WAL mode)
+ * into a private temporary file beside dest; the copy is switched to a
+ * rollback journal, so it is one self-contained file, synced, and renamed
+ * into place. */
+static int sq_backup(struct reg_store *s, const char *dest, struct diag_list *dl)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char f[4200];
+        snprintf(f, sizeof f, "%s%s", s->path, suffix[i]);
+        if (same_file(dest, f)) {
+            diag_error(dl, dest, NULL, "is the register's own file; give another file for the backup");
+            return -1;
+        }
+    }
+    size_t n = strlen(dest) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        diag_error(dl, dest, NULL, "out of memory");
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmpXXXXXX", dest);
+    mode_t old = umask(077);
+    int fd = mkstemp(tmp);
+    umask(old);
+    if (fd < 0) {
+        diag_error(dl, dest, NULL, "cannot create the backup: %s", strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    fchmod(fd, 0600);
+    sqlite3 *d = NULL;
+    char why[300] = "";
+    if (sqlite3_open_v2(tmp, &d, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(why, sizeof why, "%s", d ? sqlite3_errmsg(d) : "out of memory");
+    } else {
+        sqlite3_backup *b = sqlite3_backup_init(d, "main", s->db, "main");
+        if (b)
+            sqlite3_backup_step(b, -1);
+        if (!b || sqlite3_backup_finish(b) != SQLITE_OK ||
+            sqlite3_exec(d, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+            snprintf(why, sizeof why, "%s", sqlite3_errmsg(d));
+    }
+    if (sqlite3_close(d) != SQLITE_OK && !why[0])
+        snprintf(why, sizeof why, "cannot close the copy");
+    if (!why[0] && fsync(fd) != 0)
+        snprintf(why, sizeof why, "%s", strerror(errno));
+    close(fd);
+    if (!why[0] && rename(tmp, dest) != 0)
+        snprintf(why, sizeof why, "%s", strerror(errno));
+    if (why[0]) {
+        diag_error(dl, dest, NULL, "cannot write the backup: %s", why);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    sync_folder_of(dest);
+    free(tmp);
+    return 0;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -723,4 +852,5 @@ const struct reg_engine reg_engine_sqlite = {
     .list = sq_list,
     .history = sq_history,
     .pdf_refs = sq_pdf_refs,
+    .backup = sq_backup,
 };
