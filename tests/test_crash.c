@@ -59,34 +59,26 @@ Test(crash, repair_puts_right_what_a_killed_run_left)
              dir);
     cr_assert_eq(system(cmd), 0);
 
-    /* without --verify: sizes are checked, contents are not */
-    cr_assert_eq(rq(dir, "repair", &out, &err), 0, "%s", err);
-    cr_assert_str_eq(out, "register OK; 2 PDF copies rewritten\n");
-    cr_assert_str_eq(err, "");
+    /* without --verify: sizes are checked, contents are not; the missing
+     * copy is written, the cut one reported and left as it is (an issued
+     * copy is never replaced, issue #12) */
+    cr_assert_eq(rq(dir, "repair", &out, &err), 1, "%s", err);
+    cr_assert_str_eq(out, "");
+    char want[2000];
+    snprintf(want, sizeof want, "regenquote: %s/out/Q-2026-000001.pdf: differs from quote Q-2026-000001 as issued; "
+             "it is left as it is: move it aside and run 'regenquote repair' to write the register's copy\n", dir);
+    cr_assert_str_eq(err, want);
     free(out);
     free(err);
     size_t n;
     char *now;
     snprintf(p, sizeof p, "%s/out/Q-2026-000001.pdf", dir);
     now = th_read(p, &n);
-    cr_assert(n == len1 && !memcmp(now, orig1, n), "the truncated copy is whole again");
+    cr_assert_eq(n, 1000, "the cut copy is left as it was found");
     free(now);
     snprintf(p, sizeof p, "%s/out/Q-2026-000002.pdf", dir);
     now = th_read(p, &n);
     cr_assert(n == len2 && memcmp(now, orig2, n) != 0, "same size: left for --verify");
-    free(now);
-    snprintf(p, sizeof p, "%s/out/Q-2026-000004.pdf.tmpAAAAAA", dir);
-    cr_assert_neq(access(p, F_OK), 0, "an old temporary file is removed");
-    snprintf(p, sizeof p, "%s/out/Q-2026-000005.pdf.tmpBBBBBB", dir);
-    cr_assert_eq(access(p, F_OK), 0, "a fresh one may belong to a running issuer: kept");
-
-    cr_assert_eq(rq(dir, "repair --verify", &out, &err), 0, "%s", err);
-    cr_assert_str_eq(out, "register OK; 1 PDF copy rewritten\n");
-    free(out);
-    free(err);
-    snprintf(p, sizeof p, "%s/out/Q-2026-000002.pdf", dir);
-    now = th_read(p, &n);
-    cr_assert(n == len2 && !memcmp(now, orig2, n), "--verify compares the bytes");
     free(now);
     snprintf(p, sizeof p, "%s/out/Q-2026-000003.pdf", dir);
     now = th_read(p, &n);
@@ -95,6 +87,31 @@ Test(crash, repair_puts_right_what_a_killed_run_left)
     struct stat st;
     cr_assert_eq(stat(p, &st), 0, "the missing copy is back");
     cr_assert_eq(st.st_mode & 0777, 0600);
+    snprintf(p, sizeof p, "%s/out/Q-2026-000004.pdf.tmpAAAAAA", dir);
+    cr_assert_neq(access(p, F_OK), 0, "an old temporary file is removed");
+    snprintf(p, sizeof p, "%s/out/Q-2026-000005.pdf.tmpBBBBBB", dir);
+    cr_assert_eq(access(p, F_OK), 0, "a fresh one may belong to a running issuer: kept");
+
+    /* --verify compares the bytes: both damaged copies are reported */
+    cr_assert_eq(rq(dir, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "Q-2026-000001.pdf: differs") && strstr(err, "Q-2026-000002.pdf: differs"), "%s", err);
+    free(out);
+    free(err);
+    /* moved aside as the message says, they are written again */
+    snprintf(cmd, sizeof cmd, "cd %s/out && mv Q-2026-000001.pdf Q1.damaged && mv Q-2026-000002.pdf Q2.damaged", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, "repair --verify", &out, &err), 0, "%s", err);
+    cr_assert_str_eq(out, "register OK; 2 PDF copies rewritten\n");
+    free(out);
+    free(err);
+    snprintf(p, sizeof p, "%s/out/Q-2026-000001.pdf", dir);
+    now = th_read(p, &n);
+    cr_assert(n == len1 && !memcmp(now, orig1, n), "the register's copy, byte for byte");
+    free(now);
+    snprintf(p, sizeof p, "%s/out/Q-2026-000002.pdf", dir);
+    now = th_read(p, &n);
+    cr_assert(n == len2 && !memcmp(now, orig2, n), "the register's copy, byte for byte");
+    free(now);
 
     /* nothing left to do */
     cr_assert_eq(rq(dir, "repair --verify", &out, &err), 0, "%s", err);

@@ -159,7 +159,8 @@ Test(reg, a_kill_before_commit_leaves_no_quote)
     char cmd[600];
     snprintf(cmd, sizeof cmd, "ls -A %s | grep -v '^reg.db' | sort | tr '\\n' ' '", dir);
     cr_assert_eq(th_run(cmd, &out, NULL), 0);
-    cr_assert_str_eq(out, "Q-2026-000001.pdf Q-2026-000002.pdf ", "no partial files: %s", out);
+    cr_assert_str_eq(out, ".regenquote-register Q-2026-000001.pdf Q-2026-000002.pdf ",
+                     "no partial files (the folder's marker, the copies): %s", out);
     free(out);
     free(first);
     free(next);
@@ -199,11 +200,24 @@ Test(reg, a_kill_after_commit_is_repaired_by_the_next_run)
     cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 0, "%s", err);
     cr_assert_str_eq(out, "register OK; 0 PDF copies rewritten\n");
     free(out); free(err);
-    /* a damaged copy of the same size is found by --verify */
+    /* a damaged copy of the same size is found by --verify, and reported:
+     * an issued copy is never replaced (issue #12) */
     FILE *f = fopen(p, "r+b");
     fseek(f, 100, SEEK_SET);
     fputc('#', f);
     fclose(f);
+    cr_assert_eq(rq(dir, NULL, "repair", &out, &err), 0, "without --verify sizes are compared: %s", err);
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1);
+    char want[800];
+    snprintf(want, sizeof want, "regenquote: %s: differs from quote Q-2026-000001 as issued; it is left as it is: "
+             "move it aside and run 'regenquote repair' to write the register's copy\n", p);
+    cr_assert_str_eq(err, want);
+    cr_assert_str_eq(out, "");
+    free(out); free(err);
+    char aside[450];
+    snprintf(aside, sizeof aside, "%s.damaged", p);
+    cr_assert_eq(rename(p, aside), 0);
     cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 0, "%s", err);
     cr_assert_str_eq(out, "register OK; 1 PDF copy rewritten\n");
     free(out); free(err);
@@ -381,6 +395,9 @@ Test(reg, history_is_append_only)
     free(dir);
 }
 
+/* The SHA-256 of the 4-byte "PDF" (%PDF) the old rows below keep. */
+#define PDF4_SHA "315d429b7714cedb6ad04ac31240145257692630457f3c88253c5beceac76027"
+
 Test(reg, an_older_register_is_migrated)
 {
     char *dir = th_tmpdir(), p[400], *out, *err;
@@ -397,13 +414,14 @@ Test(reg, an_older_register_is_migrated)
                               " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
                               " pdf_sha256) VALUES ('Q-2025-000007', 2025, 7, 'issued', 'P-7', 'Old Patient',"
                               " '2025-06-01', '2025-07-01', 123456, 'en', 'abc', '{}', '{}', x'25504446',"
-                              " 'x');"
+                              " '" PDF4_SHA "');"
                               "INSERT INTO events(number, at, action, detail) VALUES"
                               " ('Q-2025-000007', '2025-06-01T10:00:00Z', 'issued', 'total $1,234.56');"
                               "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
                               " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
                               " pdf_sha256) VALUES ('Q-2025-000006', 2025, 6, 'void', 'P-6', 'Zoë Łukasik',"
-                              " '2025-05-01', '2025-06-01', 100, 'en', 'abc', '{}', '{}', x'25504446', 'x');",
+                              " '2025-05-01', '2025-06-01', 100, 'en', 'abc', '{}', '{}', x'25504446',"
+                              " '" PDF4_SHA "');",
                               NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
     sqlite3_close(db);
     cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
@@ -597,6 +615,135 @@ Test(reg, a_register_open_to_others_is_made_private_with_a_warning)
     cr_assert_eq(rq(dir, NULL, "list", &out, &err), 0, "%s", err);
     cr_assert_str_eq(err, "", "once private, nothing to say");
     free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* Issue #12, finding 2: restoring a backup re-issued numbers and overwrote
+ * the PDF copies.  Now the folder remembers how far it went. */
+Test(reg, a_restored_backup_gives_no_number_again_and_overwrites_no_copy)
+{
+    char *dir = reg_dir(), *out, *err, cmd[3000], want[2000], p[400];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    snprintf(cmd, sizeof cmd, "%s backup %s/monday.db --register %s/reg.db", th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0);
+    free(issue(dir, "examples/adipose-two-knees.json"));
+    free(issue(dir, "examples/cord-tissue-prp-booster.json"));
+    snprintf(p, sizeof p, "%s/Q-2026-000002.pdf", dir);
+    char *q2 = th_read(p, NULL);
+    /* Tuesday the disk fails; Monday's backup is put back as a careless
+     * operator would: a plain cp, the old -wal and -shm gone */
+    snprintf(cmd, sizeof cmd, "cd %s && rm -f reg.db-wal reg.db-shm && cp monday.db reg.db", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, NULL, "quote examples/three-sessions-banked.json", &out, &err), 1);
+    snprintf(want, sizeof want, "regenquote: %s: has quotes of 2026 up to number 3, but the register would issue "
+             "Q-2026-000002: it is behind them (restored from a backup?); run 'regenquote repair' to carry its "
+             "numbers on after them\n", dir);
+    cr_assert_str_eq(err, want);
+    cr_assert_str_eq(out, "");
+    free(out); free(err);
+    char *now = th_read(p, NULL);
+    cr_assert(q2 && now && !strcmp(q2, now), "the copy given to the patient is untouched");
+    free(now);
+    /* repair carries the numbers on and names the quotes the backup lacks */
+    cr_assert_eq(rq(dir, NULL, "repair", &out, &err), 0, "%s", err);
+    cr_assert_str_eq(out, "register OK; 0 PDF copies rewritten\n");
+    snprintf(want, sizeof want, "regenquote: %s: warning: the register was behind the quotes given out from here "
+             "(restored from a backup?): its numbers of 2026 now carry on after 3, not 1\n", dir);
+    cr_assert(strstr(err, want), "%s", err);
+    for (int i = 2; i <= 3; i++) {
+        snprintf(want, sizeof want, "regenquote: %s/Q-2026-00000%d.pdf: warning: is quote Q-2026-00000%d, which the "
+                 "register does not have (issued after the backup it was restored from?); keep it, it is an issued "
+                 "estimate: move it to a folder of its own\n", dir, i, i);
+        cr_assert(strstr(err, want), "%s", err);
+    }
+    free(out); free(err);
+    char *n = issue(dir, "examples/three-sessions-banked.json");
+    cr_assert_str_eq(n, "Q-2026-000004", "numbers only go up");
+    free(n);
+    now = th_read(p, NULL);
+    cr_assert(!strcmp(q2, now), "still untouched");
+    free(now);
+    free(q2);
+    snprintf(cmd, sizeof cmd, "sqlite3 %s/reg.db \"SELECT detail FROM events WHERE action = 'series moved on'\"", dir);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    snprintf(want, sizeof want, "2026: from 1 to 3, past the quotes given out from '%s'\n", dir);
+    cr_assert_str_eq(out, want, "the repair is in the history");
+    free(out);
+    /* --verify fails until the quotes the register lacks are kept elsewhere */
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1);
+    cr_assert(strstr(err, "Q-2026-000002.pdf: is quote Q-2026-000002, which the register does not have"), "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "mkdir %s/lost && mv %s/Q-2026-000002.pdf %s/Q-2026-000003.pdf %s/lost/", dir, dir, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 0, "%s", err);
+    cr_assert_str_eq(err, "");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* Without the folder's marker (deleted, or a folder older than it), a file
+ * of the next number still stops the register, and repair moves past it. */
+Test(reg, a_copy_of_the_next_number_stops_issuing_without_the_marker)
+{
+    char *dir = reg_dir(), *out, *err, cmd[2000], want[2000];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    snprintf(cmd, sizeof cmd, "cd %s && cp Q-2026-000001.pdf Q-2026-000002.pdf && rm .regenquote-register", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, NULL, "quote examples/adipose-two-knees.json", &out, &err), 1);
+    snprintf(want, sizeof want, "regenquote: %s/Q-2026-000002.pdf: already exists, but the register has no quote "
+             "Q-2026-000002: it is behind the quotes in '%s' (restored from a backup?); run 'regenquote repair' to "
+             "carry its numbers on after them\n", dir, dir);
+    cr_assert_str_eq(err, want);
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "repair", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    char *n = issue(dir, "examples/adipose-two-knees.json");
+    cr_assert_str_eq(n, "Q-2026-000003");
+    free(n);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* A second register writing into the folder of the first: refused. */
+Test(reg, a_swapped_register_is_refused_in_another_registers_folder)
+{
+    char *dir = reg_dir(), *out, *err, cmd[2000], p[400];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    snprintf(p, sizeof p, "%s/other.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote examples/adipose-two-knees.json --register %s --out-dir %s", th_bin(), p,
+             dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    cr_assert(strstr(err, ": holds the quotes of another register (id ") &&
+              strstr(err, "give this register its own --out-dir, or, if it replaces that one, run 'regenquote "
+                          "repair' to carry on after its numbers\n"), "%s", err);
+    free(out); free(err);
+    snprintf(p, sizeof p, "%s/Q-2026-000001.pdf", dir);
+    cr_assert_gt(file_size(p), 1000);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(reg, reprint_never_writes_over_a_different_copy)
+{
+    char *dir = reg_dir(), *out, *err, p[400], want[1200];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    snprintf(p, sizeof p, "%s/Q-2026-000001.pdf", dir);
+    cr_assert_eq(rq(dir, NULL, "reprint Q-2026-000001", &out, &err), 0, "the same bytes are there: %s", err);
+    snprintf(want, sizeof want, "%s\n", p);
+    cr_assert_str_eq(out, want);
+    free(out); free(err);
+    cr_assert_eq(th_write(p, "a different file"), 0);
+    cr_assert_eq(rq(dir, NULL, "reprint Q-2026-000001", &out, &err), 1);
+    snprintf(want, sizeof want, "regenquote: %s: differs from quote Q-2026-000001 as issued; it is left as it is: "
+             "move it aside and reprint again, or give -o FILE\n", p);
+    cr_assert_str_eq(err, want);
+    free(out); free(err);
+    char *now = th_read(p, NULL);
+    cr_assert_str_eq(now, "a different file");
+    free(now);
     th_rmtree(dir);
     free(dir);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "outdir.h"
 #include "register.h"
 #include "sha256.h"
 
@@ -842,15 +843,41 @@ static bool copy_is_whole(struct reg *r, const char *dir, const char *number)
     return same;
 }
 
-static int repair(struct reg *r, const char *dir, bool verify, int min_age)
+/* register_repair(); returns the copies written, and the diagnostics
+ * (warnings) joined in *said (malloc'd) when said is given. */
+static int repair_said(struct reg *r, const char *dir, bool verify, int min_age, char **said)
 {
     int fixed = -1;
     struct diag_list dl = { 0 };
-    expect_ok(register_repair(r, dir, verify, min_age, &fixed, &dl), &dl);
+    int rc = register_repair(r, dir, verify, min_age, &fixed, &dl);
+    char *d = th_diags(&dl);
+    cr_assert_eq(rc, 0, "%s", d);
+    cr_assert_eq(dl.errors, 0, "%s", d);
+    if (said)
+        *said = d;
+    else
+        free(d);
+    diag_list_free(&dl);
     return fixed;
 }
 
-ENGINE_TEST(repair_rewrites_missing_and_damaged_copies)
+static int repair(struct reg *r, const char *dir, bool verify, int min_age)
+{
+    return repair_said(r, dir, verify, min_age, NULL);
+}
+
+/* register_reconcile(); its result, the report, and what it said in *said. */
+static int reconcile(struct reg *r, const char *dir, bool verify, struct reg_repair_report *rep, char **said)
+{
+    struct diag_list dl = { 0 };
+    int rc = register_reconcile(r, dir, verify, "fixer", rep, &dl);
+    *said = th_diags(&dl);
+    cr_assert_neq(rc, -1, "%s", *said);
+    diag_list_free(&dl);
+    return rc;
+}
+
+ENGINE_TEST(repair_writes_missing_copies_and_never_replaces_one)
 {
     struct fx f;
     fx_open(&f, p->engine);
@@ -874,31 +901,171 @@ ENGINE_TEST(repair_rewrites_missing_and_damaged_copies)
     char *doc = th_read(path[2], &len);
     doc[len / 2] ^= 0x20;                              /* same size, other bytes */
     write_bytes(path[2], doc, len);
-    free(doc);
 
     cr_assert_eq(repair(f.r, out, false, 3600), 0, "quotes younger than min_age are left alone");
     cr_assert_eq(access(path[0], F_OK), -1);
-    cr_assert_eq(repair(f.r, out, false, 0), 2, "by size: the missing and the cut copy");
+    char *said;
+    cr_assert_eq(repair_said(f.r, out, false, 0, &said), 1, "the missing copy is written");
     cr_assert(copy_is_whole(f.r, out, num[0]));
-    cr_assert(copy_is_whole(f.r, out, num[1]));
-    cr_assert_not(copy_is_whole(f.r, out, num[2]), "a same-size change needs --verify");
-    cr_assert_eq(repair(f.r, out, true, 0), 1, "by digest: the changed copy");
-    cr_assert(copy_is_whole(f.r, out, num[2]));
+    cr_assert(strstr(said, "Q-2026-000002.pdf: warning: differs from quote Q-2026-000002 as issued; it is left as "
+                           "it is: move it aside and run 'regenquote repair' to write the register's copy"), "%s", said);
+    cr_assert_null(strstr(said, "Q-2026-000003"), "a same-size change needs verify: %s", said);
+    free(said);
+    size_t got;
+    char *now = th_read(path[1], &got);
+    cr_assert(got == 12 && !memcmp(now, "%PDF-1.4 cut", 12), "a copy that differs is never replaced");
+    free(now);
+    cr_assert_eq(repair_said(f.r, out, true, 0, &said), 0);
+    cr_assert(strstr(said, "Q-2026-000002.pdf: warning: differs") && strstr(said, "Q-2026-000003.pdf: warning: differs"),
+              "%s", said);
+    free(said);
+    now = th_read(path[2], &got);
+    cr_assert(got == len && !memcmp(now, doc, len), "not even with verify");
+    free(now);
+    free(doc);
+
+    /* the operator's repair says so, and fails, until they are moved aside */
+    struct reg_repair_report rep;
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 1, "%s", said);
+    cr_assert_eq(rep.differing, 2);
+    cr_assert_eq(rep.written, 0);
+    cr_assert(strstr(said, "Q-2026-000002.pdf: differs from quote Q-2026-000002 as issued"), "%s", said);
+    free(said);
+    unlink(path[1]);
+    unlink(path[2]);
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 0, "%s", said);
+    cr_assert_eq(rep.written, 2);
+    cr_assert_str_eq(said, "");
+    free(said);
+    for (int i = 0; i < 3; i++)
+        cr_assert(copy_is_whole(f.r, out, num[i]));
 
     /* temporary files of interrupted writes: removed after a minute */
-    char stale[800], fresh[800];
+    char stale[800], fresh[800], mark[800];
     snprintf(stale, sizeof stale, "%s/%s.pdf.tmpAAAAAA", out, num[0]);
     snprintf(fresh, sizeof fresh, "%s/%s.pdf.tmpBBBBBB", out, num[1]);
+    snprintf(mark, sizeof mark, "%s/.regenquote-register.tmpCCCCCC", out);
     write_bytes(stale, "half", 4);
     write_bytes(fresh, "half", 4);
+    write_bytes(mark, "{", 1);
     struct timeval old[2] = { { time(NULL) - 120, 0 }, { time(NULL) - 120, 0 } };
     cr_assert_eq(utimes(stale, old), 0);
+    cr_assert_eq(utimes(mark, old), 0);
     cr_assert_eq(repair(f.r, out, false, 0), 0);
     cr_assert_eq(access(stale, F_OK), -1, "a stale temporary file goes");
+    cr_assert_eq(access(mark, F_OK), -1, "the marker's too");
     cr_assert_eq(access(fresh, F_OK), 0, "a young one may still be written: it stays");
     for (int i = 0; i < 3; i++)
         free(num[i]);
     fx_close(&f);
+}
+
+/* ---- the folder remembers: numbers only go up (issue #12) ------------------------ */
+
+/* Issue into the folder out (its marker checked and raised); the number,
+ * or NULL with dl filled. */
+static char *issue_into(struct reg *r, const char *out, struct diag_list *dl)
+{
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    in.out_dir = out;
+    return try_issue(r, &in, NULL, dl);
+}
+
+ENGINE_TEST(a_register_behind_its_folder_gives_no_number_again)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    char out[700];
+    snprintf(out, sizeof out, "%s/out", f.dir);
+    cr_assert_eq(mkdir(out, 0700), 0);
+    struct diag_list dl = { 0 };
+    char *n = issue_into(f.r, out, &dl);
+    cr_assert_str_eq(n, "Q-2026-000001");
+    free(n);
+    struct outdir_mark m;
+    expect_ok(outdir_mark_read(out, &m, &dl), &dl);
+    cr_assert_str_eq(m.register_id, register_id(f.r), "the marker names the register");
+    cr_assert_eq(outdir_mark_seq(&m, 2026), 1, "and how far it went");
+    outdir_mark_free(&m);
+    /* numbers up to 7 were given out from this folder by a later state of
+     * this register, then lost with a restore */
+    struct outdir_year seven = { 2026, 7 };
+    expect_ok(outdir_mark_raise(out, register_id(f.r), &seven, 1, false, &dl), &dl);
+    cr_assert_null(issue_into(f.r, out, &dl));
+    char want[1200];
+    snprintf(want, sizeof want, "%s: has quotes of 2026 up to number 7, but the register would issue Q-2026-000002: "
+             "it is behind them (restored from a backup?); run 'regenquote repair' to carry its numbers on after them",
+             out);
+    expect_diag(&dl, want);
+    struct reg_issue plain = sample(ymd(2026, 11, 23));
+    n = issue(f.r, &plain);
+    cr_assert_str_eq(n, "Q-2026-000002", "the refusal used up no number (and a register without a folder issues)");
+    free(n);
+    /* a file of the next number in the folder, without the marker knowing */
+    char file[800];
+    snprintf(file, sizeof file, "%s/Q-2026-000008.pdf", out);
+    write_bytes(file, "%PDF-1.4 given out", 18);
+    struct reg_repair_report rep;
+    char *said;
+    cr_assert_eq(reconcile(f.r, out, false, &rep, &said), 0, "%s", said);
+    cr_assert_eq(rep.advanced, 1);
+    cr_assert_eq(rep.orphans, 1);
+    cr_assert(strstr(said, "its numbers of 2026 now carry on after 8, not 2"), "%s", said);
+    cr_assert(strstr(said, "Q-2026-000008.pdf: warning: is quote Q-2026-000008, which the register does not have"),
+              "%s", said);
+    free(said);
+    n = issue_into(f.r, out, &dl);
+    cr_assert_str_eq(n, "Q-2026-000009", "past every number given out from the folder");
+    free(n);
+    struct reg_event *ev;
+    size_t nev;
+    expect_ok(register_history(f.r, "-", &ev, &nev, &dl), &dl);
+    cr_assert_str_eq(ev[nev - 1].action, "series moved on");
+    cr_assert_str_eq(ev[nev - 1].actor, "fixer");
+    snprintf(want, sizeof want, "2026: from 2 to 8, past the quotes given out from '%s'", out);
+    cr_assert_str_eq(ev[nev - 1].detail, want);
+    reg_events_free(ev, nev);
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 1, "an orphan fails verify");
+    cr_assert(strstr(said, "keep it, it is an issued estimate: move it to a folder of its own"), "%s", said);
+    free(said);
+    unlink(file);
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 0, "%s", said);
+    free(said);
+    fx_close(&f);
+}
+
+ENGINE_TEST(another_registers_folder_is_refused_until_adopted)
+{
+    struct fx a, b;
+    fx_open(&a, p->engine);
+    fx_open(&b, p->engine);
+    char out[700];
+    snprintf(out, sizeof out, "%s/out", a.dir);
+    cr_assert_eq(mkdir(out, 0700), 0);
+    struct diag_list dl = { 0 };
+    for (int i = 0; i < 3; i++)
+        free(issue_into(a.r, out, &dl));
+    cr_assert_eq(repair(a.r, out, false, 0), 3);
+    cr_assert_null(issue_into(b.r, out, &dl), "register b would give a's numbers again");
+    char want[1200];
+    snprintf(want, sizeof want, "holds the quotes of another register (id %.8s…), whose numbers this one (%.8s…) "
+             "would give again; give this register its own --out-dir, or, if it replaces that one, run "
+             "'regenquote repair' to carry on after its numbers", register_id(a.r), register_id(b.r));
+    expect_diag(&dl, want);
+    cr_assert_eq(repair(b.r, out, false, 0), 0, "issuing runs leave another register's folder alone");
+    struct reg_repair_report rep;
+    char *said;
+    cr_assert_eq(reconcile(b.r, out, false, &rep, &said), 0, "%s", said);
+    cr_assert(rep.adopted);
+    cr_assert_eq(rep.orphans, 3, "a's quotes, by number");
+    free(said);
+    char *n = issue_into(b.r, out, &dl);
+    cr_assert_str_eq(n, "Q-2026-000004", "b carries on after a's numbers");
+    free(n);
+    cr_assert_null(issue_into(a.r, out, &dl), "and now a is the stranger");
+    expect_diag(&dl, "holds the quotes of another register");
+    fx_close(&a);
+    fx_close(&b);
 }
 
 /* ---- concurrency and schema ---------------------------------------------------- */

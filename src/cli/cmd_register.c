@@ -11,6 +11,7 @@
 #include "settings.h"
 #include "issue.h"
 #include "money.h"
+#include "outdir.h"
 #include "outfile.h"
 #include "price_table.h"
 #include "register.h"
@@ -121,7 +122,7 @@ static struct reg *open_register(const struct common *cm, bool repair)
     if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
-        fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
+        fprintf(stderr, "regenquote: wrote %d PDF cop%s that an interrupted run left missing\n", fixed,
                 fixed == 1 ? "y" : "ies");
     if (dl.n)
         cli_print_diags(&dl, 20);
@@ -627,7 +628,8 @@ int cmd_reprint(int argc, char **argv)
     int rc = parse_simple(argc, argv, "reprint",
                           "Usage: regenquote reprint NUMBER [-o FILE]\n\n"
                           "Write the quote's PDF exactly as it was issued (byte for byte, whatever\n"
-                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf.\n\n",
+                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf\n"
+                          "(never over a different file there).\n\n",
                           extra, &cm, take_string, &(struct one_string){ 'o', &output });
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -654,12 +656,18 @@ int cmd_reprint(int argc, char **argv)
     if (output) {
         snprintf(path, sizeof path, "%s", output);
     } else {
+        /* the folder's copy: created, never replaced */
         const char *dir = settings_out_dir(cm.out_dir);
-        if (outfile_make_dir(dir, &dl) != 0) {
-            rc = EXIT_DATA;
-            goto out_e;
-        }
         snprintf(path, sizeof path, "%s/%s.pdf", dir, e.number);
+        int put = outfile_make_dir(dir, &dl) != 0 ? -1 : outdir_put_copy(path, e.pdf, e.pdf_len, &dl);
+        if (put == 2)
+            diag_error(&dl, path, NULL, "differs from quote %s as issued; it is left as it is: move it aside "
+                       "and reprint again, or give -o FILE", number);
+        if (put < 0 || put == 2)
+            rc = EXIT_DATA;
+        else
+            printf("%s\n", path);
+        goto out_e;
     }
     struct outfile of;
     if (outfile_open(&of, path, &dl) != 0) {
@@ -702,10 +710,13 @@ int cmd_repair(int argc, char **argv)
     bool verify = false;
     int rc = parse_simple(argc, argv, "repair",
                           "Usage: regenquote repair [--verify]\n\n"
-                          "Check the register and make the PDF copies in OUT-DIR match it: rewrite\n"
-                          "missing or truncated files (with --verify, every file whose SHA-256\n"
-                          "differs) and remove temporary files of interrupted runs. Issuing\n"
-                          "commands do this by themselves.\n\n",
+                          "Make the register and its PDF copies in OUT-DIR agree: write missing\n"
+                          "copies (never over a file: one that differs is reported), report files\n"
+                          "for numbers the register does not have, carry the numbers on after those\n"
+                          "already given out from OUT-DIR (after a restored backup; recorded), and\n"
+                          "remove temporary files of interrupted runs. With --verify, compare every\n"
+                          "copy's SHA-256 too. Exit status 1 when something needs a person; the\n"
+                          "messages say what to do.\n\n",
                           extra, &cm, take_verify, &verify);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -715,14 +726,17 @@ int cmd_repair(int argc, char **argv)
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
-    int fixed = 0;
+    struct reg_repair_report rep;
     const char *out = settings_out_dir(cm.out_dir);
-    if (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
-        cli_print_diags(&dl, 20);
+    int found = outfile_make_dir(out, &dl) != 0
+                    ? -1
+                    : register_reconcile(r, out, verify, settings_actor(cm.by), &rep, &dl);
+    if (dl.n)
+        cli_print_diags(&dl, 50);
+    if (found == 0)
+        printf("register OK; %d PDF cop%s rewritten\n", rep.written, rep.written == 1 ? "y" : "ies");
+    else
         rc = EXIT_DATA;
-    } else {
-        printf("register OK; %d PDF cop%s rewritten\n", fixed, fixed == 1 ? "y" : "ies");
-    }
     diag_list_free(&dl);
     register_close(r);
     return rc;

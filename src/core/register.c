@@ -6,7 +6,6 @@
  * the register's locator in engine_for(). */
 #include "register.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,17 +18,10 @@
 #include <unistd.h>
 
 #include "money.h"
-#include "outfile.h"
-#include "register_engine.h"
+#include "register_int.h"
 #include "sha256.h"
 #include "textfold.h"
 
-struct reg {
-    const struct reg_engine *eng;
-    struct reg_store *s;
-    char *locator;
-    char *id;                     /* the register's id, once opened */
-};
 
 /* ---- engines -------------------------------------------------------------- */
 
@@ -93,9 +85,8 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Append an event, now, to the history (in a transaction). */
-static int add_event(struct reg *r, const char *number, const char *action, const char *detail,
-                     const char *actor, struct diag_list *dl)
+int reg_add_event(struct reg *r, const char *number, const char *action, const char *detail,
+                  const char *actor, struct diag_list *dl)
 {
     char at[32];
     now_iso(at);
@@ -180,7 +171,7 @@ static int migrate(struct reg *r, int target, bool creating, const struct create
     if (v > 0 && v < target && target == REGISTER_SCHEMA_VERSION) {
         char detail[64];
         snprintf(detail, sizeof detail, "schema %d to %d", v, target);
-        if (add_event(r, "-", "migrated", detail, "regenquote", dl) != 0)
+        if (reg_add_event(r, "-", "migrated", detail, "regenquote", dl) != 0)
             goto fail;
     }
     if (target == REGISTER_SCHEMA_VERSION) {
@@ -192,14 +183,14 @@ static int migrate(struct reg *r, int target, bool creating, const struct create
                 !(id = strdup(fresh)))
                 goto fail;
             snprintf(detail, sizeof detail, "register %s", fresh);
-            if (!creating && add_event(r, "-", "register id", fresh, "regenquote", dl) != 0)
+            if (!creating && reg_add_event(r, "-", "register id", fresh, "regenquote", dl) != 0)
                 goto fail;
-            if (c && add_event(r, "-", "created", detail, c->actor, dl) != 0)
+            if (c && reg_add_event(r, "-", "created", detail, c->actor, dl) != 0)
                 goto fail;
         }
         if (c && c->pattern &&
             (r->eng->set_pattern(r->s, c->pattern, dl) != 0 ||
-             add_event(r, "-", "number pattern", c->pattern, c->actor, dl) != 0))
+             reg_add_event(r, "-", "number pattern", c->pattern, c->actor, dl) != 0))
             goto fail;
     }
     if (r->eng->commit(r->s, dl) != 0)
@@ -350,7 +341,7 @@ bool register_pattern_ok(const char *p)
     return pattern_problem(p) == NULL;
 }
 
-static void format_number(const char *pat, int year, long long seq, char *out, size_t size)
+void reg_format_number(const char *pat, int year, long long seq, char *out, size_t size)
 {
     size_t o = 0;
     for (size_t i = 0; pat[i] && o + 1 < size; i++) {
@@ -370,6 +361,57 @@ static void format_number(const char *pat, int year, long long seq, char *out, s
             o = size - 1;
     }
     out[o] = '\0';
+}
+
+/* Match number from s against pattern from p: {year} takes 4 digits,
+ * {seq}/{seq:N} one or more (trying the longest first). */
+static bool match_number(const char *p, const char *s, int *year, long long *seq)
+{
+    if (!*p)
+        return !*s;
+    if (!strncmp(p, "{year}", 6)) {
+        int y = 0;
+        for (int i = 0; i < 4; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            y = y * 10 + (s[i] - '0');
+        }
+        *year = y;
+        return match_number(p + 6, s + 4, year, seq);
+    }
+    if (!strncmp(p, "{seq", 4)) {
+        const char *after = strchr(p, '}') + 1;
+        size_t digits = 0;
+        while (digits < 18 && s[digits] >= '0' && s[digits] <= '9')
+            digits++;
+        for (size_t k = digits; k >= 1; k--) {
+            long long v = 0;
+            for (size_t i = 0; i < k; i++)
+                v = v * 10 + (s[i] - '0');
+            if (match_number(after, s + k, year, seq)) {
+                *seq = v;
+                return true;
+            }
+        }
+        return false;
+    }
+    return *p == *s && match_number(p + 1, s + 1, year, seq);
+}
+
+bool reg_number_parse(const char *pattern, const char *number, int *year, long long *seq)
+{
+    int y = 0;
+    long long q = 0;
+    char again[128];
+    if (!match_number(pattern, number, &y, &q) || y < 1 || q < 1)
+        return false;
+    /* the same number back from (year, seq): padding and repeats agree */
+    reg_format_number(pattern, y, q, again, sizeof again);
+    if (strcmp(again, number) != 0)
+        return false;
+    *year = y;
+    *seq = q;
+    return true;
 }
 
 char *register_pattern(struct reg *r)
@@ -396,7 +438,7 @@ int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
         return 0;
     if (r->eng->begin(r->s, dl) != 0)
         return -1;
-    if (r->eng->set_pattern(r->s, pattern, dl) != 0 || add_event(r, "-", "number pattern", pattern, actor, dl) != 0) {
+    if (r->eng->set_pattern(r->s, pattern, dl) != 0 || reg_add_event(r, "-", "number pattern", pattern, actor, dl) != 0) {
         r->eng->rollback(r->s);
         return -1;
     }
@@ -447,7 +489,7 @@ static int supersede(struct reg *r, const char *old, const char *number, const c
     } else if (r->eng->set_status(r->s, old, "superseded", number, dl) == 0) {
         char detail[128];
         snprintf(detail, sizeof detail, "by %s", number);
-        rc = add_event(r, old, "superseded", detail, actor, dl);
+        rc = reg_add_event(r, old, "superseded", detail, actor, dl);
     }
     reg_entry_free(&e);
     return rc;
@@ -478,7 +520,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     char number[96];
     if (r->eng->next_seq(r->s, y, &seq, dl) != 0)
         goto fail;
-    format_number(pattern, y, seq, number, sizeof number);
+    reg_format_number(pattern, y, seq, number, sizeof number);
     int used = r->eng->has_quote(r->s, number, dl);
     if (used != 0) {
         if (used == 1)
@@ -488,6 +530,10 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
                        pattern, number);
         goto fail;
     }
+    /* numbers only go up, even past a restored or swapped register: the
+     * folder remembers what was given out from it */
+    if (in->out_dir && reg_folder_check(r, in->out_dir, y, seq, number, dl) != 0)
+        goto fail;
     register_fault_point("after-number");
     if (render(ctx, number, &pdf, &pdf_len, dl) != 0)
         goto fail;
@@ -531,13 +577,15 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     money_format(in->total_cents, "$", '.', ',', amount, sizeof amount);
     snprintf(detail, sizeof detail, "total %s%s%s", amount, in->supersedes ? "; replaces " : "",
              in->supersedes ? in->supersedes : "");
-    if (add_event(r, number, "issued", detail, in->actor, dl) != 0)
+    if (reg_add_event(r, number, "issued", detail, in->actor, dl) != 0)
         goto fail;
     if (in->supersedes && supersede(r, in->supersedes, number, in->actor, dl) != 0)
         goto fail;
     if (r->eng->commit(r->s, dl) != 0)
         goto fail;
     register_fault_point("after-commit");
+    if (in->out_dir)
+        reg_folder_note(r, in->out_dir, y, seq, dl);
     free(pattern);
     free(key);
     *number_out = strdup(number);
@@ -670,7 +718,7 @@ int register_set_status(struct reg *r, const char *number, const char *status,
         diag_error(dl, NULL, NULL, "quote %s is %s; %s", number, now, why);
     reg_entry_free(&e);
     if (why || r->eng->set_status(r->s, number, to_void ? "void" : "accepted", NULL, dl) != 0 ||
-        add_event(r, number, to_void ? "voided" : "accepted", reason, actor, dl) != 0) {
+        reg_add_event(r, number, to_void ? "voided" : "accepted", reason, actor, dl) != 0) {
         r->eng->rollback(r->s);
         return -1;
     }
@@ -692,89 +740,4 @@ void reg_events_free(struct reg_event *v, size_t n)
         free(v[i].detail);
     }
     free(v);
-}
-
-/* ---- repair ---------------------------------------------------------------- */
-
-static bool file_matches(const char *path, size_t size, const char *sha, bool verify)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || st.st_size < 0 || (size_t)st.st_size != size)
-        return false;
-    if (!verify)
-        return true;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    struct sha256 c;
-    unsigned char buf[16384], d[32];
-    size_t got;
-    sha256_init(&c);
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        sha256_update(&c, buf, got);
-    fclose(f);
-    sha256_final(&c, d);
-    char hex[65];
-    sha256_to_hex(d, hex);
-    return !strcmp(hex, sha);
-}
-
-/* Write the stored PDF of number to path (whole or not at all). */
-static int rewrite_copy(struct reg *r, const char *number, const char *path, struct diag_list *dl)
-{
-    struct reg_entry e;
-    if (register_get(r, number, true, &e, dl) != 0)
-        return -1;
-    int rc = -1;
-    struct outfile of;
-    if (outfile_open(&of, path, dl) == 0) {
-        if (fwrite(e.pdf, 1, e.pdf_len, of.f) != e.pdf_len) {
-            outfile_abort(&of);
-            diag_error(dl, path, NULL, "cannot write");
-        } else {
-            rc = outfile_commit(&of, dl);
-        }
-    }
-    reg_entry_free(&e);
-    return rc;
-}
-
-int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
-                    struct diag_list *dl)
-{
-    *fixed = 0;
-    struct reg_pdf_ref *refs;
-    size_t n;
-    if (r->eng->pdf_refs(r->s, (int64_t)time(NULL) - min_age, &refs, &n, dl) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.pdf", out_dir, refs[i].number);
-        if (file_matches(path, refs[i].len, refs[i].sha256, verify))
-            continue;
-        if (rewrite_copy(r, refs[i].number, path, dl) != 0) {
-            rc = -1;
-            break;
-        }
-        (*fixed)++;
-    }
-    reg_pdf_refs_free(refs, n);
-    /* temporary files of interrupted writes: NAME.pdf.tmpXXXXXX */
-    DIR *d = opendir(out_dir);
-    if (d) {
-        struct dirent *de;
-        time_t now = time(NULL);
-        while ((de = readdir(d)) != NULL) {
-            if (!strstr(de->d_name, ".pdf.tmp"))
-                continue;
-            char path[4096];
-            struct stat fst;
-            snprintf(path, sizeof path, "%s/%s", out_dir, de->d_name);
-            if (stat(path, &fst) == 0 && now - fst.st_mtime > 60)
-                unlink(path);
-        }
-        closedir(d);
-    }
-    return rc;
 }

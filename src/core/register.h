@@ -13,8 +13,10 @@
  * transaction (holding the register's one writer lock) that stores the
  * whole quote, PDF included: a quote is either committed whole with its
  * number or not at all, and concurrent issuers are serialised.  PDF files
- * in the output folder are copies written after the commit;
- * register_repair() rewrites any that are missing or damaged.
+ * in the output folder are copies written after the commit, each created
+ * once and never replaced; register_repair() writes any that are missing.
+ * The folder keeps a marker of the highest numbers given out from it
+ * (outdir.h), so a restored or swapped register cannot give one again.
  *
  * Memory: struct reg is opaque, from register_open() to register_close().
  * Every string a function returns is malloc'd and owned by the caller. */
@@ -87,6 +89,10 @@ struct reg_issue {
     const char *language;
     const char *supersedes;       /* number this replaces, or NULL */
     const char *actor;            /* who issues */
+    const char *out_dir;          /* the folder its PDF copy goes to, or NULL:
+                                   * checked before a number is given (its
+                                   * marker, a file of that name) and its
+                                   * marker raised after the commit */
 };
 
 /* Called inside the issuing transaction with the new number: point *pdf at
@@ -97,7 +103,10 @@ typedef int (*reg_render_fn)(void *ctx, const char *number, const unsigned char 
 
 /* Allocate the next number and store the whole quote atomically.  With
  * supersedes set, that quote (issued or accepted) is marked superseded in
- * the same transaction.  On success *number_out is malloc'd. */
+ * the same transaction.  With out_dir set, a number the folder already saw
+ * given (a restored or swapped register) is refused, using up nothing, with
+ * a message saying to run 'regenquote repair'.  On success *number_out is
+ * malloc'd (dl may then hold warnings). */
 int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn render, void *ctx,
                    char **number_out, struct diag_list *dl);
 
@@ -159,14 +168,40 @@ int register_history(struct reg *r, const char *number, struct reg_event **out, 
                      struct diag_list *dl);
 void reg_events_free(struct reg_event *v, size_t n);
 
-/* Make the PDF copies in out_dir match the register: rewrite every file
- * that is missing or of the wrong size (with verify, also every file whose
- * SHA-256 differs) among quotes committed at least min_age seconds ago (so
- * a concurrent issuer still writing its copy is left alone); remove
- * temporary files left by an interrupted run (older than a minute).
- * *fixed counts rewritten files. */
+/* The folder of PDF copies, out_dir, as an issuing run leaves it (quick):
+ * write every copy that is missing among quotes committed at least min_age
+ * seconds ago (so a concurrent issuer still writing its own is left alone);
+ * never replace a file: a copy that differs from the register (by size;
+ * with verify, by SHA-256) gets a warning and is left as it is; remove
+ * temporary files of interrupted writes (older than a minute); raise the
+ * folder's marker to this register's numbers.  A folder whose marker names
+ * another register is left untouched (issuing into it is refused).
+ * *fixed counts the copies written.  Returns 0, or -1 with a diagnostic. */
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
+
+/* What register_reconcile() found and did. */
+struct reg_repair_report {
+    int written;                  /* missing copies written */
+    int differing;                /* copies that differ from the register, left as they are */
+    int orphans;                  /* quote files in the folder the register does not have */
+    int advanced;                 /* years whose series was moved past the folder's numbers */
+    bool adopted;                 /* the folder's marker named another register */
+};
+
+/* `regenquote repair`: make the register and its folder agree, and say
+ * what needs a person (verify: comparing copies by SHA-256).  A year's series that is behind the numbers given
+ * out from out_dir (its marker; files named like the register's numbers)
+ * is moved past them, and a folder of another register is adopted, each
+ * recorded in the history (by actor) and reported as a warning; files for
+ * numbers the register does not have are reported by number; missing
+ * copies are written, differing ones reported and left as they are; the
+ * marker is brought up to date; stale temporary files go.  Returns 0 when
+ * nothing needs a person (warnings may report what was put right), 1 when
+ * something does (a differing copy, and with verify an orphaned file: each
+ * with a diagnostic saying what to do), -1 on error. */
+int register_reconcile(struct reg *r, const char *out_dir, bool verify, const char *actor,
+                       struct reg_repair_report *rep, struct diag_list *dl);
 
 /* Write a backup of the whole register to the file dest: consistent (as of
  * one moment, while others may go on issuing), mode 0600, whole or not at

@@ -85,6 +85,8 @@ struct reg_query {
 /* A stored PDF, by size and digest, for checking a copy without its bytes. */
 struct reg_pdf_ref {
     char *number;
+    int year;
+    long long seq;                /* the quote's place in its year's series */
     size_t len;
     char sha256[65];
 };
@@ -163,6 +165,12 @@ struct reg_engine {
      * numbers a year's committed quotes get are 1, 2, 3… without a gap and
      * never twice. */
     int (*next_seq)(struct reg_store *s, int year, long long *seq, struct diag_list *dl);
+    /* The year's counter: the last number it gave (0 when none yet). */
+    int (*series)(struct reg_store *s, int year, long long *last, struct diag_list *dl);
+    /* Raise the year's counter to last if it is lower; never lowers it.
+     * (register.c moves a series past numbers given out from a later state
+     * of the register, as a recorded repair.)  In a transaction. */
+    int (*raise_series)(struct reg_store *s, int year, long long last, struct diag_list *dl);
     /* Whether a quote is stored under number: 1 yes, 0 no, -1 error. */
     int (*has_quote)(struct reg_store *s, const char *number, struct diag_list *dl);
     /* Store price tables under their digest, unless that digest is stored
@@ -201,7 +209,7 @@ struct reg_engine {
     /* The events of one number ("-": of the register), in the order appended. */
     int (*history)(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
                    struct diag_list *dl);
-    /* Number, PDF size and PDF digest of every quote committed at or before
+    /* Number, year and seq, PDF size and PDF digest of every quote committed at or before
      * created_by (seconds since the epoch; a quote whose commit time is not
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,

@@ -400,6 +400,37 @@ static int sq_next_seq(struct reg_store *s, int year, long long *seq, struct dia
     return rc;
 }
 
+static int sq_series(struct reg_store *s, int year, long long *last, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    *last = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT last FROM series WHERE year = ?", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, year);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *last = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        db_err(s, dl, what);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sq_raise_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
+{
+    static const char what[] = "cannot move the series on";
+    sqlite3_stmt *st = prepare(s,
+                               "INSERT INTO series(year, last) VALUES (?1, ?2)"
+                               " ON CONFLICT(year) DO UPDATE SET last = max(last, ?2)",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, year);
+    sqlite3_bind_int64(st, 2, last);
+    return step_done(s, st, what, dl);
+}
+
 static int sq_has_quote(struct reg_store *s, const char *number, struct diag_list *dl)
 {
     sqlite3_stmt *st = prepare(s, "SELECT 1 FROM quotes WHERE number = ?", "cannot read the register", dl);
@@ -714,6 +745,8 @@ static bool read_pdf_ref_row(sqlite3_stmt *st, void *row)
     const unsigned char *sha = sqlite3_column_text(st, 2);
     snprintf(p->sha256, sizeof p->sha256, "%s", sha ? (const char *)sha : "");
     p->len = (size_t)sqlite3_column_int64(st, 1);
+    p->year = sqlite3_column_int(st, 3);
+    p->seq = sqlite3_column_int64(st, 4);
     return (p->number = col_text(st, 0)) != NULL;
 }
 
@@ -729,7 +762,7 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = prepare(s,
-                               "SELECT number, length(pdf), pdf_sha256 FROM quotes"
+                               "SELECT number, length(pdf), pdf_sha256, year, seq FROM quotes"
                                " WHERE created_unix IS NULL OR created_unix <= ?",
                                what, dl);
     if (!st)
@@ -842,6 +875,8 @@ const struct reg_engine reg_engine_sqlite = {
     .get_id = sq_get_id,
     .set_id = sq_set_id,
     .next_seq = sq_next_seq,
+    .series = sq_series,
+    .raise_series = sq_raise_series,
     .has_quote = sq_has_quote,
     .put_tables = sq_put_tables,
     .insert_quote = sq_insert_quote,
