@@ -747,3 +747,27 @@ Test(reg, reprint_never_writes_over_a_different_copy)
     th_rmtree(dir);
     free(dir);
 }
+
+/* Issue #12, finding 3: repair --verify never checked the database. */
+Test(reg, repair_verify_finds_a_damaged_register)
+{
+    char *dir = reg_dir(), *out, *err, p[400], cmd[1200];
+    for (int i = 0; i < 6; i++)
+        free(issue(dir, i % 2 ? "examples/adipose-two-knees.json" : "examples/bone-marrow-one-ankle.json"));
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    snprintf(p, sizeof p, "%s/reg.db", dir);
+    long size = file_size(p);
+    cr_assert_gt(size, 20000);
+    /* 3,000 bytes of garbage written into the middle of the file */
+    snprintf(cmd, sizeof cmd, "head -c 3000 /dev/urandom | dd of=%s bs=1 seek=%ld conv=notrunc 2>/dev/null", p,
+             size / 2);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "damaged"), "%s", err);
+    cr_assert(strstr(err, "restore the latest backup") && strstr(err, "Restoring a backup"), "what to do: %s", err);
+    cr_assert_str_eq(out, "");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}

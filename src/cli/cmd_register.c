@@ -714,9 +714,10 @@ int cmd_repair(int argc, char **argv)
                           "copies (never over a file: one that differs is reported), report files\n"
                           "for numbers the register does not have, carry the numbers on after those\n"
                           "already given out from OUT-DIR (after a restored backup; recorded), and\n"
-                          "remove temporary files of interrupted runs. With --verify, compare every\n"
-                          "copy's SHA-256 too. Exit status 1 when something needs a person; the\n"
-                          "messages say what to do.\n\n",
+                          "remove temporary files of interrupted runs. With --verify, first check\n"
+                          "the register itself (its storage and every stored PDF) and every copy's\n"
+                          "SHA-256. Exit status 1 when something needs a person; the messages say\n"
+                          "what to do.\n\n",
                           extra, &cm, take_verify, &verify);
     if (rc)
         return rc < 0 ? 0 : rc;

@@ -187,10 +187,13 @@ struct reg_repair_report {
     int orphans;                  /* quote files in the folder the register does not have */
     int advanced;                 /* years whose series was moved past the folder's numbers */
     bool adopted;                 /* the folder's marker named another register */
+    bool damaged;                 /* the storage or a stored document failed the check */
 };
 
 /* `regenquote repair`: make the register and its folder agree, and say
- * what needs a person (verify: comparing copies by SHA-256).  A year's series that is behind the numbers given
+ * what needs a person.  With verify, first check the storage itself (the
+ * engine's check) and every stored PDF against its digest, and stop there
+ * if either fails.  Then: a year's series that is behind the numbers given
  * out from out_dir (its marker; files named like the register's numbers)
  * is moved past them, and a folder of another register is adopted, each
  * recorded in the history (by actor) and reported as a warning; files for
@@ -198,8 +201,8 @@ struct reg_repair_report {
  * copies are written, differing ones reported and left as they are; the
  * marker is brought up to date; stale temporary files go.  Returns 0 when
  * nothing needs a person (warnings may report what was put right), 1 when
- * something does (a differing copy, and with verify an orphaned file: each
- * with a diagnostic saying what to do), -1 on error. */
+ * something does (a damaged register, a differing copy, and with verify an
+ * orphaned file: each with a diagnostic saying what to do), -1 on error. */
 int register_reconcile(struct reg *r, const char *out_dir, bool verify, const char *actor,
                        struct reg_repair_report *rep, struct diag_list *dl);
 

@@ -224,6 +224,11 @@ struct reg_engine {
      * synced, then renamed over it).  dest may not be the register's own
      * storage.  Outside a transaction. */
     int (*backup)(struct reg_store *s, const char *dest, struct diag_list *dl);
+    /* Check that the storage itself is sound (its structure, not the
+     * register's rules): 0 sound; 1 damaged, with what the check found in
+     * finding[0..size) (no diagnostic: register.c words it); -1 when it
+     * could not check.  Outside a transaction. */
+    int (*check)(struct reg_store *s, char *finding, size_t size, struct diag_list *dl);
 };
 
 /* The engines this build has (register.c picks one by locator). */

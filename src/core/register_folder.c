@@ -5,10 +5,11 @@
  * register and be below it, and no file may bear it; after the commit the
  * marker is raised.  The repair writes copies that are missing (never
  * replacing a file), reports those that differ and files for numbers the
- * register does not have, and moves a series that is behind the folder
- * past it. */
+ * register does not have, moves a series that is behind the folder past
+ * it, and, verifying, checks the storage and the stored documents. */
 #include "register_int.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +193,49 @@ int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age
     }
     reg_pdf_refs_free(refs, n);
     remove_stale_temps(out_dir);
+    return rc;
+}
+
+/* ---- verifying the register itself -------------------------------------------------- */
+
+/* The engine's check of the storage, then every stored PDF against its
+ * digest and every stored request and quote as JSON.  Returns 0 sound, 1
+ * damaged (with the diagnostic saying what to do), -1 on error. */
+static int check_register(struct reg *r, struct diag_list *dl)
+{
+    char finding[300];
+    int rc = r->eng->check(r->s, finding, sizeof finding, dl);
+    if (rc == 0) {
+        struct reg_pdf_ref *refs;
+        size_t n;
+        if (r->eng->pdf_refs(r->s, INT64_MAX, &refs, &n, dl) != 0)
+            return -1;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct reg_entry e;
+            if (r->eng->get(r->s, refs[i].number, true, &e, dl) != 0) {
+                rc = -1;
+                break;
+            }
+            char sha[65];
+            sha256_hex(e.pdf, e.pdf_len, sha);
+            cJSON *req = cJSON_Parse(e.request_json ? e.request_json : ""), *q = cJSON_Parse(e.quote_json ? e.quote_json : "");
+            if (strcmp(sha, e.pdf_sha256 ? e.pdf_sha256 : "") != 0 || strcmp(sha, refs[i].sha256) != 0)
+                snprintf(finding, sizeof finding, "the stored PDF of %s does not match its digest", refs[i].number);
+            else if (!req || !q)
+                snprintf(finding, sizeof finding, "the stored plan or lines of %s are not whole", refs[i].number);
+            else
+                finding[0] = '\0';
+            rc = finding[0] ? 1 : 0;
+            cJSON_Delete(req);
+            cJSON_Delete(q);
+            reg_entry_free(&e);
+        }
+        reg_pdf_refs_free(refs, n);
+    }
+    if (rc == 1)
+        diag_error(dl, r->locator, NULL,
+                   "the register is damaged (%s); stop issuing, keep this file aside for inspection, and restore "
+                   "the latest backup as docs/register.md says (\"Restoring a backup\")", finding);
     return rc;
 }
 
@@ -389,6 +433,13 @@ int register_reconcile(struct reg *r, const char *out_dir, bool verify, const ch
                        struct reg_repair_report *rep, struct diag_list *dl)
 {
     memset(rep, 0, sizeof *rep);
+    if (verify) {
+        int c = check_register(r, dl);
+        if (c != 0) {
+            rep->damaged = c == 1;
+            return c;
+        }
+    }
     /* the folder first, then the register: a copy written meanwhile is of
      * a quote already committed, so it is never taken for an orphan */
     struct found *files;

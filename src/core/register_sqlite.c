@@ -67,9 +67,19 @@ static const char *const MIGRATIONS[] = {
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
 
+/* What to add to a message when SQLite finds the file damaged (not when
+ * it is no database at all: that is more often a mistyped --register). */
+static const char *damage_hint(struct reg_store *s)
+{
+    return (sqlite3_errcode(s->db) & 0xff) == SQLITE_CORRUPT
+               ? "; the register file is damaged: keep it aside and restore the latest backup "
+                 "(docs/register.md, \"Restoring a backup\")"
+               : "";
+}
+
 static int db_err(struct reg_store *s, struct diag_list *dl, const char *what)
 {
-    diag_error(dl, s->path, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+    diag_error(dl, s->path, NULL, "%s: %s%s", what, sqlite3_errmsg(s->db), damage_hint(s));
     return -1;
 }
 
@@ -77,7 +87,7 @@ static int exec(struct reg_store *s, const char *sql, struct diag_list *dl)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        diag_error(dl, s->path, NULL, "register error: %s", msg ? msg : "unknown");
+        diag_error(dl, s->path, NULL, "register error: %s%s", msg ? msg : "unknown", damage_hint(s));
         sqlite3_free(msg);
         return -1;
     }
@@ -860,6 +870,34 @@ static int sq_backup(struct reg_store *s, const char *dest, struct diag_list *dl
     return 0;
 }
 
+/* ---- checking ------------------------------------------------------------------ */
+
+static int sq_check(struct reg_store *s, char *finding, size_t size, struct diag_list *dl)
+{
+    sqlite3_stmt *st;
+    snprintf(finding, size, "%s", "");
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check(10)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int e = sqlite3_errcode(s->db) & 0xff;
+    if (rc == SQLITE_ROW) {
+        /* the first problem, on one line: "*** in database main ***\nOn tree page 33 …\n…" */
+        const char *t = (const char *)sqlite3_column_text(st, 0), *head = "*** in database main ***\n";
+        t = t ? t : "?";
+        if (!strncmp(t, head, strlen(head)))
+            t += strlen(head);
+        snprintf(finding, size, "%.*s", (int)strcspn(t, "\n"), t);
+        rc = strcmp(finding, "ok") ? 1 : 0;
+    } else if (e == SQLITE_CORRUPT || e == SQLITE_NOTADB) {
+        snprintf(finding, size, "%s", sqlite3_errmsg(s->db));
+        rc = 1;
+    } else {
+        rc = db_err(s, dl, "cannot check the register");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -888,4 +926,5 @@ const struct reg_engine reg_engine_sqlite = {
     .history = sq_history,
     .pdf_refs = sq_pdf_refs,
     .backup = sq_backup,
+    .check = sq_check,
 };
