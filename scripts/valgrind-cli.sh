@@ -73,6 +73,8 @@ vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
 vg 0 accept Q-2026-000003
 rm -f "$WORK/out/Q-2026-000001.pdf"
 vg 0 repair --verify
+vg 0 backup "$WORK/backup.db"
+vg 0 list --name JOSÉ --register "$WORK/backup.db"
 for f in "$EX"/*.json; do tr -d '\n' <"$f"; echo; done >"$WORK/requests.jsonl"
 vg 0 batch "$WORK/requests.jsonl" --format json --out-dir "$WORK/batch" -q
 vg 0 batch "$WORK/requests.jsonl" --issue -j 2 -q
