@@ -458,7 +458,7 @@ int register_reconcile(struct reg *r, const char *out_dir, bool verify, const ch
     struct outdir_year *high = NULL, *own = NULL;
     size_t nh = 0, no = 0;
     int rc = r->eng->pdf_refs(r->s, INT64_MAX, &refs, &n, dl);
-    if (rc == 0)
+    if (rc == 0 && n)
         qsort(refs, n, sizeof *refs, cmp_ref);
     /* how far the folder has gone: its marker, and the files in it */
     for (size_t i = 0; rc == 0 && i < m.n; i++)
