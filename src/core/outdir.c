@@ -14,6 +14,38 @@
 #include "outfile.h"
 #include "sha256.h"
 
+/* Put the file written through of into place and free of: flushed and
+ * closed; with sync, on disk first; then renamed over its name (replace)
+ * or hard-linked to it, which never replaces a file (on a file system
+ * without hard links: a look, then a rename).  Returns 0, 1 when a file is
+ * there already (not replaced), or -1 with a diagnostic. */
+static int place(struct outfile *of, bool sync, bool replace, struct diag_list *dl)
+{
+    int e = 0, rc = 0;
+    if (fflush(of->f) != 0 || ferror(of->f) || (sync && fsync(fileno(of->f)) != 0))
+        e = errno ? errno : EIO;
+    if (fclose(of->f) != 0 && !e)
+        e = errno;
+    of->f = NULL;
+    if (!e && replace) {
+        if (rename(of->tmp, of->path) != 0)
+            e = errno;
+    } else if (!e && link(of->tmp, of->path) != 0) {
+        if (errno == EEXIST)
+            rc = 1;
+        else if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+            e = errno;
+        else if (access(of->path, F_OK) == 0)
+            rc = 1;
+        else if (rename(of->tmp, of->path) != 0)
+            e = errno;
+    }
+    if (e)
+        diag_error(dl, of->path, NULL, "cannot write: %s", strerror(e));
+    outfile_abort(of);            /* removes the temporary name (a linked copy stays) */
+    return e ? -1 : rc;
+}
+
 /* ---- the marker ------------------------------------------------------------ */
 
 static void mark_path(const char *dir, char *out, size_t size)
@@ -102,7 +134,12 @@ int outdir_mark_read(const char *dir, struct outdir_mark *m, struct diag_list *d
     return 0;
 }
 
-/* Write m as dir's marker, whole (temporary file, sync, rename). */
+/* Write m as dir's marker, whole: a temporary file renamed over it.  Not
+ * synced (a second fsync per quote would cost issuing dearly): after a
+ * power cut the marker may show an earlier state, lagging by the last
+ * numbers (whose PDF copies still stop a register behind them), or be
+ * unreadable (issuing then stops until 'regenquote repair' writes it
+ * again); it never shows a number that was not given out. */
 static int mark_write(const char *dir, const struct outdir_mark *m, struct diag_list *dl)
 {
     char path[4200];
@@ -126,12 +163,8 @@ static int mark_write(const char *dir, const struct outdir_mark *m, struct diag_
     struct outfile of;
     int rc = -1;
     if (outfile_open(&of, path, dl) == 0) {
-        if (fprintf(of.f, "%s\n", text) < 0) {
-            diag_error(dl, path, NULL, "cannot write: %s", strerror(errno));
-            outfile_abort(&of);
-        } else {
-            rc = outfile_commit(&of, dl);
-        }
+        fprintf(of.f, "%s\n", text);
+        rc = place(&of, false, true, dl);
     }
     free(text);
     return rc;
@@ -239,31 +272,7 @@ int outdir_put_copy(const char *path, const unsigned char *b, size_t len, struct
     struct outfile of;
     if (outfile_open(&of, path, dl) != 0)
         return -1;
-    int e = 0;
-    if (fwrite(b, 1, len, of.f) != len || fflush(of.f) != 0 || fsync(fileno(of.f)) != 0)
-        e = errno ? errno : EIO;
-    if (fclose(of.f) != 0 && !e)
-        e = errno;
-    of.f = NULL;
-    int rc = 0;
-    if (!e && link(of.tmp, path) != 0) {
-        if (errno == EEXIST) {
-            rc = holds(path, b, len) ? 1 : 2;
-        } else if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS) {
-            /* a file system without hard links: look, then rename (the
-             * content is still never partial) */
-            if (access(path, F_OK) == 0)
-                rc = holds(path, b, len) ? 1 : 2;
-            else if (rename(of.tmp, path) != 0)
-                e = errno;
-        } else {
-            e = errno;
-        }
-    }
-    outfile_abort(&of);           /* removes the temporary name (after link: the copy stays) */
-    if (e) {
-        diag_error(dl, path, NULL, "cannot write: %s", strerror(e));
-        return -1;
-    }
-    return rc;
+    fwrite(b, 1, len, of.f);      /* an error shows in ferror(), which place() checks */
+    int rc = place(&of, true, false, dl);
+    return rc == 1 ? (holds(path, b, len) ? 1 : 2) : rc;
 }
