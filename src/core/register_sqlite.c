@@ -328,45 +328,18 @@ static int sq_migrate(struct reg_store *s, int from, int to, struct diag_list *d
     return 0;
 }
 
-/* ---- the number pattern ---------------------------------------------------- */
+/* ---- the number pattern and the register's identity ------------------------- */
 
-static int sq_get_pattern(struct reg_store *s, char **pattern, struct diag_list *dl)
+/* The value stored under key in meta (*value malloc'd), or NULL if none. */
+static int get_meta(struct reg_store *s, const char *key, char **value, const char *what, struct diag_list *dl)
 {
-    *pattern = NULL;
-    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key='number_pattern'",
-                               "cannot read the number pattern", dl);
+    *value = NULL;
+    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key = ?", what, dl);
     if (!st)
         return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *pattern = col_text(st, 0);
-    else if (rc != SQLITE_DONE)
-        db_err(s, dl, "cannot read the number pattern");
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int sq_set_pattern(struct reg_store *s, const char *pattern, struct diag_list *dl)
-{
-    static const char what[] = "cannot change the number pattern";
-    sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO meta VALUES ('number_pattern', ?)", what, dl);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
-    return step_done(s, st, what, dl);
-}
-
-/* ---- the register's identity ------------------------------------------------- */
-
-static int sq_get_id(struct reg_store *s, char **id, struct diag_list *dl)
-{
-    static const char what[] = "cannot read the register's id";
-    *id = NULL;
-    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key='register_id'", what, dl);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && !(*id = col_text(st, 0))) {
+    if (rc == SQLITE_ROW && !(*value = col_text(st, 0))) {
         diag_error(dl, s->path, NULL, "out of memory");
         rc = SQLITE_NOMEM;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -376,38 +349,69 @@ static int sq_get_id(struct reg_store *s, char **id, struct diag_list *dl)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int sq_set_id(struct reg_store *s, const char *id, struct diag_list *dl)
+/* Store value under key in meta; replace: over a value stored before,
+ * else a second value is refused (the key is the primary key). */
+static int set_meta(struct reg_store *s, const char *key, const char *value, bool replace, const char *what,
+                    struct diag_list *dl)
 {
-    static const char what[] = "cannot store the register's id";
-    /* a plain INSERT: the key is the primary key, so a second id is refused */
-    sqlite3_stmt *st = prepare(s, "INSERT INTO meta VALUES ('register_id', ?)", what, dl);
+    sqlite3_stmt *st = prepare(s, replace ? "INSERT OR REPLACE INTO meta VALUES (?, ?)" : "INSERT INTO meta VALUES (?, ?)",
+                               what, dl);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     return step_done(s, st, what, dl);
+}
+
+static int sq_get_pattern(struct reg_store *s, char **pattern, struct diag_list *dl)
+{
+    return get_meta(s, "number_pattern", pattern, "cannot read the number pattern", dl);
+}
+
+static int sq_set_pattern(struct reg_store *s, const char *pattern, struct diag_list *dl)
+{
+    return set_meta(s, "number_pattern", pattern, true, "cannot change the number pattern", dl);
+}
+
+static int sq_get_id(struct reg_store *s, char **id, struct diag_list *dl)
+{
+    return get_meta(s, "register_id", id, "cannot read the register's id", dl);
+}
+
+static int sq_set_id(struct reg_store *s, const char *id, struct diag_list *dl)
+{
+    return set_meta(s, "register_id", id, false, "cannot store the register's id", dl);
 }
 
 /* ---- issuing ---------------------------------------------------------------- */
 
-static int sq_next_seq(struct reg_store *s, int year, long long *seq, struct diag_list *dl)
+/* Run sql, an upsert of year's counter (?1 the year, ?2 value) that
+ * returns it, and give the counter it leaves in *last. */
+static int series_upsert(struct reg_store *s, const char *sql, int year, long long value, long long *last,
+                         const char *what, struct diag_list *dl)
 {
-    static const char what[] = "cannot allocate a quote number";
-    sqlite3_stmt *st = prepare(s,
-                               "INSERT INTO series(year, last) VALUES (?, 1)"
-                               " ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last",
-                               what, dl);
+    sqlite3_stmt *st = prepare(s, sql, what, dl);
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, year);
+    sqlite3_bind_int64(st, 2, value);
     int rc = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
+        *last = sqlite3_column_int64(st, 0);
         rc = 0;
     } else {
         db_err(s, dl, what);
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+static int sq_next_seq(struct reg_store *s, int year, long long *seq, struct diag_list *dl)
+{
+    return series_upsert(s,
+                         "INSERT INTO series(year, last) VALUES (?1, ?2)"
+                         " ON CONFLICT(year) DO UPDATE SET last = last + ?2 RETURNING last",
+                         year, 1, seq, "cannot allocate a quote number", dl);
 }
 
 static int sq_series(struct reg_store *s, int year, long long *last, struct diag_list *dl)
@@ -429,16 +433,11 @@ static int sq_series(struct reg_store *s, int year, long long *last, struct diag
 
 static int sq_raise_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
 {
-    static const char what[] = "cannot move the series on";
-    sqlite3_stmt *st = prepare(s,
-                               "INSERT INTO series(year, last) VALUES (?1, ?2)"
-                               " ON CONFLICT(year) DO UPDATE SET last = max(last, ?2)",
-                               what, dl);
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, year);
-    sqlite3_bind_int64(st, 2, last);
-    return step_done(s, st, what, dl);
+    long long now;
+    return series_upsert(s,
+                         "INSERT INTO series(year, last) VALUES (?1, ?2)"
+                         " ON CONFLICT(year) DO UPDATE SET last = max(last, ?2) RETURNING last",
+                         year, last, &now, "cannot move the series on", dl);
 }
 
 static int sq_has_quote(struct reg_store *s, const char *number, struct diag_list *dl)

@@ -10,14 +10,12 @@ static const struct {
     uint16_t first, last;
     char base[3];
 } LATIN[] = {
-    /* Latin-1 Supplement: À..ÿ (× and ÷ are not letters: kept) */
+    /* Latin-1 Supplement: capitals À..Þ (small à..þ are looked up as
+     * capitals, 0x20 lower), ß, ÿ; × and ÷ are not letters: kept */
     { 0x00C0, 0x00C5, "a" }, { 0x00C6, 0x00C6, "ae" }, { 0x00C7, 0x00C7, "c" }, { 0x00C8, 0x00CB, "e" },
     { 0x00CC, 0x00CF, "i" }, { 0x00D0, 0x00D0, "d" }, { 0x00D1, 0x00D1, "n" }, { 0x00D2, 0x00D6, "o" },
     { 0x00D8, 0x00D8, "o" }, { 0x00D9, 0x00DC, "u" }, { 0x00DD, 0x00DD, "y" }, { 0x00DE, 0x00DE, "th" },
-    { 0x00DF, 0x00DF, "ss" }, { 0x00E0, 0x00E5, "a" }, { 0x00E6, 0x00E6, "ae" }, { 0x00E7, 0x00E7, "c" },
-    { 0x00E8, 0x00EB, "e" }, { 0x00EC, 0x00EF, "i" }, { 0x00F0, 0x00F0, "d" }, { 0x00F1, 0x00F1, "n" },
-    { 0x00F2, 0x00F6, "o" }, { 0x00F8, 0x00F8, "o" }, { 0x00F9, 0x00FC, "u" }, { 0x00FD, 0x00FD, "y" },
-    { 0x00FE, 0x00FE, "th" }, { 0x00FF, 0x00FF, "y" },
+    { 0x00DF, 0x00DF, "ss" }, { 0x00FF, 0x00FF, "y" },
     /* Latin Extended-A: Ā..ſ, capital and small letter pairs */
     { 0x0100, 0x0105, "a" }, { 0x0106, 0x010D, "c" }, { 0x010E, 0x0111, "d" }, { 0x0112, 0x011B, "e" },
     { 0x011C, 0x0123, "g" }, { 0x0124, 0x0127, "h" }, { 0x0128, 0x0131, "i" }, { 0x0132, 0x0133, "ij" },
@@ -34,6 +32,8 @@ static const struct {
 /* The base of code point cp, or NULL when it does not fold. */
 static const char *base_of(uint32_t cp)
 {
+    if (cp >= 0x00E0 && cp <= 0x00FE && cp != 0x00F7)
+        cp -= 0x20;               /* Latin-1's small letters mirror its capitals */
     size_t lo = 0, hi = sizeof LATIN / sizeof LATIN[0];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
