@@ -37,6 +37,7 @@ QUOTE=("$BIN" quote "$ROOT/examples/bone-marrow-one-ankle.json" --register "$REG
 fail() { echo "kill-loop: FAIL: $*"; exit 1; }
 sql() { sqlite3 -batch -noheader "$REG" "$@"; }
 
+"$BIN" init --register "$REG" >/dev/null || fail "init failed"
 # How long one issue takes here (ms): the kill delays are spread over 0..1.3×.
 t0=$(date +%s%N)
 for _ in 1 2 3; do "${QUOTE[@]}" >>"$WORK/printed" 2>/dev/null || fail "a plain quote failed"; done

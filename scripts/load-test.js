@@ -45,6 +45,12 @@ function plan(i) {
   return JSON.stringify(req);
 }
 
+/* The register the server issues into: it never makes one itself. */
+function initRegister() {
+  const r = spawnSync(BIN, ['init', '--register', REG, '--by', 'load-test'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('regenquote init failed: ' + r.stderr);
+}
+
 function startServer() {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
@@ -91,6 +97,7 @@ function pct(sorted, p) {
 
 async function main() {
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing; run make`);
+  initRegister();
   const { srv, port, log } = await startServer();
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   const deadline = Date.now() + SECONDS * 1000;

@@ -31,6 +31,7 @@ for lang in en es; do
 done
 # Issued: the numbered PDFs and the register's views of them.
 reg="$work/reg"; mkdir -p "$reg"
+"$bin" init --register "$reg/register.db" --by same-output >/dev/null
 for f in examples/*.json; do
   "$bin" quote "$f" --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
 done

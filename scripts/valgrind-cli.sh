@@ -58,6 +58,8 @@ vg 0 price "$EX/three-sessions-banked.json" --format pdf -o "$WORK/draft.pdf"
 vg 0 price "$EX/cord-tissue-prp-booster.json" --format pdf --a4 -o "$WORK/draft-es.pdf"
 vg 0 price --source adipose --area left-knee --area right-knee --add prp-booster \
   --patient-name 'Nguyễn Thị Hồng' --format pdf -o "$WORK/draft-vi.pdf"
+vg 0 init
+vg 1 init
 vg 0 quote "$EX/bone-marrow-one-ankle.json"
 vg 0 quote "$EX/adipose-two-knees.json"
 vg 0 list
@@ -71,6 +73,8 @@ vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
 vg 0 accept Q-2026-000003
 rm -f "$WORK/out/Q-2026-000001.pdf"
 vg 0 repair --verify
+vg 0 backup "$WORK/backup.db"
+vg 0 list --name JOSÉ --register "$WORK/backup.db"
 for f in "$EX"/*.json; do tr -d '\n' <"$f"; echo; done >"$WORK/requests.jsonl"
 vg 0 batch "$WORK/requests.jsonl" --format json --out-dir "$WORK/batch" -q
 vg 0 batch "$WORK/requests.jsonl" --issue -j 2 -q

@@ -74,6 +74,13 @@ const char *th_bin(void)
     return b && *b ? b : "./regenquote";
 }
 
+int th_init_register(const char *path)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "%s init --register '%s' >/dev/null", th_bin(), path);
+    return th_run(cmd, NULL, NULL);
+}
+
 const char *th_fault_bin(void)
 {
     const char *b = getenv("REGENQUOTE_FAULT_BIN");

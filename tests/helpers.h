@@ -22,6 +22,9 @@ int th_run(const char *cmdline, char **out, char **err);
 const char *th_fault_bin(void);
 /* The regenquote binary under test ($REGENQUOTE_BIN or ./regenquote). */
 const char *th_bin(void);
+/* Create a register at path with the binary under test (`regenquote init`,
+ * quietly): issuing needs one.  Returns its exit status. */
+int th_init_register(const char *path);
 
 /* Read a whole file (malloc'd) or NULL. */
 char *th_read(const char *path, size_t *len);

@@ -93,6 +93,8 @@ Test(batch, issues_into_the_register_with_two_workers, .timeout = 60)
     char *dir = th_tmpdir(), in[300], cmd[1200], *out, *err;
     snprintf(in, sizeof in, "%s/reqs.jsonl", dir);
     write_jsonl(in, 12, NULL);
+    snprintf(cmd, sizeof cmd, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(cmd), 0);
     snprintf(cmd, sizeof cmd, DAY0 "%s batch %s --issue --jobs 2 --register %s/reg.db --out-dir %s", th_bin(), in,
              dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "register.h"
 #include "server.h"
 
 #define TOKEN "test-token-0123456789"
@@ -82,6 +83,14 @@ static struct server *start(const char *token, int rate, size_t max_body)
 static void setup(void)
 {
     dir = th_tmpdir();
+    /* the register the server opens: it never makes one */
+    char reg[512];
+    snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    cr_assert_eq(register_create(&r, reg, NULL, "test", &dl), 0);
+    register_close(r);
+    diag_list_free(&dl);
     log_len = 0;
     log_buf[0] = '\0';
     srv = NULL;

@@ -17,6 +17,7 @@ struct command {
 
 static const struct command COMMANDS[] = {
     { "price", "compute and show a cost estimate (text, JSON or a DRAFT PDF); nothing is issued", cmd_price },
+    { "init", "create a register (out/register.db unless --register says otherwise)", cmd_init },
     { "quote", "issue a numbered quote: PDF in out/ and an entry in the register", cmd_quote },
     { "list", "list issued quotes (filter by patient, dates, status; table, CSV, JSON)", cmd_list },
     { "show", "show one quote with its history", cmd_show },
@@ -25,6 +26,7 @@ static const struct command COMMANDS[] = {
     { "void", "void a quote, with a reason", cmd_void },
     { "accept", "record that the patient accepted a quote", cmd_accept },
     { "repair", "check the register and rewrite missing PDF copies", cmd_repair },
+    { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },

@@ -11,6 +11,7 @@
 #include "settings.h"
 #include "issue.h"
 #include "money.h"
+#include "outdir.h"
 #include "outfile.h"
 #include "price_table.h"
 #include "register.h"
@@ -104,34 +105,16 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *const 
     return 0;
 }
 
-static int ensure_parent(const char *path, struct diag_list *dl)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
-    return dir[0] ? outfile_make_dir(dir, dl) : 0;
-}
-
-/* Open the register (creating its folder), apply a new number pattern, and
- * bring the PDF copies up to date.  Prints problems; returns NULL on error. */
+/* Open the register (it must exist: register_open() says how to create
+ * one), apply a new number pattern, and, for issuing, bring the PDF copies
+ * up to date.  Prints problems and warnings; returns NULL on error. */
 static struct reg *open_register(const struct common *cm, bool repair)
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     const char *path = settings_register_path(cm->register_path);
     const char *out = settings_out_dir(cm->out_dir);
-    /* only issuing creates a register: a mistyped --register must not
-     * quietly give an empty one */
-    struct stat st;
-    if (!repair && stat(path, &st) != 0) {
-        fprintf(stderr, "regenquote: %s: there is no register here; check --register or "
-                        "$REGENQUOTE_REGISTER (issuing a quote creates it)\n", path);
-        return NULL;
-    }
-    if (ensure_parent(path, &dl) != 0 || register_open(&r, path, &dl) != 0)
+    if (register_open(&r, path, &dl) != 0)
         goto fail;
     if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
         goto fail;
@@ -139,8 +122,10 @@ static struct reg *open_register(const struct common *cm, bool repair)
     if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
-        fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
+        fprintf(stderr, "regenquote: wrote %d PDF cop%s that an interrupted run left missing\n", fixed,
                 fixed == 1 ? "y" : "ies");
+    if (dl.n)
+        cli_print_diags(&dl, 20);
     diag_list_free(&dl);
     return r;
 fail:
@@ -463,7 +448,7 @@ static const char LIST_HELP[] =
     "valid-until date shows as expired.\n"
     "\n"
     "  --patient ID               only this patient id\n"
-    "  --name TEXT                patient names containing TEXT (any case)\n"
+    "  --name TEXT                patient names containing TEXT (any case or accents)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
     "  --format table|csv|json    (default table)\n";
@@ -643,7 +628,8 @@ int cmd_reprint(int argc, char **argv)
     int rc = parse_simple(argc, argv, "reprint",
                           "Usage: regenquote reprint NUMBER [-o FILE]\n\n"
                           "Write the quote's PDF exactly as it was issued (byte for byte, whatever\n"
-                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf.\n\n",
+                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf\n"
+                          "(never over a different file there).\n\n",
                           extra, &cm, take_string, &(struct one_string){ 'o', &output });
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -670,12 +656,18 @@ int cmd_reprint(int argc, char **argv)
     if (output) {
         snprintf(path, sizeof path, "%s", output);
     } else {
+        /* the folder's copy: created, never replaced */
         const char *dir = settings_out_dir(cm.out_dir);
-        if (outfile_make_dir(dir, &dl) != 0) {
-            rc = EXIT_DATA;
-            goto out_e;
-        }
         snprintf(path, sizeof path, "%s/%s.pdf", dir, e.number);
+        int put = outfile_make_dir(dir, &dl) != 0 ? -1 : outdir_put_copy(path, e.pdf, e.pdf_len, &dl);
+        if (put == 2)
+            diag_error(&dl, path, NULL, "differs from quote %s as issued; it is left as it is: move it aside "
+                       "and reprint again, or give -o FILE", number);
+        if (put < 0 || put == 2)
+            rc = EXIT_DATA;
+        else
+            printf("%s\n", path);
+        goto out_e;
     }
     struct outfile of;
     if (outfile_open(&of, path, &dl) != 0) {
@@ -718,10 +710,14 @@ int cmd_repair(int argc, char **argv)
     bool verify = false;
     int rc = parse_simple(argc, argv, "repair",
                           "Usage: regenquote repair [--verify]\n\n"
-                          "Check the register and make the PDF copies in OUT-DIR match it: rewrite\n"
-                          "missing or truncated files (with --verify, every file whose SHA-256\n"
-                          "differs) and remove temporary files of interrupted runs. Issuing\n"
-                          "commands do this by themselves.\n\n",
+                          "Make the register and its PDF copies in OUT-DIR agree: write missing\n"
+                          "copies (never over a file: one that differs is reported), report files\n"
+                          "for numbers the register does not have, carry the numbers on after those\n"
+                          "already given out from OUT-DIR (after a restored backup; recorded), and\n"
+                          "remove temporary files of interrupted runs. With --verify, first check\n"
+                          "the register itself (its storage and every stored PDF) and every copy's\n"
+                          "SHA-256. Exit status 1 when something needs a person; the messages say\n"
+                          "what to do.\n\n",
                           extra, &cm, take_verify, &verify);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -731,14 +727,17 @@ int cmd_repair(int argc, char **argv)
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
-    int fixed = 0;
+    struct reg_repair_report rep;
     const char *out = settings_out_dir(cm.out_dir);
-    if (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
-        cli_print_diags(&dl, 20);
+    int found = outfile_make_dir(out, &dl) != 0
+                    ? -1
+                    : register_reconcile(r, out, verify, settings_actor(cm.by), &rep, &dl);
+    if (dl.n)
+        cli_print_diags(&dl, 50);
+    if (found == 0)
+        printf("register OK; %d PDF cop%s rewritten\n", rep.written, rep.written == 1 ? "y" : "ies");
+    else
         rc = EXIT_DATA;
-    } else {
-        printf("register OK; %d PDF cop%s rewritten\n", fixed, fixed == 1 ? "y" : "ies");
-    }
     diag_list_free(&dl);
     register_close(r);
     return rc;

@@ -12,6 +12,11 @@ int cmd_catalog(int argc, char **argv);
 /* cmd_validate.c: check price tables, every problem at once. */
 int cmd_validate(int argc, char **argv);
 
+/* cmd_init.c: create a register (the only command that does), and write
+ * a consistent, private copy of one. */
+int cmd_init(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+
 /* cmd_register.c: the register's commands, front ends over issue.h and
  * register.h. */
 int cmd_quote(int argc, char **argv);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outfile.h"
+#include "outdir.h"
 #include "pricing.h"
 #include "quote.h"
 #include "render_pdf.h"
@@ -80,6 +80,7 @@ int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *
         .language = q.language,
         .supersedes = o->supersedes,
         .actor = o->actor,
+        .out_dir = o->out_dir,
     };
     if (register_issue(r, &in, render_numbered, &ctx, &res->number, dl) != 0)
         goto out;
@@ -94,21 +95,19 @@ int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *
     }
     snprintf(res->pdf_path, n, "%s/%s.pdf", o->out_dir, res->number);
     /* The quote is committed; the file is a copy that register_repair()
-     * rewrites if this step is interrupted. */
-    struct outfile of;
-    bool written = false;
-    if (outfile_open(&of, res->pdf_path, dl) == 0) {
-        if (fwrite(ctx.pdf, 1, ctx.len, of.f) != ctx.len) {
-            outfile_abort(&of);
-            diag_error(dl, res->pdf_path, NULL, "cannot write the PDF");
-        } else {
-            written = outfile_commit(&of, dl) == 0;
-        }
+     * writes if this step is interrupted.  An issued copy is created, never
+     * replaced. */
+    int put = outdir_put_copy(res->pdf_path, ctx.pdf, ctx.len, dl);
+    if (put == 2) {
+        diag_error(dl, res->pdf_path, NULL,
+                   "already exists and is not quote %s as issued (kept in the register); both are left as they "
+                   "are: move that file aside, then 'regenquote repair' writes the register's copy", res->number);
+        goto out;
     }
-    if (!written) {
+    if (put < 0) {
         diag_error(dl, NULL, NULL,
-                   "quote %s is issued and kept in the register, but its PDF copy was not written; 'regenquote reprint %s' writes it",
-                   res->number, res->number);
+                   "quote %s is issued and kept in the register, but its PDF copy was not written; 'regenquote repair' writes it",
+                   res->number);
         goto out;
     }
     rc = 0;

@@ -44,6 +44,7 @@ struct reg_new_quote {
     long long seq;                /* (year, seq) is unique too */
     const char *status;           /* the status it starts with */
     const char *patient_id, *patient_name;    /* may be NULL */
+    const char *name_key;         /* textfold() of patient_name, or NULL */
     const char *issued, *valid_until;
     const char *scheduled, *estimate_due;     /* may be NULL */
     int64_t total_cents;
@@ -74,7 +75,7 @@ struct reg_new_event {
  * hold.  Dates are YYYY-MM-DD and compare as dates. */
 struct reg_query {
     const char *patient_id;       /* equal */
-    const char *name;             /* substring of patient_name, ASCII case folded */
+    const char *name_key;         /* substring of the stored name_key (folded already) */
     const char *issued_from, *issued_to;      /* issued within, inclusive */
     const char *status;           /* stored status equal */
     const char *valid_until_min;  /* valid_until >= this */
@@ -84,6 +85,8 @@ struct reg_query {
 /* A stored PDF, by size and digest, for checking a copy without its bytes. */
 struct reg_pdf_ref {
     char *number;
+    int year;
+    long long seq;                /* the quote's place in its year's series */
     size_t len;
     char sha256[65];
 };
@@ -97,12 +100,17 @@ struct reg_engine {
 
     /* ---- connection ---- */
 
-    /* Connect to the register at locator, creating its storage if there is
-     * none (a new register has schema version 0), with the durability
-     * register.h promises (a commit is on disk when it returns) and a wait
-     * of about a minute for another writer's lock.  The schema is not
-     * touched: register.c migrates it. */
-    int (*open)(struct reg_store **out, const char *locator, struct diag_list *dl);
+    /* Connect to the register at locator, with the durability register.h
+     * promises (a commit is on disk when it returns), a wait of about a
+     * minute for another writer's lock, and its storage private to its
+     * owner: an engine that keeps files tightens one open to others, with a
+     * warning naming it and the mode it had, and refuses one it cannot.  With create, storage is made if
+     * there is none (new storage has schema version 0; a file gets its
+     * folder, private, when that is missing too); without, nothing is
+     * created: returns 1, with no diagnostic (register.c words it), when
+     * there is no storage at locator.  The schema is not touched: register.c
+     * migrates it.  Returns 0, 1 or -1. */
+    int (*open)(struct reg_store **out, const char *locator, bool create, struct diag_list *dl);
     /* Disconnect; a transaction still open is rolled back.  NULL is a no-op. */
     void (*close)(struct reg_store *s);
 
@@ -122,12 +130,17 @@ struct reg_engine {
 
     /* ---- schema ---- */
 
-    /* The stored schema version (0 for a new register).  In a transaction. */
+    /* The stored schema version: 0 for new, empty storage.  Storage that
+     * holds something else than a register (another program's tables) is
+     * refused with a diagnostic, so a register is never made inside it.  In
+     * a transaction. */
     int (*schema_version)(struct reg_store *s, int *version, struct diag_list *dl);
     /* Take the storage from schema version `from` to `to` (0 <= from < to <=
      * REGISTER_SCHEMA_VERSION) and record `to`.  In a transaction.  From
      * version 2 the storage itself refuses to change or delete a history event or to
-     * delete a quote, whoever asks. */
+     * delete a quote, whoever asks.  Version 3 adds each quote's name_key,
+     * and the step gives the quotes already stored theirs: textfold() of
+     * their patient_name (the core's function, so every engine's keys agree). */
     int (*migrate)(struct reg_store *s, int from, int to, struct diag_list *dl);
 
     /* ---- the number pattern ---- */
@@ -137,6 +150,14 @@ struct reg_engine {
     /* Store the pattern, replacing any.  In a transaction. */
     int (*set_pattern)(struct reg_store *s, const char *pattern, struct diag_list *dl);
 
+    /* ---- the register's identity ---- */
+
+    /* The register's id (*id malloc'd), or *id NULL if none is stored. */
+    int (*get_id)(struct reg_store *s, char **id, struct diag_list *dl);
+    /* Store the register's id; fails, storing nothing, if one is stored
+     * already (an id never changes).  In a transaction. */
+    int (*set_id)(struct reg_store *s, const char *id, struct diag_list *dl);
+
     /* ---- issuing: all in one transaction ---- */
 
     /* Increment the year's counter (a new year starts at 1) and give its new
@@ -144,6 +165,12 @@ struct reg_engine {
      * numbers a year's committed quotes get are 1, 2, 3… without a gap and
      * never twice. */
     int (*next_seq)(struct reg_store *s, int year, long long *seq, struct diag_list *dl);
+    /* The year's counter: the last number it gave (0 when none yet). */
+    int (*series)(struct reg_store *s, int year, long long *last, struct diag_list *dl);
+    /* Raise the year's counter to last if it is lower; never lowers it.
+     * (register.c moves a series past numbers given out from a later state
+     * of the register, as a recorded repair.)  In a transaction. */
+    int (*raise_series)(struct reg_store *s, int year, long long last, struct diag_list *dl);
     /* Whether a quote is stored under number: 1 yes, 0 no, -1 error. */
     int (*has_quote)(struct reg_store *s, const char *number, struct diag_list *dl);
     /* Store price tables under their digest, unless that digest is stored
@@ -182,11 +209,26 @@ struct reg_engine {
     /* The events of one number ("-": of the register), in the order appended. */
     int (*history)(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
                    struct diag_list *dl);
-    /* Number, PDF size and PDF digest of every quote committed at or before
+    /* Number, year and seq, PDF size and PDF digest of every quote committed at or before
      * created_by (seconds since the epoch; a quote whose commit time is not
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
                     struct diag_list *dl);
+
+    /* ---- keeping it ---- */
+
+    /* Write a consistent copy of the whole register (as of one moment,
+     * while others may go on issuing) to the file dest, which a later
+     * open() can use as the register: readable by its owner only (0600),
+     * whole or not at all (written under a temporary name beside dest,
+     * synced, then renamed over it).  dest may not be the register's own
+     * storage.  Outside a transaction. */
+    int (*backup)(struct reg_store *s, const char *dest, struct diag_list *dl);
+    /* Check that the storage itself is sound (its structure, not the
+     * register's rules): 0 sound; 1 damaged, with what the check found in
+     * finding[0..size) (no diagnostic: register.c words it); -1 when it
+     * could not check.  Outside a transaction. */
+    int (*check)(struct reg_store *s, char *finding, size_t size, struct diag_list *dl);
 };
 
 /* The engines this build has (register.c picks one by locator). */

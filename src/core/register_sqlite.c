@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "outfile.h"
+#include "textfold.h"
 
 struct reg_store {
     sqlite3 *db;
@@ -56,13 +60,26 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX quotes_patient ON quotes(patient_id);"
     "CREATE INDEX quotes_issued ON quotes(issued);"
     "CREATE INDEX events_number ON events(number);",
+    /* 2 -> 3: the name's search key (textfold.h), for the quotes stored before too */
+    ("ALTER TABLE quotes ADD COLUMN name_key TEXT;"
+     "UPDATE quotes SET name_key = rq_textfold(patient_name) WHERE patient_name IS NOT NULL;"),
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
 
+/* What to add to a message when SQLite finds the file damaged (not when
+ * it is no database at all: that is more often a mistyped --register). */
+static const char *damage_hint(struct reg_store *s)
+{
+    return (sqlite3_errcode(s->db) & 0xff) == SQLITE_CORRUPT
+               ? "; the register file is damaged: keep it aside and restore the latest backup "
+                 "(docs/register.md, \"Restoring a backup\")"
+               : "";
+}
+
 static int db_err(struct reg_store *s, struct diag_list *dl, const char *what)
 {
-    diag_error(dl, s->path, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+    diag_error(dl, s->path, NULL, "%s: %s%s", what, sqlite3_errmsg(s->db), damage_hint(s));
     return -1;
 }
 
@@ -70,7 +87,7 @@ static int exec(struct reg_store *s, const char *sql, struct diag_list *dl)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        diag_error(dl, s->path, NULL, "register error: %s", msg ? msg : "unknown");
+        diag_error(dl, s->path, NULL, "register error: %s%s", msg ? msg : "unknown", damage_hint(s));
         sqlite3_free(msg);
         return -1;
     }
@@ -130,7 +147,56 @@ static void sq_close(struct reg_store *s)
     free(s);
 }
 
-static int sq_open(struct reg_store **out, const char *path, struct diag_list *dl)
+/* Make the folder path is in (mode 0700), unless it exists. */
+static int make_folder_of(const char *path, struct diag_list *dl)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    return outfile_make_dir(dir, dl);
+}
+
+/* Whether the file open as fd is an SQLite database or empty: only then
+ * are its modes the register's business (a file given by mistake is left
+ * as it is, and SQLite refuses it). */
+static bool sqlite_or_empty(int fd)
+{
+    char head[16];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    return n == 0 || (n == (ssize_t)sizeof head && !memcmp(head, "SQLite format 3", 16));
+}
+
+/* Make the register's files private, as ssh treats a loose key file, but
+ * mending instead of refusing: a file of the register (the database, its
+ * -wal or -shm) open to the group or others, typically restored by a copy
+ * that did not keep its mode, is changed to 0600 with a warning naming the
+ * file and the mode it had; one that cannot be changed (another owner's) is
+ * refused.  Returns 0 or -1. */
+static int make_private(const char *path, struct diag_list *dl)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char f[4200];
+        struct stat st;
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
+        if (stat(f, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 077))
+            continue;
+        unsigned mode = (unsigned)(st.st_mode & 07777);
+        if (chmod(f, 0600) != 0) {
+            diag_error(dl, f, NULL, "is mode %04o, open to other users, and cannot be made private: %s; "
+                       "its owner can run 'chmod 600 %s'", mode, strerror(errno), f);
+            return -1;
+        }
+        diag_add(dl, DIAG_WARNING, f, 0, 0, NULL, "was mode %04o, open to other users; changed to 0600 (owner only)",
+                 mode);
+    }
+    return 0;
+}
+
+static int sq_open(struct reg_store **out, const char *path, bool create, struct diag_list *dl)
 {
     *out = NULL;
     struct reg_store *s = calloc(1, sizeof *s);
@@ -139,15 +205,28 @@ static int sq_open(struct reg_store **out, const char *path, struct diag_list *d
         diag_error(dl, path, NULL, "out of memory");
         return -1;
     }
-    /* create the file ourselves so it is private from the start; SQLite
-     * gives its -wal and -shm files the same mode */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        diag_error(dl, path, NULL, "cannot open the register: %s", strerror(errno));
+    /* create the file ourselves so it is private from the start (in a
+     * private folder when that is missing too); SQLite gives its -wal and
+     * -shm files the same mode */
+    if (create && make_folder_of(path, dl) != 0) {
         sq_close(s);
         return -1;
     }
+    int fd = open(path, O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        sq_close(s);
+        if (e == ENOENT && !create)
+            return 1;
+        diag_error(dl, path, NULL, "cannot open the register: %s", strerror(e));
+        return -1;
+    }
+    bool ours = sqlite_or_empty(fd);
     close(fd);
+    if (ours && make_private(path, dl) != 0) {
+        sq_close(s);
+        return -1;
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         diag_error(dl, path, NULL, "cannot open the register: %s",
                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -195,7 +274,40 @@ static int sq_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
     else
         rc = db_err(s, dl, "cannot read the schema version");
     sqlite3_finalize(st);
+    if (rc != 0 || *v != 0)
+        return rc;
+    /* version 0: new and empty, or another program's database */
+    st = prepare(s, "SELECT count(*) FROM sqlite_master", "cannot read the schema version", dl);
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        rc = db_err(s, dl, "cannot read the schema version");
+    else if (sqlite3_column_int(st, 0) != 0) {
+        diag_error(dl, s->path, NULL, "is a database of another program, not a register; give another file");
+        rc = -1;
+    }
+    sqlite3_finalize(st);
     return rc;
+}
+
+/* rq_textfold(text): the SQL face of textfold(), for the step that gives
+ * the quotes already stored their name_key. */
+static void sql_textfold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *t = sqlite3_value_text(argv[0]);
+    if (!t) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+    char *key = malloc(n + 1);
+    if (!key) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    textfold((const char *)t, n, key);
+    sqlite3_result_text(ctx, key, -1, free);
 }
 
 static int sq_migrate(struct reg_store *s, int from, int to, struct diag_list *dl)
@@ -204,6 +316,9 @@ static int sq_migrate(struct reg_store *s, int from, int to, struct diag_list *d
         diag_error(dl, s->path, NULL, "cannot migrate the register from schema %d to %d", from, to);
         return -1;
     }
+    if (sqlite3_create_function(s->db, "rq_textfold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_textfold,
+                                NULL, NULL) != SQLITE_OK)
+        return db_err(s, dl, "cannot migrate the register");
     for (int v = from; v < to; v++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
@@ -213,55 +328,116 @@ static int sq_migrate(struct reg_store *s, int from, int to, struct diag_list *d
     return 0;
 }
 
-/* ---- the number pattern ---------------------------------------------------- */
+/* ---- the number pattern and the register's identity ------------------------- */
 
-static int sq_get_pattern(struct reg_store *s, char **pattern, struct diag_list *dl)
+/* The value stored under key in meta (*value malloc'd), or NULL if none. */
+static int get_meta(struct reg_store *s, const char *key, char **value, const char *what, struct diag_list *dl)
 {
-    *pattern = NULL;
-    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key='number_pattern'",
-                               "cannot read the number pattern", dl);
+    *value = NULL;
+    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key = ?", what, dl);
     if (!st)
         return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *pattern = col_text(st, 0);
-    else if (rc != SQLITE_DONE)
-        db_err(s, dl, "cannot read the number pattern");
+    if (rc == SQLITE_ROW && !(*value = col_text(st, 0))) {
+        diag_error(dl, s->path, NULL, "out of memory");
+        rc = SQLITE_NOMEM;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_err(s, dl, what);
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int sq_set_pattern(struct reg_store *s, const char *pattern, struct diag_list *dl)
+/* Store value under key in meta; replace: over a value stored before,
+ * else a second value is refused (the key is the primary key). */
+static int set_meta(struct reg_store *s, const char *key, const char *value, bool replace, const char *what,
+                    struct diag_list *dl)
 {
-    static const char what[] = "cannot change the number pattern";
-    sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO meta VALUES ('number_pattern', ?)", what, dl);
+    sqlite3_stmt *st = prepare(s, replace ? "INSERT OR REPLACE INTO meta VALUES (?, ?)" : "INSERT INTO meta VALUES (?, ?)",
+                               what, dl);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     return step_done(s, st, what, dl);
+}
+
+static int sq_get_pattern(struct reg_store *s, char **pattern, struct diag_list *dl)
+{
+    return get_meta(s, "number_pattern", pattern, "cannot read the number pattern", dl);
+}
+
+static int sq_set_pattern(struct reg_store *s, const char *pattern, struct diag_list *dl)
+{
+    return set_meta(s, "number_pattern", pattern, true, "cannot change the number pattern", dl);
+}
+
+static int sq_get_id(struct reg_store *s, char **id, struct diag_list *dl)
+{
+    return get_meta(s, "register_id", id, "cannot read the register's id", dl);
+}
+
+static int sq_set_id(struct reg_store *s, const char *id, struct diag_list *dl)
+{
+    return set_meta(s, "register_id", id, false, "cannot store the register's id", dl);
 }
 
 /* ---- issuing ---------------------------------------------------------------- */
 
-static int sq_next_seq(struct reg_store *s, int year, long long *seq, struct diag_list *dl)
+/* Run sql, an upsert of year's counter (?1 the year, ?2 value) that
+ * returns it, and give the counter it leaves in *last. */
+static int series_upsert(struct reg_store *s, const char *sql, int year, long long value, long long *last,
+                         const char *what, struct diag_list *dl)
 {
-    static const char what[] = "cannot allocate a quote number";
-    sqlite3_stmt *st = prepare(s,
-                               "INSERT INTO series(year, last) VALUES (?, 1)"
-                               " ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last",
-                               what, dl);
+    sqlite3_stmt *st = prepare(s, sql, what, dl);
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, year);
+    sqlite3_bind_int64(st, 2, value);
     int rc = -1;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
+        *last = sqlite3_column_int64(st, 0);
         rc = 0;
     } else {
         db_err(s, dl, what);
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+static int sq_next_seq(struct reg_store *s, int year, long long *seq, struct diag_list *dl)
+{
+    return series_upsert(s,
+                         "INSERT INTO series(year, last) VALUES (?1, ?2)"
+                         " ON CONFLICT(year) DO UPDATE SET last = last + ?2 RETURNING last",
+                         year, 1, seq, "cannot allocate a quote number", dl);
+}
+
+static int sq_series(struct reg_store *s, int year, long long *last, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    *last = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT last FROM series WHERE year = ?", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, year);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *last = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        db_err(s, dl, what);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sq_raise_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
+{
+    long long now;
+    return series_upsert(s,
+                         "INSERT INTO series(year, last) VALUES (?1, ?2)"
+                         " ON CONFLICT(year) DO UPDATE SET last = max(last, ?2) RETURNING last",
+                         year, last, &now, "cannot move the series on", dl);
 }
 
 static int sq_has_quote(struct reg_store *s, const char *number, struct diag_list *dl)
@@ -295,8 +471,8 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     sqlite3_stmt *st = prepare(s,
                                "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
                                " valid_until, scheduled, estimate_due, total_cents, language, tables_sha256,"
-                               " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix)"
-                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix, name_key)"
+                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                what, dl);
     if (!st)
         return -1;
@@ -320,6 +496,7 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     sqlite3_bind_text(st, 17, q->pdf_sha256, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 18, q->supersedes, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 19, q->created_unix);
+    sqlite3_bind_text(st, 20, q->name_key, -1, SQLITE_STATIC);
     return step_done(s, st, what, dl);
 }
 
@@ -518,7 +695,7 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     sqlite3_stmt *st = prepare(s,
                                "SELECT " ENTRY_COLS ENTRY_FROM
                                " WHERE (?1 IS NULL OR q.patient_id = ?1)"
-                               " AND (?2 IS NULL OR instr(lower(q.patient_name), lower(?2)) > 0)"
+                               " AND (?2 IS NULL OR instr(q.name_key, ?2) > 0)"
                                " AND (?3 IS NULL OR q.issued >= ?3) AND (?4 IS NULL OR q.issued <= ?4)"
                                " AND (?5 IS NULL OR q.status = ?5)"
                                " AND (?6 IS NULL OR q.valid_until >= ?6) AND (?7 IS NULL OR q.valid_until < ?7)"
@@ -527,7 +704,7 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, q->patient_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->name_key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, q->issued_from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, q->issued_to, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, q->status, -1, SQLITE_STATIC);
@@ -577,6 +754,8 @@ static bool read_pdf_ref_row(sqlite3_stmt *st, void *row)
     const unsigned char *sha = sqlite3_column_text(st, 2);
     snprintf(p->sha256, sizeof p->sha256, "%s", sha ? (const char *)sha : "");
     p->len = (size_t)sqlite3_column_int64(st, 1);
+    p->year = sqlite3_column_int(st, 3);
+    p->seq = sqlite3_column_int64(st, 4);
     return (p->number = col_text(st, 0)) != NULL;
 }
 
@@ -592,7 +771,7 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = prepare(s,
-                               "SELECT number, length(pdf), pdf_sha256 FROM quotes"
+                               "SELECT number, length(pdf), pdf_sha256, year, seq FROM quotes"
                                " WHERE created_unix IS NULL OR created_unix <= ?",
                                what, dl);
     if (!st)
@@ -601,6 +780,120 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     void *v;
     int rc = collect_rows(s, st, sizeof **out, read_pdf_ref_row, release_pdf_refs, &v, n, what, dl);
     *out = v;
+    return rc;
+}
+
+/* ---- backup ------------------------------------------------------------------ */
+
+/* Whether a and b name the same file. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* fsync the folder that holds path, so a rename in it is durable. */
+static void sync_folder_of(const char *path)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* SQLite's online backup API copies every page as of one moment (a read
+ * transaction on the register, which writers do not wait for in WAL mode)
+ * into a private temporary file beside dest; the copy is switched to a
+ * rollback journal, so it is one self-contained file, synced, and renamed
+ * into place. */
+static int sq_backup(struct reg_store *s, const char *dest, struct diag_list *dl)
+{
+    static const char *const suffix[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char f[4200];
+        snprintf(f, sizeof f, "%s%s", s->path, suffix[i]);
+        if (same_file(dest, f)) {
+            diag_error(dl, dest, NULL, "is the register's own file; give another file for the backup");
+            return -1;
+        }
+    }
+    size_t n = strlen(dest) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        diag_error(dl, dest, NULL, "out of memory");
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmpXXXXXX", dest);
+    mode_t old = umask(077);
+    int fd = mkstemp(tmp);
+    umask(old);
+    if (fd < 0) {
+        diag_error(dl, dest, NULL, "cannot create the backup: %s", strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    fchmod(fd, 0600);
+    sqlite3 *d = NULL;
+    char why[300] = "";
+    if (sqlite3_open_v2(tmp, &d, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        snprintf(why, sizeof why, "%s", d ? sqlite3_errmsg(d) : "out of memory");
+    } else {
+        sqlite3_backup *b = sqlite3_backup_init(d, "main", s->db, "main");
+        if (b)
+            sqlite3_backup_step(b, -1);
+        if (!b || sqlite3_backup_finish(b) != SQLITE_OK ||
+            sqlite3_exec(d, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
+            snprintf(why, sizeof why, "%s", sqlite3_errmsg(d));
+    }
+    if (sqlite3_close(d) != SQLITE_OK && !why[0])
+        snprintf(why, sizeof why, "cannot close the copy");
+    if (!why[0] && fsync(fd) != 0)
+        snprintf(why, sizeof why, "%s", strerror(errno));
+    close(fd);
+    if (!why[0] && rename(tmp, dest) != 0)
+        snprintf(why, sizeof why, "%s", strerror(errno));
+    if (why[0]) {
+        diag_error(dl, dest, NULL, "cannot write the backup: %s", why);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    sync_folder_of(dest);
+    free(tmp);
+    return 0;
+}
+
+/* ---- checking ------------------------------------------------------------------ */
+
+static int sq_check(struct reg_store *s, char *finding, size_t size, struct diag_list *dl)
+{
+    sqlite3_stmt *st;
+    snprintf(finding, size, "%s", "");
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check(10)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    int e = sqlite3_errcode(s->db) & 0xff;
+    if (rc == SQLITE_ROW) {
+        /* the first problem, on one line: "*** in database main ***\nOn tree page 33 …\n…" */
+        const char *t = (const char *)sqlite3_column_text(st, 0), *head = "*** in database main ***\n";
+        t = t ? t : "?";
+        if (!strncmp(t, head, strlen(head)))
+            t += strlen(head);
+        snprintf(finding, size, "%.*s", (int)strcspn(t, "\n"), t);
+        rc = strcmp(finding, "ok") ? 1 : 0;
+    } else if (e == SQLITE_CORRUPT || e == SQLITE_NOTADB) {
+        snprintf(finding, size, "%s", sqlite3_errmsg(s->db));
+        rc = 1;
+    } else {
+        rc = db_err(s, dl, "cannot check the register");
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -616,7 +909,11 @@ const struct reg_engine reg_engine_sqlite = {
     .migrate = sq_migrate,
     .get_pattern = sq_get_pattern,
     .set_pattern = sq_set_pattern,
+    .get_id = sq_get_id,
+    .set_id = sq_set_id,
     .next_seq = sq_next_seq,
+    .series = sq_series,
+    .raise_series = sq_raise_series,
     .has_quote = sq_has_quote,
     .put_tables = sq_put_tables,
     .insert_quote = sq_insert_quote,
@@ -627,4 +924,6 @@ const struct reg_engine reg_engine_sqlite = {
     .list = sq_list,
     .history = sq_history,
     .pdf_refs = sq_pdf_refs,
+    .backup = sq_backup,
+    .check = sq_check,
 };

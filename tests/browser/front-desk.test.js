@@ -130,6 +130,7 @@ async function main() {
 
   check(fs.existsSync(BIN), `${BIN} is missing; run make`);
   check(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing; run ./scripts/setup-deps.sh chromium`);
+  cli(['init', '--register', REG, '--by', 'browser-test']);   /* the server never makes a register */
   base = await startServer();
   context = await chromium.launchPersistentContext(path.join(TMP, 'profile'), {
     executablePath: CHROMIUM,
