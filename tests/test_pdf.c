@@ -40,19 +40,26 @@ static char *diags(const struct diag_list *dl)
     return out;
 }
 
-/* Price the plan given as option name/value pairs (NULL-terminated). */
-static void build(struct fx *f, const char *const *opts)
+/* Price the plan given as option name/value pairs (NULL-terminated)
+ * against the price tables in folder tables. */
+static void build_with(struct fx *f, const char *tables, const char *const *opts)
 {
     memset(f, 0, sizeof *f);
     strcpy(f->dir, "/tmp/rq-pdf-XXXXXX");
     cr_assert_not_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/quote.pdf", f->dir);
-    cr_assert_eq(price_table_load(&f->pt, "pricing", &f->dl), 0, "%s", diags(&f->dl));
+    cr_assert_eq(price_table_load(&f->pt, tables, &f->dl), 0, "%s", diags(&f->dl));
     plan_init(&f->plan);
     for (size_t i = 0; opts[i]; i += 2)
         cr_assert_eq(plan_apply_option(&f->plan, opts[i], opts[i + 1], &f->dl), 0, "%s", diags(&f->dl));
     cr_assert_eq(pricing_compute(&f->pt, &f->plan, date_from_ymd(2026, 11, 23), &f->q, &f->dl), 0, "%s",
                  diags(&f->dl));
+}
+
+/* The same against pricing/. */
+static void build(struct fx *f, const char *const *opts)
+{
+    build_with(f, "pricing", opts);
 }
 
 static size_t dir_entries(const char *dir)
@@ -731,22 +738,13 @@ Test(pdf, every_table_fits_its_longest_content)
                                 "\"code\": \"20999\", \"price\": \"2400000000.00\""), 0);
     for (int es = 0; es < 2; es++) {
         struct fx f;
-        memset(&f, 0, sizeof f);
-        strcpy(f.dir, "/tmp/rq-pdf-XXXXXX");
-        cr_assert_not_null(mkdtemp(f.dir));
-        snprintf(f.path, sizeof f.path, "%s/quote.pdf", f.dir);
-        cr_assert_eq(price_table_load(&f.pt, dir, &f.dl), 0, "%s", diags(&f.dl));
-        plan_init(&f.plan);
         const char *const opts[] = {"source", "bone-marrow", "area", "left-knee", "area", "right-knee",
                                     "area", "left-ankle", "area", "right-ankle", "add", "prp-booster",
                                     "add", "ankle-brace", "add", "surgery-center", "add", "cell-count",
                                     "discount", "military:Veteran ID checked at the front desk",
                                     "patient-name", "María Fernanda de los Ángeles Castañeda-Villalobos",
                                     "date", "2027-02-15", NULL};
-        for (size_t i = 0; opts[i]; i += 2)
-            cr_assert_eq(plan_apply_option(&f.plan, opts[i], opts[i + 1], &f.dl), 0, "%s", diags(&f.dl));
-        cr_assert_eq(pricing_compute(&f.pt, &f.plan, date_from_ymd(2026, 11, 23), &f.q, &f.dl), 0, "%s",
-                     diags(&f.dl));
+        build_with(&f, dir, opts);
         cr_assert_gt(f.q.total_cents, INT64_C(900000000000));
         struct render_opts o = opts_en();
         o.lang = es ? "es" : "en";
@@ -825,6 +823,12 @@ Test(pdf, sessions_beyond_12_months_get_a_new_estimate)
     done(&f);
 }
 
+/* examples/three-providers.json as options: the clinic, an outside
+ * laboratory it collects for, a surgery centre that bills directly. */
+static const char *const three_providers[] = {
+    "source", "bone-marrow", "area", "right-patellar-tendon", "add", "surgery-center", "add", "cell-count",
+    "add", "prp-booster", "discount", "military:Veteran ID checked", "date", "2027-01-25", NULL};
+
 /* Finding 6: three provider groups, each with name, NPI, TIN, address,
  * its estimate and its dispute threshold, in both languages (the amounts
  * are computed by hand in test_pricing.c: 7,695.00 + 400.00 = 8,095.00;
@@ -832,10 +836,7 @@ Test(pdf, sessions_beyond_12_months_get_a_new_estimate)
 Test(pdf, lines_are_grouped_by_provider_with_a_total_each)
 {
     struct fx f;
-    const char *opts[] = {"source", "bone-marrow", "area", "right-patellar-tendon", "add", "surgery-center",
-                          "add", "cell-count", "add", "prp-booster", "discount", "military:Veteran ID checked",
-                          "date", "2027-01-25", NULL};
-    build(&f, opts);
+    build(&f, three_providers);
     cr_assert_eq(f.q.n_providers, 3);
     static const char *const en[] = {"Estimate by provider or facility", "Hill Country Surgery Center",
                                      "NPI 1842037511 · TIN 74-5820931", "9300 Southwest Parkway, Building 2",
@@ -875,10 +876,7 @@ Test(pdf, lines_are_grouped_by_provider_with_a_total_each)
 Test(pdf, timeline_shows_each_visit_after_its_share_and_the_deposit_in_its_place)
 {
     struct fx f;
-    const char *opts[] = {"source", "bone-marrow", "area", "right-patellar-tendon", "add", "surgery-center",
-                          "add", "cell-count", "add", "prp-booster", "discount", "military:Veteran ID checked",
-                          "date", "2027-01-25", NULL};
-    build(&f, opts);
+    build(&f, three_providers);
     struct render_opts o = opts_en();
     cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
     char *t = flat(pdf_text(f.path, 0)), *l = flat(pdf_text_mode(f.path, 0, true));

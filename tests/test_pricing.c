@@ -44,6 +44,23 @@ static void check_invariants(const struct quote *q)
 
 static const struct quote_visit *visit_of(const struct quote *q, const char *item);
 
+/* Price options against a copy of pricing/ in which `from` is replaced by
+ * `to` in file (th_tables_with); asserts success.  *dir is the copy, for
+ * th_rmtree and free after done(). */
+static void priced_with(const char *file, const char *from, const char *to, const char *const *opts,
+                        struct price_table *pt, struct plan *plan, struct quote *q, char **dir)
+{
+    *dir = th_tmpdir();
+    cr_assert_eq(th_tables_with(*dir, file, from, to), 0);
+    struct diag_list dl = { 0 };
+    plan_init(plan);
+    cr_assert_eq(price_table_load(pt, *dir, &dl), 0, "%s", th_diags(&dl));
+    for (size_t i = 0; opts[i]; i += 2)
+        cr_assert_eq(plan_apply_option(plan, opts[i], opts[i + 1], &dl), 0, "%s", th_diags(&dl));
+    cr_assert_eq(pricing_compute(pt, plan, ISSUED, q, &dl), 0, "%s", th_diags(&dl));
+    diag_list_free(&dl);
+}
+
 #define ISSUED_TEXT "2026-11-23"
 
 /* Price options (as th_price), assert success and the invariants. */
@@ -519,17 +536,12 @@ Test(compute, item_discount_applies_only_to_its_items)
 
 Test(compute, deposit_minimum_applies)
 {
-    char *dir = th_tmpdir();
-    cr_assert_eq(th_tables_with(dir, "clinic.json", "\"percent\": \"20\"", "\"percent\": \"1\""), 0);
+    char *dir;
     struct price_table pt;
     struct plan plan;
     struct quote q;
-    struct diag_list dl = { 0 };
-    plan_init(&plan);
-    cr_assert_eq(price_table_load(&pt, dir, &dl), 0);
-    plan_apply_option(&plan, "source", "umbilical-cord", &dl);
-    plan_apply_option(&plan, "area", "left-knee", &dl);
-    cr_assert_eq(pricing_compute(&pt, &plan, ISSUED, &q, &dl), 0);
+    priced_with("clinic.json", "\"percent\": \"20\"", "\"percent\": \"1\"",
+                OPTS("source", "umbilical-cord", "area", "left-knee"), &pt, &plan, &q, &dir);
     /* 1 % of 7,100.00 = 71.00 is under the 500.00 minimum */
     cr_assert_eq(q.deposit_cents, 50000);
     done(&pt, &plan, &q);
@@ -632,18 +644,13 @@ Test(payments, a_payment_in_full_is_due_by_the_deposit_day)
  *   nothing due on the procedure day; 150 + 350 + 7,550 + 350 = 8,400.00 */
 Test(payments, the_deposit_is_never_credited_before_the_procedure)
 {
-    char *dir = th_tmpdir();
-    cr_assert_eq(th_tables_with(dir, "clinic.json", "\"minimum\": \"500.00\"", "\"minimum\": \"20000.00\""), 0);
+    char *dir;
     struct price_table pt;
     struct plan plan;
     struct quote q;
-    struct diag_list dl = { 0 };
-    plan_init(&plan);
-    cr_assert_eq(price_table_load(&pt, dir, &dl), 0);
-    plan_apply_option(&plan, "source", "bone-marrow", &dl);
-    plan_apply_option(&plan, "area", "left-knee", &dl);
-    plan_apply_option(&plan, "add", "prolotherapy-primer", &dl);
-    cr_assert_eq(pricing_compute(&pt, &plan, ISSUED, &q, &dl), 0, "%s", th_diags(&dl));
+    priced_with("clinic.json", "\"minimum\": \"500.00\"", "\"minimum\": \"20000.00\"",
+                OPTS("source", "bone-marrow", "area", "left-knee", "add", "prolotherapy-primer"), &pt, &plan,
+                &q, &dir);
     check_invariants(&q);
     cr_assert_eq(q.total_cents, 840000);
     cr_assert_eq(q.deposit_cents, 755000);

@@ -968,63 +968,45 @@ static size_t provider_group(struct eng *e, const struct pt_provider *who, const
     return q->n_providers++;
 }
 
-/* Order of the groups: the clinic, its providers, outside ones (each in
- * the order of clinic.json). */
-static int group_rank(const struct price_table *pt, const struct quote_provider *g)
+/* The item a line is billed for: its own, or the taxed one of a tax line;
+ * NULL for package and discount lines. */
+static const struct pt_item *billed_item(const struct eng *e, const struct quote_line *l)
 {
-    if (g->kind == BILLER_CLINIC)
-        return 0;
-    if (g->kind == BILLER_CLINIC_PROVIDER)
-        return 1 + (int)(pt_find_provider(pt, g->id) - pt->clinic.providers);
-    return 1 + (int)pt->clinic.n_providers + (int)(pt_find_outside(pt, g->id) - pt->clinic.outside);
+    return l->kind == LINE_ITEM ? l->item : l->kind == LINE_TAX ? pt_find_item(e->pt, l->item_id) : NULL;
 }
 
-/* Group every item and tax line by who bills it. */
+/* Does some line of the quote go to the group of who / outside? */
+static bool bills_a_line(const struct eng *e, const struct pt_provider *who, const struct pt_outside *outside)
+{
+    for (size_t i = 0; i < e->q->n_lines; i++) {
+        const struct pt_item *it = billed_item(e, &e->q->lines[i]);
+        if (it && it->billed_by_provider == who && it->billed_by_outside == outside)
+            return true;
+    }
+    return false;
+}
+
+/* Group every item and tax line by who bills it.  The groups are made in
+ * the order they are listed: the clinic first, then its providers and the
+ * outside ones in the order of clinic.json (those that bill a line). */
 static void group_providers(struct eng *e)
 {
     struct quote *q = e->q;
-    /* the clinic first, whatever the order of the lines */
+    const struct pt_clinic *c = &e->pt->clinic;
     if (provider_group(e, NULL, NULL) == QUOTE_NONE)
         return;
+    for (size_t k = 0; k < c->n_providers; k++)
+        if (bills_a_line(e, &c->providers[k], NULL) && provider_group(e, &c->providers[k], NULL) == QUOTE_NONE)
+            return;
+    for (size_t k = 0; k < c->n_outside; k++)
+        if (bills_a_line(e, NULL, &c->outside[k]) && provider_group(e, NULL, &c->outside[k]) == QUOTE_NONE)
+            return;
     for (size_t i = 0; i < q->n_lines; i++) {
         struct quote_line *l = &q->lines[i];
-        const struct pt_item *it = l->kind == LINE_ITEM ? l->item
-                                   : l->kind == LINE_TAX ? pt_find_item(e->pt, l->item_id) : NULL;
-        if (!it)
-            continue;
-        l->provider = provider_group(e, it->billed_by_provider, it->billed_by_outside);
-        if (l->provider == QUOTE_NONE)
-            return;
+        const struct pt_item *it = billed_item(e, l);
+        if (it)
+            l->provider = provider_group(e, it->billed_by_provider, it->billed_by_outside);
     }
-    /* stable sort of the groups into clinic.json order, lines renumbered */
-    size_t n = q->n_providers;
-    size_t *perm = malloc(n * sizeof *perm), *inv = malloc(n * sizeof *inv);
-    struct quote_provider *sorted = malloc(n * sizeof *sorted);
-    if (!perm || !inv || !sorted) {
-        oom(e);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
-    for (size_t i = 1; i < n; i++)
-        for (size_t k = i; k > 0 && group_rank(e->pt, &q->providers[perm[k]]) <
-                                        group_rank(e->pt, &q->providers[perm[k - 1]]); k--) {
-            size_t t = perm[k];
-            perm[k] = perm[k - 1];
-            perm[k - 1] = t;
-        }
-    for (size_t i = 0; i < n; i++) {
-        sorted[i] = q->providers[perm[i]];
-        inv[perm[i]] = i;
-    }
-    memcpy(q->providers, sorted, n * sizeof *sorted);
-    for (size_t i = 0; i < q->n_lines; i++)
-        if (q->lines[i].provider != QUOTE_NONE)
-            q->lines[i].provider = inv[q->lines[i].provider];
-out:
-    free(perm);
-    free(inv);
-    free(sorted);
 }
 
 /* ---- totals ----------------------------------------------------------------- */
