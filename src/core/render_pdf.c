@@ -878,7 +878,9 @@ static void providers_section(struct rctx *r)
 {
     const struct quote *q = r->q;
     size_t groups = quote_estimate_groups(q);
-    heading(r, T(r, "providers.heading"), 60);
+    /* the heading stays with its introduction and the first group's head */
+    size_t ni0 = wrap(r, CANVAS_REGULAR, BODY, T(r, "providers.intro"), r->x1 - r->x0);
+    heading(r, T(r, "providers.heading"), LEAD(BODY) * (float)ni0 + 4 + 80);
     para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY, INK, T(r, "providers.intro"), 4);
     float dw = r->c_unit - 10 - r->c_desc;
     for (size_t gi = 0; gi < q->n_providers; gi++) {
