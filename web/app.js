@@ -461,21 +461,39 @@
     }
     total.textContent = money(q.total_cents);
     total.dataset.cents = String(q.total_cents);
-    $('deposit').textContent = q.deposit_due
-      ? t('summary.deposit.due', { amount: money(q.deposit_cents), date: q.deposit_due })
-      : t('summary.deposit', { amount: money(q.deposit_cents) });
+    /* the payment terms: a deposit, or one payment in full (a discount that
+       requires it); each visit shows what is due at it, after its share of
+       the savings (the API's visits[].due_cents) */
+    const advance = (q.payments || []).find((p) => p.kind !== 'visit');
+    if (q.payment_terms === 'in_full') {
+      $('deposit').textContent = advance && advance.date
+        ? t('summary.infull.due', { amount: money(q.total_cents), date: advance.date })
+        : t('summary.infull', { amount: money(q.total_cents) });
+    } else {
+      $('deposit').textContent = q.deposit_due
+        ? t('summary.deposit.due', { amount: money(q.deposit_cents), date: q.deposit_due })
+        : t('summary.deposit', { amount: money(q.deposit_cents) });
+    }
+    const lineRow = (l) => el('div', { className: 'line' + (!l.in_total ? ' muted' : '') + (l.amount_cents < 0 ? ' credit' : '') },
+      el('span', { className: 'line-desc', text: (l.quantity > 1 ? l.quantity + ' × ' : '') + l.description }),
+      el('span', { className: 'line-amt', text: money(l.amount_cents) }));
     for (const v of q.visits) {
       const group = el('div', { className: 'visit' });
       const when = v.date_from ? (v.date_from === v.date_to ? v.date_from : v.date_from + ' – ' + v.date_to) : '';
       group.appendChild(el('div', { className: 'visit-head' },
         el('span', { text: v.label }), el('span', { className: 'visit-when', text: when })));
-      for (const l of q.lines) {
-        if (l.visit !== v.index) continue;
-        const muted = !l.in_total;
-        group.appendChild(el('div', { className: 'line' + (muted ? ' muted' : '') + (l.amount_cents < 0 ? ' credit' : '') },
-          el('span', { className: 'line-desc', text: (l.quantity > 1 ? l.quantity + ' × ' : '') + l.description }),
-          el('span', { className: 'line-amt', text: money(l.amount_cents) })));
+      for (const l of q.lines) if (l.visit === v.index) group.appendChild(lineRow(l));
+      if (v.charges_cents || v.due_cents) {
+        group.appendChild(el('div', { className: 'visit-due' },
+          el('span', { text: t('summary.visit.due') }), el('span', { text: money(v.due_cents) })));
       }
+      lines.appendChild(group);
+    }
+    const shared = q.lines.filter((l) => l.visit === null);
+    if (shared.length) {
+      const group = el('div', { className: 'visit' });
+      group.appendChild(el('div', { className: 'visit-head' }, el('span', { text: t('summary.savings') })));
+      for (const l of shared) group.appendChild(lineRow(l));
       lines.appendChild(group);
     }
     const row = (label, cents, cls) => {
@@ -488,6 +506,13 @@
     row(t('summary.totalrow'), q.total_cents, 'grand');
     if (q.billable_cents) row(t('summary.billable'), q.billable_cents, 'muted');
     if (q.separate_cents) row(t('summary.separate'), q.separate_cents, 'muted');
+    /* the Good Faith Estimate's groups, when more than one provider bills */
+    const groups = (q.providers || []).filter((p) => p.lines.length);
+    if (groups.length > 1) {
+      for (const p of groups)
+        row(p.clinic_collects ? p.name : t('summary.direct', { name: p.name }), p.total_cents,
+            p.clinic_collects ? 'provider' : 'provider muted');
+    }
     totals.hidden = false;
     $('price-version').textContent = t('summary.version', { v: q.price_table.version });
     const sig = JSON.stringify(buildRequest());

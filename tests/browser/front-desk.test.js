@@ -190,6 +190,11 @@ async function main() {
       '--add', 'prp-booster', '--patient-name', PATIENT, '--format', 'json']));
     check(q.total_cents === t2, `the page shows ${t2} but the command line computes ${q.total_cents}`);
     check((await page.textContent('#total')).includes(usd(t2).replace('$', '')), 'the total is not shown in dollars');
+    /* each visit shows what the API says is due at it (issue #15) */
+    const dues = await page.$$eval('.visit-due span:last-child', (els) => els.map((e) => e.textContent));
+    const want = q.visits.filter((v) => v.charges_cents || v.due_cents).map((v) => usd(v.due_cents).replace('$', ''));
+    check(dues.length === want.length && dues.every((d, i) => d.includes(want[i])),
+      `the visits' amounts due ${JSON.stringify(dues)} are not the API's ${JSON.stringify(want)}`);
     firstTotal = t2;
   });
 
