@@ -574,7 +574,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     if (r->eng->insert_quote(r->s, &q, dl) != 0)
         goto fail;
     char detail[200], amount[40];
-    money_format(in->total_cents, "$", '.', ',', amount, sizeof amount);
+    money_usd(in->total_cents, amount, sizeof amount);
     snprintf(detail, sizeof detail, "total %s%s%s", amount, in->supersedes ? "; replaces " : "",
              in->supersedes ? in->supersedes : "");
     if (reg_add_event(r, number, "issued", detail, in->actor, dl) != 0)
