@@ -5,7 +5,8 @@
 # random point of its run — after a random delay spread over the time an
 # issue takes, or (one time in four) at one of the issuing fault points
 # REGENQUOTE_FAULT=after-number|after-render|after-commit (src/core/register.h;
-# only the test build FAULT_BINARY has those points)
+# only the test build has those points, and only it issues on the fixed
+# SOURCE_DATE_EPOCH below)
 # — until KILLS processes have died that way.  Then it checks:
 #   * no partial PDF: every OUT/NUMBER.pdf ends with %%EOF and has the
 #     SHA-256 the register stored, before and after `repair --verify`;
@@ -17,17 +18,16 @@
 #   * after `repair --verify`, every quote has its PDF copy, byte for byte,
 #     and qpdf --check accepts each one.
 #
-#   scripts/kill-loop.sh [KILLS] [BINARY] [FAULT_BINARY]
-#   (defaults: 200, ./regenquote, ./build/regenquote-fault)
+#   scripts/kill-loop.sh [KILLS] [TEST_BINARY]
+#   (defaults: 200, ./build/regenquote-test)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${1:-200}
 ROOT=$PWD
 WORK=$(mktemp -d /tmp/rq-kill-loop.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-# a private copy: a rebuild of ./regenquote during the loop cannot disturb it
-cp "${2:-./regenquote}" "$WORK/regenquote" || exit 1
-cp "${3:-./build/regenquote-fault}" "$WORK/regenquote-fault" || exit 1
+# a private copy: a rebuild during the loop cannot disturb it
+cp "${2:-./build/regenquote-test}" "$WORK/regenquote" || exit 1
 BIN=$WORK/regenquote
 REG=$WORK/register.db OUT=$WORK/out
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
@@ -54,7 +54,7 @@ while [ "$kills" -lt "$KILLS" ]; do
   [ "$iter" -le $((KILLS * 4)) ] || fail "only $kills kills in $iter runs"
   if [ $((RANDOM % 4)) -eq 0 ]; then
     fp=${faultpts[$((RANDOM % 3))]}
-    REGENQUOTE_FAULT=$fp "$WORK/regenquote-fault" "${QUOTE[@]:1}" >>"$WORK/printed" 2>>"$WORK/stderr"
+    REGENQUOTE_FAULT=$fp "${QUOTE[@]}" >>"$WORK/printed" 2>>"$WORK/stderr"
     st=$?
     faults=$((faults + 1))
   else

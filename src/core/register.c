@@ -274,7 +274,7 @@ int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
     return r->eng->commit(r->s, dl);
 }
 
-#ifdef RQ_FAULT_INJECTION
+#ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name)
 {
     const char *f = getenv("REGENQUOTE_FAULT");

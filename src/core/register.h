@@ -150,12 +150,12 @@ void reg_events_free(struct reg_event *v, size_t n);
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
 
-/* Test hook, only in test builds (RQ_FAULT_INJECTION; the Makefile's
- * build/regenquote-fault): when the environment variable REGENQUOTE_FAULT
+/* Test hook, only in the test build (RQ_TEST_BUILD; the Makefile's
+ * build/regenquote-test): when the environment variable REGENQUOTE_FAULT
  * names a point ("after-number", "after-render", "after-commit"), the
  * issuing process kills itself there with SIGKILL, to prove crash safety.
  * In the product it is nothing. */
-#ifdef RQ_FAULT_INJECTION
+#ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name);
 #else
 #define register_fault_point(name) ((void)0)
