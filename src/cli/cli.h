@@ -33,8 +33,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct price_table;
 int cli_load_tables(struct price_table *pt, const char *opt, rq_date on);
 
-/* Today, or the date SOURCE_DATE_EPOCH fixes. Returns 0, or prints why and returns -1. */
+/* Today, or the date SOURCE_DATE_EPOCH fixes (reading and pricing
+ * commands). Returns 0, or prints why and returns -1. */
 int cli_today(rq_date *out);
+/* The date issuing commands record (settings_issue_date: the clock's; a
+ * SOURCE_DATE_EPOCH more than a day away is refused). Returns 0, or prints
+ * why and returns -1. */
+int cli_issue_date(rq_date *out);
+/* Help text of the issuing commands about their date. */
+extern const char CLI_ISSUE_DATE_HELP[];
 
 /* Plan options (--source, --area, …) shared by price, quote and revise. */
 #define CLI_OPT_PLAN_BASE 512

@@ -38,6 +38,21 @@ int cli_today(rq_date *out)
     return rc;
 }
 
+int cli_issue_date(rq_date *out)
+{
+    struct diag_list dl = { 0 };
+    int rc = settings_issue_date(out, &dl);
+    if (rc != 0)
+        cli_print_diags(&dl, 5);
+    diag_list_free(&dl);
+    return rc;
+}
+
+const char CLI_ISSUE_DATE_HELP[] =
+    "Date: what is recorded is dated today by the clock. SOURCE_DATE_EPOCH, which\n"
+    "fixes the date of 'price' output, is refused here when it is more than a\n"
+    "day away from the clock (a quote is a legal estimate; docs/register.md).\n";
+
 /* ---- plan options -------------------------------------------------------- */
 
 const char CLI_PLAN_HELP[] =

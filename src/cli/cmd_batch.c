@@ -37,7 +37,11 @@ static const char BATCH_HELP[] =
     "  --register FILE  --by NAME  --prices DIR  --templates DIR  --a4\n"
     "  -q, --quiet                no progress bar and no line per request\n"
     "\n"
-    "On a terminal a progress bar shows the count, the rate and the time left.\n";
+    "On a terminal a progress bar shows the count, the rate and the time left.\n"
+    "\n"
+    "With --issue, quotes are dated today by the clock: SOURCE_DATE_EPOCH, which\n"
+    "fixes the date of priced output, is refused when it is more than a day\n"
+    "away from the clock (a quote is a legal estimate; docs/register.md).\n";
 
 enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_BY, OPT_PRICES, OPT_TEMPLATES,
        OPT_A4, OPT_UNCOMPRESSED };
@@ -314,7 +318,7 @@ int cmd_batch(int argc, char **argv)
         bo.mode = BATCH_PRICE_ONLY;
     else
         return cli_usage_error("batch", "unknown format '%s'; expected pdf, json or none", format);
-    if (cli_today(&bo.issued) != 0)
+    if ((issue ? cli_issue_date(&bo.issued) : cli_today(&bo.issued)) != 0)
         return EXIT_USAGE;
     bo.out_dir = out_dir ? out_dir : issue ? settings_out_dir(NULL) : "out/batch";
     bo.templates_dir = settings_templates_dir(templates);

@@ -161,7 +161,7 @@ static void fmt_money(int64_t c, char *b, size_t n)
 static int do_issue(const struct common *cm, struct cli_plan_args *pa, const char *supersedes)
 {
     rq_date today;
-    if (cli_today(&today) != 0)
+    if (cli_issue_date(&today) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(cm, true);
     if (!r)
@@ -257,7 +257,7 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
 {
     static struct option plan_opts[40];
     cli_add_plan_options(plan_opts, 0);
-    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, NULL };
+    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
     int rc = parse_opts(argc, argv, cmd, helps, true, plan_opts, cm, take_plan, pa);
     if (rc)
         return rc;
@@ -352,7 +352,8 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     struct common cm = { 0 };
     const char *reason = NULL, *number;
     struct one_string take = { OPT_REASON, &reason };
-    int rc = parse_simple(argc, argv, cmd, help, extra, &cm, take_string, &take);
+    const char *const helps[] = { help, COMMON_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
+    int rc = parse_opts(argc, argv, cmd, helps, false, extra, &cm, take_string, &take);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, cmd, &number)) != 0)
@@ -360,7 +361,7 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     if (!strcmp(status, "void") && (!reason || !*reason))
         return cli_usage_error(cmd, "give the reason with --reason TEXT");
     rq_date today;
-    if (cli_today(&today) != 0)
+    if (cli_issue_date(&today) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(&cm, false);
     if (!r)

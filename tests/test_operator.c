@@ -1,0 +1,120 @@
+/* Careless-operator mistakes (issue #12): each test runs the binary the way
+ * a tired operator would, and checks that the mistake is refused or made
+ * harmless, with one line on stderr saying what to do. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+#define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
+#define TABLES "REGENQUOTE_PRICES=pricing REGENQUOTE_TEMPLATES=templates "
+
+/* Run bin with args, the register and the output folder in dir, env first. */
+static int rq_in(const char *dir, const char *bin, const char *env, const char *args, char **out, char **err)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, TABLES "%s%s %s --register %s/reg.db --out-dir %s/out", env, bin, args, dir, dir);
+    return th_run(cmd, out, err);
+}
+
+static int lines_in(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* ---- 4: a leftover SOURCE_DATE_EPOCH never dates a legal estimate ---------- */
+
+/* The refusal names both dates and says how to go on, on one line. */
+static void expect_clock_refusal(const char *err, const char *fixed)
+{
+    char want[80];
+    snprintf(want, sizeof want, "SOURCE_DATE_EPOCH dates this run %s, but the clock says ", fixed);
+    cr_assert(strstr(err, want), "%s", err);
+    cr_assert(strstr(err, "unset SOURCE_DATE_EPOCH"), "%s", err);
+    cr_assert_eq(lines_in(err), 1, "one line: %s", err);
+}
+
+Test(clock, the_product_refuses_to_issue_a_quote_dated_away_from_the_clock)
+{
+    char *dir = th_tmpdir(), *out, *err, p[300];
+    cr_assert_eq(rq_in(dir, th_product_bin(), "SOURCE_DATE_EPOCH=0 ", "quote examples/adipose-two-knees.json", &out,
+                       &err), 2, "%s", out);
+    expect_clock_refusal(err, "1970-01-01");
+    cr_assert_str_eq(out, "");
+    free(out); free(err);
+    /* a date in 2200 would issue at that year's prices */
+    cr_assert_eq(rq_in(dir, th_product_bin(), "SOURCE_DATE_EPOCH=7258118400 ",
+                       "quote examples/adipose-two-knees.json", &out, &err), 2, "%s", out);
+    expect_clock_refusal(err, "2200-01-01");
+    free(out); free(err);
+    snprintf(p, sizeof p, "%s/reg.db", dir);
+    cr_assert_neq(access(p, F_OK), 0, "no register was made");
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(clock, every_issuing_command_and_the_front_desk_refuse_it)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[2000];
+    /* a register with a quote, issued on today's date */
+    cr_assert_eq(rq_in(dir, th_product_bin(), "env -u SOURCE_DATE_EPOCH ", "quote examples/adipose-two-knees.json",
+                       &out, &err), 0, "%s", err);
+    char number[40] = "";
+    sscanf(out, "%39s", number);
+    free(out); free(err);
+    static const char *const verbs[] = { "revise", "void", "accept", "batch" };
+    static const char *const rest[] = { "--add prp-booster", "--reason 'Patient moved'", "", "--issue -q" };
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        char args[200];
+        snprintf(args, sizeof args, "%s %s %s", verbs[i], i == 3 ? "examples" : number, rest[i]);
+        cr_assert_eq(rq_in(dir, th_product_bin(), "SOURCE_DATE_EPOCH=0 ", args, &out, &err), 2, "%s: %s", args, out);
+        expect_clock_refusal(err, "1970-01-01");
+        free(out); free(err);
+    }
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=0 %s serve --port 0", th_product_bin());
+    cr_assert_eq(th_run(cmd, &out, &err), 2, "the front desk does not start: %s", out);
+    expect_clock_refusal(err, "1970-01-01");
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=0 %s show %s --register %s/reg.db", th_product_bin(), number, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Status        issued"), "nothing changed: %s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(clock, within_a_day_of_the_clock_it_issues_and_pricing_keeps_any_date)
+{
+    char *dir = th_tmpdir(), *out, *err, env[64], cmd[1000];
+    snprintf(env, sizeof env, "SOURCE_DATE_EPOCH=%lld ", (long long)time(NULL) - 3600);
+    cr_assert_eq(rq_in(dir, th_product_bin(), env, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    /* reading and pricing are reproducible on any date */
+    snprintf(cmd, sizeof cmd, DAY0 TABLES "%s price examples/adipose-two-knees.json", th_product_bin());
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "date 2026-11-23"), "%s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(clock, the_help_of_issuing_commands_says_so)
+{
+    static const char *const cmds[] = { "quote", "revise", "void", "accept", "batch" };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char *out, *err, cmd[300];
+        snprintf(cmd, sizeof cmd, "%s %s --help", th_product_bin(), cmds[i]);
+        cr_assert_eq(th_run(cmd, &out, &err), 0);
+        cr_assert(strstr(out, "SOURCE_DATE_EPOCH") && strstr(out, "more than a") && strstr(out, "day"), "%s: %s",
+                  cmds[i], out);
+        free(out); free(err);
+    }
+}
