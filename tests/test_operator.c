@@ -118,3 +118,31 @@ Test(clock, the_help_of_issuing_commands_says_so)
         free(out); free(err);
     }
 }
+
+/* ---- 10: output lost to a full disk is an error --------------------------- */
+
+Test(stdout, a_full_disk_on_standard_output_is_exit_1_for_every_command)
+{
+    char *dir = th_tmpdir(), *out, *err;
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    static const char *const cmds[] = {
+        "list", "list --format csv", "list --format json", "show Q-2026-000001", "show Q-2026-000001 --format json",
+        "quote examples/bone-marrow-one-ankle.json", "accept Q-2026-000002", "void Q-2026-000002 --reason Moved",
+        "reprint Q-2026-000001", "repair", "batch examples --format none", "price examples/adipose-two-knees.json",
+        "catalog", "validate", "prices show", "prices export --csv", "prices diff pricing pricing", "--help",
+        "--version", "quote --help",
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, DAY0 TABLES "REGENQUOTE_REGISTER=%s/reg.db REGENQUOTE_OUT=%s/out %s %s > /dev/full",
+                 dir, dir, th_bin(), cmds[i]);
+        cr_assert_eq(th_run(cmd, &out, &err), 1, "%s: exit 1, not 0: %s", cmds[i], err);
+        cr_assert(strstr(err, "regenquote: cannot write to standard output"), "%s: %s", cmds[i], err);
+        /* a batch's summary comes first */
+        cr_assert_eq(lines_in(err), strncmp(cmds[i], "batch", 5) ? 1 : 2, "%s: one line: %s", cmds[i], err);
+        free(out); free(err);
+    }
+    th_rmtree(dir);
+    free(dir);
+}

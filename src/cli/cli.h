@@ -21,6 +21,12 @@
 
 int cli_main(int argc, char **argv);
 
+/* The end of every command: flush and close standard output.  A failed
+ * write or close (a full disk, a closed pipe end, a quota) is reported on
+ * stderr and turns a status of 0 into EXIT_DATA; a command that already
+ * failed keeps its status and its own message.  Returns the status. */
+int cli_close_stdout(int status);
+
 /* Print diagnostics to stderr, one line each as "regenquote: …" (at most max). */
 void cli_print_diags(const struct diag_list *dl, size_t max);
 /* Print "regenquote CMD: MESSAGE; see 'regenquote CMD --help'"; returns 2. */

@@ -2,9 +2,11 @@
  * options, loading the price tables.  Declared in cli.h. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "price_table.h"
 #include "settings.h"
@@ -14,6 +16,34 @@
 void cli_print_diags(const struct diag_list *dl, size_t max)
 {
     diag_list_write(stderr, "regenquote", dl, max);
+}
+
+int cli_close_stdout(int status)
+{
+    /* an earlier write may have failed already (its reason is gone then);
+     * what is still buffered is written now */
+    bool failed = ferror(stdout) != 0;
+    errno = 0;
+    int e = 0;
+    if (fflush(stdout) != 0) {
+        failed = true;
+        e = errno;
+    }
+    /* closing a standard output that was closed from the start, with
+     * nothing written to it, is no loss */
+    if (fclose(stdout) != 0 && errno != EBADF && !failed) {
+        failed = true;
+        e = errno;
+    }
+    if (!failed || status != 0)
+        return status;
+    if (e)
+        fprintf(stderr, "regenquote: cannot write to standard output: %s; the output is incomplete: "
+                        "free space or send it elsewhere and run again\n", strerror(e));
+    else
+        fprintf(stderr, "regenquote: cannot write to standard output; the output is incomplete: "
+                        "free space or send it elsewhere and run again\n");
+    return EXIT_DATA;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

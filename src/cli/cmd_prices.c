@@ -334,15 +334,13 @@ static int prices_import(int argc, char **argv)
     price_diff_free(&d);
     if (!target) {
         printf("\nNothing written (a dry run): use --in-place to update %s, or -o FILE.\n", path);
-        rc = fflush(stdout) == 0 ? 0 : EXIT_DATA;
+        rc = 0; /* standard output is checked at the end (cli_close_stdout) */
         goto out;
     }
     struct text_ctx t = { text, tlen };
     rc = write_out(target, text_fn, &t);
     if (rc == 0)
         printf("\nWrote %s.\n", target);
-    if (fflush(stdout) != 0)
-        rc = EXIT_DATA;
 out:
     cli_print_diags(&dl, 20);
     diag_list_free(&dl);
@@ -480,7 +478,7 @@ static int prices_show(int argc, char **argv)
         }
     }
     price_table_free(&pt);
-    return fflush(stdout) == 0 ? 0 : EXIT_DATA;
+    return 0; /* standard output is checked at the end (cli_close_stdout) */
 }
 
 static const char SHEET_HELP[] =
