@@ -2,6 +2,7 @@
  * a tired operator would, and checks that the mistake is refused or made
  * harmless, with one line on stderr saying what to do. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,109 @@ Test(stdout, a_full_disk_on_standard_output_is_exit_1_for_every_command)
         cr_assert_eq(lines_in(err), strncmp(cmds[i], "batch", 5) ? 1 : 2, "%s: one line: %s", cmds[i], err);
         free(out); free(err);
     }
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* ---- 9: -o onto what is not a regular file writes it in place --------------- */
+
+/* A symbolic link in dir to target (tests never write to /dev paths directly:
+ * if this ever regressed, only the link would be replaced). */
+static void link_to(const char *dir, const char *name, const char *target)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    cr_assert_eq(symlink(target, p), 0);
+}
+
+static bool still_link(const char *dir, const char *name)
+{
+    char p[400];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return lstat(p, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+Test(output, every_dash_o_onto_standard_output_writes_there)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[2000];
+    link_to(dir, "o", "/dev/stdout");
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    static const char *const cmds[] = {
+        "price examples/adipose-two-knees.json --format json", "price examples/adipose-two-knees.json",
+        "price examples/adipose-two-knees.json --format pdf", "prices export --csv", "prices sheet",
+        "reprint Q-2026-000001",
+    };
+    static const char *const starts[] = { "{", "Lone Star", "%PDF-", "id,code,price", "%PDF-", "%PDF-" };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *args = cmds[i];
+        char cap[400];
+        snprintf(cap, sizeof cap, "%s/captured", dir);
+        snprintf(cmd, sizeof cmd, DAY0 TABLES "REGENQUOTE_REGISTER=%s/reg.db %s %s -o %s/o > %s", dir, th_bin(), args,
+                 dir, cap);
+        cr_assert_eq(th_run(cmd, &out, &err), 0, "%s: %s", args, err);
+        size_t len = 0;
+        char *got = th_read(cap, &len);
+        cr_assert(got && !strncmp(got, starts[i], strlen(starts[i])), "%s: the output is on stdout: %.80s", args,
+                  got ? got : "");
+        if (starts[i][0] == '%')
+            cr_assert(len > 6 && !memcmp(got + len - 6, "%%EOF\n", 6), "%s: nothing after the PDF", args);
+        free(got);
+        cr_assert(still_link(dir, "o"), "%s: the link is not replaced", args);
+        free(out); free(err);
+    }
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(output, a_device_is_written_in_place_not_replaced_by_a_file)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[1000];
+    link_to(dir, "sink", "/dev/null");
+    snprintf(cmd, sizeof cmd, DAY0 TABLES "%s price examples/adipose-two-knees.json --format pdf -o %s/sink", th_bin(),
+             dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(still_link(dir, "sink"), "the device is written through, not replaced");
+    struct stat st;
+    cr_assert(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(output, a_fifo_is_written_in_place_for_its_reader)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[1500], p[400];
+    snprintf(cmd, sizeof cmd, "mkfifo %s/fifo && { timeout 10 cat %s/fifo > %s/got & } && " DAY0 TABLES
+             "%s price examples/adipose-two-knees.json --format json -o %s/fifo; st=$?; wait; exit $st",
+             dir, dir, dir, th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    snprintf(p, sizeof p, "%s/got", dir);
+    char *got = th_read(p, NULL);
+    cr_assert(got && strstr(got, "\"total_cents\""), "the reader got the quote: %s", got ? got : "(nothing)");
+    struct stat st;
+    snprintf(p, sizeof p, "%s/fifo", dir);
+    cr_assert(lstat(p, &st) == 0 && S_ISFIFO(st.st_mode), "still a FIFO");
+    free(got); free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(output, a_folder_is_refused_and_a_regular_file_is_still_replaced_whole)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[1000], p[400];
+    snprintf(cmd, sizeof cmd, DAY0 TABLES "%s price examples/adipose-two-knees.json -o %s", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    cr_assert(strstr(err, "is a folder; give the name of a file to write"), "%s", err);
+    free(out); free(err);
+    snprintf(p, sizeof p, "%s/q.txt", dir);
+    th_write(p, "old");
+    snprintf(cmd, sizeof cmd, DAY0 TABLES "%s price examples/adipose-two-knees.json -o %s", th_bin(), p);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    struct stat st;
+    cr_assert(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600, "a new file, mode 0600");
+    free(out); free(err);
     th_rmtree(dir);
     free(dir);
 }

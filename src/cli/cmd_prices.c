@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -169,7 +170,7 @@ static int write_out(const char *output, int (*fn)(const void *ctx, FILE *out), 
     int rc = 0;
     if (output) {
         struct outfile of;
-        if (outfile_open(&of, output, &dl) != 0) {
+        if (outfile_open_output(&of, output, &dl) != 0) {
             rc = EXIT_DATA;
         } else if (fn(ctx, of.f) != 0) {
             outfile_abort(&of);
@@ -339,7 +340,7 @@ static int prices_import(int argc, char **argv)
     }
     struct text_ctx t = { text, tlen };
     rc = write_out(target, text_fn, &t);
-    if (rc == 0)
+    if (rc == 0 && outfile_descriptor(target) != STDOUT_FILENO)
         printf("\nWrote %s.\n", target);
 out:
     cli_print_diags(&dl, 20);
@@ -545,12 +546,13 @@ static int prices_sheet(int argc, char **argv)
     struct outfile of;
     if (!strcmp(output, "out/price-list.pdf"))
         mkdir("out", 0700);
-    if (render_sheet_mem(&pt, &so, &pdf, &len, &dl) == 0 && outfile_open(&of, output, &dl) == 0) {
+    if (render_sheet_mem(&pt, &so, &pdf, &len, &dl) == 0 && outfile_open_output(&of, output, &dl) == 0) {
         if (fwrite(pdf, 1, len, of.f) != len) {
             outfile_abort(&of);
             diag_error(&dl, output, NULL, "cannot write");
         } else if (outfile_commit(&of, &dl) == 0) {
-            printf("%s\n", output);
+            if (outfile_descriptor(output) != STDOUT_FILENO)
+                printf("%s\n", output);
             rc = 0;
         }
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -679,7 +680,7 @@ int cmd_reprint(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s.pdf", dir, e.number);
     }
     struct outfile of;
-    if (outfile_open(&of, path, &dl) != 0) {
+    if ((output ? outfile_open_output(&of, path, &dl) : outfile_open(&of, path, &dl)) != 0) {
         rc = EXIT_DATA;
         goto out_e;
     }
@@ -689,7 +690,7 @@ int cmd_reprint(int argc, char **argv)
         rc = EXIT_DATA;
     } else if (outfile_commit(&of, &dl) != 0) {
         rc = EXIT_DATA;
-    } else {
+    } else if (outfile_descriptor(path) != STDOUT_FILENO) {
         printf("%s\n", path);
     }
 out_e:
