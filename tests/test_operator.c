@@ -250,3 +250,61 @@ Test(output, a_folder_is_refused_and_a_regular_file_is_still_replaced_whole)
     th_rmtree(dir);
     free(dir);
 }
+
+/* ---- 11: a FIFO where files are read is refused at once, never waited on ---- */
+
+Test(fifo, in_the_price_tables_or_the_templates_it_is_refused_at_once)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[2000];
+    cr_assert_eq(th_tables_with(dir, "clinic.json", NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, "rm %s/clinic.json && mkfifo %s/clinic.json && " DAY0
+             "timeout 10 %s price examples/adipose-two-knees.json --prices %s", dir, dir, th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "refused, not waited on (124 is a hang): %s", err);
+    cr_assert(strstr(err, "clinic.json: is a FIFO, a device or a socket, not a regular file; expected a JSON file"),
+              "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "timeout 10 %s validate %s", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "%s", err);
+    cr_assert(strstr(out, "clinic.json: is a FIFO, a device or a socket, not a regular file"), "%s", out);
+    free(out); free(err);
+    /* a template */
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/tpl && cp -R templates/en templates/es %s/tpl/ && rm %s/tpl/en/quote.txt && "
+             "mkfifo %s/tpl/en/quote.txt && " DAY0 "timeout 10 %s price examples/adipose-two-knees.json --format pdf "
+             "-o %s/q.pdf --templates %s/tpl", dir, dir, dir, dir, th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "quote.txt: is a FIFO, a device or a socket, not a regular file"), "%s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(fifo, in_a_batch_folder_it_is_one_failed_request_and_the_rest_go_on)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[2000];
+    snprintf(cmd, sizeof cmd, "mkdir %s/in && cp examples/adipose-two-knees.json %s/in/a.json && mkfifo %s/in/b.json && "
+             DAY0 TABLES "timeout 10 %s batch %s/in --format none", dir, dir, dir, th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "b.json: is a FIFO, a device or a socket, not a regular file; expected a request file; take it "
+                          "out of the folder"), "%s", err);
+    cr_assert(strstr(err, "2 requests, 1 priced, 1 failed"), "%s", err);
+    free(out); free(err);
+    /* a FIFO as the input itself: every worker reads it again */
+    snprintf(cmd, sizeof cmd, "mkfifo %s/in.jsonl && " DAY0 TABLES "timeout 10 %s batch %s/in.jsonl --format none", dir,
+             th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "in.jsonl: is a FIFO, a device or a socket, not a regular file; expected a JSON Lines file or "
+                          "a folder (a batch reads its input more than once: save the requests to a file)"), "%s", err);
+    cr_assert_eq(lines_in(err), 1, "%s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(fifo, a_request_the_user_pipes_in_is_still_read)
+{
+    char *out, *err, cmd[1000];
+    snprintf(cmd, sizeof cmd, "cat examples/adipose-two-knees.json | " DAY0 TABLES "%s price /dev/stdin", th_bin());
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "TOTAL YOU PAY"), "%s", out);
+    free(out); free(err);
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "infile.h"
 #include "issue.h"
 #include "outfile.h"
 #include "plan.h"
@@ -58,12 +59,9 @@ int batch_reader_open(struct batch_reader *r, const char *path, struct diag_list
         qsort(r->files, r->n_files, sizeof *r->files, cmp_str);
         return 0;
     }
-    r->f = fopen(path, "rb");
-    if (!r->f) {
-        diag_error(dl, path, NULL, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    /* read more than once (every worker reads it): a regular file only */
+    r->f = infile_open(path, NULL, "a JSON Lines file or a folder (a batch reads its input more than once: save the requests to a file)", dl);
+    return r->f ? 0 : -1;
 }
 
 /* Read one line into r->buf (without the newline); 1, 0 at EOF, -1 too long. */
@@ -107,11 +105,10 @@ int batch_reader_next(struct batch_reader *r, struct batch_item *it, struct diag
         while (r->next_file < r->n_files) {
             const char *name = r->files[r->next_file++];
             snprintf(r->name, sizeof r->name, "%s/%s", r->path, name);
-            FILE *f = fopen(r->name, "rb");
-            if (!f) {
-                diag_error(dl, r->name, NULL, "cannot open: %s", strerror(errno));
+            /* whatever the folder holds: a FIFO named *.json is refused, not waited on */
+            FILE *f = infile_open(r->name, NULL, "a request file; take it out of the folder", dl);
+            if (!f)
                 return -1;
-            }
             size_t n = 0;
             size_t got;
             if (!r->buf) {

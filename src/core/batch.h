@@ -42,7 +42,10 @@ struct batch_item {
     size_t len;
 };
 
-/* Open a JSONL file or a folder of .json files.  Returns 0 or -1. */
+/* Open a JSONL file or a folder of .json files.  Both are read without
+ * ever waiting: the JSONL file and every request in the folder must be
+ * regular files (a FIFO is refused as a failed item, infile.h).  Returns 0
+ * or -1. */
 int batch_reader_open(struct batch_reader *r, const char *path, struct diag_list *dl);
 /* Next request: 1 and *it filled (valid until the next call), 0 at the end,
  * -1 on a read error (line too long: the item is reported, reading goes on). */

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "infile.h"
 #include "json_doc.h"
 #include "money.h"
 
@@ -914,17 +915,9 @@ fail:
 
 char *catalog_csv_read_file(const char *path, size_t *len, struct diag_list *dl)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(dl, path, NULL, "cannot open: %s", strerror(errno));
+    FILE *f = infile_open(path, NULL, "a CSV file", dl);
+    if (!f)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        diag_error(dl, path, NULL, "is a directory; expected a CSV file");
-        return NULL;
-    }
     struct sbuf b = { 0 };
     char chunk[65536];
     size_t got;

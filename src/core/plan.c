@@ -307,7 +307,7 @@ static int plan_read_doc(struct plan *p, struct diag_list *dl);
 
 int plan_load_file(struct plan *p, const char *path, struct diag_list *dl)
 {
-    if (jdoc_load_file(&p->doc, path, dl) != 0)
+    if (jdoc_load_named(&p->doc, path, dl) != 0)
         return -1;
     return plan_read_doc(p, dl);
 }

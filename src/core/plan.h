@@ -63,7 +63,8 @@ struct plan {
 /* Initialise an empty plan. */
 void plan_init(struct plan *p);
 
-/* Read a request file into p (which must be freshly initialised).
+/* Read a request file into p (which must be freshly initialised); the
+ * user names it, so it may also be a pipe (/dev/stdin).
  * Returns 0, or -1 with every problem found added to dl. */
 int plan_load_file(struct plan *p, const char *path, struct diag_list *dl);
 
