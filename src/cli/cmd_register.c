@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "csv_cell.h"
 #include "settings.h"
 #include "issue.h"
 #include "money.h"
@@ -440,21 +441,11 @@ static void cell(FILE *out, const char *s, size_t width)
     fputc(' ', out);
 }
 
-/* CSV field, quoted when needed (RFC 4180). */
+/* CSV field: quoted when needed, neutralised against spreadsheet formulas
+ * (csv_cell.h). */
 static void csv(FILE *out, const char *s, bool last)
 {
-    s = s ? s : "";
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
+    csv_cell_write(out, s);
     fputc(last ? '\n' : ',', out);
 }
 
