@@ -12,6 +12,7 @@
 
 #include "csv_cell.h"
 #include "helpers.h"
+#include "human_text.h"
 
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
 #define TABLES "REGENQUOTE_PRICES=pricing REGENQUOTE_TEMPLATES=templates "
@@ -404,4 +405,117 @@ Test(csv, the_neutralising_apostrophe_comes_off_exactly)
     fclose(f);
     cr_assert_str_eq(buf, "\"'=1+1\",\"a,b\",-12.50");
     free(buf);
+}
+
+/* ---- 12: typed text is checked alike on every path ------------------------ */
+
+/* Run `bin args` (the register in dir, unless dir is NULL); expect status
+ * and a one-line message. */
+static void refused(const char *dir, const char *args, int status, const char *msg)
+{
+    char *out, *err, cmd[2000];
+    snprintf(cmd, sizeof cmd, DAY0 TABLES "%s %s", th_bin(), args);
+    cr_assert_eq(dir ? rq_in(dir, th_bin(), DAY0, args, &out, &err) : th_run(cmd, &out, &err), status, "%s: %s", args,
+                 err);
+    cr_assert(strstr(err, msg), "%s: expected '%s' in: %s", args, msg, err);
+    cr_assert_eq(lines_in(err), 1, "%s: one line: %s", args, err);
+    free(out); free(err);
+}
+
+Test(text, void_and_accept_reasons_and_by_are_one_plain_line)
+{
+    char *dir = th_tmpdir(), *out, *err;
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    refused(dir, "void Q-2026-000001 --reason \"$(printf 'Moved\\033[2J\\033[31m')\"", 2,
+            "regenquote: --reason: contains a control character; use plain text on one line");
+    refused(dir, "void Q-2026-000001 --reason \"$(printf 'Moved\\n2026-11-23T10:00:00Z  accepted    boss')\"", 2,
+            "--reason: contains a control character");
+    refused(dir, "void Q-2026-000001 --reason \"$(printf 'Moved \\342\\200\\256evil')\"", 2,
+            "--reason: contains an invisible text-direction mark; retype it as plain text");
+    refused(dir, "void Q-2026-000001 --reason \"$(head -c 5000 /dev/zero | tr '\\0' x)\"", 2,
+            "--reason: is too long; at most 200 characters");
+    refused(dir, "void Q-2026-000001 --reason \"$(printf '\\342\\200\\213 ')\"", 2,
+            "--reason: is blank (only spaces or invisible characters); type the text");
+    refused(dir, "accept Q-2026-000001 --reason \"$(printf 'ok\\302\\205')\"", 2, "--reason: contains a control character");
+    refused(dir, "void Q-2026-000001 --reason Moved --by \"$(printf 'clerk\\033]0;x\\007')\"", 2,
+            "--by: contains a control character");
+    refused(dir, "accept Q-2026-000001 --by \"$(head -c 65 /dev/zero | tr '\\0' x)\"", 2,
+            "--by: is too long; at most 64 characters");
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, DAY0 "REGENQUOTE_USER=\"$(printf 'a\\tb')\" %s void Q-2026-000001 --reason Moved "
+             "--register %s/reg.db", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 2);
+    cr_assert(strstr(err, "$REGENQUOTE_USER: contains a control character"), "%s", err);
+    free(out); free(err);
+    /* nothing of it reached the register */
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "show Q-2026-000001", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Status        issued"), "%s", out);
+    cr_assert(!strstr(out, "\033") && lines_in(out) < 14, "%s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(text, names_are_checked_alike_in_price_quote_files_and_batches)
+{
+    char *dir = th_tmpdir(), *out, *err, p[400];
+    static const char *const verbs[] = { "price", "quote" };
+    for (int v = 0; v < 2; v++) {
+        char args[400];
+        snprintf(args, sizeof args, "%s --source adipose --area left-knee --patient-name \"$(printf '\\377')\"",
+                 verbs[v]);
+        const char *reg = v == 0 ? NULL : dir; /* price takes no --register */
+        refused(reg, args, 2, "--patient-name: is not valid UTF-8; retype it as plain text");
+        snprintf(args, sizeof args, "%s --source adipose --area left-knee --patient-name '   '", verbs[v]);
+        refused(reg, args, 2, "--patient-name: is blank (only spaces or invisible characters); type the text");
+        snprintf(args, sizeof args,
+                 "%s --source adipose --area left-knee --patient-name \"$(printf '\\342\\200\\213\\342\\200\\214')\"",
+                 verbs[v]);
+        refused(reg, args, 2, "--patient-name: is blank");
+        snprintf(args, sizeof args, "%s --source adipose --area left-knee --condition \"$(printf 'Knee\\302\\233')\"",
+                 verbs[v]);
+        refused(reg, args, 2, "--condition: contains a control character");
+    }
+    /* a request file and a batch line: the field's path, line and column */
+    snprintf(p, sizeof p, "%s/blank.json", dir);
+    th_write(p, "{ \"patient\": { \"name\": \"\\u200b \\u00a0\" }, \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\" }");
+    char args[600];
+    snprintf(args, sizeof args, "quote %s", p);
+    refused(dir, args, 1, "blank.json:1:24: patient.name: is blank (only spaces or invisible characters); type the text");
+    snprintf(p, sizeof p, "%s/in.jsonl", dir);
+    th_write(p, "{ \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\", \"condition\": \"x\\u0085y\" }\n"
+                "{ \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\", "
+                "\"discounts\": [ { \"id\": \"courtesy\", \"amount\": \"10.00\", \"reason\": \"\\u2066x\" } ] }\n");
+    snprintf(args, sizeof args, "batch %s --issue -q", p);
+    char *o2, *e2;
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, args, &o2, &e2), 1, "%s", e2);
+    cr_assert(strstr(e2, "in.jsonl:1:") && strstr(e2, "condition: contains a control character"), "%s", e2);
+    cr_assert(strstr(e2, "in.jsonl:2:") && strstr(e2, "discounts[0].reason: contains an invisible text-direction mark"),
+              "%s", e2);
+    cr_assert(strstr(e2, "2 requests, 0 issued, 2 failed"), "%s", e2);
+    free(o2); free(e2);
+    (void)out; (void)err;
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(text, the_one_rule_unit)
+{
+    char why[HUMAN_TEXT_WHY];
+    cr_assert_null(human_text_problem("José Müller-Ñúñez", 200, why));
+    cr_assert_null(human_text_problem("Nguyễn Thị Hồng", 200, why));
+    cr_assert_null(human_text_problem("O'Brien \xe2\x80\x8d x", 200, why), "a joiner inside a name is fine");
+    cr_assert_str_eq(human_text_problem("", 200, why), "is empty");
+    cr_assert_str_eq(human_text_problem("\xef\xbb\xbf\xc2\xa0\xe3\x80\x80", 200, why),
+                     "is blank (only spaces or invisible characters); type the text");
+    cr_assert_str_eq(human_text_problem("a\xc2\x9b", 200, why), "contains a control character; use plain text on one line");
+    cr_assert_str_eq(human_text_problem("a\xe2\x80\xa8" "b", 200, why),
+                     "contains a control character; use plain text on one line");
+    cr_assert_str_eq(human_text_problem("a\xd8\x9c", 200, why),
+                     "contains an invisible text-direction mark; retype it as plain text");
+    cr_assert_str_eq(human_text_problem("\xc0\xaf", 200, why), "is not valid UTF-8; retype it as plain text");
+    cr_assert_str_eq(human_text_problem("\xed\xa0\x80", 200, why), "is not valid UTF-8; retype it as plain text");
+    cr_assert_str_eq(human_text_problem("abcde", 4, why), "is too long; at most 4 characters");
+    cr_assert_null(human_text_problem("ñññññ", 5, why), "characters, not bytes");
 }

@@ -46,6 +46,12 @@ int cli_today(rq_date *out);
  * SOURCE_DATE_EPOCH more than a day away is refused). Returns 0, or prints
  * why and returns -1. */
 int cli_issue_date(rq_date *out);
+/* Who is working (settings_actor: --by, $REGENQUOTE_USER, $USER, the
+ * login), checked as typed text (human_text.h, at most 64 characters): the
+ * history prints it.  Returns 0 with *actor, or prints why (naming where
+ * it came from) and returns EXIT_USAGE. */
+int cli_actor(const char *by, const char **actor);
+
 /* Help text of the issuing commands about their date. */
 extern const char CLI_ISSUE_DATE_HELP[];
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "human_text.h"
 #include "price_table.h"
 #include "settings.h"
 
@@ -73,6 +74,22 @@ int cli_issue_date(rq_date *out)
     struct diag_list dl = { 0 };
     int rc = settings_issue_date(out, &dl);
     if (rc != 0)
+        cli_print_diags(&dl, 5);
+    diag_list_free(&dl);
+    return rc;
+}
+
+int cli_actor(const char *by, const char **actor)
+{
+    *actor = settings_actor(by);
+    const char *env_user = getenv("REGENQUOTE_USER"), *user = getenv("USER");
+    const char *from = by && *by               ? "--by"
+                       : env_user && *env_user ? "$REGENQUOTE_USER"
+                       : user && *user         ? "$USER"
+                                               : "the login name";
+    struct diag_list dl = { 0 };
+    int rc = human_text_check(*actor, HUMAN_TEXT_MAX_ACTOR, NULL, from, &dl) == 0 ? 0 : EXIT_USAGE;
+    if (rc)
         cli_print_diags(&dl, 5);
     diag_list_free(&dl);
     return rc;

@@ -307,7 +307,9 @@ int cmd_batch(int argc, char **argv)
     const char *input = argv[optind++];
     if (optind < argc)
         return cli_usage_error("batch", "unexpected argument '%s'", argv[optind]);
-    struct batch_opts bo = { .a4 = a4, .actor = settings_actor(by), .uncompressed = uncompressed };
+    struct batch_opts bo = { .a4 = a4, .uncompressed = uncompressed };
+    if (cli_actor(by, &bo.actor) != 0)
+        return EXIT_USAGE;
     if (issue)
         bo.mode = BATCH_ISSUE;
     else if (!strcmp(format, "pdf"))

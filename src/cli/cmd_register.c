@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "csv_cell.h"
+#include "human_text.h"
 #include "settings.h"
 #include "issue.h"
 #include "money.h"
@@ -163,7 +164,10 @@ static void fmt_money(int64_t c, char *b, size_t n)
 static int do_issue(const struct common *cm, struct cli_plan_args *pa, const char *supersedes)
 {
     rq_date today;
+    const char *actor;
     if (cli_issue_date(&today) != 0)
+        return EXIT_USAGE;
+    if (cli_actor(cm->by, &actor) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(cm, true);
     if (!r)
@@ -209,7 +213,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .out_dir = settings_out_dir(cm->out_dir),
         .templates_dir = settings_templates_dir(cm->templates),
         .a4 = cm->a4,
-        .actor = settings_actor(cm->by),
+        .actor = actor,
         .supersedes = supersedes,
     };
     struct issue_result res;
@@ -362,14 +366,21 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
         return rc;
     if (!strcmp(status, "void") && (!reason || !*reason))
         return cli_usage_error(cmd, "give the reason with --reason TEXT");
+    /* the reason and who is working are printed by show, one line each */
+    struct diag_list dl = { 0 };
+    const char *actor;
+    if (reason && human_text_check(reason, HUMAN_TEXT_MAX, NULL, "--reason", &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        diag_list_free(&dl);
+        return EXIT_USAGE;
+    }
     rq_date today;
-    if (cli_issue_date(&today) != 0)
+    if (cli_issue_date(&today) != 0 || cli_actor(cm.by, &actor) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(&cm, false);
     if (!r)
         return EXIT_DATA;
-    struct diag_list dl = { 0 };
-    if (register_set_status(r, number, status, reason, settings_actor(cm.by), today, &dl) != 0) {
+    if (register_set_status(r, number, status, reason, actor, today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
     } else {

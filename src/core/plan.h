@@ -19,7 +19,8 @@
 #include "json_doc.h"
 
 /* Limits enforced on requests (documented in docs/requests.md). */
-#define PLAN_MAX_TEXT 200        /* characters in a name, condition, reason */
+#define PLAN_MAX_TEXT 200        /* characters in a name, condition, reason, id:
+                                  * HUMAN_TEXT_MAX, checked by human_text.h */
 #define PLAN_MAX_LIST 32         /* areas, adjuncts, discounts, codes */
 
 enum plan_cells { PLAN_CELLS_DEFAULT, PLAN_CELLS_BANKED, PLAN_CELLS_NEW_HARVEST };
