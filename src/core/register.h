@@ -28,7 +28,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 2
+#define REGISTER_SCHEMA_VERSION 3
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
@@ -70,6 +70,7 @@ struct reg_issue {
     const char *language;
     const char *supersedes;       /* number this replaces, or NULL */
     const char *actor;            /* who issues */
+    const char *idempotency_key;  /* may be NULL: see register_issue */
 };
 
 /* Called inside the issuing transaction with the new number: point *pdf at
@@ -80,9 +81,17 @@ typedef int (*reg_render_fn)(void *ctx, const char *number, const unsigned char 
 
 /* Allocate the next number and store the whole quote atomically.  With
  * supersedes set, that quote (issued or accepted) is marked superseded in
- * the same transaction.  On success *number_out is malloc'd. */
+ * the same transaction.  On success *number_out is malloc'd.
+ * With an idempotency key, a request is issued once: the key is stored
+ * with the quote, and when a quote already has it nothing is issued (no
+ * number used, render not called) and 1 is returned with *number_out that
+ * quote's number (malloc'd).  Returns 0, 1, or -1 with a diagnostic. */
 int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn render, void *ctx,
                    char **number_out, struct diag_list *dl);
+
+/* The quote issued with idempotency key `key`: 0 and *number (malloc'd),
+ * 1 when there is none, -1 on error (with a diagnostic). */
+int register_find_key(struct reg *r, const char *key, char **number, struct diag_list *dl);
 
 /* One register entry, as list/show/reprint need it.  Strings malloc'd;
  * release with reg_entry_free(). */
