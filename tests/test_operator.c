@@ -519,3 +519,98 @@ Test(text, the_one_rule_unit)
     cr_assert_str_eq(human_text_problem("abcde", 4, why), "is too long; at most 4 characters");
     cr_assert_null(human_text_problem("ñññññ", 5, why), "characters, not bytes");
 }
+
+/* ---- 6: a batch killed or run twice never gives a patient two quotes ------- */
+
+Test(batch_issue, running_the_same_batch_twice_issues_each_request_once)
+{
+    char *dir = th_tmpdir(), *out, *err, *again;
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "batch examples --issue -j 2", &out, &err), 0, "%s", err);
+    cr_assert_eq(lines_in(out), 6, "%s", out);
+    free(err);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "batch examples --issue -j 2", &again, &err), 0, "%s", err);
+    cr_assert(strstr(err, "6 requests, 0 issued, 6 already issued (not again), 0 failed"), "%s", err);
+    /* each request names the quote it already has */
+    for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
+        char idx[16], number[40], want[128];
+        cr_assert_eq(sscanf(l, "%15s %39s", idx, number), 2);
+        snprintf(want, sizeof want, "%-8s %s  already issued; not issued again\n", idx, number);
+        cr_assert(strstr(again, want), "%s in: %s", want, again);
+    }
+    free(out); free(again); free(err);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "list --format csv", &out, &err), 0, "%s", err);
+    cr_assert_eq(lines_in(out), 7, "six quotes, not twelve: %s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(batch_issue, an_idempotency_key_names_one_issuing)
+{
+    char *dir = th_tmpdir(), *out, *err, p[400], args[600];
+    snprintf(p, sizeof p, "%s/in.jsonl", dir);
+    th_write(p, "{ \"idempotency_key\": \"visit-17\", \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\" }\n"
+                "{ \"idempotency_key\": \"visit-17\", \"areas\": [\"right-knee\"], \"cell_source\": \"adipose\" }\n"
+                "{ \"idempotency_key\": \"visit-18\", \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\" }\n");
+    snprintf(args, sizeof args, "batch %s --issue", p);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, args, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "1        Q-2026-000001  "), "%s", out);
+    cr_assert(strstr(out, "2        Q-2026-000001  already issued; not issued again"), "the key, not the plan: %s", out);
+    cr_assert(strstr(out, "3        Q-2026-000002  "), "another key, the same plan: a new quote: %s", out);
+    free(out); free(err);
+    /* quote honours a request's key too; a revision of it is a new issuing */
+    snprintf(p, sizeof p, "%s/one.json", dir);
+    th_write(p, "{ \"idempotency_key\": \"visit-18\", \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\" }");
+    snprintf(args, sizeof args, "quote %s", p);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, args, &out, &err), 0, "%s", err);
+    cr_assert_str_eq(out, "Q-2026-000002  already issued with idempotency key 'visit-18'; nothing new issued\n");
+    free(out); free(err);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "revise Q-2026-000002 --add prp-booster", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Q-2026-000003"), "%s", out);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* kill -9 the parent of `batch --issue -j 2` once it has printed a few
+ * numbers: its workers stop (dead or zombies) within a second, every quote
+ * in the register was printed, and running the batch again issues only the
+ * rest. */
+Test(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_number)
+{
+    char *dir = th_tmpdir(), *out, *err, cmd[4000];
+    /* 120 requests, one patient each */
+    snprintf(cmd, sizeof cmd,
+             "i=0; while [ $i -lt 120 ]; do printf '{ \"patient\": { \"id\": \"P-%%03d\" }, \"areas\": [\"left-knee\"], "
+             "\"cell_source\": \"adipose\" }\\n' $i; i=$((i+1)); done > %s/in.jsonl", dir);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd,
+             "cd %s || exit 9; " DAY0 "REGENQUOTE_PRICES=$OLDPWD/pricing REGENQUOTE_TEMPLATES=$OLDPWD/templates "
+             "%s batch in.jsonl --issue -j 2 --register reg.db --out-dir out > printed 2> err & p=$!; "
+             "i=0; while [ \"$(cat printed 2>/dev/null | wc -l)\" -lt 3 ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; "
+             "kids=$(pgrep -P $p); kill -9 $p; wait $p; "
+             "i=0; while [ $i -lt 100 ]; do alive=''; "
+             "  for k in $kids; do s=$(awk '{print $3}' /proc/$k/stat 2>/dev/null); "
+             "    [ -n \"$s\" ] && [ \"$s\" != Z ] && alive=\"$alive $k\"; done; "
+             "  [ -z \"$alive\" ] && break; sleep 0.01; i=$((i+1)); done; "
+             "echo \"workers $(echo $kids | wc -w) alive:$alive\"; sleep 0.2; "
+             "awk '{print $2}' printed | sort > p.txt; sqlite3 reg.db 'SELECT number FROM quotes ORDER BY 1' > r.txt; "
+             "echo \"printed $(wc -l < p.txt) registered $(wc -l < r.txt)\"; cmp -s p.txt r.txt && echo same; true",
+             dir, th_bin());
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "workers 2 alive:\n"), "the workers died with the batch: %s", out);
+    cr_assert(strstr(out, "same"), "every committed number was printed, at once: %s", out);
+    free(out); free(err);
+    /* the rest, once */
+    char args[600];
+    snprintf(args, sizeof args, "batch %s/in.jsonl --issue -j 2 -q", dir);
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, args, &out, &err), 0, "%s", err);
+    cr_assert(strstr(err, "already issued (not again), 0 failed"), "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "sqlite3 %s/reg.db 'SELECT count(*), count(DISTINCT patient_id) FROM quotes'", dir);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    cr_assert_str_eq(out, "120|120\n", "one quote per request");
+    free(out);
+    th_rmtree(dir);
+    free(dir);
+}

@@ -215,9 +215,17 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .a4 = cm->a4,
         .actor = actor,
         .supersedes = supersedes,
+        .idempotency_key = plan.idempotency_key,
     };
     struct issue_result res;
-    if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
+    int irc = issue_quote(r, &pt, &plan, today, &io, &res, &dl);
+    if (irc == 1) {
+        /* the request's idempotency key: it was issued before, once is enough */
+        printf("%s  already issued with idempotency key '%s'; nothing new issued\n", res.number, io.idempotency_key);
+        issue_result_free(&res);
+        goto out;
+    }
+    if (irc != 0) {
         rc = EXIT_DATA;
         issue_result_free(&res);
         goto out;

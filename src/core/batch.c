@@ -13,6 +13,7 @@
 #include "pricing.h"
 #include "quote.h"
 #include "render_pdf.h"
+#include "sha256.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -191,15 +192,44 @@ int batch_process(struct price_table *pt, struct reg *reg, const struct batch_op
         goto out;
     price_table_use_language(pt, plan.language);
     if (o->mode == BATCH_ISSUE) {
+        char derived[80];
+        const char *key = plan.idempotency_key;
+        if (!key) {
+            char *canon = plan_to_json(&plan), hex[65];
+            if (!canon) {
+                diag_error(dl, it->name, NULL, "out of memory");
+                goto out;
+            }
+            sha256_hex(canon, strlen(canon), hex);
+            free(canon);
+            snprintf(derived, sizeof derived, "sha256:%s", hex);
+            key = derived;
+        }
+        /* issued by an earlier run (killed, or run twice): say so, issue nothing */
+        char *had = NULL;
+        int k = register_find_key(reg, key, &had, dl);
+        if (k < 0)
+            goto out;
+        if (k == 0) {
+            snprintf(res->number, sizeof res->number, "%s", had);
+            free(had);
+            res->already_issued = true;
+            rc = 0;
+            goto out;
+        }
         struct issue_opts io = { .out_dir = o->out_dir, .templates_dir = o->templates_dir, .a4 = o->a4,
-                                 .actor = o->actor, .cache = o->cache };
+                                 .actor = o->actor, .cache = o->cache, .idempotency_key = key };
         struct issue_result ir;
-        if (issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl) == 0) {
+        int irc = issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl);
+        if (irc >= 0 && ir.number) {
             snprintf(res->number, sizeof res->number, "%s", ir.number);
+            res->already_issued = irc == 1;
+        }
+        if (irc == 0) {
             snprintf(res->path, sizeof res->path, "%s", ir.pdf_path);
             res->total_cents = ir.total_cents;
-            rc = 0;
         }
+        rc = irc >= 0 ? 0 : -1;
         issue_result_free(&ir);
         goto out;
     }

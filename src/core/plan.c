@@ -271,7 +271,7 @@ static void read_discounts(struct rd *d, const cJSON *root)
 static const char *const REQUEST_KEYS[] = {
     "patient", "condition", "icd10", "areas", "cell_source", "processing_method", "guidance",
     "sessions", "session_spacing_weeks", "repeat_cells", "adjuncts", "without", "package",
-    "discounts", "scheduled_date", "provider", "location", "language", "notes", NULL,
+    "discounts", "scheduled_date", "provider", "location", "language", "notes", "idempotency_key", NULL,
 };
 
 static bool check_cells(const char *s, enum plan_cells *out)
@@ -372,6 +372,7 @@ static int plan_read_doc(struct plan *p, struct diag_list *dl)
     }
     const char *notes = NULL;
     jr_string(&d.r, root, "", "notes", false, &notes);
+    read_text(&d, root, "", "idempotency_key", &p->idempotency_key);
     return dl->errors > errors ? -1 : 0;
 }
 
@@ -721,6 +722,7 @@ void plan_free(struct plan *p)
     free(p->provider);
     free(p->location);
     free(p->language);
+    free(p->idempotency_key);
     if (p->has_doc)
         jdoc_free(&p->doc);
     memset(p, 0, sizeof *p);

@@ -55,6 +55,9 @@ struct plan {
     rq_date scheduled;
     char *provider, *location;
     char *language;              /* "en" (default) or "es" */
+    char *idempotency_key;       /* the request's own, or NULL: not part of the
+                                  * plan (plan_to_json leaves it out), it names
+                                  * one issuing of it (issue.h) */
 
     struct jdoc doc;             /* the request file, when there is one */
     bool has_doc;
@@ -75,8 +78,9 @@ int plan_load_text(struct plan *p, const char *name, const char *text, size_t le
                    struct diag_list *dl);
 
 /* The plan as a canonical request (fixed key order, only the fields given),
- * which plan_load_text() reads back to the same plan.  Returns a malloc'd
- * NUL-terminated string, or NULL when out of memory. */
+ * which plan_load_text() reads back to the same plan.  The idempotency key
+ * is left out: a revision made from a stored request is a new issuing.
+ * Returns a malloc'd NUL-terminated string, or NULL when out of memory. */
 char *plan_to_json(const struct plan *p);
 
 /* Apply one command-line option by its long name ("source", "area", "add",
