@@ -83,6 +83,13 @@ vg 0 repair --verify
 for f in "$EX"/*.json; do tr -d '\n' <"$f"; echo; done >"$WORK/requests.jsonl"
 vg 0 batch "$WORK/requests.jsonl" --format json --out-dir "$WORK/batch" -q
 TEST=1 vg 0 batch "$WORK/requests.jsonl" --issue -j 2 -q
+# run again: every request already issued, none issued twice
+TEST=1 vg 0 batch "$WORK/requests.jsonl" --issue -j 2
+# -o onto standard output (through a link: never a /dev path itself)
+ln -s /dev/stdout "$WORK/to-stdout"
+vg 0 price "$EX/adipose-two-knees.json" --format json -o "$WORK/to-stdout"
+vg 0 prices export --csv -o "$WORK/items.csv"
+vg 0 prices import "$WORK/items.csv"
 # failing runs: bad data (1) and bad usage (2)
 vg 1 price "$ROOT/tests/corpus/wrong-types.json"
 TEST=1 vg 1 quote "$ROOT/tests/corpus/deep-nesting.json"
@@ -95,6 +102,12 @@ sed -i '0,/"price": "150.00"/s//"price": "150.005"/' "$WORK/bad/catalog.json"
 vg 1 validate "$WORK/bad"
 vg 2 price "$EX/bone-marrow-one-ankle.json" --format xml
 vg 2 frobnicate
+TEST=1 vg 2 void Q-2026-000003 --reason "$(printf 'Moved\001')"
+vg 2 price "$EX/adipose-two-knees.json" --patient-name "$(printf '\377')"
+mkdir -p "$WORK/fifo-prices"
+cp "$ROOT/pricing/catalog.json" "$WORK/fifo-prices/"
+mkfifo "$WORK/fifo-prices/clinic.json"
+vg 1 price "$EX/adipose-two-knees.json" --prices "$WORK/fifo-prices"
 # the product refuses to issue on a date away from the clock
 SOURCE_DATE_EPOCH=0 vg 2 quote "$EX/bone-marrow-one-ankle.json"
 
