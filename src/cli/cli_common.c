@@ -58,25 +58,27 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Today, or the date SOURCE_DATE_EPOCH fixes (settings_today), printing why not. */
-int cli_today(rq_date *out)
+/* The date one of settings.h's rules gives, printing why not. */
+static int date_by(int (*rule)(rq_date *out, struct diag_list *dl), rq_date *out)
 {
     struct diag_list dl = { 0 };
-    int rc = settings_today(out, &dl);
+    int rc = rule(out, &dl);
     if (rc != 0)
         cli_print_diags(&dl, 5);
     diag_list_free(&dl);
     return rc;
 }
 
+/* Today, or the date SOURCE_DATE_EPOCH fixes (settings_today). */
+int cli_today(rq_date *out)
+{
+    return date_by(settings_today, out);
+}
+
+/* The clock's date, SOURCE_DATE_EPOCH only within a day of it (settings_issue_date). */
 int cli_issue_date(rq_date *out)
 {
-    struct diag_list dl = { 0 };
-    int rc = settings_issue_date(out, &dl);
-    if (rc != 0)
-        cli_print_diags(&dl, 5);
-    diag_list_free(&dl);
-    return rc;
+    return date_by(settings_issue_date, out);
 }
 
 int cli_actor(const char *by, const char **actor)

@@ -8,23 +8,25 @@ static bool formula_start(char c)
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
+/* Past one or more digits at s, or NULL when there is none. */
+static const char *digits(const char *s)
+{
+    if (*s < '0' || *s > '9')
+        return NULL;
+    while (*s >= '0' && *s <= '9')
+        s++;
+    return s;
+}
+
 /* [+-]digits[.digits]: a number, not a formula. */
 static bool plain_number(const char *s)
 {
     if (*s == '+' || *s == '-')
         s++;
-    if (*s < '0' || *s > '9')
-        return false;
-    while (*s >= '0' && *s <= '9')
-        s++;
-    if (*s == '.') {
-        s++;
-        if (*s < '0' || *s > '9')
-            return false;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    return *s == '\0';
+    s = digits(s);
+    if (s && *s == '.')
+        s = digits(s + 1);
+    return s && *s == '\0';
 }
 
 bool csv_cell_guarded(const char *s)
