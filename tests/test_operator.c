@@ -146,6 +146,12 @@ Test(stdout, a_full_disk_on_standard_output_is_exit_1_for_every_command)
         cr_assert_eq(lines_in(err), strncmp(cmds[i], "batch", 5) ? 1 : 2, "%s: one line: %s", cmds[i], err);
         free(out); free(err);
     }
+    /* an issuing batch stops at the first number it cannot show */
+    cr_assert_eq(rq_in(dir, th_bin(), DAY0, "batch examples --issue -j 1 > /dev/full", &out, &err), 1);
+    cr_assert(strstr(err, "regenquote: cannot write to standard output: No space left on device; Q-2026-000003 is "
+                          "issued but not shown, and this worker stops: run the batch again to see it\n"), "%s", err);
+    cr_assert(strstr(err, "1 request, 1 issued, 0 failed"), "%s", err);
+    free(out); free(err);
     th_rmtree(dir);
     free(dir);
 }

@@ -222,11 +222,16 @@ static int work(const char *input, int k, int jobs, struct price_table *pt, cons
             char line[4400];
             result_line(&rec, line, sizeof line);
             rec.printed = write_all(STDOUT_FILENO, line, strlen(line)) == 0;
-            /* a number nobody sees: issue no more (the parent reports the
-             * failed standard output, and a rerun reports this one) */
+            /* a number nobody sees: issue no more (a rerun reports this one) */
             unreported = !rec.printed;
+            if (unreported)
+                diag_error(&dl, NULL, NULL, "cannot write to standard output: %s; %s is issued but not shown, "
+                           "and this worker stops: run the batch again to see it", strerror(errno), rec.number);
         }
-        /* messages, one line each */
+        /* messages, one line each: why a request failed, or why its number
+         * is not shown (a success's warnings are the price tables' business) */
+        if (rec.ok && !unreported)
+            diag_list_free(&dl);
         size_t len = 0;
         for (size_t i = 0; i < dl.n; i++) {
             char buf[1200];
@@ -488,14 +493,13 @@ int cmd_batch(int argc, char **argv)
             done++;
             if (bar)
                 fputs("\r\033[K", stderr);
-            if (!rec.ok) {
-                failed++;
-                for (char *line = msg; *line;) {
-                    char *nl = strchr(line, '\n');
-                    fprintf(stderr, "regenquote: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
-                    line = nl ? nl + 1 : line + strlen(line);
-                }
-            } else if (!quiet && !rec.printed) {
+            failed += !rec.ok;
+            for (char *line = msg; *line;) {
+                char *nl = strchr(line, '\n');
+                fprintf(stderr, "regenquote: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
+                line = nl ? nl + 1 : line + strlen(line);
+            }
+            if (rec.ok && !quiet && !rec.printed) {
                 /* each line as soon as it is known, never held in a buffer */
                 char line[4400];
                 result_line(&rec, line, sizeof line);

@@ -404,14 +404,16 @@ int cmd_void(int argc, char **argv)
     return set_status(argc, argv, "void", "void",
                       "Usage: regenquote void NUMBER --reason TEXT\n\n"
                       "Void an issued or accepted quote. It stays in the register, marked void,\n"
-                      "with the reason, the time and who voided it.\n\n");
+                      "with the reason (one line, at most 200 characters), the time and who\n"
+                      "voided it.\n\n");
 }
 
 int cmd_accept(int argc, char **argv)
 {
     return set_status(argc, argv, "accept", "accepted",
-                      "Usage: regenquote accept NUMBER\n\n"
-                      "Record that the patient accepted an issued, unexpired quote.\n\n");
+                      "Usage: regenquote accept NUMBER [--reason TEXT]\n\n"
+                      "Record that the patient accepted an issued, unexpired quote, with an\n"
+                      "optional note for the history (one line, at most 200 characters).\n\n");
 }
 
 /* ---- list ----------------------------------------------------------------- */
