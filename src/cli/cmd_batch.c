@@ -158,9 +158,11 @@ static int flush_pending(struct outfile_group *g, struct record *pending, size_t
  * parent killed meanwhile loses no number.  The signals that stop a batch
  * (the parent's death included, PR_SET_PDEATHSIG) wait while one request
  * is issued and reported, so a worker stops between requests, never
- * between a commit and its line.  Returns the exit status for the worker. */
+ * between a commit and its line.  clear: the line first clears the
+ * terminal line (the parent's progress bar, on the same terminal).
+ * Returns the exit status for the worker. */
 static int work(const char *input, int k, int jobs, struct price_table *pt, const char *reg_path,
-                const struct batch_opts *o, bool quiet, int fd)
+                const struct batch_opts *o, bool quiet, bool clear, int fd)
 {
     struct batch_reader br;
     struct diag_list dl = { 0 };
@@ -220,7 +222,8 @@ static int work(const char *input, int k, int jobs, struct price_table *pt, cons
         bool unreported = false;
         if (o->mode == BATCH_ISSUE && rec.ok && !quiet) {
             char line[4400];
-            result_line(&rec, line, sizeof line);
+            size_t at = clear ? (size_t)snprintf(line, sizeof line, "\r\033[K") : 0;
+            result_line(&rec, line + at, sizeof line - at);
             rec.printed = write_all(STDOUT_FILENO, line, strlen(line)) == 0;
             /* a number nobody sees: issue no more (a rerun reports this one) */
             unreported = !rec.printed;
@@ -451,7 +454,7 @@ int cmd_batch(int argc, char **argv)
             close(fds[0]);
             for (int i = 0; i < nw; i++)
                 close(pfd[i].fd);
-            int st_code = work(input, k, (int)jobs, &pt, reg_path, &bo, quiet, fds[1]);
+            int st_code = work(input, k, (int)jobs, &pt, reg_path, &bo, quiet, bar && isatty(STDOUT_FILENO), fds[1]);
             close(fds[1]);
             price_table_free(&pt);
             _exit(st_code);
