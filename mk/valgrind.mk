@@ -4,5 +4,5 @@
 .PHONY: check-valgrind
 
 check-valgrind: deps
-	@$(MAKE) --no-print-directory regenquote
-	./scripts/valgrind-cli.sh ./regenquote
+	@$(MAKE) --no-print-directory regenquote build/regenquote-test
+	./scripts/valgrind-cli.sh ./regenquote ./build/regenquote-test

@@ -135,7 +135,7 @@ Test(crash, killed_after_commit_then_repaired)
     snprintf(cmd, sizeof cmd,
              ENV "REGENQUOTE_FAULT=after-commit %s quote examples/adipose-two-knees.json --register %s/r.db "
                  "--out-dir %s/out",
-             th_fault_bin(), dir, dir);
+             th_bin(), dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 137, "killed: %s", err);
     free(out);
     free(err);

@@ -1134,7 +1134,9 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     cr_assert_eq(n, 2);
     cr_assert_str_eq(ev[0].action, "migrated");
     cr_assert_str_eq(ev[0].actor, "regenquote");
-    cr_assert_str_eq(ev[0].detail, "schema 1 to 3");
+    char want[64];
+    snprintf(want, sizeof want, "schema 1 to %d", REGISTER_SCHEMA_VERSION);
+    cr_assert_str_eq(ev[0].detail, want);
     cr_assert_str_eq(ev[1].action, "register id", "an older register gets its id");
     cr_assert_str_eq(ev[1].detail, register_id(r));
     reg_events_free(ev, n);
@@ -1150,9 +1152,41 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     free(id);
     register_close(r);
     cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
-    expect_diag(&dl, "there is no register schema 4");
+    snprintf(want, sizeof want, "there is no register schema %d", REGISTER_SCHEMA_VERSION + 1);
+    expect_diag(&dl, want);
     th_rmtree(dir);
     free(dir);
+}
+
+/* ---- idempotency keys ----------------------------------------------------------- */
+
+ENGINE_TEST(an_idempotency_key_issues_its_request_once)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    struct diag_list dl = { 0 };
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    in.idempotency_key = "visit-17";
+    char *first = issue(f.r, &in), *again = NULL, *found = NULL;
+    struct render rd = { 0 };
+    cr_assert_eq(register_issue(f.r, &in, render_cb, &rd, &again, &dl), 1, "the key is known");
+    cr_assert_str_eq(again, first, "the quote that has it");
+    cr_assert_eq(rd.calls, 0, "nothing rendered, no number used");
+    cr_assert_eq(register_find_key(f.r, "visit-17", &found, &dl), 0);
+    cr_assert_str_eq(found, first);
+    free(found);
+    cr_assert_eq(register_find_key(f.r, "visit-18", &found, &dl), 1);
+    cr_assert_null(found);
+    /* another key, or none: new quotes, numbered on without a gap */
+    in.idempotency_key = "visit-18";
+    char *second = issue(f.r, &in);
+    in.idempotency_key = NULL;
+    char *third = issue(f.r, &in);
+    cr_assert_str_eq(second, "Q-2026-000002");
+    cr_assert_str_eq(third, "Q-2026-000003");
+    diag_list_free(&dl);
+    free(first); free(again); free(second); free(third);
+    fx_close(&f);
 }
 
 /* ---- choosing the engine -------------------------------------------------------- */

@@ -61,17 +61,18 @@ int cli_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* every write to standard output is checked once it is done */
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         main_help(stdout);
-        return 0;
+        return cli_close_stdout(0);
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("regenquote %s\n", RQ_VERSION);
-        return 0;
+        return cli_close_stdout(0);
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         if (!strcmp(cmd, COMMANDS[i].name))
-            return COMMANDS[i].run(argc - 1, argv + 1);
+            return cli_close_stdout(COMMANDS[i].run(argc - 1, argv + 1));
     if (cmd[0] == '-')
         return cli_usage_error(NULL, "unknown option '%s'", cmd);
     return cli_usage_error(NULL, "unknown command '%s'", cmd);

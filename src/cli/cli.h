@@ -21,6 +21,12 @@
 
 int cli_main(int argc, char **argv);
 
+/* The end of every command: flush and close standard output.  A failed
+ * write or close (a full disk, a closed pipe end, a quota) is reported on
+ * stderr and turns a status of 0 into EXIT_DATA; a command that already
+ * failed keeps its status and its own message.  Returns the status. */
+int cli_close_stdout(int status);
+
 /* Print diagnostics to stderr, one line each as "regenquote: …" (at most max). */
 void cli_print_diags(const struct diag_list *dl, size_t max);
 /* Print "regenquote CMD: MESSAGE; see 'regenquote CMD --help'"; returns 2. */
@@ -33,8 +39,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct price_table;
 int cli_load_tables(struct price_table *pt, const char *opt, rq_date on);
 
-/* Today, or the date SOURCE_DATE_EPOCH fixes. Returns 0, or prints why and returns -1. */
+/* Today, or the date SOURCE_DATE_EPOCH fixes (reading and pricing
+ * commands). Returns 0, or prints why and returns -1. */
 int cli_today(rq_date *out);
+/* The date issuing commands record (settings_issue_date: the clock's; a
+ * SOURCE_DATE_EPOCH more than a day away is refused). Returns 0, or prints
+ * why and returns -1. */
+int cli_issue_date(rq_date *out);
+/* Who is working (settings_actor: --by, $REGENQUOTE_USER, $USER, the
+ * login), checked as typed text (human_text.h, at most 64 characters): the
+ * history prints it.  Returns 0 with *actor, or prints why (naming where
+ * it came from) and returns EXIT_USAGE. */
+int cli_actor(const char *by, const char **actor);
+
+/* Help text of the issuing commands about their date. */
+extern const char CLI_ISSUE_DATE_HELP[];
 
 /* Plan options (--source, --area, …) shared by price, quote and revise. */
 #define CLI_OPT_PLAN_BASE 512

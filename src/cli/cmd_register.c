@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "csv_cell.h"
+#include "human_text.h"
 #include "settings.h"
 #include "issue.h"
 #include "money.h"
@@ -146,7 +149,10 @@ static void fmt_money(int64_t c, char *b, size_t n)
 static int do_issue(const struct common *cm, struct cli_plan_args *pa, const char *supersedes)
 {
     rq_date today;
-    if (cli_today(&today) != 0)
+    const char *actor;
+    if (cli_issue_date(&today) != 0)
+        return EXIT_USAGE;
+    if (cli_actor(cm->by, &actor) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(cm, true);
     if (!r)
@@ -192,11 +198,19 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .out_dir = settings_out_dir(cm->out_dir),
         .templates_dir = settings_templates_dir(cm->templates),
         .a4 = cm->a4,
-        .actor = settings_actor(cm->by),
+        .actor = actor,
         .supersedes = supersedes,
+        .idempotency_key = plan.idempotency_key,
     };
     struct issue_result res;
-    if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
+    int irc = issue_quote(r, &pt, &plan, today, &io, &res, &dl);
+    if (irc == 1) {
+        /* the request's idempotency key: it was issued before, once is enough */
+        printf("%s  already issued with idempotency key '%s'; nothing new issued\n", res.number, io.idempotency_key);
+        issue_result_free(&res);
+        goto out;
+    }
+    if (irc != 0) {
         rc = EXIT_DATA;
         issue_result_free(&res);
         goto out;
@@ -242,7 +256,7 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
 {
     static struct option plan_opts[40];
     cli_add_plan_options(plan_opts, 0);
-    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, NULL };
+    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
     int rc = parse_opts(argc, argv, cmd, helps, true, plan_opts, cm, take_plan, pa);
     if (rc)
         return rc;
@@ -337,21 +351,29 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     struct common cm = { 0 };
     const char *reason = NULL, *number;
     struct one_string take = { OPT_REASON, &reason };
-    int rc = parse_simple(argc, argv, cmd, help, extra, &cm, take_string, &take);
+    const char *const helps[] = { help, COMMON_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
+    int rc = parse_opts(argc, argv, cmd, helps, false, extra, &cm, take_string, &take);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, cmd, &number)) != 0)
         return rc;
     if (!strcmp(status, "void") && (!reason || !*reason))
         return cli_usage_error(cmd, "give the reason with --reason TEXT");
+    /* the reason and who is working are printed by show, one line each */
+    struct diag_list dl = { 0 };
+    const char *actor;
+    if (reason && human_text_check(reason, HUMAN_TEXT_MAX, NULL, "--reason", &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        diag_list_free(&dl);
+        return EXIT_USAGE;
+    }
     rq_date today;
-    if (cli_today(&today) != 0)
+    if (cli_issue_date(&today) != 0 || cli_actor(cm.by, &actor) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(&cm, false);
     if (!r)
         return EXIT_DATA;
-    struct diag_list dl = { 0 };
-    if (register_set_status(r, number, status, reason, settings_actor(cm.by), today, &dl) != 0) {
+    if (register_set_status(r, number, status, reason, actor, today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
     } else {
@@ -367,14 +389,16 @@ int cmd_void(int argc, char **argv)
     return set_status(argc, argv, "void", "void",
                       "Usage: regenquote void NUMBER --reason TEXT\n\n"
                       "Void an issued or accepted quote. It stays in the register, marked void,\n"
-                      "with the reason, the time and who voided it.\n\n");
+                      "with the reason (one line, at most 200 characters), the time and who\n"
+                      "voided it.\n\n");
 }
 
 int cmd_accept(int argc, char **argv)
 {
     return set_status(argc, argv, "accept", "accepted",
-                      "Usage: regenquote accept NUMBER\n\n"
-                      "Record that the patient accepted an issued, unexpired quote.\n\n");
+                      "Usage: regenquote accept NUMBER [--reason TEXT]\n\n"
+                      "Record that the patient accepted an issued, unexpired quote, with an\n"
+                      "optional note for the history (one line, at most 200 characters).\n\n");
 }
 
 /* ---- list ----------------------------------------------------------------- */
@@ -423,21 +447,11 @@ static void cell(FILE *out, const char *s, size_t width)
     fputc(' ', out);
 }
 
-/* CSV field, quoted when needed (RFC 4180). */
+/* CSV field: quoted when needed, neutralised against spreadsheet formulas
+ * (csv_cell.h). */
 static void csv(FILE *out, const char *s, bool last)
 {
-    s = s ? s : "";
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
+    csv_cell_write(out, s);
     fputc(last ? '\n' : ',', out);
 }
 
@@ -670,7 +684,7 @@ int cmd_reprint(int argc, char **argv)
         goto out_e;
     }
     struct outfile of;
-    if (outfile_open(&of, path, &dl) != 0) {
+    if ((output ? outfile_open_output(&of, path, &dl) : outfile_open(&of, path, &dl)) != 0) {
         rc = EXIT_DATA;
         goto out_e;
     }
@@ -680,7 +694,7 @@ int cmd_reprint(int argc, char **argv)
         rc = EXIT_DATA;
     } else if (outfile_commit(&of, &dl) != 0) {
         rc = EXIT_DATA;
-    } else {
+    } else if (outfile_descriptor(path) != STDOUT_FILENO) {
         printf("%s\n", path);
     }
 out_e:

@@ -81,8 +81,14 @@ int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *
         .supersedes = o->supersedes,
         .actor = o->actor,
         .out_dir = o->out_dir,
+        .idempotency_key = o->idempotency_key,
     };
-    if (register_issue(r, &in, render_numbered, &ctx, &res->number, dl) != 0)
+    int reg_rc = register_issue(r, &in, render_numbered, &ctx, &res->number, dl);
+    if (reg_rc == 1) {
+        rc = 1;
+        goto out;
+    }
+    if (reg_rc != 0)
         goto out;
     res->total_cents = q.total_cents;
     res->has_estimate_due = in.has_scheduled;

@@ -23,6 +23,7 @@ struct issue_opts {
     const char *actor;           /* who issues, for the history */
     const char *supersedes;      /* number of the quote this revises, or NULL */
     struct render_cache *cache;  /* optional: templates read once (render_pdf.h) */
+    const char *idempotency_key; /* optional: issue this request once (register.h) */
 };
 
 struct issue_result {
@@ -36,7 +37,10 @@ struct issue_result {
 /* Issue plan as of `issued`.  Returns 0 and fills *res, or -1 with every
  * problem in dl: then nothing is stored and no number is used, unless
  * res->number is set, meaning the quote is issued and only its PDF copy
- * could not be written (the diagnostic says how to write it). */
+ * could not be written (the diagnostic says how to write it).
+ * With o->idempotency_key (a request's "idempotency_key", or one a batch
+ * derives), returns 1 when a quote already has that key: nothing is
+ * issued, and res->number is that quote (the other fields are unset). */
 int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *plan,
                 rq_date issued, const struct issue_opts *o, struct issue_result *res,
                 struct diag_list *dl);

@@ -445,7 +445,7 @@ int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
     return r->eng->commit(r->s, dl);
 }
 
-#ifdef RQ_FAULT_INJECTION
+#ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name)
 {
     const char *f = getenv("REGENQUOTE_FAULT");
@@ -514,6 +514,18 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         free(key);
         return -1;
     }
+    if (in->idempotency_key) {
+        /* under the writer lock: a key seen here cannot be issued meanwhile */
+        char *had = NULL;
+        int k = r->eng->find_key(r->s, in->idempotency_key, &had, dl);
+        if (k != 1) {
+            r->eng->rollback(r->s);
+            free(pattern);
+            free(key);
+            *number_out = had;
+            return k == 0 ? 1 : -1;
+        }
+    }
     const unsigned char *pdf = NULL;
     size_t pdf_len = 0;
     long long seq;
@@ -573,6 +585,8 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     };
     if (r->eng->insert_quote(r->s, &q, dl) != 0)
         goto fail;
+    if (in->idempotency_key && r->eng->set_key(r->s, number, in->idempotency_key, dl) != 0)
+        goto fail;
     char detail[200], amount[40];
     money_usd(in->total_cents, amount, sizeof amount);
     snprintf(detail, sizeof detail, "total %s%s%s", amount, in->supersedes ? "; replaces " : "",
@@ -610,6 +624,12 @@ int register_backup(struct reg *r, const char *dest, struct diag_list *dl)
         return -1;
     }
     return r->eng->backup(r->s, dest, dl);
+}
+
+int register_find_key(struct reg *r, const char *key, char **number, struct diag_list *dl)
+{
+    *number = NULL;
+    return r->eng->find_key(r->s, key, number, dl);
 }
 
 /* ---- reading ------------------------------------------------------------- */

@@ -30,7 +30,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 3
+#define REGISTER_SCHEMA_VERSION 4
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
@@ -93,6 +93,7 @@ struct reg_issue {
                                    * checked before a number is given (its
                                    * marker, a file of that name) and its
                                    * marker raised after the commit */
+    const char *idempotency_key;  /* may be NULL: see register_issue */
 };
 
 /* Called inside the issuing transaction with the new number: point *pdf at
@@ -106,9 +107,17 @@ typedef int (*reg_render_fn)(void *ctx, const char *number, const unsigned char 
  * the same transaction.  With out_dir set, a number the folder already saw
  * given (a restored or swapped register) is refused, using up nothing, with
  * a message saying to run 'regenquote repair'.  On success *number_out is
- * malloc'd (dl may then hold warnings). */
+ * malloc'd (dl may then hold warnings).
+ * With an idempotency key, a request is issued once: the key is stored
+ * with the quote, and when a quote already has it nothing is issued (no
+ * number used, render not called) and 1 is returned with *number_out that
+ * quote's number (malloc'd).  Returns 0, 1, or -1 with a diagnostic. */
 int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn render, void *ctx,
                    char **number_out, struct diag_list *dl);
+
+/* The quote issued with idempotency key `key`: 0 and *number (malloc'd),
+ * 1 when there is none, -1 on error (with a diagnostic). */
+int register_find_key(struct reg *r, const char *key, char **number, struct diag_list *dl);
 
 /* One register entry, as list/show/reprint need it.  Strings malloc'd;
  * release with reg_entry_free(). */
@@ -213,12 +222,12 @@ int register_reconcile(struct reg *r, const char *out_dir, bool verify, const ch
  * (docs/register.md, "Restoring a backup").  Returns 0 or -1. */
 int register_backup(struct reg *r, const char *dest, struct diag_list *dl);
 
-/* Test hook, only in test builds (RQ_FAULT_INJECTION; the Makefile's
- * build/regenquote-fault): when the environment variable REGENQUOTE_FAULT
+/* Test hook, only in the test build (RQ_TEST_BUILD; the Makefile's
+ * build/regenquote-test): when the environment variable REGENQUOTE_FAULT
  * names a point ("after-number", "after-render", "after-commit"), the
  * issuing process kills itself there with SIGKILL, to prove crash safety.
  * In the product it is nothing. */
-#ifdef RQ_FAULT_INJECTION
+#ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name);
 #else
 #define register_fault_point(name) ((void)0)

@@ -179,6 +179,13 @@ struct reg_engine {
     /* Store a new quote, PDF bytes included.  Fails, storing nothing, if its
      * number or (year, seq) is taken.  In a transaction. */
     int (*insert_quote)(struct reg_store *s, const struct reg_new_quote *q, struct diag_list *dl);
+    /* Give the quote just stored by insert_quote, in this transaction, its
+     * idempotency key.  Fails if another quote has that key (a key names
+     * one quote, ever).  In a transaction. */
+    int (*set_key)(struct reg_store *s, const char *number, const char *key, struct diag_list *dl);
+    /* The number of the quote with idempotency key `key`: 0 and *number
+     * (malloc'd), 1 if none has it (no diagnostic), or -1. */
+    int (*find_key)(struct reg_store *s, const char *key, char **number, struct diag_list *dl);
 
     /* ---- changes ---- */
 

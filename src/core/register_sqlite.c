@@ -63,6 +63,10 @@ static const char *const MIGRATIONS[] = {
     /* 2 -> 3: the name's search key (textfold.h), for the quotes stored before too */
     ("ALTER TABLE quotes ADD COLUMN name_key TEXT;"
      "UPDATE quotes SET name_key = rq_textfold(patient_name) WHERE patient_name IS NOT NULL;"),
+    /* 3 -> 4: a request's idempotency key, one quote per key */
+    "ALTER TABLE quotes ADD COLUMN idempotency_key TEXT;"
+    "CREATE UNIQUE INDEX quotes_idempotency_key ON quotes(idempotency_key)"
+    "  WHERE idempotency_key IS NOT NULL;",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -500,6 +504,45 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     return step_done(s, st, what, dl);
 }
 
+/* ---- idempotency keys --------------------------------------------------------- */
+
+static int sq_set_key(struct reg_store *s, const char *number, const char *key, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the idempotency key";
+    sqlite3_stmt *st = prepare(s, "UPDATE quotes SET idempotency_key = ?2 WHERE number = ?1 AND idempotency_key IS NULL",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    if (step_done(s, st, what, dl) != 0)
+        return -1;
+    if (sqlite3_changes(s->db) != 1) {
+        diag_error(dl, s->path, NULL, "%s: no new quote %.40s", what, number);
+        return -1;
+    }
+    return 0;
+}
+
+static int sq_find_key(struct reg_store *s, const char *key, char **number, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    *number = NULL;
+    sqlite3_stmt *st = prepare(s, "SELECT number FROM quotes WHERE idempotency_key = ?", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *number = col_text(st, 0);
+        rc = *number ? 0 : (diag_error(dl, s->path, NULL, "out of memory"), -1);
+    } else {
+        rc = rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* ---- changes ------------------------------------------------------------------ */
 
 static int sq_set_status(struct reg_store *s, const char *number, const char *status,
@@ -917,6 +960,8 @@ const struct reg_engine reg_engine_sqlite = {
     .has_quote = sq_has_quote,
     .put_tables = sq_put_tables,
     .insert_quote = sq_insert_quote,
+    .set_key = sq_set_key,
+    .find_key = sq_find_key,
     .set_status = sq_set_status,
     .add_event = sq_add_event,
     .get = sq_get,

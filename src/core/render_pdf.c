@@ -1487,7 +1487,7 @@ int render_pdf(const struct quote *q, const struct render_opts *o, const char *p
     if (render_pdf_mem(q, o, &buf, &len, dl) != 0)
         return -1;
     struct outfile of;
-    if (outfile_open(&of, path, dl) != 0) {
+    if (outfile_open_output(&of, path, dl) != 0) {
         free(buf);
         return -1;
     }

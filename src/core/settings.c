@@ -75,20 +75,54 @@ const char *settings_actor(const char *opt)
     return pw && pw->pw_name ? pw->pw_name : "unknown";
 }
 
-int settings_today(rq_date *out, struct diag_list *dl)
+/* SOURCE_DATE_EPOCH as a date: 1 and *out when it is set, 0 when it is
+ * not, -1 with a diagnostic when it is not a Unix time. */
+static int source_date(rq_date *out, struct diag_list *dl)
 {
     const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        char *end;
-        errno = 0;
-        long long t = strtoll(sde, &end, 10);
-        if (errno || *end || t < 0 || t > 7258118400LL) {
-            diag_error(dl, NULL, NULL, "SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970", sde);
-            return -1;
-        }
-        *out = date_from_unix(t);
+    if (!sde || !*sde)
+        return 0;
+    char *end;
+    errno = 0;
+    long long t = strtoll(sde, &end, 10);
+    if (errno || *end || t < 0 || t > 7258118400LL) {
+        diag_error(dl, NULL, NULL, "SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970", sde);
+        return -1;
+    }
+    *out = date_from_unix(t);
+    return 1;
+}
+
+int settings_today(rq_date *out, struct diag_list *dl)
+{
+    int set = source_date(out, dl);
+    if (set < 0)
+        return -1;
+    if (!set)
+        *out = date_from_unix((int64_t)time(NULL));
+    return 0;
+}
+
+int settings_issue_date(rq_date *out, struct diag_list *dl)
+{
+    rq_date clock = date_from_unix((int64_t)time(NULL));
+    int set = source_date(out, dl);
+    if (set < 0)
+        return -1;
+    if (!set) {
+        *out = clock;
         return 0;
     }
-    *out = date_from_unix((int64_t)time(NULL));
+#ifndef RQ_TEST_BUILD
+    if (*out - clock > 1 || clock - *out > 1) {
+        char fixed[11], today[11];
+        diag_error(dl, NULL, NULL,
+                   "SOURCE_DATE_EPOCH dates this run %s, but the clock says %s; a quote is a legal estimate "
+                   "issued on today's date: unset SOURCE_DATE_EPOCH (it is for reproducible 'price' output) "
+                   "and run again",
+                   date_iso(*out, fixed), date_iso(clock, today));
+        return -1;
+    }
+#endif
     return 0;
 }

@@ -27,9 +27,21 @@ const char *settings_web_dir(const char *opt);
  * the operating-system account, "unknown". */
 const char *settings_actor(const char *opt);
 
-/* Today's date, or the one SOURCE_DATE_EPOCH fixes (reproducible runs).
- * Returns 0, or -1 with a diagnostic when SOURCE_DATE_EPOCH is not a Unix
- * time. */
+/* Today's date, or the one SOURCE_DATE_EPOCH fixes (reproducible runs):
+ * what reading and pricing use (price, list, show, prices, batch without
+ * --issue).  Returns 0, or -1 with a diagnostic when SOURCE_DATE_EPOCH is
+ * not a Unix time. */
 int settings_today(rq_date *out, struct diag_list *dl);
+
+/* The date an issuing command gives what it records: a quote (quote,
+ * revise, batch --issue, the front desk's issuing) or a change of status
+ * (void, accept).  A quote is a legal estimate, dated by the clock: a
+ * SOURCE_DATE_EPOCH more than one day away from the clock's date is refused
+ * (-1, with a diagnostic naming both dates and how to go on) instead of
+ * back- or forward-dating it; within a day it is honoured (time zones, a
+ * reproducible run near midnight).  Returns 0 with the date, or -1.
+ * In the test build (RQ_TEST_BUILD) SOURCE_DATE_EPOCH is honoured
+ * whatever its date, so the tests keep their fixed dates. */
+int settings_issue_date(rq_date *out, struct diag_list *dl);
 
 #endif
