@@ -17,6 +17,15 @@
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
 #define TABLES "REGENQUOTE_PRICES=pricing REGENQUOTE_TEMPLATES=templates "
 
+/* A fresh folder with an empty register, dir/reg.db (issuing needs one). */
+static char *reg_tmpdir(void)
+{
+    char *dir = th_tmpdir(), reg[400];
+    snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(reg), 0, "init %s", reg);
+    return dir;
+}
+
 /* Run bin with args, the register and the output folder in dir, env first. */
 static int rq_in(const char *dir, const char *bin, const char *env, const char *args, char **out, char **err)
 {
@@ -66,7 +75,7 @@ Test(clock, the_product_refuses_to_issue_a_quote_dated_away_from_the_clock)
 
 Test(clock, every_issuing_command_and_the_front_desk_refuse_it)
 {
-    char *dir = th_tmpdir(), *out, *err, cmd[2000];
+    char *dir = reg_tmpdir(), *out, *err, cmd[2000];
     /* a register with a quote, issued on today's date */
     cr_assert_eq(rq_in(dir, th_product_bin(), "env -u SOURCE_DATE_EPOCH ", "quote examples/adipose-two-knees.json",
                        &out, &err), 0, "%s", err);
@@ -96,7 +105,7 @@ Test(clock, every_issuing_command_and_the_front_desk_refuse_it)
 
 Test(clock, within_a_day_of_the_clock_it_issues_and_pricing_keeps_any_date)
 {
-    char *dir = th_tmpdir(), *out, *err, env[64], cmd[1000];
+    char *dir = reg_tmpdir(), *out, *err, env[64], cmd[1000];
     snprintf(env, sizeof env, "SOURCE_DATE_EPOCH=%lld ", (long long)time(NULL) - 3600);
     cr_assert_eq(rq_in(dir, th_product_bin(), env, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
     free(out); free(err);
@@ -126,7 +135,7 @@ Test(clock, the_help_of_issuing_commands_says_so)
 
 Test(stdout, a_full_disk_on_standard_output_is_exit_1_for_every_command)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_tmpdir(), *out, *err;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
     free(out); free(err);
     static const char *const cmds[] = {
@@ -177,7 +186,7 @@ static bool still_link(const char *dir, const char *name)
 
 Test(output, every_dash_o_onto_standard_output_writes_there)
 {
-    char *dir = th_tmpdir(), *out, *err, cmd[2000];
+    char *dir = reg_tmpdir(), *out, *err, cmd[2000];
     link_to(dir, "o", "/dev/stdout");
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
     free(out); free(err);
@@ -323,7 +332,7 @@ Test(fifo, a_request_the_user_pipes_in_is_still_read)
 
 Test(csv, list_neutralises_a_cell_a_spreadsheet_would_run)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_tmpdir(), *out, *err;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0,
                        "quote --source adipose --area left-knee --patient-name '" EVIL "' --patient-id '@SUM(A1)'",
                        &out, &err), 0, "%s", err);
@@ -364,7 +373,7 @@ static void edit_catalog(const char *dir, const char *from, const char *to)
 
 Test(csv, prices_export_neutralises_and_import_takes_it_back)
 {
-    char *dir = th_tmpdir(), *out, *err, cmd[2000], csv[400];
+    char *dir = reg_tmpdir(), *out, *err, cmd[2000], csv[400];
     cr_assert_eq(th_tables_with(dir, "catalog.json", NULL, NULL), 0);
     edit_catalog(dir, "\"New-patient evaluation and treatment planning with the physician\"",
                  "\"=HYPERLINK(\\\"http://evil.example/\\\",\\\"Click\\\")\"");
@@ -430,7 +439,7 @@ static void refused(const char *dir, const char *args, int status, const char *m
 
 Test(text, void_and_accept_reasons_and_by_are_one_plain_line)
 {
-    char *dir = th_tmpdir(), *out, *err;
+    char *dir = reg_tmpdir(), *out, *err;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
     free(out); free(err);
     refused(dir, "void Q-2026-000001 --reason \"$(printf 'Moved\\033[2J\\033[31m')\"", 2,
@@ -465,7 +474,7 @@ Test(text, void_and_accept_reasons_and_by_are_one_plain_line)
 
 Test(text, names_are_checked_alike_in_price_quote_files_and_batches)
 {
-    char *dir = th_tmpdir(), p[400];
+    char *dir = reg_tmpdir(), p[400];
     static const char *const verbs[] = { "price", "quote" };
     for (int v = 0; v < 2; v++) {
         char args[400];
@@ -529,12 +538,12 @@ Test(text, the_one_rule_unit)
 
 Test(batch_issue, running_the_same_batch_twice_issues_each_request_once)
 {
-    char *dir = th_tmpdir(), *out, *err, *again;
+    char *dir = reg_tmpdir(), *out, *err, *again;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "batch examples --issue -j 2", &out, &err), 0, "%s", err);
-    cr_assert_eq(lines_in(out), 6, "%s", out);
+    cr_assert_eq(lines_in(out), 7, "%s", out);
     free(err);
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "batch examples --issue -j 2", &again, &err), 0, "%s", err);
-    cr_assert(strstr(err, "6 requests, 0 issued, 6 already issued (not again), 0 failed"), "%s", err);
+    cr_assert(strstr(err, "7 requests, 0 issued, 7 already issued (not again), 0 failed"), "%s", err);
     /* each request names the quote it already has */
     for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
         char idx[16], number[40], want[128];
@@ -544,7 +553,7 @@ Test(batch_issue, running_the_same_batch_twice_issues_each_request_once)
     }
     free(out); free(again); free(err);
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "list --format csv", &out, &err), 0, "%s", err);
-    cr_assert_eq(lines_in(out), 7, "six quotes, not twelve: %s", out);
+    cr_assert_eq(lines_in(out), 8, "seven quotes and the header, not fourteen: %s", out);
     free(out); free(err);
     th_rmtree(dir);
     free(dir);
@@ -552,7 +561,7 @@ Test(batch_issue, running_the_same_batch_twice_issues_each_request_once)
 
 Test(batch_issue, an_idempotency_key_names_one_issuing)
 {
-    char *dir = th_tmpdir(), *out, *err, p[400], args[600];
+    char *dir = reg_tmpdir(), *out, *err, p[400], args[600];
     snprintf(p, sizeof p, "%s/in.jsonl", dir);
     th_write(p, "{ \"idempotency_key\": \"visit-17\", \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\" }\n"
                 "{ \"idempotency_key\": \"visit-17\", \"areas\": [\"right-knee\"], \"cell_source\": \"adipose\" }\n"
@@ -583,7 +592,7 @@ Test(batch_issue, an_idempotency_key_names_one_issuing)
  * rest. */
 Test(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_number)
 {
-    char *dir = th_tmpdir(), *out, *err, cmd[4000];
+    char *dir = reg_tmpdir(), *out, *err, cmd[4000];
     /* 120 requests, one patient each */
     snprintf(cmd, sizeof cmd,
              "i=0; while [ $i -lt 120 ]; do printf '{ \"patient\": { \"id\": \"P-%%03d\" }, \"areas\": [\"left-knee\"], "

@@ -675,3 +675,58 @@ Test(server, every_address_refuses_the_other_method_with_allow)
     cr_assert(strstr(r.body, "unknown API address"), "%s", r.body);
     resp_free(&r);
 }
+
+/* A request's idempotency key is issued once through the API too: the
+ * second POST answers 200 with the first quote's number, and no new number
+ * is used. */
+Test(server, an_idempotency_key_issues_once)
+{
+    static const char KEYED[] = "{\"idempotency_key\": \"front-desk-42\", \"patient\": {\"name\": \"" NAME "\"},"
+                                " \"areas\": [\"left-ankle\"], \"cell_source\": \"bone-marrow\"}";
+    srv = start(NULL, 0, 0);
+    struct resp r = post("/api/quotes", NULL, KEYED);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cJSON *j = json(&r);
+    char *first = strdup(cJSON_GetObjectItem(j, "number")->valuestring);
+    cJSON_Delete(j);
+    resp_free(&r);
+    r = post("/api/quotes", NULL, KEYED);
+    cr_assert_eq(r.status, 200, "the same key again: %s", r.body);
+    j = json(&r);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "number")->valuestring, first);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "already_issued")), "%s", r.body);
+    cJSON_Delete(j);
+    resp_free(&r);
+    r = get("/api/quotes", NULL);
+    j = json(&r);
+    cr_assert_eq(cJSON_GetObjectItem(j, "count")->valueint, 1, "one quote: %s", r.body);
+    cJSON_Delete(j);
+    resp_free(&r);
+    free(first);
+}
+
+/* A reason is typed text like any other (human_text.h): no terminal
+ * escapes, no right-to-left override, not blank, at most 200 characters. */
+Test(server, a_void_reason_is_checked_like_typed_text)
+{
+    srv = start(NULL, 0, 0);
+    char *n = issue_plan(), path[96];
+    snprintf(path, sizeof path, "/api/quotes/%s/void", n);
+    static const char *const bad[] = {
+        "{\"reason\": \"moved \\u001b[2J away\"}",
+        "{\"reason\": \"\\u202etxt.exe\"}",
+        "{\"reason\": \"  \\u200b \"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct resp r = post(path, NULL, bad[i]);
+        cr_assert_eq(r.status, 422, "%s: %s", bad[i], r.body);
+        cJSON *j = json(&r);
+        cr_assert_str_eq(first_error(j, "field"), "reason");
+        cJSON_Delete(j);
+        resp_free(&r);
+    }
+    struct resp r = post(path, NULL, "{\"reason\": \"Patient chose another clinic\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+    free(n);
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "human_text.h"
 #include "issue.h"
 #include "quote.h"
 #include "register_view.h"
@@ -70,10 +71,19 @@ static void issue(struct req *rq, struct reg *r, const char *supersedes)
         .actor = req_actor(rq),
         .supersedes = supersedes,
         .cache = sl->cache,
+        .idempotency_key = rq->plan.idempotency_key,
     };
     struct issue_result res;
     int rc = issue_quote(r, &sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
-    if (rc != 0 && !res.number) {
+    if (rc == 1) {
+        /* the request's idempotency key was issued before: that quote, once */
+        char url[128];
+        snprintf(url, sizeof url, "/api/quotes/%s", res.number);
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "number", res.number);
+        cJSON_AddBoolToObject(root, "already_issued", true);
+        http_send_json(rq, 200, root, "Location", url);
+    } else if (rc != 0 && !res.number) {
         req_fail(rq, any_path(&rq->dl) ? 422 : 500);
     } else {
         if (rc != 0)
@@ -144,16 +154,11 @@ static bool status_reason(struct req *rq, const char **reason)
         http_send_error(rq, 422, "reason", NULL, NULL, "the reason must be text");
         return false;
     }
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)rs->valuestring; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            http_send_error(rq, 422, "reason", NULL, NULL, "the reason contains a control character; write it on one line");
-            return false;
-        }
-        chars += (*p & 0xC0) != 0x80;
-    }
-    if (chars > PLAN_MAX_TEXT) {
-        http_send_error(rq, 422, "reason", NULL, NULL, "the reason is longer than %d characters", PLAN_MAX_TEXT);
+    /* the one check of typed text, as on the command line */
+    char why[HUMAN_TEXT_WHY];
+    const char *bad = human_text_problem(rs->valuestring, HUMAN_TEXT_MAX, why);
+    if (bad) {
+        http_send_error(rq, 422, "reason", NULL, NULL, "the reason %s", bad);
         return false;
     }
     *reason = rs->valuestring;
