@@ -138,11 +138,6 @@ fail:
     return NULL;
 }
 
-static void fmt_money(int64_t c, char *b, size_t n)
-{
-    money_format(c, "$", '.', ',', b, n);
-}
-
 /* ---- quote and revise ------------------------------------------------------- */
 
 /* Issue (or, with supersedes, revise) from a parsed command line. */
@@ -216,7 +211,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         goto out;
     }
     char total[40], due[11];
-    fmt_money(res.total_cents, total, sizeof total);
+    money_usd(res.total_cents, total, sizeof total);
     printf("%s  %s  total %s", res.number, res.pdf_path, total);
     if (supersedes)
         printf("  replaces %s", supersedes);
@@ -509,7 +504,7 @@ int cmd_list(int argc, char **argv)
                "PATIENT ID", "PATIENT", "TOTAL");
         for (size_t i = 0; i < n; i++) {
             char t[40];
-            fmt_money(v[i].total_cents, t, sizeof t);
+            money_usd(v[i].total_cents, t, sizeof t);
             cell(stdout, v[i].number, 16);
             cell(stdout, v[i].issued, 10);
             cell(stdout, v[i].valid_until, 10);
@@ -602,7 +597,7 @@ int cmd_show(int argc, char **argv)
         fputs(e.quote_json, stdout);
     } else {
         char t[40];
-        fmt_money(e.total_cents, t, sizeof t);
+        money_usd(e.total_cents, t, sizeof t);
         printf("Quote         %s\n", e.number);
         printf("Status        %s\n", reg_entry_status(&e, today));
         printf("Issued        %s, valid until %s\n", e.issued, e.valid_until);
