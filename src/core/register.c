@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "money.h"
 #include "outfile.h"
 #include "register_engine.h"
@@ -79,6 +80,17 @@ const char *register_engine_name(const struct reg *r)
     return r->eng->name;
 }
 
+const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s)
+{
+    *s = r->s;
+    return r->eng;
+}
+
+const char *register_locator(const struct reg *r)
+{
+    return r->locator;
+}
+
 /* ---- opening and the schema ------------------------------------------------ */
 
 static void now_iso(char buf[32])
@@ -89,7 +101,8 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Append an event, now, to the history (in a transaction). */
+/* Append an event, now, to the history and its audit chain (in a
+ * transaction). */
 static int add_event(struct reg *r, const char *number, const char *action, const char *detail,
                      const char *actor, struct diag_list *dl)
 {
@@ -98,7 +111,7 @@ static int add_event(struct reg *r, const char *number, const char *action, cons
     struct reg_new_event ev = {
         .number = number, .at = at, .actor = actor ? actor : "unknown", .action = action, .detail = detail,
     };
-    return r->eng->add_event(r->s, &ev, dl);
+    return audit_append(r, &ev, dl);
 }
 
 /* Bring the schema to version `target` in one transaction: a register
@@ -118,6 +131,9 @@ static int migrate(struct reg *r, int target, struct diag_list *dl)
         goto fail;
     }
     if (v < target && r->eng->migrate(r->s, v, target, dl) != 0)
+        goto fail;
+    /* the events of an older register join the audit chain, in order */
+    if (v > 0 && v < REGISTER_SCHEMA_AUDIT && target >= REGISTER_SCHEMA_AUDIT && audit_chain_existing(r, dl) != 0)
         goto fail;
     if (v > 0 && v < target && target == REGISTER_SCHEMA_VERSION) {
         char detail[64];

@@ -28,7 +28,9 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 2
+#define REGISTER_SCHEMA_VERSION 3
+/* The schema that added staff accounts, sessions and the audit chain. */
+#define REGISTER_SCHEMA_AUDIT 3
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
