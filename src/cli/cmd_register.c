@@ -194,9 +194,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         if ((rc = cli_build_plan(pa, &plan)) != 0)
             goto out;
     }
-    if (supersedes && old.patient_id && plan.patient_id && strcmp(old.patient_id, plan.patient_id) != 0) {
-        diag_error(&dl, NULL, "patient.id", "the revision is for another patient than %s; issue a new quote instead",
-                   supersedes);
+    if (supersedes && issue_same_patient(&plan, supersedes, old.request_json, &dl) != 0) {
         rc = EXIT_DATA;
         goto out;
     }

@@ -117,9 +117,8 @@ void api_revise(struct req *rq)
     } else if (!req_plan(rq)) {
         return;
     }
-    if (old->patient_id && rq->plan.patient_id && strcmp(old->patient_id, rq->plan.patient_id) != 0) {
-        http_send_error(rq, 422, "patient.id", NULL, NULL,
-                        "the revision is for another patient than %s; issue a new quote instead", number);
+    if (issue_same_patient(&rq->plan, number, old->request_json, &rq->dl) != 0) {
+        req_fail(rq, 422);
         return;
     }
     issue(rq, rq->reg, number);
