@@ -32,10 +32,10 @@ done
 # Issued: the numbered PDFs and the register's views of them.
 reg="$work/reg"; mkdir -p "$reg"
 for f in examples/*.json; do
-  "$bin" quote "$f" --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
+  "$bin" quote "$f" --register "$reg/register.db" --out-dir "$reg" >/dev/null
 done
-"$bin" revise Q-2026-000001 --add prp-booster --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
-"$bin" void Q-2026-000003 --reason "Patient chose another clinic" --register "$reg/register.db" --by same-output >/dev/null
+"$bin" revise Q-2026-000001 --add prp-booster --register "$reg/register.db" --out-dir "$reg" >/dev/null
+"$bin" void Q-2026-000003 --reason "Patient chose another clinic" --register "$reg/register.db" >/dev/null
 for q in "$reg"/Q-*.pdf; do cp "$q" "$work/issued.$(basename "$q")"; done
 "$bin" list --register "$reg/register.db" > "$work/list.txt"
 "$bin" show Q-2026-000001 --register "$reg/register.db" | grep -v '^ *20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T' > "$work/show.txt" || true

@@ -40,14 +40,12 @@ static const char SERVE_HELP[] =
     "                             then the installed copy)\n"
     "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
     "  --out-dir DIR              where PDF copies are written (default out or $REGENQUOTE_OUT)\n"
-    "  --by NAME                  recorded as who issued, when the page names no staff\n"
-    "                             (default $REGENQUOTE_USER, $USER)\n"
     "\n"
     "The access log (stderr) has one line per request: address, method, path\n"
     "without the query string, status and time; never patient data.\n";
 
 enum { OPT_PORT = 700, OPT_BIND, OPT_TOKEN, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB,
-       OPT_REGISTER, OPT_OUT_DIR, OPT_BY };
+       OPT_REGISTER, OPT_OUT_DIR };
 
 /* Access and server messages to stderr, one line each, with UTC time. */
 static void log_line(void *ctx, const char *line)
@@ -99,11 +97,10 @@ int main(int argc, char **argv)
         { "web", required_argument, NULL, OPT_WEB },
         { "register", required_argument, NULL, OPT_REGISTER },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
-        { "by", required_argument, NULL, OPT_BY },
         { NULL, 0, NULL, 0 },
     };
     struct server_opts so = { .port = SERVER_DEFAULT_PORT, .log = log_line };
-    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *by = NULL;
+    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL;
     int c;
     long v;
     optind = 0;
@@ -129,7 +126,6 @@ int main(int argc, char **argv)
         case OPT_WEB: web = optarg; break;
         case OPT_REGISTER: reg = optarg; break;
         case OPT_OUT_DIR: out = optarg; break;
-        case OPT_BY: by = optarg; break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
@@ -157,7 +153,7 @@ int main(int argc, char **argv)
     so.register_path = settings_register_path(reg);
     so.out_dir = settings_out_dir(out);
     so.web_dir = settings_web_dir(web);
-    so.actor = settings_actor(by);
+    so.actor = settings_os_account();
     if (web && !so.web_dir)
         return usage_error("--web needs a folder");
     struct stat st;
