@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "register_view.h"
 #include "settings.h"
 
 static const char AUDIT_HELP[] =
@@ -74,23 +75,8 @@ static void print_events(const struct audit_event *v, size_t n, const char *form
 {
     if (!strcmp(format, "json")) {
         cJSON *a = cJSON_CreateArray();
-        for (size_t i = 0; a && i < n; i++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "seq", (double)v[i].seq);
-            cJSON_AddStringToObject(o, "at", v[i].at ? v[i].at : "");
-            cJSON_AddStringToObject(o, "actor", v[i].actor ? v[i].actor : "");
-            cJSON_AddStringToObject(o, "kind", v[i].kind ? v[i].kind : "");
-            if (v[i].quote)
-                cJSON_AddStringToObject(o, "quote", v[i].quote);
-            else
-                cJSON_AddNullToObject(o, "quote");
-            if (v[i].detail)
-                cJSON_AddStringToObject(o, "detail", v[i].detail);
-            else
-                cJSON_AddNullToObject(o, "detail");
-            cJSON_AddStringToObject(o, "hash", v[i].hash);
-            cJSON_AddItemToArray(a, o);
-        }
+        for (size_t i = 0; a && i < n; i++)
+            cJSON_AddItemToArray(a, audit_event_json(&v[i]));
         char *text = a ? cJSON_Print(a) : NULL;
         cJSON_Delete(a);
         if (text)
@@ -113,14 +99,14 @@ static void print_events(const struct audit_event *v, size_t n, const char *form
         }
         return;
     }
-    printf("SEQ     AT                   ACTOR            KIND              QUOTE            DETAIL\n");
+    printf("SEQ     AT                   ACTOR            KIND                QUOTE            DETAIL\n");
     for (size_t i = 0; i < n; i++) {
         char seq[32];
         snprintf(seq, sizeof seq, "%" PRId64, v[i].seq);
         cli_cell(stdout, seq, 7);
         cli_cell(stdout, v[i].at, 20);
         cli_cell(stdout, v[i].actor, 16);
-        cli_cell(stdout, v[i].kind, 17);
+        cli_cell(stdout, v[i].kind, 19);
         cli_cell(stdout, v[i].quote ? v[i].quote : "-", 16);
         printf("%s\n", v[i].detail ? v[i].detail : "");
     }

@@ -461,7 +461,7 @@ static int64_t delay_for(long long failures)
     if (failures < ACCOUNT_FREE_FAILURES)
         return 0;
     long long k = failures - ACCOUNT_FREE_FAILURES;
-    return k >= 6 ? ACCOUNT_MAX_DELAY : (int64_t)1 << k;
+    return k >= 5 ? ACCOUNT_MAX_DELAY : (int64_t)2 << k;
 }
 
 int accounts_login(struct reg *r, const char *name, const char *password, const char *from, int64_t now,

@@ -30,8 +30,9 @@
 #define ACCOUNT_PASSWORD_MIN 10      /* characters */
 #define ACCOUNT_PASSWORD_MAX 256     /* bytes */
 #define SESSION_ID_HEX 64            /* 32 random bytes in hex */
-/* Consecutive failed sign-ins to one account that cost nothing; each one
- * after them makes the next attempt wait 1, 2, 4 … up to 60 seconds. */
+/* Consecutive failed sign-ins to one account that cost nothing; from the
+ * last of them on, each makes the next attempt wait 2, 4, 8 … up to 60
+ * seconds (whole seconds of the clock). */
 #define ACCOUNT_FREE_FAILURES 5
 #define ACCOUNT_MAX_DELAY 60
 

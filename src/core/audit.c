@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "register_engine.h"
 #include "sha256.h"
@@ -65,6 +66,27 @@ int audit_append(struct reg *r, const struct reg_new_event *ev, struct diag_list
         return -1;
     audit_link_hash(seq + 1, prev, ev, hash);
     return eng->audit_append(s, ev, seq + 1, prev, hash, dl);
+}
+
+int audit_record(struct reg *r, const char *kind, const char *quote, const char *actor, const char *detail,
+                 struct diag_list *dl)
+{
+    struct reg_store *s;
+    const struct reg_engine *eng = register_engine_of(r, &s);
+    char at[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    struct reg_new_event ev = { .number = quote ? quote : "-", .at = at, .actor = actor, .action = kind,
+                                .detail = detail };
+    if (eng->begin(s, dl) != 0)
+        return -1;
+    if (audit_append(r, &ev, dl) != 0) {
+        eng->rollback(s);
+        return -1;
+    }
+    return eng->commit(s, dl);
 }
 
 static struct reg_new_event event_of(const struct reg_audit_row *row)

@@ -91,6 +91,11 @@ bool audit_anchor_parse(const char *s, struct audit_anchor *a);
 int audit_verify(struct reg *r, const struct audit_anchor *anchor, struct audit_report *rep,
                  struct diag_list *dl);
 
+/* Record an event of kind about quote (NULL: the register itself) by
+ * actor, now, in a transaction of its own.  Returns 0 or -1. */
+int audit_record(struct reg *r, const char *kind, const char *quote, const char *actor, const char *detail,
+                 struct diag_list *dl);
+
 /* The hash of an event at position seq after a link whose hash is prev
  * (the format above) into out. */
 void audit_link_hash(int64_t seq, const char *prev, const struct reg_new_event *ev, char out[65]);

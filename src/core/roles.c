@@ -15,17 +15,18 @@ const char ROLE_WORDS[] = "front-desk, manager or finance";
 /* The one table: for each action, the roles that may take it. */
 static const struct {
     unsigned roles;
-    const char *words;
+    const char *id, *words;
 } ACTIONS[] = {
-    [ACTION_PRICE] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER) | BIT(ROLE_FINANCE), "pricing a plan" },
-    [ACTION_ISSUE] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER), "issuing or revising a quote" },
-    [ACTION_ACCEPT] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER), "recording an acceptance" },
-    [ACTION_FIND] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER) | BIT(ROLE_FINANCE), "finding quotes" },
-    [ACTION_REPRINT] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER), "reprinting a quote" },
-    [ACTION_VOID] = { BIT(ROLE_MANAGER), "voiding a quote" },
-    [ACTION_ACCOUNTS] = { BIT(ROLE_MANAGER), "managing staff accounts" },
-    [ACTION_AUDIT] = { BIT(ROLE_MANAGER), "reading the audit trail" },
+    [ACTION_PRICE] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER) | BIT(ROLE_FINANCE), "price", "pricing a plan" },
+    [ACTION_ISSUE] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER), "issue", "issuing or revising a quote" },
+    [ACTION_ACCEPT] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER), "accept", "recording an acceptance" },
+    [ACTION_FIND] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER) | BIT(ROLE_FINANCE), "find", "finding quotes" },
+    [ACTION_REPRINT] = { BIT(ROLE_FRONT_DESK) | BIT(ROLE_MANAGER), "reprint", "reprinting a quote" },
+    [ACTION_VOID] = { BIT(ROLE_MANAGER), "void", "voiding a quote" },
+    [ACTION_ACCOUNTS] = { BIT(ROLE_MANAGER), "accounts", "managing staff accounts" },
+    [ACTION_AUDIT] = { BIT(ROLE_MANAGER), "audit", "reading the audit trail" },
 };
+_Static_assert(sizeof ACTIONS / sizeof ACTIONS[0] == ACTION_COUNT, "every action in the table");
 #define N_ACTIONS (sizeof ACTIONS / sizeof ACTIONS[0])
 
 const char *role_name(enum role r)
@@ -46,6 +47,11 @@ bool role_parse(const char *s, enum role *out)
 bool role_may(enum role r, enum staff_action a)
 {
     return r != ROLE_NONE && (size_t)a < N_ACTIONS && (ACTIONS[a].roles & BIT(r)) != 0;
+}
+
+const char *action_id(enum staff_action a)
+{
+    return (size_t)a < N_ACTIONS ? ACTIONS[a].id : "?";
 }
 
 const char *action_words(enum staff_action a)

@@ -27,6 +27,7 @@ enum staff_action {
     ACTION_ACCOUNTS,  /* add, disable, list staff accounts, set passwords */
     ACTION_AUDIT,     /* read and verify the audit trail */
 };
+#define ACTION_COUNT (ACTION_AUDIT + 1)
 
 /* "front-desk", "manager", "finance" ("none" for ROLE_NONE). */
 const char *role_name(enum role r);
@@ -38,6 +39,9 @@ extern const char ROLE_WORDS[];
 /* May a holder of role r take action a?  ROLE_NONE may do nothing. */
 bool role_may(enum role r, enum staff_action a);
 
+/* The action's name for programs: "price", "issue", "accept", "find",
+ * "reprint", "void", "accounts", "audit". */
+const char *action_id(enum staff_action a);
 /* What the action is, for a message: "voiding a quote". */
 const char *action_words(enum staff_action a);
 /* The roles that may take a, as words ("the manager role", "the front-desk
