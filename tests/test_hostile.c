@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "register.h"
 
 #define ENV "SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=pricing REGENQUOTE_TEMPLATES=templates "
 #define C "tests/corpus/"
@@ -876,8 +877,8 @@ Test(hostile, register_that_is_not_a_register)
     cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     snprintf(args, sizeof args, "quote " PLAN " --register %s --out-dir %s", reg, out);
     snprintf(expect, sizeof expect,
-             "regenquote: %s: was written by a newer regenquote (schema 99; this one knows 2); upgrade regenquote\n",
-             reg);
+             "regenquote: %s: was written by a newer regenquote (schema 99; this one knows %d); upgrade regenquote\n",
+             reg, REGISTER_SCHEMA_VERSION);
     check_env("", args, out, expect);
     snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version'", reg);
     cr_assert_eq(th_run(cmd, &o, NULL), 0);

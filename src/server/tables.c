@@ -19,7 +19,25 @@ struct tables {
     struct table_slot *slots;
     size_t n;
     char last_problem[65];       /* which refused files were last logged, to log once */
+    tables_loaded_fn on_load;
+    void *on_load_ctx;
+    pthread_mutex_t told_mu;     /* one on_load call at a time */
+    char told[65];               /* the digest on_load was last told of */
 };
+
+/* Tell on_load of a table now in use, unless it was the last one told of. */
+static void announce(struct tables *t, const struct price_table *pt)
+{
+    if (!t->on_load)
+        return;
+    pthread_mutex_lock(&t->told_mu);
+    bool first = !t->told[0];
+    if (strcmp(t->told, pt->sha256) != 0) {
+        snprintf(t->told, sizeof t->told, "%s", pt->sha256);
+        t->on_load(t->on_load_ctx, pt->version, pt->sha256, first);
+    }
+    pthread_mutex_unlock(&t->told_mu);
+}
 
 static bool ts_eq(struct timespec a, struct timespec b)
 {
@@ -76,6 +94,7 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
             sl->loaded = true;
             sl->files = now;
             sl->on = INT32_MIN;
+            announce(t, &sl->pt);
         } else {
             price_table_free(&fresh);
             if (!sl->loaded) {
@@ -120,13 +139,16 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
 }
 
 struct tables *tables_new(const char *prices_dir, size_t n, rq_date today, const struct srv_log *lg,
-                          struct diag_list *dl)
+                          tables_loaded_fn on_load, void *ctx, struct diag_list *dl)
 {
     struct tables *t = calloc(1, sizeof *t);
     if (!t) {
         diag_error(dl, NULL, NULL, "out of memory");
         return NULL;
     }
+    t->on_load = on_load;
+    t->on_load_ctx = ctx;
+    pthread_mutex_init(&t->told_mu, NULL);
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     t->log = lg;
@@ -193,6 +215,7 @@ void tables_free(struct tables *t)
     free(t->slots);
     free(t->prices_dir);
     pthread_mutex_destroy(&t->mu);
+    pthread_mutex_destroy(&t->told_mu);
     pthread_cond_destroy(&t->cv);
     free(t);
 }
