@@ -288,10 +288,13 @@ int audit_verify(struct reg *r, const struct audit_anchor *anchor, struct audit_
                 break;
             }
             if (w->seq > expect) {
-                broken(rep, expect, w,
-                       w->seq == expect + 1 ? "event %" PRId64 " before it is missing: it was deleted"
-                                            : "events %" PRId64 " to %" PRId64 " before it are missing: they were deleted",
-                       expect, w->seq - 1);
+                if (w->seq == expect + 1)
+                    broken(rep, expect, w, "event %" PRId64 " of the chain should come before this one: it was deleted or moved",
+                           expect);
+                else
+                    broken(rep, expect, w,
+                           "events %" PRId64 " to %" PRId64 " of the chain should come before this one: they were deleted or moved",
+                           expect, w->seq - 1);
                 break;
             }
             if (w->seq < expect) {
