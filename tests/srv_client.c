@@ -262,3 +262,14 @@ void login(const char *name)
     set_cookie_value(&r, cookie, sizeof cookie);
     resp_free(&r);
 }
+
+char *post_quote(const char *plan)
+{
+    struct resp r = post("/api/quotes", NULL, plan);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cJSON *j = json(&r);
+    char *n = strdup(cJSON_GetObjectItem(j, "number")->valuestring);
+    cJSON_Delete(j);
+    resp_free(&r);
+    return n;
+}

@@ -58,6 +58,9 @@ struct resp post(const char *path, const char *extra, const char *body);
 /* Send raw bytes on a new connection; the status of the answer (0: none). */
 int raw_status(const char *data, size_t len);
 
+/* Issue plan (a request as JSON), signed in (asserted 201); the number (malloc'd). */
+char *post_quote(const char *plan);
+
 /* Case-insensitive strstr, for header names. */
 const char *ci_find(const char *hay, const char *needle);
 bool has_header(const struct resp *r, const char *line);

@@ -41,17 +41,6 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Issue PLAN (signed in); the number (malloc'd). */
-static char *issue_plan(void)
-{
-    struct resp r = post("/api/quotes", NULL, PLAN);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    cJSON *j = json(&r);
-    char *n = strdup(cJSON_GetObjectItem(j, "number")->valuestring);
-    cJSON_Delete(j);
-    resp_free(&r);
-    return n;
-}
 
 /* The status of GET path with the cookie c ("" for none). */
 static int status_with(const char *path, const char *c)
@@ -99,7 +88,7 @@ Test(access, finding_1_every_api_request_needs_a_signed_in_account_on_loopback_t
 {
     srv = start(0, 0);
     login(FRONT_DESK);
-    char *n = issue_plan();
+    char *n = post_quote(PLAN);
     char pdf[128];
     snprintf(pdf, sizeof pdf, "/api/quotes/%s/pdf", n);
     cr_assert_eq(status_with(pdf, cookie), 200);
@@ -361,7 +350,7 @@ Test(access, a_role_refusal_is_403_naming_the_role)
     srv = start(0, 0);
     add_user(FINANCE, ROLE_FINANCE);
     login(FRONT_DESK);
-    char *n = issue_plan();
+    char *n = post_quote(PLAN);
     char path[128];
     snprintf(path, sizeof path, "/api/quotes/%s/void", n);
     struct resp r = post(path, NULL, "{\"reason\": \"Patient chose another clinic\"}");
@@ -435,7 +424,7 @@ Test(access, finding_6_a_revision_cannot_change_the_patient)
 {
     srv = start(0, 0);
     login(FRONT_DESK);
-    char *n = issue_plan(); /* Ana Ruiz, no patient ID */
+    char *n = post_quote(PLAN); /* Ana Ruiz, no patient ID */
     char path[128];
     snprintf(path, sizeof path, "/api/quotes/%s/revise", n);
     static const char *const other[] = {
@@ -669,7 +658,7 @@ Test(access, the_manager_reads_and_verifies_the_audit_trail)
     struct server_opts o = { .prices_dir = prices };
     srv = start_with(&o);
     login(FRONT_DESK);
-    char *n = issue_plan();
+    char *n = post_quote(PLAN);
     login(MANAGER);
     /* finance changes the prices: the server's next use records the new table */
     sleep(1); /* a different modification time */

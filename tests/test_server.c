@@ -24,17 +24,6 @@ static const char PLAN[] =
     "{\"patient\": {\"name\": \"" NAME "\", \"id\": \"P-777\"},\n"
     " \"areas\": [\"left-ankle\"], \"cell_source\": \"bone-marrow\", \"adjuncts\": [\"prp-booster\"]}";
 
-/* Issue PLAN; returns the number (malloc'd). */
-static char *issue_plan(void)
-{
-    struct resp r = post("/api/quotes", NULL, PLAN);
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    cJSON *j = json(&r);
-    char *n = strdup(cJSON_GetObjectItem(j, "number")->valuestring);
-    cJSON_Delete(j);
-    resp_free(&r);
-    return n;
-}
 
 TestSuite(server, .init = srv_setup, .fini = srv_teardown, .timeout = 60);
 
@@ -144,7 +133,7 @@ Test(server, issue_list_show_pdf_revise_void_accept)
 {
     srv = start(0, 0);
     login(FRONT_DESK);
-    char *n1 = issue_plan();
+    char *n1 = post_quote(PLAN);
     cr_assert_str_eq(n1, "Q-2026-000001");
     char path[256];
     snprintf(path, sizeof path, "%s/out/%s.pdf", dir, n1);
@@ -218,7 +207,7 @@ Test(server, revise_refuses_another_patient)
 {
     srv = start(0, 0);
     login(FRONT_DESK);
-    char *n = issue_plan();
+    char *n = post_quote(PLAN);
     char path[128];
     snprintf(path, sizeof path, "/api/quotes/%s/revise", n);
     struct resp r = post(path, NULL, "{\"patient\": {\"id\": \"P-999\"}, \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\"}");
@@ -342,7 +331,7 @@ Test(server, access_log_has_no_patient_data)
 {
     srv = start(0, 0);
     login(FRONT_DESK);
-    char *n = issue_plan();
+    char *n = post_quote(PLAN);
     struct resp r = get("/api/quotes?name=M%C3%BCller&patient=P-777", NULL);
     resp_free(&r);
     r = post("/api/price", NULL, "{\"patient\": {\"name\": \"" NAME "\"}, \"areas\": [\"left-kne\"]}");

@@ -241,76 +241,68 @@ fail:
     return -1;
 }
 
-int accounts_set_password(struct reg *r, const char *name, const char *password, const char *actor,
-                          long long *ended, struct diag_list *dl)
+/* Change the account name in one transaction: a new password hash (which
+ * also clears its failures), or (new_hash NULL) disabled; end its open
+ * sessions and record kind by actor (*ended: how many sessions).
+ * Disabling a disabled account changes nothing. */
+static int change_account(struct reg *r, const char *name, const char *new_hash, const char *actor,
+                          const char *kind, long long *ended, struct diag_list *dl)
 {
     struct reg_store *s;
     const struct reg_engine *eng = register_engine_of(r, &s);
     long long n = 0;
+    if (ended)
+        *ended = 0;
+    if (eng->begin(s, dl) != 0)
+        return -1;
+    struct reg_user u;
+    if (must_get(eng, s, name, &u, dl) != 0)
+        goto fail;
+    bool nothing = !new_hash && u.disabled;
+    char *old = u.password_hash;
+    if (new_hash) {
+        u.password_hash = (char *)new_hash;
+        u.failed_logins = 0;
+        u.last_failed_unix = 0;
+    } else {
+        u.disabled = true;
+    }
+    int rc = nothing ? 0 : eng->user_update(s, &u, dl);
+    u.password_hash = old;
+    user_release(&u);
+    if (nothing)
+        return eng->commit(s, dl);
+    char detail[128];
+    if (rc != 0 || eng->session_end(s, NULL, name, (int64_t)time(NULL), kind, &n, dl) != 0)
+        goto fail;
+    snprintf(detail, sizeof detail, "account %s; %lld session%s ended", name, n, n == 1 ? "" : "s");
+    if (event(r, kind, actor, detail, dl) != 0)
+        goto fail;
+    if (ended)
+        *ended = n;
+    return eng->commit(s, dl);
+fail:
+    eng->rollback(s);
+    return -1;
+}
+
+int accounts_set_password(struct reg *r, const char *name, const char *password, const char *actor,
+                          long long *ended, struct diag_list *dl)
+{
     char hash[crypto_pwhash_STRBYTES];
     if (ended)
         *ended = 0;
     if (!account_password_ok(name, password, dl) || hash_password(password, hash, dl) != 0)
         return -1;
-    if (eng->begin(s, dl) != 0)
-        return -1;
-    struct reg_user u;
-    if (must_get(eng, s, name, &u, dl) != 0)
-        goto fail;
-    char *old = u.password_hash;
-    u.password_hash = hash;
-    u.failed_logins = 0;
-    u.last_failed_unix = 0;
-    int rc = eng->user_update(s, &u, dl);
-    u.password_hash = old;
-    user_release(&u);
-    char detail[128];
-    if (rc != 0 || eng->session_end(s, NULL, name, (int64_t)time(NULL), "password changed", &n, dl) != 0)
-        goto fail;
-    snprintf(detail, sizeof detail, "account %s; %lld session%s ended", name, n, n == 1 ? "" : "s");
-    if (event(r, "password changed", actor, detail, dl) != 0)
-        goto fail;
+    int rc = change_account(r, name, hash, actor, "password changed", ended, dl);
     sodium_memzero(hash, sizeof hash);
-    if (ended)
-        *ended = n;
-    return eng->commit(s, dl);
-fail:
-    sodium_memzero(hash, sizeof hash);
-    eng->rollback(s);
-    return -1;
+    return rc;
 }
 
 int accounts_disable(struct reg *r, const char *name, const char *actor, long long *ended,
                      struct diag_list *dl)
 {
-    struct reg_store *s;
-    const struct reg_engine *eng = register_engine_of(r, &s);
-    long long n = 0;
-    if (ended)
-        *ended = 0;
-    if (eng->begin(s, dl) != 0)
-        return -1;
-    struct reg_user u;
-    if (must_get(eng, s, name, &u, dl) != 0)
-        goto fail;
-    bool was = u.disabled;
-    u.disabled = true;
-    int rc = was ? 0 : eng->user_update(s, &u, dl);
-    user_release(&u);
-    if (was) /* nothing changes */
-        return eng->commit(s, dl);
-    char detail[128];
-    if (rc != 0 || eng->session_end(s, NULL, name, (int64_t)time(NULL), "account disabled", &n, dl) != 0)
-        goto fail;
-    snprintf(detail, sizeof detail, "account %s; %lld session%s ended", name, n, n == 1 ? "" : "s");
-    if (event(r, "account disabled", actor, detail, dl) != 0)
-        goto fail;
-    if (ended)
-        *ended = n;
-    return eng->commit(s, dl);
-fail:
-    eng->rollback(s);
-    return -1;
+    return change_account(r, name, NULL, actor, "account disabled", ended, dl);
 }
 
 /* ---- sessions ------------------------------------------------------------------------- */

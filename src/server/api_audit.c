@@ -3,7 +3,6 @@
  * (the hash chain recomputed, as `regenquote audit verify`). */
 #include "handlers.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +18,6 @@ static bool audit_query(struct req *rq, struct audit_filter *f)
 {
     memset(f, 0, sizeof *f);
     f->newest_first = true;
-    f->limit = AUDIT_DEFAULT_LIMIT;
     const char *v;
     if ((v = http_query(rq, "actor")) && *v)
         f->actor = v;
@@ -27,27 +25,11 @@ static bool audit_query(struct req *rq, struct audit_filter *f)
         f->kind = v;
     if ((v = http_query(rq, "quote")) && *v)
         f->quote = v;
-    static const char *const dates[2] = { "from", "to" };
-    for (int i = 0; i < 2; i++) {
-        v = http_query(rq, dates[i]);
-        if (!v || !*v)
-            continue;
-        if (!date_parse(v, i ? &f->to : &f->from)) {
-            http_send_error(rq, 400, dates[i], NULL, NULL, "'%s' is not a date; use YYYY-MM-DD", dates[i]);
-            return false;
-        }
-        *(i ? &f->has_to : &f->has_from) = true;
-    }
-    if ((v = http_query(rq, "limit")) && *v) {
-        char *end;
-        errno = 0;
-        long n = strtol(v, &end, 10);
-        if (errno || *end || n < 1 || n > AUDIT_MAX_LIMIT) {
-            http_send_error(rq, 400, "limit", NULL, NULL, "the limit must be a number from 1 to %d", AUDIT_MAX_LIMIT);
-            return false;
-        }
-        f->limit = (size_t)n;
-    }
+    long limit = AUDIT_DEFAULT_LIMIT;
+    if (!http_query_dates(rq, &f->has_from, &f->from, &f->has_to, &f->to) ||
+        !http_query_limit(rq, 1, AUDIT_MAX_LIMIT, &limit))
+        return false;
+    f->limit = (size_t)limit;
     return true;
 }
 

@@ -222,6 +222,38 @@ const char *http_query(const struct req *rq, const char *name)
     return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
 }
 
+bool http_query_dates(struct req *rq, bool *has_from, rq_date *from, bool *has_to, rq_date *to)
+{
+    static const char *const names[2] = { "from", "to" };
+    for (int i = 0; i < 2; i++) {
+        const char *v = http_query(rq, names[i]);
+        if (!v || !*v)
+            continue;
+        if (!date_parse(v, i ? to : from)) {
+            http_send_error(rq, 400, names[i], NULL, NULL, "'%s' is not a date; use YYYY-MM-DD", names[i]);
+            return false;
+        }
+        *(i ? has_to : has_from) = true;
+    }
+    return true;
+}
+
+bool http_query_limit(struct req *rq, long min, long max, long *limit)
+{
+    const char *v = http_query(rq, "limit");
+    if (!v || !*v)
+        return true;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < min || n > max) {
+        http_send_error(rq, 400, "limit", NULL, NULL, "the limit must be a number from %ld to %ld", min, max);
+        return false;
+    }
+    *limit = n;
+    return true;
+}
+
 /* How many headers named name (any case) the request has. */
 struct header_count {
     const char *name;

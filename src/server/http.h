@@ -66,6 +66,12 @@ cJSON *http_body_object(struct req *rq, bool blank_ok);
 const char *http_header(const struct req *rq, const char *name);
 const char *http_query(const struct req *rq, const char *name);
 
+/* The query's dates "from" and "to" (YYYY-MM-DD; each set only when
+ * given) and "limit" (min to max; *limit unchanged when not given).  False
+ * after answering 400 naming the parameter. */
+bool http_query_dates(struct req *rq, bool *has_from, rq_date *from, bool *has_to, rq_date *to);
+bool http_query_limit(struct req *rq, long min, long max, long *limit);
+
 /* Is there one Host header, NAME or NAME:PORT, where NAME is an IPv4
  * literal, an IPv6 literal in brackets, "localhost" or a name the operator
  * allowed (any case), and PORT is 1 to 65535?  Nothing else (userinfo, a
