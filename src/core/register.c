@@ -86,11 +86,6 @@ const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s)
     return r->eng;
 }
 
-const char *register_locator(const struct reg *r)
-{
-    return r->locator;
-}
-
 /* ---- opening and the schema ------------------------------------------------ */
 
 static void now_iso(char buf[32])

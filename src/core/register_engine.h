@@ -283,9 +283,8 @@ struct reg_engine {
 };
 
 /* For the core's own modules over the register (accounts.c, audit.c): the
- * engine and the store behind r, and its locator (for messages). */
+ * engine and the store behind r. */
 const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s);
-const char *register_locator(const struct reg *r);
 
 /* The engines this build has (register.c picks one by locator). */
 extern const struct reg_engine reg_engine_sqlite;

@@ -71,7 +71,7 @@ static void issue(struct req *rq, struct reg *r, const char *supersedes)
         .cache = sl->cache,
     };
     struct issue_result res;
-    int rc = issue_quote(r, &sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
+    int rc = issue_quote(r, sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
     if (rc != 0 && !res.number) {
         req_fail(rq, any_path(&rq->dl) ? 422 : 500);
     } else {

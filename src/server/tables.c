@@ -83,20 +83,28 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
 {
     struct table_files now = files_now(t);
     if (!sl->loaded || !files_eq(&now, &sl->files)) {
-        struct price_table fresh;
+        /* loaded where it stays: a table's language slots point into it,
+         * so it is never copied */
+        struct price_table *fresh = malloc(sizeof *fresh);
         struct diag_list ldl = { 0 };
-        if (price_table_load(&fresh, t->prices_dir, &ldl) == 0) {
+        if (!fresh) {
+            diag_error(dl, NULL, NULL, "out of memory");
+            return -1;
+        }
+        if (price_table_load(fresh, t->prices_dir, &ldl) == 0) {
             if (sl->loaded) {
-                price_table_free(&sl->pt);
-                srv_logf(t->log, "price tables reloaded: version %s", fresh.version);
+                price_table_free(sl->pt);
+                free(sl->pt);
+                srv_logf(t->log, "price tables reloaded: version %s", fresh->version);
             }
             sl->pt = fresh;
             sl->loaded = true;
             sl->files = now;
             sl->on = INT32_MIN;
-            announce(t, &sl->pt);
+            announce(t, sl->pt);
         } else {
-            price_table_free(&fresh);
+            price_table_free(fresh);
+            free(fresh);
             if (!sl->loaded) {
                 for (size_t i = 0; i < ldl.n; i++)
                     diag_add(dl, ldl.v[i].severity, ldl.v[i].file, ldl.v[i].line, ldl.v[i].col,
@@ -118,13 +126,13 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
             if (fresh_problem)
                 srv_logf(t->log,
                          "the changed price tables in '%s' have problems; still using version %s (run 'regenquote validate')",
-                         t->prices_dir, sl->pt.version);
+                         t->prices_dir, sl->pt->version);
         }
         diag_list_free(&ldl);
     }
     if (sl->on != today) {
         struct diag_list udl = { 0 };
-        if (price_table_use_date(&sl->pt, today, &udl) != 0) {
+        if (price_table_use_date(sl->pt, today, &udl) != 0) {
             for (size_t i = 0; i < udl.n; i++)
                 if (udl.v[i].severity == DIAG_ERROR)
                     diag_error(dl, udl.v[i].file, udl.v[i].path, "%s", udl.v[i].msg);
@@ -168,7 +176,7 @@ struct tables *tables_new(const char *prices_dir, size_t n, rq_date today, const
         tables_free(t);
         return NULL;
     }
-    srv_logf(lg, "price tables: version %s from '%s'", t->slots[0].pt.version, t->prices_dir);
+    srv_logf(lg, "price tables: version %s from '%s'", t->slots[0].pt->version, t->prices_dir);
     return t;
 }
 
@@ -208,8 +216,10 @@ void tables_free(struct tables *t)
     if (!t)
         return;
     for (size_t i = 0; t->slots && i < t->n; i++) {
-        if (t->slots[i].loaded)
-            price_table_free(&t->slots[i].pt);
+        if (t->slots[i].loaded) {
+            price_table_free(t->slots[i].pt);
+            free(t->slots[i].pt);
+        }
         render_cache_free(t->slots[i].cache);
     }
     free(t->slots);

@@ -28,10 +28,11 @@ struct table_files {
     bool ok;
 };
 
-/* One slot.  pt and cache are the holder's to use (and pt's language to
- * switch) from tables_acquire() to tables_release(); the rest is tables.c's. */
+/* One slot.  *pt and cache are the holder's to use (and pt's language to
+ * switch) from tables_acquire() to tables_release(); the rest is tables.c's.
+ * The table is never copied (its language slots point into it). */
 struct table_slot {
-    struct price_table pt;
+    struct price_table *pt;      /* malloc'd, while loaded */
     struct render_cache *cache;
     bool loaded, busy;
     rq_date on;                  /* the date pt's prices are set to */
