@@ -32,7 +32,6 @@ cp "${2:-./build/regenquote-test}" "$WORK/regenquote" || exit 1
 BIN=$WORK/regenquote
 REG=$WORK/register.db OUT=$WORK/out
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
-export REGENQUOTE_USER=kill-loop
 QUOTE=("$BIN" quote "$ROOT/examples/bone-marrow-one-ankle.json" --register "$REG" --out-dir "$OUT")
 
 fail() { echo "kill-loop: FAIL: $*"; exit 1; }
@@ -92,6 +91,7 @@ last=$(sql 'SELECT coalesce(max(last), 0) FROM series')
 missing_events=$(sql "SELECT count(*) FROM quotes q WHERE NOT EXISTS
                       (SELECT 1 FROM events e WHERE e.number = q.number AND e.action = 'issued')")
 [ "$missing_events" -eq 0 ] || fail "$missing_events quotes without their issued event"
+"$BIN" audit verify --register "$REG" >/dev/null || fail "the audit trail's hash chain is broken"
 [ "$n" -ge "$finished" ] || fail "$finished runs finished but only $n quotes are registered"
 
 # numbers printed by finished runs: unique, all registered

@@ -34,12 +34,12 @@ for lang in en es; do
 done
 # Issued: the numbered PDFs and the register's views of them.
 reg="$work/reg"; mkdir -p "$reg"
-"$bin" init --register "$reg/register.db" --by same-output >/dev/null
+"$bin" init --register "$reg/register.db" >/dev/null
 for f in examples/*.json; do
-  "$tbin" quote "$f" --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
+  "$tbin" quote "$f" --register "$reg/register.db" --out-dir "$reg" >/dev/null
 done
-"$tbin" revise Q-2026-000001 --add prp-booster --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
-"$tbin" void Q-2026-000003 --reason "Patient chose another clinic" --register "$reg/register.db" --by same-output >/dev/null
+"$tbin" revise Q-2026-000001 --add prp-booster --register "$reg/register.db" --out-dir "$reg" >/dev/null
+"$tbin" void Q-2026-000003 --reason "Patient chose another clinic" --register "$reg/register.db" >/dev/null
 for q in "$reg"/Q-*.pdf; do cp "$q" "$work/issued.$(basename "$q")"; done
 "$bin" list --register "$reg/register.db" > "$work/list.txt"
 "$bin" show Q-2026-000001 --register "$reg/register.db" | grep -v '^ *20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T' > "$work/show.txt" || true

@@ -27,7 +27,7 @@ LOGS=$WORK/logs
 mkdir -p "$LOGS"
 
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
-export REGENQUOTE_REGISTER=$WORK/register.db REGENQUOTE_OUT=$WORK/out REGENQUOTE_USER=valgrind
+export REGENQUOTE_REGISTER=$WORK/register.db REGENQUOTE_OUT=$WORK/out
 VG=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --child-silent-after-fork=no --num-callers=30)
 
@@ -40,7 +40,7 @@ vg() {
   [ "${TEST:-0}" = 1 ] && bin=$WORK/regenquote-test
   local log=$LOGS/$((runs + 1)).log
   runs=$((runs + 1))
-  "${VG[@]}" --log-file="$log.%p" "$bin" "$@" >"$WORK/stdout" 2>"$WORK/stderr" </dev/null
+  "${VG[@]}" --log-file="$log.%p" "$bin" "$@" >"$WORK/stdout" 2>"$WORK/stderr" <"${VG_STDIN:-/dev/null}"
   local got=$?
   local bad=""
   [ "$got" -eq "$want" ] || bad="exit $got, expected $want"
@@ -94,6 +94,17 @@ ln -s /dev/stdout "$WORK/to-stdout"
 vg 0 price "$EX/adipose-two-knees.json" --format json -o "$WORK/to-stdout"
 vg 0 prices export --csv -o "$WORK/items.csv"
 vg 0 prices import "$WORK/items.csv"
+# staff accounts (the password on standard input) and the audit trail
+echo 'valgrind-password-1' >"$WORK/pw"
+VG_STDIN=$WORK/pw vg 0 user add ana --role front-desk
+VG_STDIN=$WORK/pw vg 0 user passwd ana
+vg 0 user disable ana
+vg 0 user list --format json
+vg 0 audit list --kind issued --format csv
+vg 0 audit verify
+echo 'short' >"$WORK/pw"
+VG_STDIN=$WORK/pw vg 1 user add bob --role manager
+vg 2 user add carol --role nobody
 # failing runs: bad data (1) and bad usage (2)
 vg 1 price "$ROOT/tests/corpus/wrong-types.json"
 TEST=1 vg 1 quote "$ROOT/tests/corpus/deep-nesting.json"

@@ -27,6 +27,8 @@ static const struct command COMMANDS[] = {
     { "accept", "record that the patient accepted a quote", cmd_accept },
     { "repair", "check the register and rewrite missing PDF copies", cmd_repair },
     { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
+    { "user", "staff accounts: add, passwd, disable, list (who may sign in, with which role)", cmd_user },
+    { "audit", "the audit trail: verify its hash chain, list its events", cmd_audit },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv_cell.h"
 #include "human_text.h"
 #include "price_table.h"
 #include "settings.h"
@@ -79,22 +80,6 @@ int cli_today(rq_date *out)
 int cli_issue_date(rq_date *out)
 {
     return date_by(settings_issue_date, out);
-}
-
-int cli_actor(const char *by, const char **actor)
-{
-    *actor = settings_actor(by);
-    const char *env_user = getenv("REGENQUOTE_USER"), *user = getenv("USER");
-    const char *from = by && *by               ? "--by"
-                       : env_user && *env_user ? "$REGENQUOTE_USER"
-                       : user && *user         ? "$USER"
-                                               : "the login name";
-    struct diag_list dl = { 0 };
-    int rc = human_text_check(*actor, HUMAN_TEXT_MAX_ACTOR, NULL, from, &dl) == 0 ? 0 : EXIT_USAGE;
-    if (rc)
-        cli_print_diags(&dl, 5);
-    diag_list_free(&dl);
-    return rc;
 }
 
 const char CLI_ISSUE_DATE_HELP[] =
@@ -182,3 +167,27 @@ int cli_load_tables(struct price_table *pt, const char *opt, rq_date on)
     return rc;
 }
 
+/* ---- tables and spreadsheets ------------------------------------------------ */
+
+void cli_csv(FILE *out, const char *s, bool last)
+{
+    csv_cell_write(out, s); /* quoted when needed, neutralised against formulas */
+    fputc(last ? '\n' : ',', out);
+}
+
+void cli_cell(FILE *out, const char *s, size_t width)
+{
+    size_t chars = 0, i = 0;
+    s = s ? s : "";
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (chars == width)
+                break;
+            chars++;
+        }
+    }
+    fwrite(s, 1, i, out);
+    for (; chars < width; chars++)
+        fputc(' ', out);
+    fputc(' ', out);
+}

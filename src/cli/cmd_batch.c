@@ -38,7 +38,7 @@ static const char BATCH_HELP[] =
     "  -j, --jobs N               worker processes (default 1)\n"
     "  --out-dir DIR              where files go (default out/batch, or out with --issue)\n"
     "  --uncompressed             PDFs about 2.8 times larger, made 1.6 times faster\n"
-    "  --register FILE  --by NAME  --prices DIR  --templates DIR  --a4\n"
+    "  --register FILE  --prices DIR  --templates DIR  --a4\n"
     "  -q, --quiet                no progress bar and no line per request\n"
     "\n"
     "On a terminal a progress bar shows the count, the rate and the time left.\n"
@@ -48,9 +48,11 @@ static const char BATCH_HELP[] =
     "\n"
     "With --issue, quotes are dated today by the clock: SOURCE_DATE_EPOCH, which\n"
     "fixes the date of priced output, is refused when it is more than a day\n"
-    "away from the clock (a quote is a legal estimate; docs/register.md).\n";
+    "away from the clock (a quote is a legal estimate; docs/register.md).\n"
+    "With --issue the history records the operating-system account running it,\n"
+    "which needs the register's front-desk or manager role ('regenquote user --help').\n";
 
-enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_BY, OPT_PRICES, OPT_TEMPLATES,
+enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_PRICES, OPT_TEMPLATES,
        OPT_A4, OPT_UNCOMPRESSED };
 
 /* What a worker tells the parent about one request (then msg_len bytes). */
@@ -318,7 +320,6 @@ int cmd_batch(int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
         { "register", required_argument, NULL, OPT_REGISTER },
-        { "by", required_argument, NULL, OPT_BY },
         { "prices", required_argument, NULL, OPT_PRICES },
         { "templates", required_argument, NULL, OPT_TEMPLATES },
         { "a4", no_argument, NULL, OPT_A4 },
@@ -327,7 +328,7 @@ int cmd_batch(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     bool issue = false, quiet = false, a4 = false, uncompressed = false;
-    const char *format = "pdf", *out_dir = NULL, *reg_opt = NULL, *by = NULL, *prices = NULL,
+    const char *format = "pdf", *out_dir = NULL, *reg_opt = NULL, *prices = NULL,
                *templates = NULL;
     long jobs = 1;
     int c;
@@ -347,7 +348,6 @@ int cmd_batch(int argc, char **argv)
         }
         case OPT_OUT_DIR: out_dir = optarg; break;
         case OPT_REGISTER: reg_opt = optarg; break;
-        case OPT_BY: by = optarg; break;
         case OPT_PRICES: prices = optarg; break;
         case OPT_TEMPLATES: templates = optarg; break;
         case OPT_A4: a4 = true; break;
@@ -362,9 +362,7 @@ int cmd_batch(int argc, char **argv)
     const char *input = argv[optind++];
     if (optind < argc)
         return cli_usage_error("batch", "unexpected argument '%s'", argv[optind]);
-    struct batch_opts bo = { .a4 = a4, .uncompressed = uncompressed };
-    if (cli_actor(by, &bo.actor) != 0)
-        return EXIT_USAGE;
+    struct batch_opts bo = { .a4 = a4, .actor = settings_os_account(), .uncompressed = uncompressed };
     if (issue)
         bo.mode = BATCH_ISSUE;
     else if (!strcmp(format, "pdf"))
@@ -401,7 +399,13 @@ int cmd_batch(int argc, char **argv)
         /* open once here: creates and migrates the register, repairs copies */
         struct reg *r = NULL;
         int fixed = 0;
-        if (register_open(&r, reg_path, &dl) != 0 || register_repair(r, bo.out_dir, false, 60, &fixed, &dl) != 0) {
+        struct cli_caller who;
+        bool may = false;
+        if (register_open(&r, reg_path, &dl) == 0) {
+            cli_caller(r, reg_path, &who);
+            may = cli_require(&who, ACTION_ISSUE, "batch") == 0;
+        }
+        if (!may || register_repair(r, bo.out_dir, false, 60, &fixed, &dl) != 0) {
             cli_print_diags(&dl, 20);
             diag_list_free(&dl);
             register_close(r);

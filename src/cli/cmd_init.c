@@ -13,23 +13,20 @@
 #include "register.h"
 #include "settings.h"
 
-enum { OPT_REGISTER = 300, OPT_PATTERN, OPT_BY };
+enum { OPT_REGISTER = 300, OPT_PATTERN };
 
 /* The options of init and backup: --register, and where given (non-NULL)
- * --number-pattern and --by; --help prints help and returns -1; mistakes
+ * --number-pattern; --help prints help and returns -1; mistakes
  * print a usage error and return 2.  optind is then at the arguments. */
-static int parse(int argc, char **argv, const char *cmd, const char *help, const char **reg, const char **pattern,
-                 const char **by)
+static int parse(int argc, char **argv, const char *cmd, const char *help, const char **reg, const char **pattern)
 {
-    struct option opts[5] = {
+    struct option opts[4] = {
         { "help", no_argument, NULL, 'h' },
         { "register", required_argument, NULL, OPT_REGISTER },
     };
     size_t n = 2;
     if (pattern)
         opts[n++] = (struct option){ "number-pattern", required_argument, NULL, OPT_PATTERN };
-    if (by)
-        opts[n++] = (struct option){ "by", required_argument, NULL, OPT_BY };
     opts[n] = (struct option){ NULL, 0, NULL, 0 };
     int c;
     optind = 0;
@@ -39,7 +36,6 @@ static int parse(int argc, char **argv, const char *cmd, const char *help, const
         case 'h': fputs(help, stdout); return -1;
         case OPT_REGISTER: *reg = optarg; break;
         case OPT_PATTERN: *pattern = optarg; break;
-        case OPT_BY: *by = optarg; break;
         case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
@@ -58,7 +54,7 @@ static int finish(struct diag_list *dl, struct reg *r, int status)
 }
 
 static const char INIT_HELP[] =
-    "Usage: regenquote init [--register FILE] [--number-pattern P] [--by NAME]\n"
+    "Usage: regenquote init [--register FILE] [--number-pattern P]\n"
     "\n"
     "Create a new, empty register (mode 0600, in a folder made if needed) with a\n"
     "random id, ready for 'regenquote quote'. A register that exists is never\n"
@@ -68,12 +64,15 @@ static const char INIT_HELP[] =
     "  --register FILE            where (default out/register.db or $REGENQUOTE_REGISTER)\n"
     "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (the default);\n"
     "                             it must contain {year}\n"
-    "  --by NAME                  who creates it, for the history\n";
+    "\n"
+    "The operating-system account that runs it owns the register: it may do\n"
+    "everything on the command line and adds the staff accounts ('regenquote\n"
+    "user add'), which the front desk signs in with.\n";
 
 int cmd_init(int argc, char **argv)
 {
-    const char *reg_opt = NULL, *pattern = NULL, *by = NULL;
-    int rc = parse(argc, argv, "init", INIT_HELP, &reg_opt, &pattern, &by);
+    const char *reg_opt = NULL, *pattern = NULL;
+    int rc = parse(argc, argv, "init", INIT_HELP, &reg_opt, &pattern);
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind < argc)
@@ -81,7 +80,7 @@ int cmd_init(int argc, char **argv)
     const char *path = settings_register_path(reg_opt);
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
-    if (register_create(&r, path, pattern, settings_actor(by), &dl) != 0)
+    if (register_create(&r, path, pattern, settings_os_account(), &dl) != 0)
         return finish(&dl, r, EXIT_DATA);
     char *p = register_pattern(r);
     printf("created the register %s (id %s, numbers %s)\n", path, register_id(r), p ? p : "?");
@@ -102,7 +101,7 @@ static const char BACKUP_HELP[] =
 int cmd_backup(int argc, char **argv)
 {
     const char *reg_opt = NULL;
-    int rc = parse(argc, argv, "backup", BACKUP_HELP, &reg_opt, NULL, NULL);
+    int rc = parse(argc, argv, "backup", BACKUP_HELP, &reg_opt, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind >= argc)

@@ -22,11 +22,11 @@
 #include "sha256.h"
 
 /* Options every register command takes. */
-enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_BY, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
+enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
        OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY };
 
 struct common {
-    const char *register_path, *out_dir, *by, *prices, *templates, *pattern;
+    const char *register_path, *out_dir, *prices, *templates, *pattern;
     bool a4;
 };
 
@@ -35,7 +35,6 @@ static size_t add_common(struct option *o, size_t n, bool issuing)
     o[n++] = (struct option){ "help", no_argument, NULL, 'h' };
     o[n++] = (struct option){ "register", required_argument, NULL, OPT_REGISTER };
     o[n++] = (struct option){ "out-dir", required_argument, NULL, OPT_OUT_DIR };
-    o[n++] = (struct option){ "by", required_argument, NULL, OPT_BY };
     if (issuing) {
         o[n++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
         o[n++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
@@ -52,7 +51,6 @@ static int take_common(struct common *cm, int c, const char *arg)
     switch (c) {
     case OPT_REGISTER: cm->register_path = arg; return 1;
     case OPT_OUT_DIR: cm->out_dir = arg; return 1;
-    case OPT_BY: cm->by = arg; return 1;
     case OPT_PRICES: cm->prices = arg; return 1;
     case OPT_TEMPLATES: cm->templates = arg; return 1;
     case OPT_A4: cm->a4 = true; return 1;
@@ -65,7 +63,9 @@ static const char COMMON_HELP[] =
     "Register:\n"
     "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
     "  --out-dir DIR              where PDFs are written (default out or $REGENQUOTE_OUT)\n"
-    "  --by NAME                  who is working, for the history (default $REGENQUOTE_USER, $USER)\n";
+    "The history records the operating-system account running the command; the\n"
+    "register's owner may do everything, another account what its staff account's\n"
+    "role allows ('regenquote user --help').\n";
 
 static const char ISSUE_HELP[] =
     "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (kept in the register)\n"
@@ -109,9 +109,10 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *const 
 }
 
 /* Open the register (it must exist: register_open() says how to create
- * one), apply a new number pattern, and, for issuing, bring the PDF copies
- * up to date.  Prints problems and warnings; returns NULL on error. */
-static struct reg *open_register(const struct common *cm, bool repair)
+ * one), check that the account running
+ * the command may take action `act`, apply a new number pattern, and bring
+ * the PDF copies up to date.  Prints problems; returns NULL on error. */
+static struct reg *open_register(const struct common *cm, bool repair, enum staff_action act, const char *cmd)
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
@@ -119,7 +120,13 @@ static struct reg *open_register(const struct common *cm, bool repair)
     const char *out = settings_out_dir(cm->out_dir);
     if (register_open(&r, path, &dl) != 0)
         goto fail;
-    if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
+    struct cli_caller who;
+    cli_caller(r, path, &who);
+    if (cli_require(&who, act, cmd) != 0) {
+        register_close(r);
+        return NULL;
+    }
+    if (cm->pattern && register_set_pattern(r, cm->pattern, who.name, &dl) != 0)
         goto fail;
     int fixed = 0;
     if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
@@ -144,12 +151,9 @@ fail:
 static int do_issue(const struct common *cm, struct cli_plan_args *pa, const char *supersedes)
 {
     rq_date today;
-    const char *actor;
     if (cli_issue_date(&today) != 0)
         return EXIT_USAGE;
-    if (cli_actor(cm->by, &actor) != 0)
-        return EXIT_USAGE;
-    struct reg *r = open_register(cm, true);
+    struct reg *r = open_register(cm, true, ACTION_ISSUE, supersedes ? "revise" : "quote");
     if (!r)
         return EXIT_DATA;
     struct plan plan;
@@ -180,9 +184,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         if ((rc = cli_build_plan(pa, &plan)) != 0)
             goto out;
     }
-    if (supersedes && old.patient_id && plan.patient_id && strcmp(old.patient_id, plan.patient_id) != 0) {
-        diag_error(&dl, NULL, "patient.id", "the revision is for another patient than %s; issue a new quote instead",
-                   supersedes);
+    if (supersedes && issue_same_patient(&plan, supersedes, old.request_json, &dl) != 0) {
         rc = EXIT_DATA;
         goto out;
     }
@@ -193,7 +195,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .out_dir = settings_out_dir(cm->out_dir),
         .templates_dir = settings_templates_dir(cm->templates),
         .a4 = cm->a4,
-        .actor = actor,
+        .actor = settings_os_account(),
         .supersedes = supersedes,
         .idempotency_key = plan.idempotency_key,
     };
@@ -354,21 +356,20 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
         return rc;
     if (!strcmp(status, "void") && (!reason || !*reason))
         return cli_usage_error(cmd, "give the reason with --reason TEXT");
-    /* the reason and who is working are printed by show, one line each */
+    /* the reason is printed by show, on one line */
     struct diag_list dl = { 0 };
-    const char *actor;
     if (reason && human_text_check(reason, HUMAN_TEXT_MAX, NULL, "--reason", &dl) != 0) {
         cli_print_diags(&dl, 5);
         diag_list_free(&dl);
         return EXIT_USAGE;
     }
     rq_date today;
-    if (cli_issue_date(&today) != 0 || cli_actor(cm.by, &actor) != 0)
+    if (cli_issue_date(&today) != 0)
         return EXIT_USAGE;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, !strcmp(status, "void") ? ACTION_VOID : ACTION_ACCEPT, cmd);
     if (!r)
         return EXIT_DATA;
-    if (register_set_status(r, number, status, reason, actor, today, &dl) != 0) {
+    if (register_set_status(r, number, status, reason, settings_os_account(), today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
     } else {
@@ -424,32 +425,6 @@ static int take_list(void *ctx, int c, const char *arg)
     }
 }
 
-/* s left-aligned in width characters (UTF-8 aware, cut if longer), then a space. */
-static void cell(FILE *out, const char *s, size_t width)
-{
-    size_t chars = 0, i = 0;
-    s = s ? s : "";
-    for (; s[i]; i++) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (chars == width)
-                break;
-            chars++;
-        }
-    }
-    fwrite(s, 1, i, out);
-    for (; chars < width; chars++)
-        fputc(' ', out);
-    fputc(' ', out);
-}
-
-/* CSV field: quoted when needed, neutralised against spreadsheet formulas
- * (csv_cell.h). */
-static void csv(FILE *out, const char *s, bool last)
-{
-    csv_cell_write(out, s);
-    fputc(last ? '\n' : ',', out);
-}
-
 static const char LIST_HELP[] =
     "Usage: regenquote list [options]\n"
     "\n"
@@ -490,7 +465,7 @@ int cmd_list(int argc, char **argv)
         return cli_usage_error("list", "unknown format '%s'; expected table, csv or json", la.format);
     if (cli_today(&la.f.today) != 0)
         return EXIT_USAGE;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_FIND, "list");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -505,12 +480,12 @@ int cmd_list(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             char t[40];
             money_usd(v[i].total_cents, t, sizeof t);
-            cell(stdout, v[i].number, 16);
-            cell(stdout, v[i].issued, 10);
-            cell(stdout, v[i].valid_until, 10);
-            cell(stdout, reg_entry_status(&v[i], la.f.today), 10);
-            cell(stdout, v[i].patient_id, 12);
-            cell(stdout, v[i].patient_name, 24);
+            cli_cell(stdout, v[i].number, 16);
+            cli_cell(stdout, v[i].issued, 10);
+            cli_cell(stdout, v[i].valid_until, 10);
+            cli_cell(stdout, reg_entry_status(&v[i], la.f.today), 10);
+            cli_cell(stdout, v[i].patient_id, 12);
+            cli_cell(stdout, v[i].patient_name, 24);
             printf("%12s\n", t);
         }
         printf("%zu quote%s\n", n, n == 1 ? "" : "s");
@@ -519,17 +494,17 @@ int cmd_list(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             char t[40];
             money_format(v[i].total_cents, "", '.', 0, t, sizeof t);
-            csv(stdout, v[i].number, false);
-            csv(stdout, v[i].issued, false);
-            csv(stdout, v[i].valid_until, false);
-            csv(stdout, reg_entry_status(&v[i], la.f.today), false);
-            csv(stdout, v[i].patient_id, false);
-            csv(stdout, v[i].patient_name, false);
-            csv(stdout, t, false);
-            csv(stdout, v[i].scheduled, false);
-            csv(stdout, v[i].supersedes, false);
-            csv(stdout, v[i].superseded_by, false);
-            csv(stdout, v[i].tables_version, true);
+            cli_csv(stdout, v[i].number, false);
+            cli_csv(stdout, v[i].issued, false);
+            cli_csv(stdout, v[i].valid_until, false);
+            cli_csv(stdout, reg_entry_status(&v[i], la.f.today), false);
+            cli_csv(stdout, v[i].patient_id, false);
+            cli_csv(stdout, v[i].patient_name, false);
+            cli_csv(stdout, t, false);
+            cli_csv(stdout, v[i].scheduled, false);
+            cli_csv(stdout, v[i].supersedes, false);
+            cli_csv(stdout, v[i].superseded_by, false);
+            cli_csv(stdout, v[i].tables_version, true);
         }
     } else {
         /* the entries as the front desk's API gives them (register_view.h) */
@@ -582,7 +557,7 @@ int cmd_show(int argc, char **argv)
     rq_date today;
     if (cli_today(&today) != 0)
         return EXIT_USAGE;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_FIND, "show");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -644,7 +619,7 @@ int cmd_reprint(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, "reprint", &number)) != 0)
         return rc;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_REPRINT, "reprint");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -732,7 +707,7 @@ int cmd_repair(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (optind < argc)
         return cli_usage_error("repair", "unexpected argument '%s'", argv[optind]);
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_ISSUE, "repair");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -740,7 +715,7 @@ int cmd_repair(int argc, char **argv)
     const char *out = settings_out_dir(cm.out_dir);
     int found = outfile_make_dir(out, &dl) != 0
                     ? -1
-                    : register_reconcile(r, out, verify, settings_actor(cm.by), &rep, &dl);
+                    : register_reconcile(r, out, verify, settings_os_account(), &rep, &dl);
     if (dl.n)
         cli_print_diags(&dl, 50);
     if (found == 0)

@@ -28,6 +28,12 @@ int cmd_void(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
+/* cmd_user.c: `user add|passwd|disable|list`, the register's staff accounts. */
+int cmd_user(int argc, char **argv);
+/* cmd_audit.c: `audit verify|list`, the register's audit trail.  verify
+ * exits 1 when the chain is broken. */
+int cmd_audit(int argc, char **argv);
+
 /* cmd_batch.c: many requests, several worker processes, a progress bar on a
  * terminal, a summary.  Front end over batch.h. */
 int cmd_batch(int argc, char **argv);

@@ -131,3 +131,72 @@ void issue_result_free(struct issue_result *res)
     free(res->pdf_path);
     memset(res, 0, sizeof *res);
 }
+
+/* ---- revisions keep the patient --------------------------------------------------- */
+
+/* Equal but for ASCII letter case and runs of white space (none at the ends). */
+static bool same_name(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ' || *a == '\t')
+            a++;
+        while (*b == ' ' || *b == '\t')
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        while (*a && *b && *a != ' ' && *a != '\t' && *b != ' ' && *b != '\t') {
+            char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+            char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+            if (x != y)
+                return false;
+            a++;
+            b++;
+        }
+        bool ga = !*a || *a == ' ' || *a == '\t', gb = !*b || *b == ' ' || *b == '\t';
+        if (ga != gb)
+            return false;
+    }
+}
+
+int issue_same_patient(struct plan *plan, const char *number, const char *old_request, struct diag_list *dl)
+{
+    struct plan old;
+    struct diag_list odl = { 0 };
+    plan_init(&old);
+    if (!old_request || plan_load_text(&old, number, old_request, strlen(old_request), &odl) != 0) {
+        diag_list_free(&odl);
+        plan_free(&old);
+        diag_error(dl, NULL, NULL, "the stored plan of %s cannot be read; the register is damaged", number);
+        return -1;
+    }
+    diag_list_free(&odl);
+    struct {
+        char **now;
+        char *was;
+        const char *field, *what;
+        bool by_name;
+    } f[] = {
+        { &plan->patient_name, old.patient_name, "patient.name", "name", true },
+        { &plan->patient_dob, old.patient_dob, "patient.date_of_birth", "date of birth", false },
+        { &plan->patient_id, old.patient_id, "patient.id", "patient ID", false },
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (!f[i].was)
+            continue;
+        if (!*f[i].now) {
+            if (!(*f[i].now = strdup(f[i].was))) {
+                diag_error(dl, NULL, NULL, "out of memory");
+                rc = -1;
+            }
+        } else if (f[i].by_name ? !same_name(*f[i].now, f[i].was) : strcmp(*f[i].now, f[i].was) != 0) {
+            diag_error(dl, NULL, f[i].field,
+                       "the revision is for another patient than %s (the %s differs); a revision keeps the "
+                       "patient: issue a new quote instead",
+                       number, f[i].what);
+            rc = -1;
+        }
+    }
+    plan_free(&old);
+    return rc;
+}

@@ -53,4 +53,13 @@ rq_date issue_estimate_due(rq_date booked, rq_date scheduled);
 
 void issue_result_free(struct issue_result *res);
 
+/* A revision is for the patient of the quote it replaces, on every path
+ * (command line, API): each of the plan's patient fields (name, date of
+ * birth, patient ID) that is missing is filled from old_request, the stored
+ * request of quote `number`; one that differs is refused with a diagnostic
+ * on its field (never repeating the values).  Names compare ignoring ASCII
+ * letter case and runs of white space; a field the old quote lacks may be
+ * added.  Returns 0, or -1 with the diagnostics. */
+int issue_same_patient(struct plan *plan, const char *number, const char *old_request, struct diag_list *dl);
+
 #endif

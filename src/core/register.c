@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "money.h"
 #include "register_int.h"
 #include "sha256.h"
@@ -75,6 +76,12 @@ const char *register_engine_name(const struct reg *r)
     return r->eng->name;
 }
 
+const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s)
+{
+    *s = r->s;
+    return r->eng;
+}
+
 /* ---- opening and the schema ------------------------------------------------ */
 
 static void now_iso(char buf[32])
@@ -85,6 +92,8 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Append an event, now, to the history and its audit chain (in a
+ * transaction). */
 int reg_add_event(struct reg *r, const char *number, const char *action, const char *detail,
                   const char *actor, struct diag_list *dl)
 {
@@ -93,7 +102,7 @@ int reg_add_event(struct reg *r, const char *number, const char *action, const c
     struct reg_new_event ev = {
         .number = number, .at = at, .actor = actor ? actor : "unknown", .action = action, .detail = detail,
     };
-    return r->eng->add_event(r->s, &ev, dl);
+    return audit_append(r, &ev, dl);
 }
 
 static const char *pattern_problem(const char *p);
@@ -167,6 +176,9 @@ static int migrate(struct reg *r, int target, bool creating, const struct create
         goto fail;
     }
     if (v < target && r->eng->migrate(r->s, v, target, dl) != 0)
+        goto fail;
+    /* the events of an older register join the audit chain, in order */
+    if (v > 0 && v < REGISTER_SCHEMA_AUDIT && target >= REGISTER_SCHEMA_AUDIT && audit_chain_existing(r, dl) != 0)
         goto fail;
     if (v > 0 && v < target && target == REGISTER_SCHEMA_VERSION) {
         char detail[64];

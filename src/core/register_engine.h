@@ -92,6 +92,46 @@ struct reg_pdf_ref {
 };
 void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n);
 
+/* ---- staff accounts, sessions and the audit chain (schema 5) ----------- */
+
+/* A staff account as stored.  role is a role's name (roles.h); the engine
+ * stores it as text and knows no role.  password_hash is the encoded hash
+ * (its own salt and parameters); no password is ever given to an engine. */
+struct reg_user {
+    char *username, *role, *password_hash;
+    char *created_at;             /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+    bool disabled;
+    long long failed_logins;      /* consecutive failed sign-ins */
+    int64_t last_failed_unix;     /* the last of them (0: none) */
+};
+void reg_users_free(struct reg_user *v, size_t n);
+
+/* A sign-in session as stored: only the SHA-256 of its id is kept. */
+struct reg_session {
+    char *username;
+    int64_t created_unix, last_seen_unix;
+    int64_t ended_unix;           /* 0 while it is open */
+};
+
+/* Which history events audit_rows() returns: every condition given
+ * (non-NULL) must hold; at_from/at_below compare as text with `at`. */
+struct reg_audit_query {
+    const char *actor, *action, *number;
+    const char *at_from;          /* at >= this */
+    const char *at_below;         /* at < this */
+    bool newest_first;            /* else in the order appended */
+};
+
+/* One history event with its link in the audit chain, if it has one. */
+struct reg_audit_row {
+    int64_t ref;                  /* the engine's order: grows with each event appended */
+    char *number, *at, *actor, *action, *detail;
+    bool linked;                  /* false: no link is stored for it */
+    int64_t seq;                  /* its position in the chain (1, 2, …) */
+    char prev[65], hash[65];      /* the previous link's hash and its own */
+};
+void reg_audit_rows_free(struct reg_audit_row *v, size_t n);
+
 struct reg_engine {
     const char *name;             /* "sqlite": what tests and messages call it */
     /* The locator scheme it serves ("scheme://…"), or NULL for the engine
@@ -236,7 +276,63 @@ struct reg_engine {
      * finding[0..size) (no diagnostic: register.c words it); -1 when it
      * could not check.  Outside a transaction. */
     int (*check)(struct reg_store *s, char *finding, size_t size, struct diag_list *dl);
+    /* ---- staff accounts (schema 5) ---- */
+
+    /* Store a new account.  Fails, storing nothing, if the name is taken.
+     * In a transaction. */
+    int (*user_insert)(struct reg_store *s, const struct reg_user *u, struct diag_list *dl);
+    /* Fill u (zeroed first) with the account named username.  Returns 0, 1
+     * if there is none (no diagnostic), or -1. */
+    int (*user_get)(struct reg_store *s, const char *username, struct reg_user *u, struct diag_list *dl);
+    /* Every account, by name. */
+    int (*user_list)(struct reg_store *s, struct reg_user **out, size_t *n, struct diag_list *dl);
+    /* Replace an existing account's role, password_hash, disabled,
+     * failed_logins and last_failed_unix (its name and created_at stay).
+     * Accounts are never deleted.  In a transaction. */
+    int (*user_update)(struct reg_store *s, const struct reg_user *u, struct diag_list *dl);
+
+    /* ---- sessions (schema 5) ---- */
+
+    /* Store a new open session under the SHA-256 (hex) of its id.  In a
+     * transaction. */
+    int (*session_insert)(struct reg_store *s, const char *id_sha256, const char *username, int64_t created_unix,
+                          struct diag_list *dl);
+    /* Fill out (zeroed first) with the session stored under id_sha256.
+     * Returns 0, 1 if there is none (no diagnostic), or -1. */
+    int (*session_get)(struct reg_store *s, const char *id_sha256, struct reg_session *out, struct diag_list *dl);
+    /* Set an open session's last use.  In a transaction. */
+    int (*session_touch)(struct reg_store *s, const char *id_sha256, int64_t last_seen_unix, struct diag_list *dl);
+    /* End the open session stored under id_sha256, or (id_sha256 NULL) every
+     * open session of username, at ended_unix with a reason; *ended counts
+     * them.  In a transaction. */
+    int (*session_end)(struct reg_store *s, const char *id_sha256, const char *username, int64_t ended_unix,
+                       const char *reason, long long *ended, struct diag_list *dl);
+
+    /* ---- the audit chain (schema 5) ---- */
+
+    /* The chain's recorded head: the last link's position and hash (0 and
+     * 64 '0's for an empty chain). */
+    int (*audit_head)(struct reg_store *s, int64_t *seq, char hash[65], struct diag_list *dl);
+    /* Append ev to the history with its link (position seq, the previous
+     * hash, its own hash) and record that link as the head, all at once.
+     * In a transaction. */
+    int (*audit_append)(struct reg_store *s, const struct reg_new_event *ev, int64_t seq, const char *prev,
+                        const char *hash, struct diag_list *dl);
+    /* Store the link of an event already in the history (ref from
+     * audit_rows) and record it as the head: for chaining the events of an
+     * older register once, when it is migrated.  In a transaction. */
+    int (*audit_link)(struct reg_store *s, int64_t ref, int64_t seq, const char *prev, const char *hash,
+                      struct diag_list *dl);
+    /* At most limit events matching q (NULL: all) with their links, in the
+     * order appended (newest first if q says so), after the event `after`
+     * (0: from the first; newest first: before it). */
+    int (*audit_rows)(struct reg_store *s, const struct reg_audit_query *q, int64_t after, size_t limit,
+                      struct reg_audit_row **out, size_t *n, struct diag_list *dl);
 };
+
+/* For the core's own modules over the register (accounts.c, audit.c): the
+ * engine and the store behind r. */
+const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s);
 
 /* The engines this build has (register.c picks one by locator). */
 extern const struct reg_engine reg_engine_sqlite;

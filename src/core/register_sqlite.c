@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,25 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE quotes ADD COLUMN idempotency_key TEXT;"
     "CREATE UNIQUE INDEX quotes_idempotency_key ON quotes(idempotency_key)"
     "  WHERE idempotency_key IS NOT NULL;",
+    /* 4 -> 5: staff accounts, sign-in sessions (only an id's SHA-256), the
+     * audit chain (one link per event, append-only; its head in meta) */
+    "CREATE TABLE users(username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,"
+    "  failed_logins INTEGER NOT NULL DEFAULT 0, last_failed_unix INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TRIGGER users_keep BEFORE DELETE ON users"
+    "  BEGIN SELECT RAISE(ABORT, 'staff accounts are disabled, never deleted'); END;"
+    "CREATE TABLE sessions(id_sha256 TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username),"
+    "  created_unix INTEGER NOT NULL, last_seen_unix INTEGER NOT NULL, ended_unix INTEGER NOT NULL DEFAULT 0,"
+    "  end_reason TEXT);"
+    "CREATE INDEX sessions_open ON sessions(username, ended_unix);"
+    "CREATE TABLE audit_links(event_id INTEGER PRIMARY KEY REFERENCES events(id),"
+    "  seq INTEGER NOT NULL UNIQUE, prev TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TRIGGER audit_links_append_only_u BEFORE UPDATE ON audit_links"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_links_append_only_d BEFORE DELETE ON audit_links"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE INDEX events_actor ON events(actor);"
+    "CREATE INDEX events_at ON events(at);",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -940,6 +960,322 @@ static int sq_check(struct reg_store *s, char *finding, size_t size, struct diag
     return rc;
 }
 
+/* ---- staff accounts (schema 5) -------------------------------------------------------------- */
+
+#define USER_COLS "username, role, password_hash, disabled, created_at, failed_logins, last_failed_unix"
+
+static bool read_user_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_user *u = row;
+    u->username = col_text(st, 0);
+    u->role = col_text(st, 1);
+    u->password_hash = col_text(st, 2);
+    u->disabled = sqlite3_column_int(st, 3) != 0;
+    u->created_at = col_text(st, 4);
+    u->failed_logins = sqlite3_column_int64(st, 5);
+    u->last_failed_unix = sqlite3_column_int64(st, 6);
+    return u->username && u->role && u->password_hash && u->created_at;
+}
+
+static void release_users(void *v, size_t n)
+{
+    reg_users_free(v, n);
+}
+
+static int sq_user_insert(struct reg_store *s, const struct reg_user *u, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the account";
+    sqlite3_stmt *st = prepare(s, "INSERT INTO users(" USER_COLS ") VALUES (?,?,?,?,?,?,?)", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, u->username, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, u->password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, u->disabled);
+    sqlite3_bind_text(st, 5, u->created_at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, u->failed_logins);
+    sqlite3_bind_int64(st, 7, u->last_failed_unix);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_user_get(struct reg_store *s, const char *username, struct reg_user *u, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the accounts";
+    memset(u, 0, sizeof *u);
+    sqlite3_stmt *st = prepare(s, "SELECT " USER_COLS " FROM users WHERE username = ?", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        rc = read_user_row(st, u) ? 0 : -1;
+        if (rc) {
+            free(u->username);
+            free(u->role);
+            free(u->password_hash);
+            free(u->created_at);
+            memset(u, 0, sizeof *u);
+            diag_error(dl, s->path, NULL, "out of memory");
+        }
+    } else {
+        rc = rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_user_list(struct reg_store *s, struct reg_user **out, size_t *n, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the accounts";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT " USER_COLS " FROM users ORDER BY username", what, dl);
+    if (!st)
+        return -1;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_user_row, release_users, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
+static int sq_user_update(struct reg_store *s, const struct reg_user *u, struct diag_list *dl)
+{
+    static const char what[] = "cannot change the account";
+    sqlite3_stmt *st = prepare(s,
+                               "UPDATE users SET role = ?2, password_hash = ?3, disabled = ?4, failed_logins = ?5,"
+                               " last_failed_unix = ?6 WHERE username = ?1",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, u->username, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, u->password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, u->disabled);
+    sqlite3_bind_int64(st, 5, u->failed_logins);
+    sqlite3_bind_int64(st, 6, u->last_failed_unix);
+    if (step_done(s, st, what, dl) != 0)
+        return -1;
+    if (sqlite3_changes(s->db) != 1) {
+        diag_error(dl, s->path, NULL, "%s: no account %.40s", what, u->username);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- sessions (schema 5) ---------------------------------------------------------------------- */
+
+static int sq_session_insert(struct reg_store *s, const char *id_sha256, const char *username, int64_t created_unix,
+                             struct diag_list *dl)
+{
+    static const char what[] = "cannot store the session";
+    sqlite3_stmt *st = prepare(s,
+                               "INSERT INTO sessions(id_sha256, username, created_unix, last_seen_unix)"
+                               " VALUES (?1, ?2, ?3, ?3)",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, username, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, created_unix);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_session_get(struct reg_store *s, const char *id_sha256, struct reg_session *out, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the sessions";
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = prepare(s,
+                               "SELECT username, created_unix, last_seen_unix, ended_unix FROM sessions"
+                               " WHERE id_sha256 = ?",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id_sha256, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->username = col_text(st, 0);
+        out->created_unix = sqlite3_column_int64(st, 1);
+        out->last_seen_unix = sqlite3_column_int64(st, 2);
+        out->ended_unix = sqlite3_column_int64(st, 3);
+        rc = 0;
+        if (!out->username) {
+            diag_error(dl, s->path, NULL, "out of memory");
+            rc = -1;
+        }
+    } else {
+        rc = rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_session_touch(struct reg_store *s, const char *id_sha256, int64_t last_seen_unix, struct diag_list *dl)
+{
+    static const char what[] = "cannot update the session";
+    sqlite3_stmt *st = prepare(s, "UPDATE sessions SET last_seen_unix = ?2 WHERE id_sha256 = ?1 AND ended_unix = 0",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, last_seen_unix);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_session_end(struct reg_store *s, const char *id_sha256, const char *username, int64_t ended_unix,
+                          const char *reason, long long *ended, struct diag_list *dl)
+{
+    static const char what[] = "cannot end the session";
+    *ended = 0;
+    sqlite3_stmt *st = prepare(s,
+                               id_sha256 ? "UPDATE sessions SET ended_unix = ?2, end_reason = ?3"
+                                           " WHERE id_sha256 = ?1 AND ended_unix = 0"
+                                         : "UPDATE sessions SET ended_unix = ?2, end_reason = ?3"
+                                           " WHERE username = ?1 AND ended_unix = 0",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id_sha256 ? id_sha256 : username, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, ended_unix > 0 ? ended_unix : 1);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+    if (step_done(s, st, what, dl) != 0)
+        return -1;
+    *ended = sqlite3_changes(s->db);
+    return 0;
+}
+
+/* ---- the audit chain (schema 5) ------------------------------------------------------------------ */
+
+#define HEAD_KEY "audit_head"
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+static int sq_audit_head(struct reg_store *s, int64_t *seq, char hash[65], struct diag_list *dl)
+{
+    static const char what[] = "cannot read the audit trail";
+    *seq = 0;
+    snprintf(hash, 65, "%s", ZERO_HASH);
+    sqlite3_stmt *st = prepare(s, "SELECT value FROM meta WHERE key = '" HEAD_KEY "'", what, dl);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        long long n = 0;
+        char h[65] = "";
+        if (!v || sscanf((const char *)v, "%lld %64s", &n, h) != 2 || strlen(h) != 64) {
+            diag_error(dl, s->path, NULL, "%s: its recorded head is damaged", what);
+            rc = -1;
+        } else {
+            *seq = n;
+            memcpy(hash, h, 65);
+            rc = 0;
+        }
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : db_err(s, dl, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Store event_id's link and make it the head (in a transaction). */
+static int put_link(struct reg_store *s, int64_t event_id, int64_t seq, const char *prev, const char *hash,
+                    struct diag_list *dl)
+{
+    static const char what[] = "cannot record the audit trail";
+    sqlite3_stmt *st = prepare(s, "INSERT INTO audit_links(event_id, seq, prev, hash) VALUES (?,?,?,?)", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, event_id);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_text(st, 3, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
+    if (step_done(s, st, what, dl) != 0)
+        return -1;
+    char head[96];
+    snprintf(head, sizeof head, "%lld %s", (long long)seq, hash);
+    st = prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES ('" HEAD_KEY "', ?)", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, head, -1, SQLITE_TRANSIENT);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_audit_append(struct reg_store *s, const struct reg_new_event *ev, int64_t seq, const char *prev,
+                           const char *hash, struct diag_list *dl)
+{
+    if (sq_add_event(s, ev, dl) != 0)
+        return -1;
+    return put_link(s, sqlite3_last_insert_rowid(s->db), seq, prev, hash, dl);
+}
+
+static int sq_audit_link(struct reg_store *s, int64_t ref, int64_t seq, const char *prev, const char *hash,
+                         struct diag_list *dl)
+{
+    return put_link(s, ref, seq, prev, hash, dl);
+}
+
+static bool read_audit_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_audit_row *w = row;
+    w->ref = sqlite3_column_int64(st, 0);
+    w->number = col_text(st, 1);
+    w->at = col_text(st, 2);
+    w->actor = col_text(st, 3);
+    w->action = col_text(st, 4);
+    w->detail = col_text(st, 5);
+    w->linked = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    if (w->linked) {
+        const unsigned char *p = sqlite3_column_text(st, 7), *h = sqlite3_column_text(st, 8);
+        w->seq = sqlite3_column_int64(st, 6);
+        snprintf(w->prev, sizeof w->prev, "%s", p ? (const char *)p : "");
+        snprintf(w->hash, sizeof w->hash, "%s", h ? (const char *)h : "");
+    }
+    return true;
+}
+
+static void release_audit_rows(void *v, size_t n)
+{
+    reg_audit_rows_free(v, n);
+}
+
+static int sq_audit_rows(struct reg_store *s, const struct reg_audit_query *q, int64_t after, size_t limit,
+                         struct reg_audit_row **out, size_t *n, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the audit trail";
+    static const struct reg_audit_query all = { 0 };
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        q = &all;
+    sqlite3_stmt *st = prepare(s,
+                               q->newest_first
+                                   ? "SELECT e.id, e.number, e.at, e.actor, e.action, e.detail, l.seq, l.prev, l.hash"
+                                     " FROM events e LEFT JOIN audit_links l ON l.event_id = e.id"
+                                     " WHERE (?1 = 0 OR e.id < ?1) AND (?2 IS NULL OR e.actor = ?2)"
+                                     " AND (?3 IS NULL OR e.action = ?3) AND (?4 IS NULL OR e.number = ?4)"
+                                     " AND (?5 IS NULL OR e.at >= ?5) AND (?6 IS NULL OR e.at < ?6)"
+                                     " ORDER BY e.id DESC LIMIT ?7"
+                                   : "SELECT e.id, e.number, e.at, e.actor, e.action, e.detail, l.seq, l.prev, l.hash"
+                                     " FROM events e LEFT JOIN audit_links l ON l.event_id = e.id"
+                                     " WHERE e.id > ?1 AND (?2 IS NULL OR e.actor = ?2)"
+                                     " AND (?3 IS NULL OR e.action = ?3) AND (?4 IS NULL OR e.number = ?4)"
+                                     " AND (?5 IS NULL OR e.at >= ?5) AND (?6 IS NULL OR e.at < ?6)"
+                                     " ORDER BY e.id LIMIT ?7",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_text(st, 2, q->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, q->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, q->number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, q->at_from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, q->at_below, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_audit_row, release_audit_rows, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -971,4 +1307,16 @@ const struct reg_engine reg_engine_sqlite = {
     .pdf_refs = sq_pdf_refs,
     .backup = sq_backup,
     .check = sq_check,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_update = sq_user_update,
+    .session_insert = sq_session_insert,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_end = sq_session_end,
+    .audit_head = sq_audit_head,
+    .audit_append = sq_audit_append,
+    .audit_link = sq_audit_link,
+    .audit_rows = sq_audit_rows,
 };

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,18 +62,17 @@ const char *settings_web_dir(const char *opt)
     return NULL;
 }
 
-const char *settings_actor(const char *opt)
+const char *settings_os_account(void)
 {
-    if (opt && *opt)
-        return opt;
-    const char *u = getenv("REGENQUOTE_USER");
-    if (u && *u)
-        return u;
-    u = getenv("USER");
-    if (u && *u)
-        return u;
-    struct passwd *pw = getpwuid(getuid());
-    return pw && pw->pw_name ? pw->pw_name : "unknown";
+    static char name[64];
+    if (!name[0]) {
+        struct passwd *pw = getpwuid(getuid());
+        if (pw && pw->pw_name && *pw->pw_name)
+            snprintf(name, sizeof name, "%s", pw->pw_name);
+        else
+            snprintf(name, sizeof name, "uid:%lu", (unsigned long)getuid());
+    }
+    return name;
 }
 
 /* SOURCE_DATE_EPOCH as a date: 1 and *out when it is set, 0 when it is

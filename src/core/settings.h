@@ -1,7 +1,8 @@
-/* settings — where a front end finds its files and who is working, decided
- * the same way for the command line and the server: an explicit value (an
- * option), else an environment variable, else the local default when it
- * exists, else the installed copy.  Never prints.
+/* settings — where a front end finds its files, decided the same way for
+ * the command line and the server: an explicit value (an option), else an
+ * environment variable, else the local default when it exists, else the
+ * installed copy; and which operating-system account is working.  Never
+ * prints.
  *
  * Memory: every returned string is the argument, an environment value or a
  * constant; none is to be freed, and an environment value lives until the
@@ -23,9 +24,12 @@ const char *settings_out_dir(const char *opt);
 /* The front desk's page: opt, $REGENQUOTE_WEB, ./web (when it holds
  * index.html), the installed copy; NULL when none exists. */
 const char *settings_web_dir(const char *opt);
-/* Who is working, for the register's history: opt, $REGENQUOTE_USER, $USER,
- * the operating-system account, "unknown". */
-const char *settings_actor(const char *opt);
+/* Who is working on the command line, for the register's history: the
+ * name of the operating-system account running it (getpwuid(getuid())),
+ * or "uid:N" when it has none.  Not an option or a variable: the history
+ * names who did it, not who they say they are.  The string is kept in a
+ * static buffer (the first call fills it). */
+const char *settings_os_account(void);
 
 /* Today's date, or the one SOURCE_DATE_EPOCH fixes (reproducible runs):
  * what reading and pricing use (price, list, show, prices, batch without

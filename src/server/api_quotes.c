@@ -3,7 +3,6 @@
  * issue_quote(), the one path the command line takes too. */
 #include "handlers.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +73,7 @@ static void issue(struct req *rq, struct reg *r, const char *supersedes)
         .idempotency_key = rq->plan.idempotency_key,
     };
     struct issue_result res;
-    int rc = issue_quote(r, &sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
+    int rc = issue_quote(r, sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
     if (rc == 1) {
         /* the request's idempotency key was issued before: that quote, once */
         char url[128];
@@ -127,9 +126,8 @@ void api_revise(struct req *rq)
     } else if (!req_plan(rq)) {
         return;
     }
-    if (old->patient_id && rq->plan.patient_id && strcmp(old->patient_id, rq->plan.patient_id) != 0) {
-        http_send_error(rq, 422, "patient.id", NULL, NULL,
-                        "the revision is for another patient than %s; issue a new quote instead", number);
+    if (issue_same_patient(&rq->plan, number, old->request_json, &rq->dl) != 0) {
+        req_fail(rq, 422);
         return;
     }
     issue(rq, rq->reg, number);
@@ -210,20 +208,8 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         f->patient_id = v;
     if ((v = http_query(rq, "name")) && *v)
         f->name = v;
-    static const char *const dates[2] = { "from", "to" };
-    for (int i = 0; i < 2; i++) {
-        v = http_query(rq, dates[i]);
-        if (!v || !*v)
-            continue;
-        if (!date_parse(v, i ? &f->to : &f->from)) {
-            http_send_error(rq, 400, dates[i], NULL, NULL, "'%s' is not a date; use YYYY-MM-DD", dates[i]);
-            return false;
-        }
-        if (i)
-            f->has_to = true;
-        else
-            f->has_from = true;
-    }
+    if (!http_query_dates(rq, &f->has_from, &f->from, &f->has_to, &f->to))
+        return false;
     if ((v = http_query(rq, "status")) && *v) {
         if (!reg_status_known(v)) {
             http_send_error(rq, 400, "status", NULL, NULL, "unknown status; expected %s", REG_STATUS_WORDS);
@@ -232,16 +218,7 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         f->status = v;
     }
     *limit = LIST_DEFAULT_LIMIT;
-    if ((v = http_query(rq, "limit")) && *v) {
-        char *end;
-        errno = 0;
-        *limit = strtol(v, &end, 10);
-        if (errno || *end || *limit < 1 || *limit > LIST_MAX_LIMIT) {
-            http_send_error(rq, 400, "limit", NULL, NULL, "the limit must be a number from 1 to %d", LIST_MAX_LIMIT);
-            return false;
-        }
-    }
-    return true;
+    return http_query_limit(rq, 1, LIST_MAX_LIMIT, limit);
 }
 
 void api_list(struct req *rq)
