@@ -21,6 +21,15 @@
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
 
 /* Run `regenquote ARGS --register DIR/reg.db` (stdin: the text of input, if any). */
+/* A fresh folder with an empty register, dir/reg.db (issuing needs one). */
+static char *reg_tmpdir(void)
+{
+    char *dir = th_tmpdir(), reg[400];
+    snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(reg), 0, "init %s", reg);
+    return dir;
+}
+
 static int rq(const char *dir, const char *input, const char *args, char **out, char **err)
 {
     char cmd[4096];
@@ -62,7 +71,7 @@ static void ok(const char *dir, const char *args)
 /* A register with three quotes, a revision, a void and an acceptance. */
 static char *busy_register(void)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_tmpdir();
     ok(dir, "quote --source adipose --area left-knee --patient-id P-1");
     ok(dir, "quote --source adipose --area right-knee --patient-id P-2");
     ok(dir, "quote --source bone-marrow --area left-ankle --patient-id P-3");
@@ -93,8 +102,8 @@ Test(audit, an_intact_trail_verifies_and_prints_its_head)
 {
     char *dir = busy_register();
     char *o = expect(dir, NULL, "audit verify", 0);
-    /* 3 issued + 1 issued and 1 superseded + voided + accepted = 7 */
-    cr_assert(strstr(o, "audit trail intact: 7 events; head 7:"), "%s", o);
+    /* created (init) + 3 issued + 1 issued and 1 superseded + voided + accepted = 8 */
+    cr_assert(strstr(o, "audit trail intact: 8 events; head 8:"), "%s", o);
     char anchor[120];
     snprintf(anchor, sizeof anchor, "audit verify --anchor %.*s", 2 + 64, strstr(o, "head ") + 5);
     free(expect(dir, NULL, anchor, 0));
@@ -126,7 +135,7 @@ static void done(char *dir)
 Test(audit, an_edited_event_is_named)
 {
     done(broken_by(UNLOCK "UPDATE events SET detail = 'Typo' WHERE action = 'voided'",
-                   (const char *const[]){ "audit trail broken at event 6 (",
+                   (const char *const[]){ "audit trail broken at event 7 (",
                                           "voided, Q-2026-000002): this event was changed", NULL }));
     /* the actor or the time just as well */
     done(broken_by(UNLOCK "UPDATE events SET actor = 'mallory' WHERE id = 1",
@@ -147,12 +156,12 @@ Test(audit, an_inserted_event_is_named_and_never_chained_in)
 {
     char *dir = broken_by("INSERT INTO events(number, at, action, detail, actor) VALUES"
                           " ('Q-2026-000003', '2026-11-23T12:00:00Z', 'voided', 'never happened', 'max')",
-                          (const char *const[]){ "broken at event 8 (2026-11-23T12:00:00Z, voided, Q-2026-000003): "
+                          (const char *const[]){ "broken at event 9 (2026-11-23T12:00:00Z, voided, Q-2026-000003): "
                                                  "this event has no link", NULL });
     /* the next real event does not chain it in */
     ok(dir, "accept Q-2026-000004");
     char *o = expect(dir, NULL, "audit verify", 1);
-    cr_assert(strstr(o, "broken at event 8 ("), "%s", o);
+    cr_assert(strstr(o, "broken at event 9 ("), "%s", o);
     free(o);
     done(dir);
 }
@@ -171,8 +180,8 @@ Test(audit, reordered_events_are_named)
 
 Test(audit, events_deleted_from_the_end_are_found)
 {
-    done(broken_by(UNLOCK "DELETE FROM audit_links WHERE event_id = 7; DELETE FROM events WHERE id = 7",
-                   (const char *const[]){ "the trail ends at event 6 but its recorded head is event 7", NULL }));
+    done(broken_by(UNLOCK "DELETE FROM audit_links WHERE event_id = 8; DELETE FROM events WHERE id = 8",
+                   (const char *const[]){ "the trail ends at event 7 but its recorded head is event 8", NULL }));
 }
 
 Test(audit, an_anchor_finds_a_rewritten_chain)
@@ -204,7 +213,7 @@ Test(audit, the_events_of_an_older_register_are_chained_when_it_is_migrated)
                 " ('-', '2025-01-01T09:00:00Z', 'number pattern', 'Q-{year}-{seq:6}', 'alice'),"
                 " ('-', '2025-01-02T09:00:00Z', 'number pattern', 'R-{seq:5}', 'bob')");
     char *o = expect(dir, NULL, "audit verify", 0);
-    cr_assert(strstr(o, "audit trail intact: 3 events"), "two old events and the migration: %s", o);
+    cr_assert(strstr(o, "audit trail intact: 4 events"), "two old events, the migration and the register's new id: %s", o);
     free(o);
     o = expect(dir, NULL, "audit list --format csv", 0);
     cr_assert(strstr(o, "seq,at,actor,kind,quote,detail,hash\n1,2025-01-01T09:00:00Z,alice,number pattern,,"), "%s", o);
@@ -246,7 +255,7 @@ Test(audit, list_filters_by_actor_kind_quote_and_dates)
 
 Test(audit, user_add_passwd_disable_list_with_passwords_on_standard_input)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_tmpdir();
     char *o = expect(dir, "first-desk-password", "user add ana --role front-desk", 0);
     cr_assert(strstr(o, "account 'ana' added, role front-desk"), "%s", o);
     cr_assert(!strstr(o, "first-desk-password"), "the password was repeated: %s", o);
@@ -319,7 +328,7 @@ Test(audit, the_register_owner_may_do_everything_another_account_what_its_role_a
 
 Test(audit, finding_6_a_revision_on_the_command_line_keeps_the_patient)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_tmpdir();
     ok(dir, "quote --source adipose --area left-knee --patient-name 'Ana Ruiz'");
     char *o = expect(dir, NULL, "revise Q-2026-000001 --patient-name 'Bob Stone'", 1);
     cr_assert(strstr(o, "patient.name: the revision is for another patient than Q-2026-000001") && !strstr(o, "Bob"),
