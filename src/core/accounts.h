@@ -1,5 +1,5 @@
 /* accounts — staff accounts and their sign-in sessions, kept in the
- * register (schema 3): who may sign in, with which role (roles.h), and the
+ * register (schema 5): who may sign in, with which role (roles.h), and the
  * sessions they hold.  Every change here is an event of the audit trail
  * (audit.h): an account added, a password changed, an account disabled, a
  * sign-in, a failed sign-in, a sign-out.
