@@ -153,6 +153,8 @@ bsql() { sqlite3 -batch -noheader "$BREG" "$@"; }
 # How long a batch of 40 takes here: a killed run lives at most half that
 # (so it issues at most about 20 and BN leaves work for every run).
 requests 40 100000 >"$WORK/calibrate.jsonl"
+"$BIN" init --register "$BREG" >/dev/null || fail "init failed"
+"$BIN" init --register "$WORK/calibrate.db" >/dev/null || fail "init failed"
 t0=$(date +%s%N)
 "$BIN" batch "$WORK/calibrate.jsonl" --issue -j 2 -q --register "$WORK/calibrate.db" --out-dir "$WORK/calibrate" \
   2>/dev/null || fail "a plain batch failed"
