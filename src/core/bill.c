@@ -924,6 +924,26 @@ static int gather_bills(struct reg *r, char **chain, size_t nchain, const cJSON 
     return rc;
 }
 
+/* The clinic's phone, from the price tables the quote was priced with
+ * (the quote JSON does not carry it), into clinic.phone (null if none). */
+static void add_phone(struct reg *r, const struct reg_entry *e, cJSON *clinic)
+{
+    char *cj = NULL, *cat = NULL;
+    struct diag_list quiet = { 0 };
+    const char *phone = NULL;
+    cJSON *t = NULL;
+    if (register_get_tables(r, e->tables_sha256, &cj, &cat, &quiet) == 0 && (t = cJSON_Parse(cj)))
+        phone = str_of(cJSON_GetObjectItemCaseSensitive(t, "clinic"), "phone");
+    if (phone)
+        cJSON_AddStringToObject(clinic, "phone", phone);
+    else
+        cJSON_AddNullToObject(clinic, "phone");
+    cJSON_Delete(t);
+    free(cj);
+    free(cat);
+    diag_list_free(&quiet);
+}
+
 int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, struct diag_list *dl)
 {
     *out = NULL;
@@ -958,6 +978,12 @@ int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, st
         cJSON_AddStringToObject(res, "patient_name", e.patient_name);
     else
         cJSON_AddNullToObject(res, "patient_name");
+    cJSON *clinic = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(q, "clinic"), 1);
+    if (!clinic || !cJSON_AddItemToObject(res, "clinic", clinic)) {
+        cJSON_Delete(clinic);
+        goto oom;
+    }
+    add_phone(r, &e, clinic);
     add_cents(res, "threshold_cents", BILL_DISPUTE_CENTS);
     /* the estimate's rows: item lines of each provider by code (or item
      * id), its tax, and its share of the savings as a negative discount row */
