@@ -27,6 +27,7 @@ static const struct command COMMANDS[] = {
     { "accept", "record that the patient accepted a quote", cmd_accept },
     { "repair", "check the register and rewrite missing PDF copies", cmd_repair },
     { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
+    { "bill", "after the treatment: the final bill checked against the estimate, the dispute packet", cmd_bill },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },

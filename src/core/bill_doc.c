@@ -18,7 +18,7 @@ static const struct template_key KEYS[] = {
     { "packet.comparison", "" }, { "packet.explanations", "" }, { "packet.no_explanation", "" },
     { "packet.explained_by", "text by" }, { "packet.initial", "date deadline" }, { "table.line", "" },
     { "table.date", "" }, { "table.provider", "" }, { "table.code", "" }, { "table.description", "" },
-    { "table.quantity", "" }, { "table.amount", "" }, { "table.estimate", "" }, { "table.billed", "" },
+    { "table.quantity", "" }, { "table.quantity_estimate", "" }, { "table.quantity_billed", "" }, { "table.amount", "" }, { "table.estimate", "" }, { "table.billed", "" },
     { "table.difference", "" }, { "provider.head", "name npi tin" },
     { "provider.totals", "estimate billed difference" }, { "provider.flagged", "" }, { "provider.within", "" },
     { "row.discount", "" }, { "row.tax", "" }, { "status.same", "" }, { "status.extra", "" },
@@ -166,11 +166,11 @@ static void heading(struct dctx *d, const char *t)
 #define B_DATE 2.0f
 #define B_PROV 62.0f
 #define B_CODE 178.0f
-#define B_DESC 228.0f
+#define B_DESC 256.0f
 #define B_QTY 440.0f
 #define C_LINE 2.0f
 #define C_CODE 24.0f
-#define C_DESC 72.0f
+#define C_DESC 100.0f
 #define C_EQ 268.0f
 #define C_BQ 296.0f
 #define C_EST 362.0f
@@ -196,8 +196,8 @@ static void compare_header(struct dctx *d)
     text(d, d->x0 + C_LINE, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.line"));
     text(d, d->x0 + C_CODE, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.code"));
     text(d, d->x0 + C_DESC, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.description"));
-    text_r(d, d->x0 + C_EQ, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity"));
-    text_r(d, d->x0 + C_BQ, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity"));
+    text_r(d, d->x0 + C_EQ, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity_estimate"));
+    text_r(d, d->x0 + C_BQ, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity_billed"));
     text_r(d, d->x0 + C_EST, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.estimate"));
     text_r(d, d->x0 + C_BILL, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.billed"));
     text_r(d, d->x1 - 2, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.difference"));
@@ -516,7 +516,7 @@ int bill_doc_letter(const cJSON *check, const char *lang, rq_date date, const st
                 if (!jc(x, "difference_cents"))
                     continue;
                 char item[2400];
-                int w = snprintf(item, sizeof item, "\xE2\x80\xA2 %s %s",
+                int w = snprintf(item, sizeof item, "\xE2\x80\xA2 %s (%s)",
                                  TX(&d, "letter.item", "description", row_words(&d, x), "estimate",
                                     money(&d, jc(x, "estimate_cents")), "billed", money(&d, jc(x, "billed_cents")), NULL),
                                  status_words(&d, x));
