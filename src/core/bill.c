@@ -507,8 +507,8 @@ char *bill_lines_json(const struct bill *b)
 
 /* The quote in force for `number`: follow superseded_by to its end.  *e is
  * filled (caller frees); chain[0..*nchain) are the numbers from the first
- * estimate of the chain to the one in force (malloc'd strings).  Returns 0
- * or -1 (no such quote, or it is void). */
+ * estimate of the chain to the one in force (malloc'd strings).  Returns 0,
+ * 1 when it is void, or -1 (no such quote, or the register failed). */
 static int in_force(struct reg *r, const char *number, struct reg_entry *e, char ***chain, size_t *nchain,
                     struct diag_list *dl)
 {
@@ -529,7 +529,7 @@ static int in_force(struct reg *r, const char *number, struct reg_entry *e, char
         diag_error(dl, NULL, NULL, "quote %s is void; a bill is checked against an estimate in force",
                    e->number);
         reg_entry_free(e);
-        return -1;
+        return 1;
     }
     /* walk back through what it replaced */
     size_t cap = 4;
@@ -955,8 +955,9 @@ int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, st
     size_t nnotes = 0;
     cJSON *q = NULL, *keep = NULL, *res = NULL;
     int rc = -1;
-    if (in_force(r, number, &e, &chain, &nchain, dl) != 0)
-        return -1;
+    int state = in_force(r, number, &e, &chain, &nchain, dl);
+    if (state != 0)
+        return state;
     q = cJSON_Parse(e.quote_json);
     const cJSON *providers = cJSON_GetObjectItemCaseSensitive(q, "providers");
     const cJSON *qlines = cJSON_GetObjectItemCaseSensitive(q, "lines");

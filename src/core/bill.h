@@ -81,8 +81,8 @@ int bill_add(struct reg *r, const char *number, const char *file_name, const uns
 /* The comparison of quote `number` (or the quote that replaced it) with its
  * bills in force, as docs/bills.md describes it: the one JSON the command
  * line prints and the front desk's API returns.  days_left counts from
- * today.  Returns 0 (*out set), 1 when the quote has no bill yet (with a
- * diagnostic), or -1. */
+ * today.  Returns 0 (*out set), 1 when there is nothing to compare (the
+ * quote has no bill yet, or is void; with a diagnostic), or -1. */
 int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, struct diag_list *dl);
 
 /* Whether a comparison flags a provider (its "flagged"). */

@@ -40,6 +40,8 @@ static const struct route ROUTES[] = {
     { "POST", "/api/quotes/{number}/revise", api_revise, 0 },
     { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT },
     { "POST", "/api/quotes/{number}/accept", api_accept, ROUTE_OBJECT | ROUTE_BLANK_OK },
+    { "GET", "/api/quotes/{number}/bill-check", api_bill_check, 0 },
+    { "GET", "/api/disputes", api_disputes, 0 },
 };
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
