@@ -112,9 +112,10 @@ struct csv_cell {
     int line, col;
 };
 
-/* One record of CSV from *p (end e), its cells in cells[0..*n).  Quoted
- * cells may hold commas, doubled quotes and line breaks.  line and col track
- * the position (col in characters).  Returns 1 with a record, 0 at the end,
+/* One record of CSV from *p (end e), its cells in cells[0..*n), each with
+ * the line it starts on and its column (1 = A).  Quoted cells may hold
+ * commas, doubled quotes and line breaks.  line and col track the position
+ * in the text.  Returns 1 with a record, 0 at the end,
  * -1 with a diagnostic. */
 static int csv_record(const char **p, const char *e, int *line, int *col, struct csv_cell *cells, size_t max,
                       size_t *n, const char *name, struct diag_list *dl)
@@ -124,12 +125,12 @@ static int csv_record(const char **p, const char *e, int *line, int *col, struct
         return 0;
     for (;;) {
         if (*n == max) {
-            diag_add(dl, DIAG_ERROR, name, *line, *col, NULL, "too many columns (at most %zu)", max);
+            diag_add(dl, DIAG_ERROR, name, *line, (int)max + 1, NULL, "too many columns (at most %zu)", max);
             return -1;
         }
         struct csv_cell *c = &cells[(*n)++];
         c->line = *line;
-        c->col = *col;
+        c->col = (int)*n; /* the column, counted from 1 as a spreadsheet does */
         size_t cap = 16, len = 0;
         c->text = malloc(cap);
         if (!c->text) {
@@ -160,7 +161,7 @@ static int csv_record(const char **p, const char *e, int *line, int *col, struct
                     (*col)++;
                     quoted = false;
                     if (*p < e && **p != ',' && **p != '\r' && **p != '\n') {
-                        diag_add(dl, DIAG_ERROR, name, *line, *col, NULL,
+                        diag_add(dl, DIAG_ERROR, name, *line, c->col, NULL,
                                  "text after a quoted cell; expected ',' or the end of the line");
                         return -1;
                     }
@@ -332,6 +333,8 @@ static int parse_csv(struct bill *b, const char *name, const char *text, size_t 
         }
         l->line = cells[0].line;
         l->col = 1;
+        l->provider_line = at[COL_PROVIDER].line;
+        l->provider_col = at[COL_PROVIDER].col;
         if (*v[COL_BILL_DATE]) {
             rq_date d;
             if (!date_parse(v[COL_BILL_DATE], &d))
@@ -451,6 +454,8 @@ static int parse_json(struct bill *b, const char *name, const char *text, size_t
             at[c] = (struct field_at){ 0, 0, paths[c] };
             jdoc_where(&doc, m ? m : o, &at[c].line, &at[c].col);
         }
+        l->provider_line = at[COL_PROVIDER].line;
+        l->provider_col = at[COL_PROVIDER].col;
         if (*s[0])
             check_line(l, name, at, b->bill_date, dl);
     }
@@ -657,7 +662,7 @@ int bill_add(struct reg *r, const char *number, const char *file_name, const uns
     }
     for (size_t i = 0; i < b.n; i++)
         if (provider_of(providers, b.lines[i].provider) < 0)
-            diag_add(dl, DIAG_ERROR, name, b.lines[i].line, 0, "provider",
+            diag_add(dl, DIAG_ERROR, name, b.lines[i].provider_line, b.lines[i].provider_col, "provider",
                      "'%.40s' is not a provider or facility of estimate %s; expected \"clinic\", a provider id or an NPI it lists",
                      b.lines[i].provider, e.number);
     if (corrects) {

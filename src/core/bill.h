@@ -47,6 +47,7 @@ struct bill_line {
     int quantity;                /* 1..9999 */
     int64_t amount_cents;        /* the line's amount; negative only for DISCOUNT */
     int line, col;               /* where it starts in its file */
+    int provider_line, provider_col; /* where its provider is (CSV: the column) */
 };
 
 struct bill {
