@@ -1134,7 +1134,7 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     cr_assert_eq(n, 2);
     cr_assert_str_eq(ev[0].action, "migrated");
     cr_assert_str_eq(ev[0].actor, "regenquote");
-    cr_assert_str_eq(ev[0].detail, "schema 1 to 3");
+    cr_assert_str_eq(ev[0].detail, "schema 1 to 4");
     cr_assert_str_eq(ev[1].action, "register id", "an older register gets its id");
     cr_assert_str_eq(ev[1].detail, register_id(r));
     reg_events_free(ev, n);
