@@ -1150,7 +1150,7 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date)
     free(id);
     register_close(r);
     cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
-    expect_diag(&dl, "there is no register schema 4");
+    expect_diag(&dl, "there is no register schema 5");
     th_rmtree(dir);
     free(dir);
 }
