@@ -694,7 +694,7 @@ int bill_add(struct reg *r, const char *number, const char *file_name, const uns
         .number = e.number,
         .given_for = moved ? number : NULL,
         .bill_date = b.bill_date,
-        .format = b.n && b.lines[0].col > 1 ? "json" : "csv",
+        .format = "csv",
         .file_name = base,
         .bytes = bytes,
         .len = len,
@@ -704,12 +704,13 @@ int bill_add(struct reg *r, const char *number, const char *file_name, const uns
         .added_by = actor ? actor : "unknown",
         .added_at = at,
     };
-    /* JSON bills start with '{': tell the formats apart by the text itself */
-    for (size_t i = 0; i < len; i++)
-        if (!strchr(" \t\r\n", bytes[i]) && bytes[i] != 0xEF && bytes[i] != 0xBB && bytes[i] != 0xBF) {
-            nb.format = bytes[i] == '{' ? "json" : "csv";
-            break;
-        }
+    /* as bill_parse tells them apart: JSON starts with '{' (after a
+     * byte-order mark and blanks) */
+    size_t at0 = len >= 3 && !memcmp(bytes, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (at0 < len && strchr(" \t\r\n", bytes[at0]))
+        at0++;
+    if (at0 < len && bytes[at0] == '{')
+        nb.format = "json";
     if (r->eng->begin(r->s, dl) != 0)
         goto out;
     if (r->eng->put_bill(r->s, &nb, id, dl) != 0)
@@ -823,7 +824,7 @@ static void add_unit(cJSON *o, const char *k, int64_t cents, long qty)
  * corrects.  Adds them (with their lines) to `bills` in the JSON, and every
  * line in force to the rows. */
 static int gather_bills(struct reg *r, char **chain, size_t nchain, const cJSON *providers, struct rows *rs,
-                        cJSON *bills, cJSON **parsed_keep, char *initial, struct diag_list *dl)
+                        cJSON *bills, char *initial, struct diag_list *dl)
 {
     struct reg_bill *all = NULL;
     size_t nall = 0;
@@ -853,9 +854,7 @@ static int gather_bills(struct reg *r, char **chain, size_t nchain, const cJSON 
             all[j] = all[j - 1];
             all[j - 1] = t;
         }
-    cJSON *keep = cJSON_CreateArray();
-    *parsed_keep = keep;
-    int rc = keep ? 0 : -1;
+    int rc = 0;
     initial[0] = '\0';
     for (size_t i = 0; rc == 0 && i < nall; i++) {
         long long replaced_by = 0;
@@ -902,14 +901,14 @@ static int gather_bills(struct reg *r, char **chain, size_t nchain, const cJSON 
         cJSON_AddItemToObject(o, "lines", ls);
         if (replaced_by)
             continue;
-        const cJSON *l;
+        cJSON *l;
         cJSON_ArrayForEach(l, ls)
         {
             const char *code = str_of(l, "code"), *who = str_of(l, "provider");
             int p = who ? provider_of(providers, who) : -1;
             if (!code || p < 0)
                 continue; /* checked when added; a provider dropped by a revision */
-            cJSON_AddNumberToObject((cJSON *)l, "provider_index", p);
+            cJSON_AddNumberToObject(l, "provider_index", p);
             enum row_kind k = is_kind(code, "DISCOUNT") ? ROW_DISCOUNT : is_kind(code, "TAX") ? ROW_TAX : ROW_ITEM;
             struct row *w = row_for(rs, (size_t)p, k, k == ROW_ITEM ? code : k == ROW_TAX ? "TAX" : "DISCOUNT");
             if (!w) {
@@ -958,7 +957,7 @@ int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, st
     struct rows rs = { 0 };
     struct reg_bill_note *notes = NULL;
     size_t nnotes = 0;
-    cJSON *q = NULL, *keep = NULL, *res = NULL;
+    cJSON *q = NULL, *res = NULL;
     int rc = -1;
     int state = in_force(r, number, &e, &chain, &nchain, dl);
     if (state != 0)
@@ -993,7 +992,6 @@ int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, st
     add_cents(res, "threshold_cents", BILL_DISPUTE_CENTS);
     /* the estimate's rows: item lines of each provider by code (or item
      * id), its tax, and its share of the savings as a negative discount row */
-    size_t np = (size_t)cJSON_GetArraySize(providers);
     const cJSON *p;
     size_t pi = 0;
     cJSON_ArrayForEach(p, providers)
@@ -1033,7 +1031,7 @@ int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, st
     }
     cJSON *bills = cJSON_AddArrayToObject(res, "bills");
     char initial[16];
-    if (!bills || gather_bills(r, chain, nchain, providers, &rs, bills, &keep, initial, dl) != 0)
+    if (!bills || gather_bills(r, chain, nchain, providers, &rs, bills, initial, dl) != 0)
         goto out;
     if (!cJSON_GetArraySize(bills)) {
         diag_error(dl, NULL, NULL, "quote %s has no bill yet; add one with 'regenquote bill add %s FILE'",
@@ -1142,7 +1140,6 @@ int bill_check(struct reg *r, const char *number, rq_date today, cJSON **out, st
             }
         pi++;
     }
-    (void)np;
     add_cents(res, "estimate_cents", tot_est);
     add_cents(res, "billed_cents", tot_bill);
     add_cents(res, "difference_cents", tot_bill - tot_est);
@@ -1155,7 +1152,6 @@ oom:
     diag_error(dl, NULL, NULL, "out of memory");
 out:
     cJSON_Delete(res);
-    cJSON_Delete(keep);
     cJSON_Delete(q);
     free(rs.v);
     reg_bill_notes_free(notes, nnotes);
