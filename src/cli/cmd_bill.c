@@ -126,6 +126,30 @@ static struct reg *open_reg(const char *opt)
     return r;
 }
 
+/* Today and the register, as every verb but add needs them: NULL after
+ * printing why, with the exit status in *rc. */
+static struct reg *begin(const char *register_path, rq_date *today, int *rc)
+{
+    if (cli_today(today) != 0) {
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    struct reg *r = open_reg(register_path);
+    *rc = r ? 0 : EXIT_DATA;
+    return r;
+}
+
+/* A JSON document on stdout, indented, for programs. */
+static void print_json(const cJSON *c)
+{
+    char *s = cJSON_Print(c);
+    if (s)
+        printf("%s\n", s);
+    else
+        fprintf(stderr, "regenquote: out of memory while writing JSON\n");
+    free(s);
+}
+
 static char *read_all(const char *path, size_t *len, struct diag_list *dl)
 {
     FILE *f = fopen(path, "rb");
@@ -312,39 +336,25 @@ static void print_check(const cJSON *c)
                                  : "no provider is $400.00 or more above its estimate");
 }
 
-/* The comparison, or NULL after printing why (*rc set). */
-static cJSON *check_of(struct reg *r, const char *number, rq_date today, struct diag_list *dl)
-{
-    cJSON *c = NULL;
-    if (bill_check(r, number, today, &c, dl) != 0)
-        return NULL;
-    return c;
-}
-
 static int bill_check_cmd(const struct bill_args *a)
 {
     const char *fmt = a->format ? a->format : "text";
     if (strcmp(fmt, "text") && strcmp(fmt, "json"))
         return cli_usage_error("bill check", "unknown format '%s'; expected text or json", fmt);
     rq_date today;
-    if (cli_today(&today) != 0)
-        return EXIT_USAGE;
-    struct reg *r = open_reg(a->register_path);
+    int rc;
+    struct reg *r = begin(a->register_path, &today, &rc);
     if (!r)
-        return EXIT_DATA;
+        return rc;
     struct diag_list dl = { 0 };
-    cJSON *c = check_of(r, a->pos[0], today, &dl);
-    if (!c)
+    cJSON *c = NULL;
+    if (bill_check(r, a->pos[0], today, &c, &dl) != 0)
         return finish(&dl, r, EXIT_DATA);
-    if (!strcmp(fmt, "json")) {
-        char *s = cJSON_Print(c);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-    } else {
+    if (!strcmp(fmt, "json"))
+        print_json(c);
+    else
         print_check(c);
-    }
-    int rc = bill_check_flagged(c) ? EXIT_FLAGGED : 0;
+    rc = bill_check_flagged(c) ? EXIT_FLAGGED : 0;
     cJSON_Delete(c);
     return finish(&dl, r, rc);
 }
@@ -356,11 +366,10 @@ static int bill_explain_cmd(const struct bill_args *a)
     if (!a->line || !a->text)
         return cli_usage_error("bill explain", "give --line N and --text TEXT");
     rq_date today;
-    if (cli_today(&today) != 0)
-        return EXIT_USAGE;
-    struct reg *r = open_reg(a->register_path);
+    int rc;
+    struct reg *r = begin(a->register_path, &today, &rc);
     if (!r)
-        return EXIT_DATA;
+        return rc;
     struct diag_list dl = { 0 };
     if (bill_explain(r, a->pos[0], (int)a->line, a->text, settings_actor(a->by), today, &dl) != 0)
         return finish(&dl, r, EXIT_DATA);
@@ -376,19 +385,18 @@ static int bill_packet_cmd(const struct bill_args *a, bool letter)
     if (a->lang && strcmp(a->lang, "en") && strcmp(a->lang, "es"))
         return cli_usage_error(cmd, "unknown language '%s'; expected en or es", a->lang);
     rq_date today;
-    if (cli_today(&today) != 0)
-        return EXIT_USAGE;
-    struct reg *r = open_reg(a->register_path);
+    int rc;
+    struct reg *r = begin(a->register_path, &today, &rc);
     if (!r)
-        return EXIT_DATA;
+        return rc;
     struct diag_list dl = { 0 };
     struct reg_entry e = { 0 };
     unsigned char *pdf = NULL;
     size_t len = 0;
     char *json = NULL;
-    int rc = EXIT_DATA;
-    cJSON *c = check_of(r, a->pos[0], today, &dl);
-    if (!c)
+    cJSON *c = NULL;
+    rc = EXIT_DATA;
+    if (bill_check(r, a->pos[0], today, &c, &dl) != 0)
         goto out;
     const char *number = js(c, "number");
     struct bill_doc_opts o = { settings_templates_dir(a->templates), a->a4 };
@@ -458,20 +466,16 @@ out:
 int bill_list_dispute_window(const char *register_path, const char *format)
 {
     rq_date today;
-    if (cli_today(&today) != 0)
-        return EXIT_USAGE;
-    struct reg *r = open_reg(register_path);
+    int rc;
+    struct reg *r = begin(register_path, &today, &rc);
     if (!r)
-        return EXIT_DATA;
+        return rc;
     struct diag_list dl = { 0 };
     cJSON *a;
     if (bill_dispute_window(r, today, &a, &dl) != 0)
         return finish(&dl, r, EXIT_DATA);
     if (!strcmp(format, "json")) {
-        char *s = cJSON_Print(a);
-        if (s)
-            printf("%s\n", s);
-        free(s);
+        print_json(a);
     } else if (!strcmp(format, "csv")) {
         printf("number,patient_name,initial_bill_date,dispute_deadline,days_left,flagged\n");
         const cJSON *x;

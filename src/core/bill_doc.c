@@ -176,32 +176,46 @@ static void heading(struct dctx *d, const char *t)
 #define C_EST 362.0f
 #define C_BILL 432.0f
 
-static void bill_header(struct dctx *d)
+/* A table's head: a band with each column's word, left-aligned at x or
+ * right-aligned ending at x (x from the left margin; 0 right = the right
+ * margin). */
+struct column {
+    float x;
+    bool right;
+    const char *key;
+};
+
+static void table_head(struct dctx *d, const struct column *c, size_t n)
 {
     float h = 15, base = d->y - 10.5f;
     canvas_fill_rect(&d->cv, d->x0, d->y - h, d->x1 - d->x0, h, ACCENT);
-    text(d, d->x0 + B_DATE, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.date"));
-    text(d, d->x0 + B_PROV, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.provider"));
-    text(d, d->x0 + B_CODE, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.code"));
-    text(d, d->x0 + B_DESC, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.description"));
-    text_r(d, d->x0 + B_QTY, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity"));
-    text_r(d, d->x1 - 2, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.amount"));
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].right)
+            text_r(d, c[i].x ? d->x0 + c[i].x : d->x1 - 2, base, CANVAS_BOLD, SMALL, WHITE, T(d, c[i].key));
+        else
+            text(d, d->x0 + c[i].x, base, CANVAS_BOLD, SMALL, WHITE, T(d, c[i].key));
+    }
     d->y -= h + 3;
+}
+
+static void bill_header(struct dctx *d)
+{
+    static const struct column c[] = {
+        { B_DATE, false, "table.date" }, { B_PROV, false, "table.provider" }, { B_CODE, false, "table.code" },
+        { B_DESC, false, "table.description" }, { B_QTY, true, "table.quantity" }, { 0, true, "table.amount" },
+    };
+    table_head(d, c, sizeof c / sizeof c[0]);
 }
 
 static void compare_header(struct dctx *d)
 {
-    float h = 15, base = d->y - 10.5f;
-    canvas_fill_rect(&d->cv, d->x0, d->y - h, d->x1 - d->x0, h, ACCENT);
-    text(d, d->x0 + C_LINE, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.line"));
-    text(d, d->x0 + C_CODE, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.code"));
-    text(d, d->x0 + C_DESC, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.description"));
-    text_r(d, d->x0 + C_EQ, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity_estimate"));
-    text_r(d, d->x0 + C_BQ, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.quantity_billed"));
-    text_r(d, d->x0 + C_EST, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.estimate"));
-    text_r(d, d->x0 + C_BILL, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.billed"));
-    text_r(d, d->x1 - 2, base, CANVAS_BOLD, SMALL, WHITE, T(d, "table.difference"));
-    d->y -= h + 3;
+    static const struct column c[] = {
+        { C_LINE, false, "table.line" },          { C_CODE, false, "table.code" },
+        { C_DESC, false, "table.description" },   { C_EQ, true, "table.quantity_estimate" },
+        { C_BQ, true, "table.quantity_billed" },  { C_EST, true, "table.estimate" },
+        { C_BILL, true, "table.billed" },         { 0, true, "table.difference" },
+    };
+    table_head(d, c, sizeof c / sizeof c[0]);
 }
 
 static const char *provider_name(const cJSON *check, int index)
@@ -545,6 +559,7 @@ int bill_doc_letter(const cJSON *check, const char *lang, rq_date date, const st
         }
         d.y -= 8;
     }
+    need(&d, 4 * LEAD(10) + 24); /* the questions, the closing and the signature together */
     if (*js(clinic, "phone"))
         flow(&d, CANVAS_REGULAR, 10, INK, TX(&d, "letter.questions", "phone", printable(&d, js(clinic, "phone")), NULL), 12);
     flow(&d, CANVAS_REGULAR, 10, INK, T(&d, "letter.closing"), 4);
