@@ -843,7 +843,8 @@ static int gather_bills(struct reg *r, char **chain, size_t nchain, const cJSON 
             return -1;
         }
         all = na;
-        memcpy(all + nall, v, n * sizeof *v);
+        if (n)
+            memcpy(all + nall, v, n * sizeof *v);
         nall += n;
         free(v);
     }
