@@ -80,6 +80,16 @@ vg 0 reprint Q-2026-000001 -o "$WORK/reprint.pdf"
 TEST=1 vg 0 revise Q-2026-000001 --add prp-booster
 TEST=1 vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
 TEST=1 vg 0 accept Q-2026-000003
+# the final bill: added for the superseded quote (it goes to Q-2026-000003), checked, explained, documents
+vg 0 bill add Q-2026-000001 "$EX/bills/bone-marrow-one-ankle.json"
+vg 0 bill check Q-2026-000001
+vg 0 bill check Q-2026-000003 --format json
+vg 0 bill explain Q-2026-000003 --line 1 --text "As estimated"
+vg 0 bill packet Q-2026-000003 -o "$WORK/packet.pdf"
+vg 0 bill letter Q-2026-000003 --lang es -o "$WORK/letter.pdf"
+vg 0 list --dispute-window
+vg 1 bill add Q-2026-000003 "$ROOT/tests/corpus/wrong-types.json"
+vg 1 bill check Q-2026-000002
 rm -f "$WORK/out/Q-2026-000001.pdf"
 vg 0 repair --verify
 vg 0 backup "$WORK/backup.db"

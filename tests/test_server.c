@@ -478,3 +478,68 @@ Test(server, a_void_reason_is_checked_like_typed_text)
     resp_free(&r);
     free(n);
 }
+
+/* ---- the final bill (api_bills.c) -------------------------------------------------------- */
+
+Test(server, bill_check_is_the_json_the_cli_prints)
+{
+    srv = start(0, 0);
+    login(FRONT_DESK);
+    char *number = post_quote(PLAN);
+    /* a bill of one item the estimate does not have, added with the command line:
+     * the rest of the estimate is not billed, so nobody is above it */
+    char path[600], cmd[1600], *out, *err;
+    snprintf(path, sizeof path, "%s/bill.csv", dir);
+    cr_assert_eq(th_write(path, "bill_date,date_of_service,provider,code,description,quantity,amount\n"
+                                "2026-12-01,2026-11-30,clinic,20611,Joint injection,1,450.00\n"),
+                 0);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill add %s %s --register %s/reg.db", th_bin(), number,
+             path, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill check %s --format json --register %s/reg.db",
+             th_bin(), number, dir);
+    int st = th_run(cmd, &out, &err);
+    cr_assert_eq(st, 0, "status %d: %s%s", st, out, err);
+    char url[200];
+    snprintf(url, sizeof url, "/api/quotes/%s/bill-check", number);
+    struct resp r = get(url, NULL);
+    cr_assert_eq(r.status, 403, "the front desk does not check bills: %s", r.body);
+    cr_assert(strstr(r.body, "manager"), "the refusal names the role: %s", r.body);
+    resp_free(&r);
+    login(MANAGER);
+    r = get(url, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cJSON *a = cJSON_Parse(out), *b = json(&r);
+    cr_assert(a && b && cJSON_Compare(a, b, true), "the API and 'bill check --format json' differ:\n%s\n%s", out,
+              r.body);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    resp_free(&r);
+    free(out);
+    free(err);
+    r = get("/api/disputes", NULL);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "{\"quotes\":[]}"), "%s", r.body);
+    resp_free(&r);
+    r = get("/api/quotes/Q-2026-999999/bill-check", NULL);
+    cr_assert_eq(r.status, 404);
+    resp_free(&r);
+    free(number);
+}
+
+Test(server, bill_check_needs_a_signed_in_account)
+{
+    srv = start(0, 0);
+    struct resp r = get("/api/quotes/Q-2026-000001/bill-check", NULL);
+    cr_assert_eq(r.status, 401);
+    resp_free(&r);
+    r = get("/api/disputes", NULL);
+    cr_assert_eq(r.status, 401);
+    resp_free(&r);
+    login(MANAGER);
+    r = get("/api/disputes", NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+}

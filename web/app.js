@@ -616,6 +616,9 @@
       if (live && may('void'))
         actions.appendChild(el('button', { type: 'button', className: 'small danger-outline', text: t('act.void'),
           dataset: { action: 'void', number: q.number }, on: { click: () => askVoid(q.number) } }));
+      if (may('bills'))
+        actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.bill'),
+          dataset: { action: 'bill', number: q.number }, on: { click: () => showBill(q.number) } }));
       if (q.status === 'issued' && may('accept'))
         actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.accept'),
           dataset: { action: 'accept', number: q.number }, on: { click: () => accept(q.number) } }));
@@ -669,6 +672,49 @@
     if (r.status !== 200) { $('search-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
     banner(t('act.accepted', { n: number }));
     search();
+  }
+
+  /* ---- the final bill (manager): the comparison the command line prints ---------------- */
+
+  async function showBill(number) {
+    const r = await api('GET', '/api/quotes/' + encodeURIComponent(number) + '/bill-check');
+    if (r.status !== 200 || !r.data) { $('search-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    const c = r.data, box = $('bill-providers');
+    $('bill-number').textContent = c.number;
+    $('bill-summary').textContent = t('bill.summary', { date: c.initial_bill_date, deadline: c.dispute_deadline, days: c.days_left });
+    clear(box);
+    for (const p of c.providers) {
+      box.appendChild(el('h4', { text: p.name + ' — NPI ' + p.npi }));
+      box.appendChild(el('p', { className: p.flagged ? 'error-text' : 'hint', text: p.flagged ? t('bill.flag') : t('bill.within') }));
+      const body = el('tbody');
+      for (const x of p.rows)
+        body.appendChild(el('tr', { dataset: { line: x.line } },
+          el('td', { text: String(x.line) }), el('td', { className: 'mono', text: x.kind === 'item' ? x.code : '' }),
+          el('td', { text: x.description }), el('td', { className: 'num', text: money(x.estimate_cents) }),
+          el('td', { className: 'num', text: money(x.billed_cents) }), el('td', { className: 'num', text: money(x.difference_cents) }),
+          el('td', { text: x.status })));
+      body.appendChild(el('tr', { className: 'total' }, el('td'), el('td'), el('td', { text: '' }),
+        el('td', { className: 'num', text: money(p.estimate_cents) }), el('td', { className: 'num', text: money(p.billed_cents) }),
+        el('td', { className: 'num', text: money(p.difference_cents) }), el('td')));
+      box.appendChild(el('table', { className: 'results' }, el('thead', null, el('tr', null, el('th', { text: '#' }),
+        el('th', { text: t('bill.code') }), el('th'), el('th', { className: 'num', text: t('bill.est') }),
+        el('th', { className: 'num', text: t('bill.billed') }), el('th', { className: 'num', text: t('bill.diff') }),
+        el('th', { text: t('bill.status') }))), body));
+    }
+    $('bill-box').hidden = false;
+  }
+
+  async function showDisputes() {
+    const r = await api('GET', '/api/disputes');
+    if (r.status !== 200 || !r.data) { $('search-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    const body = $('disputes-body'); clear(body);
+    for (const q of r.data.quotes)
+      body.appendChild(el('tr', { dataset: { number: q.number } }, el('td', { className: 'mono', text: q.number }),
+        el('td', { text: q.patient_name || '—' }), el('td', { text: q.dispute_deadline }),
+        el('td', { className: 'num', text: String(q.days_left) }),
+        el('td', { text: q.flagged.map((f) => f.name + ' ' + money(f.difference_cents)).join('; ') })));
+    if (!r.data.quotes.length) body.appendChild(el('tr', null, el('td', { text: t('bill.none') })));
+    $('disputes-table').hidden = false;
   }
 
   /* ---- views, sign-in, start ----------------------------------------------------------- */
@@ -727,6 +773,7 @@
     $('who').hidden = false;
     $('sign-out').hidden = false;
     $('tab-audit').hidden = !may('audit');
+    $('disputes').hidden = !may('bills');
     $('tab-search').hidden = !may('find');
   }
 
@@ -795,6 +842,8 @@
     $('sign-out').addEventListener('click', logout);
     $('audit-form').addEventListener('submit', auditSearch);
     $('audit-verify').addEventListener('click', auditVerify);
+    $('bill-close').addEventListener('click', () => { $('bill-box').hidden = true; });
+    $('disputes').addEventListener('click', showDisputes);
     for (const tab of document.querySelectorAll('.tab'))
       tab.addEventListener('click', () => {
         showView(tab.dataset.view);

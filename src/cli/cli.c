@@ -29,6 +29,7 @@ static const struct command COMMANDS[] = {
     { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
     { "user", "staff accounts: add, passwd, disable, list (who may sign in, with which role)", cmd_user },
     { "audit", "the audit trail: verify its hash chain, list its events", cmd_audit },
+    { "bill", "after the treatment: the final bill checked against the estimate, the dispute packet", cmd_bill },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },

@@ -23,7 +23,8 @@
 
 /* Options every register command takes. */
 enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
-       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY };
+       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY,
+       OPT_DISPUTE_WINDOW };
 
 struct common {
     const char *register_path, *out_dir, *prices, *templates, *pattern;
@@ -403,6 +404,7 @@ struct list_args {
     struct reg_filter f;
     const char *format;
     bool bad_date;
+    bool dispute_window;
 };
 
 static int take_list(void *ctx, int c, const char *arg)
@@ -413,6 +415,7 @@ static int take_list(void *ctx, int c, const char *arg)
     case OPT_NAME: a->f.name = arg; return 0;
     case OPT_STATUS: a->f.status = arg; return 0;
     case OPT_FORMAT: a->format = arg; return 0;
+    case OPT_DISPUTE_WINDOW: a->dispute_window = true; return 0;
     case OPT_FROM:
         a->f.has_from = true;
         a->bad_date |= !date_parse(arg, &a->f.from);
@@ -435,7 +438,10 @@ static const char LIST_HELP[] =
     "  --name TEXT                patient names containing TEXT (any case or accents)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
-    "  --format table|csv|json    (default table)\n";
+    "  --format table|csv|json    (default table)\n"
+    "  --dispute-window           only quotes whose final bill is $400.00 or more above the\n"
+    "                             estimate for a provider, while the patient may still dispute\n"
+    "                             (120 days from the initial bill), with the days left\n";
 
 int cmd_list(int argc, char **argv)
 {
@@ -446,6 +452,7 @@ int cmd_list(int argc, char **argv)
         { "to", required_argument, NULL, OPT_TO },
         { "status", required_argument, NULL, OPT_STATUS },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "dispute-window", no_argument, NULL, OPT_DISPUTE_WINDOW },
         { NULL, 0, NULL, 0 },
     };
     struct common cm = { 0 };
@@ -463,6 +470,8 @@ int cmd_list(int argc, char **argv)
          json = !strcmp(la.format, "json");
     if (!table && !is_csv && !json)
         return cli_usage_error("list", "unknown format '%s'; expected table, csv or json", la.format);
+    if (la.dispute_window)
+        return bill_list_dispute_window(cm.register_path, la.format);
     if (cli_today(&la.f.today) != 0)
         return EXIT_USAGE;
     struct reg *r = open_register(&cm, false, ACTION_FIND, "list");

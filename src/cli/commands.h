@@ -48,6 +48,15 @@ int cmd_batch(int argc, char **argv);
  * For diff, 0 whether or not there are differences. */
 int cmd_prices(int argc, char **argv);
 
+/* cmd_bill.c: `bill VERB`, the final bill against the estimate (argv[1] is
+ * the verb: add, check, explain, packet, letter; docs/bills.md).  `bill
+ * check` exits 3 when a provider is billed $400.00 or more above its
+ * estimate. */
+int cmd_bill(int argc, char **argv);
+/* `list --dispute-window`: quotes whose bills are flagged and whose dispute
+ * window is open, with days left (format table, csv or json). */
+int bill_list_dispute_window(const char *register_path, const char *format);
+
 /* cmd_serve.c: runs regenquote-serve (src/server), which alone loads the
  * HTTP server's libraries; replaces this process. */
 int cmd_serve(int argc, char **argv);

@@ -131,6 +131,45 @@ struct reg_audit_row {
     char prev[65], hash[65];      /* the previous link's hash and its own */
 };
 void reg_audit_rows_free(struct reg_audit_row *v, size_t n);
+/* A final bill (bill.h), as stored: attached to the quote in force, its
+ * file's bytes and digest kept whole, never replaced (a corrected bill is a
+ * new bill naming the one it corrects).  Dates are YYYY-MM-DD, times UTC. */
+struct reg_new_bill {
+    const char *number;           /* the quote it is attached to */
+    const char *given_for;        /* the number it was given for, when another
+                                     (a superseded quote); else NULL */
+    const char *bill_date;        /* the date on the bill */
+    const char *format;           /* "csv" or "json" */
+    const char *file_name;        /* as given on the command line; may be NULL */
+    const unsigned char *bytes;
+    size_t len;
+    const char *sha256;           /* of bytes */
+    const char *lines_json;       /* the lines as read (bill.c's JSON) */
+    long long corrects;           /* id of the bill it replaces, or 0 */
+    const char *added_by, *added_at;
+};
+
+/* A stored bill; release an array with reg_bills_free. */
+struct reg_bill {
+    long long id;                 /* 1, 2, 3… in the register, never reused */
+    char *number, *given_for, *bill_date, *format, *file_name;
+    unsigned char *bytes;
+    size_t len;
+    char *sha256, *lines_json;
+    long long corrects;
+    char *added_by, *added_at;
+};
+void reg_bills_free(struct reg_bill *v, size_t n);
+
+/* A clinic's explanation of one difference of the comparison (bill.h). */
+struct reg_bill_note {
+    long long id;                 /* handed out only */
+    char *number;                 /* the quote */
+    int line;                     /* the comparison's line number when written */
+    char *row_key;                /* which difference: provider and code */
+    char *text, *written_by, *written_at;
+};
+void reg_bill_notes_free(struct reg_bill_note *v, size_t n);
 
 struct reg_engine {
     const char *name;             /* "sqlite": what tests and messages call it */
@@ -261,6 +300,24 @@ struct reg_engine {
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
                     struct diag_list *dl);
+
+    /* ---- final bills (schema 6) ---- */
+
+    /* Store a bill; *id receives its id.  Nothing stored is ever changed or
+     * deleted (the storage refuses).  In a transaction. */
+    int (*put_bill)(struct reg_store *s, const struct reg_new_bill *b, long long *id,
+                    struct diag_list *dl);
+    /* The bills attached to number, bytes included, oldest first (by id). */
+    int (*bills)(struct reg_store *s, const char *number, struct reg_bill **out, size_t *n,
+                 struct diag_list *dl);
+    /* Append an explanation (its id is ignored).  In a transaction. */
+    int (*put_bill_note)(struct reg_store *s, const struct reg_bill_note *note, struct diag_list *dl);
+    /* The explanations of number's comparison, oldest first. */
+    int (*bill_notes)(struct reg_store *s, const char *number, struct reg_bill_note **out, size_t *n,
+                      struct diag_list *dl);
+    /* The numbers that have at least one bill (*out: malloc'd array of
+     * malloc'd strings), in number order. */
+    int (*billed_numbers)(struct reg_store *s, char ***out, size_t *n, struct diag_list *dl);
 
     /* ---- keeping it ---- */
 

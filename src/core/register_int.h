@@ -2,8 +2,8 @@
  *
  * Private to register.c (the register's meaning: numbers, statuses,
  * issuing, reading) and register_folder.c (the folder of PDF copies: the
- * checks before a number is given, the marker, repair); no other file
- * includes it.  Storage is reached only through r->eng (register_engine.h).
+ * checks before a number is given, the marker, repair), and bill.c (final
+ * bills, stored through the same engine); no other file includes it.  Storage is reached only through r->eng (register_engine.h).
  *
  * Memory: struct reg owns its strings; it lives from register_open() or
  * register_create() to register_close(). */

@@ -87,6 +87,24 @@ static const char *const MIGRATIONS[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
     "CREATE INDEX events_actor ON events(actor);"
     "CREATE INDEX events_at ON events(at);",
+    /* 5 -> 6: final bills and the clinic's explanations (bill.h), append-only */
+    ("CREATE TABLE bills(id INTEGER PRIMARY KEY, number TEXT NOT NULL REFERENCES quotes(number),"
+     "  given_for TEXT, bill_date TEXT NOT NULL, format TEXT NOT NULL, file_name TEXT,"
+     "  bytes BLOB NOT NULL, sha256 TEXT NOT NULL, lines_json TEXT NOT NULL,"
+     "  corrects INTEGER REFERENCES bills(id), added_by TEXT NOT NULL, added_at TEXT NOT NULL);"
+     "CREATE INDEX bills_number ON bills(number);"
+     "CREATE TABLE bill_notes(id INTEGER PRIMARY KEY, number TEXT NOT NULL REFERENCES quotes(number),"
+     "  line INTEGER NOT NULL, row_key TEXT NOT NULL, text TEXT NOT NULL,"
+     "  written_by TEXT NOT NULL, written_at TEXT NOT NULL);"
+     "CREATE INDEX bill_notes_number ON bill_notes(number);"
+     "CREATE TRIGGER bills_keep_u BEFORE UPDATE ON bills"
+     "  BEGIN SELECT RAISE(ABORT, 'bills are kept as added'); END;"
+     "CREATE TRIGGER bills_keep_d BEFORE DELETE ON bills"
+     "  BEGIN SELECT RAISE(ABORT, 'bills are kept as added'); END;"
+     "CREATE TRIGGER bill_notes_keep_u BEFORE UPDATE ON bill_notes"
+     "  BEGIN SELECT RAISE(ABORT, 'explanations are kept as written'); END;"
+     "CREATE TRIGGER bill_notes_keep_d BEFORE DELETE ON bill_notes"
+     "  BEGIN SELECT RAISE(ABORT, 'explanations are kept as written'); END;"),
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -846,6 +864,165 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     return rc;
 }
 
+/* ---- final bills (schema 6) ------------------------------------------------------ */
+
+static int sq_put_bill(struct reg_store *s, const struct reg_new_bill *b, long long *id, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the bill";
+    sqlite3_stmt *st = prepare(s,
+                               "INSERT INTO bills(number, given_for, bill_date, format, file_name, bytes, sha256,"
+                               " lines_json, corrects, added_by, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, b->number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b->given_for, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, b->bill_date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, b->format, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, b->file_name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 6, b->bytes ? (const void *)b->bytes : "", b->len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, b->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, b->lines_json, -1, SQLITE_STATIC);
+    if (b->corrects > 0)
+        sqlite3_bind_int64(st, 9, b->corrects);
+    else
+        sqlite3_bind_null(st, 9);
+    sqlite3_bind_text(st, 10, b->added_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, b->added_at, -1, SQLITE_STATIC);
+    if (step_done(s, st, what, dl) != 0)
+        return -1;
+    *id = (long long)sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static bool read_bill_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_bill *b = row;
+    b->id = sqlite3_column_int64(st, 0);
+    b->number = col_text(st, 1);
+    b->given_for = col_text(st, 2);
+    b->bill_date = col_text(st, 3);
+    b->format = col_text(st, 4);
+    b->file_name = col_text(st, 5);
+    b->len = (size_t)sqlite3_column_bytes(st, 6);
+    const void *bytes = sqlite3_column_blob(st, 6);
+    b->bytes = malloc(b->len ? b->len : 1);
+    if (b->bytes && bytes)
+        memcpy(b->bytes, bytes, b->len);
+    b->sha256 = col_text(st, 7);
+    b->lines_json = col_text(st, 8);
+    b->corrects = sqlite3_column_int64(st, 9);
+    b->added_by = col_text(st, 10);
+    b->added_at = col_text(st, 11);
+    return b->number && b->bill_date && b->bytes && b->sha256 && b->lines_json && b->added_by && b->added_at;
+}
+
+static void release_bills(void *v, size_t n)
+{
+    reg_bills_free(v, n);
+}
+
+static int sq_bills(struct reg_store *s, const char *number, struct reg_bill **out, size_t *n,
+                    struct diag_list *dl)
+{
+    static const char what[] = "cannot read the bills";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s,
+                               "SELECT id, number, given_for, bill_date, format, file_name, bytes, sha256,"
+                               " lines_json, corrects, added_by, added_at FROM bills WHERE number = ? ORDER BY id",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_bill_row, release_bills, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
+static int sq_put_bill_note(struct reg_store *s, const struct reg_bill_note *note, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the explanation";
+    sqlite3_stmt *st = prepare(s,
+                               "INSERT INTO bill_notes(number, line, row_key, text, written_by, written_at)"
+                               " VALUES (?,?,?,?,?,?)",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, note->number, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, note->line);
+    sqlite3_bind_text(st, 3, note->row_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, note->text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, note->written_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, note->written_at, -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+static bool read_note_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_bill_note *b = row;
+    b->id = sqlite3_column_int64(st, 0);
+    b->number = col_text(st, 1);
+    b->line = sqlite3_column_int(st, 2);
+    b->row_key = col_text(st, 3);
+    b->text = col_text(st, 4);
+    b->written_by = col_text(st, 5);
+    b->written_at = col_text(st, 6);
+    return b->number && b->row_key && b->text && b->written_by && b->written_at;
+}
+
+static void release_notes(void *v, size_t n)
+{
+    reg_bill_notes_free(v, n);
+}
+
+static int sq_bill_notes(struct reg_store *s, const char *number, struct reg_bill_note **out, size_t *n,
+                         struct diag_list *dl)
+{
+    static const char what[] = "cannot read the explanations";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s,
+                               "SELECT id, number, line, row_key, text, written_by, written_at FROM bill_notes"
+                               " WHERE number = ? ORDER BY id",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_note_row, release_notes, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
+static bool read_text_row(sqlite3_stmt *st, void *row)
+{
+    return (*(char **)row = col_text(st, 0)) != NULL;
+}
+
+static void release_texts(void *v, size_t n)
+{
+    char **t = v;
+    for (size_t i = 0; i < n; i++)
+        free(t[i]);
+    free(t);
+}
+
+static int sq_billed_numbers(struct reg_store *s, char ***out, size_t *n, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the bills";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT DISTINCT number FROM bills ORDER BY number", what, dl);
+    if (!st)
+        return -1;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_text_row, release_texts, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
 /* ---- backup ------------------------------------------------------------------ */
 
 /* Whether a and b name the same file. */
@@ -1319,4 +1496,9 @@ const struct reg_engine reg_engine_sqlite = {
     .audit_append = sq_audit_append,
     .audit_link = sq_audit_link,
     .audit_rows = sq_audit_rows,
+    .put_bill = sq_put_bill,
+    .bills = sq_bills,
+    .put_bill_note = sq_put_bill_note,
+    .bill_notes = sq_bill_notes,
+    .billed_numbers = sq_billed_numbers,
 };

@@ -25,6 +25,7 @@ static const struct {
     [ACTION_VOID] = { BIT(ROLE_MANAGER), "void", "voiding a quote" },
     [ACTION_ACCOUNTS] = { BIT(ROLE_MANAGER), "accounts", "managing staff accounts" },
     [ACTION_AUDIT] = { BIT(ROLE_MANAGER), "audit", "reading the audit trail" },
+    [ACTION_BILLS] = { BIT(ROLE_MANAGER) | BIT(ROLE_FINANCE), "bills", "checking final bills against estimates" },
 };
 _Static_assert(sizeof ACTIONS / sizeof ACTIONS[0] == ACTION_COUNT, "every action in the table");
 #define N_ACTIONS (sizeof ACTIONS / sizeof ACTIONS[0])

@@ -26,8 +26,9 @@ enum staff_action {
     ACTION_VOID,      /* void a quote */
     ACTION_ACCOUNTS,  /* add, disable, list staff accounts, set passwords */
     ACTION_AUDIT,     /* read and verify the audit trail */
+    ACTION_BILLS,     /* add final bills, compare them, explain, the dispute packet */
 };
-#define ACTION_COUNT (ACTION_AUDIT + 1)
+#define ACTION_COUNT (ACTION_BILLS + 1)
 
 /* "front-desk", "manager", "finance" ("none" for ROLE_NONE). */
 const char *role_name(enum role r);

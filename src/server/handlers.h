@@ -34,6 +34,10 @@ void api_list(struct req *rq);
 void api_show(struct req *rq);
 void api_pdf(struct req *rq);
 
+/* api_bills.c: the final bill against the estimate (bill.h's JSON). */
+void api_bill_check(struct req *rq);
+void api_disputes(struct req *rq);
+
 /* session.c: signing in and out, and who is signed in. */
 void api_session(struct req *rq);
 void api_login(struct req *rq);

@@ -43,6 +43,8 @@ static const struct route ROUTES[] = {
     { "POST", "/api/quotes/{number}/revise", api_revise, 0, ACTION_ISSUE },
     { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT, ACTION_VOID },
     { "POST", "/api/quotes/{number}/accept", api_accept, ROUTE_OBJECT | ROUTE_BLANK_OK, ACTION_ACCEPT },
+    { "GET", "/api/quotes/{number}/bill-check", api_bill_check, 0, ACTION_BILLS },
+    { "GET", "/api/disputes", api_disputes, 0, ACTION_BILLS },
     { "GET", "/api/audit", api_audit, 0, ACTION_AUDIT },
     { "GET", "/api/audit/verify", api_audit_verify, 0, ACTION_AUDIT },
 };
