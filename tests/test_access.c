@@ -381,7 +381,7 @@ Test(access, a_role_refusal_is_403_naming_the_role)
     resp_free(&r);
     r = get("/api/session", NULL);
     cr_assert(strstr(r.body, "\"role\":\"manager\",\"may\":[\"price\",\"issue\",\"accept\",\"find\",\"reprint\",\"void\","
-                             "\"accounts\",\"audit\"]"), "%s", r.body);
+                             "\"accounts\",\"audit\",\"bills\"]"), "%s", r.body);
     resp_free(&r);
     free(n);
 }
