@@ -140,7 +140,7 @@ echo "kill-loop: copies: $before of $n whole before repair, $after of $n after (
 # printed as issued twice, and every registered number printed, as issued
 # or as already issued.
 BKILLS=$(( KILLS / 5 > 5 ? KILLS / 5 : 5 ))
-BN=$(( BKILLS * 20 + 40 ))
+BN=$(( BKILLS * 60 + 40 ))   # room: a run on a faster moment than the calibration issues more
 BREG=$WORK/batch.db BOUT=$WORK/batch-out
 requests() {  # N FIRST: N distinct requests
   for ((i = $2; i < $2 + $1; i++)); do
