@@ -29,6 +29,7 @@ static const struct command COMMANDS[] = {
     { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
+    { "notice", "a state's stem-cell notice: its exact words, or the wall poster PDF", cmd_notice },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },
     { "catalog", "list the areas, sources, methods, adjuncts, packages and discounts", cmd_catalog },
     { "serve", "the front desk in a browser: the quoting page and its JSON API (docs/api.md)", cmd_serve },

@@ -26,6 +26,7 @@ int cmd_reprint(int argc, char **argv);
 int cmd_revise(int argc, char **argv);
 int cmd_void(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
+int cmd_notice(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
 /* cmd_batch.c: many requests, several worker processes, a progress bar on a
