@@ -388,12 +388,26 @@ int cmd_void(int argc, char **argv)
                       "voided it.\n\n");
 }
 
+/* Is option `name` ("--signature") among argv's words? */
+static bool has_option(int argc, char **argv, const char *name)
+{
+    size_t k = strlen(name);
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strncmp(argv[i], name, k) && (argv[i][k] == '\0' || argv[i][k] == '='))
+            return true;
+    return false;
+}
+
 int cmd_accept(int argc, char **argv)
 {
+    if (has_option(argc, argv, "--signature") || has_option(argc, argv, "--signer"))
+        return cmd_accept_signed(argc, argv);
     return set_status(argc, argv, "accept", "accepted",
                       "Usage: regenquote accept NUMBER [--reason TEXT]\n\n"
                       "Record that the patient accepted an issued, unexpired quote, with an\n"
-                      "optional note for the history (one line, at most 200 characters).\n\n");
+                      "optional note for the history (one line, at most 200 characters).\n"
+                      "With --signature FILE --signer NAME: a signed acceptance from a scanned\n"
+                      "paper signature ('regenquote accept --signature x --help').\n\n");
 }
 
 /* ---- list ----------------------------------------------------------------- */
@@ -630,6 +644,8 @@ int cmd_show(int argc, char **argv)
 
 int cmd_reprint(int argc, char **argv)
 {
+    if (has_option(argc, argv, "--accepted"))
+        return cmd_reprint_accepted(argc, argv);
     static const struct option extra[] = { { "output", required_argument, NULL, 'o' },
                                            { NULL, 0, NULL, 0 } };
     struct common cm = { 0 };

@@ -27,6 +27,9 @@ int cmd_revise(int argc, char **argv);
 int cmd_void(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_notice(int argc, char **argv);
+/* cmd_sign.c: accept with a signature, reprint --accepted (cmd_register.c hands over) */
+int cmd_accept_signed(int argc, char **argv);
+int cmd_reprint_accepted(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
 /* cmd_batch.c: many requests, several worker processes, a progress bar on a

@@ -148,6 +148,57 @@ const struct notice *notice_for_quote(const struct quote *q)
     return n && n->on_estimate && !n->is_template ? n : NULL;
 }
 
+/* Is the element of list (an array of objects) with "id" == id marked "state_notice"? */
+static bool marked_in(const cJSON *list, const char *id)
+{
+    if (!id)
+        return false;
+    for (const cJSON *e = list ? list->child : NULL; e; e = e->next) {
+        const cJSON *i = jr_member(e, "id");
+        if (cJSON_IsString(i) && !strcmp(i->valuestring, id))
+            return cJSON_IsTrue(jr_member(e, "state_notice"));
+    }
+    return false;
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? jr_member(o, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const struct notice *notice_for_issued(const struct notice_set *s, const char *request_json,
+                                       const char *clinic_json, const char *catalog_json)
+{
+    if (!s || !request_json || !clinic_json || !catalog_json)
+        return NULL;
+    cJSON *rq = cJSON_Parse(request_json), *cl = cJSON_Parse(clinic_json), *ca = cJSON_Parse(catalog_json);
+    const struct notice *n = NULL;
+    if (rq && cl && ca) {
+        bool marked = marked_in(jr_member(ca, "cell_sources"), str_of(rq, "cell_source")) ||
+                      marked_in(jr_member(ca, "processing_methods"), str_of(rq, "processing_method"));
+        const cJSON *clinic = jr_member(cl, "clinic");
+        const char *state = str_of(clinic, "state");
+        const char *loc = str_of(rq, "location");
+        if (!loc)
+            loc = str_of(clinic, "default_location");
+        const cJSON *locs = clinic ? jr_member(clinic, "locations") : NULL;
+        for (const cJSON *e = locs ? locs->child : NULL; e; e = e->next)
+            if ((loc && str_of(e, "id") && !strcmp(str_of(e, "id"), loc)) || (!loc && e == locs->child)) {
+                if (str_of(e, "state"))
+                    state = str_of(e, "state");
+                break;
+            }
+        const struct notice *f = marked ? notice_find(s, state) : NULL;
+        if (f && f->on_estimate && !f->is_template)
+            n = f;
+    }
+    cJSON_Delete(rq);
+    cJSON_Delete(cl);
+    cJSON_Delete(ca);
+    return n;
+}
+
 static void check_state(const struct notice_set *s, const char *state, const char *where,
                         struct diag_list *dl)
 {

@@ -64,6 +64,14 @@ const char *notice_quote_state(const struct quote *q);
  * clinic's own states). */
 const struct notice *notice_for_quote(const struct quote *q);
 
+/* The notice that applied to an issued quote, worked out from what the
+ * register keeps of it: its canonical request and the full text of the
+ * price tables it was priced with (the state and the marks in force then),
+ * looked up in s (the notices file in use now).  NULL when none applies or
+ * the texts cannot be read. */
+const struct notice *notice_for_issued(const struct notice_set *s, const char *request_json,
+                                       const char *clinic_json, const char *catalog_json);
+
 /* Check the set against the clinic: an entry for the state of the clinic
  * or of one of its locations that is still a template is an error (its
  * words must be filled in before a quote can carry them); template entries

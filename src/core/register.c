@@ -745,6 +745,93 @@ int register_set_status(struct reg *r, const char *number, const char *status,
     return r->eng->commit(r->s, dl);
 }
 
+void reg_acceptance_free(struct reg_acceptance *a)
+{
+    if (!a)
+        return;
+    char *f[] = { a->number, a->signer, a->signed_at, a->witness, a->how, a->notice_state,
+                  a->notice_sha256, a->pdf_sha256, a->tables_sha256, a->signature_type,
+                  a->accepted_sha256 };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        free(f[i]);
+    free(a->signature);
+    free(a->accepted_pdf);
+    memset(a, 0, sizeof *a);
+}
+
+int register_accept_signed(struct reg *r, const char *number, const struct reg_acceptance *a,
+                           reg_accept_fn copy, void *ctx, rq_date today, struct diag_list *dl)
+{
+    if (!a->signer || !*a->signer) {
+        diag_error(dl, NULL, "signer", "the signer's printed name is missing");
+        return -1;
+    }
+    if (r->eng->begin(r->s, dl) != 0)
+        return -1;
+    struct reg_entry e;
+    if (register_get(r, number, true, &e, dl) != 0) {
+        r->eng->rollback(r->s);
+        return -1;
+    }
+    const char *now = reg_entry_status(&e, today), *why = NULL;
+    if (!strcmp(now, "void"))
+        why = "a void quote cannot be accepted";
+    else if (!strcmp(now, "superseded"))
+        why = e.superseded_by ? "it was replaced; have the patient sign the quote that replaces it"
+                              : "it was replaced";
+    else if (!strcmp(now, "expired"))
+        why = "it has expired; revise it to issue a new estimate";
+    else if (!strcmp(now, "accepted"))
+        why = "it is signed already ('regenquote reprint --accepted' gives the accepted copy)";
+    else if (strcmp(now, "issued") != 0)
+        why = "only an issued quote can be accepted";
+    int rc = -1;
+    if (why) {
+        if (e.superseded_by && !strcmp(now, "superseded"))
+            diag_error(dl, NULL, NULL, "quote %s is superseded by %s; %s", number, e.superseded_by, why);
+        else
+            diag_error(dl, NULL, NULL, "quote %s is %s; %s", number, now, why);
+        goto out;
+    }
+    struct reg_acceptance row = *a;
+    row.number = (char *)number;
+    row.pdf_sha256 = e.pdf_sha256;
+    row.tables_sha256 = e.tables_sha256;
+    const unsigned char *pdf = NULL;
+    size_t len = 0;
+    if (copy(ctx, &e, &row, &pdf, &len, dl) != 0)
+        goto out;
+    char digest[65];
+    sha256_hex(pdf, len, digest);
+    row.accepted_pdf = (unsigned char *)pdf;
+    row.accepted_len = len;
+    row.accepted_sha256 = digest;
+    char detail[200];
+    snprintf(detail, sizeof detail, "signed %s%s%s; accepted copy sha256 %.16s",
+             !strcmp(a->how, "paper") ? "on paper" : "on screen",
+             a->notice_state ? "; state notice " : "", a->notice_state ? a->notice_state : "", digest);
+    if (r->eng->put_acceptance(r->s, &row, dl) != 0 ||
+        r->eng->set_status(r->s, number, "accepted", NULL, dl) != 0 ||
+        reg_add_event(r, number, "accepted", detail, a->witness, dl) != 0)
+        goto out;
+    rc = r->eng->commit(r->s, dl);
+out:
+    if (rc != 0)
+        r->eng->rollback(r->s);
+    reg_entry_free(&e);
+    return rc;
+}
+
+int register_get_acceptance(struct reg *r, const char *number, bool with_bytes,
+                            struct reg_acceptance *a, struct diag_list *dl)
+{
+    int rc = r->eng->get_acceptance(r->s, number, with_bytes, a, dl);
+    if (rc == 1)
+        diag_error(dl, NULL, NULL, "quote %s has no signed acceptance; 'regenquote accept %s --signature FILE "
+                   "--signer NAME' records one", number, number);
+    return rc;
+}
+
 int register_history(struct reg *r, const char *number, struct reg_event **out, size_t *n,
                      struct diag_list *dl)
 {

@@ -30,7 +30,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 4
+#define REGISTER_SCHEMA_VERSION 5
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
@@ -168,6 +168,45 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
 int register_set_status(struct reg *r, const char *number, const char *status,
                         const char *reason, const char *actor, rq_date today,
                         struct diag_list *dl);
+
+/* A patient's signed acceptance of a quote (acceptance.h makes the copy).
+ * Strings and bytes malloc'd when the register hands one out; release with
+ * reg_acceptance_free().  When passed in, everything is borrowed. */
+struct reg_acceptance {
+    char *number, *signer, *signed_at, *witness;
+    char *how;                    /* "screen" or "paper" */
+    char *notice_state, *notice_sha256;       /* the state notice shown, or NULL */
+    char *pdf_sha256, *tables_sha256;         /* of the issued PDF, of the price tables */
+    char *signature_type;         /* "png" or "jpeg" */
+    unsigned char *signature;
+    size_t signature_len;
+    unsigned char *accepted_pdf;  /* the accepted copy */
+    size_t accepted_len;
+    char *accepted_sha256;
+};
+void reg_acceptance_free(struct reg_acceptance *a);
+
+/* Called inside the accepting transaction with the quote (PDF included)
+ * and the acceptance as it will be stored (pdf_sha256 and tables_sha256
+ * filled in from the quote): point *pdf at the accepted copy (owned by ctx,
+ * kept until register_accept_signed returns) or return -1 with a diagnostic. */
+typedef int (*reg_accept_fn)(void *ctx, const struct reg_entry *e, const struct reg_acceptance *a,
+                             const unsigned char **pdf, size_t *len, struct diag_list *dl);
+
+/* Record a signed acceptance of `number` and mark it accepted, in one
+ * transaction: refused (with the reason, changing nothing) unless the quote
+ * is issued and not expired on `today` (a void, superseded, expired or
+ * already accepted quote is not accepted).  a gives the signer, time,
+ * witness, how, notice and signature; copy makes the accepted copy, stored
+ * with its SHA-256.  Returns 0, or -1 with a diagnostic. */
+int register_accept_signed(struct reg *r, const char *number, const struct reg_acceptance *a,
+                           reg_accept_fn copy, void *ctx, rq_date today, struct diag_list *dl);
+
+/* The acceptance of `number` (with_bytes: also the signature and the
+ * accepted copy).  Returns 0, 1 when the quote has no signed acceptance
+ * (with a diagnostic), -1 on error. */
+int register_get_acceptance(struct reg *r, const char *number, bool with_bytes,
+                            struct reg_acceptance *a, struct diag_list *dl);
 
 struct reg_event {
     char *at, *actor, *action, *detail;

@@ -222,6 +222,16 @@ struct reg_engine {
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
                     struct diag_list *dl);
 
+    /* ---- the patient's side (schema 5) ---- */
+
+    /* Store a signed acceptance, bytes included; fails, storing nothing, if
+     * the quote has one already.  In a transaction. */
+    int (*put_acceptance)(struct reg_store *s, const struct reg_acceptance *a, struct diag_list *dl);
+    /* The acceptance of number (zeroed first; the signature and the accepted
+     * copy only with with_bytes).  Returns 0, 1 if none (no diagnostic), or -1. */
+    int (*get_acceptance)(struct reg_store *s, const char *number, bool with_bytes,
+                          struct reg_acceptance *a, struct diag_list *dl);
+
     /* ---- keeping it ---- */
 
     /* Write a consistent copy of the whole register (as of one moment,

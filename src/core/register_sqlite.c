@@ -67,6 +67,18 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE quotes ADD COLUMN idempotency_key TEXT;"
     "CREATE UNIQUE INDEX quotes_idempotency_key ON quotes(idempotency_key)"
     "  WHERE idempotency_key IS NOT NULL;",
+    /* 4 -> 5: the patient's side: signed acceptances, kept whole and never changed */
+    "CREATE TABLE acceptances(number TEXT PRIMARY KEY REFERENCES quotes(number),"
+    "  signer TEXT NOT NULL, signed_at TEXT NOT NULL, witness TEXT NOT NULL,"
+    "  how TEXT NOT NULL CHECK (how IN ('screen','paper')),"
+    "  notice_state TEXT, notice_sha256 TEXT,"
+    "  pdf_sha256 TEXT NOT NULL, tables_sha256 TEXT NOT NULL,"
+    "  signature_type TEXT NOT NULL CHECK (signature_type IN ('png','jpeg')), signature BLOB NOT NULL,"
+    "  accepted_pdf BLOB NOT NULL, accepted_sha256 TEXT NOT NULL);"
+    "CREATE TRIGGER acceptances_keep_u BEFORE UPDATE ON acceptances"
+    "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never changed'); END;"
+    "CREATE TRIGGER acceptances_keep_d BEFORE DELETE ON acceptances"
+    "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never deleted'); END;",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -940,6 +952,74 @@ static int sq_check(struct reg_store *s, char *finding, size_t size, struct diag
     return rc;
 }
 
+/* ---- the patient's side ------------------------------------------------------ */
+
+static int sq_put_acceptance(struct reg_store *s, const struct reg_acceptance *a, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the acceptance";
+    sqlite3_stmt *st = prepare(s,
+        "INSERT INTO acceptances(number, signer, signed_at, witness, how, notice_state, notice_sha256,"
+        " pdf_sha256, tables_sha256, signature_type, signature, accepted_pdf, accepted_sha256)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", what, dl);
+    if (!st)
+        return -1;
+    const char *t[] = { a->number, a->signer, a->signed_at, a->witness, a->how, a->notice_state,
+                        a->notice_sha256, a->pdf_sha256, a->tables_sha256, a->signature_type };
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 11, a->signature, a->signature_len, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 12, a->accepted_pdf, a->accepted_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, a->accepted_sha256, -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+/* A blob column copied into *out (malloc'd, at least one byte) and *len. */
+static int col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
+{
+    const void *b = sqlite3_column_blob(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (!(*out = malloc(n ? n : 1)))
+        return -1;
+    if (n)
+        memcpy(*out, b, n);
+    *len = n;
+    return 0;
+}
+
+static int sq_get_acceptance(struct reg_store *s, const char *number, bool with_bytes,
+                             struct reg_acceptance *a, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    memset(a, 0, sizeof *a);
+    sqlite3_stmt *st = prepare(s,
+        "SELECT number, signer, signed_at, witness, how, notice_state, notice_sha256, pdf_sha256,"
+        " tables_sha256, signature_type, accepted_sha256, signature, accepted_pdf"
+        " FROM acceptances WHERE number = ?", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    char **f[] = { &a->number, &a->signer, &a->signed_at, &a->witness, &a->how, &a->notice_state,
+                   &a->notice_sha256, &a->pdf_sha256, &a->tables_sha256, &a->signature_type,
+                   &a->accepted_sha256 };
+    for (int i = 0; i < 11; i++)
+        *f[i] = col_text(st, i);
+    rc = 0;
+    if (with_bytes && (col_blob(st, 11, &a->signature, &a->signature_len) != 0 ||
+                       col_blob(st, 12, &a->accepted_pdf, &a->accepted_len) != 0)) {
+        diag_error(dl, s->path, NULL, "out of memory");
+        reg_acceptance_free(a);
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -971,4 +1051,6 @@ const struct reg_engine reg_engine_sqlite = {
     .pdf_refs = sq_pdf_refs,
     .backup = sq_backup,
     .check = sq_check,
+    .put_acceptance = sq_put_acceptance,
+    .get_acceptance = sq_get_acceptance,
 };
