@@ -40,6 +40,9 @@ static const struct route ROUTES[] = {
     { "POST", "/api/quotes/{number}/revise", api_revise, 0 },
     { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT },
     { "POST", "/api/quotes/{number}/accept", api_accept, ROUTE_OBJECT | ROUTE_BLANK_OK },
+    { "GET", "/api/quotes/{number}/notice", api_notice, 0 },
+    { "POST", "/api/quotes/{number}/sign", api_sign, ROUTE_OBJECT },
+    { "GET", "/api/quotes/{number}/accepted", api_accepted_pdf, 0 },
 };
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
