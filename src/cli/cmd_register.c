@@ -23,7 +23,8 @@
 
 /* Options every register command takes. */
 enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_BY, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
-       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY };
+       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY,
+       OPT_UNDELIVERED, OPT_LATE };
 
 struct common {
     const char *register_path, *out_dir, *by, *prices, *templates, *pattern;
@@ -426,6 +427,8 @@ static int take_list(void *ctx, int c, const char *arg)
     case OPT_NAME: a->f.name = arg; return 0;
     case OPT_STATUS: a->f.status = arg; return 0;
     case OPT_FORMAT: a->format = arg; return 0;
+    case OPT_UNDELIVERED: a->f.undelivered = true; return 0;
+    case OPT_LATE: a->f.late = true; return 0;
     case OPT_FROM:
         a->f.has_from = true;
         a->bad_date |= !date_parse(arg, &a->f.from);
@@ -474,6 +477,9 @@ static const char LIST_HELP[] =
     "  --name TEXT                patient names containing TEXT (any case or accents)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
+    "  --undelivered              only estimates with no delivery record yet ('deliver', 'send')\n"
+    "  --late                     only estimates first delivered after their Good Faith Estimate\n"
+    "                             due date\n"
     "  --format table|csv|json    (default table)\n";
 
 int cmd_list(int argc, char **argv)
@@ -485,6 +491,8 @@ int cmd_list(int argc, char **argv)
         { "to", required_argument, NULL, OPT_TO },
         { "status", required_argument, NULL, OPT_STATUS },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "undelivered", no_argument, NULL, OPT_UNDELIVERED },
+        { "late", no_argument, NULL, OPT_LATE },
         { NULL, 0, NULL, 0 },
     };
     struct common cm = { 0 };

@@ -30,6 +30,10 @@ int cmd_notice(int argc, char **argv);
 /* cmd_sign.c: accept with a signature, reprint --accepted (cmd_register.c hands over) */
 int cmd_accept_signed(int argc, char **argv);
 int cmd_reprint_accepted(int argc, char **argv);
+/* cmd_send.c: how the estimate reaches the patient */
+int cmd_deliver(int argc, char **argv);
+int cmd_consent(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
 /* cmd_batch.c: many requests, several worker processes, a progress bar on a

@@ -679,6 +679,37 @@ int register_get_tables(struct reg *r, const char *sha256, char **clinic_json,
     return rc == 0 ? 0 : -1;
 }
 
+/* Keep in *out only the entries f->undelivered / f->late ask for (the
+ * first delivery record decides: none, or a date after estimate_due). */
+static int keep_by_delivery(struct reg *r, const struct reg_filter *f, struct reg_entry **out, size_t *n,
+                            struct diag_list *dl)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        struct reg_delivery *d = NULL;
+        size_t nd = 0;
+        if (r->eng->deliveries(r->s, (*out)[i].number, &d, &nd, dl) != 0) {
+            for (size_t j = i; j < *n; j++)
+                reg_entry_free(&(*out)[j]);
+            *n = k;
+            return -1;
+        }
+        bool keep = true;
+        if (f->undelivered && nd > 0)
+            keep = false;
+        if (f->late && (nd == 0 || !(*out)[i].estimate_due || !d[0].at ||
+                        strncmp(d[0].at, (*out)[i].estimate_due, 10) <= 0))
+            keep = false;
+        reg_deliveries_free(d, nd);
+        if (keep)
+            (*out)[k++] = (*out)[i];
+        else
+            reg_entry_free(&(*out)[i]);
+    }
+    *n = k;
+    return 0;
+}
+
 int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **out, size_t *n,
                   struct diag_list *dl)
 {
@@ -707,6 +738,8 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
     }
     int rc = r->eng->list(r->s, &q, out, n, dl);
     free(key);
+    if (rc == 0 && (f->undelivered || f->late))
+        rc = keep_by_delivery(r, f, out, n, dl);
     return rc;
 }
 
@@ -829,6 +862,78 @@ int register_get_acceptance(struct reg *r, const char *number, bool with_bytes,
     if (rc == 1)
         diag_error(dl, NULL, NULL, "quote %s has no signed acceptance; 'regenquote accept %s --signature FILE "
                    "--signer NAME' records one", number, number);
+    return rc;
+}
+
+void reg_deliveries_free(struct reg_delivery *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].number);
+        free(v[i].how);
+        free(v[i].at);
+        free(v[i].actor);
+        free(v[i].detail);
+    }
+    free(v);
+}
+
+bool register_delivery_kind_ok(const char *how)
+{
+    return how && (!strcmp(how, "paper") || !strcmp(how, "email") || !strcmp(how, "download"));
+}
+
+int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl)
+{
+    if (!register_delivery_kind_ok(d->how)) {
+        diag_error(dl, NULL, "how", "'%.20s' is not a way of delivery; expected paper, email or download",
+                   d->how ? d->how : "");
+        return -1;
+    }
+    if (r->eng->begin(r->s, dl) != 0)
+        return -1;
+    int has = r->eng->has_quote(r->s, number, dl);
+    if (has == 0)
+        diag_error(dl, NULL, NULL, "there is no quote '%s' in the register", number);
+    struct reg_delivery row = *d;
+    row.number = (char *)number;
+    char detail[120];
+    snprintf(detail, sizeof detail, "%s", d->how);
+    if (has != 1 || r->eng->add_delivery(r->s, &row, dl) != 0 ||
+        reg_add_event(r, number, "delivered", detail, d->actor, dl) != 0) {
+        r->eng->rollback(r->s);
+        return -1;
+    }
+    return r->eng->commit(r->s, dl);
+}
+
+int register_deliveries(struct reg *r, const char *number, struct reg_delivery **out, size_t *n,
+                        struct diag_list *dl)
+{
+    return r->eng->deliveries(r->s, number, out, n, dl);
+}
+
+int register_consent_email(struct reg *r, const char *number, const char *address, const char *at,
+                           const char *actor, struct diag_list *dl)
+{
+    if (r->eng->begin(r->s, dl) != 0)
+        return -1;
+    int has = r->eng->has_quote(r->s, number, dl);
+    if (has == 0)
+        diag_error(dl, NULL, NULL, "there is no quote '%s' in the register", number);
+    if (has != 1 || r->eng->add_email_consent(r->s, number, address, at, actor, dl) != 0 ||
+        reg_add_event(r, number, "consent", "to receive it by e-mail", actor, dl) != 0) {
+        r->eng->rollback(r->s);
+        return -1;
+    }
+    return r->eng->commit(r->s, dl);
+}
+
+int register_email_consent(struct reg *r, const char *number, const char *address, struct diag_list *dl)
+{
+    int rc = r->eng->email_consent(r->s, number, address, dl);
+    if (rc == 1)
+        diag_error(dl, NULL, NULL, "the patient has not consented to receive %s by e-mail at that address; "
+                   "record it first with 'regenquote consent %s --email ADDRESS'", number, number);
     return rc;
 }
 

@@ -156,6 +156,8 @@ struct reg_filter {
     rq_date from, to;             /* issue dates, inclusive */
     const char *status;           /* issued/accepted/void/superseded/expired, or NULL */
     rq_date today;                /* for "expired" */
+    bool undelivered;             /* only quotes with no delivery record */
+    bool late;                    /* only quotes first delivered after their estimate_due */
 };
 
 /* Entries matching f, newest first (without PDFs or JSON). *out is a
@@ -207,6 +209,34 @@ int register_accept_signed(struct reg *r, const char *number, const struct reg_a
  * (with a diagnostic), -1 on error. */
 int register_get_acceptance(struct reg *r, const char *number, bool with_bytes,
                             struct reg_acceptance *a, struct diag_list *dl);
+
+/* How and when an estimate reached the patient.  Strings malloc'd when the
+ * register hands them out (reg_deliveries_free); borrowed when passed in. */
+struct reg_delivery {
+    char *number;
+    char *how;                    /* "paper", "email" or "download" */
+    char *at;                     /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+    char *actor;                  /* who handed, sent or recorded it */
+    char *detail;                 /* e-mail: the address and Message-ID; or NULL */
+};
+void reg_deliveries_free(struct reg_delivery *v, size_t n);
+
+/* Is how a delivery kind ("paper", "email", "download")? */
+bool register_delivery_kind_ok(const char *how);
+
+/* Record that `number` reached the patient (d->number is ignored; d->at is
+ * when).  Any stored quote may be recorded (a copy handed over is a fact,
+ * whatever the quote's status).  Returns 0, or -1 with a diagnostic. */
+int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl);
+/* The delivery records of number, oldest first. */
+int register_deliveries(struct reg *r, const char *number, struct reg_delivery **out, size_t *n,
+                        struct diag_list *dl);
+/* Record the patient's consent to receive `number` by e-mail at address. */
+int register_consent_email(struct reg *r, const char *number, const char *address, const char *at,
+                           const char *actor, struct diag_list *dl);
+/* 0 when consent to e-mail number to address is recorded; 1 (with a
+ * diagnostic saying how to record it) when not; -1 on error. */
+int register_email_consent(struct reg *r, const char *number, const char *address, struct diag_list *dl);
 
 struct reg_event {
     char *at, *actor, *action, *detail;

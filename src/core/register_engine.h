@@ -232,6 +232,20 @@ struct reg_engine {
     int (*get_acceptance)(struct reg_store *s, const char *number, bool with_bytes,
                           struct reg_acceptance *a, struct diag_list *dl);
 
+    /* Append a delivery record (how the estimate reached the patient).  In a
+     * transaction. */
+    int (*add_delivery)(struct reg_store *s, const struct reg_delivery *d, struct diag_list *dl);
+    /* The delivery records of number, in the order appended. */
+    int (*deliveries)(struct reg_store *s, const char *number, struct reg_delivery **out, size_t *n,
+                      struct diag_list *dl);
+    /* Record the patient's consent to receive number by e-mail at address.
+     * In a transaction. */
+    int (*add_email_consent)(struct reg_store *s, const char *number, const char *address, const char *at,
+                             const char *actor, struct diag_list *dl);
+    /* Whether consent to e-mail number to address is recorded: 0 yes, 1 no
+     * (no diagnostic), -1 error. */
+    int (*email_consent)(struct reg_store *s, const char *number, const char *address, struct diag_list *dl);
+
     /* ---- keeping it ---- */
 
     /* Write a consistent copy of the whole register (as of one moment,

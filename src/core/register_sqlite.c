@@ -78,7 +78,20 @@ static const char *const MIGRATIONS[] = {
     "CREATE TRIGGER acceptances_keep_u BEFORE UPDATE ON acceptances"
     "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never changed'); END;"
     "CREATE TRIGGER acceptances_keep_d BEFORE DELETE ON acceptances"
-    "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never deleted'); END;",
+    "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never deleted'); END;"
+    /* how and when the estimate reached the patient; consent to e-mail it */
+    "CREATE TABLE deliveries(id INTEGER PRIMARY KEY, number TEXT NOT NULL REFERENCES quotes(number),"
+    "  how TEXT NOT NULL CHECK (how IN ('paper','email','download')), at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL, detail TEXT);"
+    "CREATE INDEX deliveries_number ON deliveries(number);"
+    "CREATE TRIGGER deliveries_keep_u BEFORE UPDATE ON deliveries"
+    "  BEGIN SELECT RAISE(ABORT, 'a delivery record is never changed'); END;"
+    "CREATE TRIGGER deliveries_keep_d BEFORE DELETE ON deliveries"
+    "  BEGIN SELECT RAISE(ABORT, 'a delivery record is never deleted'); END;"
+    "CREATE TABLE email_consents(id INTEGER PRIMARY KEY, number TEXT NOT NULL REFERENCES quotes(number),"
+    "  address TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL);"
+    "CREATE TRIGGER email_consents_keep_u BEFORE UPDATE ON email_consents"
+    "  BEGIN SELECT RAISE(ABORT, 'a consent record is never changed'); END;",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -1020,6 +1033,87 @@ static int sq_get_acceptance(struct reg_store *s, const char *number, bool with_
     return rc;
 }
 
+static int sq_add_delivery(struct reg_store *s, const struct reg_delivery *d, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the delivery";
+    sqlite3_stmt *st = prepare(s, "INSERT INTO deliveries(number, how, at, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               what, dl);
+    if (!st)
+        return -1;
+    const char *t[] = { d->number, d->how, d->at, d->actor, d->detail };
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_deliveries(struct reg_store *s, const char *number, struct reg_delivery **out, size_t *n,
+                         struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT number, how, at, actor, detail FROM deliveries WHERE number = ? ORDER BY id",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct reg_delivery *v = realloc(*out, cap * sizeof *v);
+            if (!v) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = v;
+        }
+        struct reg_delivery *d = &(*out)[(*n)++];
+        d->number = col_text(st, 0);
+        d->how = col_text(st, 1);
+        d->at = col_text(st, 2);
+        d->actor = col_text(st, 3);
+        d->detail = col_text(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        reg_deliveries_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return db_err(s, dl, what);
+    }
+    return 0;
+}
+
+static int sq_add_email_consent(struct reg_store *s, const char *number, const char *address, const char *at,
+                                 const char *actor, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the consent";
+    sqlite3_stmt *st = prepare(s, "INSERT INTO email_consents(number, address, at, actor) VALUES (?1, ?2, ?3, ?4)",
+                               what, dl);
+    if (!st)
+        return -1;
+    const char *t[] = { number, address, at, actor };
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_email_consent(struct reg_store *s, const char *number, const char *address, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    sqlite3_stmt *st = prepare(s, "SELECT 1 FROM email_consents WHERE number = ?1 AND address = ?2", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -1053,4 +1147,8 @@ const struct reg_engine reg_engine_sqlite = {
     .check = sq_check,
     .put_acceptance = sq_put_acceptance,
     .get_acceptance = sq_get_acceptance,
+    .add_delivery = sq_add_delivery,
+    .deliveries = sq_deliveries,
+    .add_email_consent = sq_add_email_consent,
+    .email_consent = sq_email_consent,
 };

@@ -1,0 +1,212 @@
+/* How an estimate reaches the patient: `deliver` (record paper, e-mail or
+ * download), `consent` (the patient's consent to e-mail), `send` (e-mail it
+ * through the clinic's relay and record the delivery). */
+#include "cli.h"
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "human_text.h"
+#include "price_table.h"
+#include "register.h"
+#include "settings.h"
+#include "sha256.h"
+#include "smtp.h"
+
+enum { OPT_REGISTER = 256, OPT_BY, OPT_HOW, OPT_EMAIL, OPT_TO, OPT_PRICES, OPT_TEMPLATES };
+
+static void utc_now(char at[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(at, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Options shared by the three verbs; the one value each takes goes to *value. */
+struct args {
+    const char *reg, *by, *value, *prices, *templates, *number;
+};
+
+static int parse(int argc, char **argv, const char *cmd, const char *help, int value_opt, const char *value_name,
+                 struct args *a)
+{
+    const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "register", required_argument, NULL, OPT_REGISTER },
+        { "by", required_argument, NULL, OPT_BY },
+        { value_name, required_argument, NULL, value_opt },
+        { "prices", required_argument, NULL, OPT_PRICES },
+        { "templates", required_argument, NULL, OPT_TEMPLATES },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(a, 0, sizeof *a);
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(help, stdout);
+            return -1;
+        } else if (c == OPT_REGISTER)
+            a->reg = optarg;
+        else if (c == OPT_BY)
+            a->by = optarg;
+        else if (c == value_opt)
+            a->value = optarg;
+        else if (c == OPT_PRICES)
+            a->prices = optarg;
+        else if (c == OPT_TEMPLATES)
+            a->templates = optarg;
+        else if (c == ':')
+            return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        else
+            return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "give the quote number");
+    a->number = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!a->value)
+        return cli_usage_error(cmd, "give --%s", value_name);
+    return 0;
+}
+
+static struct reg *open_reg(const char *opt, struct diag_list *dl)
+{
+    struct reg *r = NULL;
+    if (register_open(&r, settings_register_path(opt), dl) != 0)
+        return NULL;
+    return r;
+}
+
+/* Print dl and return the exit status for rc. */
+static int finish(struct diag_list *dl, struct reg *r, int rc)
+{
+    if (dl->n)
+        cli_print_diags(dl, 10);
+    diag_list_free(dl);
+    register_close(r);
+    return rc;
+}
+
+int cmd_deliver(int argc, char **argv)
+{
+    struct args a;
+    int rc = parse(argc, argv, "deliver",
+                   "Usage: regenquote deliver NUMBER --how paper|email|download [--register PATH] [--by NAME]\n\n"
+                   "Record how and when the estimate reached the patient: handed on paper,\n"
+                   "e-mailed (by other means than 'regenquote send', which records itself) or\n"
+                   "downloaded.  'list --undelivered' and 'list --late' read these records.\n",
+                   OPT_HOW, "how", &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (!register_delivery_kind_ok(a.value))
+        return cli_usage_error("deliver", "'--how %s': expected paper, email or download", a.value);
+    const char *actor;
+    if (cli_actor(a.by, &actor) != 0)
+        return EXIT_USAGE;
+    struct diag_list dl = { 0 };
+    struct reg *r = open_reg(a.reg, &dl);
+    char at[32];
+    utc_now(at);
+    struct reg_delivery d = { .how = (char *)a.value, .at = at, .actor = (char *)actor };
+    rc = r && register_deliver(r, a.number, &d, &dl) == 0 ? 0 : EXIT_DATA;
+    if (rc == 0)
+        printf("%s delivered (%s) at %s\n", a.number, a.value, at);
+    return finish(&dl, r, rc);
+}
+
+int cmd_consent(int argc, char **argv)
+{
+    struct args a;
+    int rc = parse(argc, argv, "consent",
+                   "Usage: regenquote consent NUMBER --email ADDRESS [--register PATH] [--by NAME]\n\n"
+                   "Record the patient's consent to receive the estimate by e-mail at ADDRESS\n"
+                   "('regenquote send' sends only to an address consented to).\n",
+                   OPT_EMAIL, "email", &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (!smtp_address_ok(a.value))
+        return cli_usage_error("consent", "'%s' is not a plain e-mail address", a.value);
+    const char *actor;
+    if (cli_actor(a.by, &actor) != 0)
+        return EXIT_USAGE;
+    struct diag_list dl = { 0 };
+    struct reg *r = open_reg(a.reg, &dl);
+    char at[32];
+    utc_now(at);
+    rc = r && register_consent_email(r, a.number, a.value, at, actor, &dl) == 0 ? 0 : EXIT_DATA;
+    if (rc == 0)
+        printf("%s: consent to e-mail recorded\n", a.number);
+    return finish(&dl, r, rc);
+}
+
+int cmd_send(int argc, char **argv)
+{
+    struct args a;
+    int rc = parse(argc, argv, "send",
+                   "Usage: regenquote send NUMBER --to ADDRESS [--prices DIR] [--register PATH] [--by NAME]\n\n"
+                   "E-mail the estimate's PDF, as issued, through the clinic's SMTP relay\n"
+                   "(DIR/mail.json beside the price tables; STARTTLS required) and record the\n"
+                   "delivery with the message's Message-ID and time.  Only to an address the\n"
+                   "patient consented to ('regenquote consent NUMBER --email ADDRESS').  The\n"
+                   "subject and text name the clinic and the quote number only.\n",
+                   OPT_TO, "to", &a);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const char *actor;
+    if (cli_actor(a.by, &actor) != 0)
+        return EXIT_USAGE;
+    struct diag_list dl = { 0 };
+    struct smtp_settings ss;
+    struct reg *r = NULL;
+    struct reg_entry e = { 0 };
+    bool have_e = false;
+    rc = EXIT_DATA;
+    const char *dir = settings_prices_dir(a.prices);
+    if (smtp_settings_load(&ss, dir, &dl) != 0 || !(r = open_reg(a.reg, &dl)) ||
+        register_email_consent(r, a.number, a.value, &dl) != 0 || register_get(r, a.number, true, &e, &dl) != 0)
+        goto out;
+    have_e = true;
+    char *clinic_json = NULL, *catalog_json = NULL;
+    if (register_get_tables(r, e.tables_sha256, &clinic_json, &catalog_json, &dl) != 0)
+        goto out;
+    /* the clinic's name as it was on the estimate */
+    cJSON *cj = cJSON_Parse(clinic_json);
+    const cJSON *cl = cj ? cJSON_GetObjectItemCaseSensitive(cj, "clinic") : NULL;
+    const cJSON *nm = cl ? cJSON_GetObjectItemCaseSensitive(cl, "name") : NULL;
+    char clinic[300];
+    snprintf(clinic, sizeof clinic, "%s", cJSON_IsString(nm) ? nm->valuestring : "");
+    cJSON_Delete(cj);
+    free(clinic_json);
+    free(catalog_json);
+    struct smtp_message m = {
+        .to = a.value, .number = e.number, .clinic = clinic, .language = e.language,
+        .templates_dir = settings_templates_dir(a.templates), .pdf = e.pdf, .pdf_len = e.pdf_len,
+        .now = (long long)time(NULL),
+    };
+    char mid[160], at[32], detail[400];
+    if (smtp_send(&ss, &m, mid, &dl) != 0)
+        goto out;
+    utc_now(at);
+    snprintf(detail, sizeof detail, "to %s; Message-ID <%s>", a.value, mid);
+    struct reg_delivery d = { .how = "email", .at = at, .actor = (char *)actor, .detail = detail };
+    if (register_deliver(r, a.number, &d, &dl) != 0) {
+        fprintf(stderr, "regenquote: the e-mail was sent (Message-ID <%s>) but its delivery could not be recorded; "
+                "record it with 'regenquote deliver %s --how email'\n", mid, a.number);
+        goto out;
+    }
+    printf("%s sent to %s at %s (Message-ID <%s>)\n", a.number, a.value, at, mid);
+    rc = 0;
+out:
+    if (have_e)
+        reg_entry_free(&e);
+    smtp_settings_free(&ss);
+    return finish(&dl, r, rc);
+}
