@@ -11,14 +11,16 @@
       translation: 'Translation', none: 'No state notice applies to this estimate.',
       name: 'Printed name', clear: 'Clear', sign: 'Sign and accept', busy: 'Saving…',
       empty: 'Please sign in the box first.', noname: 'Please print your name.',
-      done: 'Signed and accepted. ', copy: 'Open the accepted copy'
+      done: 'Signed and accepted. ', copy: 'Open the accepted copy',
+      email: 'E-mail me this estimate (optional)', send: 'Send by e-mail', sent: 'Sent to {to}.'
     },
     es: {
       title: 'Firma del paciente', open: 'Firma del paciente', read: 'Leer el presupuesto', notice: 'Aviso estatal',
       translation: 'Traducción', none: 'A este presupuesto no le corresponde ningún aviso estatal.',
       name: 'Nombre en letra de imprenta', clear: 'Borrar', sign: 'Firmar y aceptar', busy: 'Guardando…',
       empty: 'Firme primero en el recuadro.', noname: 'Escriba su nombre.',
-      done: 'Firmado y aceptado. ', copy: 'Abrir la copia aceptada'
+      done: 'Firmado y aceptado. ', copy: 'Abrir la copia aceptada',
+      email: 'Envíenme este presupuesto por correo (opcional)', send: 'Enviar por correo', sent: 'Enviado a {to}.'
     }
   };
   const $ = (id) => document.getElementById(id);
@@ -73,6 +75,8 @@
     $('sign-read').href = '/api/quotes/' + encodeURIComponent(num) + '/pdf';
     $('sign-result').textContent = '';
     $('sign-error').textContent = '';
+    $('sign-sent').textContent = '';
+    $('sign-send').hidden = true;
     clear();
     $('sign-panel').hidden = false;
     const r = await call('GET', '/api/quotes/' + encodeURIComponent(num) + '/notice');
@@ -120,8 +124,10 @@
     const btn = $('sign-submit');
     btn.disabled = true;
     btn.textContent = w('busy');
-    const r = await call('POST', '/api/quotes/' + encodeURIComponent(number) + '/sign',
-      { signer: name, signature: $('sign-pad').toDataURL('image/png') });
+    const email = $('sign-email').value.trim();
+    const body = { signer: name, signature: $('sign-pad').toDataURL('image/png') };
+    if (email) body.email = email;   /* the patient's consent to receive it by e-mail */
+    const r = await call('POST', '/api/quotes/' + encodeURIComponent(number) + '/sign', body);
     btn.disabled = false;
     btn.textContent = w('sign');
     if (r.status === 201) {
@@ -129,10 +135,22 @@
         href: '/api/quotes/' + encodeURIComponent(number) + '/accepted', target: '_blank', rel: 'noopener',
         id: 'sign-accepted', textContent: w('copy') });
       $('sign-result').replaceChildren(document.createTextNode(w('done')), a);
+      $('sign-send').hidden = !email;
     } else {
       const errs = r.data && Array.isArray(r.data.errors) ? r.data.errors.map((e) => e.message) : ['HTTP ' + r.status];
       $('sign-error').textContent = errs.join(' ');
     }
+  }
+
+  async function send() {
+    const to = $('sign-email').value.trim();
+    $('sign-error').textContent = '';
+    $('sign-send').disabled = true;
+    const r = await call('POST', '/api/quotes/' + encodeURIComponent(number) + '/send', { to });
+    $('sign-send').disabled = false;
+    if (r.status === 200) $('sign-sent').textContent = w('sent').replace('{to}', to);
+    else $('sign-error').textContent = r.data && Array.isArray(r.data.errors)
+      ? r.data.errors.map((e) => e.message).join(' ') : 'HTTP ' + r.status;
   }
 
   document.addEventListener('DOMContentLoaded', () => {
@@ -140,6 +158,7 @@
     pad();
     $('sign-clear').addEventListener('click', clear);
     $('sign-submit').addEventListener('click', sign);
+    $('sign-send').addEventListener('click', send);
     $('sign-open').addEventListener('click', () => { if (number) open(number); });
     document.addEventListener('rq:issued', (e) => { number = e.detail.number; $('sign-open').hidden = false; });
     const m = /^#sign=([A-Za-z0-9._-]{1,64})$/.exec(location.hash);

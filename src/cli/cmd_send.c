@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "delivery.h"
 #include "human_text.h"
 #include "price_table.h"
 #include "register.h"
@@ -166,47 +167,14 @@ int cmd_send(int argc, char **argv)
     struct diag_list dl = { 0 };
     struct smtp_settings ss;
     struct reg *r = NULL;
-    struct reg_entry e = { 0 };
-    bool have_e = false;
+    char mid[160], at[32];
     rc = EXIT_DATA;
-    const char *dir = settings_prices_dir(a.prices);
-    if (smtp_settings_load(&ss, dir, &dl) != 0 || !(r = open_reg(a.reg, &dl)) ||
-        register_email_consent(r, a.number, a.value, &dl) != 0 || register_get(r, a.number, true, &e, &dl) != 0)
-        goto out;
-    have_e = true;
-    char *clinic_json = NULL, *catalog_json = NULL;
-    if (register_get_tables(r, e.tables_sha256, &clinic_json, &catalog_json, &dl) != 0)
-        goto out;
-    /* the clinic's name as it was on the estimate */
-    cJSON *cj = cJSON_Parse(clinic_json);
-    const cJSON *cl = cj ? cJSON_GetObjectItemCaseSensitive(cj, "clinic") : NULL;
-    const cJSON *nm = cl ? cJSON_GetObjectItemCaseSensitive(cl, "name") : NULL;
-    char clinic[300];
-    snprintf(clinic, sizeof clinic, "%s", cJSON_IsString(nm) ? nm->valuestring : "");
-    cJSON_Delete(cj);
-    free(clinic_json);
-    free(catalog_json);
-    struct smtp_message m = {
-        .to = a.value, .number = e.number, .clinic = clinic, .language = e.language,
-        .templates_dir = settings_templates_dir(a.templates), .pdf = e.pdf, .pdf_len = e.pdf_len,
-        .now = (long long)time(NULL),
-    };
-    char mid[160], at[32], detail[400];
-    if (smtp_send(&ss, &m, mid, &dl) != 0)
-        goto out;
-    utc_now(at);
-    snprintf(detail, sizeof detail, "to %s; Message-ID <%s>", a.value, mid);
-    struct reg_delivery d = { .how = "email", .at = at, .actor = (char *)actor, .detail = detail };
-    if (register_deliver(r, a.number, &d, &dl) != 0) {
-        fprintf(stderr, "regenquote: the e-mail was sent (Message-ID <%s>) but its delivery could not be recorded; "
-                "record it with 'regenquote deliver %s --how email'\n", mid, a.number);
-        goto out;
+    if (smtp_settings_load(&ss, settings_prices_dir(a.prices), &dl) == 0 && (r = open_reg(a.reg, &dl)) &&
+        delivery_send_email(r, &ss, a.number, a.value, settings_templates_dir(a.templates), actor, mid, at,
+                            &dl) == 0) {
+        printf("%s sent to %s at %s (Message-ID <%s>)\n", a.number, a.value, at, mid);
+        rc = 0;
     }
-    printf("%s sent to %s at %s (Message-ID <%s>)\n", a.number, a.value, at, mid);
-    rc = 0;
-out:
-    if (have_e)
-        reg_entry_free(&e);
     smtp_settings_free(&ss);
     return finish(&dl, r, rc);
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "acceptance.h"
+#include "delivery.h"
 #include "notice.h"
 #include "render_pdf.h"
 #include "sha256.h"
@@ -60,9 +61,10 @@ void api_notice(struct req *rq)
 void api_sign(struct req *rq)
 {
     for (cJSON *k = rq->obj->child; k; k = k->next)
-        if (strcmp(k->string, "signer") != 0 && strcmp(k->string, "signature") != 0) {
-            http_send_error(rq, 422, k->string, NULL, NULL, "unknown field '%s'; expected 'signer' and 'signature'",
-                            k->string);
+        if (strcmp(k->string, "signer") != 0 && strcmp(k->string, "signature") != 0 &&
+            strcmp(k->string, "email") != 0) {
+            http_send_error(rq, 422, k->string, NULL, NULL,
+                            "unknown field '%s'; expected 'signer', 'signature' and 'email'", k->string);
             return;
         }
     cJSON *signer = cJSON_GetObjectItemCaseSensitive(rq->obj, "signer");
@@ -73,6 +75,12 @@ void api_sign(struct req *rq)
     }
     if (!cJSON_IsString(sig)) {
         http_send_error(rq, 422, "signature", NULL, NULL, "give the signature as a PNG data URL");
+        return;
+    }
+    /* "email": the patient consents, at signing, to receive it at that address */
+    cJSON *email = cJSON_GetObjectItemCaseSensitive(rq->obj, "email");
+    if (email && !cJSON_IsNull(email) && (!cJSON_IsString(email) || !smtp_address_ok(email->valuestring))) {
+        http_send_error(rq, 422, "email", NULL, NULL, "the e-mail address must be a plain address such as name@example.org");
         return;
     }
     struct reg_entry *e = req_entry(rq, false);
@@ -106,6 +114,11 @@ void api_sign(struct req *rq)
     free(img);
     if (rc != 0) {
         req_fail(rq, 422);
+        return;
+    }
+    if (cJSON_IsString(email) &&
+        register_consent_email(rq->reg, rq->number, email->valuestring, at, req_actor(rq), &rq->dl) != 0) {
+        req_fail(rq, 500);
         return;
     }
     cJSON *root = cJSON_CreateObject();
@@ -142,4 +155,76 @@ void api_accepted_pdf(struct req *rq)
     a.accepted_pdf = NULL; /* the answer takes it */
     reg_acceptance_free(&a);
     http_send(rq, 200, "application/pdf", HTTP_PDF, pdf, len, "Content-Disposition", disp);
+}
+
+/* The one string field `key` of the body (ROUTE_OBJECT), a plain e-mail
+ * address; NULL after answering 422. */
+static const char *address_field(struct req *rq, const char *key)
+{
+    for (cJSON *k = rq->obj->child; k; k = k->next)
+        if (strcmp(k->string, key) != 0) {
+            http_send_error(rq, 422, k->string, NULL, NULL, "unknown field '%s'; expected '%s'", k->string, key);
+            return NULL;
+        }
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(rq->obj, key);
+    if (!cJSON_IsString(v) || !smtp_address_ok(v->valuestring)) {
+        http_send_error(rq, 422, key, NULL, NULL, "give a plain e-mail address such as name@example.org");
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+/* POST /api/quotes/NUMBER/consent {"email": ADDRESS}: the patient's consent
+ * to receive the estimate by e-mail at ADDRESS. */
+void api_consent(struct req *rq)
+{
+    const char *to = address_field(rq, "email");
+    if (!to || !req_entry(rq, false))
+        return;
+    char at[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (register_consent_email(rq->reg, rq->number, to, at, req_actor(rq), &rq->dl) != 0) {
+        req_fail(rq, 500);
+        return;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "number", rq->number);
+    cJSON_AddStringToObject(root, "consent", "email");
+    http_send_json(rq, 201, root, NULL, NULL);
+}
+
+/* POST /api/quotes/NUMBER/send {"to": ADDRESS}: e-mail the PDF through the
+ * clinic's relay (mail.json) to an address consented to; 200 with the
+ * Message-ID, 409 without consent, 502 when the relay fails. */
+void api_send(struct req *rq)
+{
+    const char *to = address_field(rq, "to");
+    if (!to || !req_entry(rq, false))
+        return;
+    struct smtp_settings ss;
+    if (smtp_settings_load(&ss, tables_prices_dir(rq->s->tables), &rq->dl) != 0) {
+        smtp_settings_free(&ss);
+        req_fail(rq, 503);
+        return;
+    }
+    char mid[160], at[32];
+    if (register_email_consent(rq->reg, rq->number, to, &rq->dl) != 0) {
+        smtp_settings_free(&ss);
+        req_fail(rq, 409);
+        return;
+    }
+    int rc = delivery_send_email(rq->reg, &ss, rq->number, to, rq->s->templates_dir, req_actor(rq), mid, at, &rq->dl);
+    smtp_settings_free(&ss);
+    if (rc != 0) {
+        req_fail(rq, rc == -2 ? 500 : 502);
+        return;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "number", rq->number);
+    cJSON_AddStringToObject(root, "message_id", mid);
+    cJSON_AddStringToObject(root, "sent_at", at);
+    http_send_json(rq, 200, root, NULL, NULL);
 }

@@ -52,5 +52,7 @@ enum MHD_Result static_serve(struct req *rq, const char *url);
 void api_notice(struct req *rq);
 void api_sign(struct req *rq);
 void api_accepted_pdf(struct req *rq);
+void api_consent(struct req *rq);
+void api_send(struct req *rq);
 
 #endif

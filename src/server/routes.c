@@ -43,6 +43,8 @@ static const struct route ROUTES[] = {
     { "GET", "/api/quotes/{number}/notice", api_notice, 0 },
     { "POST", "/api/quotes/{number}/sign", api_sign, ROUTE_OBJECT },
     { "GET", "/api/quotes/{number}/accepted", api_accepted_pdf, 0 },
+    { "POST", "/api/quotes/{number}/consent", api_consent, ROUTE_OBJECT },
+    { "POST", "/api/quotes/{number}/send", api_send, ROUTE_OBJECT },
 };
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
 

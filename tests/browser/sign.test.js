@@ -20,12 +20,14 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-sign-'));
 const REG = path.join(TMP, 'register.db');
 const OUT = path.join(TMP, 'out');
-const CA = path.join(ROOT, 'examples', 'clinics', 'california');
+const CA_SRC = path.join(ROOT, 'examples', 'clinics', 'california');
+const CA = path.join(TMP, 'prices');   /* the California tables and a mail.json for the test relay */
+const MAIL = path.join(TMP, 'mail');
 const CA_TEXT = 'THIS NOTICE MUST BE PROVIDED TO YOU UNDER CALIFORNIA LAW. This health care practitioner performs ' +
   'one or more stem cell therapies that have not been approved by the United States Food and Drug Administration. ' +
   'You are encouraged to consult with your primary care physician prior to undergoing a stem cell therapy.';
 
-let server, failed = 0, passed = 0;
+let server, smtpd, failed = 0, passed = 0;
 function check(cond, msg) { if (!cond) throw new Error(msg); }
 async function test(name, fn) {
   const t0 = Date.now();
@@ -56,6 +58,14 @@ function startServer() {
   const overall = setTimeout(() => { console.log('FAIL the signing test took longer than 120 s'); process.exit(1); }, 120000);
   overall.unref();
   spawnSync(BIN, ['init', '--register', REG, '--by', 'browser-test'], { cwd: ROOT });
+  /* a local SMTP server (aiosmtpd) on a free loopback port, stopped at the end */
+  fs.mkdirSync(CA);
+  fs.mkdirSync(MAIL);
+  for (const f of fs.readdirSync(CA_SRC)) fs.copyFileSync(path.join(CA_SRC, f), path.join(CA, f));
+  smtpd = spawn('/usr/bin/python3', [path.join(ROOT, 'tests', 'smtp_server.py'), 'ok', MAIL], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => smtpd.stdout.once('data', (d) => resolve(parseInt(d.toString(), 10))));
+  fs.writeFileSync(path.join(CA, 'mail.json'), JSON.stringify({ server: '127.0.0.1', port, security: 'none',
+    from: 'billing@pacificcoast.example', timeout_seconds: 5 }));
   const base = await startServer();
   const context = await chromium.launchPersistentContext(path.join(TMP, 'profile'), {
     executablePath: CHROMIUM, headless: true,
@@ -68,7 +78,7 @@ function startServer() {
   let number;
 
   await test('a California quote is issued through the API', async () => {
-    const req = JSON.parse(fs.readFileSync(path.join(CA, 'request-adipose-knee.json'), 'utf8'));
+    const req = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'request-adipose-knee.json'), 'utf8'));
     const res = await fetch(base + '/api/quotes', { method: 'POST', body: JSON.stringify(req),
       headers: { 'Content-Type': 'application/json', 'X-Regenquote': '1' } });
     const data = await res.json();
@@ -92,6 +102,7 @@ function startServer() {
       await page.mouse.move(box.x + 30 + i * 12, box.y + 90 + 40 * Math.sin(i / 4), { steps: 2 });
     await page.mouse.up();
     await page.fill('#sign-name', 'Ana Lucía Rivera');
+    await page.fill('#sign-email', 'ana@example.org');
     await page.click('#sign-submit');
     try {
       await page.waitForSelector('#sign-accepted', { timeout: 10000 });
@@ -114,11 +125,29 @@ function startServer() {
     check(/image/.test(img), 'no signature image: ' + img);
   });
 
+  await test('the patient who gave an e-mail address at signing gets the PDF by e-mail', async () => {
+    await page.click('#sign-send');
+    await page.waitForFunction(() => document.getElementById('sign-sent').textContent !== '', null, { timeout: 15000 });
+    const eml = fs.readFileSync(path.join(MAIL, '1.eml'), 'latin1');
+    check(/Subject: Your estimate Q-\d{4}-\d+ from Pacific Coast/.test(eml), 'subject');
+    const issued = Buffer.from(await (await fetch(base + '/api/quotes/' + number + '/pdf')).arrayBuffer());
+    const m = /filename="[^"]+\.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+\/=\r\n]+?)\r\n--/.exec(eml);
+    check(m && Buffer.from(m[1].replace(/\r\n/g, ''), 'base64').equals(issued), 'the attachment is not the issued PDF');
+    const show = await (await fetch(base + '/api/quotes/' + number)).json();
+    check(JSON.stringify(show).includes('delivered'), 'no delivery in the history');
+  });
+
   await test('the page raised no script errors', async () => { check(errors.length === 0, errors.join('; ')); });
 
   await context.close();
   server.kill('SIGTERM');
+  smtpd.kill('SIGTERM');
   if (!process.env.KEEP_TMP) fs.rmSync(TMP, { recursive: true, force: true });
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
-})().catch((e) => { console.log('FAIL ' + e); if (server) server.kill('SIGTERM'); process.exit(1); });
+})().catch((e) => {
+  console.log('FAIL ' + e);
+  if (server) server.kill('SIGTERM');
+  if (smtpd) smtpd.kill('SIGTERM');
+  process.exit(1);
+});
