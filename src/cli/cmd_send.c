@@ -96,6 +96,28 @@ static int finish(struct diag_list *dl, struct reg *r, int rc)
     return rc;
 }
 
+/* Record one fact about a.number now, by the account working: a delivery
+ * (how = a.value) or a consent to e-mail (to a.value). */
+static int record(const struct args *a, bool consent)
+{
+    const char *actor;
+    if (cli_actor(a->by, &actor) != 0)
+        return EXIT_USAGE;
+    struct diag_list dl = { 0 };
+    struct reg *r = open_reg(a->reg, &dl);
+    char at[32];
+    utc_now(at);
+    struct reg_delivery d = { .how = (char *)a->value, .at = at, .actor = (char *)actor };
+    int rc = r && (consent ? register_consent_email(r, a->number, a->value, at, actor, &dl)
+                           : register_deliver(r, a->number, &d, &dl)) == 0
+                 ? 0 : EXIT_DATA;
+    if (rc == 0 && consent)
+        printf("%s: consent to e-mail recorded\n", a->number);
+    else if (rc == 0)
+        printf("%s delivered (%s) at %s\n", a->number, a->value, at);
+    return finish(&dl, r, rc);
+}
+
 int cmd_deliver(int argc, char **argv)
 {
     struct args a;
@@ -109,18 +131,7 @@ int cmd_deliver(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (!register_delivery_kind_ok(a.value))
         return cli_usage_error("deliver", "'--how %s': expected paper, email or download", a.value);
-    const char *actor;
-    if (cli_actor(a.by, &actor) != 0)
-        return EXIT_USAGE;
-    struct diag_list dl = { 0 };
-    struct reg *r = open_reg(a.reg, &dl);
-    char at[32];
-    utc_now(at);
-    struct reg_delivery d = { .how = (char *)a.value, .at = at, .actor = (char *)actor };
-    rc = r && register_deliver(r, a.number, &d, &dl) == 0 ? 0 : EXIT_DATA;
-    if (rc == 0)
-        printf("%s delivered (%s) at %s\n", a.number, a.value, at);
-    return finish(&dl, r, rc);
+    return record(&a, false);
 }
 
 int cmd_consent(int argc, char **argv)
@@ -135,17 +146,7 @@ int cmd_consent(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (!smtp_address_ok(a.value))
         return cli_usage_error("consent", "'%s' is not a plain e-mail address", a.value);
-    const char *actor;
-    if (cli_actor(a.by, &actor) != 0)
-        return EXIT_USAGE;
-    struct diag_list dl = { 0 };
-    struct reg *r = open_reg(a.reg, &dl);
-    char at[32];
-    utc_now(at);
-    rc = r && register_consent_email(r, a.number, a.value, at, actor, &dl) == 0 ? 0 : EXIT_DATA;
-    if (rc == 0)
-        printf("%s: consent to e-mail recorded\n", a.number);
-    return finish(&dl, r, rc);
+    return record(&a, true);
 }
 
 int cmd_send(int argc, char **argv)

@@ -1,50 +1,12 @@
 /* pdf_append — a page added to a finished PDF as an incremental update (pdf_append.h). */
 #include "pdf_append.h"
 
-#include <stdarg.h>
+#include "strbuf.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A growing byte buffer. */
-struct buf {
-    unsigned char *p;
-    size_t n, cap;
-    bool oom;
-};
-
-static void put(struct buf *b, const void *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-}
-
-static void putf(struct buf *b, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct buf *b, const char *f, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(tmp, sizeof tmp, f, ap);
-    va_end(ap);
-    if (n > 0)
-        put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
 
 /* Last occurrence of needle in [h, h + n), or NULL. */
 static const unsigned char *rfind(const unsigned char *h, size_t n, const char *needle)
@@ -168,7 +130,7 @@ static const unsigned char *dict_end(const unsigned char *b, const unsigned char
 
 /* Copy [b, e) to out with every reference "N G R" renumbered N -> N + shift,
  * except references to `parent_from`, which become `parent_to`. */
-static void copy_renumbered(struct buf *out, const unsigned char *b, const unsigned char *e, long shift,
+static void copy_renumbered(struct strbuf *out, const unsigned char *b, const unsigned char *e, long shift,
                             long parent_from, long parent_to)
 {
     const unsigned char *p = b;
@@ -186,17 +148,17 @@ static void copy_renumbered(struct buf *out, const unsigned char *b, const unsig
                     r++;
                 if (r > g && r + 1 < e && r[0] == ' ' && r[1] == 'R' &&
                     (r + 2 == e || !((r[2] >= 'A' && r[2] <= 'Z') || (r[2] >= 'a' && r[2] <= 'z')))) {
-                    putf(out, "%ld", num == parent_from ? parent_to : num + shift);
-                    put(out, q, (size_t)(r + 2 - q));
+                    strbuf_printf(out, "%ld", num == parent_from ? parent_to : num + shift);
+                    strbuf_put(out, q, (size_t)(r + 2 - q));
                     p = r + 2;
                     continue;
                 }
             }
-            put(out, p, (size_t)(q - p));
+            strbuf_put(out, p, (size_t)(q - p));
             p = q;
             continue;
         }
-        put(out, p, 1);
+        strbuf_put(out, p, 1);
         p++;
     }
 }
@@ -214,7 +176,7 @@ int pdf_append_page(const unsigned char *base, size_t base_len, const unsigned c
         return -1;
     }
     int rc = -1;
-    struct buf o = { 0 };
+    struct strbuf o = { 0 };
     const unsigned char *b, *e;
     long root = key_num(bx.tr, bx.tr_end, "/Root"), info = key_num(bx.tr, bx.tr_end, "/Info");
     long proot = key_num(px.tr, px.tr_end, "/Root"), pinfo = key_num(px.tr, px.tr_end, "/Info");
@@ -242,9 +204,9 @@ int pdf_append_page(const unsigned char *base, size_t base_len, const unsigned c
     size_t *noff = calloc((size_t)px.size + 1, sizeof *noff);
     if (!noff)
         goto oom;
-    put(&o, base, base_len);
+    strbuf_put(&o, base, base_len);
     if (base_len && base[base_len - 1] != '\n')
-        put(&o, "\n", 1);
+        strbuf_put(&o, "\n", 1);
     /* the acceptance page's objects, but its catalog, page tree and info */
     for (long i = 1; i < px.size; i++) {
         if (i == proot || i == ppages || i == pinfo || !object_span(page, page_len, &px, i, &b, &e))
@@ -256,61 +218,61 @@ int pdf_append_page(const unsigned char *base, size_t base_len, const unsigned c
             diag_error(dl, NULL, NULL, "cannot read the acceptance page's object %ld", i);
             goto out;
         }
-        putf(&o, "%ld 0 obj", i + shift);
+        strbuf_printf(&o, "%ld 0 obj", i + shift);
         copy_renumbered(&o, ob + 4, de, shift, ppages, pages);
-        put(&o, de, (size_t)(e - de));
-        put(&o, "\n", 1);
+        strbuf_put(&o, de, (size_t)(e - de));
+        strbuf_put(&o, "\n", 1);
     }
     /* the page tree's root, one kid more */
     size_t pages_off = o.n;
-    put(&o, pb, (size_t)(kids_end - pb));
-    putf(&o, " %ld 0 R", ppage + shift);
+    strbuf_put(&o, pb, (size_t)(kids_end - pb));
+    strbuf_printf(&o, " %ld 0 R", ppage + shift);
     const unsigned char *cnt = find(kids_end, dict_end(pb, pe), "/Count");
-    put(&o, kids_end, (size_t)(cnt - kids_end));
-    putf(&o, "/Count %ld", count + 1);
+    strbuf_put(&o, kids_end, (size_t)(cnt - kids_end));
+    strbuf_printf(&o, "/Count %ld", count + 1);
     const unsigned char *after = cnt + 6;
     while (after < pe && (*after == ' ' || (*after >= '0' && *after <= '9')))
         after++;
-    put(&o, after, (size_t)(pe - after));
-    put(&o, "\n", 1);
+    strbuf_put(&o, after, (size_t)(pe - after));
+    strbuf_put(&o, "\n", 1);
     /* the cross-reference section of the update */
     size_t xref_at = o.n;
-    putf(&o, "xref\n0 1\n0000000000 65535 f\r\n%ld 1\n%010zu 00000 n\r\n", pages, pages_off);
+    strbuf_printf(&o, "xref\n0 1\n0000000000 65535 f\r\n%ld 1\n%010zu 00000 n\r\n", pages, pages_off);
     for (long i = 1; i < px.size; i++) {
         if (!noff[i])
             continue;
         long j = i;
         while (j + 1 < px.size && noff[j + 1])
             j++;
-        putf(&o, "%ld %ld\n", i + shift, j - i + 1);
+        strbuf_printf(&o, "%ld %ld\n", i + shift, j - i + 1);
         for (long k = i; k <= j; k++)
-            putf(&o, "%010zu 00000 n\r\n", noff[k]);
+            strbuf_printf(&o, "%010zu 00000 n\r\n", noff[k]);
         i = j;
     }
     free(noff);
-    putf(&o, "trailer\n<<\n/Size %ld\n/Root %ld 0 R\n", px.size + shift, root);
+    strbuf_printf(&o, "trailer\n<<\n/Size %ld\n/Root %ld 0 R\n", px.size + shift, root);
     if (info > 0)
-        putf(&o, "/Info %ld 0 R\n", info);
+        strbuf_printf(&o, "/Info %ld 0 R\n", info);
     const unsigned char *id = find(bx.tr, bx.tr_end, "/ID");
     if (id) {
         const unsigned char *ide = find(id, bx.tr_end, "]");
         if (ide) {
-            put(&o, id, (size_t)(ide + 1 - id));
-            put(&o, "\n", 1);
+            strbuf_put(&o, id, (size_t)(ide + 1 - id));
+            strbuf_put(&o, "\n", 1);
         }
     }
-    putf(&o, "/Prev %zu\n>>\nstartxref\n%zu\n%%%%EOF\n", bx.startxref, xref_at);
+    strbuf_printf(&o, "/Prev %zu\n>>\nstartxref\n%zu\n%%%%EOF\n", bx.startxref, xref_at);
     if (o.oom)
         goto oom;
-    *out = o.p;
+    *out = (unsigned char *)o.s;
     *out_len = o.n;
-    o.p = NULL;
+    o.s = NULL;
     rc = 0;
     goto out;
 oom:
     diag_error(dl, NULL, NULL, "out of memory");
 out:
-    free(o.p);
+    free(o.s);
     free(bx.off);
     free(px.off);
     return rc;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
 #include "template.h"
 
 int smtp_settings_load(struct smtp_settings *s, const char *dir, struct diag_list *dl)
@@ -85,36 +86,20 @@ bool smtp_address_ok(const char *a)
 
 /* ---- the message ----------------------------------------------------------- */
 
+/* The message being written, and how much of it libcurl has read. */
 struct mbuf {
-    char *p;
-    size_t n, cap, off;
-    bool oom;
+    struct strbuf b;
+    size_t off;
 };
 
-static void madd(struct mbuf *b, const char *s, size_t n)
+static void madd(struct mbuf *m, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 8192;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    strbuf_put(&m->b, s, n);
 }
 
-static void mstr(struct mbuf *b, const char *s)
+static void mstr(struct mbuf *m, const char *s)
 {
-    madd(b, s, strlen(s));
+    strbuf_str(&m->b, s);
 }
 
 /* text as one RFC 2047 encoded word (UTF-8, base64) when not plain ASCII. */
@@ -152,8 +137,8 @@ static void header_text(struct mbuf *b, const char *s)
 static size_t read_cb(char *dst, size_t size, size_t nmemb, void *ctx)
 {
     struct mbuf *b = ctx;
-    size_t room = size * nmemb, left = b->n - b->off, k = left < room ? left : room;
-    memcpy(dst, b->p + b->off, k);
+    size_t room = size * nmemb, left = b->b.n - b->off, k = left < room ? left : room;
+    memcpy(dst, b->b.s + b->off, k);
     b->off += k;
     return k;
 }
@@ -262,7 +247,7 @@ int smtp_send(const struct smtp_settings *s, const struct smtp_message *m, char 
     int rc = -1;
     CURL *c = NULL;
     struct curl_slist *rcpt = NULL;
-    if (b.oom) {
+    if (b.b.oom) {
         diag_error(dl, NULL, NULL, "out of memory");
         goto out;
     }
@@ -290,7 +275,7 @@ int smtp_send(const struct smtp_settings *s, const struct smtp_message *m, char 
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
     curl_easy_setopt(c, CURLOPT_READDATA, &b);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b.n);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b.b.n);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)s->timeout_seconds);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)s->timeout_seconds);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -319,6 +304,6 @@ out:
     curl_slist_free_all(rcpt);
     if (c)
         curl_easy_cleanup(c);
-    free(b.p);
+    free(b.b.s);
     return rc;
 }
