@@ -4,7 +4,7 @@
 # With arguments, installs those packages instead (e.g. the benchmark's tools).
 set -euo pipefail
 
-PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools libcurl4-openssl-dev python3-aiosmtpd
+PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools libcurl4-openssl-dev libpng-dev python3-aiosmtpd
       libsqlite3-dev libmicrohttpd-dev fonts-dejavu-core poppler-utils qpdf valgrind sqlite3)
 
 [ $# -gt 0 ] && PKGS=("$@")

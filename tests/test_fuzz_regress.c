@@ -14,6 +14,7 @@
 #define RQ_FUZZ_ROOT "."
 #include "../fuzz/fuzz_catalog_csv.c"
 #include "../fuzz/fuzz_fontcov.c"
+#include "../fuzz/fuzz_signature.c"
 #include "../fuzz/fuzz_price_table.c"
 #include "../fuzz/fuzz_quote.c"
 #include "../fuzz/fuzz_request.c"
@@ -95,4 +96,9 @@ Test(fuzz_regress, fontcov)
     for (size_t n = 0; n < 4096 && n < len; n += 7)
         fuzz_fontcov_one((const uint8_t *)font, n);
     free(font);
+}
+
+Test(fuzz_regress, signature)
+{
+    cr_assert_gt(replay_dir("tests/corpus/fuzz/signature", fuzz_signature_one), 0);
 }

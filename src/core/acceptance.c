@@ -1,6 +1,7 @@
 /* acceptance — the signed acceptance page and the accepted copy (acceptance.h). */
 #include "acceptance.h"
 
+#include <png.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,7 @@ int acceptance_copy(const struct acceptance *a, const unsigned char *issued, siz
     struct page p;
     memset(&p, 0, sizeof p);
     memset(&t, 0, sizeof t);
-    unsigned char *page = NULL;
+    unsigned char *page = NULL, *rgb = NULL;
     size_t page_len = 0;
     int rc = -1;
     const char *lang = a->language && !strcmp(a->language, "es") ? "es" : "en";
@@ -209,9 +210,27 @@ int acceptance_copy(const struct acceptance *a, const unsigned char *issued, siz
     para(&p, CANVAS_REGULAR, 9.5f, INK, W("accept.intro"));
 
     heading(&p, W("accept.signature"));
-    HPDF_Image img = !strcmp(a->signature_type, "png")
-                         ? HPDF_LoadPngImageFromMem(p.cv.doc, a->signature, (HPDF_UINT)a->signature_len)
-                         : HPDF_LoadJpegImageFromMem(p.cv.doc, a->signature, (HPDF_UINT)a->signature_len);
+    /* libharu hands a PNG to libpng with no error handler, and libpng then
+     * aborts the process on damaged data; so a PNG (from a browser: not
+     * trusted) is decoded here with libpng's own checked reader, flattened
+     * on white, and given to libharu as plain RGB */
+    HPDF_Image img = NULL;
+    if (!strcmp(a->signature_type, "png")) {
+        png_image pi;
+        memset(&pi, 0, sizeof pi);
+        pi.version = PNG_IMAGE_VERSION;
+        if (png_image_begin_read_from_memory(&pi, a->signature, a->signature_len) &&
+            pi.width <= ACCEPTANCE_MAX_PIXELS && pi.height <= ACCEPTANCE_MAX_PIXELS) {
+            pi.format = PNG_FORMAT_RGB;
+            png_color white = { 255, 255, 255 };
+            rgb = malloc(PNG_IMAGE_SIZE(pi));
+            if (rgb && png_image_finish_read(&pi, &white, rgb, 0, NULL))
+                img = HPDF_LoadRawImageFromMem(p.cv.doc, rgb, pi.width, pi.height, HPDF_CS_DEVICE_RGB, 8);
+        }
+        png_image_free(&pi);
+    } else {
+        img = HPDF_LoadJpegImageFromMem(p.cv.doc, a->signature, (HPDF_UINT)a->signature_len);
+    }
     if (!img || p.cv.err) {
         diag_error(dl, NULL, "signature", "cannot read the signature image");
         goto out;
@@ -245,6 +264,7 @@ out:
     if (rc != 0 && dl->errors == errors)
         diag_error(dl, NULL, NULL, "cannot make the accepted copy");
     free(page);
+    free(rgb);
     canvas_lines_free(&p.lines);
     canvas_free(&p.cv);
     template_free(&t);

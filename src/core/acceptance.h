@@ -19,7 +19,7 @@
 
 /* Largest signature image accepted, in bytes, and in pixels each way. */
 #define ACCEPTANCE_MAX_SIGNATURE (2u * 1024u * 1024u)
-#define ACCEPTANCE_MAX_PIXELS 4000u
+#define ACCEPTANCE_MAX_PIXELS 2000u
 
 /* Everything is borrowed for the call. */
 struct acceptance {
