@@ -4,7 +4,7 @@
 # With arguments, installs those packages instead (e.g. the benchmark's tools).
 set -euo pipefail
 
-PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools
+PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools libcurl4-openssl-dev libpng-dev python3-aiosmtpd
       libsqlite3-dev libmicrohttpd-dev libsodium-dev fonts-dejavu-core poppler-utils qpdf valgrind sqlite3
       openssl curl)
 

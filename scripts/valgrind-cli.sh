@@ -115,6 +115,28 @@ vg 0 audit verify
 echo 'short' >"$WORK/pw"
 VG_STDIN=$WORK/pw vg 1 user add bob --role manager
 vg 2 user add carol --role nobody
+# the patient's side: notices, poster, signed acceptance, accepted copy, delivery
+CA=$ROOT/examples/clinics/california
+vg 0 notice --prices "$CA"
+vg 0 notice --poster --prices "$CA" -o "$WORK/poster.pdf"
+vg 0 price "$CA/request-adipose-knee.json" --prices "$CA" --format pdf -o "$WORK/ca.pdf"
+TEST=1 vg 0 quote "$CA/request-adipose-knee.json" --prices "$CA"
+CA_N=$("$BIN" list --format csv | sed -n 2p | cut -d, -f1)
+printf '\211PNG\r\n\032\n' >"$WORK/not-a-sig.png"
+/usr/bin/python3 -c "import zlib,struct
+raw=b''.join(b'\x00'+bytes([0,0,0,255 if abs(y-20-x//8)<2 else 0])*1 for y in range(40) for x in [0])
+w,h=1,40
+c=lambda t,d: struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)&0xffffffff)
+open('$WORK/sig.png','wb').write(b'\x89PNG\r\n\x1a\n'+c(b'IHDR',struct.pack('>IIBBBBB',w,h,8,6,0,0,0))+c(b'IDAT',zlib.compress(raw))+c(b'IEND',b''))"
+TEST=1 vg 0 accept "$CA_N" --signature "$WORK/sig.png" --signer 'Ana Lucía Rivera' --prices "$CA"
+vg 0 reprint "$CA_N" --accepted -o "$WORK/accepted.pdf"
+TEST=1 vg 1 accept "$CA_N" --signature "$WORK/sig.png" --signer Ana --prices "$CA"
+TEST=1 vg 1 accept Q-2026-000002 --signature "$WORK/not-a-sig.png" --signer Ana
+vg 0 deliver "$CA_N" --how paper
+vg 0 consent "$CA_N" --email ana@example.org
+vg 0 list --undelivered
+vg 0 list --late
+vg 1 send "$CA_N" --to ana@example.org
 # failing runs: bad data (1) and bad usage (2)
 vg 1 price "$ROOT/tests/corpus/wrong-types.json"
 TEST=1 vg 1 quote "$ROOT/tests/corpus/deep-nesting.json"

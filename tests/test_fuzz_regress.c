@@ -15,6 +15,7 @@
 #include "../fuzz/fuzz_bill.c"
 #include "../fuzz/fuzz_catalog_csv.c"
 #include "../fuzz/fuzz_fontcov.c"
+#include "../fuzz/fuzz_signature.c"
 #include "../fuzz/fuzz_price_table.c"
 #include "../fuzz/fuzz_quote.c"
 #include "../fuzz/fuzz_request.c"
@@ -102,4 +103,9 @@ Test(fuzz_regress, bill)
 {
     replay_dir("tests/corpus/fuzz/bill", fuzz_bill_one);
     cr_assert_gt(replay_dir("examples/bills", fuzz_bill_one), 0);
+}
+
+Test(fuzz_regress, signature)
+{
+    cr_assert_gt(replay_dir("tests/corpus/fuzz/signature", fuzz_signature_one), 0);
 }

@@ -543,3 +543,70 @@ Test(server, bill_check_needs_a_signed_in_account)
     cr_assert_eq(r.status, 200, "%s", r.body);
     resp_free(&r);
 }
+
+/* The patient's side through the API, on the default (Texas) tables: no
+ * notice; a drawn signature accepts the quote with the staff account as
+ * witness; the accepted copy starts with the issued PDF; a void quote and a
+ * bad signature are refused; e-mail needs consent. */
+Test(server, sign_notice_accepted_copy_and_refusals)
+{
+    srv = start(0, 0);
+    login(FRONT_DESK);
+    char *n1 = post_quote(PLAN), path[256];
+    snprintf(path, sizeof path, "/api/quotes/%s/notice", n1);
+    struct resp r = get(path, NULL);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.body, "\"notice\":null"), "%s", r.body);
+    resp_free(&r);
+
+    /* a 1×1 RGBA PNG */
+    static const char sig[] = "{\"signer\":\"José Müller\",\"signature\":\"data:image/png;base64,"
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"}";
+    snprintf(path, sizeof path, "/api/quotes/%s/sign", n1);
+    r = post(path, NULL, "{\"signer\":\"Ana\",\"signature\":\"data:text/plain;base64,AAAA\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    resp_free(&r);
+    r = post(path, NULL, sig);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_assert(strstr(r.body, "\"accepted_sha256\":\""), "%s", r.body);
+    resp_free(&r);
+    r = post(path, NULL, sig);
+    cr_assert_eq(r.status, 409, "signing twice: %s", r.body);
+    resp_free(&r);
+
+    snprintf(path, sizeof path, "/api/quotes/%s/pdf", n1);
+    struct resp issued = get(path, NULL);
+    snprintf(path, sizeof path, "/api/quotes/%s/accepted", n1);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200);
+    cr_assert(r.len > issued.len && !memcmp(r.body, issued.body, issued.len), "the issued PDF is a prefix");
+    resp_free(&r);
+    resp_free(&issued);
+    snprintf(path, sizeof path, "/api/quotes/%s", n1);
+    r = get(path, NULL);
+    cr_assert(strstr(r.body, "\"status\":\"accepted\""), "%s", r.body);
+    cr_assert(strstr(r.body, "\"actor\":\"" FRONT_DESK "\""), "the witness is the signed-in account: %s", r.body);
+    resp_free(&r);
+
+    char *n2 = post_quote(PLAN);
+    login(MANAGER); /* voiding is a manager's */
+    snprintf(path, sizeof path, "/api/quotes/%s/void", n2);
+    r = post(path, NULL, "{\"reason\": \"Wrong plan\"}");
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/sign", n2);
+    r = post(path, NULL, sig);
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    cr_assert(strstr(r.body, "is void"), "%s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/accepted", n2);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 404, "%s", r.body);
+    resp_free(&r);
+
+    snprintf(path, sizeof path, "/api/quotes/%s/send", n1);
+    r = post(path, NULL, "{\"to\":\"ana@example.org\"}");
+    cr_assert(r.status == 503 || r.status == 409, "no relay or no consent: %d %s", r.status, r.body);
+    resp_free(&r);
+    free(n1);
+    free(n2);
+}

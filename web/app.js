@@ -545,6 +545,7 @@
       $('issued').hidden = false;
       state.errors = null;
       endRevision();
+      document.dispatchEvent(new CustomEvent('rq:issued', { detail: { number: r.data.number } })); /* sign.js */
       window.open(r.data.pdf_url, '_blank', 'noopener');
     } else {
       state.errors = errorsOf(r);

@@ -24,7 +24,7 @@
 /* Options every register command takes. */
 enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
        OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY,
-       OPT_DISPUTE_WINDOW };
+       OPT_DISPUTE_WINDOW, OPT_UNDELIVERED, OPT_LATE };
 
 struct common {
     const char *register_path, *out_dir, *prices, *templates, *pattern;
@@ -390,12 +390,26 @@ int cmd_void(int argc, char **argv)
                       "voided it.\n\n");
 }
 
+/* Is option `name` ("--signature") among argv's words? */
+static bool has_option(int argc, char **argv, const char *name)
+{
+    size_t k = strlen(name);
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (!strncmp(argv[i], name, k) && (argv[i][k] == '\0' || argv[i][k] == '='))
+            return true;
+    return false;
+}
+
 int cmd_accept(int argc, char **argv)
 {
+    if (has_option(argc, argv, "--signature") || has_option(argc, argv, "--signer"))
+        return cmd_accept_signed(argc, argv);
     return set_status(argc, argv, "accept", "accepted",
                       "Usage: regenquote accept NUMBER [--reason TEXT]\n\n"
                       "Record that the patient accepted an issued, unexpired quote, with an\n"
-                      "optional note for the history (one line, at most 200 characters).\n\n");
+                      "optional note for the history (one line, at most 200 characters).\n"
+                      "With --signature FILE --signer NAME: a signed acceptance from a scanned\n"
+                      "paper signature ('regenquote accept --signature x --help').\n\n");
 }
 
 /* ---- list ----------------------------------------------------------------- */
@@ -416,6 +430,8 @@ static int take_list(void *ctx, int c, const char *arg)
     case OPT_STATUS: a->f.status = arg; return 0;
     case OPT_FORMAT: a->format = arg; return 0;
     case OPT_DISPUTE_WINDOW: a->dispute_window = true; return 0;
+    case OPT_UNDELIVERED: a->f.undelivered = true; return 0;
+    case OPT_LATE: a->f.late = true; return 0;
     case OPT_FROM:
         a->f.has_from = true;
         a->bad_date |= !date_parse(arg, &a->f.from);
@@ -438,6 +454,9 @@ static const char LIST_HELP[] =
     "  --name TEXT                patient names containing TEXT (any case or accents)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
+    "  --undelivered              only estimates with no delivery record yet ('deliver', 'send')\n"
+    "  --late                     only estimates first delivered after their Good Faith Estimate\n"
+    "                             due date\n"
     "  --format table|csv|json    (default table)\n"
     "  --dispute-window           only quotes whose final bill is $400.00 or more above the\n"
     "                             estimate for a provider, while the patient may still dispute\n"
@@ -453,6 +472,8 @@ int cmd_list(int argc, char **argv)
         { "status", required_argument, NULL, OPT_STATUS },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "dispute-window", no_argument, NULL, OPT_DISPUTE_WINDOW },
+        { "undelivered", no_argument, NULL, OPT_UNDELIVERED },
+        { "late", no_argument, NULL, OPT_LATE },
         { NULL, 0, NULL, 0 },
     };
     struct common cm = { 0 };
@@ -614,6 +635,8 @@ int cmd_show(int argc, char **argv)
 
 int cmd_reprint(int argc, char **argv)
 {
+    if (has_option(argc, argv, "--accepted"))
+        return cmd_reprint_accepted(argc, argv);
     static const struct option extra[] = { { "output", required_argument, NULL, 'o' },
                                            { NULL, 0, NULL, 0 } };
     struct common cm = { 0 };

@@ -26,6 +26,14 @@ int cmd_reprint(int argc, char **argv);
 int cmd_revise(int argc, char **argv);
 int cmd_void(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
+int cmd_notice(int argc, char **argv);
+/* cmd_sign.c: accept with a signature, reprint --accepted (cmd_register.c hands over) */
+int cmd_accept_signed(int argc, char **argv);
+int cmd_reprint_accepted(int argc, char **argv);
+/* cmd_send.c: how the estimate reaches the patient */
+int cmd_deliver(int argc, char **argv);
+int cmd_consent(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
 /* cmd_user.c: `user add|passwd|disable|list`, the register's staff accounts. */

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "money.h"
+#include "notice.h"
 #include "sha256.h"
 
 static const char *const PHASE_IDS[PHASE_COUNT] = { "before", "procedure", "after", "repeat",
@@ -247,12 +249,26 @@ static void load_provider(struct ld *l, const cJSON *o, const char *path, size_t
             err(l, o, path, "duplicate provider id '%s'", pv->id);
 }
 
+/* obj.state: a two-letter state code (it picks the state notice: notice.h). */
+static void check_state(struct ld *l, const cJSON *o, const char *path, const char **out)
+{
+    if (!jr_string(&l->r, o, path, "state", false, out) || !*out)
+        return;
+    const char *s = *out;
+    if (strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z') {
+        char p[256];
+        err(l, jr_member(o, "state"), jpath_key(p, sizeof p, path, "state"),
+            "'%.20s' is not a state; expected its two-letter code such as \"CA\"", s);
+    }
+}
+
 static void load_location(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "name_es", "address", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "address", "state", NULL };
     struct pt_location *lc = &l->pt->clinic.locations[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &lc->id);
+    check_state(l, o, path, &lc->state);
     jr_string(&l->r, o, path, "name", true, &lc->name);
     text_es(l, o, path, "name", &lc->name);
     lc->address = string_list(l, o, path, "address", true, &lc->n_address);
@@ -341,7 +357,8 @@ static void load_clinic(struct ld *l)
                                             "tax", "financing", NULL };
     static const char *const clinic_keys[] = { "name", "address", "phone", "email", "website",
                                                "tin", "npi", "providers", "locations", "outside",
-                                               "logo", "default_provider", "default_location", NULL };
+                                               "logo", "default_provider", "default_location", "state",
+                                               NULL };
     if (!cJSON_IsObject(root)) {
         err(l, root, NULL, "expected a JSON object at the top");
         return;
@@ -357,6 +374,7 @@ static void load_clinic(struct ld *l)
     jr_string(&l->r, co, "clinic", "email", false, &c->email);
     jr_string(&l->r, co, "clinic", "website", false, &c->website);
     jr_string(&l->r, co, "clinic", "logo", false, &c->logo);
+    check_state(l, co, "clinic", &c->state);
     jr_string(&l->r, co, "clinic", "tin", true, &c->tin);
     check_tin(l, co, "clinic", c->tin);
     jr_string(&l->r, co, "clinic", "npi", true, &c->npi);
@@ -499,7 +517,7 @@ static void load_area(struct ld *l, const cJSON *o, const char *path, size_t i)
 static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
     static const char *const keys[] = { "id", "name", "name_es", "origin", "items", "bankable",
-                                        "research_only", "research_only_es", NULL };
+                                        "research_only", "research_only_es", "state_notice", NULL };
     struct pt_source *s = &l->pt->sources[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &s->id);
@@ -519,6 +537,7 @@ static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i
     jr_string(&l->r, o, path, "research_only", false, &s->research_only);
     text_es(l, o, path, "research_only", &s->research_only);
     jr_bool(&l->r, o, path, "bankable", false, &s->bankable);
+    jr_bool(&l->r, o, path, "state_notice", false, &s->state_notice);
     s->items = ref_item_list(l, o, path, "items", !s->research_only, &s->n_items);
     if (s->bankable && s->allogeneic) {
         char p[256];
@@ -533,13 +552,14 @@ static void load_source(struct ld *l, const cJSON *o, const char *path, size_t i
 
 static void load_method(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
-    static const char *const keys[] = { "id", "name", "name_es", "fits", "items", NULL };
+    static const char *const keys[] = { "id", "name", "name_es", "fits", "items", "state_notice", NULL };
     struct pt_method *m = &l->pt->methods[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &m->id);
     jr_string(&l->r, o, path, "name", true, &m->name);
     text_es(l, o, path, "name", &m->name);
     m->items = ref_item_list(l, o, path, "items", true, &m->n_items);
+    jr_bool(&l->r, o, path, "state_notice", false, &m->state_notice);
     const cJSON *fits = NULL;
     if (jr_array(&l->r, o, path, "fits", true, &fits) && fits) {
         size_t n = (size_t)cJSON_GetArraySize(fits), k = 0, j = 0;
@@ -1018,10 +1038,19 @@ int price_table_load_catalog_text(struct price_table *pt, const char *name, cons
 
 int price_table_load(struct price_table *pt, const char *dir, struct diag_list *dl)
 {
-    char clinic[4096], catalog[4096];
+    char clinic[4096], catalog[4096], notices[4096];
     snprintf(clinic, sizeof clinic, "%s/clinic.json", dir);
     snprintf(catalog, sizeof catalog, "%s/catalog.json", dir);
-    return price_table_load_files(pt, clinic, catalog, dl);
+    snprintf(notices, sizeof notices, "%s/notices.json", dir);
+    int rc = price_table_load_files(pt, clinic, catalog, dl);
+    if (access(notices, F_OK) == 0) {
+        size_t errors = dl->errors;
+        if (notice_set_load(&pt->notices, notices, dl) == 0 && pt->has_clinic)
+            notice_check_clinic(pt->notices, pt, dl);
+        if (dl->errors > errors)
+            rc = -1;
+    }
+    return rc;
 }
 
 void price_table_free(struct price_table *pt)
@@ -1063,5 +1092,6 @@ void price_table_free(struct price_table *pt)
     jdoc_free(&pt->clinic_doc);
     jdoc_free(&pt->catalog_doc);
     free(pt->texts);
+    notice_set_free(pt->notices);
     memset(pt, 0, sizeof *pt);
 }

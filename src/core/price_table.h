@@ -65,6 +65,8 @@ struct pt_source {
     bool bankable;               /* autologous cells that can be frozen for repeats */
     const struct pt_item **items;
     size_t n_items;
+    bool state_notice;           /* the clinic marks it as needing a state's
+                                    stem-cell notice (notice.h) */
 };
 
 struct pt_method {
@@ -73,6 +75,7 @@ struct pt_method {
     size_t n_fits;
     const struct pt_item **items;
     size_t n_items;
+    bool state_notice;           /* as for pt_source */
 };
 
 struct pt_guidance {
@@ -163,6 +166,7 @@ struct pt_location {
     const char *id, *name;
     const char **address;
     size_t n_address;
+    const char *state;           /* two-letter state code, or NULL: the clinic's */
 };
 
 struct pt_financing {
@@ -173,6 +177,7 @@ struct pt_financing {
 
 struct pt_clinic {
     const char *name, *phone, *email, *website, *tin, *npi, *logo;
+    const char *state;           /* two-letter state code ("CA"), or NULL */
     const char **address;
     size_t n_address;
     struct pt_provider *providers;
@@ -198,6 +203,9 @@ struct price_table {
     struct jdoc clinic_doc, catalog_doc;
     bool has_clinic, has_catalog;
     char sha256[65];             /* of clinic.json then catalog.json, as bytes */
+    /* The state stem-cell notices (notice.h) of DIR/notices.json when
+     * price_table_load found one, else NULL; owned, not in sha256. */
+    struct notice_set *notices;
     const char *version;
     rq_date effective_date;
 
@@ -238,7 +246,11 @@ struct pt_text_slot {
     const char *en, *es;
 };
 
-/* Load DIR/clinic.json and DIR/catalog.json.  Returns 0, or -1 with every
+struct notice_set;
+
+/* Load DIR/clinic.json and DIR/catalog.json, and DIR/notices.json when it
+ * exists (pt->notices; checked against the clinic's states: notice.h).
+ * Returns 0, or -1 with every
  * problem found added to dl (warnings alone do not fail).  Always leaves
  * *pt safe to price_table_free(). */
 int price_table_load(struct price_table *pt, const char *dir, struct diag_list *dl);

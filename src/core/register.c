@@ -691,6 +691,37 @@ int register_get_tables(struct reg *r, const char *sha256, char **clinic_json,
     return rc == 0 ? 0 : -1;
 }
 
+/* Keep in *out only the entries f->undelivered / f->late ask for (the
+ * first delivery record decides: none, or a date after estimate_due). */
+static int keep_by_delivery(struct reg *r, const struct reg_filter *f, struct reg_entry **out, size_t *n,
+                            struct diag_list *dl)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        struct reg_delivery *d = NULL;
+        size_t nd = 0;
+        if (r->eng->deliveries(r->s, (*out)[i].number, &d, &nd, dl) != 0) {
+            for (size_t j = i; j < *n; j++)
+                reg_entry_free(&(*out)[j]);
+            *n = k;
+            return -1;
+        }
+        bool keep = true;
+        if (f->undelivered && nd > 0)
+            keep = false;
+        if (f->late && (nd == 0 || !(*out)[i].estimate_due || !d[0].at ||
+                        strncmp(d[0].at, (*out)[i].estimate_due, 10) <= 0))
+            keep = false;
+        reg_deliveries_free(d, nd);
+        if (keep)
+            (*out)[k++] = (*out)[i];
+        else
+            reg_entry_free(&(*out)[i]);
+    }
+    *n = k;
+    return 0;
+}
+
 int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **out, size_t *n,
                   struct diag_list *dl)
 {
@@ -719,6 +750,8 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
     }
     int rc = r->eng->list(r->s, &q, out, n, dl);
     free(key);
+    if (rc == 0 && (f->undelivered || f->late))
+        rc = keep_by_delivery(r, f, out, n, dl);
     return rc;
 }
 
@@ -755,6 +788,165 @@ int register_set_status(struct reg *r, const char *number, const char *status,
         return -1;
     }
     return r->eng->commit(r->s, dl);
+}
+
+void reg_acceptance_free(struct reg_acceptance *a)
+{
+    if (!a)
+        return;
+    char *f[] = { a->number, a->signer, a->signed_at, a->witness, a->how, a->notice_state,
+                  a->notice_sha256, a->pdf_sha256, a->tables_sha256, a->signature_type,
+                  a->accepted_sha256 };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        free(f[i]);
+    free(a->signature);
+    free(a->accepted_pdf);
+    memset(a, 0, sizeof *a);
+}
+
+int register_accept_signed(struct reg *r, const char *number, const struct reg_acceptance *a,
+                           reg_accept_fn copy, void *ctx, rq_date today, struct diag_list *dl)
+{
+    if (!a->signer || !*a->signer) {
+        diag_error(dl, NULL, "signer", "the signer's printed name is missing");
+        return -1;
+    }
+    if (r->eng->begin(r->s, dl) != 0)
+        return -1;
+    struct reg_entry e;
+    if (register_get(r, number, true, &e, dl) != 0) {
+        r->eng->rollback(r->s);
+        return -1;
+    }
+    const char *now = reg_entry_status(&e, today), *why = NULL;
+    if (!strcmp(now, "void"))
+        why = "a void quote cannot be accepted";
+    else if (!strcmp(now, "superseded"))
+        why = e.superseded_by ? "it was replaced; have the patient sign the quote that replaces it"
+                              : "it was replaced";
+    else if (!strcmp(now, "expired"))
+        why = "it has expired; revise it to issue a new estimate";
+    else if (!strcmp(now, "accepted"))
+        why = "it is signed already ('regenquote reprint --accepted' gives the accepted copy)";
+    else if (strcmp(now, "issued") != 0)
+        why = "only an issued quote can be accepted";
+    int rc = -1;
+    if (why) {
+        if (e.superseded_by && !strcmp(now, "superseded"))
+            diag_error(dl, NULL, NULL, "quote %s is superseded by %s; %s", number, e.superseded_by, why);
+        else
+            diag_error(dl, NULL, NULL, "quote %s is %s; %s", number, now, why);
+        goto out;
+    }
+    struct reg_acceptance row = *a;
+    row.number = (char *)number;
+    row.pdf_sha256 = e.pdf_sha256;
+    row.tables_sha256 = e.tables_sha256;
+    const unsigned char *pdf = NULL;
+    size_t len = 0;
+    if (copy(ctx, &e, &row, &pdf, &len, dl) != 0)
+        goto out;
+    char digest[65];
+    sha256_hex(pdf, len, digest);
+    row.accepted_pdf = (unsigned char *)pdf;
+    row.accepted_len = len;
+    row.accepted_sha256 = digest;
+    char detail[200];
+    snprintf(detail, sizeof detail, "signed %s%s%s; accepted copy sha256 %.16s",
+             !strcmp(a->how, "paper") ? "on paper" : "on screen",
+             a->notice_state ? "; state notice " : "", a->notice_state ? a->notice_state : "", digest);
+    if (r->eng->put_acceptance(r->s, &row, dl) != 0 ||
+        r->eng->set_status(r->s, number, "accepted", NULL, dl) != 0 ||
+        reg_add_event(r, number, "accepted", detail, a->witness, dl) != 0)
+        goto out;
+    rc = r->eng->commit(r->s, dl);
+out:
+    if (rc != 0)
+        r->eng->rollback(r->s);
+    reg_entry_free(&e);
+    return rc;
+}
+
+int register_get_acceptance(struct reg *r, const char *number, bool with_bytes,
+                            struct reg_acceptance *a, struct diag_list *dl)
+{
+    int rc = r->eng->get_acceptance(r->s, number, with_bytes, a, dl);
+    if (rc == 1)
+        diag_error(dl, NULL, NULL, "quote %s has no signed acceptance; 'regenquote accept %s --signature FILE "
+                   "--signer NAME' records one", number, number);
+    return rc;
+}
+
+void reg_deliveries_free(struct reg_delivery *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].number);
+        free(v[i].how);
+        free(v[i].at);
+        free(v[i].actor);
+        free(v[i].detail);
+    }
+    free(v);
+}
+
+bool register_delivery_kind_ok(const char *how)
+{
+    return how && (!strcmp(how, "paper") || !strcmp(how, "email") || !strcmp(how, "download"));
+}
+
+int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl)
+{
+    if (!register_delivery_kind_ok(d->how)) {
+        diag_error(dl, NULL, "how", "'%.20s' is not a way of delivery; expected paper, email or download",
+                   d->how ? d->how : "");
+        return -1;
+    }
+    if (r->eng->begin(r->s, dl) != 0)
+        return -1;
+    int has = r->eng->has_quote(r->s, number, dl);
+    if (has == 0)
+        diag_error(dl, NULL, NULL, "there is no quote '%s' in the register", number);
+    struct reg_delivery row = *d;
+    row.number = (char *)number;
+    char detail[120];
+    snprintf(detail, sizeof detail, "%s", d->how);
+    if (has != 1 || r->eng->add_delivery(r->s, &row, dl) != 0 ||
+        reg_add_event(r, number, "delivered", detail, d->actor, dl) != 0) {
+        r->eng->rollback(r->s);
+        return -1;
+    }
+    return r->eng->commit(r->s, dl);
+}
+
+int register_deliveries(struct reg *r, const char *number, struct reg_delivery **out, size_t *n,
+                        struct diag_list *dl)
+{
+    return r->eng->deliveries(r->s, number, out, n, dl);
+}
+
+int register_consent_email(struct reg *r, const char *number, const char *address, const char *at,
+                           const char *actor, struct diag_list *dl)
+{
+    if (r->eng->begin(r->s, dl) != 0)
+        return -1;
+    int has = r->eng->has_quote(r->s, number, dl);
+    if (has == 0)
+        diag_error(dl, NULL, NULL, "there is no quote '%s' in the register", number);
+    if (has != 1 || r->eng->add_email_consent(r->s, number, address, at, actor, dl) != 0 ||
+        reg_add_event(r, number, "consent", "to receive it by e-mail", actor, dl) != 0) {
+        r->eng->rollback(r->s);
+        return -1;
+    }
+    return r->eng->commit(r->s, dl);
+}
+
+int register_email_consent(struct reg *r, const char *number, const char *address, struct diag_list *dl)
+{
+    int rc = r->eng->email_consent(r->s, number, address, dl);
+    if (rc == 1)
+        diag_error(dl, NULL, NULL, "the patient has not consented to receive %s by e-mail at that address; "
+                   "record it first with 'regenquote consent %s --email ADDRESS'", number, number);
+    return rc;
 }
 
 int register_history(struct reg *r, const char *number, struct reg_event **out, size_t *n,

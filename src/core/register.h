@@ -30,7 +30,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 6
+#define REGISTER_SCHEMA_VERSION 7
 /* The schema that added staff accounts, sessions and the audit chain. */
 #define REGISTER_SCHEMA_AUDIT 5
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
@@ -158,6 +158,8 @@ struct reg_filter {
     rq_date from, to;             /* issue dates, inclusive */
     const char *status;           /* issued/accepted/void/superseded/expired, or NULL */
     rq_date today;                /* for "expired" */
+    bool undelivered;             /* only quotes with no delivery record */
+    bool late;                    /* only quotes first delivered after their estimate_due */
 };
 
 /* Entries matching f, newest first (without PDFs or JSON). *out is a
@@ -170,6 +172,73 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
 int register_set_status(struct reg *r, const char *number, const char *status,
                         const char *reason, const char *actor, rq_date today,
                         struct diag_list *dl);
+
+/* A patient's signed acceptance of a quote (acceptance.h makes the copy).
+ * Strings and bytes malloc'd when the register hands one out; release with
+ * reg_acceptance_free().  When passed in, everything is borrowed. */
+struct reg_acceptance {
+    char *number, *signer, *signed_at, *witness;
+    char *how;                    /* "screen" or "paper" */
+    char *notice_state, *notice_sha256;       /* the state notice shown, or NULL */
+    char *pdf_sha256, *tables_sha256;         /* of the issued PDF, of the price tables */
+    char *signature_type;         /* "png" or "jpeg" */
+    unsigned char *signature;
+    size_t signature_len;
+    unsigned char *accepted_pdf;  /* the accepted copy */
+    size_t accepted_len;
+    char *accepted_sha256;
+};
+void reg_acceptance_free(struct reg_acceptance *a);
+
+/* Called inside the accepting transaction with the quote (PDF included)
+ * and the acceptance as it will be stored (pdf_sha256 and tables_sha256
+ * filled in from the quote): point *pdf at the accepted copy (owned by ctx,
+ * kept until register_accept_signed returns) or return -1 with a diagnostic. */
+typedef int (*reg_accept_fn)(void *ctx, const struct reg_entry *e, const struct reg_acceptance *a,
+                             const unsigned char **pdf, size_t *len, struct diag_list *dl);
+
+/* Record a signed acceptance of `number` and mark it accepted, in one
+ * transaction: refused (with the reason, changing nothing) unless the quote
+ * is issued and not expired on `today` (a void, superseded, expired or
+ * already accepted quote is not accepted).  a gives the signer, time,
+ * witness, how, notice and signature; copy makes the accepted copy, stored
+ * with its SHA-256.  Returns 0, or -1 with a diagnostic. */
+int register_accept_signed(struct reg *r, const char *number, const struct reg_acceptance *a,
+                           reg_accept_fn copy, void *ctx, rq_date today, struct diag_list *dl);
+
+/* The acceptance of `number` (with_bytes: also the signature and the
+ * accepted copy).  Returns 0, 1 when the quote has no signed acceptance
+ * (with a diagnostic), -1 on error. */
+int register_get_acceptance(struct reg *r, const char *number, bool with_bytes,
+                            struct reg_acceptance *a, struct diag_list *dl);
+
+/* How and when an estimate reached the patient.  Strings malloc'd when the
+ * register hands them out (reg_deliveries_free); borrowed when passed in. */
+struct reg_delivery {
+    char *number;
+    char *how;                    /* "paper", "email" or "download" */
+    char *at;                     /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+    char *actor;                  /* who handed, sent or recorded it */
+    char *detail;                 /* e-mail: the address and Message-ID; or NULL */
+};
+void reg_deliveries_free(struct reg_delivery *v, size_t n);
+
+/* Is how a delivery kind ("paper", "email", "download")? */
+bool register_delivery_kind_ok(const char *how);
+
+/* Record that `number` reached the patient (d->number is ignored; d->at is
+ * when).  Any stored quote may be recorded (a copy handed over is a fact,
+ * whatever the quote's status).  Returns 0, or -1 with a diagnostic. */
+int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl);
+/* The delivery records of number, oldest first. */
+int register_deliveries(struct reg *r, const char *number, struct reg_delivery **out, size_t *n,
+                        struct diag_list *dl);
+/* Record the patient's consent to receive `number` by e-mail at address. */
+int register_consent_email(struct reg *r, const char *number, const char *address, const char *at,
+                           const char *actor, struct diag_list *dl);
+/* 0 when consent to e-mail number to address is recorded; 1 (with a
+ * diagnostic saying how to record it) when not; -1 on error. */
+int register_email_consent(struct reg *r, const char *number, const char *address, struct diag_list *dl);
 
 struct reg_event {
     char *at, *actor, *action, *detail;

@@ -318,6 +318,29 @@ struct reg_engine {
     /* The numbers that have at least one bill (*out: malloc'd array of
      * malloc'd strings), in number order. */
     int (*billed_numbers)(struct reg_store *s, char ***out, size_t *n, struct diag_list *dl);
+    /* ---- the patient's side (schema 7) ---- */
+
+    /* Store a signed acceptance, bytes included; fails, storing nothing, if
+     * the quote has one already.  In a transaction. */
+    int (*put_acceptance)(struct reg_store *s, const struct reg_acceptance *a, struct diag_list *dl);
+    /* The acceptance of number (zeroed first; the signature and the accepted
+     * copy only with with_bytes).  Returns 0, 1 if none (no diagnostic), or -1. */
+    int (*get_acceptance)(struct reg_store *s, const char *number, bool with_bytes,
+                          struct reg_acceptance *a, struct diag_list *dl);
+
+    /* Append a delivery record (how the estimate reached the patient).  In a
+     * transaction. */
+    int (*add_delivery)(struct reg_store *s, const struct reg_delivery *d, struct diag_list *dl);
+    /* The delivery records of number, in the order appended. */
+    int (*deliveries)(struct reg_store *s, const char *number, struct reg_delivery **out, size_t *n,
+                      struct diag_list *dl);
+    /* Record the patient's consent to receive number by e-mail at address.
+     * In a transaction. */
+    int (*add_email_consent)(struct reg_store *s, const char *number, const char *address, const char *at,
+                             const char *actor, struct diag_list *dl);
+    /* Whether consent to e-mail number to address is recorded: 0 yes, 1 no
+     * (no diagnostic), -1 error. */
+    int (*email_consent)(struct reg_store *s, const char *number, const char *address, struct diag_list *dl);
 
     /* ---- keeping it ---- */
 

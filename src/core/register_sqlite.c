@@ -105,6 +105,31 @@ static const char *const MIGRATIONS[] = {
      "  BEGIN SELECT RAISE(ABORT, 'explanations are kept as written'); END;"
      "CREATE TRIGGER bill_notes_keep_d BEFORE DELETE ON bill_notes"
      "  BEGIN SELECT RAISE(ABORT, 'explanations are kept as written'); END;"),
+    /* 6 -> 7: the patient's side: signed acceptances, kept whole and never changed */
+    "CREATE TABLE acceptances(number TEXT PRIMARY KEY REFERENCES quotes(number),"
+    "  signer TEXT NOT NULL, signed_at TEXT NOT NULL, witness TEXT NOT NULL,"
+    "  how TEXT NOT NULL CHECK (how IN ('screen','paper')),"
+    "  notice_state TEXT, notice_sha256 TEXT,"
+    "  pdf_sha256 TEXT NOT NULL, tables_sha256 TEXT NOT NULL,"
+    "  signature_type TEXT NOT NULL CHECK (signature_type IN ('png','jpeg')), signature BLOB NOT NULL,"
+    "  accepted_pdf BLOB NOT NULL, accepted_sha256 TEXT NOT NULL);"
+    "CREATE TRIGGER acceptances_keep_u BEFORE UPDATE ON acceptances"
+    "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never changed'); END;"
+    "CREATE TRIGGER acceptances_keep_d BEFORE DELETE ON acceptances"
+    "  BEGIN SELECT RAISE(ABORT, 'a signed acceptance is never deleted'); END;"
+    /* how and when the estimate reached the patient; consent to e-mail it */
+    "CREATE TABLE deliveries(id INTEGER PRIMARY KEY, number TEXT NOT NULL REFERENCES quotes(number),"
+    "  how TEXT NOT NULL CHECK (how IN ('paper','email','download')), at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL, detail TEXT);"
+    "CREATE INDEX deliveries_number ON deliveries(number);"
+    "CREATE TRIGGER deliveries_keep_u BEFORE UPDATE ON deliveries"
+    "  BEGIN SELECT RAISE(ABORT, 'a delivery record is never changed'); END;"
+    "CREATE TRIGGER deliveries_keep_d BEFORE DELETE ON deliveries"
+    "  BEGIN SELECT RAISE(ABORT, 'a delivery record is never deleted'); END;"
+    "CREATE TABLE email_consents(id INTEGER PRIMARY KEY, number TEXT NOT NULL REFERENCES quotes(number),"
+    "  address TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL);"
+    "CREATE TRIGGER email_consents_keep_u BEFORE UPDATE ON email_consents"
+    "  BEGIN SELECT RAISE(ABORT, 'a consent record is never changed'); END;",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -1453,6 +1478,155 @@ static int sq_audit_rows(struct reg_store *s, const struct reg_audit_query *q, i
     return rc;
 }
 
+/* ---- the patient's side ------------------------------------------------------ */
+
+static int sq_put_acceptance(struct reg_store *s, const struct reg_acceptance *a, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the acceptance";
+    sqlite3_stmt *st = prepare(s,
+        "INSERT INTO acceptances(number, signer, signed_at, witness, how, notice_state, notice_sha256,"
+        " pdf_sha256, tables_sha256, signature_type, signature, accepted_pdf, accepted_sha256)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", what, dl);
+    if (!st)
+        return -1;
+    const char *t[] = { a->number, a->signer, a->signed_at, a->witness, a->how, a->notice_state,
+                        a->notice_sha256, a->pdf_sha256, a->tables_sha256, a->signature_type };
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 11, a->signature, a->signature_len, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 12, a->accepted_pdf, a->accepted_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, a->accepted_sha256, -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+/* A blob column copied into *out (malloc'd, at least one byte) and *len. */
+static int col_blob(sqlite3_stmt *st, int i, unsigned char **out, size_t *len)
+{
+    const void *b = sqlite3_column_blob(st, i);
+    size_t n = (size_t)sqlite3_column_bytes(st, i);
+    if (!(*out = malloc(n ? n : 1)))
+        return -1;
+    if (n)
+        memcpy(*out, b, n);
+    *len = n;
+    return 0;
+}
+
+static int sq_get_acceptance(struct reg_store *s, const char *number, bool with_bytes,
+                             struct reg_acceptance *a, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    memset(a, 0, sizeof *a);
+    sqlite3_stmt *st = prepare(s,
+        "SELECT number, signer, signed_at, witness, how, notice_state, notice_sha256, pdf_sha256,"
+        " tables_sha256, signature_type, accepted_sha256, signature, accepted_pdf"
+        " FROM acceptances WHERE number = ?", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+        sqlite3_finalize(st);
+        return rc;
+    }
+    char **f[] = { &a->number, &a->signer, &a->signed_at, &a->witness, &a->how, &a->notice_state,
+                   &a->notice_sha256, &a->pdf_sha256, &a->tables_sha256, &a->signature_type,
+                   &a->accepted_sha256 };
+    for (int i = 0; i < 11; i++)
+        *f[i] = col_text(st, i);
+    rc = 0;
+    if (with_bytes && (col_blob(st, 11, &a->signature, &a->signature_len) != 0 ||
+                       col_blob(st, 12, &a->accepted_pdf, &a->accepted_len) != 0)) {
+        diag_error(dl, s->path, NULL, "out of memory");
+        reg_acceptance_free(a);
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_add_delivery(struct reg_store *s, const struct reg_delivery *d, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the delivery";
+    sqlite3_stmt *st = prepare(s, "INSERT INTO deliveries(number, how, at, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                               what, dl);
+    if (!st)
+        return -1;
+    const char *t[] = { d->number, d->how, d->at, d->actor, d->detail };
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_deliveries(struct reg_store *s, const char *number, struct reg_delivery **out, size_t *n,
+                         struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT number, how, at, actor, detail FROM deliveries WHERE number = ? ORDER BY id",
+                               what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct reg_delivery *v = realloc(*out, cap * sizeof *v);
+            if (!v) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = v;
+        }
+        struct reg_delivery *d = &(*out)[(*n)++];
+        d->number = col_text(st, 0);
+        d->how = col_text(st, 1);
+        d->at = col_text(st, 2);
+        d->actor = col_text(st, 3);
+        d->detail = col_text(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        reg_deliveries_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return db_err(s, dl, what);
+    }
+    return 0;
+}
+
+static int sq_add_email_consent(struct reg_store *s, const char *number, const char *address, const char *at,
+                                 const char *actor, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the consent";
+    sqlite3_stmt *st = prepare(s, "INSERT INTO email_consents(number, address, at, actor) VALUES (?1, ?2, ?3, ?4)",
+                               what, dl);
+    if (!st)
+        return -1;
+    const char *t[] = { number, address, at, actor };
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_STATIC);
+    return step_done(s, st, what, dl);
+}
+
+static int sq_email_consent(struct reg_store *s, const char *number, const char *address, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    sqlite3_stmt *st = prepare(s, "SELECT 1 FROM email_consents WHERE number = ?1 AND address = ?2", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_err(s, dl, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -1501,4 +1675,10 @@ const struct reg_engine reg_engine_sqlite = {
     .put_bill_note = sq_put_bill_note,
     .bill_notes = sq_bill_notes,
     .billed_numbers = sq_billed_numbers,
+    .put_acceptance = sq_put_acceptance,
+    .get_acceptance = sq_get_acceptance,
+    .add_delivery = sq_add_delivery,
+    .deliveries = sq_deliveries,
+    .add_email_consent = sq_add_email_consent,
+    .email_consent = sq_email_consent,
 };

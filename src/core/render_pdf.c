@@ -11,6 +11,7 @@
 
 #include "canvas.h"
 #include "money.h"
+#include "notice.h"
 #include "outfile.h"
 #include "template.h"
 
@@ -103,6 +104,7 @@ struct rctx {
     struct canvas cv;
     struct canvas_lines lines;
     bool failed;
+    const char *lang;            /* "en" or "es" */
 
     float x0, x1, top, bottom, y;
     bool table_open;             /* repeat the table header on a new page */
@@ -441,6 +443,57 @@ static void insurance_box(struct rctx *r)
     draw_lines(r, title, r->x0 + pad, top - pad - 9, CANVAS_BOLD, 10.5f, ALERT, 13);
     wrap(r, CANVAS_REGULAR, BODY, body, w - 2 * pad);
     draw_lines(r, body, r->x0 + pad, top - pad - th - 3 - BODY + 1, CANVAS_REGULAR, BODY, INK, lead);
+    r->y = top - h - 4;
+}
+
+/* ---- the state's stem-cell notice (notice.h) ---------------------------------------- */
+
+/* The notice that applies to this quote, printed verbatim in a framed box:
+ * the statute's English words always, its citation, and on a Spanish quote
+ * the Spanish companion below, headed by its note marking it a translation.
+ * Nothing when no notice applies (then the page is as before, byte for byte). */
+static void check(struct rctx *r, const char *path, const char *s);
+
+static void state_notice_box(struct rctx *r)
+{
+    const struct notice *n = notice_for_quote(r->q);
+    if (!n)
+        return;
+    bool es = !strcmp(r->lang, "es") && n->text_es;
+    const char *fields[] = { n->text, n->citation, es ? n->translation_note_es : NULL,
+                             es ? n->text_es : NULL };
+    for (size_t i = 0; i < 4; i++)
+        check(r, "notices.json", fields[i]);
+    if (r->failed)
+        return;
+    float pad = 10, w = r->x1 - r->x0, iw = w - 2 * pad, tsz = 10.5f, tl = LEAD(10.5f);
+    size_t nt = wrap(r, CANVAS_BOLD, tsz, n->text, iw);
+    float h = pad + tl * (float)nt + 4 + LEAD(SMALL);
+    size_t nn = 0, ne = 0;
+    if (es) {
+        nn = wrap(r, CANVAS_ITALIC, SMALL, n->translation_note_es, iw);
+        ne = wrap(r, CANVAS_REGULAR, BODY, n->text_es, iw);
+        h += 8 + LEAD(SMALL) * (float)nn + 2 + LEAD(BODY) * (float)ne;
+    }
+    h += pad - 2;
+    r->y -= 10;
+    need(r, h);
+    float top = r->y, y = top - pad - tsz + 1;
+    canvas_fill_rect(&r->cv, r->x0, top - h, w, h, WHITE);
+    canvas_stroke_rect(&r->cv, r->x0, top - h, w, h, 2.5f, INK);
+    wrap(r, CANVAS_BOLD, tsz, n->text, iw);
+    draw_lines(r, n->text, r->x0 + pad, y, CANVAS_BOLD, tsz, INK, tl);
+    y -= tl * (float)(nt - 1) + 4 + LEAD(SMALL);
+    txt(r, r->x0 + pad, y + 2, CANVAS_REGULAR, SMALL, MUTED, n->citation);
+    if (es) {
+        canvas_hline(&r->cv, r->x0 + pad, r->x1 - pad, y - 4, 0.5f, RULE);
+        y -= 8 + LEAD(SMALL);
+        wrap(r, CANVAS_ITALIC, SMALL, n->translation_note_es, iw);
+        draw_lines(r, n->translation_note_es, r->x0 + pad, y + 2, CANVAS_ITALIC, SMALL, MUTED, LEAD(SMALL));
+        y -= LEAD(SMALL) * (float)(nn - 1) + 2 + LEAD(BODY);
+        wrap(r, CANVAS_REGULAR, BODY, n->text_es, iw);
+        draw_lines(r, n->text_es, r->x0 + pad, y + 2, CANVAS_REGULAR, BODY, INK, LEAD(BODY));
+    }
     r->y = top - h - 4;
 }
 
@@ -1420,6 +1473,7 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     else
         snprintf(font, sizeof font, "%s/%s", dir, RENDER_PDF_FONT);
     float w = o->a4 ? 595.276f : 612.0f, h = o->a4 ? 841.89f : 792.0f;
+    r.lang = lang;
 
     int rc = -1;
     r.t = o->cache ? cache_get(o->cache, dir, lang) : NULL;
@@ -1452,6 +1506,7 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     letterhead(&r);
     title_block(&r);
     who_and_when(&r);
+    state_notice_box(&r);
     insurance_box(&r);
     plan_block(&r);
     table_columns(&r);

@@ -53,4 +53,11 @@ void api_audit_verify(struct req *rq);
 /* static.c: the page's files (GET and HEAD of anything outside /api/). */
 enum MHD_Result static_serve(struct req *rq, const char *url);
 
+/* api_consent.c: the patient's side (notice on screen, signature, accepted copy) */
+void api_notice(struct req *rq);
+void api_sign(struct req *rq);
+void api_accepted_pdf(struct req *rq);
+void api_consent(struct req *rq);
+void api_send(struct req *rq);
+
 #endif

@@ -229,3 +229,8 @@ void tables_free(struct tables *t)
     pthread_cond_destroy(&t->cv);
     free(t);
 }
+
+const char *tables_prices_dir(const struct tables *t)
+{
+    return t->prices_dir;
+}

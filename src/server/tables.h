@@ -65,4 +65,7 @@ void tables_release(struct tables *t, struct table_slot *sl);
 /* Free the pool and its tables; no slot may be held.  t may be NULL. */
 void tables_free(struct tables *t);
 
+/* The price-table folder the slots load (its mail.json names the relay). */
+const char *tables_prices_dir(const struct tables *t);
+
 #endif

@@ -1,0 +1,170 @@
+/* The patient's signed acceptance: the accepted copy (issued PDF as a byte
+ * prefix, one page more, valid), its reprint, refusals, the paper path. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acceptance.h"
+#include "helpers.h"
+#include "settings.h"
+
+#define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
+#define CA "examples/clinics/california"
+
+/* A small RGBA PNG of a drawn stroke (zlib through python3, as a scanner's file). */
+static void make_png(const char *path)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import zlib,struct,math\n"
+             "w,h=240,80\n"
+             "raw=b''.join(b'\\\\x00'+b''.join((b'\\\\x10\\\\x10\\\\x60\\\\xff' if abs(y-40-int(25*math.sin(x/15)))<3 else b'\\\\x00\\\\x00\\\\x00\\\\x00') for x in range(w)) for y in range(h))\n"
+             "c=lambda t,d: struct.pack('>I',len(d))+t+d+struct.pack('>I',zlib.crc32(t+d)&0xffffffff)\n"
+             "open('%s','wb').write(b'\\\\x89PNG\\\\r\\\\n\\\\x1a\\\\n'+c(b'IHDR',struct.pack('>IIBBBBB',w,h,8,6,0,0,0))+c(b'IDAT',zlib.compress(raw))+c(b'IEND',b''))\"",
+             path);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0, "python3 png");
+}
+
+/* A register in dir with one California quote issued (Q-2026-000001). */
+static char *setup(void)
+{
+    char *dir = th_tmpdir(), p[600], cmd[2000];
+    snprintf(p, sizeof p, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out",
+             th_bin(), CA, CA, dir, dir);
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Q-2026-000001"), "%s", out);
+    free(out); free(err);
+    snprintf(p, sizeof p, "%s/sig.png", dir);
+    make_png(p);
+    return dir;
+}
+
+static int accept_paper(const char *dir, const char *number, char **out, char **err)
+{
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd,
+             DAY0 "%s accept %s --signature %s/sig.png --signer 'Ana Lucía Rivera' "
+             "--prices %s --register %s/reg.db",
+             th_bin(), number, dir, CA, dir);
+    return th_run(cmd, out, err);
+}
+
+Test(accept, accepted_copy_keeps_the_issued_pdf_as_a_byte_prefix_and_is_valid)
+{
+    char *dir = setup(), cmd[2000], *out, *err;
+    cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Q-2026-000001 is now accepted"), "%s", out);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "%s reprint Q-2026-000001 --accepted -o %s/acc.pdf --register %s/reg.db", th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
+    free(err);
+    size_t ni, na;
+    char pi[600], pa[600];
+    snprintf(pi, sizeof pi, "%s/out/Q-2026-000001.pdf", dir);
+    snprintf(pa, sizeof pa, "%s/acc.pdf", dir);
+    char *issued = th_read(pi, &ni), *acc = th_read(pa, &na);
+    cr_assert(issued && acc && na > ni);
+    cr_assert_eq(memcmp(issued, acc, ni), 0, "the issued PDF is a byte prefix of the accepted copy");
+    free(issued); free(acc);
+    snprintf(cmd, sizeof cmd, "qpdf --check %s >/dev/null && qpdf --show-npages %s && qpdf --show-npages %s", pa, pi, pa);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0, "qpdf --check");
+    cr_assert_str_eq(out, "3\n4\n");
+    free(out);
+    /* the acceptance page: name, witness, notice verbatim, the two hashes */
+    snprintf(cmd, sizeof cmd, "pdftotext -q -f 4 -l 4 %s - | tr -s ' \\n' '  '", pa);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    cr_assert(strstr(out, "Acceptance of estimate no. Q-2026-000001"), "%s", out);
+    cr_assert(strstr(out, "Ana Lucía Rivera"), "%s", out);
+    cr_assert(strstr(out, settings_os_account()), "the witness, the account running accept: %s", out);
+    cr_assert(strstr(out, "THIS NOTICE MUST BE PROVIDED TO YOU UNDER CALIFORNIA LAW."), "%s", out);
+    free(out);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(accept, reprinting_the_accepted_copy_is_byte_identical)
+{
+    char *dir = setup(), cmd[2000], *out, *err;
+    cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd,
+             "%s reprint Q-2026-000001 --accepted -o %s/a.pdf --register %s/reg.db && "
+             "%s reprint Q-2026-000001 --accepted -o %s/b.pdf --register %s/reg.db && cmp %s/a.pdf %s/b.pdf && "
+             "pdftotext %s/a.pdf - | grep -c \"$(sha256sum %s/out/Q-2026-000001.pdf | cut -c1-64)\"",
+             th_bin(), dir, dir, th_bin(), dir, dir, dir, dir, dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert_str_eq(out, "1\n", "the issued PDF's SHA-256 is printed on the acceptance page");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(accept, void_accepted_and_superseded_quotes_are_refused_with_the_reason)
+{
+    char *dir = setup(), cmd[2000], *out, *err;
+    cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 1);
+    cr_assert(strstr(err, "quote Q-2026-000001 is accepted; it is signed already"), "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out"
+             " && " DAY0 "%s void Q-2026-000002 --reason 'wrong knee' --register %s/reg.db",
+             th_bin(), CA, CA, dir, dir, th_bin(), dir);
+    cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_assert_eq(accept_paper(dir, "Q-2026-000002", &out, &err), 1);
+    cr_assert(strstr(err, "quote Q-2026-000002 is void; a void quote cannot be accepted"), "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out"
+             " && " DAY0 "%s revise Q-2026-000003 %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out",
+             th_bin(), CA, CA, dir, dir, th_bin(), CA, CA, dir, dir);
+    cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
+    free(err);
+    cr_assert_eq(accept_paper(dir, "Q-2026-000003", &out, &err), 1);
+    cr_assert(strstr(err, "quote Q-2026-000003 is superseded by Q-2026-000004"), "%s", err);
+    free(out); free(err);
+    /* expired: 30 days of validity, accepted on 2027-01-10 */
+    snprintf(cmd, sizeof cmd,
+             "SOURCE_DATE_EPOCH=1799539200 %s accept Q-2026-000004 --signature %s/sig.png --signer Ana --prices %s "
+             "--register %s/reg.db", th_bin(), dir, CA, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    cr_assert(strstr(err, "is expired; it has expired"), "%s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(accept, a_file_that_is_not_an_image_and_a_missing_name_are_refused)
+{
+    char *dir = setup(), cmd[2000], *out, *err;
+    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --signature %s/reg.db --signer Ana --prices %s --register %s/reg.db",
+             th_bin(), dir, CA, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 1);
+    cr_assert(strstr(err, "the signature is not a PNG or JPEG image"), "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --signature %s/sig.png --prices %s --register %s/reg.db",
+             th_bin(), dir, CA, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 2);
+    cr_assert(strstr(err, "give both --signature FILE and --signer NAME"), "%s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(accept, data_urls_decode_and_bad_ones_are_refused)
+{
+    struct diag_list dl = { 0 };
+    unsigned char *img;
+    size_t len;
+    cr_assert_eq(acceptance_data_url("data:image/png;base64,iVBORw0KGgo=", &img, &len, &dl), 0);
+    cr_assert_eq(len, 8);
+    cr_assert_eq(memcmp(img, "\x89PNG\r\n\x1a\n", 8), 0);
+    free(img);
+    cr_assert_eq(acceptance_data_url("data:text/html;base64,AAAA", &img, &len, &dl), -1);
+    cr_assert_eq(acceptance_data_url("data:image/png;base64,@@@", &img, &len, &dl), -1);
+    diag_list_free(&dl);
+}
