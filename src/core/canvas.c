@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hpdf_objects.h>
+#include <hpdf_streams.h>
+
 #include "textenc.h"
 
 static const char *const base_names[CANVAS_STYLE_COUNT] = {
@@ -197,6 +200,74 @@ float canvas_width(struct canvas *cv, enum canvas_style st, float size, const ch
     return (float)tw.width * size / 1000.0f;
 }
 
+/* Remember which code points of UTF-8 text t the fallback font prints.  Its
+ * codes in the content stream are the code points themselves (libharu's
+ * UTF-8 encoder with Identity-H), so they are also its ToUnicode map. */
+static void note_used(struct canvas *cv, const char *t)
+{
+    if (!cv->used && !(cv->used = calloc(0x10000 / 8, 1))) {
+        cv->oom = true;
+        return;
+    }
+    size_t len = strlen(t);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = textenc_utf8_next(t + i, len - i, &cp);
+        if (n == 0)
+            break;
+        if (cp < 0x10000)
+            cv->used[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+        i += n;
+    }
+}
+
+/* libharu 2.3.0 writes the embedded font's ToUnicode CMap with a
+ * "begincidrange" section, which a ToUnicode CMap may not have: text
+ * extractors warn and copy-paste gives nothing.  Replace the stream's
+ * content with a correct map of the codes printed (beginbfchar, at most 100
+ * a section, as the CMap format requires), before the document is saved. */
+static void fix_to_unicode(struct canvas *cv)
+{
+    if (!cv->fallback || !cv->used || cv->err)
+        return;
+    HPDF_Dict cmap = HPDF_Dict_GetItem((HPDF_Dict)cv->fallback, "ToUnicode", HPDF_OCLASS_DICT);
+    if (!cmap || !cmap->stream)
+        return;
+    HPDF_Stream s = cmap->stream;
+    HPDF_MemStream_FreeData(s);
+    size_t count = 0;
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        if (cv->used[cp >> 3] & (1u << (cp & 7)))
+            count++;
+    HPDF_Stream_WriteStr(s, "/CIDInit /ProcSet findresource begin\n"
+                            "12 dict begin\n"
+                            "begincmap\n"
+                            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                            "/CMapName /Adobe-Identity-UCS def\n"
+                            "/CMapType 2 def\n"
+                            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+    char line[32];
+    uint32_t cp = 0;
+    while (count > 0) {
+        size_t n = count < 100 ? count : 100;
+        snprintf(line, sizeof line, "%zu beginbfchar\n", n);
+        HPDF_Stream_WriteStr(s, line);
+        for (size_t k = 0; k < n; cp++) {
+            if (!(cv->used[cp >> 3] & (1u << (cp & 7))))
+                continue;
+            snprintf(line, sizeof line, "<%04X> <%04X>\n", (unsigned)cp, (unsigned)cp);
+            HPDF_Stream_WriteStr(s, line);
+            k++;
+        }
+        HPDF_Stream_WriteStr(s, "endbfchar\n");
+        count -= n;
+    }
+    HPDF_Stream_WriteStr(s, "endcmap\n"
+                            "CMapName currentdict /CMap defineresource pop\n"
+                            "end\n"
+                            "end\n");
+}
+
 void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canvas_style st,
                  float size, struct canvas_rgb c, const char *s, size_t len)
 {
@@ -215,6 +286,8 @@ void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canva
         cv->st_font = font;
         cv->st_size = size;
     }
+    if (fb)
+        note_used(cv, t);
     if (fb && st == CANVAS_BOLD) {
         /* The fallback has one face: embolden by stroking the outline too. */
         HPDF_Page_SetRGBStroke(pg, c.r, c.g, c.b);
@@ -498,6 +571,7 @@ int canvas_finish(struct canvas *cv, unsigned char **buf, size_t *len, struct di
         diag_error(dl, NULL, NULL, "out of memory while laying out the PDF");
         return -1;
     }
+    fix_to_unicode(cv);
     if (!cv->err && HPDF_SaveToStream(cv->doc) != HPDF_OK && !cv->err)
         cv->err = HPDF_INVALID_DOCUMENT;
     if (cv->err) {
@@ -549,5 +623,6 @@ void canvas_free(struct canvas *cv)
         fontcov_free(&cv->cov);
     free(cv->pages);
     free(cv->buf);
+    free(cv->used);
     memset(cv, 0, sizeof *cv);
 }

@@ -36,6 +36,9 @@ struct canvas {
     const char *fallback_path;   /* borrowed */
     struct fontcov cov;          /* fallback coverage, loaded on first check */
     bool cov_loaded, cov_failed;
+    unsigned char *used;         /* bitmap of the BMP code points printed with
+                                    the fallback (for its ToUnicode map); NULL
+                                    until the fallback prints something */
 
     HPDF_Page *pages;
     size_t n_pages, cap_pages;
