@@ -35,6 +35,7 @@ $(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package.json $(BROWSER_DI
 test-browser: web-deps
 	@$(MAKE) --no-print-directory regenquote regenquote-serve
 	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
+	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/html-estimate.test.js
 
 screenshots: web-deps
 	@$(MAKE) --no-print-directory regenquote regenquote-serve

@@ -36,6 +36,11 @@ int cli_load_tables(struct price_table *pt, const char *opt, rq_date on);
 /* Today, or the date SOURCE_DATE_EPOCH fixes. Returns 0, or prints why and returns -1. */
 int cli_today(rq_date *out);
 
+/* Write len bytes to the file path (whole or not at all, mode 0600, via
+ * outfile.h) or, when path is NULL, to standard output.  Returns 0, or -1
+ * with a diagnostic in dl. */
+int cli_write_bytes(const char *path, const char *bytes, size_t len, struct diag_list *dl);
+
 /* Plan options (--source, --area, …) shared by price, quote and revise. */
 #define CLI_OPT_PLAN_BASE 512
 /* Append the plan options to opts at index n; returns the new count. */

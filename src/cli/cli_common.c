@@ -2,10 +2,13 @@
  * options, loading the price tables.  Declared in cli.h. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "outfile.h"
 #include "price_table.h"
 #include "settings.h"
 
@@ -118,3 +121,24 @@ int cli_load_tables(struct price_table *pt, const char *opt, rq_date on)
     return rc;
 }
 
+
+int cli_write_bytes(const char *path, const char *bytes, size_t len, struct diag_list *dl)
+{
+    if (!path) {
+        if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0) {
+            diag_error(dl, NULL, NULL, "cannot write to standard output");
+            return -1;
+        }
+        return 0;
+    }
+    struct outfile of;
+    if (outfile_open(&of, path, dl) != 0)
+        return -1;
+    if (fwrite(bytes, 1, len, of.f) != len) {
+        int e = errno ? errno : EIO;
+        outfile_abort(&of);
+        diag_error(dl, path, NULL, "cannot write: %s", strerror(e));
+        return -1;
+    }
+    return outfile_commit(&of, dl);
+}

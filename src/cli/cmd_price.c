@@ -10,6 +10,7 @@
 
 #include "outfile.h"
 #include "pricing.h"
+#include "render_html.h"
 #include "render_pdf.h"
 #include "settings.h"
 
@@ -24,8 +25,11 @@ static const char PRICE_HELP[] =
     "below, or both: options are applied on top of the file.\n"
     "\n"
     "Output:\n"
-    "  --format text|json|pdf     aligned table (default), JSON with money in cents,\n"
-    "                             or the patient's PDF (to -o, default out/draft.pdf)\n"
+    "  --format text|json|pdf|html\n"
+    "                             aligned table (default), JSON with money in cents,\n"
+    "                             the patient's PDF (to -o, default out/draft.pdf),\n"
+    "                             or the same estimate as one accessible HTML page\n"
+    "  --large-print              body text of 18 pt or more (PDF and HTML)\n"
     "  -o, --output FILE          write to FILE (mode 0600) instead of the screen\n"
     "  --a4                       A4 paper for the PDF (default US Letter)\n"
     "  --prices DIR               price tables (default ./pricing or $REGENQUOTE_PRICES)\n"
@@ -41,7 +45,7 @@ static const char PRICE_HELP_TAIL[] =
     "Exit status: 0 priced, 1 the plan or the price tables have a problem\n"
     "(the message names the file and field), 2 wrong options.\n";
 
-enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4 };
+enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_LARGE };
 
 int cmd_price(int argc, char **argv)
 {
@@ -53,10 +57,11 @@ int cmd_price(int argc, char **argv)
     opts[no++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
     opts[no++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
     opts[no++] = (struct option){ "a4", no_argument, NULL, OPT_A4 };
+    opts[no++] = (struct option){ "large-print", no_argument, NULL, OPT_LARGE };
     cli_add_plan_options(opts, no);
 
     const char *format = "text", *output = NULL, *prices = NULL, *templates = NULL;
-    bool a4 = false;
+    bool a4 = false, large = false;
     struct cli_plan_args pa = { 0 };
     int c;
     optind = 0;
@@ -73,6 +78,7 @@ int cmd_price(int argc, char **argv)
         case OPT_PRICES: prices = optarg; break;
         case OPT_TEMPLATES: templates = optarg; break;
         case OPT_A4: a4 = true; break;
+        case OPT_LARGE: large = true; break;
         case ':': return cli_usage_error("price", "option '%s' needs a value", argv[optind - 1]);
         case '?': return cli_usage_error("price", "unknown option '%s'", argv[optind - 1]);
         default:
@@ -80,9 +86,9 @@ int cmd_price(int argc, char **argv)
                 return cli_usage_error("price", "too many options");
         }
     }
-    bool pdf = !strcmp(format, "pdf");
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf)
-        return cli_usage_error("price", "unknown format '%s'; expected text, json or pdf", format);
+    bool pdf = !strcmp(format, "pdf"), html = !strcmp(format, "html");
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf && !html)
+        return cli_usage_error("price", "unknown format '%s'; expected text, json, pdf or html", format);
     if (optind < argc)
         pa.request = argv[optind++];
     if (optind < argc)
@@ -122,8 +128,23 @@ int cmd_price(int argc, char **argv)
     }
     int wrc;
     if (pdf) {
-        struct render_opts ro = { .templates_dir = settings_templates_dir(templates), .a4 = a4 };
+        struct render_opts ro = { .templates_dir = settings_templates_dir(templates), .a4 = a4,
+                                  .large_print = large };
         wrc = render_pdf(&q, &ro, output, &dl);
+    } else if (html) {
+        struct html_opts ho = { .templates_dir = settings_templates_dir(templates), .large_print = large };
+        char *json = quote_json_text(&q), *page = NULL;
+        size_t len = 0;
+        if (!json) {
+            diag_error(&dl, NULL, NULL, "out of memory");
+            wrc = -1;
+        } else {
+            wrc = render_html(json, &ho, &page, &len, &dl);
+        }
+        if (wrc == 0)
+            wrc = cli_write_bytes(output, page, len, &dl);
+        free(page);
+        free(json);
     } else if (output) {
         struct outfile of;
         wrc = outfile_open(&of, output, &dl);

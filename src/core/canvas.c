@@ -163,10 +163,18 @@ void canvas_add_page(struct canvas *cv)
     HPDF_Page pg = HPDF_AddPage(cv->doc);
     if (!pg)
         return;
-    HPDF_Page_SetWidth(pg, cv->width);
-    HPDF_Page_SetHeight(pg, cv->height);
+    float k = cv->scale > 0 ? cv->scale : 1.0f;
+    HPDF_Page_SetWidth(pg, cv->width * k);
+    HPDF_Page_SetHeight(pg, cv->height * k);
+    if (k != 1.0f)
+        HPDF_Page_Concat(pg, k, 0, 0, k, 0, 0);
     cv->pages[cv->n_pages++] = pg;
     cv->page = pg;
+}
+
+void canvas_set_scale(struct canvas *cv, float scale)
+{
+    cv->scale = scale;
 }
 
 /* The page's state cache: forget it when drawing moves to another page. */

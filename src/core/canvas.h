@@ -43,7 +43,8 @@ struct canvas {
     HPDF_Page *pages;
     size_t n_pages, cap_pages;
     HPDF_Page page;              /* the current (last) page */
-    float width, height;         /* page size, points */
+    float width, height;         /* page size, points (of the layout) */
+    float scale;                 /* paper points per layout point; 0 = 1 */
 
     HPDF_STATUS err, err_detail; /* first libharu error, 0 = none */
     bool oom;
@@ -87,6 +88,11 @@ int canvas_check_text(struct canvas *cv, const char *s, const char *file, const 
 void canvas_compress(struct canvas *cv, bool on);
 /* Append a page and make it current. */
 void canvas_add_page(struct canvas *cv);
+
+/* Print every later page `scale` times larger than it is laid out: the page
+ * is (width x height) x scale on paper, and everything drawn on it is scaled
+ * alike (large print lays out a page half the size, twice as large). */
+void canvas_set_scale(struct canvas *cv, float scale);
 
 /* Width in points of s[0..len) (UTF-8) in style at size. */
 float canvas_width(struct canvas *cv, enum canvas_style st, float size, const char *s, size_t len);

@@ -336,11 +336,23 @@ static void letterhead(struct rctx *r)
         contact[n++] = c->website;
     txt(r, x, y, CANVAS_REGULAR, BODY - 0.5f, MUTED, joined(r, contact, n, "  ·  "));
     float ry = top - 15;
-    if (c->tin) {
+    if (r->o->large_print) {
+        /* no room beside the name: the clinic's numbers go under the contact line */
+        const char *ids[2];
+        size_t ni = 0;
+        if (c->tin)
+            ids[ni++] = TX(r, "clinic.tin", "tin", c->tin, NULL);
+        if (c->npi)
+            ids[ni++] = TX(r, "clinic.npi", "npi", c->npi, NULL);
+        y -= LEAD(BODY);
+        txt(r, x, y, CANVAS_REGULAR, BODY - 0.5f, MUTED, joined(r, ids, ni, "  ·  "));
+        ry = -1;
+    }
+    if (c->tin && ry > 0) {
         txt_r(r, r->x1, ry, CANVAS_REGULAR, BODY - 0.5f, MUTED, TX(r, "clinic.tin", "tin", c->tin, NULL));
         ry -= LEAD(BODY);
     }
-    if (c->npi)
+    if (c->npi && ry > 0)
         txt_r(r, r->x1, ry, CANVAS_REGULAR, BODY - 0.5f, MUTED, TX(r, "clinic.npi", "npi", c->npi, NULL));
     if (y > top - 46)
         y = top - 46;
@@ -352,7 +364,7 @@ static void title_block(struct rctx *r)
 {
     const struct render_opts *o = r->o;
     float top = r->y;
-    float boxw = 150, bx = r->x1 - boxw;
+    float boxw = o->large_print ? (r->x1 - r->x0) * 0.36f : 150, bx = r->x1 - boxw;
     size_t n = wrap(r, CANVAS_BOLD, 17, T(r, "doc.title"), bx - r->x0 - 12);
     draw_lines(r, T(r, "doc.title"), r->x0, top - 17, CANVAS_BOLD, 17, INK, 21);
     float ty = top - 21 * (float)n;
@@ -1026,7 +1038,7 @@ static void schedule(struct rctx *r)
     float wd = wider(r, 50, CANVAS_BOLD, TABLE, T(r, "schedule.due"));
     wd = wider(r, wd, CANVAS_BOLD, TABLE, MONEY(r, q->total_cents, true));
     k.cw = r->x0 + 4;
-    k.cv = r->x0 + 168;
+    k.cv = r->x0 + (r->o->large_print ? (r->x1 - r->x0) * 0.3f : 168);
     k.cd = r->c_amount;
     k.ww = k.cv - k.cw - 10;
     k.vw = k.cd - wd - COL_GAP - k.cv;
@@ -1241,7 +1253,7 @@ static void footers(struct rctx *r)
     const char *pages = fmt(r, "%zu", r->cv.n_pages);
     for (size_t i = 0; i < r->cv.n_pages; i++) {
         HPDF_Page pg = r->cv.pages[i];
-        float y = MARGIN_BOTTOM - 26;
+        float y = r->bottom - 26;
         HPDF_Page_SetRGBStroke(pg, RULE.r, RULE.g, RULE.b);
         HPDF_Page_SetLineWidth(pg, 0.5f);
         HPDF_Page_MoveTo(pg, r->x0, y + 12);
@@ -1420,6 +1432,16 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     else
         snprintf(font, sizeof font, "%s/%s", dir, RENDER_PDF_FONT);
     float w = o->a4 ? 595.276f : 612.0f, h = o->a4 ? 841.89f : 792.0f;
+    /* large print: a page LARGE_PRINT_SCALE times smaller is laid out and
+     * printed that much larger; the margins stay as they are on paper */
+    float k = o->large_print ? LARGE_PRINT_SCALE : 1.0f;
+    if (o->large_print) {     /* landscape, so the table keeps its columns */
+        float t = w;
+        w = h;
+        h = t;
+    }
+    w /= k;
+    h /= k;
 
     int rc = -1;
     r.t = o->cache ? cache_get(o->cache, dir, lang) : NULL;
@@ -1437,14 +1459,16 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
         goto out;
     if (o->uncompressed)
         canvas_compress(&r.cv, false);
+    if (o->large_print)
+        canvas_set_scale(&r.cv, k);
     preflight(&r);
     if (r.failed || r.w.failed)
         goto out;
 
-    r.x0 = MARGIN_X;
-    r.x1 = w - MARGIN_X;
-    r.top = h - MARGIN_TOP;
-    r.bottom = MARGIN_BOTTOM;
+    r.x0 = MARGIN_X / k;
+    r.x1 = w - MARGIN_X / k;
+    r.top = h - MARGIN_TOP / k;
+    r.bottom = o->large_print ? 38.0f : MARGIN_BOTTOM;
     canvas_info(&r.cv, HPDF_INFO_TITLE, T(&r, "doc.title"));
     canvas_info(&r.cv, HPDF_INFO_AUTHOR, q->pt->clinic.name);
     canvas_info(&r.cv, HPDF_INFO_CREATOR, "regenquote");

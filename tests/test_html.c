@@ -1,0 +1,126 @@
+/* The HTML estimate (render_html, `price --format html`) and the large-print
+ * PDF: the same facts as the PDF, in the document's language, self-contained;
+ * large print at 18 pt or more.  The browser test (tests/browser/
+ * html-estimate.test.js) checks every example with axe-core at WCAG 2.1 AA. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "render_html.h"
+
+static char *price_html(const char *dir, const char *args)
+{
+    char cmd[1024], *err = NULL;
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1796083200 %s price %s --format html -o %s/q.html", th_bin(),
+             args, dir);
+    cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s: %s", cmd, err);
+    free(err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/q.html", dir);
+    size_t len;
+    char *s = th_read(path, &len);
+    cr_assert_not_null(s);
+    return s;
+}
+
+#define HAS(text, s) cr_expect(strstr((text), (s)) != NULL, "missing from the page: \"%s\"", (s))
+#define HASNT(text, s) cr_expect(strstr((text), (s)) == NULL, "must not be in the page: \"%s\"", (s))
+
+Test(html, shows_the_estimate_in_english_with_real_tables)
+{
+    char *dir = th_tmpdir();
+    char *s = price_html(dir, "examples/three-providers.json");
+    HAS(s, "<html lang=\"en\">");
+    HAS(s, "<h1 id=\"title\">Cost estimate / Good Faith Estimate</h1>");
+    HAS(s, "María Fernanda Castañeda-Villalobos");
+    HAS(s, "<th scope=\"col\">Description</th>");
+    HAS(s, "<th scope=\"row\" colspan=\"4\">Total you pay</th><td class=\"num\">$8,037.00</td>");
+    HAS(s, "Estimate by provider or facility");
+    HAS(s, "Hill Country Surgery Center");
+    HAS(s, "Dispute process if it bills you");
+    HAS(s, "www.cms.gov/nosurprises");
+    HAS(s, "DRAFT");
+    HAS(s, "@media print");
+    /* self-contained: nothing is loaded from anywhere */
+    HASNT(s, " src=");
+    HASNT(s, " href=");
+    HASNT(s, "url(");
+    HASNT(s, "<script");
+    free(s);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(html, spanish_page_is_in_spanish)
+{
+    char *dir = th_tmpdir();
+    char *s = price_html(dir, "examples/three-providers.json --lang es");
+    HAS(s, "<html lang=\"es\">");
+    HAS(s, "Presupuesto / Estimación de Buena Fe");
+    HAS(s, "Total a su cargo");
+    HASNT(s, "Total you pay");
+    free(s);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(html, large_print_sets_the_class_and_same_input_gives_same_bytes)
+{
+    char *dir = th_tmpdir();
+    char *a = price_html(dir, "examples/adipose-two-knees.json --large-print");
+    char *b = price_html(dir, "examples/adipose-two-knees.json --large-print");
+    HAS(a, "<body class=\"large-print\">");
+    HAS(a, "body.large-print{font-size:1.5rem}");
+    cr_expect_str_eq(a, b);
+    free(a);
+    free(b);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(html, text_is_escaped)
+{
+    char *dir = th_tmpdir();
+    char *s = price_html(dir, "examples/adipose-two-knees.json --patient-name '<b>Ann</b> & \"O'\\''Hara\"'");
+    HAS(s, "&lt;b&gt;Ann&lt;/b&gt; &amp; &quot;O&#39;Hara&quot;");
+    HASNT(s, "<b>Ann");
+    free(s);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(html, refuses_what_is_not_a_quote)
+{
+    struct diag_list dl = { 0 };
+    struct html_opts o = { .templates_dir = "templates" };
+    char *out = (char *)1;
+    size_t len = 1;
+    cr_expect_eq(render_html("{\"a\":1}", &o, &out, &len, &dl), -1);
+    cr_expect_null(out);
+    cr_expect_eq(len, 0);
+    cr_expect_eq(render_html("[1,2", &o, &out, &len, &dl), -1);
+    cr_expect_geq(dl.errors, 2);
+    diag_list_free(&dl);
+}
+
+/* Large print: the patient's name (body text) and table text measure 18 pt
+ * or more on paper; pdftotext -bbox gives a word's box, 0.925 of the size. */
+Test(html, large_print_pdf_has_body_text_of_18_points)
+{
+    char *dir = th_tmpdir();
+    char cmd[1024], *out = NULL;
+    snprintf(cmd, sizeof cmd,
+             "%s price examples/three-providers.json --format pdf --large-print -o %s/l.pdf >/dev/null && "
+             "pdftotext -bbox -f 1 -l 1 %s/l.pdf - | grep -m1 '>Fernanda<'", th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0, "%s", cmd);
+    double x0, y0, x1, y1;
+    const char *p = strstr(out, "xMin=");
+    cr_assert_not_null(p);
+    cr_assert_eq(sscanf(p, "xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &x0, &y0, &x1, &y1), 4);
+    cr_expect_geq((y1 - y0) / 0.925, 18.0, "body text is %.1f pt", (y1 - y0) / 0.925);
+    free(out);
+    th_rmtree(dir);
+    free(dir);
+}
