@@ -675,3 +675,36 @@ Test(server, every_address_refuses_the_other_method_with_allow)
     cr_assert(strstr(r.body, "unknown API address"), "%s", r.body);
     resp_free(&r);
 }
+
+/* GET /api/quotes/{number}/html: the issued quote as the HTML estimate,
+ * behind the login, standing alone (its own policy: nothing loaded, no script). */
+Test(server, quote_as_html_needs_the_login_and_stands_alone)
+{
+    srv = start(TOKEN, 0, 0);
+    struct resp r = post("/api/quotes", "Authorization: Bearer " TOKEN "\r\n", PLAN);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cJSON *j = json(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/api/quotes/%s/html", cJSON_GetObjectItem(j, "number")->valuestring);
+    cJSON_Delete(j);
+    resp_free(&r);
+    r = get(path, NULL);
+    cr_expect_eq(r.status, 401);
+    resp_free(&r);
+    r = get(path, "Authorization: Bearer " TOKEN "\r\n");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(has_header(&r, "Content-Type: text/html; charset=utf-8"), "%s", r.head);
+    cr_expect(has_header(&r, "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'"), "%s",
+              r.head);
+    cr_expect(has_header(&r, "X-Frame-Options: DENY"), "%s", r.head);
+    cr_expect(strstr(r.body, "<html lang=\"en\">") != NULL);
+    cr_expect(strstr(r.body, "Total you pay") != NULL);
+    resp_free(&r);
+    strcat(path, "?large-print=1");
+    r = get(path, "Authorization: Bearer " TOKEN "\r\n");
+    cr_expect(strstr(r.body, "<body class=\"large-print\">") != NULL);
+    resp_free(&r);
+    r = get("/api/quotes/Q-2026-999999/html", "Authorization: Bearer " TOKEN "\r\n");
+    cr_expect_eq(r.status, 404);
+    resp_free(&r);
+}

@@ -602,6 +602,8 @@
       const actions = el('td', { className: 'row-actions' });
       actions.appendChild(el('a', { className: 'button small', href: '/api/quotes/' + encodeURIComponent(q.number) + '/pdf',
         target: '_blank', rel: 'noopener', text: t('act.pdf') }));
+      actions.appendChild(el('a', { className: 'button small secondary', href: '/api/quotes/' + encodeURIComponent(q.number) + '/html',
+        target: '_blank', rel: 'noopener', text: t('act.html') }));
       const live = q.status === 'issued' || q.status === 'accepted' || q.status === 'expired';
       if (live) {
         actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.revise'),

@@ -41,6 +41,12 @@ int cli_today(rq_date *out);
  * with a diagnostic in dl. */
 int cli_write_bytes(const char *path, const char *bytes, size_t len, struct diag_list *dl);
 
+/* Write issued quote e as its HTML estimate (render_html.h, made from the
+ * quote JSON the register keeps) to output, or standard output when NULL.
+ * Returns 0, or -1 with a diagnostic. */
+struct reg_entry;
+int cli_reprint_html(const struct reg_entry *e, bool large_print, const char *output, struct diag_list *dl);
+
 /* Plan options (--source, --area, …) shared by price, quote and revise. */
 #define CLI_OPT_PLAN_BASE 512
 /* Append the plan options to opts at index n; returns the new count. */

@@ -36,6 +36,7 @@ static const struct route ROUTES[] = {
     { "POST", "/api/quotes", api_issue, ROUTE_PLAN },
     { "GET", "/api/quotes/{number}", api_show, 0 },
     { "GET", "/api/quotes/{number}/pdf", api_pdf, 0 },
+    { "GET", "/api/quotes/{number}/html", api_html, 0 },
     /* a plan or nothing (the stored plan), read after the quote's checks */
     { "POST", "/api/quotes/{number}/revise", api_revise, 0 },
     { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT },
