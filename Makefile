@@ -123,6 +123,7 @@ test: deps
 	REGENQUOTE_BIN=$(CURDIR)/regenquote REGENQUOTE_FAULT_BIN=$(CURDIR)/build/regenquote-fault \
 	  ./build/test-suite $(CRITERION_FLAGS)
 	@$(MAKE) --no-print-directory test-browser
+	@$(MAKE) --no-print-directory test-fhir
 
 check-asan: deps
 	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/regenquote-serve build/asan/test-suite \

@@ -124,3 +124,39 @@ Test(html, large_print_pdf_has_body_text_of_18_points)
     th_rmtree(dir);
     free(dir);
 }
+
+/* `export fhir` and `price --format fhir`: a document Bundle with the
+ * Composition first, GFE claims for predetermination, the revision's link; the
+ * schema and the guide's rules are checked by tests/fhir/validate.js. */
+Test(html, fhir_packet_of_a_revised_quote_names_the_one_it_replaces)
+{
+    char *dir = th_tmpdir();
+    char reg[512], cmd[2048], *out = NULL, *err = NULL;
+    snprintf(reg, sizeof reg, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(reg), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s quote examples/adipose-two-knees.json --register %s --out-dir %s --by t >/dev/null && "
+             "%s revise Q-2026-000001 --add prp-booster --register %s --out-dir %s --by t >/dev/null && "
+             "%s export fhir Q-2026-000002 --register %s",
+             th_bin(), reg, dir, th_bin(), reg, dir, th_bin(), reg);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    HAS(out, "\"type\":\t\"document\"");
+    HAS(out, "\"code\":\t\"111480-0\"");
+    HAS(out, "\"use\":\t\"predetermination\"");
+    HAS(out, "\"code\":\t\"replaces\"");
+    HAS(out, "\"value\":\t\"Q-2026-000001\"");
+    HAS(out, "\"code\":\t\"M17.0\"");
+    HAS(out, "Zoë O'Brien-Łukasik");
+    cr_expect(strstr(out, "\"resourceType\":\t\"Composition\"") < strstr(out, "\"resourceType\":\t\"Patient\""),
+              "the Composition is not the first entry");
+    free(out);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s export fhir Q-2026-000009 --register %s", th_bin(), reg);
+    cr_expect_eq(th_run(cmd, NULL, &err), 1);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s export pdf Q-2026-000001 --register %s", th_bin(), reg);
+    cr_expect_eq(th_run(cmd, NULL, &err), 2);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
+}

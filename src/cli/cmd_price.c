@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir.h"
 #include "outfile.h"
 #include "pricing.h"
 #include "render_html.h"
@@ -25,10 +26,11 @@ static const char PRICE_HELP[] =
     "below, or both: options are applied on top of the file.\n"
     "\n"
     "Output:\n"
-    "  --format text|json|pdf|html\n"
+    "  --format text|json|pdf|html|fhir\n"
     "                             aligned table (default), JSON with money in cents,\n"
     "                             the patient's PDF (to -o, default out/draft.pdf),\n"
-    "                             or the same estimate as one accessible HTML page\n"
+    "                             the same estimate as one accessible HTML page,\n"
+    "                             or as an HL7 FHIR Good Faith Estimate packet\n"
     "  --large-print              body text of 18 pt or more (PDF and HTML)\n"
     "  -o, --output FILE          write to FILE (mode 0600) instead of the screen\n"
     "  --a4                       A4 paper for the PDF (default US Letter)\n"
@@ -86,9 +88,9 @@ int cmd_price(int argc, char **argv)
                 return cli_usage_error("price", "too many options");
         }
     }
-    bool pdf = !strcmp(format, "pdf"), html = !strcmp(format, "html");
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf && !html)
-        return cli_usage_error("price", "unknown format '%s'; expected text, json, pdf or html", format);
+    bool pdf = !strcmp(format, "pdf"), html = !strcmp(format, "html"), fhir = !strcmp(format, "fhir");
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf && !html && !fhir)
+        return cli_usage_error("price", "unknown format '%s'; expected text, json, pdf, html or fhir", format);
     if (optind < argc)
         pa.request = argv[optind++];
     if (optind < argc)
@@ -131,15 +133,23 @@ int cmd_price(int argc, char **argv)
         struct render_opts ro = { .templates_dir = settings_templates_dir(templates), .a4 = a4,
                                   .large_print = large };
         wrc = render_pdf(&q, &ro, output, &dl);
-    } else if (html) {
+    } else if (html || fhir) {
         struct html_opts ho = { .templates_dir = settings_templates_dir(templates), .large_print = large };
+        struct fhir_opts fo = { 0 };
         char *json = quote_json_text(&q), *page = NULL;
         size_t len = 0;
         if (!json) {
             diag_error(&dl, NULL, NULL, "out of memory");
             wrc = -1;
-        } else {
+        } else if (html) {
             wrc = render_html(json, &ho, &page, &len, &dl);
+        } else {
+            page = fhir_gfe_packet(json, &fo, &dl);
+            wrc = page ? 0 : -1;
+            if (page) {
+                len = strlen(page);
+                page[len++] = '\n'; /* the NUL becomes the closing newline */
+            }
         }
         if (wrc == 0)
             wrc = cli_write_bytes(output, page, len, &dl);
