@@ -160,3 +160,36 @@ Test(html, fhir_packet_of_a_revised_quote_names_the_one_it_replaces)
     th_rmtree(dir);
     free(dir);
 }
+
+/* An issued PDF carries its quote and FHIR packet as attachments, and a QR
+ * code on page 1 (read back with zbarimg) with its number and the digest of
+ * the attached quote. */
+Test(html, issued_pdf_carries_its_quote_and_a_qr_code)
+{
+    char *dir = th_tmpdir();
+    char reg[512], cmd[2048], *out = NULL, *err = NULL;
+    snprintf(reg, sizeof reg, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(reg), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s quote examples/cord-tissue-prp-booster.json --register %s --out-dir %s --by t >/dev/null && "
+             "cd %s && pdfdetach -saveall Q-2026-000001.pdf && sha256sum quote.json && "
+             "pdftoppm -png -r 150 -f 1 -l 1 Q-2026-000001.pdf p && zbarimg -q --raw p-1.png",
+             th_bin(), reg, dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    char sum[65] = "";
+    cr_assert_eq(sscanf(out, "%64s", sum), 1);
+    char want[128];
+    snprintf(want, sizeof want, "RQ1 Q-2026-000001 sha256:%s", sum);
+    HAS(out, want);
+    char path[600];
+    snprintf(path, sizeof path, "%s/gfe-packet.fhir.json", dir);
+    size_t len;
+    char *fhir = th_read(path, &len);
+    cr_assert_not_null(fhir);
+    HAS(fhir, "111480-0");
+    free(fhir);
+    free(out);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
+}

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hpdf_catalog.h>
+#include <hpdf_namedict.h>
 #include <hpdf_objects.h>
 #include <hpdf_streams.h>
+#include <qrencode.h>
 
 #include "textenc.h"
 
@@ -633,4 +636,75 @@ void canvas_free(struct canvas *cv)
     free(cv->buf);
     free(cv->used);
     memset(cv, 0, sizeof *cv);
+}
+
+int canvas_attach(struct canvas *cv, const char *name, const char *mime, const char *desc,
+                  const void *data, size_t len)
+{
+    HPDF_Doc pdf = cv->doc;
+    if (cv->err)
+        return -1;
+    HPDF_NameDict names = HPDF_Catalog_GetNames(pdf->catalog);
+    if (!names) {
+        names = HPDF_NameDict_New(pdf->mmgr, pdf->xref);
+        if (!names || HPDF_Catalog_SetNames(pdf->catalog, names) != HPDF_OK)
+            return -1;
+    }
+    HPDF_NameTree files = HPDF_NameDict_GetNameTree(names, HPDF_NAME_EMBEDDED_FILES);
+    if (!files) {
+        files = HPDF_NameTree_New(pdf->mmgr, pdf->xref);
+        if (!files || HPDF_NameDict_SetNameTree(names, HPDF_NAME_EMBEDDED_FILES, files) != HPDF_OK)
+            return -1;
+    }
+    HPDF_Dict stream = HPDF_DictStream_New(pdf->mmgr, pdf->xref);
+    HPDF_Dict spec = HPDF_Dict_New(pdf->mmgr);
+    HPDF_Dict ef = HPDF_Dict_New(pdf->mmgr);
+    HPDF_Dict params = HPDF_Dict_New(pdf->mmgr);
+    if (!stream || !spec || !ef || !params)
+        return -1;
+    stream->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    if (HPDF_Dict_AddName(stream, "Type", "EmbeddedFile") != HPDF_OK ||
+        HPDF_Dict_AddName(stream, "Subtype", mime) != HPDF_OK ||
+        HPDF_Dict_Add(params, "Size", HPDF_Number_New(pdf->mmgr, (HPDF_INT32)len)) != HPDF_OK ||
+        HPDF_Dict_Add(stream, "Params", params) != HPDF_OK ||
+        HPDF_Stream_Write(stream->stream, data, (HPDF_UINT)len) != HPDF_OK)
+        return -1;
+    if (HPDF_Xref_Add(pdf->xref, spec) != HPDF_OK ||
+        HPDF_Dict_AddName(spec, "Type", "Filespec") != HPDF_OK ||
+        HPDF_Dict_Add(spec, "F", HPDF_String_New(pdf->mmgr, name, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(spec, "UF", HPDF_String_New(pdf->mmgr, name, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(spec, "Desc", HPDF_String_New(pdf->mmgr, desc, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(ef, "F", stream) != HPDF_OK || HPDF_Dict_Add(spec, "EF", ef) != HPDF_OK)
+        return -1;
+    HPDF_String key = HPDF_String_New(pdf->mmgr, name, NULL);
+    if (!key || HPDF_NameTree_Add(files, key, spec) != HPDF_OK)
+        return -1;
+    return 0;
+}
+
+int canvas_qr(struct canvas *cv, float x, float y, float size, const char *text)
+{
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!qr)
+        return -1;
+    int n = qr->width, quiet = 4;
+    float m = size / (float)(n + 2 * quiet);
+    const struct canvas_rgb white = {1, 1, 1}, black = {0, 0, 0};
+    canvas_fill_rect(cv, x, y, size, size, white);
+    for (int r = 0; r < n; r++) {
+        /* one rectangle per run of dark modules in a row */
+        for (int c = 0; c < n;) {
+            if (!(qr->data[r * n + c] & 1)) {
+                c++;
+                continue;
+            }
+            int c0 = c;
+            while (c < n && (qr->data[r * n + c] & 1))
+                c++;
+            canvas_fill_rect(cv, x + (float)(quiet + c0) * m, y + size - (float)(quiet + r + 1) * m,
+                             (float)(c - c0) * m, m, black);
+        }
+    }
+    QRcode_free(qr);
+    return 0;
 }

@@ -94,6 +94,18 @@ void canvas_add_page(struct canvas *cv);
  * alike (large print lays out a page half the size, twice as large). */
 void canvas_set_scale(struct canvas *cv, float scale);
 
+/* Attach len bytes as an embedded file named name (its MIME type mime, its
+ * description desc) to the document, compressed.  Returns 0, or -1 when the
+ * PDF library fails (then in cv->err, reported by canvas_finish()). */
+int canvas_attach(struct canvas *cv, const char *name, const char *mime, const char *desc,
+                  const void *data, size_t len);
+
+/* A QR code of text (libqrencode, error correction M) size x size points
+ * with its lower-left corner at (x, y) on the current page, drawn as filled
+ * squares (a white quiet zone of 4 modules included).  Returns 0, or -1 when
+ * text cannot be encoded. */
+int canvas_qr(struct canvas *cv, float x, float y, float size, const char *text);
+
 /* Width in points of s[0..len) (UTF-8) in style at size. */
 float canvas_width(struct canvas *cv, enum canvas_style st, float size, const char *s, size_t len);
 

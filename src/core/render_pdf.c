@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "canvas.h"
+#include "fhir.h"
 #include "money.h"
 #include "outfile.h"
+#include "sha256.h"
 #include "template.h"
 
 /* ---- the words the document needs --------------------------------------- */
@@ -108,6 +110,8 @@ struct rctx {
     bool table_open;             /* repeat the table header on a new page */
     float c_code, c_desc, c_qty, c_unit, c_amount, c_mark; /* table columns */
     float c_desc_w;              /* width of the description column */
+    char *quote_json;            /* an issued quote: the quote JSON it carries */
+    char *qr_text;               /* and its QR code's text */
 };
 
 static const char *fmt(struct rctx *r, const char *f, ...) __attribute__((format(printf, 2, 3)));
@@ -365,9 +369,20 @@ static void title_block(struct rctx *r)
     const struct render_opts *o = r->o;
     float top = r->y;
     float boxw = o->large_print ? (r->x1 - r->x0) * 0.36f : 150, bx = r->x1 - boxw;
-    size_t n = wrap(r, CANVAS_BOLD, 17, T(r, "doc.title"), bx - r->x0 - 12);
+    /* an issued quote proves itself: a QR code with its number and the
+     * digest of the quote attached to the PDF, left of the number */
+    float qr = 0;
+    if (o->quote_number && r->qr_text) {
+        qr = o->large_print ? 64 / LARGE_PRINT_SCALE : 64;
+        if (canvas_qr(&r->cv, bx - 8 - qr, top - qr + 4, qr, r->qr_text) != 0)
+            r->failed = true;
+        qr += 8;
+    }
+    size_t n = wrap(r, CANVAS_BOLD, 17, T(r, "doc.title"), bx - qr - r->x0 - 12);
     draw_lines(r, T(r, "doc.title"), r->x0, top - 17, CANVAS_BOLD, 17, INK, 21);
     float ty = top - 21 * (float)n;
+    if (qr > 0 && ty > top - qr + 4)
+        ty = top - qr + 4;
     if (o->quote_number) {
         canvas_fill_rect(&r->cv, bx, top - 34, boxw, 34, BAND);
         txt(r, bx + 8, top - 12, CANVAS_REGULAR, SMALL, MUTED, T(r, "doc.number_label"));
@@ -1413,6 +1428,26 @@ static bool cache_put(struct render_cache *c, const char *dir, const char *lang,
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
+/* Attach the quote (the JSON the register keeps) and its FHIR packet; the
+ * quote's description names the number, the page count and the digest,
+ * which `regenquote verify` checks (src/core/pdf_verify.h). */
+static int attach(struct rctx *r)
+{
+    char hex[65];
+    sha256_hex(r->quote_json, strlen(r->quote_json), hex);
+    const char *desc = fmt(r, "regenquote quote %s; pages %zu; sha256 %s", r->o->quote_number, r->cv.n_pages, hex);
+    if (canvas_attach(&r->cv, "quote.json", "application/json", desc, r->quote_json, strlen(r->quote_json)) != 0)
+        return -1;
+    struct fhir_opts fo = { .quote_number = r->o->quote_number, .supersedes = r->o->supersedes };
+    char *fhir = fhir_gfe_packet(r->quote_json, &fo, r->dl);
+    if (!fhir)
+        return -1;
+    int rc = canvas_attach(&r->cv, "gfe-packet.fhir.json", "application/fhir+json",
+                           "HL7 FHIR Good Faith Estimate packet", fhir, strlen(fhir));
+    free(fhir);
+    return rc;
+}
+
 int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned char **buf,
                    size_t *len, struct diag_list *dl)
 {
@@ -1469,6 +1504,16 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     r.x1 = w - MARGIN_X / k;
     r.top = h - MARGIN_TOP / k;
     r.bottom = o->large_print ? 38.0f : MARGIN_BOTTOM;
+    if (o->quote_number) {
+        char hex[65];
+        r.quote_json = quote_json_text(q);
+        if (!r.quote_json) {
+            diag_error(dl, NULL, NULL, "out of memory");
+            goto out;
+        }
+        sha256_hex(r.quote_json, strlen(r.quote_json), hex);
+        r.qr_text = (char *)fmt(&r, "RQ1 %s sha256:%s", o->quote_number, hex);
+    }
     canvas_info(&r.cv, HPDF_INFO_TITLE, T(&r, "doc.title"));
     canvas_info(&r.cv, HPDF_INFO_AUTHOR, q->pt->clinic.name);
     canvas_info(&r.cv, HPDF_INFO_CREATOR, "regenquote");
@@ -1492,12 +1537,15 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     footers(&r);
     if (r.failed || r.w.failed || dl->errors > errors)
         goto out;
+    if (r.quote_json && attach(&r) != 0)
+        goto out;
     rc = canvas_finish(&r.cv, buf, len, dl);
 out:
     if (rc != 0 && dl->errors == errors)
         diag_error(dl, NULL, NULL, "cannot lay out the PDF quote");
     canvas_lines_free(&r.lines);
     canvas_free(&r.cv);
+    free(r.quote_json);
     template_words_free(&r.w);
     template_free(&r.own_t);
     return rc;
