@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "helpers.h"
 #include "render_html.h"
 
@@ -190,6 +192,75 @@ Test(html, issued_pdf_carries_its_quote_and_a_qr_code)
     free(fhir);
     free(out);
     free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* `regenquote verify`: every issued example is genuine; a price changed in
+ * the page text, a changed attachment, a page removed, or a copy that is not
+ * the register's are each caught, and the answer says what differs. */
+Test(html, verify_catches_an_edited_estimate, .timeout = 60)
+{
+    char *dir = th_tmpdir();
+    char reg[512], cmd[8192], *out = NULL, *err = NULL, bin[1024], cwd[512];
+    /* the commands below run in the test's folder */
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    snprintf(bin, sizeof bin, "%s%s%s", th_bin()[0] == '/' ? "" : cwd, th_bin()[0] == '/' ? "" : "/", th_bin());
+    snprintf(reg, sizeof reg, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(reg), 0);
+    snprintf(cmd, sizeof cmd,
+             "for f in examples/*.json; do for l in en es; do %s quote $f --lang $l --register %s --out-dir %s "
+             "--by t >/dev/null || exit 1; done; done; for p in %s/Q-*.pdf; do %s verify $p --register %s || exit 1; "
+             "done", bin, reg, dir, dir, bin, reg);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s%s", out, err);
+    HAS(out, "genuine: estimate Q-2026-000014");
+    free(out);
+    free(err);
+
+    /* a price changed on the page (adipose example: 2,900.00) */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && qpdf --qdf --object-streams=disable Q-2026-000001.pdf q.pdf && "
+             "sed 's/(2,900.00) Tj/(2,400.00) Tj/' q.pdf > q2.pdf && fix-qdf q2.pdf > price.pdf && "
+             "%s verify price.pdf", dir, bin);
+    cr_expect_eq(th_run(cmd, &out, &err), 1, "%s: %s", cmd, err ? err : "");
+    free(err);
+    err = NULL;
+    HAS(out, "the pages show 2,400.00, an amount the attached quote does not have");
+    free(out);
+    /* the attachment changed */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && sed 's/\"total_cents\":\\t1005000/\"total_cents\":\\t1004000/' q.pdf > q3.pdf && "
+             "fix-qdf q3.pdf > att.pdf && %s verify att.pdf", dir, bin);
+    cr_expect_eq(th_run(cmd, &out, &err), 1, "%s: %s", cmd, err ? err : "");
+    free(err);
+    err = NULL;
+    HAS(out, "the attached quote was changed");
+    free(out);
+    /* a page removed */
+    snprintf(cmd, sizeof cmd, "cd %s && qpdf Q-2026-000001.pdf --pages Q-2026-000001.pdf 1-2 -- p.pdf && %s verify p.pdf",
+             dir, bin);
+    cr_expect_eq(th_run(cmd, &out, &err), 1, "%s: %s", cmd, err ? err : "");
+    free(err);
+    err = NULL;
+    HAS(out, "the document has 2 pages; it was issued with 3");
+    free(out);
+    /* genuine on its own, but not the register's bytes */
+    snprintf(cmd, sizeof cmd, "cd %s && %s verify q.pdf && %s verify q.pdf --register %s", dir, bin, bin,
+             reg);
+    cr_expect_eq(th_run(cmd, &out, &err), 1, "%s: %s", cmd, err ? err : "");
+    free(err);
+    err = NULL;
+    HAS(out, "genuine: estimate Q-2026-000001");
+    HAS(out, "it is not the PDF issued under Q-2026-000001");
+    free(out);
+    /* a draft is no issued estimate */
+    snprintf(cmd, sizeof cmd, "%s price examples/adipose-two-knees.json --format pdf -o %s/d.pdf >/dev/null && %s verify %s/d.pdf",
+             bin, dir, bin, dir);
+    cr_expect_eq(th_run(cmd, &out, &err), 1, "%s: %s", cmd, err ? err : "");
+    free(err);
+    err = NULL;
+    HAS(out, "no attached quote");
+    free(out);
     th_rmtree(dir);
     free(dir);
 }
