@@ -264,3 +264,57 @@ Test(html, verify_catches_an_edited_estimate, .timeout = 60)
     th_rmtree(dir);
     free(dir);
 }
+
+/* Language assistance: the clinic's taglines (clinic.json, data), checked
+ * when the tables load, on a page of their own in the PDF and marked with
+ * their language in the HTML. */
+#define TAGLINES(list) "  \"language_assistance\": [" list "],\n  \"financing\": ["
+#define VI "{ \"lang\": \"vi\", \"text\": \"CHÚ Ý: Nếu bạn nói Tiếng Việt, có các dịch vụ hỗ trợ ngôn ngữ miễn phí dành cho bạn. Gọi số (512) 555-0142.\" }"
+#define TL "{ \"lang\": \"tl\", \"text\": \"PAUNAWA: Kung nagsasalita ka ng Tagalog, maaari kang gumamit ng mga serbisyo ng tulong sa wika nang walang bayad. Tumawag sa (512) 555-0142.\" }"
+
+Test(html, language_assistance_taglines_from_clinic_json)
+{
+    char *dir = th_tmpdir();
+    char cmd[2048], *out = NULL, *err = NULL;
+    cr_assert_eq(th_tables_with(dir, "clinic.json", "  \"financing\": [", TAGLINES(VI ", " TL)), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s price examples/bone-marrow-one-ankle.json --prices %s --format pdf -o %s/l.pdf >/dev/null && "
+             "pdftotext %s/l.pdf - && %s price examples/bone-marrow-one-ankle.json --prices %s --format html",
+             th_bin(), dir, dir, dir, th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    HAS(out, "Free language assistance");
+    HAS(out, "CHÚ Ý: Nếu bạn nói Tiếng Việt");
+    HAS(out, "<p lang=\"vi\">CHÚ Ý:");
+    HAS(out, "<p lang=\"tl\">PAUNAWA:");
+    cr_expect_str_empty(err, "%s", err);
+    free(out);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
+
+    /* a tag that is not a language tag, a language given twice */
+    dir = th_tmpdir();
+    cr_assert_eq(th_tables_with(dir, "clinic.json", "  \"financing\": [",
+                                TAGLINES("{ \"lang\": \"Vietnamese\", \"text\": \"x\" }, " VI ", " VI)), 0);
+    snprintf(cmd, sizeof cmd, "%s validate %s 2>&1", th_bin(), dir);
+    cr_expect_eq(th_run(cmd, &out, &err), 1);
+    HAS(out, "language_assistance[0]: 'Vietnamese' is not a language tag");
+    HAS(out, "language_assistance[2]: language 'vi' is given twice");
+    free(out);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
+
+    /* a script the PDF's font does not have is refused with the field named */
+    dir = th_tmpdir();
+    cr_assert_eq(th_tables_with(dir, "clinic.json", "  \"financing\": [",
+                                TAGLINES("{ \"lang\": \"zh-Hant\", \"text\": \"注意：如果您使用繁體中文\" }")), 0);
+    snprintf(cmd, sizeof cmd, "%s price examples/bone-marrow-one-ankle.json --prices %s --format pdf -o %s/z.pdf",
+             th_bin(), dir, dir);
+    cr_expect_eq(th_run(cmd, &out, &err), 1);
+    HAS(err, "language_assistance[0].text");
+    free(out);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
+}

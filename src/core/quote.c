@@ -202,6 +202,15 @@ static cJSON *quote_to_json(const struct quote *q)
         add_strings(cJSON_GetObjectItemCaseSensitive(c, "location"), "address", q->location->address,
                     q->location->n_address);
     }
+    if (pt->clinic.n_taglines) {
+        cJSON *la = cJSON_AddArrayToObject(c, "language_assistance");
+        for (size_t i = 0; i < pt->clinic.n_taglines; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "lang", pt->clinic.taglines[i].lang);
+            cJSON_AddStringToObject(o, "text", pt->clinic.taglines[i].text);
+            cJSON_AddItemToArray(la, o);
+        }
+    }
     if (pt->clinic.tax_percent) {
         cJSON *tx = cJSON_AddObjectToObject(c, "tax");
         add_str_or_null(tx, "label", pt->clinic.tax_label);

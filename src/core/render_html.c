@@ -976,6 +976,26 @@ static void acknowledgement(struct hctx *h)
     put(&h->b, "</p>\n</div>\n</section>\n");
 }
 
+/* The clinic's taglines offering free language help, each marked with its
+ * own language. */
+static void language_help(struct hctx *h)
+{
+    const cJSON *c = jget(h->q, "clinic");
+    if (!jsize(c, "language_assistance"))
+        return;
+    put(&h->b, "<section class=\"help\" aria-labelledby=\"help\">\n");
+    heading(h, 2, "help", T(h, "help.heading"));
+    for (int i = 0; i < jsize(c, "language_assistance"); i++) {
+        const cJSON *t = jat(c, "language_assistance", i);
+        put(&h->b, "<p lang=\"");
+        esc(&h->b, jstr(t, "lang"));
+        put(&h->b, "\">");
+        esc(&h->b, jstr(t, "text"));
+        put(&h->b, "</p>\n");
+    }
+    put(&h->b, "</section>\n");
+}
+
 static void footer(struct hctx *h)
 {
     const cJSON *pt = jget(h->q, "price_table");
@@ -1088,6 +1108,7 @@ int render_html(const char *quote_json, const struct html_opts *o, char **out, s
     financing(&h);
     gfe(&h);
     acknowledgement(&h);
+    language_help(&h);
     put(&h.b, "</main>\n");
     footer(&h);
     put(&h.b, "</div>\n</body>\n</html>\n");

@@ -71,6 +71,7 @@ static const struct template_key keys[] = {
     {"gfe.new_estimate", ""},
     {"ack.heading", ""}, {"ack.text", "total"}, {"ack.signature", ""}, {"ack.date", ""},
     {"ack.name", ""},
+    {"help.heading", ""},
 };
 
 /* ---- look ----------------------------------------------------------------- */
@@ -1254,6 +1255,19 @@ static void acknowledgement(struct rctx *r)
     r->y -= 14;
 }
 
+/* Language assistance: the clinic's taglines, each in its own language,
+ * on a page of their own (only when clinic.json lists them). */
+static void language_help(struct rctx *r)
+{
+    const struct pt_clinic *c = &r->q->pt->clinic;
+    if (!c->n_taglines)
+        return;
+    new_page(r);
+    heading(r, T(r, "help.heading"), 3 * LEAD(BODY));
+    for (size_t i = 0; i < c->n_taglines; i++)
+        para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY, INK, c->taglines[i].text, 6);
+}
+
 static void footers(struct rctx *r)
 {
     const struct price_table *pt = r->q->pt;
@@ -1322,6 +1336,8 @@ static void preflight(struct rctx *r)
     check(r, "clinic.tin", c->tin);
     check(r, "clinic.npi", c->npi);
     check(r, "tax.label", c->tax_label);
+    for (size_t i = 0; i < c->n_taglines; i++)
+        checkf(r, c->taglines[i].text, "language_assistance", i, ".text");
     check(r, "version", q->pt->version);
     if (q->provider) {
         check(r, "provider.name", q->provider->name);
@@ -1534,6 +1550,7 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     financing(&r);
     gfe(&r);
     acknowledgement(&r);
+    language_help(&r);
     footers(&r);
     if (r.failed || r.w.failed || dl->errors > errors)
         goto out;
