@@ -1097,6 +1097,7 @@ void price_table_free(struct price_table *pt)
     free(pt->clinic.providers);
     free(pt->clinic.locations);
     free(pt->clinic.financing);
+    free(pt->clinic.taglines);
     free(pt->items);
     free(pt->areas);
     free(pt->sources);
