@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "qjson.h"
 #include "sha256.h"
 
 #define PCT "http://hl7.org/fhir/us/davinci-pct/StructureDefinition/"
@@ -38,38 +39,11 @@ struct fx {
     bool oom;
 };
 
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-    return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
-static int64_t jint(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
 
-static bool jbool(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(jget(o, key));
-}
 
-static int jsize(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
-}
 
-static const cJSON *jat(const cJSON *o, const char *key, int i)
-{
-    return cJSON_GetArrayItem(jget(o, key), i);
-}
 
 /* A stable uuid for local resource `name` of this quote: "urn:uuid:…"
  * from the SHA-256 of seed and name (version 4 and variant bits set). */
@@ -146,13 +120,13 @@ static cJSON *resource(struct fx *f, const char *type, const char *name, const c
 
 static void add_address(cJSON *r, const cJSON *lines_of)
 {
-    if (!jsize(lines_of, "address"))
+    if (!qj_size(lines_of, "address"))
         return;
     cJSON *a = cJSON_AddArrayToObject(r, "address");
     cJSON *ad = cJSON_CreateObject();
     cJSON *ln = cJSON_AddArrayToObject(ad, "line");
-    for (int i = 0; i < jsize(lines_of, "address"); i++)
-        cJSON_AddItemToArray(ln, cJSON_CreateString(jat(lines_of, "address", i)->valuestring));
+    for (int i = 0; i < qj_size(lines_of, "address"); i++)
+        cJSON_AddItemToArray(ln, cJSON_CreateString(qj_at(lines_of, "address", i)->valuestring));
     cJSON_AddItemToArray(a, ad);
 }
 
@@ -161,21 +135,21 @@ static void provider_resource(struct fx *f, const cJSON *g, int gi)
 {
     char name[32];
     snprintf(name, sizeof name, "provider-%d", gi);
-    const char *kind = jstr(g, "kind") ? jstr(g, "kind") : "";
-    bool org = strcmp(kind, "clinic") == 0 || jbool(g, "facility");
+    const char *kind = qj_str(g, "kind") ? qj_str(g, "kind") : "";
+    bool org = strcmp(kind, "clinic") == 0 || qj_bool(g, "facility");
     cJSON *r = resource(f, org ? "Organization" : "Practitioner", name, NULL);
     cJSON *ids = cJSON_AddArrayToObject(r, "identifier");
-    if (jstr(g, "npi"))
-        cJSON_AddItemToArray(ids, identifier(SYS_NPI, jstr(g, "npi")));
-    if (jstr(g, "tin") && org)
-        cJSON_AddItemToArray(ids, identifier(SYS_TIN, jstr(g, "tin")));
+    if (qj_str(g, "npi"))
+        cJSON_AddItemToArray(ids, identifier(SYS_NPI, qj_str(g, "npi")));
+    if (qj_str(g, "tin") && org)
+        cJSON_AddItemToArray(ids, identifier(SYS_TIN, qj_str(g, "tin")));
     if (org) {
         cJSON_AddBoolToObject(r, "active", true);
-        cJSON_AddStringToObject(r, "name", jstr(g, "name") ? jstr(g, "name") : "");
+        cJSON_AddStringToObject(r, "name", qj_str(g, "name") ? qj_str(g, "name") : "");
     } else {
         cJSON *n = cJSON_AddArrayToObject(r, "name");
         cJSON *hn = cJSON_CreateObject();
-        cJSON_AddStringToObject(hn, "text", jstr(g, "name") ? jstr(g, "name") : "");
+        cJSON_AddStringToObject(hn, "text", qj_str(g, "name") ? qj_str(g, "name") : "");
         cJSON_AddItemToArray(n, hn);
     }
     add_address(r, g);
@@ -183,8 +157,8 @@ static void provider_resource(struct fx *f, const cJSON *g, int gi)
 
 static bool in_estimate(const cJSON *l, int gi)
 {
-    const cJSON *p = jget(l, "provider");
-    return cJSON_IsNumber(p) && (int)p->valuedouble == gi && (jbool(l, "in_total") || jbool(l, "direct"));
+    const cJSON *p = qj_get(l, "provider");
+    return cJSON_IsNumber(p) && (int)p->valuedouble == gi && (qj_bool(l, "in_total") || qj_bool(l, "direct"));
 }
 
 /* CPT (5 digits, or 4 and F, T or U) or HCPCS Level II (a letter and 4 digits). */
@@ -199,7 +173,7 @@ static void gfe_claim(struct fx *f, const cJSON *g, int gi)
     char name[32], prov[32];
     snprintf(name, sizeof name, "claim-%d", gi);
     snprintf(prov, sizeof prov, "provider-%d", gi);
-    bool facility = jbool(g, "facility");
+    bool facility = qj_bool(g, "facility");
     cJSON *c = resource(f, "Claim", name,
                         facility ? PCT "davinci-pct-gfe-institutional" : PCT "davinci-pct-gfe-professional");
     cJSON *ext = cJSON_AddArrayToObject(c, "extension");
@@ -216,7 +190,7 @@ static void gfe_claim(struct fx *f, const cJSON *g, int gi)
                                             facility ? "institutional" : "professional", NULL));
     cJSON_AddStringToObject(c, "use", "predetermination");
     cJSON_AddItemToObject(c, "patient", reference(f, "patient"));
-    cJSON_AddStringToObject(c, "created", jstr(q, "issued") ? jstr(q, "issued") : "");
+    cJSON_AddStringToObject(c, "created", qj_str(q, "issued") ? qj_str(q, "issued") : "");
     cJSON_AddItemToObject(c, "provider", reference(f, prov));
     cJSON_AddItemToObject(c, "priority", coding("http://terminology.hl7.org/CodeSystem/processpriority",
                                                 "normal", NULL));
@@ -226,48 +200,48 @@ static void gfe_claim(struct fx *f, const cJSON *g, int gi)
     cJSON_AddBoolToObject(in, "focal", true);
     cJSON_AddItemToObject(in, "coverage", reference(f, "coverage"));
     cJSON_AddItemToArray(ins, in);
-    const cJSON *pl = jget(q, "plan");
-    if (jsize(pl, "icd10")) {
+    const cJSON *pl = qj_get(q, "plan");
+    if (qj_size(pl, "icd10")) {
         cJSON *dx = cJSON_AddArrayToObject(c, "diagnosis");
-        for (int i = 0; i < jsize(pl, "icd10"); i++) {
+        for (int i = 0; i < qj_size(pl, "icd10"); i++) {
             cJSON *o = cJSON_CreateObject();
             cJSON_AddNumberToObject(o, "sequence", i + 1);
             cJSON_AddItemToObject(o, "diagnosisCodeableConcept",
-                                  coding(SYS_ICD10, jat(pl, "icd10", i)->valuestring, NULL));
+                                  coding(SYS_ICD10, qj_at(pl, "icd10", i)->valuestring, NULL));
             cJSON_AddItemToArray(dx, o);
         }
     }
     cJSON *items = cJSON_AddArrayToObject(c, "item");
     int seq = 0;
     int64_t total = 0;
-    for (int li = 0; li < jsize(q, "lines"); li++) {
-        const cJSON *l = jat(q, "lines", li);
+    for (int li = 0; li < qj_size(q, "lines"); li++) {
+        const cJSON *l = qj_at(q, "lines", li);
         if (!in_estimate(l, gi))
             continue;
         cJSON *it = cJSON_CreateObject();
         cJSON_AddNumberToObject(it, "sequence", ++seq);
-        const char *code = jstr(l, "code") ? jstr(l, "code") : "";
+        const char *code = qj_str(l, "code") ? qj_str(l, "code") : "";
         cJSON *ps;
         if (*code) {
             ps = coding(code_system(code), code, NULL);
         } else {
             ps = cJSON_CreateObject();
         }
-        cJSON_AddStringToObject(ps, "text", jstr(l, "description") ? jstr(l, "description") : "");
+        cJSON_AddStringToObject(ps, "text", qj_str(l, "description") ? qj_str(l, "description") : "");
         cJSON_AddItemToObject(it, "productOrService", ps);
-        const cJSON *v = jat(q, "visits", (int)jint(l, "visit"));
-        if (jstr(v, "date_from") && jstr(v, "date_to") && strcmp(jstr(v, "date_from"), jstr(v, "date_to")) == 0)
-            cJSON_AddStringToObject(it, "servicedDate", jstr(v, "date_from"));
-        else if (jstr(v, "date_from") && jstr(v, "date_to")) {
+        const cJSON *v = qj_at(q, "visits", (int)qj_int(l, "visit"));
+        if (qj_str(v, "date_from") && qj_str(v, "date_to") && strcmp(qj_str(v, "date_from"), qj_str(v, "date_to")) == 0)
+            cJSON_AddStringToObject(it, "servicedDate", qj_str(v, "date_from"));
+        else if (qj_str(v, "date_from") && qj_str(v, "date_to")) {
             cJSON *per = cJSON_AddObjectToObject(it, "servicedPeriod");
-            cJSON_AddStringToObject(per, "start", jstr(v, "date_from"));
-            cJSON_AddStringToObject(per, "end", jstr(v, "date_to"));
+            cJSON_AddStringToObject(per, "start", qj_str(v, "date_from"));
+            cJSON_AddStringToObject(per, "end", qj_str(v, "date_to"));
         }
         cJSON *qty = cJSON_AddObjectToObject(it, "quantity");
-        cJSON_AddNumberToObject(qty, "value", (double)jint(l, "quantity"));
-        cJSON_AddItemToObject(it, "unitPrice", money(jint(l, "unit_cents")));
+        cJSON_AddNumberToObject(qty, "value", (double)qj_int(l, "quantity"));
+        cJSON_AddItemToObject(it, "unitPrice", money(qj_int(l, "unit_cents")));
         /* net: the line after its share of the package saving and discounts */
-        int64_t net = jint(l, "amount_cents") - jint(l, "savings_cents");
+        int64_t net = qj_int(l, "amount_cents") - qj_int(l, "savings_cents");
         cJSON_AddItemToObject(it, "net", money(net));
         total += net;
         cJSON_AddItemToArray(items, it);
@@ -278,15 +252,15 @@ static void gfe_claim(struct fx *f, const cJSON *g, int gi)
 static cJSON *build(struct fx *f, const struct fhir_opts *o)
 {
     const cJSON *q = f->q;
-    const cJSON *c = jget(q, "clinic"), *p = jget(q, "patient");
+    const cJSON *c = qj_get(q, "clinic"), *p = qj_get(q, "patient");
     char ts[40];
-    snprintf(ts, sizeof ts, "%sT00:00:00Z", jstr(q, "issued") ? jstr(q, "issued") : "1970-01-01");
+    snprintf(ts, sizeof ts, "%sT00:00:00Z", qj_str(q, "issued") ? qj_str(q, "issued") : "1970-01-01");
 
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "resourceType", "Bundle");
     cJSON *m = cJSON_AddObjectToObject(b, "meta");
     cJSON_AddItemToObject(m, "profile", cJSON_CreateStringArray((const char *const[]){PCT "davinci-pct-gfe-packet"}, 1));
-    cJSON_AddStringToObject(b, "language", jstr(q, "language") ? jstr(q, "language") : "en");
+    cJSON_AddStringToObject(b, "language", qj_str(q, "language") ? qj_str(q, "language") : "en");
     cJSON_AddItemToObject(b, "identifier", identifier(SYS_QUOTE, f->seed));
     cJSON_AddStringToObject(b, "type", "document");
     cJSON_AddStringToObject(b, "timestamp", ts);
@@ -331,21 +305,21 @@ static cJSON *build(struct fx *f, const struct fhir_opts *o)
 
     /* the patient */
     cJSON *pat = resource(f, "Patient", "patient", NULL);
-    if (jstr(p, "id")) {
+    if (qj_str(p, "id")) {
         cJSON *ids = cJSON_AddArrayToObject(pat, "identifier");
-        cJSON_AddItemToArray(ids, identifier(SYS_PATIENT, jstr(p, "id")));
+        cJSON_AddItemToArray(ids, identifier(SYS_PATIENT, qj_str(p, "id")));
     }
-    if (jstr(p, "name")) {
+    if (qj_str(p, "name")) {
         cJSON *n = cJSON_AddArrayToObject(pat, "name");
         cJSON *hn = cJSON_CreateObject();
-        cJSON_AddStringToObject(hn, "text", jstr(p, "name"));
+        cJSON_AddStringToObject(hn, "text", qj_str(p, "name"));
         cJSON_AddItemToArray(n, hn);
     }
-    if (jstr(p, "date_of_birth"))
-        cJSON_AddStringToObject(pat, "birthDate", jstr(p, "date_of_birth"));
+    if (qj_str(p, "date_of_birth"))
+        cJSON_AddStringToObject(pat, "birthDate", qj_str(p, "date_of_birth"));
     cJSON *comm = cJSON_AddArrayToObject(pat, "communication");
     cJSON *cm = cJSON_CreateObject();
-    cJSON_AddItemToObject(cm, "language", coding("urn:ietf:bcp:47", jstr(q, "language") ? jstr(q, "language") : "en",
+    cJSON_AddItemToObject(cm, "language", coding("urn:ietf:bcp:47", qj_str(q, "language") ? qj_str(q, "language") : "en",
                                                  NULL));
     cJSON_AddBoolToObject(cm, "preferred", true);
     cJSON_AddItemToArray(comm, cm);
@@ -360,11 +334,11 @@ static cJSON *build(struct fx *f, const struct fhir_opts *o)
     cJSON_AddItemToArray(payor, reference(f, "patient"));
 
     /* the providers and facilities with lines in this estimate, each with its GFE */
-    for (int gi = 0; gi < jsize(q, "providers"); gi++) {
-        const cJSON *g = jat(q, "providers", gi);
+    for (int gi = 0; gi < qj_size(q, "providers"); gi++) {
+        const cJSON *g = qj_at(q, "providers", gi);
         bool any = false;
-        for (int li = 0; li < jsize(q, "lines"); li++)
-            any |= in_estimate(jat(q, "lines", li), gi);
+        for (int li = 0; li < qj_size(q, "lines"); li++)
+            any |= in_estimate(qj_at(q, "lines", li), gi);
         if (!any && gi != 0)
             continue;
         provider_resource(f, g, gi);
@@ -376,14 +350,14 @@ static cJSON *build(struct fx *f, const struct fhir_opts *o)
         cJSON_AddItemToArray(secent, reference(f, cn));
     }
     /* the treating practitioner */
-    const cJSON *pv = jget(c, "provider");
-    if (pv && jstr(pv, "npi")) {
+    const cJSON *pv = qj_get(c, "provider");
+    if (pv && qj_str(pv, "npi")) {
         cJSON *pr = resource(f, "Practitioner", "practitioner", NULL);
         cJSON *ids = cJSON_AddArrayToObject(pr, "identifier");
-        cJSON_AddItemToArray(ids, identifier(SYS_NPI, jstr(pv, "npi")));
+        cJSON_AddItemToArray(ids, identifier(SYS_NPI, qj_str(pv, "npi")));
         cJSON *n = cJSON_AddArrayToObject(pr, "name");
         cJSON *hn = cJSON_CreateObject();
-        cJSON_AddStringToObject(hn, "text", jstr(pv, "name") ? jstr(pv, "name") : "");
+        cJSON_AddStringToObject(hn, "text", qj_str(pv, "name") ? qj_str(pv, "name") : "");
         cJSON_AddItemToArray(n, hn);
         cJSON_AddItemToArray(au, reference(f, "practitioner"));
     }
@@ -394,7 +368,7 @@ char *fhir_gfe_packet(const char *quote_json, const struct fhir_opts *o, struct 
 {
     const char *end = NULL;
     cJSON *q = cJSON_ParseWithOpts(quote_json, &end, 1);
-    if (!cJSON_IsObject(q) || !jget(q, "lines") || !jget(q, "providers")) {
+    if (!cJSON_IsObject(q) || !qj_get(q, "lines") || !qj_get(q, "providers")) {
         diag_error(dl, NULL, NULL, "the quote is not a quote JSON document");
         cJSON_Delete(q);
         return NULL;

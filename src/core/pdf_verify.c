@@ -12,6 +12,7 @@
 #include <qrencode.h>
 #include <zlib.h>
 
+#include "qjson.h"
 #include "sha256.h"
 
 struct obj {
@@ -288,11 +289,6 @@ static bool has_amount(const struct amounts *a, int64_t c)
     return false;
 }
 
-static int64_t jcents(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
 
 static bool money_at(const char *s, size_t i, int64_t *c, size_t *n);
 
@@ -321,8 +317,8 @@ static void derived(const cJSON *q, struct amounts *a)
 {
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(q, "visits"))
-        add_amount(a, jcents(v, "services_cents") + jcents(v, "tax_cents"));
-    add_amount(a, jcents(q, "total_cents") + jcents(q, "direct_cents"));
+        add_amount(a, qj_int(v, "services_cents") + qj_int(v, "tax_cents"));
+    add_amount(a, qj_int(q, "total_cents") + qj_int(q, "direct_cents"));
     /* direct lines summed per visit and provider (timeline) */
     const cJSON *lines = cJSON_GetObjectItemCaseSensitive(q, "lines");
     int nv = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(q, "visits"));
@@ -337,7 +333,7 @@ static void derived(const cJSON *q, struct amounts *a)
                 const cJSON *lp = cJSON_GetObjectItemCaseSensitive(l, "provider");
                 if (cJSON_IsNumber(lv) && cJSON_IsNumber(lp) && (int)lv->valuedouble == vi &&
                     (int)lp->valuedouble == gi && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l, "direct")))
-                    sum += jcents(l, "amount_cents");
+                    sum += qj_int(l, "amount_cents");
             }
             if (sum)
                 add_amount(a, sum);
@@ -349,7 +345,7 @@ static void derived(const cJSON *q, struct amounts *a)
         for (int vi = 0; vi < nv && shares; vi++) {
             int64_t part = 0;
             const cJSON *s;
-            cJSON_ArrayForEach(s, shares) if ((int)jcents(s, "visit") == vi) part += jcents(s, "amount_cents");
+            cJSON_ArrayForEach(s, shares) if ((int)qj_int(s, "visit") == vi) part += qj_int(s, "amount_cents");
             if (part)
                 add_amount(a, part);
         }
@@ -531,7 +527,7 @@ int pdf_verify(const unsigned char *pdf, size_t len, struct pdf_verdict *v)
         struct amounts a = {0};
         collect(q, &a);
         derived(q, &a);
-        int64_t total = jcents(q, "total_cents");
+        int64_t total = qj_int(q, "total_cents");
         bool total_seen = false;
         size_t shown = 0;
         for (size_t i = 0; text[i]; i++) {

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "date.h"
+#include "qjson.h"
 #include "template.h"
 
 /* ---- an output buffer ---------------------------------------------------------- */
@@ -101,63 +102,17 @@ struct hctx {
 #define TX(h, ...) template_words_expand(&(h)->w, __VA_ARGS__)
 #define MONEY(h, cents, symbol) template_words_money(&(h)->w, cents, symbol)
 
-static const char *fmt(struct hctx *h, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt(struct hctx *h, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = NULL;
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, f);
-        vsnprintf(s, (size_t)n + 1, f, ap);
-        va_end(ap);
-    }
-    return template_words_keep(&h->w, s);
-}
+/* Text made for the document, kept with its words. */
+#define fmt(h, ...) template_words_printf(&(h)->w, __VA_ARGS__)
 
 /* ---- reading the quote JSON ----------------------------------------------------------- */
 
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-    return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
-/* Cents and counts are integers well below 2^53: exact as doubles. */
-static int64_t jint(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
-}
 
-static bool jbool(const cJSON *o, const char *key)
-{
-    return cJSON_IsTrue(jget(o, key));
-}
 
-static bool jnull(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return !v || cJSON_IsNull(v);
-}
 
-static int jsize(const cJSON *o, const char *key)
-{
-    const cJSON *v = jget(o, key);
-    return cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
-}
 
-static const cJSON *jat(const cJSON *o, const char *key, int i)
-{
-    return cJSON_GetArrayItem(jget(o, key), i);
-}
 
 /* A date "YYYY-MM-DD" in the document's words, or NULL. */
 static const char *date_words(struct hctx *h, const char *iso)
@@ -173,9 +128,9 @@ static const char *joined(struct hctx *h, const cJSON *o, const char *key, const
                           const char *sep)
 {
     const char *s = "";
-    for (int i = 0; i < jsize(o, key); i++) {
-        const cJSON *v = jat(o, key, i);
-        const char *one = field ? jstr(v, field) : (cJSON_IsString(v) ? v->valuestring : NULL);
+    for (int i = 0; i < qj_size(o, key); i++) {
+        const cJSON *v = qj_at(o, key, i);
+        const char *one = field ? qj_str(v, field) : (cJSON_IsString(v) ? v->valuestring : NULL);
         if (one)
             s = *s ? fmt(h, "%s%s%s", s, sep, one) : one;
     }
@@ -185,13 +140,13 @@ static const char *joined(struct hctx *h, const cJSON *o, const char *key, const
 /* When a visit happens, as the PDF says it. */
 static const char *when_text(struct hctx *h, const cJSON *v)
 {
-    const char *from = date_words(h, jstr(v, "date_from")), *to = date_words(h, jstr(v, "date_to"));
+    const char *from = date_words(h, qj_str(v, "date_from")), *to = date_words(h, qj_str(v, "date_to"));
     if (from && to) {
-        if (strcmp(jstr(v, "date_from"), jstr(v, "date_to")) == 0)
+        if (strcmp(qj_str(v, "date_from"), qj_str(v, "date_to")) == 0)
             return from;
         return TX(h, "date.range", "from", from, "to", to, NULL);
     }
-    int wf = (int)jint(v, "week_from"), wt = (int)jint(v, "week_to");
+    int wf = (int)qj_int(v, "week_from"), wt = (int)qj_int(v, "week_to");
     if (wf == 0 && wt == 0)
         return T(h, "when.day0");
     if (wf == wt && wf < 0)
@@ -214,13 +169,13 @@ static const char *phase_title(struct hctx *h, const char *phase)
 
 static const char *line_mark(const cJSON *l)
 {
-    if (jbool(l, "in_total"))
+    if (qj_bool(l, "in_total"))
         return "";
-    if (jbool(l, "beyond_12_months"))
+    if (qj_bool(l, "beyond_12_months"))
         return "\xE2\x80\xA0";
-    if (jbool(l, "separate"))
+    if (qj_bool(l, "separate"))
         return "\xC2\xA7";
-    if (jbool(l, "direct"))
+    if (qj_bool(l, "direct"))
         return "\xE2\x80\xA1";
     return "*";
 }
@@ -283,26 +238,26 @@ static void col_heads(struct hctx *h, const char *const *keys, const char *const
 
 static void letterhead(struct hctx *h)
 {
-    const cJSON *c = jget(h->q, "clinic");
+    const cJSON *c = qj_get(h->q, "clinic");
     put(&h->b, "<header class=\"letterhead\">\n<p class=\"clinic\">");
-    esc(&h->b, jstr(c, "name"));
+    esc(&h->b, qj_str(c, "name"));
     put(&h->b, "</p>\n<p>");
     esc(&h->b, joined(h, c, "address", NULL, ", "));
     put(&h->b, "</p>\n<p class=\"muted\">");
     const char *contact = "";
-    if (jstr(c, "phone"))
-        contact = TX(h, "clinic.phone", "phone", jstr(c, "phone"), NULL);
-    if (jstr(c, "email"))
-        contact = *contact ? fmt(h, "%s \xC2\xB7 %s", contact, jstr(c, "email")) : jstr(c, "email");
-    if (jstr(c, "website"))
-        contact = *contact ? fmt(h, "%s \xC2\xB7 %s", contact, jstr(c, "website")) : jstr(c, "website");
+    if (qj_str(c, "phone"))
+        contact = TX(h, "clinic.phone", "phone", qj_str(c, "phone"), NULL);
+    if (qj_str(c, "email"))
+        contact = *contact ? fmt(h, "%s \xC2\xB7 %s", contact, qj_str(c, "email")) : qj_str(c, "email");
+    if (qj_str(c, "website"))
+        contact = *contact ? fmt(h, "%s \xC2\xB7 %s", contact, qj_str(c, "website")) : qj_str(c, "website");
     esc(&h->b, contact);
     put(&h->b, "</p>\n<p class=\"muted\">");
-    if (jstr(c, "tin"))
-        esc(&h->b, TX(h, "clinic.tin", "tin", jstr(c, "tin"), NULL));
-    if (jstr(c, "npi")) {
+    if (qj_str(c, "tin"))
+        esc(&h->b, TX(h, "clinic.tin", "tin", qj_str(c, "tin"), NULL));
+    if (qj_str(c, "npi")) {
         put(&h->b, " \xC2\xB7 ");
-        esc(&h->b, TX(h, "clinic.npi", "npi", jstr(c, "npi"), NULL));
+        esc(&h->b, TX(h, "clinic.npi", "npi", qj_str(c, "npi"), NULL));
     }
     put(&h->b, "</p>\n</header>\n");
 }
@@ -331,31 +286,31 @@ static void title_block(struct hctx *h)
 
 static void who_and_when(struct hctx *h)
 {
-    const cJSON *p = jget(h->q, "patient"), *c = jget(h->q, "clinic");
+    const cJSON *p = qj_get(h->q, "patient"), *c = qj_get(h->q, "clinic");
     put(&h->b, "<div class=\"two\">\n<section aria-labelledby=\"patient\">\n");
     heading(h, 2, "patient", T(h, "patient.heading"));
     put(&h->b, "<dl>\n");
-    kv(h, T(h, "patient.name"), jstr(p, "name") ? jstr(p, "name") : T(h, "patient.blank"));
-    const char *dob = date_words(h, jstr(p, "date_of_birth"));
+    kv(h, T(h, "patient.name"), qj_str(p, "name") ? qj_str(p, "name") : T(h, "patient.blank"));
+    const char *dob = date_words(h, qj_str(p, "date_of_birth"));
     kv(h, T(h, "patient.dob"), dob ? dob : T(h, "patient.blank"));
-    if (jstr(p, "id"))
-        kv(h, T(h, "patient.id"), jstr(p, "id"));
+    if (qj_str(p, "id"))
+        kv(h, T(h, "patient.id"), qj_str(p, "id"));
     put(&h->b, "</dl>\n</section>\n<section aria-labelledby=\"dates\">\n");
     heading(h, 2, "dates", T(h, "dates.heading"));
     put(&h->b, "<dl>\n");
-    kv(h, T(h, "dates.issued"), date_words(h, jstr(h->q, "issued")));
-    kv(h, T(h, "dates.valid"), date_words(h, jstr(h->q, "valid_until")));
-    const char *sched = date_words(h, jstr(h->q, "scheduled_date"));
+    kv(h, T(h, "dates.issued"), date_words(h, qj_str(h->q, "issued")));
+    kv(h, T(h, "dates.valid"), date_words(h, qj_str(h->q, "valid_until")));
+    const char *sched = date_words(h, qj_str(h->q, "scheduled_date"));
     kv(h, T(h, "dates.scheduled"), sched ? sched : T(h, "dates.not_scheduled"));
     put(&h->b, "</dl>\n</section>\n</div>\n<dl class=\"wide\">\n");
-    const cJSON *pv = jget(c, "provider"), *loc = jget(c, "location");
+    const cJSON *pv = qj_get(c, "provider"), *loc = qj_get(c, "location");
     if (pv)
         kv(h, T(h, "provider.heading"),
-           TX(h, "provider.line", "name", jstr(pv, "name"), "specialty",
-              jstr(pv, "specialty") ? jstr(pv, "specialty") : "", "npi", jstr(pv, "npi"), NULL));
+           TX(h, "provider.line", "name", qj_str(pv, "name"), "specialty",
+              qj_str(pv, "specialty") ? qj_str(pv, "specialty") : "", "npi", qj_str(pv, "npi"), NULL));
     if (loc) {
         const char *addr = joined(h, loc, "address", NULL, ", ");
-        kv(h, T(h, "location.heading"), *addr ? fmt(h, "%s, %s", jstr(loc, "name"), addr) : jstr(loc, "name"));
+        kv(h, T(h, "location.heading"), *addr ? fmt(h, "%s, %s", qj_str(loc, "name"), addr) : qj_str(loc, "name"));
     }
     put(&h->b, "</dl>\n");
 }
@@ -370,63 +325,63 @@ static void insurance_box(struct hctx *h)
 
 static void plan_block(struct hctx *h)
 {
-    const cJSON *pl = jget(h->q, "plan");
+    const cJSON *pl = qj_get(h->q, "plan");
     put(&h->b, "<section aria-labelledby=\"plan\">\n");
     heading(h, 2, "plan", T(h, "plan.heading"));
     put(&h->b, "<dl class=\"wide\">\n");
-    kv(h, T(h, "plan.condition"), jstr(pl, "condition") ? jstr(pl, "condition") : T(h, "plan.not_given"));
-    if (jsize(pl, "icd10"))
+    kv(h, T(h, "plan.condition"), qj_str(pl, "condition") ? qj_str(pl, "condition") : T(h, "plan.not_given"));
+    if (qj_size(pl, "icd10"))
         kv(h, T(h, "plan.icd10"), joined(h, pl, "icd10", NULL, ", "));
     kv(h, T(h, "plan.areas"), joined(h, pl, "areas", "name", ", "));
-    kv(h, T(h, "plan.source"), jstr(jget(pl, "cell_source"), "name"));
-    kv(h, T(h, "plan.method"), jstr(jget(pl, "processing_method"), "name"));
-    if (jget(pl, "guidance"))
-        kv(h, T(h, "plan.guidance"), jstr(jget(pl, "guidance"), "name"));
-    int sessions = (int)jint(pl, "sessions");
+    kv(h, T(h, "plan.source"), qj_str(qj_get(pl, "cell_source"), "name"));
+    kv(h, T(h, "plan.method"), qj_str(qj_get(pl, "processing_method"), "name"));
+    if (qj_get(pl, "guidance"))
+        kv(h, T(h, "plan.guidance"), qj_str(qj_get(pl, "guidance"), "name"));
+    int sessions = (int)qj_int(pl, "sessions");
     const char *sess = T(h, "plan.sessions_one");
     if (sessions > 1) {
-        const char *rc = jstr(pl, "repeat_cells");
+        const char *rc = qj_str(pl, "repeat_cells");
         const char *how = rc && strcmp(rc, "donated") == 0  ? T(h, "plan.repeat_donated")
                           : rc && strcmp(rc, "banked") == 0 ? T(h, "plan.repeat_banked")
                                                             : T(h, "plan.repeat_new");
         sess = fmt(h, "%s; %s",
                    TX(h, "plan.sessions_many", "count", fmt(h, "%d", sessions), "weeks",
-                      fmt(h, "%d", (int)jint(pl, "session_spacing_weeks")), NULL),
+                      fmt(h, "%d", (int)qj_int(pl, "session_spacing_weeks")), NULL),
                    how);
     }
     kv(h, T(h, "plan.sessions"), sess);
     const char *adj = T(h, "plan.none");
-    for (int i = 0; i < jsize(pl, "adjuncts"); i++) {
-        const cJSON *a = jat(pl, "adjuncts", i);
-        const char *one = TX(h, "plan.adjunct", "name", jstr(a, "name"), "count",
-                             fmt(h, "%d", (int)jint(a, "count")), NULL);
+    for (int i = 0; i < qj_size(pl, "adjuncts"); i++) {
+        const cJSON *a = qj_at(pl, "adjuncts", i);
+        const char *one = TX(h, "plan.adjunct", "name", qj_str(a, "name"), "count",
+                             fmt(h, "%d", (int)qj_int(a, "count")), NULL);
         adj = i ? fmt(h, "%s; %s", adj, one) : one;
     }
     kv(h, T(h, "plan.adjuncts"), adj);
-    const cJSON *pk = jget(pl, "package");
+    const cJSON *pk = qj_get(pl, "package");
     if (cJSON_IsObject(pk))
         kv(h, T(h, "plan.package"),
-           TX(h, "plan.package_line", "name", jstr(pk, "name"), "description",
-              jstr(pk, "description") ? jstr(pk, "description") : "", "saving",
-              MONEY(h, jint(pk, "saving_cents"), true), NULL));
+           TX(h, "plan.package_line", "name", qj_str(pk, "name"), "description",
+              qj_str(pk, "description") ? qj_str(pk, "description") : "", "saving",
+              MONEY(h, qj_int(pk, "saving_cents"), true), NULL));
     put(&h->b, "</dl>\n</section>\n");
 }
 
 /* How a package saving or discount is shared among the visits. */
 static const char *shared_text(struct hctx *h, const cJSON *l)
 {
-    if (!jsize(l, "shares"))
+    if (!qj_size(l, "shares"))
         return NULL;
     const char *list = "";
-    for (int v = 0; v < jsize(h->q, "visits"); v++) {
+    for (int v = 0; v < qj_size(h->q, "visits"); v++) {
         int64_t part = 0;
-        for (int k = 0; k < jsize(l, "shares"); k++) {
-            const cJSON *s = jat(l, "shares", k);
-            if (jint(s, "visit") == v)
-                part += jint(s, "amount_cents");
+        for (int k = 0; k < qj_size(l, "shares"); k++) {
+            const cJSON *s = qj_at(l, "shares", k);
+            if (qj_int(s, "visit") == v)
+                part += qj_int(s, "amount_cents");
         }
         if (part)
-            list = fmt(h, "%s%s%s %s", list, *list ? "; " : "", jstr(jat(h->q, "visits", v), "label"),
+            list = fmt(h, "%s%s%s %s", list, *list ? "; " : "", qj_str(qj_at(h->q, "visits", v), "label"),
                        MONEY(h, part, true));
     }
     return TX(h, "table.shared", "shares", list, NULL);
@@ -435,11 +390,11 @@ static const char *shared_text(struct hctx *h, const cJSON *l)
 /* One row of the itemised table: the description is the row's header. */
 static void item_row(struct hctx *h, const cJSON *l, const char *note)
 {
-    bool item = strcmp(jstr(l, "kind") ? jstr(l, "kind") : "", "item") == 0;
-    putf(&h->b, "<tr%s>", jbool(l, "in_total") ? "" : " class=\"apart\"");
-    cell(h, false, "code", item ? jstr(l, "code") : "");
+    bool item = strcmp(qj_str(l, "kind") ? qj_str(l, "kind") : "", "item") == 0;
+    putf(&h->b, "<tr%s>", qj_bool(l, "in_total") ? "" : " class=\"apart\"");
+    cell(h, false, "code", item ? qj_str(l, "code") : "");
     put(&h->b, item ? "<th scope=\"row\">" : "<th scope=\"row\" class=\"adj\">");
-    esc(&h->b, jstr(l, "description"));
+    esc(&h->b, qj_str(l, "description"));
     if (*line_mark(l)) {
         put(&h->b, " <span class=\"mark\">");
         esc(&h->b, line_mark(l));
@@ -451,19 +406,19 @@ static void item_row(struct hctx *h, const cJSON *l, const char *note)
         put(&h->b, "</span>");
     }
     put(&h->b, "</th>");
-    cell(h, false, "num", item ? fmt(h, "%d", (int)jint(l, "quantity")) : "");
-    cell(h, false, "num", item ? MONEY(h, jint(l, "unit_cents"), false) : "");
-    cell(h, false, "num", MONEY(h, jint(l, "amount_cents"), false));
+    cell(h, false, "num", item ? fmt(h, "%d", (int)qj_int(l, "quantity")) : "");
+    cell(h, false, "num", item ? MONEY(h, qj_int(l, "unit_cents"), false) : "");
+    cell(h, false, "num", MONEY(h, qj_int(l, "amount_cents"), false));
     put(&h->b, "</tr>\n");
 }
 
 static bool note_wanted(const cJSON *q, int k)
 {
-    for (int i = 0; i < jsize(q, "lines"); i++) {
-        const cJSON *l = jat(q, "lines", i);
-        if (jbool(l, "in_total"))
+    for (int i = 0; i < qj_size(q, "lines"); i++) {
+        const cJSON *l = qj_at(q, "lines", i);
+        if (qj_bool(l, "in_total"))
             continue;
-        bool sep = jbool(l, "separate"), dir = jbool(l, "direct"), bey = jbool(l, "beyond_12_months");
+        bool sep = qj_bool(l, "separate"), dir = qj_bool(l, "direct"), bey = qj_bool(l, "beyond_12_months");
         bool hit = k == 0 ? !sep && !dir : k == 1 ? sep && !bey : k == 2 ? bey : dir;
         if (hit)
             return true;
@@ -483,15 +438,15 @@ static void items_table(struct hctx *h)
     put(&h->b, "<table class=\"items\" aria-labelledby=\"items\">\n");
     col_heads(h, ITEM_KEYS, ITEM_CLS, 5);
     const char *last_phase = NULL;
-    for (int vi = 0; vi < jsize(q, "visits"); vi++) {
-        const cJSON *v = jat(q, "visits", vi);
+    for (int vi = 0; vi < qj_size(q, "visits"); vi++) {
+        const cJSON *v = qj_at(q, "visits", vi);
         int count = 0;
-        for (int li = 0; li < jsize(q, "lines"); li++)
-            count += !jnull(jat(q, "lines", li), "visit") && jint(jat(q, "lines", li), "visit") == vi;
+        for (int li = 0; li < qj_size(q, "lines"); li++)
+            count += !qj_null(qj_at(q, "lines", li), "visit") && qj_int(qj_at(q, "lines", li), "visit") == vi;
         if (!count)
             continue;
         put(&h->b, "<tbody>\n");
-        const char *phase = jstr(v, "phase");
+        const char *phase = qj_str(v, "phase");
         if (!last_phase || (phase && strcmp(phase, last_phase) != 0)) {
             put(&h->b, "<tr class=\"band\"><th scope=\"colgroup\" colspan=\"5\">");
             esc(&h->b, phase_title(h, phase));
@@ -499,28 +454,28 @@ static void items_table(struct hctx *h)
             last_phase = phase;
         }
         put(&h->b, "<tr class=\"visit\"><td></td><th scope=\"colgroup\" colspan=\"4\">");
-        esc(&h->b, jstr(v, "label"));
+        esc(&h->b, qj_str(v, "label"));
         put(&h->b, " <span class=\"when\">");
         esc(&h->b, when_text(h, v));
         put(&h->b, "</span></th></tr>\n");
-        for (int li = 0; li < jsize(q, "lines"); li++) {
-            const cJSON *l = jat(q, "lines", li);
-            if (!jnull(l, "visit") && jint(l, "visit") == vi)
+        for (int li = 0; li < qj_size(q, "lines"); li++) {
+            const cJSON *l = qj_at(q, "lines", li);
+            if (!qj_null(l, "visit") && qj_int(l, "visit") == vi)
                 item_row(h, l, NULL);
         }
         if (count > 1) {
             put(&h->b, "<tr class=\"subtotal\"><td></td><th scope=\"row\" colspan=\"3\">");
             esc(&h->b, T(h, "table.visit_subtotal"));
             put(&h->b, "</th>");
-            cell(h, false, "num", MONEY(h, jint(v, "services_cents") + jint(v, "tax_cents"), false));
+            cell(h, false, "num", MONEY(h, qj_int(v, "services_cents") + qj_int(v, "tax_cents"), false));
             put(&h->b, "</tr>\n");
         }
         put(&h->b, "</tbody>\n");
     }
     bool band_done = false;
-    for (int li = 0; li < jsize(q, "lines"); li++) {
-        const cJSON *l = jat(q, "lines", li);
-        if (!jnull(l, "visit"))
+    for (int li = 0; li < qj_size(q, "lines"); li++) {
+        const cJSON *l = qj_at(q, "lines", li);
+        if (!qj_null(l, "visit"))
             continue;
         if (!band_done) {
             put(&h->b, "<tbody>\n<tr class=\"band\"><th scope=\"colgroup\" colspan=\"5\">");
@@ -536,38 +491,38 @@ static void items_table(struct hctx *h)
     put(&h->b, "<tfoot>\n<tr><th scope=\"row\" colspan=\"4\">");
     esc(&h->b, T(h, "totals.services"));
     put(&h->b, "</th>");
-    cell(h, false, "num", MONEY(h, jint(q, "subtotal_cents"), true));
+    cell(h, false, "num", MONEY(h, qj_int(q, "subtotal_cents"), true));
     put(&h->b, "</tr>\n");
-    if (jint(q, "discount_cents")) {
+    if (qj_int(q, "discount_cents")) {
         put(&h->b, "<tr><th scope=\"row\" colspan=\"4\">");
         esc(&h->b, T(h, "totals.savings"));
         put(&h->b, "</th>");
-        cell(h, false, "num", MONEY(h, -jint(q, "discount_cents"), true));
+        cell(h, false, "num", MONEY(h, -qj_int(q, "discount_cents"), true));
         put(&h->b, "</tr>\n");
     }
-    if (jint(q, "tax_cents")) {
-        const cJSON *tx = jget(jget(q, "clinic"), "tax");
+    if (qj_int(q, "tax_cents")) {
+        const cJSON *tx = qj_get(qj_get(q, "clinic"), "tax");
         char pct[32] = "";
-        if (jstr(tx, "percent")) {
+        if (qj_str(tx, "percent")) {
             /* the percent in the document's decimal mark */
-            snprintf(pct, sizeof pct, "%s", jstr(tx, "percent"));
+            snprintf(pct, sizeof pct, "%s", qj_str(tx, "percent"));
             for (char *p = pct; *p; p++)
                 if (*p == '.')
                     *p = h->w.money.decimal;
         }
         put(&h->b, "<tr><th scope=\"row\" colspan=\"4\">");
-        esc(&h->b, TX(h, "totals.tax", "label", jstr(tx, "label") ? jstr(tx, "label") : "", "percent", pct,
+        esc(&h->b, TX(h, "totals.tax", "label", qj_str(tx, "label") ? qj_str(tx, "label") : "", "percent", pct,
                       NULL));
         put(&h->b, "</th>");
-        cell(h, false, "num", MONEY(h, jint(q, "tax_cents"), true));
+        cell(h, false, "num", MONEY(h, qj_int(q, "tax_cents"), true));
         put(&h->b, "</tr>\n");
     }
     put(&h->b, "<tr class=\"total\"><th scope=\"row\" colspan=\"4\">");
     esc(&h->b, T(h, "totals.total"));
     put(&h->b, "</th>");
-    cell(h, false, "num", MONEY(h, jint(q, "total_cents"), true));
+    cell(h, false, "num", MONEY(h, qj_int(q, "total_cents"), true));
     put(&h->b, "</tr>\n</tfoot>\n</table>\n");
-    para(h, "small", TX(h, "totals.currency", "currency", jstr(q, "currency") ? jstr(q, "currency") : "USD",
+    para(h, "small", TX(h, "totals.currency", "currency", qj_str(q, "currency") ? qj_str(q, "currency") : "USD",
                         NULL));
     static const char *const notes[] = {"table.note_billable", "table.note_separate", "table.note_beyond",
                                         "table.note_direct"};
@@ -580,10 +535,10 @@ static void items_table(struct hctx *h)
 /* Who bills an outside line, or NULL. */
 static const cJSON *outside_of(const cJSON *q, const cJSON *l)
 {
-    if (jnull(l, "provider"))
+    if (qj_null(l, "provider"))
         return NULL;
-    const cJSON *g = jat(q, "providers", (int)jint(l, "provider"));
-    return jstr(g, "kind") && strcmp(jstr(g, "kind"), "outside") == 0 ? g : NULL;
+    const cJSON *g = qj_at(q, "providers", (int)qj_int(l, "provider"));
+    return qj_str(g, "kind") && strcmp(qj_str(g, "kind"), "outside") == 0 ? g : NULL;
 }
 
 /* The lines apart from the total: separately scheduled ones, or those
@@ -593,9 +548,9 @@ static void apart_list(struct hctx *h, bool separate, const char *id, const char
 {
     const cJSON *q = h->q;
     int n = 0;
-    for (int li = 0; li < jsize(q, "lines"); li++) {
-        const cJSON *l = jat(q, "lines", li);
-        n += !jbool(l, "in_total") && !jbool(l, "direct") && jbool(l, "separate") == separate;
+    for (int li = 0; li < qj_size(q, "lines"); li++) {
+        const cJSON *l = qj_at(q, "lines", li);
+        n += !qj_bool(l, "in_total") && !qj_bool(l, "direct") && qj_bool(l, "separate") == separate;
     }
     if (!n)
         return;
@@ -605,22 +560,22 @@ static void apart_list(struct hctx *h, bool separate, const char *id, const char
     putf(&h->b, "<table aria-labelledby=\"%s\">\n", id);
     col_heads(h, ITEM_KEYS, ITEM_CLS, 5);
     put(&h->b, "<tbody>\n");
-    for (int li = 0; li < jsize(q, "lines"); li++) {
-        const cJSON *l = jat(q, "lines", li);
-        if (jbool(l, "in_total") || jbool(l, "direct") || jbool(l, "separate") != separate)
+    for (int li = 0; li < qj_size(q, "lines"); li++) {
+        const cJSON *l = qj_at(q, "lines", li);
+        if (qj_bool(l, "in_total") || qj_bool(l, "direct") || qj_bool(l, "separate") != separate)
             continue;
-        const char *note = jstr(l, "coverage_reason");
+        const char *note = qj_str(l, "coverage_reason");
         if (separate) {
             const cJSON *g = outside_of(q, l);
-            note = when_text(h, jat(q, "visits", (int)jint(l, "visit")));
+            note = when_text(h, qj_at(q, "visits", (int)qj_int(l, "visit")));
             if (g)
-                note = fmt(h, "%s \xC2\xB7 %s", note, TX(h, "separate.billed_by", "name", jstr(g, "name"), NULL));
+                note = fmt(h, "%s \xC2\xB7 %s", note, TX(h, "separate.billed_by", "name", qj_str(g, "name"), NULL));
         }
         put(&h->b, "<tr>");
-        cell(h, false, "code", jstr(l, "code"));
+        cell(h, false, "code", qj_str(l, "code"));
         put(&h->b, "<th scope=\"row\">");
-        esc(&h->b, jstr(l, "description"));
-        if (jbool(l, "beyond_12_months"))
+        esc(&h->b, qj_str(l, "description"));
+        if (qj_bool(l, "beyond_12_months"))
             put(&h->b, " <span class=\"mark\">\xE2\x80\xA0</span>");
         if (note && *note) {
             put(&h->b, "<span class=\"note\">");
@@ -628,9 +583,9 @@ static void apart_list(struct hctx *h, bool separate, const char *id, const char
             put(&h->b, "</span>");
         }
         put(&h->b, "</th>");
-        cell(h, false, "num", fmt(h, "%d", (int)jint(l, "quantity")));
-        cell(h, false, "num", MONEY(h, jint(l, "unit_cents"), false));
-        cell(h, false, "num", MONEY(h, jint(l, "amount_cents"), false));
+        cell(h, false, "num", fmt(h, "%d", (int)qj_int(l, "quantity")));
+        cell(h, false, "num", MONEY(h, qj_int(l, "unit_cents"), false));
+        cell(h, false, "num", MONEY(h, qj_int(l, "amount_cents"), false));
         put(&h->b, "</tr>\n");
     }
     put(&h->b, "</tbody>\n<tfoot><tr class=\"sum\"><th scope=\"row\" colspan=\"4\">");
@@ -640,8 +595,8 @@ static void apart_list(struct hctx *h, bool separate, const char *id, const char
     put(&h->b, "</tr></tfoot>\n</table>\n");
     if (separate) {
         bool beyond = false;
-        for (int li = 0; li < jsize(q, "lines"); li++)
-            beyond |= jbool(jat(q, "lines", li), "beyond_12_months");
+        for (int li = 0; li < qj_size(q, "lines"); li++)
+            beyond |= qj_bool(qj_at(q, "lines", li), "beyond_12_months");
         if (beyond)
             para(h, NULL, T(h, "separate.beyond"));
     }
@@ -650,9 +605,9 @@ static void apart_list(struct hctx *h, bool separate, const char *id, const char
 
 static bool in_estimate(const cJSON *q, int gi)
 {
-    for (int li = 0; li < jsize(q, "lines"); li++) {
-        const cJSON *l = jat(q, "lines", li);
-        if (!jnull(l, "provider") && jint(l, "provider") == gi && (jbool(l, "in_total") || jbool(l, "direct")))
+    for (int li = 0; li < qj_size(q, "lines"); li++) {
+        const cJSON *l = qj_at(q, "lines", li);
+        if (!qj_null(l, "provider") && qj_int(l, "provider") == gi && (qj_bool(l, "in_total") || qj_bool(l, "direct")))
             return true;
     }
     return false;
@@ -671,33 +626,33 @@ static void providers_section(struct hctx *h)
 {
     const cJSON *q = h->q;
     int groups = 0;
-    for (int gi = 0; gi < jsize(q, "providers"); gi++)
+    for (int gi = 0; gi < qj_size(q, "providers"); gi++)
         groups += in_estimate(q, gi);
     put(&h->b, "<section aria-labelledby=\"providers\">\n");
     heading(h, 2, "providers", T(h, "providers.heading"));
     para(h, NULL, T(h, "providers.intro"));
-    const cJSON *pv = jget(jget(q, "clinic"), "provider");
-    for (int gi = 0; gi < jsize(q, "providers"); gi++) {
-        const cJSON *g = jat(q, "providers", gi);
+    const cJSON *pv = qj_get(qj_get(q, "clinic"), "provider");
+    for (int gi = 0; gi < qj_size(q, "providers"); gi++) {
+        const cJSON *g = qj_at(q, "providers", gi);
         if (!in_estimate(q, gi))
             continue;
-        const char *kind_id = jstr(g, "kind") ? jstr(g, "kind") : "";
+        const char *kind_id = qj_str(g, "kind") ? qj_str(g, "kind") : "";
         const char *kind = strcmp(kind_id, "clinic") == 0 ? T(h, "providers.clinic")
-                           : jbool(g, "facility")         ? T(h, "providers.facility")
+                           : qj_bool(g, "facility")         ? T(h, "providers.facility")
                                                           : T(h, "providers.provider");
         const char *gid = fmt(h, "provider-%d", gi);
         putf(&h->b, "<section class=\"group\" aria-labelledby=\"%s\">\n<h3 id=\"%s\">", gid, gid);
-        esc(&h->b, jstr(g, "name"));
+        esc(&h->b, qj_str(g, "name"));
         put(&h->b, " <span class=\"kind\">(");
         esc(&h->b, kind);
         put(&h->b, ")</span></h3>\n<p class=\"muted\">");
-        esc(&h->b, TX(h, "providers.ids", "npi", jstr(g, "npi"), "tin", jstr(g, "tin"), NULL));
+        esc(&h->b, TX(h, "providers.ids", "npi", qj_str(g, "npi"), "tin", qj_str(g, "tin"), NULL));
         put(&h->b, " \xC2\xB7 ");
         esc(&h->b, joined(h, g, "address", NULL, ", "));
         const char *who = strcmp(kind_id, "outside") == 0
-                              ? T(h, jbool(g, "clinic_collects") ? "providers.collected" : "providers.direct")
+                              ? T(h, qj_bool(g, "clinic_collects") ? "providers.collected" : "providers.direct")
                           : strcmp(kind_id, "clinic") == 0 && pv
-                              ? TX(h, "providers.treating", "name", jstr(pv, "name"), NULL)
+                              ? TX(h, "providers.treating", "name", qj_str(pv, "name"), NULL)
                               : NULL;
         if (who) {
             put(&h->b, "<br>");
@@ -711,45 +666,45 @@ static void providers_section(struct hctx *h)
         static const char *const cls[] = {"code", NULL, "num", "num"};
         col_heads(h, keys, cls, 4);
         put(&h->b, "<tbody>\n");
-        for (int li = 0; groups >= 2 && li < jsize(q, "lines"); li++) {
-            const cJSON *l = jat(q, "lines", li);
-            if (jnull(l, "provider") || jint(l, "provider") != gi || !(jbool(l, "in_total") || jbool(l, "direct")))
+        for (int li = 0; groups >= 2 && li < qj_size(q, "lines"); li++) {
+            const cJSON *l = qj_at(q, "lines", li);
+            if (qj_null(l, "provider") || qj_int(l, "provider") != gi || !(qj_bool(l, "in_total") || qj_bool(l, "direct")))
                 continue;
-            bool item = strcmp(jstr(l, "kind") ? jstr(l, "kind") : "", "item") == 0;
+            bool item = strcmp(qj_str(l, "kind") ? qj_str(l, "kind") : "", "item") == 0;
             put(&h->b, "<tr>");
-            cell(h, false, "code", jstr(l, "code"));
+            cell(h, false, "code", qj_str(l, "code"));
             put(&h->b, "<th scope=\"row\">");
-            esc(&h->b, jstr(l, "description"));
+            esc(&h->b, qj_str(l, "description"));
             put(&h->b, "<span class=\"note\">");
-            esc(&h->b, when_text(h, jat(q, "visits", (int)jint(l, "visit"))));
+            esc(&h->b, when_text(h, qj_at(q, "visits", (int)qj_int(l, "visit"))));
             put(&h->b, "</span></th>");
             cell(h, false, "num",
-                 item && jint(l, "quantity") > 1
-                     ? fmt(h, "%d \xC3\x97 %s", (int)jint(l, "quantity"), MONEY(h, jint(l, "unit_cents"), false))
+                 item && qj_int(l, "quantity") > 1
+                     ? fmt(h, "%d \xC3\x97 %s", (int)qj_int(l, "quantity"), MONEY(h, qj_int(l, "unit_cents"), false))
                      : "");
-            cell(h, false, "num", MONEY(h, jint(l, "amount_cents"), false));
+            cell(h, false, "num", MONEY(h, qj_int(l, "amount_cents"), false));
             put(&h->b, "</tr>\n");
         }
         put(&h->b, "</tbody>\n<tfoot>\n");
-        int64_t sav = jint(g, "savings_cents"), tax = jint(g, "tax_cents");
+        int64_t sav = qj_int(g, "savings_cents"), tax = qj_int(g, "tax_cents");
         if (sav || tax) {
-            sum_tr(h, "sub", T(h, "providers.services"), MONEY(h, jint(g, "services_cents"), true));
+            sum_tr(h, "sub", T(h, "providers.services"), MONEY(h, qj_int(g, "services_cents"), true));
             if (sav)
                 sum_tr(h, "sub", T(h, "providers.savings"), MONEY(h, -sav, true));
             if (tax)
                 sum_tr(h, "sub", T(h, "providers.tax"), MONEY(h, tax, true));
         }
-        sum_tr(h, "sum", T(h, "providers.estimate"), MONEY(h, jint(g, "total_cents"), true));
+        sum_tr(h, "sum", T(h, "providers.estimate"), MONEY(h, qj_int(g, "total_cents"), true));
         put(&h->b, "</tfoot>\n</table>\n");
         para(h, "small",
-             TX(h, "providers.threshold", "amount", MONEY(h, jint(g, "total_cents") + 40000, true), NULL));
+             TX(h, "providers.threshold", "amount", MONEY(h, qj_int(g, "total_cents") + 40000, true), NULL));
         put(&h->b, "</section>\n");
     }
-    if (jint(q, "direct_cents")) {
+    if (qj_int(q, "direct_cents")) {
         put(&h->b, "<p class=\"sum\"><strong>");
         esc(&h->b, T(h, "providers.all"));
         put(&h->b, ": ");
-        esc(&h->b, MONEY(h, jint(q, "total_cents") + jint(q, "direct_cents"), true));
+        esc(&h->b, MONEY(h, qj_int(q, "total_cents") + qj_int(q, "direct_cents"), true));
         put(&h->b, "</strong></p>\n");
     }
     put(&h->b, "</section>\n");
@@ -775,9 +730,9 @@ static void schedule_row(struct hctx *h, const char *when, const char *what, boo
 static void schedule(struct hctx *h)
 {
     const cJSON *q = h->q;
-    bool in_full = jstr(q, "payment_terms") && strcmp(jstr(q, "payment_terms"), "in_full") == 0;
-    const char *in_full_name = jstr(q, "in_full_discount_name") ? jstr(q, "in_full_discount_name")
-                               : jstr(q, "in_full_discount")   ? jstr(q, "in_full_discount")
+    bool in_full = qj_str(q, "payment_terms") && strcmp(qj_str(q, "payment_terms"), "in_full") == 0;
+    const char *in_full_name = qj_str(q, "in_full_discount_name") ? qj_str(q, "in_full_discount_name")
+                               : qj_str(q, "in_full_discount")   ? qj_str(q, "in_full_discount")
                                                                 : "";
     put(&h->b, "<section aria-labelledby=\"schedule\">\n");
     heading(h, 2, "schedule", T(h, "schedule.heading"));
@@ -789,105 +744,105 @@ static void schedule(struct hctx *h)
     col_heads(h, keys, cls, 3);
     put(&h->b, "<tbody>\n");
     const cJSON *adv = NULL;
-    for (int i = 0; i < jsize(q, "payments"); i++) {
-        const char *k = jstr(jat(q, "payments", i), "kind");
+    for (int i = 0; i < qj_size(q, "payments"); i++) {
+        const char *k = qj_str(qj_at(q, "payments", i), "kind");
         if (k && strcmp(k, "visit") != 0) {
-            adv = jat(q, "payments", i);
+            adv = qj_at(q, "payments", i);
             break;
         }
     }
-    int nv = jsize(q, "visits"), at = -1;
+    int nv = qj_size(q, "visits"), at = -1;
     if (adv) {
-        if (!jnull(adv, "visit"))
-            at = (int)jint(adv, "visit");
+        if (!qj_null(adv, "visit"))
+            at = (int)qj_int(adv, "visit");
         else
-            for (at = 0; at < nv && 7 * jint(jat(q, "visits", at), "week_from") < jint(adv, "day"); at++)
+            for (at = 0; at < nv && 7 * qj_int(qj_at(q, "visits", at), "week_from") < qj_int(adv, "day"); at++)
                 ;
     }
     for (int i = 0; i <= nv; i++) {
         if (i == at) {
-            const char *date = date_words(h, jstr(adv, "date")), *when, *what;
-            bool full = strcmp(jstr(adv, "kind"), "in_full") == 0;
+            const char *date = date_words(h, qj_str(adv, "date")), *when, *what;
+            bool full = strcmp(qj_str(adv, "kind"), "in_full") == 0;
             if (full) {
                 what = TX(h, "schedule.in_full", "discount", in_full_name, NULL);
                 when = date ? TX(h, "schedule.deposit_dated", "date", date, NULL)
-                       : !jnull(adv, "visit")
+                       : !qj_null(adv, "visit")
                            ? TX(h, "schedule.in_full_visit", "when",
-                                when_text(h, jat(q, "visits", (int)jint(adv, "visit"))), NULL)
-                           : TX(h, "schedule.deposit_undated", "days", fmt(h, "%d", (int)-jint(adv, "day")), NULL);
+                                when_text(h, qj_at(q, "visits", (int)qj_int(adv, "visit"))), NULL)
+                           : TX(h, "schedule.deposit_undated", "days", fmt(h, "%d", (int)-qj_int(adv, "day")), NULL);
             } else {
                 what = T(h, "schedule.deposit");
                 when = date ? TX(h, "schedule.deposit_dated", "date", date, NULL)
                             : TX(h, "schedule.deposit_undated", "days",
-                                 fmt(h, "%d", (int)jint(q, "deposit_days_before")), NULL);
+                                 fmt(h, "%d", (int)qj_int(q, "deposit_days_before")), NULL);
             }
-            schedule_row(h, when, what, true, NULL, 0, jint(adv, "amount_cents"));
+            schedule_row(h, when, what, true, NULL, 0, qj_int(adv, "amount_cents"));
         }
         if (i == nv)
             break;
-        const cJSON *v = jat(q, "visits", i);
-        if (jbool(v, "beyond_12_months"))
+        const cJSON *v = qj_at(q, "visits", i);
+        if (qj_bool(v, "beyond_12_months"))
             continue;
         const char *subs[8];
         size_t n = 0;
         if (in_full) {
-            if (jint(v, "charges_cents"))
-                subs[n++] = TX(h, "schedule.prepaid", "charges", MONEY(h, jint(v, "charges_cents"), true), NULL);
+            if (qj_int(v, "charges_cents"))
+                subs[n++] = TX(h, "schedule.prepaid", "charges", MONEY(h, qj_int(v, "charges_cents"), true), NULL);
         } else {
-            if (jint(v, "savings_cents"))
-                subs[n++] = TX(h, "schedule.shared", "services", MONEY(h, jint(v, "services_cents"), true),
-                               "savings", MONEY(h, jint(v, "savings_cents"), true), NULL);
-            if (jint(v, "deposit_cents"))
-                subs[n++] = TX(h, "schedule.credit", "charges", MONEY(h, jint(v, "charges_cents"), true),
-                               "deposit", MONEY(h, jint(v, "deposit_cents"), true), NULL);
+            if (qj_int(v, "savings_cents"))
+                subs[n++] = TX(h, "schedule.shared", "services", MONEY(h, qj_int(v, "services_cents"), true),
+                               "savings", MONEY(h, qj_int(v, "savings_cents"), true), NULL);
+            if (qj_int(v, "deposit_cents"))
+                subs[n++] = TX(h, "schedule.credit", "charges", MONEY(h, qj_int(v, "charges_cents"), true),
+                               "deposit", MONEY(h, qj_int(v, "deposit_cents"), true), NULL);
         }
-        for (int gi = 0; gi < jsize(q, "providers") && n < 8; gi++) {
+        for (int gi = 0; gi < qj_size(q, "providers") && n < 8; gi++) {
             int64_t direct = 0;
-            for (int li = 0; li < jsize(q, "lines"); li++) {
-                const cJSON *l = jat(q, "lines", li);
-                if (!jnull(l, "visit") && jint(l, "visit") == i && jbool(l, "direct") && !jnull(l, "provider") &&
-                    jint(l, "provider") == gi)
-                    direct += jint(l, "amount_cents");
+            for (int li = 0; li < qj_size(q, "lines"); li++) {
+                const cJSON *l = qj_at(q, "lines", li);
+                if (!qj_null(l, "visit") && qj_int(l, "visit") == i && qj_bool(l, "direct") && !qj_null(l, "provider") &&
+                    qj_int(l, "provider") == gi)
+                    direct += qj_int(l, "amount_cents");
             }
             if (direct)
-                subs[n++] = TX(h, "schedule.direct", "name", jstr(jat(q, "providers", gi), "name"), "amount",
+                subs[n++] = TX(h, "schedule.direct", "name", qj_str(qj_at(q, "providers", gi), "name"), "amount",
                                MONEY(h, direct, true), NULL);
         }
-        schedule_row(h, when_text(h, v), jstr(v, "label"), false, subs, n, jint(v, "due_cents"));
+        schedule_row(h, when_text(h, v), qj_str(v, "label"), false, subs, n, qj_int(v, "due_cents"));
     }
     put(&h->b, "</tbody>\n<tfoot><tr class=\"total\"><th scope=\"row\" colspan=\"2\">");
     esc(&h->b, T(h, "schedule.total"));
     put(&h->b, "</th>");
-    cell(h, false, "num", MONEY(h, jint(q, "total_cents"), true));
+    cell(h, false, "num", MONEY(h, qj_int(q, "total_cents"), true));
     put(&h->b, "</tr></tfoot>\n</table>\n</section>\n");
 }
 
 static void financing(struct hctx *h)
 {
     const cJSON *q = h->q;
-    bool in_full = jstr(q, "payment_terms") && strcmp(jstr(q, "payment_terms"), "in_full") == 0;
-    if (!in_full && !jsize(q, "financing"))
+    bool in_full = qj_str(q, "payment_terms") && strcmp(qj_str(q, "payment_terms"), "in_full") == 0;
+    if (!in_full && !qj_size(q, "financing"))
         return;
     put(&h->b, "<section class=\"box\" aria-labelledby=\"financing\">\n");
     heading(h, 2, "financing", T(h, "financing.heading"));
     if (in_full) {
-        const char *name = jstr(q, "in_full_discount_name") ? jstr(q, "in_full_discount_name")
-                                                             : jstr(q, "in_full_discount");
+        const char *name = qj_str(q, "in_full_discount_name") ? qj_str(q, "in_full_discount_name")
+                                                             : qj_str(q, "in_full_discount");
         para(h, "muted", TX(h, "financing.none", "discount", name ? name : "", NULL));
         put(&h->b, "</section>\n");
         return;
     }
-    const cJSON *f0 = jat(q, "financing", 0);
-    para(h, "muted", TX(h, "financing.note", "principal", MONEY(h, jint(f0, "principal_cents"), true), NULL));
+    const cJSON *f0 = qj_at(q, "financing", 0);
+    para(h, "muted", TX(h, "financing.note", "principal", MONEY(h, qj_int(f0, "principal_cents"), true), NULL));
     /* one column per example, one row per figure: it stays narrow enough
      * to read without scrolling sideways at 200 % zoom and in large print */
-    int nf = jsize(q, "financing");
+    int nf = qj_size(q, "financing");
     put(&h->b, "<table aria-labelledby=\"financing\">\n<thead><tr><th scope=\"col\">");
     esc(&h->b, T(h, "financing.plan"));
     put(&h->b, "</th>");
     for (int i = 0; i < nf; i++) {
         put(&h->b, "<th scope=\"col\" class=\"num\">");
-        esc(&h->b, jstr(jat(q, "financing", i), "name"));
+        esc(&h->b, qj_str(qj_at(q, "financing", i), "name"));
         put(&h->b, "</th>");
     }
     put(&h->b, "</tr></thead>\n<tbody>\n");
@@ -897,12 +852,12 @@ static void financing(struct hctx *h)
         put(&h->b, "<tr>");
         cell(h, true, NULL, T(h, keys[k]));
         for (int i = 0; i < nf; i++) {
-            const cJSON *f = jat(q, "financing", i);
+            const cJSON *f = qj_at(q, "financing", i);
             char apr[32];
             switch (k) {
-            case 0: cell(h, false, "num", fmt(h, "%d", (int)jint(f, "months"))); break;
+            case 0: cell(h, false, "num", fmt(h, "%d", (int)qj_int(f, "months"))); break;
             case 1:
-                snprintf(apr, sizeof apr, "%s", jstr(f, "apr") ? jstr(f, "apr") : "");
+                snprintf(apr, sizeof apr, "%s", qj_str(f, "apr") ? qj_str(f, "apr") : "");
                 for (char *p = apr; *p; p++)
                     if (*p == '.')
                         *p = h->w.money.decimal;
@@ -910,17 +865,17 @@ static void financing(struct hctx *h)
                 break;
             case 2:
                 put(&h->b, "<td class=\"num\">");
-                esc(&h->b, MONEY(h, jint(f, "monthly_cents"), true));
-                if (jint(f, "last_payment_cents") != jint(f, "monthly_cents") && jint(f, "months") > 1) {
+                esc(&h->b, MONEY(h, qj_int(f, "monthly_cents"), true));
+                if (qj_int(f, "last_payment_cents") != qj_int(f, "monthly_cents") && qj_int(f, "months") > 1) {
                     put(&h->b, "<span class=\"note\">");
                     esc(&h->b,
-                        TX(h, "financing.last", "amount", MONEY(h, jint(f, "last_payment_cents"), true), NULL));
+                        TX(h, "financing.last", "amount", MONEY(h, qj_int(f, "last_payment_cents"), true), NULL));
                     put(&h->b, "</span>");
                 }
                 put(&h->b, "</td>");
                 break;
-            case 3: cell(h, false, "num", MONEY(h, jint(f, "total_paid_cents"), true)); break;
-            default: cell(h, false, "num", MONEY(h, jint(f, "finance_charge_cents"), true)); break;
+            case 3: cell(h, false, "num", MONEY(h, qj_int(f, "total_paid_cents"), true)); break;
+            default: cell(h, false, "num", MONEY(h, qj_int(f, "finance_charge_cents"), true)); break;
             }
         }
         put(&h->b, "</tr>\n");
@@ -932,9 +887,9 @@ static void gfe(struct hctx *h)
 {
     const cJSON *q = h->q;
     bool separate = false, beyond = false;
-    for (int li = 0; li < jsize(q, "lines"); li++) {
-        separate |= jbool(jat(q, "lines", li), "separate");
-        beyond |= jbool(jat(q, "lines", li), "beyond_12_months");
+    for (int li = 0; li < qj_size(q, "lines"); li++) {
+        separate |= qj_bool(qj_at(q, "lines", li), "separate");
+        beyond |= qj_bool(qj_at(q, "lines", li), "beyond_12_months");
     }
     put(&h->b, "<section aria-labelledby=\"gfe\">\n");
     heading(h, 2, "gfe", T(h, "gfe.heading"));
@@ -961,10 +916,10 @@ static void gfe(struct hctx *h)
 
 static void acknowledgement(struct hctx *h)
 {
-    const char *name = jstr(jget(h->q, "patient"), "name");
+    const char *name = qj_str(qj_get(h->q, "patient"), "name");
     put(&h->b, "<section aria-labelledby=\"ack\">\n");
     heading(h, 2, "ack", T(h, "ack.heading"));
-    para(h, NULL, TX(h, "ack.text", "total", MONEY(h, jint(h->q, "total_cents"), true), NULL));
+    para(h, NULL, TX(h, "ack.text", "total", MONEY(h, qj_int(h->q, "total_cents"), true), NULL));
     put(&h->b, "<div class=\"sign\">\n<p><span class=\"line\"></span>");
     esc(&h->b, T(h, "ack.signature"));
     put(&h->b, "</p>\n<p><span class=\"line\"></span>");
@@ -980,17 +935,17 @@ static void acknowledgement(struct hctx *h)
  * own language. */
 static void language_help(struct hctx *h)
 {
-    const cJSON *c = jget(h->q, "clinic");
-    if (!jsize(c, "language_assistance"))
+    const cJSON *c = qj_get(h->q, "clinic");
+    if (!qj_size(c, "language_assistance"))
         return;
     put(&h->b, "<section class=\"help\" aria-labelledby=\"help\">\n");
     heading(h, 2, "help", T(h, "help.heading"));
-    for (int i = 0; i < jsize(c, "language_assistance"); i++) {
-        const cJSON *t = jat(c, "language_assistance", i);
+    for (int i = 0; i < qj_size(c, "language_assistance"); i++) {
+        const cJSON *t = qj_at(c, "language_assistance", i);
         put(&h->b, "<p lang=\"");
-        esc(&h->b, jstr(t, "lang"));
+        esc(&h->b, qj_str(t, "lang"));
         put(&h->b, "\">");
-        esc(&h->b, jstr(t, "text"));
+        esc(&h->b, qj_str(t, "text"));
         put(&h->b, "</p>\n");
     }
     put(&h->b, "</section>\n");
@@ -998,16 +953,16 @@ static void language_help(struct hctx *h)
 
 static void footer(struct hctx *h)
 {
-    const cJSON *pt = jget(h->q, "price_table");
+    const cJSON *pt = qj_get(h->q, "price_table");
     char digest[13];
-    const char *sha = jstr(pt, "sha256");
+    const char *sha = qj_str(pt, "sha256");
     snprintf(digest, sizeof digest, "%.12s", sha ? sha : "");
-    const char *eff = date_words(h, jstr(pt, "effective_date"));
+    const char *eff = date_words(h, qj_str(pt, "effective_date"));
     put(&h->b, "<footer>\n<p><strong>");
     esc(&h->b, h->o->quote_number ? TX(h, "doc.footer_number", "number", h->o->quote_number, NULL)
                                   : T(h, "doc.footer_draft"));
     put(&h->b, "</strong></p>\n<p class=\"small\">");
-    esc(&h->b, TX(h, "doc.trace", "version", jstr(pt, "version") ? jstr(pt, "version") : "", "effective",
+    esc(&h->b, TX(h, "doc.trace", "version", qj_str(pt, "version") ? qj_str(pt, "version") : "", "effective",
                   eff ? eff : "", "digest", digest, NULL));
     put(&h->b, "</p>\n</footer>\n");
 }
@@ -1070,13 +1025,13 @@ int render_html(const char *quote_json, const struct html_opts *o, char **out, s
     struct hctx h = {.o = o};
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(quote_json, &end, 1);
-    if (!cJSON_IsObject(root) || !jget(root, "lines") || !jget(root, "visits")) {
+    if (!cJSON_IsObject(root) || !qj_get(root, "lines") || !qj_get(root, "visits")) {
         diag_error(dl, NULL, NULL, "the quote is not a quote JSON document");
         cJSON_Delete(root);
         return -1;
     }
     h.q = root;
-    h.lang = o->lang ? o->lang : jstr(root, "language") ? jstr(root, "language") : "en";
+    h.lang = o->lang ? o->lang : qj_str(root, "language") ? qj_str(root, "language") : "en";
     int rc = -1;
     if (template_load(&h.t, o->templates_dir ? o->templates_dir : "templates", h.lang, "quote.txt", dl) != 0 ||
         template_words_init(&h.w, &h.t, dl) != 0)
@@ -1100,9 +1055,9 @@ int render_html(const char *quote_json, const struct html_opts *o, char **out, s
     plan_block(&h);
     items_table(&h);
     apart_list(&h, false, "billable", T(&h, "billable.heading"), T(&h, "billable.intro"), T(&h, "billable.sum"),
-               jint(root, "billable_cents"));
+               qj_int(root, "billable_cents"));
     apart_list(&h, true, "separate", T(&h, "separate.heading"), T(&h, "separate.intro"), T(&h, "separate.sum"),
-               jint(root, "separate_cents"));
+               qj_int(root, "separate_cents"));
     providers_section(&h);
     schedule(&h);
     financing(&h);

@@ -115,21 +115,8 @@ struct rctx {
     char *qr_text;               /* and its QR code's text */
 };
 
-static const char *fmt(struct rctx *r, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt(struct rctx *r, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = NULL;
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, f);
-        vsnprintf(s, (size_t)n + 1, f, ap);
-        va_end(ap);
-    }
-    return template_words_keep(&r->w, s);
-}
+/* Text made for the document, kept with its words. */
+#define fmt(r, ...) template_words_printf(&(r)->w, __VA_ARGS__)
 
 /* The document's words (template.h): a value as written (checked present
  * before layout starts), a value with placeholders filled in (name, value,
