@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   += -lcjson -lhpdf -lsqlite3 -lsodium -lmicrohttpd -lpthread -lcurl -lpng -lm
+LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lsodium -lmicrohttpd -lpthread -lcurl -lpng -lm
 # The command line does without the HTTP server: libmicrohttpd brings GnuTLS
 # and p11-kit, whose loading would cost every command several milliseconds.
 LDLIBS_CLI := $(filter-out -lmicrohttpd -lpthread,$(LDLIBS))
@@ -125,6 +125,7 @@ test: deps
 	REGENQUOTE_BIN=$(CURDIR)/build/regenquote-test REGENQUOTE_PRODUCT_BIN=$(CURDIR)/regenquote \
 	  ./build/test-suite $(CRITERION_FLAGS)
 	@$(MAKE) --no-print-directory test-browser
+	@$(MAKE) --no-print-directory test-fhir
 
 check-asan: deps
 	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/regenquote-serve build/asan/test-suite \

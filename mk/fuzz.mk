@@ -19,7 +19,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= request price_table catalog_csv quote fontcov bill signature
+FUZZ_TARGETS ?= request price_table catalog_csv quote fontcov bill signature verify
 FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -MMD -MP -O1 -g -fno-omit-frame-pointer -std=c11 $(WARN) $(FUZZ_SAN) \

@@ -36,6 +36,7 @@ test-browser: web-deps
 	@$(MAKE) --no-print-directory regenquote regenquote-serve
 	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
 	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/sign.test.js
+	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/html-estimate.test.js
 
 screenshots: web-deps
 	@$(MAKE) --no-print-directory regenquote regenquote-serve

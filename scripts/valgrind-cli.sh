@@ -77,6 +77,13 @@ vg 0 list --format json --patient P-10442
 vg 0 show Q-2026-000001
 vg 0 show Q-2026-000001 --format json
 vg 0 reprint Q-2026-000001 -o "$WORK/reprint.pdf"
+vg 0 reprint Q-2026-000001 --format html --large-print -o "$WORK/reprint.html"
+vg 0 export fhir Q-2026-000001 -o "$WORK/gfe.json"
+vg 0 verify "$WORK/reprint.pdf"
+vg 1 verify "$WORK/draft.pdf"
+vg 0 price "$EX/three-providers.json" --format html -o "$WORK/q.html"
+vg 0 price "$EX/three-providers.json" --format fhir -o "$WORK/q.fhir.json"
+vg 0 price "$EX/adipose-two-knees.json" --format pdf --large-print -o "$WORK/large.pdf"
 TEST=1 vg 0 revise Q-2026-000001 --add prp-booster
 TEST=1 vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
 TEST=1 vg 0 accept Q-2026-000003

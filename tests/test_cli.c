@@ -56,7 +56,7 @@ Test(cli, usage_errors_exit_2_with_one_line)
     cr_assert_str_eq(out, "", "nothing on stdout on error");
     free(out); free(err);
     cr_assert_eq(run("price examples/adipose-two-knees.json --format xml", &out, &err), 2);
-    cr_assert(strstr(err, "unknown format 'xml'; expected text, json or pdf"), "%s", err);
+    cr_assert(strstr(err, "unknown format 'xml'; expected text, json, pdf, html or fhir"), "%s", err);
     free(out); free(err);
     cr_assert_eq(run("price --source", &out, &err), 2);
     cr_assert(strstr(err, "option '--source' needs a value"), "%s", err);

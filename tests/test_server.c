@@ -610,3 +610,41 @@ Test(server, sign_notice_accepted_copy_and_refusals)
     free(n1);
     free(n2);
 }
+
+/* GET /api/quotes/{number}/html: the issued quote as the HTML estimate,
+ * behind the login, standing alone (its own policy: nothing loaded, no script). */
+Test(server, quote_as_html_needs_the_login_and_stands_alone)
+{
+    srv = start(0, 0);
+    login(FRONT_DESK);
+    struct resp r = post("/api/quotes", NULL, PLAN);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cJSON *j = json(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/api/quotes/%s/html", cJSON_GetObjectItem(j, "number")->valuestring);
+    cJSON_Delete(j);
+    resp_free(&r);
+    char saved[sizeof cookie];
+    snprintf(saved, sizeof saved, "%s", cookie);
+    cookie[0] = '\0'; /* nobody signed in */
+    r = get(path, NULL);
+    cr_expect_eq(r.status, 401);
+    resp_free(&r);
+    snprintf(cookie, sizeof cookie, "%s", saved);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(has_header(&r, "Content-Type: text/html; charset=utf-8"), "%s", r.head);
+    cr_expect(has_header(&r, "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'"), "%s",
+              r.head);
+    cr_expect(has_header(&r, "X-Frame-Options: DENY"), "%s", r.head);
+    cr_expect(strstr(r.body, "<html lang=\"en\">") != NULL);
+    cr_expect(strstr(r.body, "Total you pay") != NULL);
+    resp_free(&r);
+    strcat(path, "?large-print=1");
+    r = get(path, NULL);
+    cr_expect(strstr(r.body, "<body class=\"large-print\">") != NULL);
+    resp_free(&r);
+    r = get("/api/quotes/Q-2026-999999/html", NULL);
+    cr_expect_eq(r.status, 404);
+    resp_free(&r);
+}

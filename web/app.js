@@ -607,9 +607,12 @@
     const body = $('results-body'); clear(body);
     for (const q of data.quotes) {
       const actions = el('td', { className: 'row-actions' });
-      if (may('reprint'))
+      if (may('reprint')) {
         actions.appendChild(el('a', { className: 'button small', href: '/api/quotes/' + encodeURIComponent(q.number) + '/pdf',
           target: '_blank', rel: 'noopener', text: t('act.pdf') }));
+        actions.appendChild(el('a', { className: 'button small secondary', href: '/api/quotes/' + encodeURIComponent(q.number) + '/html',
+          target: '_blank', rel: 'noopener', text: t('act.html') }));
+      }
       const live = q.status === 'issued' || q.status === 'accepted' || q.status === 'expired';
       if (live && may('issue'))
         actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.revise'),

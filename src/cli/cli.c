@@ -22,6 +22,8 @@ static const struct command COMMANDS[] = {
     { "list", "list issued quotes (filter by patient, dates, status; table, CSV, JSON)", cmd_list },
     { "show", "show one quote with its history", cmd_show },
     { "reprint", "write a quote's PDF again, byte for byte as issued", cmd_reprint },
+    { "export", "write a quote as an HL7 FHIR Good Faith Estimate packet", cmd_export },
+    { "verify", "say whether an estimate PDF is genuine, as issued", cmd_verify },
     { "revise", "issue a new quote that supersedes an old one", cmd_revise },
     { "void", "void a quote, with a reason", cmd_void },
     { "accept", "record that the patient accepted a quote (with --signature: signed, with the accepted copy)", cmd_accept },

@@ -54,6 +54,17 @@ int cli_issue_date(rq_date *out);
 /* Help text of the issuing commands about their date. */
 extern const char CLI_ISSUE_DATE_HELP[];
 
+/* Write len bytes to the file path (whole or not at all, mode 0600, via
+ * outfile.h) or, when path is NULL, to standard output.  Returns 0, or -1
+ * with a diagnostic in dl. */
+int cli_write_bytes(const char *path, const char *bytes, size_t len, struct diag_list *dl);
+
+/* Write issued quote e as its HTML estimate (render_html.h, made from the
+ * quote JSON the register keeps) to output, or standard output when NULL.
+ * Returns 0, or -1 with a diagnostic. */
+struct reg_entry;
+int cli_reprint_html(const struct reg_entry *e, bool large_print, const char *output, struct diag_list *dl);
+
 /* Plan options (--source, --area, …) shared by price, quote and revise. */
 #define CLI_OPT_PLAN_BASE 512
 /* Append the plan options to opts at index n; returns the new count. */

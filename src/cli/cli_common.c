@@ -10,6 +10,7 @@
 
 #include "csv_cell.h"
 #include "human_text.h"
+#include "outfile.h"
 #include "price_table.h"
 #include "settings.h"
 
@@ -190,4 +191,28 @@ void cli_cell(FILE *out, const char *s, size_t width)
     for (; chars < width; chars++)
         fputc(' ', out);
     fputc(' ', out);
+}
+
+/* ---- whole documents ---------------------------------------------------------- */
+
+int cli_write_bytes(const char *path, const char *bytes, size_t len, struct diag_list *dl)
+{
+    if (!path) {
+        if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0) {
+            diag_error(dl, NULL, NULL, "cannot write to standard output");
+            return -1;
+        }
+        return 0;
+    }
+    /* a regular file whole or not at all; a device or standard output in place */
+    struct outfile of;
+    if (outfile_open_output(&of, path, dl) != 0)
+        return -1;
+    if (fwrite(bytes, 1, len, of.f) != len) {
+        int e = errno ? errno : EIO;
+        outfile_abort(&of);
+        diag_error(dl, path, NULL, "cannot write: %s", strerror(e));
+        return -1;
+    }
+    return outfile_commit(&of, dl);
 }

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fhir.h"
 #include "outfile.h"
 #include "pricing.h"
+#include "render_html.h"
 #include "render_pdf.h"
 #include "settings.h"
 
@@ -25,8 +27,12 @@ static const char PRICE_HELP[] =
     "below, or both: options are applied on top of the file.\n"
     "\n"
     "Output:\n"
-    "  --format text|json|pdf     aligned table (default), JSON with money in cents,\n"
-    "                             or the patient's PDF (to -o, default out/draft.pdf)\n"
+    "  --format text|json|pdf|html|fhir\n"
+    "                             aligned table (default), JSON with money in cents,\n"
+    "                             the patient's PDF (to -o, default out/draft.pdf),\n"
+    "                             the same estimate as one accessible HTML page,\n"
+    "                             or as an HL7 FHIR Good Faith Estimate packet\n"
+    "  --large-print              body text of 18 pt or more (PDF and HTML)\n"
     "  -o, --output FILE          write to FILE (mode 0600) instead of the screen\n"
     "  --a4                       A4 paper for the PDF (default US Letter)\n"
     "  --prices DIR               price tables (default ./pricing or $REGENQUOTE_PRICES)\n"
@@ -42,7 +48,7 @@ static const char PRICE_HELP_TAIL[] =
     "Exit status: 0 priced, 1 the plan or the price tables have a problem\n"
     "(the message names the file and field), 2 wrong options.\n";
 
-enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4 };
+enum { OPT_FORMAT = 256, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_LARGE };
 
 int cmd_price(int argc, char **argv)
 {
@@ -54,10 +60,11 @@ int cmd_price(int argc, char **argv)
     opts[no++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
     opts[no++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
     opts[no++] = (struct option){ "a4", no_argument, NULL, OPT_A4 };
+    opts[no++] = (struct option){ "large-print", no_argument, NULL, OPT_LARGE };
     cli_add_plan_options(opts, no);
 
     const char *format = "text", *output = NULL, *prices = NULL, *templates = NULL;
-    bool a4 = false;
+    bool a4 = false, large = false;
     struct cli_plan_args pa = { 0 };
     int c;
     optind = 0;
@@ -74,6 +81,7 @@ int cmd_price(int argc, char **argv)
         case OPT_PRICES: prices = optarg; break;
         case OPT_TEMPLATES: templates = optarg; break;
         case OPT_A4: a4 = true; break;
+        case OPT_LARGE: large = true; break;
         case ':': return cli_usage_error("price", "option '%s' needs a value", argv[optind - 1]);
         case '?': return cli_usage_error("price", "unknown option '%s'", argv[optind - 1]);
         default:
@@ -81,9 +89,9 @@ int cmd_price(int argc, char **argv)
                 return cli_usage_error("price", "too many options");
         }
     }
-    bool pdf = !strcmp(format, "pdf");
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf)
-        return cli_usage_error("price", "unknown format '%s'; expected text, json or pdf", format);
+    bool pdf = !strcmp(format, "pdf"), html = !strcmp(format, "html"), fhir = !strcmp(format, "fhir");
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && !pdf && !html && !fhir)
+        return cli_usage_error("price", "unknown format '%s'; expected text, json, pdf, html or fhir", format);
     if (optind < argc)
         pa.request = argv[optind++];
     if (optind < argc)
@@ -123,8 +131,31 @@ int cmd_price(int argc, char **argv)
     }
     int wrc;
     if (pdf) {
-        struct render_opts ro = { .templates_dir = settings_templates_dir(templates), .a4 = a4 };
+        struct render_opts ro = { .templates_dir = settings_templates_dir(templates), .a4 = a4,
+                                  .large_print = large };
         wrc = render_pdf(&q, &ro, output, &dl);
+    } else if (html || fhir) {
+        struct html_opts ho = { .templates_dir = settings_templates_dir(templates), .large_print = large };
+        struct fhir_opts fo = { 0 };
+        char *json = quote_json_text(&q), *page = NULL;
+        size_t len = 0;
+        if (!json) {
+            diag_error(&dl, NULL, NULL, "out of memory");
+            wrc = -1;
+        } else if (html) {
+            wrc = render_html(json, &ho, &page, &len, &dl);
+        } else {
+            page = fhir_gfe_packet(json, &fo, &dl);
+            wrc = page ? 0 : -1;
+            if (page) {
+                len = strlen(page);
+                page[len++] = '\n'; /* the NUL becomes the closing newline */
+            }
+        }
+        if (wrc == 0)
+            wrc = cli_write_bytes(output, page, len, &dl);
+        free(page);
+        free(json);
     } else if (output) {
         struct outfile of;
         wrc = outfile_open_output(&of, output, &dl);

@@ -633,22 +633,50 @@ int cmd_show(int argc, char **argv)
     return 0;
 }
 
+/* reprint's options: -o FILE, --format pdf|html, --large-print (html). */
+struct reprint_opts {
+    const char *output, *format;
+    bool large;
+};
+
+static int take_reprint(void *ctx, int c, const char *arg)
+{
+    struct reprint_opts *o = ctx;
+    if (c == 'o')
+        o->output = arg;
+    else if (c == 'F')
+        o->format = arg;
+    else if (c == 'L')
+        o->large = true;
+    else
+        return -1;
+    return 0;
+}
+
 int cmd_reprint(int argc, char **argv)
 {
     if (has_option(argc, argv, "--accepted"))
         return cmd_reprint_accepted(argc, argv);
     static const struct option extra[] = { { "output", required_argument, NULL, 'o' },
+                                           { "format", required_argument, NULL, 'F' },
+                                           { "large-print", no_argument, NULL, 'L' },
                                            { NULL, 0, NULL, 0 } };
     struct common cm = { 0 };
-    const char *number, *output = NULL;
+    const char *number;
+    struct reprint_opts ro = { .format = "pdf" };
     int rc = parse_simple(argc, argv, "reprint",
-                          "Usage: regenquote reprint NUMBER [-o FILE]\n\n"
+                          "Usage: regenquote reprint NUMBER [-o FILE] [--format pdf|html] [--large-print]\n\n"
                           "Write the quote's PDF exactly as it was issued (byte for byte, whatever\n"
                           "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf\n"
-                          "(never over a different file there).\n\n",
-                          extra, &cm, take_string, &(struct one_string){ 'o', &output });
+                          "(never over a different file there).  --format html writes the same\n"
+                          "estimate as an accessible HTML page, made from the quote as it was\n"
+                          "priced, to FILE or the screen (--large-print: 18 pt text).\n\n",
+                          extra, &cm, take_reprint, &ro);
     if (rc)
         return rc < 0 ? 0 : rc;
+    const char *output = ro.output;
+    if (strcmp(ro.format, "pdf") != 0 && strcmp(ro.format, "html") != 0)
+        return cli_usage_error("reprint", "unknown format '%s'; expected pdf or html", ro.format);
     if ((rc = one_number(argc, argv, "reprint", &number)) != 0)
         return rc;
     struct reg *r = open_register(&cm, false, ACTION_REPRINT, "reprint");
@@ -660,6 +688,10 @@ int cmd_reprint(int argc, char **argv)
     if (register_get(r, number, true, &e, &dl) != 0) {
         rc = EXIT_DATA;
         goto out;
+    }
+    if (!strcmp(ro.format, "html")) {
+        rc = cli_reprint_html(&e, ro.large, output, &dl) != 0 ? EXIT_DATA : 0;
+        goto out_e;
     }
     char sha[65];
     sha256_hex(e.pdf, e.pdf_len, sha);

@@ -23,6 +23,8 @@ int cmd_quote(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_reprint(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_revise(int argc, char **argv);
 int cmd_void(int argc, char **argv);
 int cmd_accept(int argc, char **argv);

@@ -6,6 +6,12 @@
 #include <string.h>
 
 #include "infile.h"
+#include <hpdf_catalog.h>
+#include <hpdf_namedict.h>
+#include <hpdf_objects.h>
+#include <hpdf_streams.h>
+#include <qrencode.h>
+
 #include "textenc.h"
 
 static const char *const base_names[CANVAS_STYLE_COUNT] = {
@@ -161,10 +167,18 @@ void canvas_add_page(struct canvas *cv)
     HPDF_Page pg = HPDF_AddPage(cv->doc);
     if (!pg)
         return;
-    HPDF_Page_SetWidth(pg, cv->width);
-    HPDF_Page_SetHeight(pg, cv->height);
+    float k = cv->scale > 0 ? cv->scale : 1.0f;
+    HPDF_Page_SetWidth(pg, cv->width * k);
+    HPDF_Page_SetHeight(pg, cv->height * k);
+    if (k != 1.0f)
+        HPDF_Page_Concat(pg, k, 0, 0, k, 0, 0);
     cv->pages[cv->n_pages++] = pg;
     cv->page = pg;
+}
+
+void canvas_set_scale(struct canvas *cv, float scale)
+{
+    cv->scale = scale;
 }
 
 /* The page's state cache: forget it when drawing moves to another page. */
@@ -198,6 +212,74 @@ float canvas_width(struct canvas *cv, enum canvas_style st, float size, const ch
     return (float)tw.width * size / 1000.0f;
 }
 
+/* Remember which code points of UTF-8 text t the fallback font prints.  Its
+ * codes in the content stream are the code points themselves (libharu's
+ * UTF-8 encoder with Identity-H), so they are also its ToUnicode map. */
+static void note_used(struct canvas *cv, const char *t)
+{
+    if (!cv->used && !(cv->used = calloc(0x10000 / 8, 1))) {
+        cv->oom = true;
+        return;
+    }
+    size_t len = strlen(t);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = textenc_utf8_next(t + i, len - i, &cp);
+        if (n == 0)
+            break;
+        if (cp < 0x10000)
+            cv->used[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+        i += n;
+    }
+}
+
+/* libharu 2.3.0 writes the embedded font's ToUnicode CMap with a
+ * "begincidrange" section, which a ToUnicode CMap may not have: text
+ * extractors warn and copy-paste gives nothing.  Replace the stream's
+ * content with a correct map of the codes printed (beginbfchar, at most 100
+ * a section, as the CMap format requires), before the document is saved. */
+static void fix_to_unicode(struct canvas *cv)
+{
+    if (!cv->fallback || !cv->used || cv->err)
+        return;
+    HPDF_Dict cmap = HPDF_Dict_GetItem((HPDF_Dict)cv->fallback, "ToUnicode", HPDF_OCLASS_DICT);
+    if (!cmap || !cmap->stream)
+        return;
+    HPDF_Stream s = cmap->stream;
+    HPDF_MemStream_FreeData(s);
+    size_t count = 0;
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        if (cv->used[cp >> 3] & (1u << (cp & 7)))
+            count++;
+    HPDF_Stream_WriteStr(s, "/CIDInit /ProcSet findresource begin\n"
+                            "12 dict begin\n"
+                            "begincmap\n"
+                            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                            "/CMapName /Adobe-Identity-UCS def\n"
+                            "/CMapType 2 def\n"
+                            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+    char line[32];
+    uint32_t cp = 0;
+    while (count > 0) {
+        size_t n = count < 100 ? count : 100;
+        snprintf(line, sizeof line, "%zu beginbfchar\n", n);
+        HPDF_Stream_WriteStr(s, line);
+        for (size_t k = 0; k < n; cp++) {
+            if (!(cv->used[cp >> 3] & (1u << (cp & 7))))
+                continue;
+            snprintf(line, sizeof line, "<%04X> <%04X>\n", (unsigned)cp, (unsigned)cp);
+            HPDF_Stream_WriteStr(s, line);
+            k++;
+        }
+        HPDF_Stream_WriteStr(s, "endbfchar\n");
+        count -= n;
+    }
+    HPDF_Stream_WriteStr(s, "endcmap\n"
+                            "CMapName currentdict /CMap defineresource pop\n"
+                            "end\n"
+                            "end\n");
+}
+
 void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canvas_style st,
                  float size, struct canvas_rgb c, const char *s, size_t len)
 {
@@ -216,6 +298,8 @@ void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canva
         cv->st_font = font;
         cv->st_size = size;
     }
+    if (fb)
+        note_used(cv, t);
     if (fb && st == CANVAS_BOLD) {
         /* The fallback has one face: embolden by stroking the outline too. */
         HPDF_Page_SetRGBStroke(pg, c.r, c.g, c.b);
@@ -502,6 +586,7 @@ int canvas_finish(struct canvas *cv, unsigned char **buf, size_t *len, struct di
         diag_error(dl, NULL, NULL, "out of memory while laying out the PDF");
         return -1;
     }
+    fix_to_unicode(cv);
     if (!cv->err && HPDF_SaveToStream(cv->doc) != HPDF_OK && !cv->err)
         cv->err = HPDF_INVALID_DOCUMENT;
     if (cv->err) {
@@ -553,5 +638,77 @@ void canvas_free(struct canvas *cv)
         fontcov_free(&cv->cov);
     free(cv->pages);
     free(cv->buf);
+    free(cv->used);
     memset(cv, 0, sizeof *cv);
+}
+
+int canvas_attach(struct canvas *cv, const char *name, const char *mime, const char *desc,
+                  const void *data, size_t len)
+{
+    HPDF_Doc pdf = cv->doc;
+    if (cv->err)
+        return -1;
+    HPDF_NameDict names = HPDF_Catalog_GetNames(pdf->catalog);
+    if (!names) {
+        names = HPDF_NameDict_New(pdf->mmgr, pdf->xref);
+        if (!names || HPDF_Catalog_SetNames(pdf->catalog, names) != HPDF_OK)
+            return -1;
+    }
+    HPDF_NameTree files = HPDF_NameDict_GetNameTree(names, HPDF_NAME_EMBEDDED_FILES);
+    if (!files) {
+        files = HPDF_NameTree_New(pdf->mmgr, pdf->xref);
+        if (!files || HPDF_NameDict_SetNameTree(names, HPDF_NAME_EMBEDDED_FILES, files) != HPDF_OK)
+            return -1;
+    }
+    HPDF_Dict stream = HPDF_DictStream_New(pdf->mmgr, pdf->xref);
+    HPDF_Dict spec = HPDF_Dict_New(pdf->mmgr);
+    HPDF_Dict ef = HPDF_Dict_New(pdf->mmgr);
+    HPDF_Dict params = HPDF_Dict_New(pdf->mmgr);
+    if (!stream || !spec || !ef || !params)
+        return -1;
+    stream->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    if (HPDF_Dict_AddName(stream, "Type", "EmbeddedFile") != HPDF_OK ||
+        HPDF_Dict_AddName(stream, "Subtype", mime) != HPDF_OK ||
+        HPDF_Dict_Add(params, "Size", HPDF_Number_New(pdf->mmgr, (HPDF_INT32)len)) != HPDF_OK ||
+        HPDF_Dict_Add(stream, "Params", params) != HPDF_OK ||
+        HPDF_Stream_Write(stream->stream, data, (HPDF_UINT)len) != HPDF_OK)
+        return -1;
+    if (HPDF_Xref_Add(pdf->xref, spec) != HPDF_OK ||
+        HPDF_Dict_AddName(spec, "Type", "Filespec") != HPDF_OK ||
+        HPDF_Dict_Add(spec, "F", HPDF_String_New(pdf->mmgr, name, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(spec, "UF", HPDF_String_New(pdf->mmgr, name, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(spec, "Desc", HPDF_String_New(pdf->mmgr, desc, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(ef, "F", stream) != HPDF_OK || HPDF_Dict_Add(spec, "EF", ef) != HPDF_OK)
+        return -1;
+    HPDF_String key = HPDF_String_New(pdf->mmgr, name, NULL);
+    if (!key || HPDF_NameTree_Add(files, key, spec) != HPDF_OK)
+        return -1;
+    return 0;
+}
+
+int canvas_qr(struct canvas *cv, float x, float y, float size, const char *text)
+{
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!qr)
+        return -1;
+    int n = qr->width, quiet = 4;
+    float m = size / (float)(n + 2 * quiet);
+    const struct canvas_rgb white = {1, 1, 1}, black = {0, 0, 0};
+    canvas_fill_rect(cv, x, y, size, size, white);
+    for (int r = 0; r < n; r++) {
+        /* one rectangle per run of dark modules in a row */
+        for (int c = 0; c < n;) {
+            if (!(qr->data[r * n + c] & 1)) {
+                c++;
+                continue;
+            }
+            int c0 = c;
+            while (c < n && (qr->data[r * n + c] & 1))
+                c++;
+            canvas_fill_rect(cv, x + (float)(quiet + c0) * m, y + size - (float)(quiet + r + 1) * m,
+                             (float)(c - c0) * m, m, black);
+        }
+    }
+    QRcode_free(qr);
+    return 0;
 }

@@ -36,11 +36,15 @@ struct canvas {
     const char *fallback_path;   /* borrowed */
     struct fontcov cov;          /* fallback coverage, loaded on first check */
     bool cov_loaded, cov_failed;
+    unsigned char *used;         /* bitmap of the BMP code points printed with
+                                    the fallback (for its ToUnicode map); NULL
+                                    until the fallback prints something */
 
     HPDF_Page *pages;
     size_t n_pages, cap_pages;
     HPDF_Page page;              /* the current (last) page */
-    float width, height;         /* page size, points */
+    float width, height;         /* page size, points (of the layout) */
+    float scale;                 /* paper points per layout point; 0 = 1 */
 
     HPDF_STATUS err, err_detail; /* first libharu error, 0 = none */
     bool oom;
@@ -84,6 +88,23 @@ int canvas_check_text(struct canvas *cv, const char *s, const char *file, const 
 void canvas_compress(struct canvas *cv, bool on);
 /* Append a page and make it current. */
 void canvas_add_page(struct canvas *cv);
+
+/* Print every later page `scale` times larger than it is laid out: the page
+ * is (width x height) x scale on paper, and everything drawn on it is scaled
+ * alike (large print lays out a page half the size, twice as large). */
+void canvas_set_scale(struct canvas *cv, float scale);
+
+/* Attach len bytes as an embedded file named name (its MIME type mime, its
+ * description desc) to the document, compressed.  Returns 0, or -1 when the
+ * PDF library fails (then in cv->err, reported by canvas_finish()). */
+int canvas_attach(struct canvas *cv, const char *name, const char *mime, const char *desc,
+                  const void *data, size_t len);
+
+/* A QR code of text (libqrencode, error correction M) size x size points
+ * with its lower-left corner at (x, y) on the current page, drawn as filled
+ * squares (a white quiet zone of 4 modules included).  Returns 0, or -1 when
+ * text cannot be encoded. */
+int canvas_qr(struct canvas *cv, float x, float y, float size, const char *text);
 
 /* Width in points of s[0..len) (UTF-8) in style at size. */
 float canvas_width(struct canvas *cv, enum canvas_style st, float size, const char *s, size_t len);

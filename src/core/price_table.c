@@ -328,6 +328,41 @@ static void load_financing(struct ld *l, const cJSON *o, const char *path, size_
     jr_int(&l->r, o, path, "months", true, 1, 120, &f->months);
 }
 
+/* A language tag as BCP 47 writes the common ones: a 2–3 letter language
+ * and optional subtags of 2–8 letters or digits ("vi", "zh-Hant", "es-MX"). */
+static bool lang_tag_ok(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= 'a' && s[n] <= 'z')
+        n++;
+    if (n < 2 || n > 3)
+        return false;
+    for (s += n; *s;) {
+        if (*s++ != '-')
+            return false;
+        size_t k = 0;
+        while ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9'))
+            k++;
+        if (k < 2 || k > 8)
+            return false;
+        s += k;
+    }
+    return true;
+}
+
+static void load_tagline(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "lang", "text", NULL };
+    struct pt_tagline *t = &l->pt->clinic.taglines[i];
+    jr_check_keys(&l->r, o, path, keys);
+    if (jr_string(&l->r, o, path, "lang", true, &t->lang) && t->lang && !lang_tag_ok(t->lang))
+        err(l, jr_member(o, "lang"), path, "'%s' is not a language tag such as vi, zh-Hant or es-MX", t->lang);
+    jr_string(&l->r, o, path, "text", true, &t->text);
+    for (size_t k = 0; k < i && t->lang; k++)
+        if (l->pt->clinic.taglines[k].lang && !strcmp(l->pt->clinic.taglines[k].lang, t->lang))
+            err(l, jr_member(o, "lang"), path, "language '%s' is given twice", t->lang);
+}
+
 /* clinic.KEY: a non-empty array of objects, each given to fn. */
 static void clinic_list(struct ld *l, const cJSON *co, const char *key, elem_fn fn, const char *if_empty)
 {
@@ -354,7 +389,7 @@ static void load_clinic(struct ld *l)
     struct pt_clinic *c = &l->pt->clinic;
     const cJSON *root = l->r.doc->root;
     static const char *const top_keys[] = { "clinic", "currency", "quote_validity_days", "deposit",
-                                            "tax", "financing", NULL };
+                                            "tax", "financing", "language_assistance", NULL };
     static const char *const clinic_keys[] = { "name", "address", "phone", "email", "website",
                                                "tin", "npi", "providers", "locations", "outside",
                                                "logo", "default_provider", "default_location", "state",
@@ -431,6 +466,16 @@ static void load_clinic(struct ld *l)
     c->financing = ld_calloc(l, c->n_financing, sizeof *c->financing);
     if (c->financing)
         ld_walk_array(l, root, "financing", false, load_financing);
+    c->n_taglines = ld_array_len(root, "language_assistance");
+    if (c->n_taglines > PT_MAX_TAGLINES) {
+        err(l, jr_member(root, "language_assistance"), "language_assistance",
+            "at most %d taglines (the state's top languages)", PT_MAX_TAGLINES);
+        c->n_taglines = 0;
+    } else if (c->n_taglines) {
+        c->taglines = ld_calloc(l, c->n_taglines, sizeof *c->taglines);
+        if (c->taglines)
+            ld_walk_array(l, root, "language_assistance", false, load_tagline);
+    }
 }
 
 /* ---- catalog.json -------------------------------------------------------- */
@@ -1081,6 +1126,7 @@ void price_table_free(struct price_table *pt)
     free(pt->clinic.providers);
     free(pt->clinic.locations);
     free(pt->clinic.financing);
+    free(pt->clinic.taglines);
     free(pt->items);
     free(pt->areas);
     free(pt->sources);

@@ -169,6 +169,14 @@ struct pt_location {
     const char *state;           /* two-letter state code, or NULL: the clinic's */
 };
 
+/* A tagline offering free language help, in its own language (clinic.json
+ * "language_assistance"; Section 1557 of the ACA). */
+#define PT_MAX_TAGLINES 30
+struct pt_tagline {
+    const char *lang;            /* BCP 47: "vi", "zh-Hant", … */
+    const char *text;
+};
+
 struct pt_financing {
     const char *name;
     int32_t apr;                 /* basis points */
@@ -197,6 +205,8 @@ struct pt_clinic {
     const char *tax_label;
     struct pt_financing *financing;
     size_t n_financing;
+    struct pt_tagline *taglines; /* language assistance, in the clinic's order */
+    size_t n_taglines;
 };
 
 struct price_table {

@@ -186,14 +186,36 @@ static cJSON *quote_to_json(const struct quote *q)
     cJSON_AddStringToObject(c, "name", pt->clinic.name);
     cJSON_AddStringToObject(c, "npi", pt->clinic.npi);
     cJSON_AddStringToObject(c, "tin", pt->clinic.tin);
+    add_strings(c, "address", pt->clinic.address, pt->clinic.n_address);
+    add_str_or_null(c, "phone", pt->clinic.phone);
+    add_str_or_null(c, "email", pt->clinic.email);
+    add_str_or_null(c, "website", pt->clinic.website);
     if (q->provider) {
         cJSON *pv = cJSON_AddObjectToObject(c, "provider");
         cJSON_AddStringToObject(pv, "id", q->provider->id);
         cJSON_AddStringToObject(pv, "name", q->provider->name);
         cJSON_AddStringToObject(pv, "npi", q->provider->npi);
+        add_str_or_null(pv, "specialty", q->provider->specialty);
     }
-    if (q->location)
+    if (q->location) {
         add_idname(c, "location", q->location->id, q->location->name);
+        add_strings(cJSON_GetObjectItemCaseSensitive(c, "location"), "address", q->location->address,
+                    q->location->n_address);
+    }
+    if (pt->clinic.n_taglines) {
+        cJSON *la = cJSON_AddArrayToObject(c, "language_assistance");
+        for (size_t i = 0; i < pt->clinic.n_taglines; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "lang", pt->clinic.taglines[i].lang);
+            cJSON_AddStringToObject(o, "text", pt->clinic.taglines[i].text);
+            cJSON_AddItemToArray(la, o);
+        }
+    }
+    if (pt->clinic.tax_percent) {
+        cJSON *tx = cJSON_AddObjectToObject(c, "tax");
+        add_str_or_null(tx, "label", pt->clinic.tax_label);
+        cJSON_AddStringToObject(tx, "percent", percent_format(pt->clinic.tax_percent, '.', b, sizeof b));
+    }
 
     cJSON *pat = cJSON_AddObjectToObject(root, "patient");
     add_str_or_null(pat, "name", p->patient_name);
@@ -233,8 +255,20 @@ static cJSON *quote_to_json(const struct quote *q)
         cJSON_AddNumberToObject(pk, "price_cents", (double)q->package->price);
         cJSON_AddNumberToObject(pk, "separate_prices_cents", (double)q->package->a_la_carte);
         cJSON_AddNumberToObject(pk, "saving_cents", (double)(q->package->a_la_carte - q->package->price));
+        add_str_or_null(pk, "description", q->package->description);
     } else {
         cJSON_AddNullToObject(pl, "package");
+    }
+    cJSON *adj = cJSON_AddArrayToObject(pl, "adjuncts");
+    for (size_t i = 0; i < p->n_adjuncts; i++) {
+        const struct pt_adjunct *a = pt_find_adjunct(pt, p->adjuncts[i].id);
+        if (!a)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", a->id);
+        cJSON_AddStringToObject(o, "name", a->name);
+        cJSON_AddNumberToObject(o, "count", p->adjuncts[i].count ? p->adjuncts[i].count : a->default_count);
+        cJSON_AddItemToArray(adj, o);
     }
 
     cJSON *visits = cJSON_AddArrayToObject(root, "visits");
@@ -336,6 +370,7 @@ static cJSON *quote_to_json(const struct quote *q)
     cJSON_AddNumberToObject(root, "deposit_days_before", q->deposit_days_before);
     cJSON_AddStringToObject(root, "payment_terms", q->in_full ? "in_full" : "deposit");
     add_str_or_null(root, "in_full_discount", q->in_full ? q->in_full->id : NULL);
+    add_str_or_null(root, "in_full_discount_name", q->in_full ? q->in_full->name : NULL);
     cJSON *pays = cJSON_AddArrayToObject(root, "payments");
     for (size_t i = 0; i < q->n_payments; i++) {
         const struct quote_payment *pm = &q->payments[i];

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "canvas.h"
+#include "fhir.h"
 #include "money.h"
 #include "notice.h"
 #include "outfile.h"
+#include "sha256.h"
 #include "template.h"
 
 /* ---- the words the document needs --------------------------------------- */
@@ -70,6 +72,7 @@ static const struct template_key keys[] = {
     {"gfe.new_estimate", ""},
     {"ack.heading", ""}, {"ack.text", "total"}, {"ack.signature", ""}, {"ack.date", ""},
     {"ack.name", ""},
+    {"help.heading", ""},
 };
 
 /* ---- look ----------------------------------------------------------------- */
@@ -110,23 +113,12 @@ struct rctx {
     bool table_open;             /* repeat the table header on a new page */
     float c_code, c_desc, c_qty, c_unit, c_amount, c_mark; /* table columns */
     float c_desc_w;              /* width of the description column */
+    char *quote_json;            /* an issued quote: the quote JSON it carries */
+    char *qr_text;               /* and its QR code's text */
 };
 
-static const char *fmt(struct rctx *r, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt(struct rctx *r, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = NULL;
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
-        va_start(ap, f);
-        vsnprintf(s, (size_t)n + 1, f, ap);
-        va_end(ap);
-    }
-    return template_words_keep(&r->w, s);
-}
+/* Text made for the document, kept with its words. */
+#define fmt(r, ...) template_words_printf(&(r)->w, __VA_ARGS__)
 
 /* The document's words (template.h): a value as written (checked present
  * before layout starts), a value with placeholders filled in (name, value,
@@ -338,11 +330,23 @@ static void letterhead(struct rctx *r)
         contact[n++] = c->website;
     txt(r, x, y, CANVAS_REGULAR, BODY - 0.5f, MUTED, joined(r, contact, n, "  ·  "));
     float ry = top - 15;
-    if (c->tin) {
+    if (r->o->large_print) {
+        /* no room beside the name: the clinic's numbers go under the contact line */
+        const char *ids[2];
+        size_t ni = 0;
+        if (c->tin)
+            ids[ni++] = TX(r, "clinic.tin", "tin", c->tin, NULL);
+        if (c->npi)
+            ids[ni++] = TX(r, "clinic.npi", "npi", c->npi, NULL);
+        y -= LEAD(BODY);
+        txt(r, x, y, CANVAS_REGULAR, BODY - 0.5f, MUTED, joined(r, ids, ni, "  ·  "));
+        ry = -1;
+    }
+    if (c->tin && ry > 0) {
         txt_r(r, r->x1, ry, CANVAS_REGULAR, BODY - 0.5f, MUTED, TX(r, "clinic.tin", "tin", c->tin, NULL));
         ry -= LEAD(BODY);
     }
-    if (c->npi)
+    if (c->npi && ry > 0)
         txt_r(r, r->x1, ry, CANVAS_REGULAR, BODY - 0.5f, MUTED, TX(r, "clinic.npi", "npi", c->npi, NULL));
     if (y > top - 46)
         y = top - 46;
@@ -354,10 +358,21 @@ static void title_block(struct rctx *r)
 {
     const struct render_opts *o = r->o;
     float top = r->y;
-    float boxw = 150, bx = r->x1 - boxw;
-    size_t n = wrap(r, CANVAS_BOLD, 17, T(r, "doc.title"), bx - r->x0 - 12);
+    float boxw = o->large_print ? (r->x1 - r->x0) * 0.36f : 150, bx = r->x1 - boxw;
+    /* an issued quote proves itself: a QR code with its number and the
+     * digest of the quote attached to the PDF, left of the number */
+    float qr = 0;
+    if (o->quote_number && r->qr_text) {
+        qr = o->large_print ? 64 / LARGE_PRINT_SCALE : 64;
+        if (canvas_qr(&r->cv, bx - 8 - qr, top - qr + 4, qr, r->qr_text) != 0)
+            r->failed = true;
+        qr += 8;
+    }
+    size_t n = wrap(r, CANVAS_BOLD, 17, T(r, "doc.title"), bx - qr - r->x0 - 12);
     draw_lines(r, T(r, "doc.title"), r->x0, top - 17, CANVAS_BOLD, 17, INK, 21);
     float ty = top - 21 * (float)n;
+    if (qr > 0 && ty > top - qr + 4)
+        ty = top - qr + 4;
     if (o->quote_number) {
         canvas_fill_rect(&r->cv, bx, top - 34, boxw, 34, BAND);
         txt(r, bx + 8, top - 12, CANVAS_REGULAR, SMALL, MUTED, T(r, "doc.number_label"));
@@ -1079,7 +1094,7 @@ static void schedule(struct rctx *r)
     float wd = wider(r, 50, CANVAS_BOLD, TABLE, T(r, "schedule.due"));
     wd = wider(r, wd, CANVAS_BOLD, TABLE, MONEY(r, q->total_cents, true));
     k.cw = r->x0 + 4;
-    k.cv = r->x0 + 168;
+    k.cv = r->x0 + (r->o->large_print ? (r->x1 - r->x0) * 0.3f : 168);
     k.cd = r->c_amount;
     k.ww = k.cv - k.cw - 10;
     k.vw = k.cd - wd - COL_GAP - k.cv;
@@ -1280,6 +1295,19 @@ static void acknowledgement(struct rctx *r)
     r->y -= 14;
 }
 
+/* Language assistance: the clinic's taglines, each in its own language,
+ * on a page of their own (only when clinic.json lists them). */
+static void language_help(struct rctx *r)
+{
+    const struct pt_clinic *c = &r->q->pt->clinic;
+    if (!c->n_taglines)
+        return;
+    new_page(r);
+    heading(r, T(r, "help.heading"), 3 * LEAD(BODY));
+    for (size_t i = 0; i < c->n_taglines; i++)
+        para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY, INK, c->taglines[i].text, 6);
+}
+
 static void footers(struct rctx *r)
 {
     const struct price_table *pt = r->q->pt;
@@ -1294,7 +1322,7 @@ static void footers(struct rctx *r)
     const char *pages = fmt(r, "%zu", r->cv.n_pages);
     for (size_t i = 0; i < r->cv.n_pages; i++) {
         HPDF_Page pg = r->cv.pages[i];
-        float y = MARGIN_BOTTOM - 26;
+        float y = r->bottom - 26;
         HPDF_Page_SetRGBStroke(pg, RULE.r, RULE.g, RULE.b);
         HPDF_Page_SetLineWidth(pg, 0.5f);
         HPDF_Page_MoveTo(pg, r->x0, y + 12);
@@ -1348,6 +1376,8 @@ static void preflight(struct rctx *r)
     check(r, "clinic.tin", c->tin);
     check(r, "clinic.npi", c->npi);
     check(r, "tax.label", c->tax_label);
+    for (size_t i = 0; i < c->n_taglines; i++)
+        checkf(r, c->taglines[i].text, "language_assistance", i, ".text");
     check(r, "version", q->pt->version);
     if (q->provider) {
         check(r, "provider.name", q->provider->name);
@@ -1454,6 +1484,26 @@ static bool cache_put(struct render_cache *c, const char *dir, const char *lang,
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
+/* Attach the quote (the JSON the register keeps) and its FHIR packet; the
+ * quote's description names the number, the page count and the digest,
+ * which `regenquote verify` checks (src/core/pdf_verify.h). */
+static int attach(struct rctx *r)
+{
+    char hex[65];
+    sha256_hex(r->quote_json, strlen(r->quote_json), hex);
+    const char *desc = fmt(r, "regenquote quote %s; pages %zu; sha256 %s", r->o->quote_number, r->cv.n_pages, hex);
+    if (canvas_attach(&r->cv, "quote.json", "application/json", desc, r->quote_json, strlen(r->quote_json)) != 0)
+        return -1;
+    struct fhir_opts fo = { .quote_number = r->o->quote_number, .supersedes = r->o->supersedes };
+    char *fhir = fhir_gfe_packet(r->quote_json, &fo, r->dl);
+    if (!fhir)
+        return -1;
+    int rc = canvas_attach(&r->cv, "gfe-packet.fhir.json", "application/fhir+json",
+                           "HL7 FHIR Good Faith Estimate packet", fhir, strlen(fhir));
+    free(fhir);
+    return rc;
+}
+
 int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned char **buf,
                    size_t *len, struct diag_list *dl)
 {
@@ -1474,6 +1524,16 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
         snprintf(font, sizeof font, "%s/%s", dir, RENDER_PDF_FONT);
     float w = o->a4 ? 595.276f : 612.0f, h = o->a4 ? 841.89f : 792.0f;
     r.lang = lang;
+    /* large print: a page LARGE_PRINT_SCALE times smaller is laid out and
+     * printed that much larger; the margins stay as they are on paper */
+    float k = o->large_print ? LARGE_PRINT_SCALE : 1.0f;
+    if (o->large_print) {     /* landscape, so the table keeps its columns */
+        float t = w;
+        w = h;
+        h = t;
+    }
+    w /= k;
+    h /= k;
 
     int rc = -1;
     r.t = o->cache ? cache_get(o->cache, dir, lang) : NULL;
@@ -1491,14 +1551,26 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
         goto out;
     if (o->uncompressed)
         canvas_compress(&r.cv, false);
+    if (o->large_print)
+        canvas_set_scale(&r.cv, k);
     preflight(&r);
     if (r.failed || r.w.failed)
         goto out;
 
-    r.x0 = MARGIN_X;
-    r.x1 = w - MARGIN_X;
-    r.top = h - MARGIN_TOP;
-    r.bottom = MARGIN_BOTTOM;
+    r.x0 = MARGIN_X / k;
+    r.x1 = w - MARGIN_X / k;
+    r.top = h - MARGIN_TOP / k;
+    r.bottom = o->large_print ? 38.0f : MARGIN_BOTTOM;
+    if (o->quote_number) {
+        char hex[65];
+        r.quote_json = quote_json_text(q);
+        if (!r.quote_json) {
+            diag_error(dl, NULL, NULL, "out of memory");
+            goto out;
+        }
+        sha256_hex(r.quote_json, strlen(r.quote_json), hex);
+        r.qr_text = (char *)fmt(&r, "RQ1 %s sha256:%s", o->quote_number, hex);
+    }
     canvas_info(&r.cv, HPDF_INFO_TITLE, T(&r, "doc.title"));
     canvas_info(&r.cv, HPDF_INFO_AUTHOR, q->pt->clinic.name);
     canvas_info(&r.cv, HPDF_INFO_CREATOR, "regenquote");
@@ -1520,8 +1592,11 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     financing(&r);
     gfe(&r);
     acknowledgement(&r);
+    language_help(&r);
     footers(&r);
     if (r.failed || r.w.failed || dl->errors > errors)
+        goto out;
+    if (r.quote_json && attach(&r) != 0)
         goto out;
     rc = canvas_finish(&r.cv, buf, len, dl);
 out:
@@ -1529,6 +1604,7 @@ out:
         diag_error(dl, NULL, NULL, "cannot lay out the PDF quote");
     canvas_lines_free(&r.lines);
     canvas_free(&r.cv);
+    free(r.quote_json);
     template_words_free(&r.w);
     template_free(&r.own_t);
     return rc;

@@ -22,6 +22,9 @@
 /* The font used for text outside Windows-1252, relative to templates_dir. */
 #define RENDER_PDF_FONT "fonts/regenquote-sans.ttf"
 
+/* Large print: the table's 8.5 pt text becomes 18 pt on paper. */
+#define LARGE_PRINT_SCALE (18.0f / 8.5f)
+
 /* Words loaded once for many documents (batch runs): templates by folder
  * and language, checked on first use.  Not shared between threads. */
 struct render_cache;
@@ -37,6 +40,8 @@ struct render_opts {
     const char *font_path;      /* NULL = templates_dir/RENDER_PDF_FONT */
     struct render_cache *cache; /* NULL = read the templates for this document */
     bool uncompressed;          /* larger files, made faster (batch --uncompressed) */
+    bool large_print;           /* the same layout printed LARGE_PRINT_SCALE times larger:
+                                   body and table text 18 pt or more */
 };
 
 /* Render q to path, the output the user named: atomically (temp file +

@@ -392,6 +392,21 @@ void template_free(struct template *t)
 
 /* ---- a document's words ------------------------------------------------------ */
 
+const char *template_words_printf(struct template_words *w, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    char *s = NULL;
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    if (n >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, f);
+        vsnprintf(s, (size_t)n + 1, f, ap);
+        va_end(ap);
+    }
+    return template_words_keep(w, s);
+}
+
 const char *template_words_keep(struct template_words *w, char *s)
 {
     if (!s) {

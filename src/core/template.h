@@ -130,6 +130,11 @@ const char *template_words_expand(struct template_words *w, const char *key, ...
  * returns it, or "" for NULL (and sets failed). */
 const char *template_words_keep(struct template_words *w, char *s);
 
+/* printf-style text kept with the document's words ("" and failed set when
+ * out of memory). */
+const char *template_words_printf(struct template_words *w, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* d in the words of date.long and date.months ("March 3, 2027"). */
 const char *template_words_date(struct template_words *w, rq_date d);
 

@@ -33,6 +33,7 @@ void api_accept(struct req *rq);
 void api_list(struct req *rq);
 void api_show(struct req *rq);
 void api_pdf(struct req *rq);
+void api_html(struct req *rq);   /* api_html.c: the quote as an HTML page */
 
 /* api_bills.c: the final bill against the estimate (bill.h's JSON). */
 void api_bill_check(struct req *rq);

@@ -39,6 +39,7 @@ static const struct route ROUTES[] = {
     { "POST", "/api/quotes", api_issue, ROUTE_PLAN, ACTION_ISSUE },
     { "GET", "/api/quotes/{number}", api_show, 0, ACTION_FIND },
     { "GET", "/api/quotes/{number}/pdf", api_pdf, 0, ACTION_REPRINT },
+    { "GET", "/api/quotes/{number}/html", api_html, 0, ACTION_REPRINT },
     /* a plan or nothing (the stored plan), read after the quote's checks */
     { "POST", "/api/quotes/{number}/revise", api_revise, 0, ACTION_ISSUE },
     { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT, ACTION_VOID },
