@@ -137,8 +137,8 @@ Test(html, fhir_packet_of_a_revised_quote_names_the_one_it_replaces)
     snprintf(reg, sizeof reg, "%s/r.db", dir);
     cr_assert_eq(th_init_register(reg), 0);
     snprintf(cmd, sizeof cmd,
-             "%s quote examples/adipose-two-knees.json --register %s --out-dir %s --by t >/dev/null && "
-             "%s revise Q-2026-000001 --add prp-booster --register %s --out-dir %s --by t >/dev/null && "
+             "%s quote examples/adipose-two-knees.json --register %s --out-dir %s >/dev/null && "
+             "%s revise Q-2026-000001 --add prp-booster --register %s --out-dir %s >/dev/null && "
              "%s export fhir Q-2026-000002 --register %s",
              th_bin(), reg, dir, th_bin(), reg, dir, th_bin(), reg);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
@@ -173,7 +173,7 @@ Test(html, issued_pdf_carries_its_quote_and_a_qr_code)
     snprintf(reg, sizeof reg, "%s/r.db", dir);
     cr_assert_eq(th_init_register(reg), 0);
     snprintf(cmd, sizeof cmd,
-             "%s quote examples/cord-tissue-prp-booster.json --register %s --out-dir %s --by t >/dev/null && "
+             "%s quote examples/cord-tissue-prp-booster.json --register %s --out-dir %s >/dev/null && "
              "cd %s && pdfdetach -saveall Q-2026-000001.pdf && sha256sum quote.json && "
              "pdftoppm -png -r 150 -f 1 -l 1 Q-2026-000001.pdf p && zbarimg -q --raw p-1.png",
              th_bin(), reg, dir, dir);
@@ -210,7 +210,7 @@ Test(html, verify_catches_an_edited_estimate, .timeout = 60)
     cr_assert_eq(th_init_register(reg), 0);
     snprintf(cmd, sizeof cmd,
              "for f in examples/*.json; do for l in en es; do %s quote $f --lang $l --register %s --out-dir %s "
-             "--by t >/dev/null || exit 1; done; done; for p in %s/Q-*.pdf; do %s verify $p --register %s || exit 1; "
+             ">/dev/null || exit 1; done; done; for p in %s/Q-*.pdf; do %s verify $p --register %s || exit 1; "
              "done", bin, reg, dir, dir, bin, reg);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s%s", out, err);
     HAS(out, "genuine: estimate Q-2026-000014");

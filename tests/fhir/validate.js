@@ -160,10 +160,10 @@ for (const ex of examples) {
 }
 /* issued, exported from the register, and a revision */
 const reg = path.join(TMP, 'register.db');
-run(['init', '--register', reg, '--by', 'fhir-test']);
+run(['init', '--register', reg]);
 const numbers = [];
 for (const ex of examples) {
-  const out = run(['quote', path.join('examples', ex), '--register', reg, '--out-dir', TMP, '--by', 'fhir-test']);
+  const out = run(['quote', path.join('examples', ex), '--register', reg, '--out-dir', TMP]);
   numbers.push([ex, out.split(/\s+/)[0]]);
 }
 for (const [ex, n] of numbers) {
@@ -175,7 +175,7 @@ for (const [ex, n] of numbers) {
 }
 test('a revised quote replaces the one before', () => {
   const first = numbers[0][1];
-  const out = run(['revise', first, '--add', 'prp-booster', '--register', reg, '--out-dir', TMP, '--by', 'fhir-test']);
+  const out = run(['revise', first, '--add', 'prp-booster', '--register', reg, '--out-dir', TMP]);
   const n = out.split(/\s+/)[0];
   const shown = JSON.parse(run(['show', n, '--register', reg, '--format', 'json']));
   check(n, run(['export', 'fhir', n, '--register', reg]), shown.quote || shown, { issued: true, replaces: first });
