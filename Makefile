@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lsodium -lmicrohttpd -lpthread -lcurl -lpng -lm
+LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lsodium -lmicrohttpd -lpthread -lpng -lm
 # The command line does without the HTTP server: libmicrohttpd brings GnuTLS
 # and p11-kit, whose loading would cost every command several milliseconds.
 LDLIBS_CLI := $(filter-out -lmicrohttpd -lpthread,$(LDLIBS))
