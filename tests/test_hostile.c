@@ -876,7 +876,7 @@ Test(hostile, register_that_is_not_a_register)
     cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     snprintf(args, sizeof args, "quote " PLAN " --register %s --out-dir %s", reg, out);
     snprintf(expect, sizeof expect,
-             "regenquote: %s: was written by a newer regenquote (schema 99; this one knows 2); upgrade regenquote\n",
+             "regenquote: %s: was written by a newer regenquote (schema 99; this one knows 3); upgrade regenquote\n",
              reg);
     check_env("", args, out, expect);
     snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version'", reg);

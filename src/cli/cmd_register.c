@@ -19,10 +19,11 @@
 
 /* Options every register command takes. */
 enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_BY, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
-       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY };
+       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY, OPT_DESK,
+       OPT_LOCATION };
 
 struct common {
-    const char *register_path, *out_dir, *by, *prices, *templates, *pattern;
+    const char *register_path, *out_dir, *by, *prices, *templates, *pattern, *desk;
     bool a4;
 };
 
@@ -37,6 +38,7 @@ static size_t add_common(struct option *o, size_t n, bool issuing)
         o[n++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
         o[n++] = (struct option){ "a4", no_argument, NULL, OPT_A4 };
         o[n++] = (struct option){ "number-pattern", required_argument, NULL, OPT_PATTERN };
+        o[n++] = (struct option){ "desk", required_argument, NULL, OPT_DESK };
     }
     o[n] = (struct option){ NULL, 0, NULL, 0 };
     return n;
@@ -53,18 +55,21 @@ static int take_common(struct common *cm, int c, const char *arg)
     case OPT_TEMPLATES: cm->templates = arg; return 1;
     case OPT_A4: cm->a4 = true; return 1;
     case OPT_PATTERN: cm->pattern = arg; return 1;
+    case OPT_DESK: cm->desk = arg; return 1;
     default: return 0;
     }
 }
 
 static const char COMMON_HELP[] =
     "Register:\n"
-    "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
+    "  --register FILE|URI        the register: an SQLite file, or postgresql://… for a\n"
+    "                             chain's database (default $REGENQUOTE_REGISTER, out/register.db)\n"
     "  --out-dir DIR              where PDFs are written (default out or $REGENQUOTE_OUT)\n"
     "  --by NAME                  who is working, for the history (default $REGENQUOTE_USER, $USER)\n";
 
 static const char ISSUE_HELP[] =
     "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (kept in the register)\n"
+    "  --desk NAME                the front desk issuing, kept with the quote (default $REGENQUOTE_DESK)\n"
     "  --prices DIR  --templates DIR  --a4\n";
 
 /* The one option loop of the register commands: common options (and the
@@ -123,15 +128,16 @@ static struct reg *open_register(const struct common *cm, bool repair)
     struct reg *r = NULL;
     const char *path = settings_register_path(cm->register_path);
     const char *out = settings_out_dir(cm->out_dir);
-    /* only issuing creates a register: a mistyped --register must not
-     * quietly give an empty one */
+    bool file = register_locator_is_path(path);
+    /* only issuing creates a register file: a mistyped --register must not
+     * quietly give an empty one (a database must exist already) */
     struct stat st;
-    if (!repair && stat(path, &st) != 0) {
+    if (file && !repair && stat(path, &st) != 0) {
         fprintf(stderr, "regenquote: %s: there is no register here; check --register or "
                         "$REGENQUOTE_REGISTER (issuing a quote creates it)\n", path);
         return NULL;
     }
-    if (ensure_parent(path, &dl) != 0 || register_open(&r, path, &dl) != 0)
+    if ((file && ensure_parent(path, &dl) != 0) || register_open(&r, path, &dl) != 0)
         goto fail;
     if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
         goto fail;
@@ -209,6 +215,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .a4 = cm->a4,
         .actor = settings_actor(cm->by),
         .supersedes = supersedes,
+        .desk = settings_desk(cm->desk),
     };
     struct issue_result res;
     if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
@@ -407,6 +414,7 @@ static int take_list(void *ctx, int c, const char *arg)
     case OPT_PATIENT: a->f.patient_id = arg; return 0;
     case OPT_NAME: a->f.name = arg; return 0;
     case OPT_STATUS: a->f.status = arg; return 0;
+    case OPT_LOCATION: a->f.location = arg; return 0;
     case OPT_FORMAT: a->format = arg; return 0;
     case OPT_FROM:
         a->f.has_from = true;
@@ -466,6 +474,7 @@ static const char LIST_HELP[] =
     "  --name TEXT                patient names containing TEXT (any case)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
+    "  --location ID              only quotes issued for this clinic location\n"
     "  --format table|csv|json    (default table)\n";
 
 int cmd_list(int argc, char **argv)
@@ -476,6 +485,7 @@ int cmd_list(int argc, char **argv)
         { "from", required_argument, NULL, OPT_FROM },
         { "to", required_argument, NULL, OPT_TO },
         { "status", required_argument, NULL, OPT_STATUS },
+        { "location", required_argument, NULL, OPT_LOCATION },
         { "format", required_argument, NULL, OPT_FORMAT },
         { NULL, 0, NULL, 0 },
     };
@@ -521,7 +531,8 @@ int cmd_list(int argc, char **argv)
         }
         printf("%zu quote%s\n", n, n == 1 ? "" : "s");
     } else if (is_csv) {
-        printf("number,issued,valid_until,status,patient_id,patient_name,total,scheduled,supersedes,superseded_by,price_table\n");
+        printf("number,issued,valid_until,status,patient_id,patient_name,total,scheduled,supersedes,superseded_by,"
+               "price_table,location,desk\n");
         for (size_t i = 0; i < n; i++) {
             char t[40];
             money_format(v[i].total_cents, "", '.', 0, t, sizeof t);
@@ -535,7 +546,9 @@ int cmd_list(int argc, char **argv)
             csv(stdout, v[i].scheduled, false);
             csv(stdout, v[i].supersedes, false);
             csv(stdout, v[i].superseded_by, false);
-            csv(stdout, v[i].tables_version, true);
+            csv(stdout, v[i].tables_version, false);
+            csv(stdout, v[i].location, false);
+            csv(stdout, v[i].desk, true);
         }
     } else {
         /* the entries as the front desk's API gives them (register_view.h) */
@@ -662,7 +675,8 @@ int cmd_reprint(int argc, char **argv)
     char sha[65];
     sha256_hex(e.pdf, e.pdf_len, sha);
     if (strcmp(sha, e.pdf_sha256) != 0) {
-        diag_error(&dl, settings_register_path(cm.register_path), NULL,
+        char shown[512];
+        diag_error(&dl, register_locator_display(settings_register_path(cm.register_path), shown, sizeof shown), NULL,
                    "the stored PDF of %s does not match its digest; the register is damaged", number);
         rc = EXIT_DATA;
         goto out_e;

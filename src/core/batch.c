@@ -195,7 +195,7 @@ int batch_process(struct price_table *pt, struct reg *reg, const struct batch_op
     price_table_use_language(pt, plan.language);
     if (o->mode == BATCH_ISSUE) {
         struct issue_opts io = { .out_dir = o->out_dir, .templates_dir = o->templates_dir, .a4 = o->a4,
-                                 .actor = o->actor, .cache = o->cache };
+                                 .actor = o->actor, .desk = o->desk, .cache = o->cache };
         struct issue_result ir;
         if (issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl) == 0) {
             snprintf(res->number, sizeof res->number, "%s", ir.number);

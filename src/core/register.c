@@ -19,13 +19,8 @@
 #include "money.h"
 #include "outfile.h"
 #include "register_engine.h"
+#include "register_int.h"
 #include "sha256.h"
-
-struct reg {
-    const struct reg_engine *eng;
-    struct reg_store *s;
-    char *locator;
-};
 
 /* ---- engines -------------------------------------------------------------- */
 
@@ -34,6 +29,7 @@ struct reg {
  * without one.  A new engine is its file and one line here. */
 static const struct reg_engine *const ENGINES[] = {
     &reg_engine_sqlite,
+    &reg_engine_pg,
 };
 #define N_ENGINES (sizeof ENGINES / sizeof ENGINES[0])
 
@@ -51,13 +47,60 @@ static size_t scheme_len(const char *locator)
     return strncmp(locator + i, "://", 3) ? 0 : i;
 }
 
+bool register_locator_is_path(const char *locator)
+{
+    return scheme_len(locator) == 0;
+}
+
+/* Whether the n-character scheme at locator is s (any case). */
+static bool scheme_is(const char *s, const char *locator, size_t n)
+{
+    return s && strlen(s) == n && !strncasecmp(s, locator, n);
+}
+
+char *register_locator_display(const char *locator, char *out, size_t size)
+{
+    size_t n = scheme_len(locator);
+    if (!n) {
+        snprintf(out, size, "%s", locator);
+        return out;
+    }
+    /* scheme://[userinfo@]hostport[/path][?query][#fragment] */
+    const char *auth = locator + n + 3;
+    size_t auth_len = strcspn(auth, "/?#");
+    const char *at = memchr(auth, '@', auth_len);
+    const char *host = at ? at + 1 : auth;
+    size_t host_len = auth_len - (size_t)(host - auth);
+    const char *path = auth + auth_len;
+    size_t path_len = *path == '/' ? strcspn(path, "?#") : 0;
+    int o = snprintf(out, size, "%.*s://%.*s%.*s", (int)n, locator, (int)host_len, host, (int)path_len, path);
+    /* of the query, only where the database is: host, port, dbname */
+    const char *q = path + path_len;
+    char sep = '?';
+    if (*q == '?') {
+        for (const char *p = q + 1; *p && *p != '#';) {
+            size_t len = strcspn(p, "&#");
+            if ((len > 5 && !strncmp(p, "host=", 5)) || (len > 5 && !strncmp(p, "port=", 5)) ||
+                (len > 7 && !strncmp(p, "dbname=", 7))) {
+                if (o >= 0 && (size_t)o < size)
+                    o += snprintf(out + o, size - (size_t)o, "%c%.*s", sep, (int)len, p);
+                sep = '&';
+            }
+            p += len;
+            if (*p == '&')
+                p++;
+        }
+    }
+    return out;
+}
+
 static const struct reg_engine *engine_for(const char *locator, struct diag_list *dl)
 {
     size_t n = scheme_len(locator);
     for (size_t i = 0; i < N_ENGINES; i++) {
-        const char *s = ENGINES[i]->scheme;
-        if (n ? s && strlen(s) == n && !strncasecmp(s, locator, n) : !s)
-            return ENGINES[i];
+        const struct reg_engine *e = ENGINES[i];
+        if (n ? scheme_is(e->scheme, locator, n) || scheme_is(e->alias, locator, n) : !e->scheme)
+            return e;
     }
     /* the locator itself is not repeated: it may carry a password */
     char known[200] = "a file path";
@@ -138,9 +181,12 @@ static int open_store(struct reg **out, const char *locator, struct diag_list *d
     if (!eng)
         return -1;
     struct reg *r = calloc(1, sizeof *r);
-    if (!r || !(r->locator = strdup(locator))) {
+    char shown[512];
+    /* messages name the register without the password a locator may hold */
+    register_locator_display(locator, shown, sizeof shown);
+    if (!r || !(r->locator = strdup(shown))) {
         free(r);
-        diag_error(dl, locator, NULL, "out of memory");
+        diag_error(dl, shown, NULL, "out of memory");
         return -1;
     }
     r->eng = eng;
@@ -167,7 +213,9 @@ int register_open(struct reg **out, const char *path, struct diag_list *dl)
 int register_create_at_version(const char *path, int version, struct diag_list *dl)
 {
     if (version < 0 || version > REGISTER_SCHEMA_VERSION) {
-        diag_error(dl, path, NULL, "there is no register schema %d (this regenquote knows 0 to %d)", version,
+        char shown[512];
+        diag_error(dl, register_locator_display(path, shown, sizeof shown), NULL,
+                   "there is no register schema %d (this regenquote knows 0 to %d)", version,
                    REGISTER_SCHEMA_VERSION);
         return -1;
     }
@@ -374,6 +422,8 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         .pdf_sha256 = pdf_sha,
         .supersedes = in->supersedes,
         .created_unix = (int64_t)time(NULL),
+        .location = in->location,
+        .desk = in->desk,
     };
     if (r->eng->insert_quote(r->s, &q, dl) != 0)
         goto fail;
@@ -409,7 +459,7 @@ void reg_entry_free(struct reg_entry *e)
     free(e->issued); free(e->valid_until); free(e->scheduled); free(e->estimate_due);
     free(e->language); free(e->tables_version); free(e->tables_sha256);
     free(e->supersedes); free(e->superseded_by); free(e->request_json); free(e->quote_json);
-    free(e->pdf); free(e->pdf_sha256);
+    free(e->pdf); free(e->pdf_sha256); free(e->location); free(e->desk);
     memset(e, 0, sizeof *e);
 }
 
@@ -458,6 +508,7 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
         .issued_from = f->has_from ? date_iso(f->from, from) : NULL,
         .issued_to = f->has_to ? date_iso(f->to, to) : NULL,
         .status = f->status,
+        .location = f->location,
     };
     /* "expired" is not stored: it is an issued quote past its valid-until
      * date (reg_entry_status), so "issued" means one that is not */

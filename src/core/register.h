@@ -1,7 +1,10 @@
 /* register — the quote register: every issued quote, numbered, kept whole.
  *
  * A register is named by a locator: a file path is an SQLite file (WAL,
- * synchronous=FULL, mode 0600); the storage behind it is an engine
+ * synchronous=FULL, mode 0600); postgresql://… (or postgres://…) is a
+ * PostgreSQL database, for several front desks on several machines (a
+ * libpq URI: it may carry a password, which no message repeats; see
+ * register_locator_display()); the storage behind it is an engine
  * (register_engine.h, one file each), chosen by the locator, so nothing in
  * this header depends on it.  Each entry keeps the canonical request, the
  * computed quote (lines and totals, as JSON), the full price tables used
@@ -28,21 +31,30 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 2
+#define REGISTER_SCHEMA_VERSION 3
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
 
-/* Open (creating if needed; a file is made mode 0600) and migrate the
- * register at path, a locator: a file path, or "scheme://…" for an engine
- * serving that scheme (none yet: such a locator gets a diagnostic).
+/* Open (creating if needed; a file is made mode 0600, a database must
+ * exist and gets the register's tables) and migrate the register at path,
+ * a locator: a file path, or "scheme://…" for an engine serving that
+ * scheme (postgresql, postgres; any other gets a diagnostic).
  * Returns 0, or -1 with a diagnostic. */
 int register_open(struct reg **out, const char *path, struct diag_list *dl);
 /* Close r (NULL is a no-op). */
 void register_close(struct reg *r);
 
-/* The name of the storage engine behind r ("sqlite"). */
+/* The name of the storage engine behind r ("sqlite", "postgresql"). */
 const char *register_engine_name(const struct reg *r);
+
+/* Whether locator is a file path (not "scheme://…"). */
+bool register_locator_is_path(const char *locator);
+/* The locator as messages may show it, into out (size bytes, always
+ * terminated): a path as it is; "scheme://…" without its user name and
+ * password and without query parameters other than host, port and dbname
+ * ("postgresql://db.example:5432/clinic").  Returns out. */
+char *register_locator_display(const char *locator, char *out, size_t size);
 
 /* Create an empty register at an older schema version (for migration tests). */
 int register_create_at_version(const char *path, int version, struct diag_list *dl);
@@ -70,6 +82,8 @@ struct reg_issue {
     const char *language;
     const char *supersedes;       /* number this replaces, or NULL */
     const char *actor;            /* who issues */
+    const char *location;         /* the clinic location's id, or NULL */
+    const char *desk;             /* the front desk that issues, or NULL */
 };
 
 /* Called inside the issuing transaction with the new number: point *pdf at
@@ -97,6 +111,10 @@ struct reg_entry {
     unsigned char *pdf;
     size_t pdf_len;
     char *pdf_sha256;
+    char *location, *desk;        /* where it was issued, or NULL */
+    int year;                     /* its number's series and place in it */
+    long long seq;
+    int64_t created_unix;         /* commit time (0: not known) */
 };
 void reg_entry_free(struct reg_entry *e);
 
@@ -119,6 +137,7 @@ struct reg_filter {
     bool has_from, has_to;
     rq_date from, to;             /* issue dates, inclusive */
     const char *status;           /* issued/accepted/void/superseded/expired, or NULL */
+    const char *location;         /* exact location id, or NULL */
     rq_date today;                /* for "expired" */
 };
 
@@ -149,6 +168,26 @@ void reg_events_free(struct reg_event *v, size_t n);
  * *fixed counts rewritten files. */
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
+
+/* What register_copy() did. */
+struct reg_copy_report {
+    size_t quotes, copied, events, tables;  /* in the source; copied by this run */
+    size_t verified;              /* PDFs read back from the target with the source's SHA-256 */
+};
+/* Called after each quote (done of total), or NULL. */
+typedef void (*reg_copy_progress_fn)(void *ctx, size_t done, size_t total);
+
+/* Copy the whole register `from` into the register `to` (any engines: a
+ * file, a postgresql:// database): every quote with its PDF, price tables,
+ * history, number series and pattern, quote by quote, each in one
+ * transaction of the target.  Safe to run again and to resume after an
+ * interruption: a quote already there (same number, same PDF digest) is
+ * not copied again, only the history it lacks is appended.  Refuses a
+ * target that holds a quote the source does not, or whose copy differs.
+ * Verifies at the end by counts and by the SHA-256 of every PDF read back
+ * from the target.  Returns 0 with *rep filled, or -1 with diagnostics. */
+int register_copy(const char *from, const char *to, reg_copy_progress_fn progress, void *ctx,
+                  struct reg_copy_report *rep, struct diag_list *dl);
 
 /* Test hook, only in test builds (RQ_FAULT_INJECTION; the Makefile's
  * build/regenquote-fault): when the environment variable REGENQUOTE_FAULT

@@ -3,7 +3,7 @@
  * register.c holds what the register means (numbering policy, status rules,
  * the supersede chain, what an entry keeps, repair of the PDF copies) and
  * reaches storage only through a `struct reg_engine`.  An engine is one file
- * (register_sqlite.c) that stores and fetches exactly what it is given: it
+ * (register_sqlite.c, register_pg.c) that stores and fetches exactly what it is given: it
  * decides no number, no status and no message about the register's rules.
  * docs/register.md ("The storage interface") lists what every engine must
  * guarantee.
@@ -55,6 +55,7 @@ struct reg_new_quote {
     const char *pdf_sha256;
     const char *supersedes;       /* may be NULL */
     int64_t created_unix;         /* commit time, seconds since the epoch */
+    const char *location, *desk;  /* where it was issued (schema 3); may be NULL */
 };
 
 /* The price tables of a quote, stored once per digest. */
@@ -79,6 +80,13 @@ struct reg_query {
     const char *status;           /* stored status equal */
     const char *valid_until_min;  /* valid_until >= this */
     const char *valid_until_below;            /* valid_until < this */
+    const char *location;         /* equal (schema 3) */
+};
+
+/* One year's number series: the last number given. */
+struct reg_series {
+    int year;
+    long long last;
 };
 
 /* A stored PDF, by size and digest, for checking a copy without its bytes. */
@@ -92,8 +100,9 @@ void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n);
 struct reg_engine {
     const char *name;             /* "sqlite": what tests and messages call it */
     /* The locator scheme it serves ("scheme://…"), or NULL for the engine
-     * that takes a plain file path (there is one such engine). */
-    const char *scheme;
+     * that takes a plain file path (there is one such engine); alias, a
+     * second spelling of the scheme it also serves, or NULL. */
+    const char *scheme, *alias;
 
     /* ---- connection ---- */
 
@@ -166,7 +175,9 @@ struct reg_engine {
 
     /* ---- reading ---- */
 
-    /* Fill e (zeroed first) with every field of struct reg_entry, the PDF
+    /* Fill e (zeroed first) with every field of struct reg_entry (year, seq,
+     * created_unix, location and desk included: what copying a register
+     * needs), the PDF
      * bytes only with with_pdf.  Returns 0, 1 if there is no such number (no
      * diagnostic: register.c words it), or -1. */
     int (*get)(struct reg_store *s, const char *number, bool with_pdf, struct reg_entry *e,
@@ -187,9 +198,18 @@ struct reg_engine {
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
                     struct diag_list *dl);
+
+    /* ---- copying a register (register_copy.c) ---- */
+
+    /* Every year's series, by year (*out malloc'd, free() it). */
+    int (*series)(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl);
+    /* Raise the year's counter to last (a counter already higher stays).
+     * In a transaction. */
+    int (*put_series)(struct reg_store *s, int year, long long last, struct diag_list *dl);
 };
 
 /* The engines this build has (register.c picks one by locator). */
 extern const struct reg_engine reg_engine_sqlite;
+extern const struct reg_engine reg_engine_pg;
 
 #endif

@@ -23,6 +23,9 @@ const char *settings_out_dir(const char *opt);
 /* The front desk's page: opt, $REGENQUOTE_WEB, ./web (when it holds
  * index.html), the installed copy; NULL when none exists. */
 const char *settings_web_dir(const char *opt);
+/* The front desk (a name for this machine or counter), kept with each
+ * quote it issues: opt, $REGENQUOTE_DESK, else NULL. */
+const char *settings_desk(const char *opt);
 /* Who is working, for the register's history: opt, $REGENQUOTE_USER, $USER,
  * the operating-system account, "unknown". */
 const char *settings_actor(const char *opt);

@@ -69,6 +69,7 @@ static void issue(struct req *rq, struct reg *r, const char *supersedes)
         .a4 = s->a4,
         .actor = req_actor(rq),
         .supersedes = supersedes,
+        .desk = s->desk,
         .cache = sl->cache,
     };
     struct issue_result res;
@@ -205,6 +206,8 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         f->patient_id = v;
     if ((v = http_query(rq, "name")) && *v)
         f->name = v;
+    if ((v = http_query(rq, "location")) && *v)
+        f->location = v;
     static const char *const dates[2] = { "from", "to" };
     for (int i = 0; i < 2; i++) {
         v = http_query(rq, dates[i]);

@@ -38,7 +38,10 @@ static const char SERVE_HELP[] =
     "  --prices DIR  --templates DIR  --a4\n"
     "  --web DIR                  the page's files (default $REGENQUOTE_WEB, ./web,\n"
     "                             then the installed copy)\n"
-    "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
+    "  --register FILE|URI        the register: an SQLite file, or postgresql://… for a\n"
+    "                             chain's database (default $REGENQUOTE_REGISTER, out/register.db)\n"
+    "  --desk NAME                this front desk's name, kept with each quote it issues\n"
+    "                             (default $REGENQUOTE_DESK)\n"
     "  --out-dir DIR              where PDF copies are written (default out or $REGENQUOTE_OUT)\n"
     "  --by NAME                  recorded as who issued, when the page names no staff\n"
     "                             (default $REGENQUOTE_USER, $USER)\n"
@@ -47,7 +50,7 @@ static const char SERVE_HELP[] =
     "without the query string, status and time; never patient data.\n";
 
 enum { OPT_PORT = 700, OPT_BIND, OPT_TOKEN, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB,
-       OPT_REGISTER, OPT_OUT_DIR, OPT_BY };
+       OPT_REGISTER, OPT_OUT_DIR, OPT_BY, OPT_DESK };
 
 /* Access and server messages to stderr, one line each, with UTC time. */
 static void log_line(void *ctx, const char *line)
@@ -100,10 +103,12 @@ int main(int argc, char **argv)
         { "register", required_argument, NULL, OPT_REGISTER },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
         { "by", required_argument, NULL, OPT_BY },
+        { "desk", required_argument, NULL, OPT_DESK },
         { NULL, 0, NULL, 0 },
     };
     struct server_opts so = { .port = SERVER_DEFAULT_PORT, .log = log_line };
-    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *by = NULL;
+    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *by = NULL,
+               *desk = NULL;
     int c;
     long v;
     optind = 0;
@@ -130,6 +135,7 @@ int main(int argc, char **argv)
         case OPT_REGISTER: reg = optarg; break;
         case OPT_OUT_DIR: out = optarg; break;
         case OPT_BY: by = optarg; break;
+        case OPT_DESK: desk = optarg; break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
@@ -158,6 +164,7 @@ int main(int argc, char **argv)
     so.out_dir = settings_out_dir(out);
     so.web_dir = settings_web_dir(web);
     so.actor = settings_actor(by);
+    so.desk = settings_desk(desk);
     if (web && !so.web_dir)
         return usage_error("--web needs a folder");
     struct stat st;

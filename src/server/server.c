@@ -142,6 +142,7 @@ static void server_free(struct server *s)
     free(s->out_dir);
     free(s->web_dir);
     free(s->actor);
+    free(s->desk);
     free(s);
 }
 
@@ -164,6 +165,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     s->out_dir = strdup(o->out_dir);
     s->web_dir = dupstr(o->web_dir);
     s->actor = strdup(o->actor && *o->actor ? o->actor : "front-desk");
+    s->desk = o->desk && *o->desk ? strdup(o->desk) : NULL;
     s->a4 = o->a4;
     s->has_today = o->has_today;
     s->today = o->today;
@@ -171,7 +173,8 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     s->rate = ratelimit_new(o->rate_per_minute == 0 ? SERVER_DEFAULT_RATE : o->rate_per_minute);
     s->log = (struct srv_log){ o->log, o->log_ctx };
     if (!s->bind || (o->token && *o->token && !s->token) || !s->templates_dir || !s->register_path ||
-        !s->out_dir || (o->web_dir && !s->web_dir) || !s->actor || !s->rate) {
+        !s->out_dir || (o->web_dir && !s->web_dir) || !s->actor || !s->rate ||
+        (o->desk && *o->desk && !s->desk)) {
         diag_error(dl, NULL, NULL, "out of memory");
         goto fail;
     }

@@ -35,7 +35,7 @@ void srv_logf(const struct srv_log *lg, const char *fmt, ...) __attribute__((for
 struct server {
     struct MHD_Daemon *daemon;
     unsigned port;
-    char *bind, *token, *templates_dir, *register_path, *out_dir, *web_dir, *actor;
+    char *bind, *token, *templates_dir, *register_path, *out_dir, *web_dir, *actor, *desk;
     bool a4, loopback, has_today;
     rq_date today;
     size_t max_body;
