@@ -1,0 +1,894 @@
+/* register_pg — the register in a PostgreSQL database (register_engine.h).
+ *
+ * The locator is a libpq connection URI, postgresql://… or postgres://…
+ * (host, port, database, user, password, sslmode and the other libpq
+ * parameters).  It may carry a password: no message repeats it; messages
+ * name the register as register_locator_display() shows it (host, port and
+ * database only).
+ *
+ * Same meaning as the SQLite engine:
+ *   - the writer lock is a transaction-scoped advisory lock taken by begin()
+ *     (so every writer of the database is serialised, whatever it writes);
+ *     next_seq's UPSERT also row-locks the year's series row until commit,
+ *     so a number is never given twice even to a writer that skipped the
+ *     lock.  Waits for a lock give up after lock_timeout (a minute);
+ *   - synchronous_commit is on: COMMIT returns once the WAL is flushed;
+ *   - a lost connection rolls the open transaction back on the server.  A
+ *     COMMIT whose answer was lost is settled by reconnecting and looking
+ *     for the quote the transaction inserted (same number, same PDF digest);
+ *   - the schema version is the one row of table schema_version; the
+ *     history is append-only and quotes are undeletable by triggers, and
+ *     from schema 3 a quote's content and the price tables are unchangeable
+ *     too (only status and superseded_by may change);
+ *   - PDFs are bytea, sent and received in binary (byte for byte).
+ * All of this engine's SQL is in this file, as named constants. */
+#include "register_engine.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct reg_store {
+    PGconn *conn;
+    char *locator;                /* for reconnecting; may hold a password: never shown */
+    char *name;                   /* what messages call the register (no password) */
+    char *password;               /* scrubbed from any message that would repeat it */
+    bool in_tx;
+    /* the quote the open transaction inserted, to settle a COMMIT whose
+     * answer was lost with the connection */
+    char *pending_number;
+    char pending_sha[65];
+};
+
+/* The advisory lock that is the register's one writer lock ('regq'). */
+#define WRITER_LOCK_KEY "1919248241"
+
+/* How long open() and a reconnection keep trying while the server is
+ * starting, restarting or shutting down (its socket missing, connections
+ * refused, "the database system is starting up"). */
+#define CONNECT_PATIENCE_MS 8000
+
+/* ---- SQL ------------------------------------------------------------------ */
+
+static const char SQL_SESSION[] =
+    "SET synchronous_commit TO on; SET lock_timeout TO '60s';"
+    " SET idle_in_transaction_session_timeout TO '120s'; SET client_min_messages TO warning;"
+    " SET DateStyle TO ISO; SET client_encoding TO 'UTF8'";
+static const char SQL_BEGIN[] = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")";
+static const char SQL_HAS_VERSION_TABLE[] = "SELECT to_regclass('schema_version') IS NOT NULL";
+static const char SQL_SCHEMA_VERSION[] = "SELECT version FROM schema_version";
+static const char SQL_SET_VERSION[] = "UPDATE schema_version SET version = $1::integer";
+static const char SQL_GET_PATTERN[] = "SELECT value FROM meta WHERE key = 'number_pattern'";
+static const char SQL_SET_PATTERN[] =
+    "INSERT INTO meta(key, value) VALUES ('number_pattern', $1)"
+    " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+static const char SQL_NEXT_SEQ[] =
+    "INSERT INTO series(year, last) VALUES ($1::integer, 1)"
+    " ON CONFLICT (year) DO UPDATE SET last = series.last + 1 RETURNING last";
+static const char SQL_HAS_QUOTE[] = "SELECT 1 FROM quotes WHERE number = $1";
+static const char SQL_PUT_TABLES[] =
+    "INSERT INTO price_tables(sha256, version, clinic_json, catalog_json) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (sha256) DO NOTHING";
+static const char SQL_INSERT_QUOTE[] =
+    "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued, valid_until,"
+    " scheduled, estimate_due, total_cents, language, tables_sha256, request_json, quote_json,"
+    " pdf, pdf_sha256, supersedes, created_unix, location, desk)"
+    " VALUES ($1, $2::integer, $3::bigint, $4, $5, $6, $7::date, $8::date, $9::date, $10::date,"
+    " $11::bigint, $12, $13, $14, $15, $16::bytea, $17, $18, $19::bigint, $20, $21)";
+static const char SQL_SET_STATUS[] = "UPDATE quotes SET status = $1 WHERE number = $2";
+static const char SQL_SET_STATUS_BY[] = "UPDATE quotes SET status = $1, superseded_by = $3 WHERE number = $2";
+static const char SQL_ADD_EVENT[] = "INSERT INTO events(number, at, action, detail, actor) VALUES ($1, $2, $3, $4, $5)";
+/* Every column as text (ints and dates cast), so a binary result reads as
+ * text too: the PDF, when asked for, comes last, as raw bytes. */
+#define ENTRY_COLS                                                                                   \
+    "q.number, q.status, q.patient_id, q.patient_name, q.issued::text, q.valid_until::text,"         \
+    " q.scheduled::text, q.estimate_due::text, q.total_cents::text, q.language, t.version,"          \
+    " q.tables_sha256, q.supersedes, q.superseded_by, q.year::text, q.seq::text,"                   \
+    " q.created_unix::text, q.location, q.desk"
+#define N_ENTRY_COLS 19
+#define ENTRY_FROM " FROM quotes q JOIN price_tables t ON t.sha256 = q.tables_sha256"
+static const char SQL_GET[] =
+    "SELECT " ENTRY_COLS ", q.request_json, q.quote_json, q.pdf_sha256" ENTRY_FROM " WHERE q.number = $1";
+static const char SQL_GET_PDF[] =
+    "SELECT " ENTRY_COLS ", q.request_json, q.quote_json, q.pdf_sha256, q.pdf" ENTRY_FROM " WHERE q.number = $1";
+static const char SQL_GET_TABLES[] = "SELECT clinic_json, catalog_json FROM price_tables WHERE sha256 = $1";
+/* Names compare with ASCII letters folded, as the interface says (lower()
+ * would follow the database's locale). */
+#define ASCII_FOLD(x) "translate(" x ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+static const char SQL_LIST[] =
+    "SELECT " ENTRY_COLS ENTRY_FROM
+    " WHERE ($1::text IS NULL OR q.patient_id = $1)"
+    " AND ($2::text IS NULL OR strpos(" ASCII_FOLD("q.patient_name") ", " ASCII_FOLD("$2") ") > 0)"
+    " AND ($3::date IS NULL OR q.issued >= $3::date) AND ($4::date IS NULL OR q.issued <= $4::date)"
+    " AND ($5::text IS NULL OR q.status = $5)"
+    " AND ($6::date IS NULL OR q.valid_until >= $6::date) AND ($7::date IS NULL OR q.valid_until < $7::date)"
+    " AND ($8::text IS NULL OR q.location = $8)"
+    " ORDER BY q.issued DESC, q.year DESC, q.seq DESC";
+static const char SQL_HISTORY[] = "SELECT at, actor, action, detail FROM events WHERE number = $1 ORDER BY id";
+static const char SQL_PDF_REFS[] =
+    "SELECT number, octet_length(pdf)::text, pdf_sha256 FROM quotes"
+    " WHERE created_unix IS NULL OR created_unix <= $1::bigint";
+static const char SQL_SERIES[] = "SELECT year::text, last::text FROM series ORDER BY year";
+static const char SQL_PUT_SERIES[] =
+    "INSERT INTO series(year, last) VALUES ($1::integer, $2::bigint)"
+    " ON CONFLICT (year) DO UPDATE SET last = greatest(series.last, EXCLUDED.last)";
+static const char SQL_COMMITTED_PDF[] = "SELECT pdf_sha256 FROM quotes WHERE number = $1";
+
+/* ---- schema ----------------------------------------------------------------- */
+
+/* Each step takes the schema from version i to i + 1, mirroring the SQLite
+ * engine's steps (register_sqlite.c) so that every version means the same
+ * on both.  Never edit a step that has shipped: add a new one. */
+static const char *const MIGRATIONS[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE schema_version(version integer NOT NULL);"
+    "INSERT INTO schema_version VALUES (0);"
+    "CREATE TABLE meta(key text PRIMARY KEY, value text NOT NULL);"
+    "CREATE TABLE series(year integer PRIMARY KEY, last bigint NOT NULL);"
+    "CREATE TABLE price_tables(sha256 text PRIMARY KEY, version text NOT NULL,"
+    "  clinic_json text NOT NULL, catalog_json text NOT NULL);"
+    "CREATE TABLE quotes(number text PRIMARY KEY, year integer NOT NULL, seq bigint NOT NULL,"
+    "  status text NOT NULL CHECK (status IN ('issued','accepted','void','superseded')),"
+    "  patient_id text, patient_name text, issued date NOT NULL, valid_until date NOT NULL,"
+    "  scheduled date, total_cents bigint NOT NULL, language text NOT NULL,"
+    "  tables_sha256 text NOT NULL REFERENCES price_tables(sha256),"
+    "  request_json text NOT NULL, quote_json text NOT NULL,"
+    "  pdf bytea NOT NULL, pdf_sha256 text NOT NULL,"
+    "  supersedes text REFERENCES quotes(number), superseded_by text,"
+    "  UNIQUE(year, seq));"
+    /* PDFs are compressed already: store them out of line without trying again */
+    "ALTER TABLE quotes ALTER COLUMN pdf SET STORAGE EXTERNAL;"
+    "CREATE TABLE events(id bigserial PRIMARY KEY, number text NOT NULL, at text NOT NULL,"
+    "  action text NOT NULL, detail text);"
+    "INSERT INTO meta VALUES ('number_pattern', '" REGISTER_DEFAULT_PATTERN "');",
+    /* 1 -> 2: the GFE due date, who did what, append-only history, indexes */
+    "ALTER TABLE quotes ADD COLUMN estimate_due date;"
+    "ALTER TABLE quotes ADD COLUMN created_unix bigint;"
+    "ALTER TABLE events ADD COLUMN actor text NOT NULL DEFAULT 'unknown';"
+    "CREATE FUNCTION regenquote_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation'; END$$;"
+    "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('the history is append-only');"
+    "CREATE TRIGGER events_append_only_t BEFORE TRUNCATE ON events"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('the history is append-only');"
+    "CREATE TRIGGER quotes_keep BEFORE DELETE ON quotes"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('issued quotes are never deleted');"
+    "CREATE TRIGGER quotes_keep_t BEFORE TRUNCATE ON quotes"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('issued quotes are never deleted');"
+    "CREATE INDEX quotes_patient ON quotes(patient_id);"
+    "CREATE INDEX quotes_issued ON quotes(issued);"
+    "CREATE INDEX events_number ON events(number);",
+    /* 2 -> 3: where a quote came from; a quote's content and the price
+     * tables can no longer be changed */
+    "ALTER TABLE quotes ADD COLUMN location text;"
+    "ALTER TABLE quotes ADD COLUMN desk text;"
+    "CREATE TRIGGER quotes_content_fixed BEFORE UPDATE OF number, year, seq, patient_id, patient_name,"
+    "  issued, valid_until, scheduled, estimate_due, total_cents, language, tables_sha256, request_json,"
+    "  quote_json, pdf, pdf_sha256, supersedes, created_unix, location, desk ON quotes"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('an issued quote''s content never changes');"
+    "CREATE TRIGGER price_tables_keep BEFORE UPDATE OR DELETE ON price_tables"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('stored price tables never change');"
+    "CREATE TRIGGER price_tables_keep_t BEFORE TRUNCATE ON price_tables"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('stored price tables never change');"
+    "CREATE INDEX quotes_location ON quotes(location);",
+};
+#define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+_Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
+
+/* ---- messages ---------------------------------------------------------------- */
+
+/* libpq's message made one line ("…\n\tIs the server running…" joined with
+ * "; "), without its "FATAL:"/"ERROR:" prefix and never with the password:
+ * written to buf. */
+static const char *one_line(const struct reg_store *s, const char *msg, char *buf, size_t size)
+{
+    size_t o = 0;
+    if (!msg || !*msg)
+        msg = "unknown error";
+    for (const char *p = msg; *p && o + 1 < size; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            while (p[1] == '\n' || p[1] == '\r' || p[1] == '\t' || p[1] == ' ')
+                p++;
+            if (p[1] && o + 2 < size) {
+                buf[o++] = ';';
+                buf[o++] = ' ';
+            }
+            continue;
+        }
+        buf[o++] = *p;
+    }
+    buf[o] = '\0';
+    static const char *const prefixes[] = { "FATAL:  ", "ERROR:  ", "FATAL: ", "ERROR: " };
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (!strncmp(buf, prefixes[i], n)) {
+            memmove(buf, buf + n, strlen(buf + n) + 1);
+            break;
+        }
+    }
+    /* a message never repeats the password, even one that quotes a value */
+    if (s->password && *s->password) {
+        size_t pl = strlen(s->password);
+        char *hit;
+        while ((hit = strstr(buf, s->password)) != NULL) {
+            memset(hit, '*', 3);
+            memmove(hit + 3, hit + pl, strlen(hit + pl) + 1);
+        }
+    }
+    return buf;
+}
+
+/* Append "what: REASON", REASON from res (the server's message) or, when
+ * res carries none, the connection's. */
+static int pg_err(struct reg_store *s, const PGresult *res, const char *what, struct diag_list *dl)
+{
+    char buf[512];
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg)
+        msg = s->conn ? PQerrorMessage(s->conn) : "out of memory";
+    one_line(s, msg, buf, sizeof buf);
+    if (s->conn && PQstatus(s->conn) == CONNECTION_BAD)
+        diag_error(dl, s->name, NULL, "%s: the connection to the database server was lost (%s)", what, buf);
+    else
+        diag_error(dl, s->name, NULL, "%s: %s", what, buf);
+    return -1;
+}
+
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* ---- connection ------------------------------------------------------------------ */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Whether a failed connection may succeed in a moment: the server is
+ * starting, restarting or shutting down. */
+static bool transient(const char *msg)
+{
+    static const char *const signs[] = {
+        "starting up", "shutting down", "in recovery mode", "Connection refused", "No such file or directory",
+        "not yet accepting connections",
+    };
+    for (size_t i = 0; msg && i < sizeof signs / sizeof signs[0]; i++)
+        if (strstr(msg, signs[i]))
+            return true;
+    return false;
+}
+
+/* Connect (again) to s->locator and set the session up, trying for up to
+ * CONNECT_PATIENCE_MS while the failure is transient.  Returns 0 or -1
+ * with a one-line diagnostic naming host and database. */
+static int pg_connect(struct reg_store *s, struct diag_list *dl)
+{
+    static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *const values[] = { s->locator, "regenquote", NULL };
+    if (s->conn) {
+        PQfinish(s->conn);
+        s->conn = NULL;
+    }
+    s->in_tx = false;
+    long waited = 0, step = 50;
+    for (;;) {
+        s->conn = PQconnectdbParams(keys, values, 1);
+        if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+            break;
+        const char *msg = s->conn ? PQerrorMessage(s->conn) : "out of memory";
+        if (!s->conn || !transient(msg) || waited >= CONNECT_PATIENCE_MS) {
+            char buf[512];
+            one_line(s, msg, buf, sizeof buf);
+            diag_error(dl, s->name, NULL, "cannot connect to the register's database: %s", buf);
+            PQfinish(s->conn);
+            s->conn = NULL;
+            return -1;
+        }
+        PQfinish(s->conn);
+        s->conn = NULL;
+        sleep_ms(step);
+        waited += step;
+        step = step < 400 ? step * 2 : 400;
+    }
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    PGresult *res = PQexec(s->conn, SQL_SESSION);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_err(s, res, "cannot set up the connection", dl);
+    PQclear(res);
+    return rc;
+}
+
+static void pg_close(struct reg_store *s)
+{
+    if (!s)
+        return;
+    PQfinish(s->conn);   /* the server rolls back a transaction still open */
+    free(s->locator);
+    free(s->name);
+    free(s->password);
+    free(s->pending_number);
+    free(s);
+}
+
+static int pg_open(struct reg_store **out, const char *locator, struct diag_list *dl)
+{
+    *out = NULL;
+    struct reg_store *s = calloc(1, sizeof *s);
+    char shown[512];
+    register_locator_display(locator, shown, sizeof shown);
+    if (!s || !(s->locator = strdup(locator)) || !(s->name = strdup(shown))) {
+        pg_close(s);
+        diag_error(dl, shown, NULL, "out of memory");
+        return -1;
+    }
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(locator, &perr);
+    if (!opts) {
+        /* libpq's reason may quote the locator: give only the gist */
+        diag_error(dl, s->name, NULL,
+                   "cannot open the register: the connection string is not valid (see the libpq manual for "
+                   "postgresql:// URIs)");
+        PQfreemem(perr);
+        pg_close(s);
+        return -1;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (!strcmp(o->keyword, "password") && o->val && *o->val)
+            s->password = strdup(o->val);
+    PQconninfoFree(opts);
+    if (pg_connect(s, dl) != 0) {
+        pg_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* Outside a transaction, a connection the server dropped (a restart) is
+ * made again before use; inside one it is not: the transaction is lost. */
+static int ensure_connected(struct reg_store *s, struct diag_list *dl)
+{
+    if (s->in_tx || (s->conn && PQstatus(s->conn) == CONNECTION_OK))
+        return 0;
+    return pg_connect(s, dl);
+}
+
+/* Run one statement with text parameters (param `binary_param`, 1-based,
+ * is raw bytes of length `binary_len`; 0 for none) and a text or binary
+ * result.  Outside a transaction, a statement that failed because the
+ * connection was lost is tried once more on a new connection (reading is
+ * harmless to repeat).  Returns the result when its status is `want`, else
+ * NULL after a diagnostic "what: …". */
+static PGresult *run(struct reg_store *s, const char *sql, int n, const char *const *values, int binary_param,
+                     size_t binary_len, int result_binary, ExecStatusType want, const char *what,
+                     struct diag_list *dl)
+{
+    int lengths[24] = { 0 }, formats[24] = { 0 };
+    if (binary_param > 0 && binary_param <= n) {
+        lengths[binary_param - 1] = (int)binary_len;
+        formats[binary_param - 1] = 1;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (ensure_connected(s, dl) != 0)
+            return NULL;
+        PGresult *res = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, result_binary);
+        if (PQresultStatus(res) == want)
+            return res;
+        bool lost = PQstatus(s->conn) == CONNECTION_BAD;
+        if (lost && !s->in_tx && attempt == 0) {
+            PQclear(res);
+            continue;
+        }
+        pg_err(s, res, what, dl);
+        PQclear(res);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* A statement that returns no row: 0, or -1 with "what: …". */
+static int run_cmd(struct reg_store *s, const char *sql, int n, const char *const *values, const char *what,
+                   struct diag_list *dl)
+{
+    PGresult *res = run(s, sql, n, values, 0, 0, 0, PGRES_COMMAND_OK, what, dl);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+static char *col_text(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
+}
+
+/* ---- transactions -------------------------------------------------------------- */
+
+static void forget_pending(struct reg_store *s)
+{
+    free(s->pending_number);
+    s->pending_number = NULL;
+    s->pending_sha[0] = '\0';
+}
+
+static int pg_begin(struct reg_store *s, struct diag_list *dl)
+{
+    static const char what[] = "cannot start a transaction";
+    forget_pending(s);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (ensure_connected(s, dl) != 0)
+            return -1;
+        PGresult *res = PQexec(s->conn, SQL_BEGIN);
+        if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+            PQclear(res);
+            s->in_tx = true;
+            return 0;
+        }
+        bool lost = PQstatus(s->conn) == CONNECTION_BAD;
+        if (!lost)
+            pg_err(s, res, what, dl);
+        PQclear(res);
+        if (!lost) {
+            PGresult *rb = PQexec(s->conn, "ROLLBACK");
+            PQclear(rb);
+            return -1;
+        }
+        /* a connection the server dropped since its last use: nothing was
+         * done yet, so connect again and start over */
+    }
+    diag_error(dl, s->name, NULL, "%s: the connection to the database server was lost", what);
+    return -1;
+}
+
+static void pg_rollback(struct reg_store *s)
+{
+    if (s->conn && PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(s->conn, "ROLLBACK");
+        PQclear(res);
+    }
+    s->in_tx = false;
+    forget_pending(s);
+}
+
+/* After a COMMIT whose answer was lost: whether the quote the transaction
+ * inserted is there now, whole (1), not there (0), or unknown (-1). */
+static int committed_after_all(struct reg_store *s, struct diag_list *dl)
+{
+    struct diag_list ignored = { 0 };
+    int rc = -1;
+    if (pg_connect(s, &ignored) == 0) {
+        const char *v[] = { s->pending_number };
+        PGresult *res = run(s, SQL_COMMITTED_PDF, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "", &ignored);
+        if (res)
+            rc = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), s->pending_sha) ? 1 : 0;
+        PQclear(res);
+    }
+    diag_list_free(&ignored);
+    if (rc < 0)
+        diag_error(dl, s->name, NULL,
+                   "the connection was lost during the commit of %s and the server could not be asked whether it "
+                   "was kept; 'regenquote show %s' tells",
+                   s->pending_number, s->pending_number);
+    return rc;
+}
+
+static int pg_commit(struct reg_store *s, struct diag_list *dl)
+{
+    static const char what[] = "cannot commit";
+    PGresult *res = PQexec(s->conn, "COMMIT");
+    /* a transaction that had failed answers COMMIT with ROLLBACK */
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "COMMIT");
+    bool lost = !ok && PQstatus(s->conn) == CONNECTION_BAD;
+    if (ok) {
+        PQclear(res);
+        s->in_tx = false;
+        forget_pending(s);
+        return 0;
+    }
+    if (lost && s->pending_number) {
+        PQclear(res);
+        s->in_tx = false;
+        int kept = committed_after_all(s, dl);
+        forget_pending(s);
+        if (kept == 1)
+            return 0;
+        if (kept == 0)
+            diag_error(dl, s->name, NULL, "%s: the connection to the database server was lost; nothing was kept",
+                       what);
+        return -1;
+    }
+    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+        diag_error(dl, s->name, NULL, "%s: the transaction had failed and was rolled back", what);
+    else
+        pg_err(s, res, what, dl);
+    PQclear(res);
+    pg_rollback(s);
+    return -1;
+}
+
+/* ---- schema ------------------------------------------------------------------------ */
+
+static int pg_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the schema version";
+    *v = 0;
+    PGresult *res = run(s, SQL_HAS_VERSION_TABLE, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
+    if (!res)
+        return -1;
+    bool has = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+    if (!has)
+        return 0;
+    if (!(res = run(s, SQL_SCHEMA_VERSION, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl)))
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1)
+        *v = atoi(PQgetvalue(res, 0, 0));
+    else
+        rc = -1, diag_error(dl, s->name, NULL, "%s: the schema_version table should hold one row", what);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_migrate(struct reg_store *s, int from, int to, struct diag_list *dl)
+{
+    static const char what[] = "cannot bring the register's schema up to date";
+    if (from < 0 || to > N_MIGRATIONS) {
+        diag_error(dl, s->name, NULL, "cannot migrate the register from schema %d to %d", from, to);
+        return -1;
+    }
+    for (int v = from; v < to; v++) {
+        PGresult *res = PQexec(s->conn, MIGRATIONS[v]);
+        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            pg_err(s, res, what, dl);
+        PQclear(res);
+        if (!ok)
+            return -1;
+        char version[16];
+        snprintf(version, sizeof version, "%d", v + 1);
+        const char *vals[] = { version };
+        if (run_cmd(s, SQL_SET_VERSION, 1, vals, what, dl) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the number pattern ------------------------------------------------------------- */
+
+static int pg_get_pattern(struct reg_store *s, char **pattern, struct diag_list *dl)
+{
+    *pattern = NULL;
+    PGresult *res = run(s, SQL_GET_PATTERN, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the number pattern", dl);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 1)
+        *pattern = col_text(res, 0, 0);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_set_pattern(struct reg_store *s, const char *pattern, struct diag_list *dl)
+{
+    const char *v[] = { pattern };
+    return run_cmd(s, SQL_SET_PATTERN, 1, v, "cannot change the number pattern", dl);
+}
+
+/* ---- issuing ---------------------------------------------------------------------------- */
+
+static int pg_next_seq(struct reg_store *s, int year, long long *seq, struct diag_list *dl)
+{
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *v[] = { y };
+    PGresult *res = run(s, SQL_NEXT_SEQ, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot allocate a quote number", dl);
+    if (!res)
+        return -1;
+    *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_has_quote(struct reg_store *s, const char *number, struct diag_list *dl)
+{
+    const char *v[] = { number };
+    PGresult *res = run(s, SQL_HAS_QUOTE, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) > 0;
+    PQclear(res);
+    return found;
+}
+
+static int pg_put_tables(struct reg_store *s, const struct reg_tables *t, struct diag_list *dl)
+{
+    const char *v[] = { t->sha256, t->version, t->clinic_json, t->catalog_json };
+    return run_cmd(s, SQL_PUT_TABLES, 4, v, "cannot store the price tables", dl);
+}
+
+static int pg_insert_quote(struct reg_store *s, const struct reg_new_quote *q, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the quote";
+    if (q->pdf_len > 0x7fffffff) {
+        diag_error(dl, s->name, NULL, "%s: the PDF is larger than 2 GB", what);
+        return -1;
+    }
+    char year[16], seq[32], total[32], created[32];
+    snprintf(year, sizeof year, "%d", q->year);
+    snprintf(seq, sizeof seq, "%lld", q->seq);
+    snprintf(total, sizeof total, "%lld", (long long)q->total_cents);
+    snprintf(created, sizeof created, "%lld", (long long)q->created_unix);
+    const char *v[] = {
+        q->number, year, seq, q->status, q->patient_id, q->patient_name, q->issued, q->valid_until,
+        q->scheduled, q->estimate_due, total, q->language, q->tables_sha256, q->request_json, q->quote_json,
+        q->pdf ? (const char *)q->pdf : "", q->pdf_sha256, q->supersedes, created, q->location, q->desk,
+    };
+    enum { PDF_PARAM = 16 };
+    PGresult *res = run(s, SQL_INSERT_QUOTE, 21, v, PDF_PARAM, q->pdf_len, 0, PGRES_COMMAND_OK, what, dl);
+    if (!res)
+        return -1;
+    PQclear(res);
+    forget_pending(s);
+    if ((s->pending_number = strdup(q->number)) != NULL)
+        snprintf(s->pending_sha, sizeof s->pending_sha, "%s", q->pdf_sha256);
+    return 0;
+}
+
+/* ---- changes ------------------------------------------------------------------------------ */
+
+static int pg_set_status(struct reg_store *s, const char *number, const char *status, const char *superseded_by,
+                         struct diag_list *dl)
+{
+    static const char what[] = "cannot update the register";
+    const char *v[] = { status, number, superseded_by };
+    PGresult *res = run(s, superseded_by ? SQL_SET_STATUS_BY : SQL_SET_STATUS, superseded_by ? 3 : 2, v, 0, 0, 0,
+                        PGRES_COMMAND_OK, what, dl);
+    if (!res)
+        return -1;
+    bool one = !strcmp(PQcmdTuples(res), "1");
+    PQclear(res);
+    if (!one) {
+        diag_error(dl, s->name, NULL, "%s: no quote %.40s", what, number);
+        return -1;
+    }
+    return 0;
+}
+
+static int pg_add_event(struct reg_store *s, const struct reg_new_event *ev, struct diag_list *dl)
+{
+    const char *v[] = { ev->number, ev->at, ev->action, ev->detail, ev->actor };
+    return run_cmd(s, SQL_ADD_EVENT, 5, v, "cannot record the history", dl);
+}
+
+/* ---- reading ---------------------------------------------------------------------------------- */
+
+static void read_entry(const PGresult *res, int row, struct reg_entry *e)
+{
+    e->number = col_text(res, row, 0);
+    e->status = col_text(res, row, 1);
+    e->patient_id = col_text(res, row, 2);
+    e->patient_name = col_text(res, row, 3);
+    e->issued = col_text(res, row, 4);
+    e->valid_until = col_text(res, row, 5);
+    e->scheduled = col_text(res, row, 6);
+    e->estimate_due = col_text(res, row, 7);
+    e->total_cents = strtoll(PQgetvalue(res, row, 8), NULL, 10);
+    e->language = col_text(res, row, 9);
+    e->tables_version = col_text(res, row, 10);
+    e->tables_sha256 = col_text(res, row, 11);
+    e->supersedes = col_text(res, row, 12);
+    e->superseded_by = col_text(res, row, 13);
+    e->year = atoi(PQgetvalue(res, row, 14));
+    e->seq = strtoll(PQgetvalue(res, row, 15), NULL, 10);
+    e->created_unix = PQgetisnull(res, row, 16) ? 0 : strtoll(PQgetvalue(res, row, 16), NULL, 10);
+    e->location = col_text(res, row, 17);
+    e->desk = col_text(res, row, 18);
+}
+
+static int pg_get(struct reg_store *s, const char *number, bool with_pdf, struct reg_entry *e,
+                  struct diag_list *dl)
+{
+    memset(e, 0, sizeof *e);
+    const char *v[] = { number };
+    /* binary: every column is text but the PDF, which comes as its bytes */
+    PGresult *res = run(s, with_pdf ? SQL_GET_PDF : SQL_GET, 1, v, 0, 0, 1, PGRES_TUPLES_OK,
+                        "cannot read the register", dl);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 1;
+    }
+    read_entry(res, 0, e);
+    e->request_json = col_text(res, 0, N_ENTRY_COLS);
+    e->quote_json = col_text(res, 0, N_ENTRY_COLS + 1);
+    e->pdf_sha256 = col_text(res, 0, N_ENTRY_COLS + 2);
+    int rc = 0;
+    if (with_pdf) {
+        size_t n = (size_t)PQgetlength(res, 0, N_ENTRY_COLS + 3);
+        if ((e->pdf = malloc(n ? n : 1)) == NULL) {
+            diag_error(dl, s->name, NULL, "out of memory");
+            reg_entry_free(e);
+            rc = -1;
+        } else {
+            memcpy(e->pdf, PQgetvalue(res, 0, N_ENTRY_COLS + 3), n);
+            e->pdf_len = n;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_get_tables(struct reg_store *s, const char *sha256, char **clinic_json, char **catalog_json,
+                         struct diag_list *dl)
+{
+    *clinic_json = *catalog_json = NULL;
+    const char *v[] = { sha256 };
+    PGresult *res = run(s, SQL_GET_TABLES, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    int rc = 1;
+    if (PQntuples(res) == 1) {
+        *clinic_json = col_text(res, 0, 0);
+        *catalog_json = col_text(res, 0, 1);
+        rc = 0;
+        if (!*clinic_json || !*catalog_json) {
+            free(*clinic_json);
+            free(*catalog_json);
+            *clinic_json = *catalog_json = NULL;
+            diag_error(dl, s->name, NULL, "out of memory");
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_list(struct reg_store *s, const struct reg_query *q, struct reg_entry **out, size_t *n,
+                   struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v[] = { q->patient_id, q->name, q->issued_from, q->issued_to, q->status,
+                        q->valid_until_min, q->valid_until_below, q->location };
+    PGresult *res = run(s, SQL_LIST, 8, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    struct reg_entry *e = calloc(rows ? (size_t)rows : 1, sizeof *e);
+    if (!e) {
+        PQclear(res);
+        diag_error(dl, s->name, NULL, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < rows; i++)
+        read_entry(res, i, &e[i]);
+    PQclear(res);
+    *out = e;
+    *n = (size_t)rows;
+    return 0;
+}
+
+static int pg_history(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
+                      struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v[] = { number };
+    PGresult *res = run(s, SQL_HISTORY, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the history", dl);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    struct reg_event *ev = calloc(rows ? (size_t)rows : 1, sizeof *ev);
+    if (!ev) {
+        PQclear(res);
+        diag_error(dl, s->name, NULL, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        ev[i].at = col_text(res, i, 0);
+        ev[i].actor = col_text(res, i, 1);
+        ev[i].action = col_text(res, i, 2);
+        ev[i].detail = col_text(res, i, 3);
+    }
+    PQclear(res);
+    *out = ev;
+    *n = (size_t)rows;
+    return 0;
+}
+
+static int pg_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
+                       struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    char by[32];
+    snprintf(by, sizeof by, "%lld", (long long)created_by);
+    const char *v[] = { by };
+    PGresult *res = run(s, SQL_PDF_REFS, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    struct reg_pdf_ref *p = calloc(rows ? (size_t)rows : 1, sizeof *p);
+    int rc = p ? 0 : -1;
+    for (int i = 0; p && i < rows; i++) {
+        p[i].len = (size_t)strtoull(PQgetvalue(res, i, 1), NULL, 10);
+        snprintf(p[i].sha256, sizeof p[i].sha256, "%s", PQgetvalue(res, i, 2));
+        if (!(p[i].number = strdup(PQgetvalue(res, i, 0)))) {
+            reg_pdf_refs_free(p, (size_t)i);
+            p = NULL;
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    if (rc != 0) {
+        diag_error(dl, s->name, NULL, "out of memory");
+        return -1;
+    }
+    *out = p;
+    *n = (size_t)rows;
+    return 0;
+}
+
+static int pg_series(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    PGresult *res = run(s, SQL_SERIES, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the number series", dl);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    struct reg_series *v = calloc(rows ? (size_t)rows : 1, sizeof *v);
+    if (!v) {
+        PQclear(res);
+        diag_error(dl, s->name, NULL, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        v[i].year = atoi(PQgetvalue(res, i, 0));
+        v[i].last = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+    }
+    PQclear(res);
+    *out = v;
+    *n = (size_t)rows;
+    return 0;
+}
+
+static int pg_put_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
+{
+    char y[16], l[32];
+    snprintf(y, sizeof y, "%d", year);
+    snprintf(l, sizeof l, "%lld", last);
+    const char *v[] = { y, l };
+    return run_cmd(s, SQL_PUT_SERIES, 2, v, "cannot store the number series", dl);
+}
+
+const struct reg_engine reg_engine_pg = {
+    .name = "postgresql",
+    .scheme = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .schema_version = pg_schema_version,
+    .migrate = pg_migrate,
+    .get_pattern = pg_get_pattern,
+    .set_pattern = pg_set_pattern,
+    .next_seq = pg_next_seq,
+    .has_quote = pg_has_quote,
+    .put_tables = pg_put_tables,
+    .insert_quote = pg_insert_quote,
+    .set_status = pg_set_status,
+    .add_event = pg_add_event,
+    .get = pg_get,
+    .get_tables = pg_get_tables,
+    .list = pg_list,
+    .history = pg_history,
+    .pdf_refs = pg_pdf_refs,
+    .series = pg_series,
+    .put_series = pg_put_series,
+};
