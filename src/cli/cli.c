@@ -25,6 +25,7 @@ static const struct command COMMANDS[] = {
     { "void", "void a quote, with a reason", cmd_void },
     { "accept", "record that the patient accepted a quote", cmd_accept },
     { "repair", "check the register and rewrite missing PDF copies", cmd_repair },
+    { "register", "the register as a whole: copy it to another store (SQLite, PostgreSQL)", cmd_register },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },

@@ -23,6 +23,10 @@ int cmd_void(int argc, char **argv);
 int cmd_accept(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
+/* cmd_register_copy.c: `register copy`, a whole register moved between
+ * stores (register_copy() in register.h). */
+int cmd_register(int argc, char **argv);
+
 /* cmd_batch.c: many requests, several worker processes, a progress bar on a
  * terminal, a summary.  Front end over batch.h. */
 int cmd_batch(int argc, char **argv);
