@@ -35,6 +35,7 @@ struct reg_store {
     char *locator;                /* for reconnecting; may hold a password: never shown */
     char *name;                   /* what messages call the register (no password) */
     char *password;               /* scrubbed from any message that would repeat it */
+    long patience_ms;             /* see CONNECT_PATIENCE_MS */
     bool in_tx;
     /* the quote the open transaction inserted, to settle a COMMIT whose
      * answer was lost with the connection */
@@ -47,7 +48,8 @@ struct reg_store {
 
 /* How long open() and a reconnection keep trying while the server is
  * starting, restarting or shutting down (its socket missing, connections
- * refused, "the database system is starting up"). */
+ * refused, "the database system is starting up"), unless the locator's
+ * connect_timeout says otherwise. */
 #define CONNECT_PATIENCE_MS 8000
 
 /* ---- SQL ------------------------------------------------------------------ */
@@ -282,7 +284,7 @@ static int pg_connect(struct reg_store *s, struct diag_list *dl)
         if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
             break;
         const char *msg = s->conn ? PQerrorMessage(s->conn) : "out of memory";
-        if (!s->conn || !transient(msg) || waited >= CONNECT_PATIENCE_MS) {
+        if (!s->conn || !transient(msg) || waited >= s->patience_ms) {
             char buf[512];
             one_line(s, msg, buf, sizeof buf);
             diag_error(dl, s->name, NULL, "cannot connect to the register's database: %s", buf);
@@ -337,9 +339,13 @@ static int pg_open(struct reg_store **out, const char *locator, struct diag_list
         pg_close(s);
         return -1;
     }
-    for (PQconninfoOption *o = opts; o->keyword; o++)
+    s->patience_ms = CONNECT_PATIENCE_MS;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
         if (!strcmp(o->keyword, "password") && o->val && *o->val)
             s->password = strdup(o->val);
+        if (!strcmp(o->keyword, "connect_timeout") && o->val && *o->val)
+            s->patience_ms = atol(o->val) * 1000;
+    }
     PQconninfoFree(opts);
     if (pg_connect(s, dl) != 0) {
         pg_close(s);
@@ -869,6 +875,7 @@ static int pg_put_series(struct reg_store *s, int year, long long last, struct d
 const struct reg_engine reg_engine_pg = {
     .name = "postgresql",
     .scheme = "postgresql",
+    .alias = "postgres",
     .open = pg_open,
     .close = pg_close,
     .begin = pg_begin,
