@@ -8,3 +8,12 @@ KILLS ?= 200
 kill-loop: deps
 	@$(MAKE) --no-print-directory regenquote build/regenquote-fault
 	./scripts/kill-loop.sh $(KILLS) ./regenquote ./build/regenquote-fault
+
+# The same against PostgreSQL (a private server, scripts/pg-test.sh), with
+# one run in eight under a database crash and restart (pg_ctl restart -m
+# immediate).  CI: make kill-loop-pg KILLS=20.
+.PHONY: kill-loop-pg
+kill-loop-pg: deps
+	@$(MAKE) --no-print-directory regenquote build/regenquote-fault
+	KILL_LOOP_PG=killloop ./scripts/pg-test.sh run killloop -- \
+	  ./scripts/kill-loop.sh $(KILLS) ./regenquote ./build/regenquote-fault

@@ -11,11 +11,18 @@
 #     SHA-256 the register stored, before and after `repair --verify`;
 #   * no reused number: every number a finished run printed is unique and
 #     in the register;
-#   * a clean register: PRAGMA integrity_check is ok, the numbers are
-#     1..N without a gap (a killed run never uses up a number), the series
-#     counter is N, every quote has its `issued` event;
+#   * a clean register: PRAGMA integrity_check is ok (SQLite), the numbers
+#     are 1..N without a gap (a killed run never uses up a number), the
+#     series counter is N, every quote has its `issued` event;
 #   * after `repair --verify`, every quote has its PDF copy, byte for byte,
 #     and qpdf --check accepts each one.
+#
+# With KILL_LOOP_PG=NAME the register is a database on the private
+# PostgreSQL server NAME of scripts/pg-test.sh (make kill-loop-pg starts
+# it), and one run in eight has the server crash and restart under it
+# (pg_ctl restart -m immediate) while it issues: such a run either issues
+# its quote whole or fails with a one-line message, and the checks above
+# hold all the same.
 #
 #   scripts/kill-loop.sh [KILLS] [BINARY] [FAULT_BINARY]
 #   (defaults: 200, ./regenquote, ./build/regenquote-fault)
@@ -30,12 +37,23 @@ cp "${2:-./regenquote}" "$WORK/regenquote" || exit 1
 cp "${3:-./build/regenquote-fault}" "$WORK/regenquote-fault" || exit 1
 BIN=$WORK/regenquote
 REG=$WORK/register.db OUT=$WORK/out
+PG=${KILL_LOOP_PG:-}
+if [ -n "$PG" ]; then
+  # shellcheck disable=SC1090
+  . "$ROOT/build/pg/$PG.env" || { echo "kill-loop: no PostgreSQL server '$PG' (scripts/pg-test.sh start $PG)"; exit 1; }
+  psql -X -q "$PGTEST_ADMIN" -c "CREATE DATABASE kill_loop" >/dev/null || exit 1
+  REG="postgresql:///kill_loop?$REGENQUOTE_TEST_PG"
+fi
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
 export REGENQUOTE_USER=kill-loop
 QUOTE=("$BIN" quote "$ROOT/examples/bone-marrow-one-ankle.json" --register "$REG" --out-dir "$OUT")
 
 fail() { echo "kill-loop: FAIL: $*"; exit 1; }
-sql() { sqlite3 -batch -noheader "$REG" "$@"; }
+if [ -n "$PG" ]; then
+  sql() { psql -X -A -t -q "$REG" -c "$1"; }
+else
+  sql() { sqlite3 -batch -noheader "$REG" "$@"; }
+fi
 
 # How long one issue takes here (ms): the kill delays are spread over 0..1.3×.
 t0=$(date +%s%N)
@@ -45,14 +63,31 @@ per_ms=$(( ($(date +%s%N) - t0) / 3000000 ))
 window=$(( per_ms * 13 / 10 + 1 ))
 echo "kill-loop: one issue takes ~${per_ms} ms; killing at random within ${window} ms, $KILLS times"
 
-kills=0 finished=3 faults=0 iter=0
+kills=0 finished=3 faults=0 iter=0 restarts=0 refused=0
 faultpts=(after-number after-render after-commit)
 exec 3>&2 2>/dev/null          # the shell's own "Killed" notices
 while [ "$kills" -lt "$KILLS" ]; do
   iter=$((iter + 1))
   touch "$WORK/mark"
   [ "$iter" -le $((KILLS * 4)) ] || fail "only $kills kills in $iter runs"
-  if [ $((RANDOM % 4)) -eq 0 ]; then
+  if [ -n "$PG" ] && [ $((iter % 8)) -eq 0 ]; then
+    # the database server crashes and restarts while this run issues
+    "${QUOTE[@]}" >>"$WORK/printed" 2>"$WORK/restart.err" &
+    pid=$!
+    sleep "$(printf '0.%06d' $(( (RANDOM * 32768 + RANDOM) % (window * 1000) )))"
+    "$ROOT/scripts/pg-test.sh" restart "$PG" || fail "the server did not restart"
+    restarts=$((restarts + 1))
+    wait "$pid"
+    st=$?
+    if [ "$st" -eq 1 ]; then
+      # refused: one line naming the register, never a password
+      [ "$(wc -l <"$WORK/restart.err")" -eq 1 ] || fail "run $iter: not one line: $(cat "$WORK/restart.err")"
+      grep -q '^regenquote: postgresql:///kill_loop' "$WORK/restart.err" || fail "run $iter: $(cat "$WORK/restart.err")"
+      refused=$((refused + 1))
+      continue
+    fi
+    cat "$WORK/restart.err" >>"$WORK/stderr"
+  elif [ $((RANDOM % 4)) -eq 0 ]; then
     fp=${faultpts[$((RANDOM % 3))]}
     REGENQUOTE_FAULT=$fp "$WORK/regenquote-fault" "${QUOTE[@]:1}" >>"$WORK/printed" 2>>"$WORK/stderr"
     st=$?
@@ -77,10 +112,13 @@ while [ "$kills" -lt "$KILLS" ]; do
   done < <(find "$OUT" -name 'Q-*.pdf' -newer "$WORK/mark" 2>/dev/null)
 done
 exec 2>&3 3>&-
-echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished finished"
+echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished finished" \
+     "${PG:+; $restarts database crashes under a run ($refused of those runs refused with a message)}"
 
 # ---- the register and the copies --------------------------------------
-[ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(sql 'PRAGMA integrity_check')"
+if [ -z "$PG" ]; then
+  [ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(sql 'PRAGMA integrity_check')"
+fi
 n=$(sql 'SELECT count(*) FROM quotes')
 max=$(sql 'SELECT coalesce(max(seq), 0) FROM quotes')
 last=$(sql 'SELECT coalesce(max(last), 0) FROM series')

@@ -24,7 +24,9 @@
  * All of this engine's SQL is in this file, as named constants. */
 #include "register_engine.h"
 
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,13 +268,41 @@ static bool transient(const char *msg)
     return false;
 }
 
+/* One connection attempt, made without blocking so that the notice
+ * processor is set before the server can say anything (a WARNING at
+ * start-up would otherwise go to stderr).  Waits at most timeout_ms for
+ * each step.  Returns the connection, good or bad, or NULL (no memory, or
+ * *timed_out). */
+static PGconn *connect_once(const char *locator, long timeout_ms, bool *timed_out)
+{
+    *timed_out = false;
+    static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *const values[] = { locator, "regenquote", NULL };
+    PGconn *c = PQconnectStartParams(keys, values, 1);
+    if (!c)
+        return NULL;
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        struct pollfd p = { .fd = PQsocket(c), .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT };
+        int ready = poll(&p, 1, (int)timeout_ms);
+        if (ready == 0) {
+            PQfinish(c);
+            *timed_out = true;
+            return NULL;
+        }
+        if (ready < 0 && errno != EINTR)
+            break;
+        st = PQconnectPoll(c);
+    }
+    return c;
+}
+
 /* Connect (again) to s->locator and set the session up, trying for up to
- * CONNECT_PATIENCE_MS while the failure is transient.  Returns 0 or -1
- * with a one-line diagnostic naming host and database. */
+ * s->patience_ms while the failure is transient.  Returns 0 or -1 with a
+ * one-line diagnostic naming host and database. */
 static int pg_connect(struct reg_store *s, struct diag_list *dl)
 {
-    static const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-    const char *const values[] = { s->locator, "regenquote", NULL };
     if (s->conn) {
         PQfinish(s->conn);
         s->conn = NULL;
@@ -280,29 +310,38 @@ static int pg_connect(struct reg_store *s, struct diag_list *dl)
     s->in_tx = false;
     long waited = 0, step = 50;
     for (;;) {
-        s->conn = PQconnectdbParams(keys, values, 1);
-        if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
-            break;
-        const char *msg = s->conn ? PQerrorMessage(s->conn) : "out of memory";
-        if (!s->conn || !transient(msg) || waited >= s->patience_ms) {
+        bool timed_out;
+        s->conn = connect_once(s->locator, s->patience_ms > 30000 ? s->patience_ms : 30000, &timed_out);
+        const char *msg = s->conn ? PQerrorMessage(s->conn) : timed_out ? "no answer from the server" : "out of memory";
+        PGresult *res = NULL;
+        if (s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+            res = PQexec(s->conn, SQL_SESSION);
+            if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+                PQclear(res);
+                return 0;
+            }
+            if (PQstatus(s->conn) == CONNECTION_OK) {
+                pg_err(s, res, "cannot set up the connection", dl);
+                PQclear(res);
+                return -1;
+            }
+            msg = "server closed the connection unexpectedly";
+        }
+        bool again = s->conn && (transient(msg) || res) && waited < s->patience_ms;
+        if (!again) {
             char buf[512];
             one_line(s, msg, buf, sizeof buf);
             diag_error(dl, s->name, NULL, "cannot connect to the register's database: %s", buf);
-            PQfinish(s->conn);
-            s->conn = NULL;
-            return -1;
         }
+        PQclear(res);
         PQfinish(s->conn);
         s->conn = NULL;
+        if (!again)
+            return -1;
         sleep_ms(step);
         waited += step;
         step = step < 400 ? step * 2 : 400;
     }
-    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
-    PGresult *res = PQexec(s->conn, SQL_SESSION);
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_err(s, res, "cannot set up the connection", dl);
-    PQclear(res);
-    return rc;
 }
 
 static void pg_close(struct reg_store *s)
