@@ -131,7 +131,8 @@ struct reg_engine {
 
     /* ---- schema ---- */
 
-    /* The stored schema version (0 for a new register).  In a transaction. */
+    /* The stored schema version (0 for a new register).  In a transaction
+     * (to migrate) or not (a reader's check that there is nothing to do). */
     int (*schema_version)(struct reg_store *s, int *version, struct diag_list *dl);
     /* Take the storage from schema version `from` to `to` (0 <= from < to <=
      * REGISTER_SCHEMA_VERSION) and record `to`.  In a transaction.  From

@@ -43,6 +43,9 @@ struct reg_store {
      * answer was lost with the connection */
     char *pending_number;
     char pending_sha[65];
+    /* the price tables this connection saw stored (they are never deleted),
+     * so that issuing does not send their text again each time */
+    char tables_known[65];
 };
 
 /* The advisory lock that is the register's one writer lock ('regq'). */
@@ -72,6 +75,7 @@ static const char SQL_NEXT_SEQ[] =
     "INSERT INTO series(year, last) VALUES ($1::integer, 1)"
     " ON CONFLICT (year) DO UPDATE SET last = series.last + 1 RETURNING last";
 static const char SQL_HAS_QUOTE[] = "SELECT 1 FROM quotes WHERE number = $1";
+static const char SQL_HAS_TABLES[] = "SELECT 1 FROM price_tables WHERE sha256 = $1";
 static const char SQL_PUT_TABLES[] =
     "INSERT INTO price_tables(sha256, version, clinic_json, catalog_json) VALUES ($1, $2, $3, $4)"
     " ON CONFLICT (sha256) DO NOTHING";
@@ -308,6 +312,7 @@ static int pg_connect(struct reg_store *s, struct diag_list *dl)
         s->conn = NULL;
     }
     s->in_tx = false;
+    s->tables_known[0] = '\0';
     long waited = 0, step = 50;
     for (;;) {
         bool timed_out;
@@ -495,6 +500,7 @@ static void pg_rollback(struct reg_store *s)
         PQclear(res);
     }
     s->in_tx = false;
+    s->tables_known[0] = '\0';
     forget_pending(s);
 }
 
@@ -533,6 +539,7 @@ static int pg_commit(struct reg_store *s, struct diag_list *dl)
         forget_pending(s);
         return 0;
     }
+    s->tables_known[0] = '\0';
     if (lost && s->pending_number) {
         PQclear(res);
         s->in_tx = false;
@@ -650,8 +657,20 @@ static int pg_has_quote(struct reg_store *s, const char *number, struct diag_lis
 
 static int pg_put_tables(struct reg_store *s, const struct reg_tables *t, struct diag_list *dl)
 {
+    static const char what[] = "cannot store the price tables";
+    if (!strcmp(s->tables_known, t->sha256))
+        return 0;
     const char *v[] = { t->sha256, t->version, t->clinic_json, t->catalog_json };
-    return run_cmd(s, SQL_PUT_TABLES, 4, v, "cannot store the price tables", dl);
+    PGresult *res = run(s, SQL_HAS_TABLES, 1, v, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
+    if (!res)
+        return -1;
+    bool there = PQntuples(res) > 0;
+    PQclear(res);
+    if (!there && run_cmd(s, SQL_PUT_TABLES, 4, v, what, dl) != 0)
+        return -1;
+    /* known once this transaction commits; a rollback forgets it (pg_rollback) */
+    snprintf(s->tables_known, sizeof s->tables_known, "%s", t->sha256);
+    return 0;
 }
 
 static int pg_insert_quote(struct reg_store *s, const struct reg_new_quote *q, struct diag_list *dl)
