@@ -2,13 +2,15 @@
  * (make bench-register; bench/register.sh runs it for each engine and
  * count of issuers).
  *
- *   build/register-bench LOCATOR ISSUERS SECONDS REQUEST.json OUT-DIR
+ *   build/register-bench [--register-only] LOCATOR ISSUERS SECONDS REQUEST.json OUT-DIR
  *
  * Forks ISSUERS processes, each with its own connection to the register
  * LOCATOR (an SQLite file or a postgresql:// database), each issuing the
- * request again and again through issue_quote() — price, render the PDF
- * with its number, store everything in one transaction, write the PDF copy
- * — for SECONDS.  Prints one line:
+ * request again and again for SECONDS: through issue_quote() — price,
+ * render the PDF with its number, store everything in one transaction,
+ * write the PDF copy — or, with --register-only, through register_issue()
+ * alone, the request priced and its PDF rendered once beforehand (the
+ * register's own work: number, transaction, storage).  Prints one line:
  *   quotes SECONDS_ELAPSED RATE_PER_S P50_MS P99_MS
  * Exit status 1 when an issue failed (the first message on stderr). */
 #include <stdio.h>
@@ -21,8 +23,28 @@
 #include "issue.h"
 #include "plan.h"
 #include "price_table.h"
+#include "pricing.h"
+#include "quote.h"
 #include "register.h"
 #include "render_pdf.h"
+
+static bool register_only;
+
+/* The PDF rendered beforehand, for --register-only. */
+struct ready {
+    unsigned char *pdf;
+    size_t len;
+};
+
+static int ready_pdf(void *ctx, const char *number, const unsigned char **pdf, size_t *len, struct diag_list *dl)
+{
+    (void)number;
+    (void)dl;
+    const struct ready *r = ctx;
+    *pdf = r->pdf;
+    *len = r->len;
+    return 0;
+}
 
 static double now_s(void)
 {
@@ -55,19 +77,53 @@ static int issuer(const char *locator, const char *request, const char *out_dir,
         goto out;
     price_table_use_language(&pt, plan.language);
     struct issue_opts io = { .out_dir = out_dir, .actor = "bench", .desk = "bench", .cache = cache };
-    while (now_s() < deadline) {
-        struct issue_result res;
-        double t0 = now_s();
-        if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
-            issue_result_free(&res);
+    struct quote q;
+    struct ready ready = { 0 };
+    char *request_json = NULL, *quote_json = NULL;
+    bool priced = false;
+    if (register_only) {
+        struct render_opts ro = { .quote_number = "Q-2026-000000", .cache = cache };
+        if (pricing_compute(&pt, &plan, today, &q, &dl) != 0)
             goto out;
+        priced = true;
+        request_json = plan_to_json(&plan);
+        quote_json = quote_json_text(&q);
+        if (!request_json || !quote_json || render_pdf_mem(&q, &ro, &ready.pdf, &ready.len, &dl) != 0)
+            goto out_q;
+    }
+    while (now_s() < deadline) {
+        double t0 = now_s();
+        if (register_only) {
+            struct reg_issue in = {
+                .request_json = request_json, .quote_json = quote_json, .tables_sha256 = pt.sha256,
+                .tables_version = pt.version, .clinic_json = pt.clinic_doc.text, .catalog_json = pt.catalog_doc.text,
+                .patient_id = plan.patient_id, .patient_name = plan.patient_name, .issued = q.issued,
+                .valid_until = q.valid_until, .total_cents = q.total_cents, .language = q.language,
+                .actor = "bench", .location = q.location ? q.location->id : NULL, .desk = "bench",
+            };
+            char *number = NULL;
+            if (register_issue(r, &in, ready_pdf, &ready, &number, &dl) != 0)
+                goto out_q;
+            free(number);
+        } else {
+            struct issue_result res;
+            if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
+                issue_result_free(&res);
+                goto out_q;
+            }
+            issue_result_free(&res);
         }
-        issue_result_free(&res);
         double ms = (now_s() - t0) * 1000.0;
         if (write(fd, &ms, sizeof ms) != (ssize_t)sizeof ms)
-            goto out;
+            goto out_q;
     }
     rc = 0;
+out_q:
+    if (priced)
+        quote_free(&q);
+    free(ready.pdf);
+    free(request_json);
+    free(quote_json);
 out:
     if (dl.errors)
         diag_list_write(stderr, "register-bench", &dl, 3);
@@ -81,8 +137,13 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--register-only")) {
+        register_only = true;
+        argv++;
+        argc--;
+    }
     if (argc != 6) {
-        fprintf(stderr, "usage: register-bench LOCATOR ISSUERS SECONDS REQUEST.json OUT-DIR\n");
+        fprintf(stderr, "usage: register-bench [--register-only] LOCATOR ISSUERS SECONDS REQUEST.json OUT-DIR\n");
         return 2;
     }
     const char *locator = argv[1], *request = argv[4], *out_dir = argv[5];

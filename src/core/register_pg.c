@@ -38,7 +38,10 @@ struct reg_store {
     char *name;                   /* what messages call the register (no password) */
     char *password;               /* scrubbed from any message that would repeat it */
     long patience_ms;             /* see CONNECT_PATIENCE_MS */
-    bool in_tx;
+    bool in_tx;                   /* between begin() and commit()/rollback() */
+    bool tx_sent;                 /* its BEGIN has reached the server */
+    struct queued *queue;         /* statements waiting to be sent (see run()) */
+    size_t nq, capq;
     /* the quote the open transaction inserted, to settle a COMMIT whose
      * answer was lost with the connection */
     char *pending_number;
@@ -47,6 +50,8 @@ struct reg_store {
      * so that issuing does not send their text again each time */
     char tables_known[65];
 };
+
+static void queue_clear(struct reg_store *s);
 
 /* The advisory lock that is the register's one writer lock ('regq'). */
 #define WRITER_LOCK_KEY "1919248241"
@@ -63,7 +68,8 @@ static const char SQL_SESSION[] =
     "SET synchronous_commit TO on; SET lock_timeout TO '60s';"
     " SET idle_in_transaction_session_timeout TO '120s'; SET client_min_messages TO warning;"
     " SET DateStyle TO ISO; SET client_encoding TO 'UTF8'";
-static const char SQL_BEGIN[] = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")";
+static const char SQL_BEGIN[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
+static const char SQL_WRITER_LOCK[] = "SELECT pg_advisory_xact_lock(" WRITER_LOCK_KEY ")";
 static const char SQL_HAS_VERSION_TABLE[] = "SELECT to_regclass('schema_version') IS NOT NULL";
 static const char SQL_SCHEMA_VERSION[] = "SELECT version FROM schema_version";
 static const char SQL_SET_VERSION[] = "UPDATE schema_version SET version = $1::integer";
@@ -75,7 +81,6 @@ static const char SQL_NEXT_SEQ[] =
     "INSERT INTO series(year, last) VALUES ($1::integer, 1)"
     " ON CONFLICT (year) DO UPDATE SET last = series.last + 1 RETURNING last";
 static const char SQL_HAS_QUOTE[] = "SELECT 1 FROM quotes WHERE number = $1";
-static const char SQL_HAS_TABLES[] = "SELECT 1 FROM price_tables WHERE sha256 = $1";
 static const char SQL_PUT_TABLES[] =
     "INSERT INTO price_tables(sha256, version, clinic_json, catalog_json) VALUES ($1, $2, $3, $4)"
     " ON CONFLICT (sha256) DO NOTHING";
@@ -358,6 +363,8 @@ static void pg_close(struct reg_store *s)
     free(s->name);
     free(s->password);
     free(s->pending_number);
+    queue_clear(s);
+    free(s->queue);
     free(s);
 }
 
@@ -408,46 +415,265 @@ static int ensure_connected(struct reg_store *s, struct diag_list *dl)
     return pg_connect(s, dl);
 }
 
-/* Run one statement with text parameters (param `binary_param`, 1-based,
- * is raw bytes of length `binary_len`; 0 for none) and a text or binary
- * result.  Outside a transaction, a statement that failed because the
- * connection was lost is tried once more on a new connection (reading is
- * harmless to repeat).  Returns the result when its status is `want`, else
- * NULL after a diagnostic "what: …". */
+/* ---- statements: sent together, in pipeline mode -------------------------
+ *
+ * Inside a transaction, a statement whose answer is not needed at once
+ * (BEGIN, the writer lock, the writes) waits in s->queue and goes to the
+ * server with the next statement whose answer is needed, or with COMMIT:
+ * one round trip for them all.  Round trips are most of the time an
+ * issuing transaction holds the writer lock, so this is what lets several
+ * front desks issue at once.  A read still sees the transaction's own
+ * writes: the queue goes first. */
+
+#define MAX_PARAMS 24
+
+struct queued {
+    const char *sql;              /* a constant of this file */
+    const char *what;             /* what could not be done, for a message */
+    int n;
+    char *values[MAX_PARAMS];     /* copies; NULL is SQL NULL */
+    int lengths[MAX_PARAMS], formats[MAX_PARAMS];
+    char *one_row;                /* an UPDATE that must change one row: the quote's number */
+};
+
+static void queue_clear(struct reg_store *s)
+{
+    for (size_t i = 0; i < s->nq; i++) {
+        for (int k = 0; k < s->queue[i].n; k++)
+            free(s->queue[i].values[k]);
+        free(s->queue[i].one_row);
+    }
+    s->nq = 0;
+}
+
+/* Queue a statement (param binary_param, 1-based, is binary_len raw bytes;
+ * 0 for none), its values copied.  Returns 0, or -1 when out of memory. */
+static int enqueue(struct reg_store *s, const char *sql, int n, const char *const *values, int binary_param,
+                   size_t binary_len, const char *what, const char *one_row, struct diag_list *dl)
+{
+    if (s->nq == s->capq) {
+        size_t cap = s->capq ? 2 * s->capq : 8;
+        struct queued *q = realloc(s->queue, cap * sizeof *q);
+        if (!q)
+            goto oom;
+        s->queue = q;
+        s->capq = cap;
+    }
+    struct queued *q = &s->queue[s->nq];
+    memset(q, 0, sizeof *q);
+    q->sql = sql;
+    q->what = what;
+    for (int k = 0; k < n; k++) {
+        q->n = k + 1;
+        if (!values[k])
+            continue;
+        bool bin = k + 1 == binary_param;
+        size_t len = bin ? binary_len : strlen(values[k]);
+        if (!(q->values[k] = malloc(len + 1)))
+            goto oom_q;
+        memcpy(q->values[k], values[k], len);
+        q->values[k][len] = '\0';
+        q->lengths[k] = (int)len;
+        q->formats[k] = bin;
+    }
+    if (one_row && !(q->one_row = strdup(one_row)))
+        goto oom_q;
+    s->nq++;
+    return 0;
+oom_q:
+    s->nq++;
+    queue_clear(s);
+oom:
+    diag_error(dl, s->name, NULL, "out of memory");
+    return -1;
+}
+
+/* Send the queue and then sql (NULL: none) in one pipeline and read every
+ * answer.  Returns sql's result (status want), or for NULL an empty result,
+ * or NULL after a diagnostic naming what failed first; *lost tells whether
+ * the connection was lost.  The queue is emptied either way. */
+static PGresult *send_all(struct reg_store *s, const char *sql, int n, const char *const *values, const int *lengths,
+                          const int *formats, int result_binary, ExecStatusType want, const char *what, bool *lost,
+                          struct diag_list *dl)
+{
+    PGconn *c = s->conn;
+    PGresult *out = NULL;
+    bool failed = false;
+    *lost = false;
+    size_t sent = 0;
+    if (PQenterPipelineMode(c) != 1)
+        goto broken;
+    for (; sent < s->nq; sent++) {
+        struct queued *q = &s->queue[sent];
+        if (!PQsendQueryParams(c, q->sql, q->n, NULL, (const char *const *)q->values, q->lengths, q->formats, 0))
+            goto broken;
+    }
+    if (sql && !PQsendQueryParams(c, sql, n, NULL, values, lengths, formats, result_binary))
+        goto broken;
+    if (!PQpipelineSync(c))
+        goto broken;
+    for (size_t i = 0; i <= s->nq; i++) {
+        bool final = i == s->nq;
+        if (final && !sql)
+            break;
+        PGresult *r = PQgetResult(c);
+        if (!r)
+            goto broken;
+        ExecStatusType st = PQresultStatus(r);
+        const char *w = final ? what : s->queue[i].what;
+        if (st == PGRES_PIPELINE_ABORTED) {
+            /* skipped after an earlier failure: already reported */
+        } else if (final ? st != want : st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (!failed)
+                pg_err(s, r, w, dl);
+            failed = true;
+        } else if (!final && s->queue[i].one_row && strcmp(PQcmdTuples(r), "1") != 0) {
+            if (!failed)
+                diag_error(dl, s->name, NULL, "%s: no quote %.40s", w, s->queue[i].one_row);
+            failed = true;
+        }
+        if (final && !failed)
+            out = r;
+        else
+            PQclear(r);
+        /* each statement's answers end with a NULL */
+        while ((r = PQgetResult(c)) != NULL)
+            PQclear(r);
+        if (PQstatus(c) == CONNECTION_BAD)
+            goto broken;
+    }
+    PGresult *sync = PQgetResult(c);
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+        PQclear(sync);
+        goto broken;
+    }
+    PQclear(sync);
+    if (PQexitPipelineMode(c) != 1)
+        goto broken;
+    queue_clear(s);
+    if (failed) {
+        PQclear(out);
+        return NULL;
+    }
+    return out ? out : PQmakeEmptyPGresult(c, PGRES_COMMAND_OK);
+broken:
+    *lost = PQstatus(c) == CONNECTION_BAD;
+    if (!failed)
+        pg_err(s, NULL, what, dl);
+    PQclear(out);
+    queue_clear(s);
+    return NULL;
+}
+
+/* Run one statement (param binary_param, 1-based, is raw bytes of length
+ * binary_len; 0 for none) with a text or binary result, after the queue.
+ * A statement that failed because the connection was lost is tried once
+ * more on a new connection when that cannot do anything twice: outside a
+ * transaction (reads), or when this round trip was to start it (the server
+ * rolled back whatever of it had run).  Returns the result when its status
+ * is `want`, else NULL after a diagnostic "what: …". */
 static PGresult *run(struct reg_store *s, const char *sql, int n, const char *const *values, int binary_param,
                      size_t binary_len, int result_binary, ExecStatusType want, const char *what,
                      struct diag_list *dl)
 {
-    int lengths[24] = { 0 }, formats[24] = { 0 };
+    int lengths[MAX_PARAMS] = { 0 }, formats[MAX_PARAMS] = { 0 };
     if (binary_param > 0 && binary_param <= n) {
         lengths[binary_param - 1] = (int)binary_len;
         formats[binary_param - 1] = 1;
     }
+    bool commit = !strcmp(sql, "COMMIT");
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (ensure_connected(s, dl) != 0)
+        bool may_repeat = (!s->in_tx || !s->tx_sent) && !commit && attempt == 0;
+        if (!s->in_tx && ensure_connected(s, dl) != 0)
             return NULL;
-        PGresult *res = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, result_binary);
-        if (PQresultStatus(res) == want)
+        if (!s->conn) {
+            diag_error(dl, s->name, NULL, "%s: the connection to the database server was lost", what);
+            return NULL;
+        }
+        PGresult *res;
+        bool lost = false;
+        struct diag_list tried = { 0 };
+        if (s->nq == 0) {
+            res = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, result_binary);
+            if (PQresultStatus(res) != want) {
+                lost = PQstatus(s->conn) == CONNECTION_BAD;
+                pg_err(s, res, what, &tried);
+                PQclear(res);
+                res = NULL;
+            }
+        } else {
+            /* the queue is gone after this: keep it for a second try */
+            struct queued *saved = NULL;
+            size_t nsaved = 0;
+            if (may_repeat && (saved = malloc(s->nq * sizeof *saved)) != NULL) {
+                nsaved = s->nq;
+                for (size_t i = 0; i < nsaved; i++) {
+                    saved[i] = s->queue[i];
+                    for (int k = 0; k < saved[i].n; k++)
+                        if (saved[i].values[k]) {
+                            saved[i].values[k] = malloc((size_t)saved[i].lengths[k] + 1);
+                            if (saved[i].values[k])
+                                memcpy(saved[i].values[k], s->queue[i].values[k], (size_t)saved[i].lengths[k] + 1);
+                        }
+                    saved[i].one_row = s->queue[i].one_row ? strdup(s->queue[i].one_row) : NULL;
+                }
+            }
+            res = send_all(s, sql, n, values, lengths, formats, result_binary, want, what, &lost, &tried);
+            if (!res && lost && nsaved) {
+                free(s->queue);
+                s->queue = saved;
+                s->nq = s->capq = nsaved;
+                saved = NULL;
+            }
+            for (size_t i = 0; saved && i < nsaved; i++) {
+                for (int k = 0; k < saved[i].n; k++)
+                    free(saved[i].values[k]);
+                free(saved[i].one_row);
+            }
+            free(saved);
+        }
+        if (res) {
+            diag_list_free(&tried);
+            if (s->in_tx)
+                s->tx_sent = true;
             return res;
-        bool lost = PQstatus(s->conn) == CONNECTION_BAD;
-        if (lost && !s->in_tx && attempt == 0) {
-            PQclear(res);
+        }
+        if (lost && may_repeat && (s->nq > 0 || !s->in_tx)) {
+            /* connect again and send the same again */
+            diag_list_free(&tried);
+            bool in_tx = s->in_tx;
+            if (pg_connect(s, dl) != 0) {
+                queue_clear(s);
+                return NULL;
+            }
+            s->in_tx = in_tx;
             continue;
         }
-        pg_err(s, res, what, dl);
-        PQclear(res);
+        queue_clear(s);
+        for (size_t i = 0; i < tried.n; i++)
+            diag_add(dl, tried.v[i].severity, tried.v[i].file, tried.v[i].line, tried.v[i].col, tried.v[i].path,
+                     "%s", tried.v[i].msg);
+        diag_list_free(&tried);
         return NULL;
     }
     return NULL;
 }
 
-/* A statement that returns no row: 0, or -1 with "what: …". */
+/* A statement that returns no row, run now: 0, or -1 with "what: …". */
 static int run_cmd(struct reg_store *s, const char *sql, int n, const char *const *values, const char *what,
                    struct diag_list *dl)
 {
     PGresult *res = run(s, sql, n, values, 0, 0, 0, PGRES_COMMAND_OK, what, dl);
     PQclear(res);
     return res ? 0 : -1;
+}
+
+/* A write in a transaction: queued, sent with the next statement that
+ * needs an answer (see above). */
+static int write_later(struct reg_store *s, const char *sql, int n, const char *const *values, const char *what,
+                       struct diag_list *dl)
+{
+    return enqueue(s, sql, n, values, 0, 0, what, NULL, dl);
 }
 
 static char *col_text(const PGresult *res, int row, int col)
@@ -464,42 +690,32 @@ static void forget_pending(struct reg_store *s)
     s->pending_sha[0] = '\0';
 }
 
+/* BEGIN and the writer lock wait in the queue: they go to the server with
+ * the transaction's first statement that needs an answer (the lock is
+ * waited for then, for up to lock_timeout). */
 static int pg_begin(struct reg_store *s, struct diag_list *dl)
 {
     static const char what[] = "cannot start a transaction";
     forget_pending(s);
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (ensure_connected(s, dl) != 0)
-            return -1;
-        PGresult *res = PQexec(s->conn, SQL_BEGIN);
-        if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-            PQclear(res);
-            s->in_tx = true;
-            return 0;
-        }
-        bool lost = PQstatus(s->conn) == CONNECTION_BAD;
-        if (!lost)
-            pg_err(s, res, what, dl);
-        PQclear(res);
-        if (!lost) {
-            PGresult *rb = PQexec(s->conn, "ROLLBACK");
-            PQclear(rb);
-            return -1;
-        }
-        /* a connection the server dropped since its last use: nothing was
-         * done yet, so connect again and start over */
-    }
-    diag_error(dl, s->name, NULL, "%s: the connection to the database server was lost", what);
-    return -1;
+    queue_clear(s);
+    if (ensure_connected(s, dl) != 0)
+        return -1;
+    if (enqueue(s, SQL_BEGIN, 0, NULL, 0, 0, what, NULL, dl) != 0 ||
+        enqueue(s, SQL_WRITER_LOCK, 0, NULL, 0, 0, what, NULL, dl) != 0)
+        return -1;
+    s->in_tx = true;
+    s->tx_sent = false;
+    return 0;
 }
 
 static void pg_rollback(struct reg_store *s)
 {
+    queue_clear(s);
     if (s->conn && PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
         PGresult *res = PQexec(s->conn, "ROLLBACK");
         PQclear(res);
     }
-    s->in_tx = false;
+    s->in_tx = s->tx_sent = false;
     s->tables_known[0] = '\0';
     forget_pending(s);
 }
@@ -526,23 +742,36 @@ static int committed_after_all(struct reg_store *s, struct diag_list *dl)
     return rc;
 }
 
+/* COMMIT goes with the writes still queued: one round trip. */
 static int pg_commit(struct reg_store *s, struct diag_list *dl)
 {
     static const char what[] = "cannot commit";
-    PGresult *res = PQexec(s->conn, "COMMIT");
-    /* a transaction that had failed answers COMMIT with ROLLBACK */
-    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "COMMIT");
-    bool lost = !ok && PQstatus(s->conn) == CONNECTION_BAD;
-    if (ok) {
-        PQclear(res);
+    if (!s->in_tx) {
+        diag_error(dl, s->name, NULL, "%s: no transaction", what);
+        return -1;
+    }
+    if (!s->tx_sent && s->nq == 2) {
+        /* nothing was done: BEGIN and the lock need not go at all */
+        queue_clear(s);
         s->in_tx = false;
+        return 0;
+    }
+    struct diag_list failure = { 0 };
+    PGresult *res = run(s, "COMMIT", 0, NULL, 0, 0, 0, PGRES_COMMAND_OK, what, &failure);
+    /* a transaction that had failed answers COMMIT with ROLLBACK */
+    bool ok = res && !strcmp(PQcmdStatus(res), "COMMIT");
+    bool lost = !res && (!s->conn || PQstatus(s->conn) == CONNECTION_BAD);
+    PQclear(res);
+    if (ok) {
+        diag_list_free(&failure);
+        s->in_tx = s->tx_sent = false;
         forget_pending(s);
         return 0;
     }
     s->tables_known[0] = '\0';
     if (lost && s->pending_number) {
-        PQclear(res);
-        s->in_tx = false;
+        diag_list_free(&failure);
+        s->in_tx = s->tx_sent = false;
         int kept = committed_after_all(s, dl);
         forget_pending(s);
         if (kept == 1)
@@ -552,11 +781,16 @@ static int pg_commit(struct reg_store *s, struct diag_list *dl)
                        what);
         return -1;
     }
-    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+    if (res)
         diag_error(dl, s->name, NULL, "%s: the transaction had failed and was rolled back", what);
-    else
-        pg_err(s, res, what, dl);
-    PQclear(res);
+    else if (lost)
+        diag_error(dl, s->name, NULL,
+                   "%s: the connection to the database server was lost during the commit; the change may or may not "
+                   "have been kept",
+                   what);
+    for (size_t i = 0; !lost && i < failure.n; i++)
+        diag_add(dl, failure.v[i].severity, failure.v[i].file, 0, 0, failure.v[i].path, "%s", failure.v[i].msg);
+    diag_list_free(&failure);
     pg_rollback(s);
     return -1;
 }
@@ -592,6 +826,11 @@ static int pg_migrate(struct reg_store *s, int from, int to, struct diag_list *d
         diag_error(dl, s->name, NULL, "cannot migrate the register from schema %d to %d", from, to);
         return -1;
     }
+    /* BEGIN and the lock first: PQexec cannot go in a pipeline */
+    PGresult *first = run(s, "SELECT 1", 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
+    if (!first)
+        return -1;
+    PQclear(first);
     for (int v = from; v < to; v++) {
         PGresult *res = PQexec(s->conn, MIGRATIONS[v]);
         int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -626,7 +865,7 @@ static int pg_get_pattern(struct reg_store *s, char **pattern, struct diag_list 
 static int pg_set_pattern(struct reg_store *s, const char *pattern, struct diag_list *dl)
 {
     const char *v[] = { pattern };
-    return run_cmd(s, SQL_SET_PATTERN, 1, v, "cannot change the number pattern", dl);
+    return write_later(s, SQL_SET_PATTERN, 1, v, "cannot change the number pattern", dl);
 }
 
 /* ---- issuing ---------------------------------------------------------------------------- */
@@ -661,12 +900,7 @@ static int pg_put_tables(struct reg_store *s, const struct reg_tables *t, struct
     if (!strcmp(s->tables_known, t->sha256))
         return 0;
     const char *v[] = { t->sha256, t->version, t->clinic_json, t->catalog_json };
-    PGresult *res = run(s, SQL_HAS_TABLES, 1, v, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
-    if (!res)
-        return -1;
-    bool there = PQntuples(res) > 0;
-    PQclear(res);
-    if (!there && run_cmd(s, SQL_PUT_TABLES, 4, v, what, dl) != 0)
+    if (write_later(s, SQL_PUT_TABLES, 4, v, what, dl) != 0)
         return -1;
     /* known once this transaction commits; a rollback forgets it (pg_rollback) */
     snprintf(s->tables_known, sizeof s->tables_known, "%s", t->sha256);
@@ -691,10 +925,8 @@ static int pg_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
         q->pdf ? (const char *)q->pdf : "", q->pdf_sha256, q->supersedes, created, q->location, q->desk,
     };
     enum { PDF_PARAM = 16 };
-    PGresult *res = run(s, SQL_INSERT_QUOTE, 21, v, PDF_PARAM, q->pdf_len, 0, PGRES_COMMAND_OK, what, dl);
-    if (!res)
+    if (enqueue(s, SQL_INSERT_QUOTE, 21, v, PDF_PARAM, q->pdf_len, what, NULL, dl) != 0)
         return -1;
-    PQclear(res);
     forget_pending(s);
     if ((s->pending_number = strdup(q->number)) != NULL)
         snprintf(s->pending_sha, sizeof s->pending_sha, "%s", q->pdf_sha256);
@@ -708,23 +940,15 @@ static int pg_set_status(struct reg_store *s, const char *number, const char *st
 {
     static const char what[] = "cannot update the register";
     const char *v[] = { status, number, superseded_by };
-    PGresult *res = run(s, superseded_by ? SQL_SET_STATUS_BY : SQL_SET_STATUS, superseded_by ? 3 : 2, v, 0, 0, 0,
-                        PGRES_COMMAND_OK, what, dl);
-    if (!res)
-        return -1;
-    bool one = !strcmp(PQcmdTuples(res), "1");
-    PQclear(res);
-    if (!one) {
-        diag_error(dl, s->name, NULL, "%s: no quote %.40s", what, number);
-        return -1;
-    }
-    return 0;
+    /* that it changed one row is checked when it is sent */
+    return enqueue(s, superseded_by ? SQL_SET_STATUS_BY : SQL_SET_STATUS, superseded_by ? 3 : 2, v, 0, 0, what,
+                   number, dl);
 }
 
 static int pg_add_event(struct reg_store *s, const struct reg_new_event *ev, struct diag_list *dl)
 {
     const char *v[] = { ev->number, ev->at, ev->action, ev->detail, ev->actor };
-    return run_cmd(s, SQL_ADD_EVENT, 5, v, "cannot record the history", dl);
+    return write_later(s, SQL_ADD_EVENT, 5, v, "cannot record the history", dl);
 }
 
 /* ---- reading ---------------------------------------------------------------------------------- */
@@ -927,7 +1151,7 @@ static int pg_put_series(struct reg_store *s, int year, long long last, struct d
     snprintf(y, sizeof y, "%d", year);
     snprintf(l, sizeof l, "%lld", last);
     const char *v[] = { y, l };
-    return run_cmd(s, SQL_PUT_SERIES, 2, v, "cannot store the number series", dl);
+    return write_later(s, SQL_PUT_SERIES, 2, v, "cannot store the number series", dl);
 }
 
 const struct reg_engine reg_engine_pg = {
