@@ -31,14 +31,14 @@ trap 'rm -rf "$W"' EXIT
 export SOURCE_DATE_EPOCH=1795392000
 
 db=0
-# fresh ENGINE: a new empty register's locator
+# fresh ENGINE: a new empty register; its locator in $loc
 fresh() {
   db=$((db + 1))
   if [ "$1" = sqlite ]; then
-    echo "$W/r$db.db"
+    loc=$W/r$db.db
   else
     psql -X -q "$PGTEST_ADMIN" -c "CREATE DATABASE bench_$db" >/dev/null
-    echo "postgresql:///bench_$db?$REGENQUOTE_TEST_PG"
+    loc="postgresql:///bench_$db?$REGENQUOTE_TEST_PG"
   fi
 }
 
@@ -55,14 +55,12 @@ for mode in whole register; do
     : >"$W/sqlite" ; : >"$W/postgresql"
     for ((r = 0; r < ROUNDS; r++)); do
       for engine in sqlite postgresql; do
-        loc=$(fresh $engine)
+        fresh $engine
         mkdir -p "$W/out"
         read -r n _ rate p50 p99 < <($BENCH $flag "$loc" "$k" "$SECS" bench/request.json "$W/out")
         echo "$rate $p50 $p99 $n" >>"$W/$engine"
         rm -rf "$W/out"
         [ $engine = sqlite ] && rm -f "$loc" "$loc-wal" "$loc-shm"
-        # the last of each engine is kept for its size
-        echo "$loc" >"$W/last-$engine"
       done
     done
     for engine in sqlite postgresql; do
@@ -75,7 +73,7 @@ for mode in whole register; do
 done
 
 # Size per 1,000 quotes: a register of whole issues.
-sq=$(fresh sqlite); pg=$(fresh postgresql); mkdir -p "$W/out"
+fresh sqlite; sq=$loc; fresh postgresql; pg=$loc; mkdir -p "$W/out"
 $BENCH "$sq" 4 "$SECS" bench/request.json "$W/out" >/dev/null
 $BENCH "$pg" 4 "$SECS" bench/request.json "$W/out" >/dev/null
 sqlite3 "$sq" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
