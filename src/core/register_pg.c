@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct reg_store {
     bool tx_sent;                 /* its BEGIN has reached the server */
     struct queued *queue;         /* statements waiting to be sent (see run()) */
     size_t nq, capq;
+    uint32_t prepared;            /* PREPARED[i] is prepared on this connection: bit i */
     /* the quote the open transaction inserted, to settle a COMMIT whose
      * answer was lost with the connection */
     char *pending_number;
@@ -128,6 +130,25 @@ static const char SQL_PUT_SERIES[] =
     "INSERT INTO series(year, last) VALUES ($1::integer, $2::bigint)"
     " ON CONFLICT (year) DO UPDATE SET last = greatest(series.last, EXCLUDED.last)";
 static const char SQL_COMMITTED_PDF[] = "SELECT pdf_sha256 FROM quotes WHERE number = $1";
+
+/* The statements prepared once per connection (parsed and planned once,
+ * then only bound and run), by their constant; others go as they are. */
+static const char *const PREPARED[] = {
+    SQL_SCHEMA_VERSION, SQL_GET_PATTERN, SQL_NEXT_SEQ, SQL_HAS_QUOTE, SQL_PUT_TABLES, SQL_INSERT_QUOTE,
+    SQL_SET_STATUS, SQL_SET_STATUS_BY, SQL_ADD_EVENT, SQL_GET, SQL_GET_PDF, SQL_GET_TABLES, SQL_LIST,
+    SQL_HISTORY, SQL_COMMITTED_PDF,
+};
+#define N_PREPARED ((int)(sizeof PREPARED / sizeof PREPARED[0]))
+_Static_assert(N_PREPARED <= 32, "one bit each in reg_store.prepared");
+
+/* The index of sql in PREPARED, or -1. */
+static int prepared_index(const char *sql)
+{
+    for (int i = 0; sql && i < N_PREPARED; i++)
+        if (sql == PREPARED[i])
+            return i;
+    return -1;
+}
 
 /* ---- schema ----------------------------------------------------------------- */
 
@@ -318,6 +339,7 @@ static int pg_connect(struct reg_store *s, struct diag_list *dl)
     }
     s->in_tx = false;
     s->tables_known[0] = '\0';
+    s->prepared = 0;
     long waited = 0, step = 50;
     for (;;) {
         bool timed_out;
@@ -492,6 +514,29 @@ oom:
  * answer.  Returns sql's result (status want), or for NULL an empty result,
  * or NULL after a diagnostic naming what failed first; *lost tells whether
  * the connection was lost.  The queue is emptied either way. */
+/* Send one statement of a pipeline: prepared (preparing it first on this
+ * connection), or as it is.  *prepares counts the Parse answers to read.
+ * Returns false when the connection failed. */
+static bool send_one(struct reg_store *s, const char *sql, int n, const char *const *values, const int *lengths,
+                     const int *formats, int result_binary, uint32_t *preparing)
+{
+    int i = prepared_index(sql);
+    if (i < 0)
+        return PQsendQueryParams(s->conn, sql, n, NULL, values, lengths, formats, result_binary) == 1;
+    char name[16];
+    snprintf(name, sizeof name, "rq%d", i);
+    if (!(s->prepared & (1u << i)) && !(*preparing & (1u << i))) {
+        if (PQsendPrepare(s->conn, name, sql, n, NULL) != 1)
+            return false;
+        *preparing |= 1u << i;
+    }
+    return PQsendQueryPrepared(s->conn, name, n, values, lengths, formats, result_binary) == 1;
+}
+
+/* Send the queue and then sql (NULL: none) in one pipeline and read every
+ * answer.  Returns sql's result (status want), or for NULL an empty result,
+ * or NULL after a diagnostic naming what failed first; *lost tells whether
+ * the connection was lost.  The queue is emptied either way. */
 static PGresult *send_all(struct reg_store *s, const char *sql, int n, const char *const *values, const int *lengths,
                           const int *formats, int result_binary, ExecStatusType want, const char *what, bool *lost,
                           struct diag_list *dl)
@@ -500,36 +545,60 @@ static PGresult *send_all(struct reg_store *s, const char *sql, int n, const cha
     PGresult *out = NULL;
     bool failed = false;
     *lost = false;
-    size_t sent = 0;
-    if (PQenterPipelineMode(c) != 1)
-        goto broken;
-    for (; sent < s->nq; sent++) {
-        struct queued *q = &s->queue[sent];
-        if (!PQsendQueryParams(c, q->sql, q->n, NULL, (const char *const *)q->values, q->lengths, q->formats, 0))
-            goto broken;
+    /* what each answer is: a Parse (-1 - statement index), a queued
+     * statement (its index) or sql (s->nq) */
+    long order[2 * 64 + 2];
+    size_t n_answers = 0;
+    uint32_t preparing = 0;
+    if (s->nq > 64) {
+        diag_error(dl, s->name, NULL, "%s: too many statements at once", what);
+        queue_clear(s);
+        return NULL;
     }
-    if (sql && !PQsendQueryParams(c, sql, n, NULL, values, lengths, formats, result_binary))
-        goto broken;
-    if (!PQpipelineSync(c))
+    if (PQenterPipelineMode(c) != 1)
         goto broken;
     for (size_t i = 0; i <= s->nq; i++) {
         bool final = i == s->nq;
         if (final && !sql)
             break;
+        const char *q_sql = final ? sql : s->queue[i].sql;
+        int pi = prepared_index(q_sql);
+        bool parse = pi >= 0 && !(s->prepared & (1u << pi)) && !(preparing & (1u << pi));
+        bool sent = final ? send_one(s, sql, n, values, lengths, formats, result_binary, &preparing)
+                          : send_one(s, q_sql, s->queue[i].n, (const char *const *)s->queue[i].values,
+                                     s->queue[i].lengths, s->queue[i].formats, 0, &preparing);
+        if (!sent)
+            goto broken;
+        if (parse)
+            order[n_answers++] = -1 - pi;
+        order[n_answers++] = (long)i;
+    }
+    if (!PQpipelineSync(c))
+        goto broken;
+    for (size_t a = 0; a < n_answers; a++) {
         PGresult *r = PQgetResult(c);
         if (!r)
             goto broken;
         ExecStatusType st = PQresultStatus(r);
-        const char *w = final ? what : s->queue[i].what;
-        if (st == PGRES_PIPELINE_ABORTED) {
+        long k = order[a];
+        bool final = k == (long)s->nq;
+        const char *w = k < 0 || final ? what : s->queue[k].what;
+        if (k < 0) {
+            if (st == PGRES_COMMAND_OK)
+                s->prepared |= 1u << (-1 - k);
+            else if (st != PGRES_PIPELINE_ABORTED && !failed) {
+                pg_err(s, r, w, dl);
+                failed = true;
+            }
+        } else if (st == PGRES_PIPELINE_ABORTED) {
             /* skipped after an earlier failure: already reported */
         } else if (final ? st != want : st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             if (!failed)
                 pg_err(s, r, w, dl);
             failed = true;
-        } else if (!final && s->queue[i].one_row && strcmp(PQcmdTuples(r), "1") != 0) {
+        } else if (!final && s->queue[k].one_row && strcmp(PQcmdTuples(r), "1") != 0) {
             if (!failed)
-                diag_error(dl, s->name, NULL, "%s: no quote %.40s", w, s->queue[i].one_row);
+                diag_error(dl, s->name, NULL, "%s: no quote %.40s", w, s->queue[k].one_row);
             failed = true;
         }
         if (final && !failed)
@@ -593,7 +662,7 @@ static PGresult *run(struct reg_store *s, const char *sql, int n, const char *co
         PGresult *res;
         bool lost = false;
         struct diag_list tried = { 0 };
-        if (s->nq == 0) {
+        if (s->nq == 0 && prepared_index(sql) < 0) {
             res = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, result_binary);
             if (PQresultStatus(res) != want) {
                 lost = PQstatus(s->conn) == CONNECTION_BAD;

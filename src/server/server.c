@@ -21,6 +21,7 @@
 #include "outfile.h"
 #include "ratelimit.h"
 #include "register.h"
+#include "regpool.h"
 #include "request.h"
 #include "routes.h"
 #include "server_int.h"
@@ -129,12 +130,17 @@ bool server_addr_is_loopback(const char *addr)
     return false;
 }
 
+/* Register handles kept open between requests (regpool.h): about one per
+ * client a busy front desk serves at once. */
+#define REGISTER_POOL 32
+
 static void server_free(struct server *s)
 {
     if (!s)
         return;
     tables_free(s->tables);
     ratelimit_free(s->rate);
+    regpool_free(s->regs);
     free(s->bind);
     free(s->token);
     free(s->templates_dir);
@@ -222,12 +228,16 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     /* Register and PDF copies: create, migrate, repair. */
     struct reg *r = NULL;
     int fixed = 0;
+    if (!(s->regs = regpool_new(s->register_path, REGISTER_POOL))) {
+        diag_error(dl, NULL, NULL, "out of memory");
+        goto fail;
+    }
     if (outfile_make_dir(s->out_dir, dl) != 0 || register_open(&r, s->register_path, dl) != 0 ||
         register_repair(r, s->out_dir, false, 60, &fixed, dl) != 0) {
         register_close(r);
         goto fail;
     }
-    register_close(r);
+    regpool_give(s->regs, r);
     if (fixed)
         srv_logf(&s->log, "rewrote %d PDF cop%s that an interrupted run left missing or damaged", fixed, fixed == 1 ? "y" : "ies");
 

@@ -6,6 +6,7 @@
  *   http.c        answers, body and header checks, the access log's words
  *   tables.c      the price tables in slots, reloaded when their files change
  *   ratelimit.c   requests per minute per client address
+ *   regpool.c     open register handles kept between requests
  *   api_price.c   GET /api/catalog, POST /api/price
  *   api_quotes.c  issue, revise, void, accept, list, show, pdf
  *   session.c     the token: session, login, logout, who is signed in
@@ -21,6 +22,7 @@
 
 struct MHD_Daemon;
 struct ratelimit;
+struct regpool;
 struct tables;
 
 /* Where log lines go: the caller's callback (server_opts.log), or nowhere. */
@@ -43,6 +45,7 @@ struct server {
     struct srv_log log;
     struct tables *tables;
     struct ratelimit *rate;
+    struct regpool *regs;        /* open register handles between requests (regpool.h) */
 };
 
 /* The server's today: the date server_opts fixed, else the clock's (UTC). */
