@@ -313,7 +313,8 @@ static int all_quotes(struct reg *r, struct reg_entry **v, size_t *n, struct dia
     struct reg_query all = { 0 };
     if (r->eng->list(r->s, &all, v, n, dl) != 0)
         return -1;
-    qsort(*v, *n, sizeof **v, by_number);
+    if (*n > 1)
+        qsort(*v, *n, sizeof **v, by_number);
     return 0;
 }
 
