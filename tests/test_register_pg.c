@@ -21,6 +21,22 @@ static void need_pg(void)
     criterion_skip_test("no PostgreSQL server (make test starts one with scripts/pg-test.sh)");
 }
 
+/* A fresh register on the test server: its locator in loc, open in *r. */
+static struct reg *open_fresh(char *loc, size_t size)
+{
+    need_pg();
+    cr_assert_eq(th_pg_fresh(loc, size), 0);
+    struct reg *r = NULL;
+    struct diag_list dl = { 0 };
+    char *d = NULL;
+    int rc = register_open(&r, loc, &dl);
+    if (rc != 0)
+        d = th_diags(&dl);
+    cr_assert_eq(rc, 0, "%s", d);
+    diag_list_free(&dl);
+    return r;
+}
+
 static int render_doc(void *ctx, const char *number, const unsigned char **pdf, size_t *len, struct diag_list *dl)
 {
     (void)dl;
@@ -132,12 +148,9 @@ Test(reg_pg, a_server_that_is_not_running_is_one_line_naming_host_and_database)
 
 Test(reg_pg, a_connection_dropped_inside_the_issuing_transaction_issues_nothing_and_loses_no_number)
 {
-    need_pg();
     char loc[700];
-    cr_assert_eq(th_pg_fresh(loc, sizeof loc), 0);
-    struct reg *r = NULL;
+    struct reg *r = open_fresh(loc, sizeof loc);
     struct diag_list dl = { 0 };
-    cr_assert_eq(register_open(&r, loc, &dl), 0, "%s", th_diags(&dl));
     struct reg_issue in = sample();
     char *number = NULL;
     cr_assert_eq(register_issue(r, &in, render_doc, NULL, &number, &dl), 0);
@@ -172,12 +185,9 @@ Test(reg_pg, a_connection_dropped_inside_the_issuing_transaction_issues_nothing_
 
 Test(reg_pg, a_connection_dropped_between_two_quotes_is_made_again)
 {
-    need_pg();
     char loc[700];
-    cr_assert_eq(th_pg_fresh(loc, sizeof loc), 0);
-    struct reg *r = NULL;
+    struct reg *r = open_fresh(loc, sizeof loc);
     struct diag_list dl = { 0 };
-    cr_assert_eq(register_open(&r, loc, &dl), 0, "%s", th_diags(&dl));
     struct reg_issue in = sample();
     char *number = NULL;
     for (int i = 1; i <= 3; i++) {

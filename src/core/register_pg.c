@@ -1022,6 +1022,32 @@ static int pg_add_event(struct reg_store *s, const struct reg_new_event *ev, str
 
 /* ---- reading ---------------------------------------------------------------------------------- */
 
+/* The rows of res (cleared here), each read by read_row into a new, zeroed
+ * element (elem bytes) of an array; read_row returns false when out of
+ * memory.  Returns 0 with the array in *out and its length in *n, or -1
+ * with a diagnostic and nothing handed out (release frees the rows read). */
+static int collect_rows(struct reg_store *s, PGresult *res, size_t elem, bool (*read_row)(const PGresult *res, int row, void *e),
+                        void (*release)(void *v, size_t n), void **out, size_t *n, struct diag_list *dl)
+{
+    int rows = PQntuples(res);
+    char *v = calloc(rows ? (size_t)rows : 1, elem);
+    int i = 0;
+    while (v && i < rows && read_row(res, i, v + (size_t)i * elem))
+        i++;
+    PQclear(res);
+    if (!v || i < rows) {
+        if (v)
+            release(v, (size_t)i);
+        diag_error(dl, s->name, NULL, "out of memory");
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    *out = v;
+    *n = (size_t)rows;
+    return 0;
+}
+
 static void read_entry(const PGresult *res, int row, struct reg_entry *e)
 {
     e->number = col_text(res, row, 0);
@@ -1104,6 +1130,20 @@ static int pg_get_tables(struct reg_store *s, const char *sha256, char **clinic_
     return rc;
 }
 
+static bool read_list_row(const PGresult *res, int row, void *e)
+{
+    read_entry(res, row, e);
+    return true;
+}
+
+static void release_entries(void *v, size_t n)
+{
+    struct reg_entry *e = v;
+    for (size_t i = 0; i < n; i++)
+        reg_entry_free(&e[i]);
+    free(v);
+}
+
 static int pg_list(struct reg_store *s, const struct reg_query *q, struct reg_entry **out, size_t *n,
                    struct diag_list *dl)
 {
@@ -1114,19 +1154,25 @@ static int pg_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     PGresult *res = run(s, SQL_LIST, 8, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
     if (!res)
         return -1;
-    int rows = PQntuples(res);
-    struct reg_entry *e = calloc(rows ? (size_t)rows : 1, sizeof *e);
-    if (!e) {
-        PQclear(res);
-        diag_error(dl, s->name, NULL, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < rows; i++)
-        read_entry(res, i, &e[i]);
-    PQclear(res);
-    *out = e;
-    *n = (size_t)rows;
-    return 0;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_list_row, release_entries, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+static bool read_event_row(const PGresult *res, int row, void *e)
+{
+    struct reg_event *ev = e;
+    ev->at = col_text(res, row, 0);
+    ev->actor = col_text(res, row, 1);
+    ev->action = col_text(res, row, 2);
+    ev->detail = col_text(res, row, 3);
+    return true;
+}
+
+static void release_events(void *v, size_t n)
+{
+    reg_events_free(v, n);
 }
 
 static int pg_history(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
@@ -1138,23 +1184,23 @@ static int pg_history(struct reg_store *s, const char *number, struct reg_event 
     PGresult *res = run(s, SQL_HISTORY, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the history", dl);
     if (!res)
         return -1;
-    int rows = PQntuples(res);
-    struct reg_event *ev = calloc(rows ? (size_t)rows : 1, sizeof *ev);
-    if (!ev) {
-        PQclear(res);
-        diag_error(dl, s->name, NULL, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < rows; i++) {
-        ev[i].at = col_text(res, i, 0);
-        ev[i].actor = col_text(res, i, 1);
-        ev[i].action = col_text(res, i, 2);
-        ev[i].detail = col_text(res, i, 3);
-    }
-    PQclear(res);
-    *out = ev;
-    *n = (size_t)rows;
-    return 0;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_event_row, release_events, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+static bool read_pdf_ref_row(const PGresult *res, int row, void *e)
+{
+    struct reg_pdf_ref *p = e;
+    p->len = (size_t)strtoull(PQgetvalue(res, row, 1), NULL, 10);
+    snprintf(p->sha256, sizeof p->sha256, "%s", PQgetvalue(res, row, 2));
+    return (p->number = strdup(PQgetvalue(res, row, 0))) != NULL;
+}
+
+static void release_pdf_refs(void *v, size_t n)
+{
+    reg_pdf_refs_free(v, n);
 }
 
 static int pg_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
@@ -1168,26 +1214,24 @@ static int pg_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     PGresult *res = run(s, SQL_PDF_REFS, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
     if (!res)
         return -1;
-    int rows = PQntuples(res);
-    struct reg_pdf_ref *p = calloc(rows ? (size_t)rows : 1, sizeof *p);
-    int rc = p ? 0 : -1;
-    for (int i = 0; p && i < rows; i++) {
-        p[i].len = (size_t)strtoull(PQgetvalue(res, i, 1), NULL, 10);
-        snprintf(p[i].sha256, sizeof p[i].sha256, "%s", PQgetvalue(res, i, 2));
-        if (!(p[i].number = strdup(PQgetvalue(res, i, 0)))) {
-            reg_pdf_refs_free(p, (size_t)i);
-            p = NULL;
-            rc = -1;
-        }
-    }
-    PQclear(res);
-    if (rc != 0) {
-        diag_error(dl, s->name, NULL, "out of memory");
-        return -1;
-    }
-    *out = p;
-    *n = (size_t)rows;
-    return 0;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_pdf_ref_row, release_pdf_refs, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+static bool read_series_row(const PGresult *res, int row, void *e)
+{
+    struct reg_series *v = e;
+    v->year = atoi(PQgetvalue(res, row, 0));
+    v->last = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+    return true;
+}
+
+static void release_plain(void *v, size_t n)
+{
+    (void)n;
+    free(v);
 }
 
 static int pg_series(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl)
@@ -1197,21 +1241,10 @@ static int pg_series(struct reg_store *s, struct reg_series **out, size_t *n, st
     PGresult *res = run(s, SQL_SERIES, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the number series", dl);
     if (!res)
         return -1;
-    int rows = PQntuples(res);
-    struct reg_series *v = calloc(rows ? (size_t)rows : 1, sizeof *v);
-    if (!v) {
-        PQclear(res);
-        diag_error(dl, s->name, NULL, "out of memory");
-        return -1;
-    }
-    for (int i = 0; i < rows; i++) {
-        v[i].year = atoi(PQgetvalue(res, i, 0));
-        v[i].last = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-    }
-    PQclear(res);
-    *out = v;
-    *n = (size_t)rows;
-    return 0;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_series_row, release_plain, &rows, n, dl);
+    *out = rows;
+    return rc;
 }
 
 static int pg_put_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
