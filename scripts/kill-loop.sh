@@ -115,6 +115,24 @@ exec 2>&3 3>&-
 echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished finished" \
      "${PG:+; $restarts database crashes under a run ($refused of those runs refused with a message)}"
 
+# ---- a batch while the database server crashes (PostgreSQL) ------------
+if [ -n "$PG" ]; then
+  for _ in $(seq 1 60); do tr -d '\n' <"$ROOT/examples/bone-marrow-one-ankle.json"; echo; done >"$WORK/batch.jsonl"
+  before=$(sql 'SELECT count(*) FROM quotes')
+  "$BIN" batch "$WORK/batch.jsonl" --issue --register "$REG" --out-dir "$OUT" >"$WORK/batch.out" 2>"$WORK/batch.err" &
+  bpid=$!
+  sleep 0.4
+  "$ROOT/scripts/pg-test.sh" restart "$PG" || fail "the server did not restart under the batch"
+  wait "$bpid"
+  bst=$?
+  issued=$(grep -c ' Q-' "$WORK/batch.out")
+  added=$(( $(sql 'SELECT count(*) FROM quotes') - before ))
+  [ "$bst" -le 1 ] || fail "batch ended with status $bst"
+  [ "$issued" -eq "$added" ] || fail "the batch reported $issued quotes issued, the register gained $added"
+  echo "kill-loop: a batch of 60 under a database crash: $issued issued, $((60 - issued)) reported failed, and went on"
+  awk '{print $2}' "$WORK/batch.out" | grep '^Q-' | sed 's/$/ x/' >>"$WORK/printed"
+fi
+
 # ---- the register and the copies --------------------------------------
 if [ -z "$PG" ]; then
   [ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(sql 'PRAGMA integrity_check')"
