@@ -220,6 +220,10 @@ Test(reg_pg, a_locator_is_shown_without_user_password_or_other_parameters)
                      "postgresql://db.example:5433/quotes?host=db2.example");
     cr_assert_str_eq(register_locator_display("postgres://u@/q?host=/run/pg&port=5432&application_name=x", b, sizeof b),
                      "postgres:///q?host=/run/pg&port=5432");
+    cr_assert_str_eq(register_locator_display("postgresql://clinic:p@ss/w0rd:x@db.example/quotes", b, sizeof b),
+                     "postgresql://db.example/quotes", "a password that was not percent-encoded");
+    cr_assert_str_eq(register_locator_display("postgresql://db.example/quotes?user=a@b", b, sizeof b),
+                     "postgresql://db.example/quotes");
     cr_assert_str_eq(register_locator_display("out/register.db", b, sizeof b), "out/register.db");
     cr_assert(register_locator_is_path("out/register.db"));
     cr_assert_not(register_locator_is_path("postgresql://x/y"));

@@ -65,13 +65,15 @@ char *register_locator_display(const char *locator, char *out, size_t size)
         snprintf(out, size, "%s", locator);
         return out;
     }
-    /* scheme://[userinfo@]hostport[/path][?query][#fragment] */
-    const char *auth = locator + n + 3;
-    size_t auth_len = strcspn(auth, "/?#");
-    const char *at = memchr(auth, '@', auth_len);
-    const char *host = at ? at + 1 : auth;
-    size_t host_len = auth_len - (size_t)(host - auth);
-    const char *path = auth + auth_len;
+    /* scheme://[userinfo@]hostport[/path][?query][#fragment]; a password
+     * written without percent-encoding may hold '@', '/' or ':', so the
+     * user information ends at the last '@' before the query */
+    const char *auth = locator + n + 3, *host = auth;
+    for (const char *p = auth; *p && *p != '?' && *p != '#'; p++)
+        if (*p == '@')
+            host = p + 1;
+    size_t host_len = strcspn(host, "/?#");
+    const char *path = host + host_len;
     size_t path_len = *path == '/' ? strcspn(path, "?#") : 0;
     int o = snprintf(out, size, "%.*s://%.*s%.*s", (int)n, locator, (int)host_len, host, (int)path_len, path);
     /* of the query, only where the database is: host, port, dbname */

@@ -7,11 +7,15 @@
  * database only).
  *
  * Same meaning as the SQLite engine:
- *   - the writer lock is a transaction-scoped advisory lock taken by begin()
- *     (so every writer of the database is serialised, whatever it writes);
- *     next_seq's UPSERT also row-locks the year's series row until commit,
- *     so a number is never given twice even to a writer that skipped the
- *     lock.  Waits for a lock give up after lock_timeout (a minute);
+ *   - the writer lock is a transaction-scoped advisory lock that begin()
+ *     asks for (so every writer of the database is serialised, whatever it
+ *     writes); next_seq's UPSERT also row-locks the year's series row until
+ *     commit, so a number is never given twice even to a writer that
+ *     skipped the lock.  Waits for a lock give up after lock_timeout (a
+ *     minute).  BEGIN, the lock and the writes are sent with the next
+ *     statement whose answer is needed (libpq pipeline mode, statements
+ *     prepared once per connection): the lock is held for as few round
+ *     trips as can be (see run());
  *   - synchronous_commit is on: COMMIT returns once the WAL is flushed;
  *   - a lost connection rolls the open transaction back on the server.  A
  *     COMMIT whose answer was lost is settled by reconnecting and looking
