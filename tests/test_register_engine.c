@@ -866,6 +866,32 @@ ENGINE_TEST(repair_rewrites_missing_and_damaged_copies)
     fx_close(&f);
 }
 
+ENGINE_TEST(repair_for_one_desk_rewrites_only_that_desks_copies)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    char out[700];
+    snprintf(out, sizeof out, "%s/out", f.dir);
+    cr_assert_eq(mkdir(out, 0700), 0);
+    const char *desks[] = { "north-1", "south-1", NULL };
+    for (int i = 0; i < 3; i++) {
+        struct reg_issue in = sample(ymd(2026, 11, 23));
+        in.desk = desks[i];
+        free(issue(f.r, &in));
+    }
+    int fixed = -1;
+    struct diag_list dl = { 0 };
+    expect_ok(register_repair_desk(f.r, out, "north-1", false, 0, &fixed, &dl), &dl);
+    cr_assert_eq(fixed, 1, "a chain's register: only this desk's quote goes to its folder");
+    char path[800];
+    snprintf(path, sizeof path, "%s/Q-2026-000001.pdf", out);
+    cr_assert_eq(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/Q-2026-000002.pdf", out);
+    cr_assert_eq(access(path, F_OK), -1, "not another desk's");
+    cr_assert_eq(repair(f.r, out, false, 0), 2, "without a desk, every quote");
+    fx_close(&f);
+}
+
 /* ---- concurrency and schema ---------------------------------------------------- */
 
 ENGINE_PARAMS(concurrent_issuers_get_distinct_consecutive_numbers)

@@ -343,7 +343,7 @@ int cmd_batch(int argc, char **argv)
         /* open once here: creates and migrates the register, repairs copies */
         struct reg *r = NULL;
         int fixed = 0;
-        if (register_open(&r, reg_path, &dl) != 0 || register_repair(r, bo.out_dir, false, 60, &fixed, &dl) != 0) {
+        if (register_open(&r, reg_path, &dl) != 0 || register_repair_desk(r, bo.out_dir, bo.desk, false, 60, &fixed, &dl) != 0) {
             cli_print_diags(&dl, 20);
             diag_list_free(&dl);
             register_close(r);

@@ -142,7 +142,8 @@ static struct reg *open_register(const struct common *cm, bool repair)
     if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
         goto fail;
     int fixed = 0;
-    if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
+    if (repair && (outfile_make_dir(out, &dl) != 0 ||
+                   register_repair_desk(r, out, settings_desk(cm->desk), false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
         fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
@@ -735,7 +736,8 @@ int cmd_repair(int argc, char **argv)
                           "Check the register and make the PDF copies in OUT-DIR match it: rewrite\n"
                           "missing or truncated files (with --verify, every file whose SHA-256\n"
                           "differs) and remove temporary files of interrupted runs. Issuing\n"
-                          "commands do this by themselves.\n\n",
+                          "commands do this by themselves. With $REGENQUOTE_DESK set (a chain's\n"
+                          "shared register), only the quotes that desk issued.\n\n",
                           extra, &cm, take_verify, &verify);
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -747,7 +749,8 @@ int cmd_repair(int argc, char **argv)
     struct diag_list dl = { 0 };
     int fixed = 0;
     const char *out = settings_out_dir(cm.out_dir);
-    if (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, verify, 0, &fixed, &dl) != 0) {
+    if (outfile_make_dir(out, &dl) != 0 ||
+        register_repair_desk(r, out, settings_desk(NULL), verify, 0, &fixed, &dl) != 0) {
         cli_print_diags(&dl, 20);
         rc = EXIT_DATA;
     } else {

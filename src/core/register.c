@@ -480,8 +480,10 @@ void reg_entry_free(struct reg_entry *e)
 
 void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(v[i].number);
+        free(v[i].desk);
+    }
     free(v);
 }
 
@@ -637,6 +639,12 @@ static int rewrite_copy(struct reg *r, const char *number, const char *path, str
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl)
 {
+    return register_repair_desk(r, out_dir, NULL, verify, min_age, fixed, dl);
+}
+
+int register_repair_desk(struct reg *r, const char *out_dir, const char *desk, bool verify, int min_age,
+                         int *fixed, struct diag_list *dl)
+{
     *fixed = 0;
     struct reg_pdf_ref *refs;
     size_t n;
@@ -646,7 +654,9 @@ int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.pdf", out_dir, refs[i].number);
-        if (file_matches(path, refs[i].len, refs[i].sha256, verify))
+        /* one desk's folder holds the copies of its own quotes, not the chain's */
+        if ((desk && (!refs[i].desk || strcmp(refs[i].desk, desk) != 0)) ||
+            file_matches(path, refs[i].len, refs[i].sha256, verify))
             continue;
         if (rewrite_copy(r, refs[i].number, path, dl) != 0) {
             rc = -1;

@@ -189,6 +189,11 @@ typedef void (*reg_copy_progress_fn)(void *ctx, size_t done, size_t total);
 int register_copy(const char *from, const char *to, reg_copy_progress_fn progress, void *ctx,
                   struct reg_copy_report *rep, struct diag_list *dl);
 
+/* The same for the quotes one front desk issued (desk NULL: every quote):
+ * with a register shared by a chain, each desk's folder holds its own. */
+int register_repair_desk(struct reg *r, const char *out_dir, const char *desk, bool verify, int min_age,
+                         int *fixed, struct diag_list *dl);
+
 /* Test hook, only in test builds (RQ_FAULT_INJECTION; the Makefile's
  * build/regenquote-fault): when the environment variable REGENQUOTE_FAULT
  * names a point ("after-number", "after-render", "after-commit"), the

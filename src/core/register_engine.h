@@ -94,6 +94,7 @@ struct reg_pdf_ref {
     char *number;
     size_t len;
     char sha256[65];
+    char *desk;                   /* the desk that issued it, or NULL */
 };
 void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n);
 
@@ -194,7 +195,7 @@ struct reg_engine {
     /* The events of one number ("-": of the register), in the order appended. */
     int (*history)(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
                    struct diag_list *dl);
-    /* Number, PDF size and PDF digest of every quote committed at or before
+    /* Number, PDF size, PDF digest and desk of every quote committed at or before
      * created_by (seconds since the epoch; a quote whose commit time is not
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,

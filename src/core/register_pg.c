@@ -127,7 +127,7 @@ static const char SQL_LIST[] =
     " ORDER BY q.issued DESC, q.year DESC, q.seq DESC";
 static const char SQL_HISTORY[] = "SELECT at, actor, action, detail FROM events WHERE number = $1 ORDER BY id";
 static const char SQL_PDF_REFS[] =
-    "SELECT number, octet_length(pdf)::text, pdf_sha256 FROM quotes"
+    "SELECT number, octet_length(pdf)::text, pdf_sha256, desk FROM quotes"
     " WHERE created_unix IS NULL OR created_unix <= $1::bigint";
 static const char SQL_SERIES[] = "SELECT year::text, last::text FROM series ORDER BY year";
 static const char SQL_PUT_SERIES[] =
@@ -1199,6 +1199,7 @@ static bool read_pdf_ref_row(const PGresult *res, int row, void *e)
     struct reg_pdf_ref *p = e;
     p->len = (size_t)strtoull(PQgetvalue(res, row, 1), NULL, 10);
     snprintf(p->sha256, sizeof p->sha256, "%s", PQgetvalue(res, row, 2));
+    p->desk = col_text(res, row, 3);
     return (p->number = strdup(PQgetvalue(res, row, 0))) != NULL;
 }
 

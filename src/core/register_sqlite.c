@@ -604,6 +604,7 @@ static bool read_pdf_ref_row(sqlite3_stmt *st, void *row)
     const unsigned char *sha = sqlite3_column_text(st, 2);
     snprintf(p->sha256, sizeof p->sha256, "%s", sha ? (const char *)sha : "");
     p->len = (size_t)sqlite3_column_int64(st, 1);
+    p->desk = col_text(st, 3);
     return (p->number = col_text(st, 0)) != NULL;
 }
 
@@ -619,7 +620,7 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = prepare(s,
-                               "SELECT number, length(pdf), pdf_sha256 FROM quotes"
+                               "SELECT number, length(pdf), pdf_sha256, desk FROM quotes"
                                " WHERE created_unix IS NULL OR created_unix <= ?",
                                what, dl);
     if (!st)

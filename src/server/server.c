@@ -233,7 +233,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
         goto fail;
     }
     if (outfile_make_dir(s->out_dir, dl) != 0 || register_open(&r, s->register_path, dl) != 0 ||
-        register_repair(r, s->out_dir, false, 60, &fixed, dl) != 0) {
+        register_repair_desk(r, s->out_dir, s->desk, false, 60, &fixed, dl) != 0) {
         register_close(r);
         goto fail;
     }
