@@ -478,6 +478,13 @@ void reg_entry_free(struct reg_entry *e)
     memset(e, 0, sizeof *e);
 }
 
+void reg_entries_free(struct reg_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        reg_entry_free(&v[i]);
+    free(v);
+}
+
 void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -117,6 +117,8 @@ struct reg_entry {
     int64_t created_unix;         /* commit time (0: not known) */
 };
 void reg_entry_free(struct reg_entry *e);
+/* Free n entries and the array holding them (what register_list hands out). */
+void reg_entries_free(struct reg_entry *v, size_t n);
 
 /* Status as a reader sees it on `today`: "expired" for an issued quote
  * past its valid-until date, else the stored status. */

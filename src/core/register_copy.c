@@ -318,13 +318,6 @@ static int all_quotes(struct reg *r, struct reg_entry **v, size_t *n, struct dia
     return 0;
 }
 
-static void free_entries(struct reg_entry *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        reg_entry_free(&v[i]);
-    free(v);
-}
-
 int register_copy(const char *from, const char *to, reg_copy_progress_fn progress, void *ctx,
                   struct reg_copy_report *rep, struct diag_list *dl)
 {
@@ -378,8 +371,8 @@ int register_copy(const char *from, const char *to, reg_copy_progress_fn progres
         goto out;
     rc = 0;
 out:
-    free_entries(theirs, n_theirs);
-    free_entries(c.quotes, c.n);
+    reg_entries_free(theirs, n_theirs);
+    reg_entries_free(c.quotes, c.n);
     free(c.done);
     register_close(c.src);
     register_close(c.dst);

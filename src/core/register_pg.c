@@ -1142,10 +1142,7 @@ static bool read_list_row(const PGresult *res, int row, void *e)
 
 static void release_entries(void *v, size_t n)
 {
-    struct reg_entry *e = v;
-    for (size_t i = 0; i < n; i++)
-        reg_entry_free(&e[i]);
-    free(v);
+    reg_entries_free(v, n);
 }
 
 static int pg_list(struct reg_store *s, const struct reg_query *q, struct reg_entry **out, size_t *n,
