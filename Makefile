@@ -10,7 +10,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   += -lcjson -lhpdf -lsqlite3 -lpq -lmicrohttpd -lpthread -lm
+LDLIBS   += -lcjson -lhpdf -lsqlite3 -lpq -lsodium -lmicrohttpd -lpthread -lm
 # The command line does without the HTTP server: libmicrohttpd brings GnuTLS
 # and p11-kit, whose loading would cost every command several milliseconds.
 LDLIBS_CLI := $(filter-out -lmicrohttpd -lpthread,$(LDLIBS))
@@ -72,17 +72,16 @@ ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 $(eval $(call variant_rules,obj,$$(CFLAGS)))
 $(eval $(call variant_rules,asan,$$(filter-out -O2,$$(CFLAGS)) $$(ASAN_FLAGS)))
 
-# Fault injection (REGENQUOTE_FAULT, for the kill tests) exists only in this
-# test build of the command line: the product has no such hook.
-build/fault/core/%.o: src/core/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(INC_core) $(CFLAGS) -DRQ_FAULT_INJECTION -c -o $@ $<
-build/fault/core/%.o: build/gen/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(INC_core) $(CFLAGS) -c -o $@ $<
-build/fault/libregenquote.a: $(call core_o,fault)
-	@rm -f $@
-	$(AR) rcs $@ $^
+# The test build of the command line (build/regenquote-test, and
+# build/asan/regenquote-test under the sanitizers): the core compiled with
+# RQ_TEST_BUILD, which adds what only tests may have: the fault points
+# (REGENQUOTE_FAULT, for the kill tests) and issuing on the date
+# SOURCE_DATE_EPOCH fixes, whatever the clock says (settings.h).  The
+# product has neither.  The test suite runs it; the product's own refusals
+# are tested on ./regenquote (REGENQUOTE_PRODUCT_BIN).
+TEST_DEFS := -DRQ_TEST_BUILD
+$(eval $(call variant_rules,test,$$(CFLAGS) $$(TEST_DEFS)))
+$(eval $(call variant_rules,asan-test,$$(filter-out -O2,$$(CFLAGS)) $$(ASAN_FLAGS) $$(TEST_DEFS)))
 
 LIB      := build/obj/libregenquote.a
 ALIB     := build/asan/libregenquote.a
@@ -99,8 +98,8 @@ regenquote: $(call cli_o,obj) $(LIB)
 regenquote-serve: $(call server_o,obj) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
-build/regenquote-fault: $(call cli_o,obj) build/fault/libregenquote.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) build/fault/libregenquote.a $(LDLIBS_CLI)
+build/regenquote-test: $(call cli_o,obj) build/test/libregenquote.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) build/test/libregenquote.a $(LDLIBS_CLI)
 
 build/test-suite: $(call tests_o,obj) $(call front_o,obj) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lcriterion
@@ -115,21 +114,24 @@ build/asan/regenquote-serve: $(call server_o,asan) $(ALIB)
 build/asan/test-suite: $(call tests_o,asan) $(call front_o,asan) $(ALIB)
 	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS) -lcriterion
 
+build/asan/regenquote-test: $(call cli_o,asan) build/asan-test/libregenquote.a
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) build/asan-test/libregenquote.a $(LDLIBS_CLI)
+
 # Installs missing Debian packages (no-op when all are present).
 deps:
 	@./scripts/setup-deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory regenquote regenquote-serve build/regenquote-fault build/test-suite
-	REGENQUOTE_BIN=$(CURDIR)/regenquote REGENQUOTE_FAULT_BIN=$(CURDIR)/build/regenquote-fault \
+	@$(MAKE) --no-print-directory regenquote regenquote-serve build/regenquote-test build/test-suite
+	REGENQUOTE_BIN=$(CURDIR)/build/regenquote-test REGENQUOTE_PRODUCT_BIN=$(CURDIR)/regenquote \
 	  ./scripts/pg-test.sh run test -- ./build/test-suite $(CRITERION_FLAGS)
 	@$(MAKE) --no-print-directory test-browser
 
 check-asan: deps
 	@$(MAKE) --no-print-directory build/asan/regenquote build/asan/regenquote-serve build/asan/test-suite \
-	  build/regenquote-fault
+	  build/asan/regenquote-test
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote REGENQUOTE_FAULT_BIN=$(CURDIR)/build/regenquote-fault \
+	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote-test REGENQUOTE_PRODUCT_BIN=$(CURDIR)/build/asan/regenquote \
 	  ./scripts/pg-test.sh run asan -- ./build/asan/test-suite $(CRITERION_FLAGS)
 
 # The same sources must compile cleanly under clang too.
@@ -145,7 +147,8 @@ check-clang:
 # Behaviour kept: every example's text, JSON and PDF (both languages), the
 # catalog, the price list and issued quotes, byte for byte against
 # tests/same/outputs.sha256 (scripts/same-output.sh --update records them anew).
-check-same: regenquote
+# Quotes are issued on a fixed date, which only the test build does.
+check-same: regenquote build/regenquote-test
 	./scripts/same-output.sh
 
 # A real sample quote in out/ from the shipped example.
@@ -173,10 +176,10 @@ clean:
 build/datadir: FORCE
 	@mkdir -p build; echo '$(DATADIR) $(LIBEXECDIR)' | cmp -s - $@ || echo '$(DATADIR) $(LIBEXECDIR)' > $@
 build/obj/cli/cli.o build/asan/cli/cli.o build/obj/core/settings.o build/asan/core/settings.o \
-  build/fault/core/settings.o: build/datadir
+  build/test/core/settings.o build/asan-test/core/settings.o: build/datadir
 FORCE:
 
 # Feature-specific rules (fonts, PDF assets, …) live in mk/*.mk.
 -include $(wildcard mk/*.mk)
 
--include $(wildcard build/obj/*/*.d build/asan/*/*.d build/fault/*/*.d)
+-include $(wildcard build/obj/*/*.d build/asan/*/*.d build/test/*/*.d build/asan-test/*/*.d)

@@ -75,7 +75,11 @@ PY
 batch() {  # label, n, extra args…
   local label=$1 n=$2; shift 2
   rm -rf "$W/out" && mkdir "$W/out"
-  /usr/bin/time -f "%e %M" -o "$W/time" $RQ batch "$W/req-$n.jsonl" -q --out-dir "$W/out" "$@" 2>/dev/null
+  case " $* " in *" --issue "*) $RQ init --register "$W/out/register.db" >/dev/null ;; esac
+  # quotes are issued on the clock's date (SOURCE_DATE_EPOCH is refused)
+  local env=()
+  [ "$label" = "${label#issue}" ] || env=(env -u SOURCE_DATE_EPOCH)
+  /usr/bin/time -f "%e %M" -o "$W/time" "${env[@]}" $RQ batch "$W/req-$n.jsonl" -q --out-dir "$W/out" "$@" 2>/dev/null
   read -r secs kb < "$W/time"
   printf '  %-34s %8d %10.2f %12.0f %10.1f\n' "$label" "$n" "$secs" "$(awk -v n="$n" -v s="$secs" 'BEGIN {print n / s}')" \
     "$(awk -v k="$kb" 'BEGIN {print k / 1024}')"

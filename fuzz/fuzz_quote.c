@@ -1,7 +1,8 @@
 /* Fuzz the whole price-and-render path: any bytes as a request
  * (plan_load_text), priced with the shipped tables (pricing_compute),
  * written as JSON and text, and rendered as the patient's PDF
- * (render_pdf_mem) in the language the request asks for. */
+ * (render_pdf_mem) in the language the request asks for.  Aborts when the
+ * visits' charges or the payments do not add up to the total. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,19 @@ int fuzz_quote_one(const uint8_t *data, size_t size)
         struct quote q;
         /* 2026-11-23, the suite's fixed day. */
         if (pricing_compute(pt, &p, 20780, &q, &dl) == 0) {
+            /* the money adds up visit by visit, payment by payment */
+            int64_t charges = 0, paid = 0, due = q.deposit_cents;
+            for (size_t i = 0; i < q.n_visits; i++) {
+                charges += q.visits[i].charges_cents;
+                due += q.visits[i].due_cents;
+                if (q.visits[i].due_cents < 0)
+                    abort();
+            }
+            for (size_t i = 0; i < q.n_payments; i++)
+                paid += q.payments[i].cents;
+            if (charges != q.total_cents || paid != q.total_cents ||
+                (!q.in_full && due != q.total_cents))
+                abort();
             FILE *devnull = fopen("/dev/null", "w");
             if (devnull) {
                 quote_write_json(&q, devnull);

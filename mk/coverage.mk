@@ -1,5 +1,7 @@
 # Line coverage of src/ by the whole suite (unit tests and the end-to-end
-# CLI tests, which run an instrumented ./regenquote):
+# CLI tests, which run an instrumented test build of the command line,
+# RQ_TEST_BUILD as build/regenquote-test; the product's own refusals are
+# run on ./regenquote, uninstrumented):
 #   make coverage          summary per file and in total; HTML in build/cov/html/
 # gcovr is installed by the target itself (COV_PKGS, through setup-deps.sh).
 COV_PKGS   := gcovr
@@ -7,7 +9,7 @@ COV_FLAGS  := -O0 -g --coverage
 
 .PHONY: coverage
 
-$(eval $(call variant_rules,cov,$$(filter-out -O2,$$(CFLAGS)) $$(COV_FLAGS)))
+$(eval $(call variant_rules,cov,$$(filter-out -O2,$$(CFLAGS)) $$(COV_FLAGS) $$(TEST_DEFS)))
 
 build/cov/gcov_exit.o:
 	@mkdir -p $(dir $@)
@@ -27,9 +29,9 @@ build/cov/tests/test_pdf.o: | $(PDF_FONT)
 
 coverage: deps
 	@./scripts/setup-deps.sh $(COV_PKGS)
-	@$(MAKE) --no-print-directory build/cov/regenquote build/cov/test-suite
+	@$(MAKE) --no-print-directory regenquote build/cov/regenquote build/cov/test-suite
 	@find build/cov -name '*.gcda' -delete
-	-GCOV_ERROR_FILE=/dev/null REGENQUOTE_BIN=$(CURDIR)/build/cov/regenquote \
+	-GCOV_ERROR_FILE=/dev/null REGENQUOTE_BIN=$(CURDIR)/build/cov/regenquote REGENQUOTE_PRODUCT_BIN=$(CURDIR)/regenquote \
 	  ./build/cov/test-suite $(CRITERION_FLAGS)
 	@mkdir -p build/cov/html
 	gcovr --root . --object-directory build/cov --filter 'src/' --gcov-ignore-parse-errors \

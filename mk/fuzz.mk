@@ -19,7 +19,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= request price_table catalog_csv quote fontcov
+FUZZ_TARGETS ?= request price_table catalog_csv quote fontcov bill
 FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -MMD -MP -O1 -g -fno-omit-frame-pointer -std=c11 $(WARN) $(FUZZ_SAN) \
@@ -71,6 +71,7 @@ fuzz: fuzz-build
 	    price_table) { printf '\000'; cat pricing/catalog.json; } > $$c/seed-catalog; \
 	                 { printf '\001'; cat pricing/clinic.json; } > $$c/seed-clinic ;; \
 	    catalog_csv) cp fuzz/seeds/catalog_csv/* $$c/ ;; \
+	    bill) cp examples/bills/* $$c/ ;; \
 	    fontcov) $(MAKE) --no-print-directory fonts >/dev/null && cp $(PDF_FONT) $$c/seed.ttf ;; \
 	  esac; \
 	  if [ -d tests/corpus/fuzz/$$t ]; then cp tests/corpus/fuzz/$$t/* $$c/ 2>/dev/null || true; fi; \

@@ -5,5 +5,5 @@
 .PHONY: check-valgrind
 
 check-valgrind: deps
-	@$(MAKE) --no-print-directory regenquote
-	./scripts/pg-test.sh run valgrind -- ./scripts/valgrind-cli.sh ./regenquote
+	@$(MAKE) --no-print-directory regenquote build/regenquote-test
+	./scripts/pg-test.sh run valgrind -- ./scripts/valgrind-cli.sh ./regenquote ./build/regenquote-test

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Crash safety of issuing, proved by force (run by `make kill-loop`).
+# Crash safety of issuing, proved by force (run by `make kill-loop`): single
+# quotes first, then batches (below, "batch --issue, killed and run again").
 #
 # Starts `regenquote quote` again and again and kills it with SIGKILL at a
 # random point of its run — after a random delay spread over the time an
 # issue takes, or (one time in four) at one of the issuing fault points
 # REGENQUOTE_FAULT=after-number|after-render|after-commit (src/core/register.h;
-# only the test build FAULT_BINARY has those points)
+# only the test build has those points, and only it issues on the fixed
+# SOURCE_DATE_EPOCH below)
 # — until KILLS processes have died that way.  Then it checks:
 #   * no partial PDF: every OUT/NUMBER.pdf ends with %%EOF and has the
 #     SHA-256 the register stored, before and after `repair --verify`;
@@ -24,17 +26,16 @@
 # its quote whole or fails with a one-line message, and the checks above
 # hold all the same.
 #
-#   scripts/kill-loop.sh [KILLS] [BINARY] [FAULT_BINARY]
-#   (defaults: 200, ./regenquote, ./build/regenquote-fault)
+#   scripts/kill-loop.sh [KILLS] [TEST_BINARY]
+#   (defaults: 200, ./build/regenquote-test)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${1:-200}
 ROOT=$PWD
 WORK=$(mktemp -d /tmp/rq-kill-loop.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-# a private copy: a rebuild of ./regenquote during the loop cannot disturb it
-cp "${2:-./regenquote}" "$WORK/regenquote" || exit 1
-cp "${3:-./build/regenquote-fault}" "$WORK/regenquote-fault" || exit 1
+# a private copy: a rebuild during the loop cannot disturb it
+cp "${2:-./build/regenquote-test}" "$WORK/regenquote" || exit 1
 BIN=$WORK/regenquote
 REG=$WORK/register.db OUT=$WORK/out
 PG=${KILL_LOOP_PG:-}
@@ -45,7 +46,6 @@ if [ -n "$PG" ]; then
   REG="postgresql:///kill_loop?$REGENQUOTE_TEST_PG"
 fi
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
-export REGENQUOTE_USER=kill-loop
 QUOTE=("$BIN" quote "$ROOT/examples/bone-marrow-one-ankle.json" --register "$REG" --out-dir "$OUT")
 
 fail() { echo "kill-loop: FAIL: $*"; exit 1; }
@@ -55,6 +55,7 @@ else
   sql() { sqlite3 -batch -noheader "$REG" "$@"; }
 fi
 
+"$BIN" init --register "$REG" >/dev/null || fail "init failed"
 # How long one issue takes here (ms): the kill delays are spread over 0..1.3×.
 t0=$(date +%s%N)
 for _ in 1 2 3; do "${QUOTE[@]}" >>"$WORK/printed" 2>/dev/null || fail "a plain quote failed"; done
@@ -89,7 +90,7 @@ while [ "$kills" -lt "$KILLS" ]; do
     cat "$WORK/restart.err" >>"$WORK/stderr"
   elif [ $((RANDOM % 4)) -eq 0 ]; then
     fp=${faultpts[$((RANDOM % 3))]}
-    REGENQUOTE_FAULT=$fp "$WORK/regenquote-fault" "${QUOTE[@]:1}" >>"$WORK/printed" 2>>"$WORK/stderr"
+    REGENQUOTE_FAULT=$fp "${QUOTE[@]}" >>"$WORK/printed" 2>>"$WORK/stderr"
     st=$?
     faults=$((faults + 1))
   else
@@ -146,6 +147,7 @@ last=$(sql 'SELECT coalesce(max(last), 0) FROM series')
 missing_events=$(sql "SELECT count(*) FROM quotes q WHERE NOT EXISTS
                       (SELECT 1 FROM events e WHERE e.number = q.number AND e.action = 'issued')")
 [ "$missing_events" -eq 0 ] || fail "$missing_events quotes without their issued event"
+"$BIN" audit verify --register "$REG" >/dev/null || fail "the audit trail's hash chain is broken"
 [ "$n" -ge "$finished" ] || fail "$finished runs finished but only $n quotes are registered"
 
 # numbers printed by finished runs: unique, all registered
@@ -181,4 +183,97 @@ stray=$(find "$OUT" -name '*.pdf' ! -name 'Q-*' | wc -l)
 echo "kill-loop: register ok: $n quotes, numbers 1..$max without a gap or reuse"
 echo "kill-loop: copies: $before of $n whole before repair, $after of $n after (qpdf --check ok);" \
      "$tmp_before temporary files of killed runs (removed by repair once a minute old)"
-echo "$kills passed, 0 failed"
+
+# ---- batch --issue, killed and run again --------------------------------
+# One JSON Lines file of BN distinct requests, issued by `batch --issue -j 2`
+# and killed with SIGKILL after a random delay — the parent alone, or the
+# parent and its workers at once — then run again, until BKILLS runs died
+# that way; a last run finishes it.  Checked after each kill: the workers
+# stop within 2 s (dead, or zombies nobody reaps); when only the parent was
+# killed, every quote in the register was printed (a worker prints its
+# number the moment it commits, and stops between requests).  At the end:
+# each request issued exactly once, numbers 1..BN without a gap, no number
+# printed as issued twice, and every registered number printed, as issued
+# or as already issued.
+BKILLS=$(( KILLS / 5 > 5 ? KILLS / 5 : 5 ))
+BN=$(( BKILLS * 20 + 40 ))
+BREG=$WORK/batch.db BOUT=$WORK/batch-out
+requests() {  # N FIRST: N distinct requests
+  for ((i = $2; i < $2 + $1; i++)); do
+    printf '{ "patient": { "id": "P-%05d" }, "areas": ["left-knee"], "cell_source": "adipose" }\n' "$i"
+  done
+}
+requests "$BN" 0 >"$WORK/requests.jsonl"
+BATCH=("$BIN" batch "$WORK/requests.jsonl" --issue -j 2 --register "$BREG" --out-dir "$BOUT")
+bsql() { sqlite3 -batch -noheader "$BREG" "$@"; }
+# How long a batch of 40 takes here: a killed run lives at most half that
+# (so it issues at most about 20 and BN leaves work for every run).
+requests 40 100000 >"$WORK/calibrate.jsonl"
+"$BIN" init --register "$BREG" >/dev/null || fail "init failed"
+"$BIN" init --register "$WORK/calibrate.db" >/dev/null || fail "init failed"
+t0=$(date +%s%N)
+"$BIN" batch "$WORK/calibrate.jsonl" --issue -j 2 -q --register "$WORK/calibrate.db" --out-dir "$WORK/calibrate" \
+  2>/dev/null || fail "a plain batch failed"
+bwindow=$(( ($(date +%s%N) - t0) / 2000000 + 1 ))
+echo "kill-loop: batch --issue of $BN requests, killed at random within ${bwindow} ms, $BKILLS times"
+# workers of pid $1 still running (not dead, not a zombie)
+alive_workers() {
+  local k st out=""
+  for k in $1; do
+    st=$(awk '{print $3}' "/proc/$k/stat" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ] && out="$out $k"
+  done
+  echo "$out"
+}
+bkills=0 bparent=0 biter=0
+exec 3>&2 2>/dev/null
+while [ "$bkills" -lt "$BKILLS" ]; do
+  biter=$((biter + 1))
+  [ "$biter" -le $((BKILLS * 4)) ] || fail "only $bkills batch kills in $biter runs"
+  "${BATCH[@]}" >>"$WORK/bprinted" 2>>"$WORK/bstderr" &
+  pid=$!
+  delay=$(( (RANDOM * 32768 + RANDOM) % (bwindow * 1000) ))
+  sleep "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))"
+  kids=$(pgrep -P "$pid" | tr '\n' ' ')
+  mode=parent
+  if [ $((RANDOM % 2)) -eq 0 ]; then
+    mode=all
+    kill -KILL "$pid" $kids 2>/dev/null
+  else
+    kill -KILL "$pid" 2>/dev/null
+  fi
+  wait "$pid"
+  st=$?
+  for _ in $(seq 200); do [ -z "$(alive_workers "$kids")" ] && break; sleep 0.01; done
+  left=$(alive_workers "$kids")
+  [ -z "$left" ] || fail "batch run $biter: worker(s)$left outlived the killed batch"
+  case $st in
+    137) bkills=$((bkills + 1)) ;;
+    0) continue ;;
+    *) fail "batch run $biter ended with status $st: $(tail -1 "$WORK/bstderr")" ;;
+  esac
+  if [ "$mode" = parent ] && [ -s "$BREG" ]; then
+    bparent=$((bparent + 1))
+    awk '{print $2}' "$WORK/bprinted" | sort -u >"$WORK/bnumbers"
+    bsql 'SELECT number FROM quotes ORDER BY number' >"$WORK/bregistered" 2>/dev/null
+    unprinted=$(comm -13 "$WORK/bnumbers" "$WORK/bregistered")
+    [ -z "$unprinted" ] || fail "batch run $biter (parent killed): committed but never printed: $(echo $unprinted | head -c 80)"
+  fi
+done
+exec 2>&3 3>&-
+"${BATCH[@]}" >>"$WORK/bprinted" 2>>"$WORK/bstderr" || fail "the last batch run failed: $(tail -1 "$WORK/bstderr")"
+[ "$(bsql 'PRAGMA integrity_check')" = ok ] || fail "batch register integrity_check: $(bsql 'PRAGMA integrity_check')"
+bn=$(bsql 'SELECT count(*) FROM quotes')
+[ "$bn" -eq "$BN" ] || fail "$BN requests but $bn quotes: a request issued twice or never"
+[ "$(bsql 'SELECT count(DISTINCT idempotency_key) FROM quotes')" -eq "$BN" ] || fail "an idempotency key twice"
+[ "$(bsql 'SELECT count(DISTINCT patient_id) FROM quotes')" -eq "$BN" ] || fail "a patient with two quotes"
+[ "$(bsql 'SELECT max(seq) FROM quotes')" -eq "$BN" ] || fail "a gap in the batch's numbers"
+grep -v 'already issued' "$WORK/bprinted" | awk '{print $2}' | sort >"$WORK/bissued"
+[ -z "$(uniq -d "$WORK/bissued")" ] || fail "a number printed as issued twice: $(uniq -d "$WORK/bissued" | head -3)"
+awk '{print $2}' "$WORK/bprinted" | sort -u >"$WORK/bnumbers"
+bsql 'SELECT number FROM quotes ORDER BY number' >"$WORK/bregistered"
+[ -z "$(comm -13 "$WORK/bnumbers" "$WORK/bregistered")" ] || fail "registered but never printed: $(comm -13 "$WORK/bnumbers" "$WORK/bregistered" | head -3)"
+echo "kill-loop: batch: $biter runs, $bkills killed ($bparent parent alone, $((bkills - bparent)) with workers);" \
+     "$bn requests issued once each, $(wc -l <"$WORK/bissued") printed as issued," \
+     "$(grep -c 'already issued' "$WORK/bprinted") as already issued; no worker outlived its batch"
+echo "$((kills + bkills)) passed, 0 failed"

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 /* Load test of `regenquote serve`: C concurrent clients issue quotes for S
  * seconds against a server this script starts on 127.0.0.1 (free port,
- * temporary register, no rate limit), then every issued quote is
- * accounted for: 2xx answers == register entries, numbers distinct, every
- * PDF copy present and the right size.  Bounded in time and in count; it
- * stops by itself.  Node's standard library only.
+ * temporary register, no rate limit), each signed in as one of several
+ * staff accounts (made first with `regenquote user add`), then every
+ * issued quote is accounted for: 2xx answers == register entries, numbers
+ * distinct, every PDF copy present and the right size, and each quote's
+ * `issued` event in the audit trail attributed to the account whose
+ * client issued it (the chain verified).  Bounded in time and in count;
+ * it stops by itself.  Node's standard library only.
  *
  *   node scripts/load-test.js [--clients 50] [--seconds 60] [--max 200000] [--servers 1]
  *
@@ -41,6 +44,16 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-load-'));
 const REG = process.env.LOAD_REGISTER || path.join(TMP, 'register.db');
 const outOf = (k) => path.join(TMP, SERVERS > 1 ? `out-${k}` : 'out');
 const LOCATIONS = ['westlake', 'round-rock'];
+/* The desks' accounts: clients take them in turn. */
+const ACCOUNTS = Array.from({ length: 5 }, (_, i) => ({ name: `desk${i + 1}`, password: `load-test-password-${i + 1}` }));
+
+function addAccounts() {
+  for (const a of ACCOUNTS) {
+    const r = spawnSync(BIN, ['user', 'add', a.name, '--role', 'front-desk', '--register', REG],
+      { cwd: ROOT, input: a.password + '\n', encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`regenquote user add ${a.name} failed: ${r.stderr}`);
+  }
+}
 
 const AREAS = ['left-knee', 'right-knee', 'left-ankle', 'right-ankle', 'left-achilles', 'right-plantar-fascia'];
 const SOURCES = [['bone-marrow', 'bmac'], ['adipose', 'adipose-concentrate'], ['umbilical-cord', 'allograft-thaw']];
@@ -57,12 +70,17 @@ function plan(i, k) {
   return JSON.stringify(req);
 }
 
+/* The register the server issues into: it never makes one itself. */
+function initRegister() {
+  const r = spawnSync(BIN, ['init', '--register', REG], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('regenquote init failed: ' + r.stderr);
+}
+
 function startServer(k) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
-    delete env.REGENQUOTE_TOKEN;
     const srv = spawn(BIN, ['serve', '--port', '0', '--rate-limit', '0', '--register', REG, '--out-dir', outOf(k),
-      '--prices', path.join(ROOT, 'pricing'), '--templates', path.join(ROOT, 'templates'), '--by', 'load-test',
+      '--prices', path.join(ROOT, 'pricing'), '--templates', path.join(ROOT, 'templates'),
       ...(SERVERS > 1 ? ['--desk', `desk-${k}`] : [])],
     { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '', early = '', done = false;
@@ -80,15 +98,17 @@ function startServer(k) {
   });
 }
 
-function post(agent, port, body) {
+function post(agent, port, body, cookie, where) {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
-    const req = http.request({ host: '127.0.0.1', port, path: '/api/quotes', method: 'POST', agent,
-      headers: { 'Content-Type': 'application/json', 'X-Regenquote': '1', 'Content-Length': Buffer.byteLength(body) } },
+    const headers = { 'Content-Type': 'application/json', 'X-Regenquote': '1', 'Content-Length': Buffer.byteLength(body) };
+    if (cookie) headers.Cookie = cookie;
+    const req = http.request({ host: '127.0.0.1', port, path: where || '/api/quotes', method: 'POST', agent, headers },
     (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(),
+        cookie: ((res.headers['set-cookie'] || [])[0] || '').split(';')[0],
         ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
     });
     req.setTimeout(120000, () => req.destroy(new Error('timeout')));
@@ -104,32 +124,51 @@ function pct(sorted, p) {
 
 async function main() {
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing; run make`);
+  initRegister();
+  addAccounts();
   const servers = [];
   for (let k = 0; k < SERVERS; k++) servers.push(await startServer(k));
   const log = () => servers.map((s) => s.log()).join('');
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const deadline = Date.now() + SECONDS * 1000;
+  let deadline = 0;
   let next = 0;
-  const ok = [], failures = {}, lat = [], byDesk = servers.map(() => []);
+  const ok = [], failures = {}, lat = [], issuedBy = new Map(), loginMs = [];
+  const byDesk = servers.map(() => []);
+  /* each client is a desk: it signs in as its account first (Argon2id:
+   * timed apart from the issuing) */
+  const sessions = await Promise.all(Array.from({ length: CLIENTS }, async (_, k) => {
+    const account = ACCOUNTS[k % ACCOUNTS.length];
+    const li = await post(agent, servers[k % SERVERS].port, JSON.stringify({ username: account.name, password: account.password }), null,
+      '/api/login');
+    loginMs.push(li.ms);
+    if (li.status === 200 && li.cookie) return { account, cookie: li.cookie };
+    const key = 'sign-in ' + li.status + ' ' + li.body.slice(0, 160);
+    failures[key] = (failures[key] || 0) + 1;
+    return null;
+  }));
   const t0 = Date.now();
-  async function client(c) {
-    const k = c % SERVERS;
+  deadline = t0 + SECONDS * 1000;
+  async function client(k) {
+    if (!sessions[k]) return;
+    const { account, cookie } = sessions[k];
+    const d = k % SERVERS;
     while (Date.now() < deadline && next < MAX) {
       const i = next++;
-      const r = await post(agent, servers[k].port, plan(i, k));
+      const r = await post(agent, servers[d].port, plan(i, d), cookie);
       lat.push(r.ms);
       if (r.status >= 200 && r.status < 300) {
         let n = null;
         try { n = JSON.parse(r.body).number; } catch (e) { n = null; }
         ok.push(n);
-        byDesk[k].push(n);
+        byDesk[d].push(n);
+        issuedBy.set(n, account.name);
       } else {
         const key = r.status + ' ' + r.body.slice(0, 160);
         failures[key] = (failures[key] || 0) + 1;
       }
     }
   }
-  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+  await Promise.all(Array.from({ length: CLIENTS }, (_, k) => client(k)));
   const secs = (Date.now() - t0) / 1000;
   agent.destroy();
   const codes = await Promise.all(servers.map(({ srv }) => {
@@ -143,6 +182,9 @@ async function main() {
     `${CLIENTS} clients, ${secs.toFixed(1)} s, ${next} requests, ${ok.length} issued ` +
     `(${(ok.length / secs).toFixed(1)} quotes/s); latency ms p50 ${pct(lat, 50).toFixed(1)}, ` +
     `p95 ${pct(lat, 95).toFixed(1)}, p99 ${pct(lat, 99).toFixed(1)}, max ${(lat[lat.length - 1] || 0).toFixed(1)}`);
+  loginMs.sort((a, b) => a - b);
+  console.log(`load-test: ${loginMs.length} sign-ins as ${ACCOUNTS.length} accounts; ms p50 ${pct(loginMs, 50).toFixed(1)}, ` +
+    `max ${(loginMs[loginMs.length - 1] || 0).toFixed(1)}`);
   const problems = [];
   for (const [k, n] of Object.entries(failures)) problems.push(`${n} × HTTP ${k}`);
   if (code !== 0) problems.push(`the server exited with ${code} on SIGTERM`);
@@ -183,6 +225,24 @@ async function main() {
   }
   console.log(`load-test: register ${entries.length} entries, ${numbers.size} distinct numbers, ` +
     `${numbers.size - missing} PDFs present and verified`);
+  /* Each quote's issued event names the account that issued it; the chain holds. */
+  const au = spawnSync(BIN, ['audit', 'list', '--kind', 'issued', '--format', 'json', '--register', REG],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (au.status !== 0) problems.push('regenquote audit list failed: ' + au.stderr);
+  const events = au.status === 0 ? JSON.parse(au.stdout) : [];
+  const actorOf = new Map(events.map((e) => [e.quote, e.actor]));
+  let wrongActor = 0;
+  for (const [n, who] of issuedBy) if (actorOf.get(n) !== who) wrongActor++;
+  if (wrongActor) problems.push(`${wrongActor} quotes whose issued event names another account than the one that issued it`);
+  if (events.length !== entries.length) problems.push(`${entries.length} quotes but ${events.length} issued events`);
+  const logins = spawnSync(BIN, ['audit', 'list', '--kind', 'login', '--format', 'json', '--register', REG],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const nLogins = logins.status === 0 ? JSON.parse(logins.stdout).length : -1;
+  if (nLogins !== CLIENTS) problems.push(`${CLIENTS} clients signed in but ${nLogins} login events`);
+  const ver = spawnSync(BIN, ['audit', 'verify', '--register', REG], { cwd: ROOT, encoding: 'utf8' });
+  if (ver.status !== 0) problems.push('regenquote audit verify: ' + ver.stderr.trim());
+  console.log(`load-test: audit trail: ${events.length} issued events, each by the account that issued it` +
+    (wrongActor ? ` except ${wrongActor}` : '') + `; ${ver.stdout.trim()}`);
   const extra = log().split('\n').filter((l) => /\bhttp: |warning|problem/i.test(l));
   if (extra.length) console.log('load-test: server said:\n  ' + extra.slice(0, 10).join('\n  '));
   if (!process.env.KEEP_TMP) fs.rmSync(TMP, { recursive: true, force: true });

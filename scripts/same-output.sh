@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${REGENQUOTE_BIN:-./regenquote}
+# quotes are issued on the fixed date below, which only the test build does
+# (the product dates them by the clock)
+tbin=${REGENQUOTE_TEST_BIN:-./build/regenquote-test}
 ref=tests/same/outputs.sha256
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -31,11 +34,12 @@ for lang in en es; do
 done
 # Issued: the numbered PDFs and the register's views of them.
 reg="$work/reg"; mkdir -p "$reg"
+"$bin" init --register "$reg/register.db" >/dev/null
 for f in examples/*.json; do
-  "$bin" quote "$f" --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
+  "$tbin" quote "$f" --register "$reg/register.db" --out-dir "$reg" >/dev/null
 done
-"$bin" revise Q-2026-000001 --add prp-booster --register "$reg/register.db" --out-dir "$reg" --by same-output >/dev/null
-"$bin" void Q-2026-000003 --reason "Patient chose another clinic" --register "$reg/register.db" --by same-output >/dev/null
+"$tbin" revise Q-2026-000001 --add prp-booster --register "$reg/register.db" --out-dir "$reg" >/dev/null
+"$tbin" void Q-2026-000003 --reason "Patient chose another clinic" --register "$reg/register.db" >/dev/null
 for q in "$reg"/Q-*.pdf; do cp "$q" "$work/issued.$(basename "$q")"; done
 "$bin" list --register "$reg/register.db" > "$work/list.txt"
 "$bin" show Q-2026-000001 --register "$reg/register.db" | grep -v '^ *20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T' > "$work/show.txt" || true

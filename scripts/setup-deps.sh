@@ -5,8 +5,8 @@
 set -euo pipefail
 
 PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools
-      libsqlite3-dev libmicrohttpd-dev fonts-dejavu-core poppler-utils qpdf valgrind sqlite3
-      libpq-dev postgresql)
+      libsqlite3-dev libmicrohttpd-dev libsodium-dev fonts-dejavu-core poppler-utils qpdf valgrind sqlite3
+      openssl curl libpq-dev postgresql)
 
 [ $# -gt 0 ] && PKGS=("$@")
 

@@ -8,7 +8,12 @@
 # any of them reports an error or a definite/indirect leak, or exits with
 # another status than expected.
 #
-#   scripts/valgrind-cli.sh [BINARY]      (default ./regenquote)
+# Issuing commands run the test build (TEST_BINARY, the same code with the
+# test hooks: it issues on the fixed SOURCE_DATE_EPOCH below, which the
+# product refuses as a date away from the clock; that refusal is run too).
+#
+#   scripts/valgrind-cli.sh [BINARY] [TEST_BINARY]
+#   (defaults ./regenquote, ./build/regenquote-test)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,22 +21,26 @@ WORK=$(mktemp -d /tmp/rq-valgrind.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 # a private copy: a rebuild of ./regenquote during the run cannot disturb it
 cp "${1:-./regenquote}" "$WORK/regenquote" || exit 1
+cp "${2:-./build/regenquote-test}" "$WORK/regenquote-test" || exit 1
 BIN=$WORK/regenquote
 LOGS=$WORK/logs
 mkdir -p "$LOGS"
 
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
-export REGENQUOTE_REGISTER=$WORK/register.db REGENQUOTE_OUT=$WORK/out REGENQUOTE_USER=valgrind
+export REGENQUOTE_REGISTER=$WORK/register.db REGENQUOTE_OUT=$WORK/out
 VG=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --child-silent-after-fork=no --num-callers=30)
 
 runs=0 failed=0
-# vg EXPECTED_STATUS ARGS… — one invocation under valgrind.
+# vg EXPECTED_STATUS ARGS… — one invocation under valgrind (BIN: the product
+# unless the test build is chosen by TEST=1).
 vg() {
   local want=$1; shift
+  local bin=$BIN
+  [ "${TEST:-0}" = 1 ] && bin=$WORK/regenquote-test
   local log=$LOGS/$((runs + 1)).log
   runs=$((runs + 1))
-  "${VG[@]}" --log-file="$log.%p" "$BIN" "$@" >"$WORK/stdout" 2>"$WORK/stderr" </dev/null
+  "${VG[@]}" --log-file="$log.%p" "$bin" "$@" >"$WORK/stdout" 2>"$WORK/stderr" <"${VG_STDIN:-/dev/null}"
   local got=$?
   local bad=""
   [ "$got" -eq "$want" ] || bad="exit $got, expected $want"
@@ -58,34 +67,74 @@ vg 0 price "$EX/three-sessions-banked.json" --format pdf -o "$WORK/draft.pdf"
 vg 0 price "$EX/cord-tissue-prp-booster.json" --format pdf --a4 -o "$WORK/draft-es.pdf"
 vg 0 price --source adipose --area left-knee --area right-knee --add prp-booster \
   --patient-name 'Nguyễn Thị Hồng' --format pdf -o "$WORK/draft-vi.pdf"
-vg 0 quote "$EX/bone-marrow-one-ankle.json"
-vg 0 quote "$EX/adipose-two-knees.json"
+vg 0 init
+vg 1 init
+TEST=1 vg 0 quote "$EX/bone-marrow-one-ankle.json"
+TEST=1 vg 0 quote "$EX/adipose-two-knees.json"
 vg 0 list
 vg 0 list --format csv
 vg 0 list --format json --patient P-10442
 vg 0 show Q-2026-000001
 vg 0 show Q-2026-000001 --format json
 vg 0 reprint Q-2026-000001 -o "$WORK/reprint.pdf"
-vg 0 revise Q-2026-000001 --add prp-booster
-vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
-vg 0 accept Q-2026-000003
+TEST=1 vg 0 revise Q-2026-000001 --add prp-booster
+TEST=1 vg 0 void Q-2026-000002 --reason "Patient chose another clinic"
+TEST=1 vg 0 accept Q-2026-000003
+# the final bill: added for the superseded quote (it goes to Q-2026-000003), checked, explained, documents
+vg 0 bill add Q-2026-000001 "$EX/bills/bone-marrow-one-ankle.json"
+vg 0 bill check Q-2026-000001
+vg 0 bill check Q-2026-000003 --format json
+vg 0 bill explain Q-2026-000003 --line 1 --text "As estimated"
+vg 0 bill packet Q-2026-000003 -o "$WORK/packet.pdf"
+vg 0 bill letter Q-2026-000003 --lang es -o "$WORK/letter.pdf"
+vg 0 list --dispute-window
+vg 1 bill add Q-2026-000003 "$ROOT/tests/corpus/wrong-types.json"
+vg 1 bill check Q-2026-000002
 rm -f "$WORK/out/Q-2026-000001.pdf"
 vg 0 repair --verify
+vg 0 backup "$WORK/backup.db"
+vg 0 list --name JOSÉ --register "$WORK/backup.db"
 for f in "$EX"/*.json; do tr -d '\n' <"$f"; echo; done >"$WORK/requests.jsonl"
 vg 0 batch "$WORK/requests.jsonl" --format json --out-dir "$WORK/batch" -q
-vg 0 batch "$WORK/requests.jsonl" --issue -j 2 -q
+TEST=1 vg 0 batch "$WORK/requests.jsonl" --issue -j 2 -q
+# run again: every request already issued, none issued twice
+TEST=1 vg 0 batch "$WORK/requests.jsonl" --issue -j 2
+# -o onto standard output (through a link: never a /dev path itself)
+ln -s /dev/stdout "$WORK/to-stdout"
+vg 0 price "$EX/adipose-two-knees.json" --format json -o "$WORK/to-stdout"
+vg 0 prices export --csv -o "$WORK/items.csv"
+vg 0 prices import "$WORK/items.csv"
+# staff accounts (the password on standard input) and the audit trail
+echo 'valgrind-password-1' >"$WORK/pw"
+VG_STDIN=$WORK/pw vg 0 user add ana --role front-desk
+VG_STDIN=$WORK/pw vg 0 user passwd ana
+vg 0 user disable ana
+vg 0 user list --format json
+vg 0 audit list --kind issued --format csv
+vg 0 audit verify
+echo 'short' >"$WORK/pw"
+VG_STDIN=$WORK/pw vg 1 user add bob --role manager
+vg 2 user add carol --role nobody
 # failing runs: bad data (1) and bad usage (2)
 vg 1 price "$ROOT/tests/corpus/wrong-types.json"
-vg 1 quote "$ROOT/tests/corpus/deep-nesting.json"
+TEST=1 vg 1 quote "$ROOT/tests/corpus/deep-nesting.json"
 vg 1 price "$ROOT/tests/corpus/trailing-garbage.json" --format json
 vg 1 show Q-2026-999999
-vg 1 void Q-2026-000002 --reason "Twice"
+TEST=1 vg 1 void Q-2026-000002 --reason "Twice"
 mkdir -p "$WORK/bad"
 cp "$ROOT/pricing/"*.json "$WORK/bad/"
 sed -i '0,/"price": "150.00"/s//"price": "150.005"/' "$WORK/bad/catalog.json"
 vg 1 validate "$WORK/bad"
 vg 2 price "$EX/bone-marrow-one-ankle.json" --format xml
 vg 2 frobnicate
+TEST=1 vg 2 void Q-2026-000003 --reason "$(printf 'Moved\001')"
+vg 2 price "$EX/adipose-two-knees.json" --patient-name "$(printf '\377')"
+mkdir -p "$WORK/fifo-prices"
+cp "$ROOT/pricing/catalog.json" "$WORK/fifo-prices/"
+mkfifo "$WORK/fifo-prices/clinic.json"
+vg 1 price "$EX/adipose-two-knees.json" --prices "$WORK/fifo-prices"
+# the product refuses to issue on a date away from the clock
+SOURCE_DATE_EPOCH=0 vg 2 quote "$EX/bone-marrow-one-ankle.json"
 
 # the PostgreSQL engine, when a test server runs (make check-valgrind starts one)
 if [ -n "${REGENQUOTE_TEST_PG:-}" ]; then

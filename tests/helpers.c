@@ -72,13 +72,20 @@ int th_write(const char *path, const char *text)
 const char *th_bin(void)
 {
     const char *b = getenv("REGENQUOTE_BIN");
-    return b && *b ? b : "./regenquote";
+    return b && *b ? b : "./build/regenquote-test";
 }
 
-const char *th_fault_bin(void)
+int th_init_register(const char *path)
 {
-    const char *b = getenv("REGENQUOTE_FAULT_BIN");
-    return b && *b ? b : "./build/regenquote-fault";
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "%s init --register '%s' >/dev/null", th_bin(), path);
+    return th_run(cmd, NULL, NULL);
+}
+
+const char *th_product_bin(void)
+{
+    const char *b = getenv("REGENQUOTE_PRODUCT_BIN");
+    return b && *b ? b : "./regenquote";
 }
 
 int th_run(const char *cmdline, char **out, char **err)

@@ -18,11 +18,16 @@ void th_rmtree(const char *dir);
 /* Run a shell command line; capture stdout and stderr (malloc'd, NUL-terminated;
  * either pointer may be NULL to discard). Returns the exit status, or -1. */
 int th_run(const char *cmdline, char **out, char **err);
-/* The test build with fault points (REGENQUOTE_FAULT; $REGENQUOTE_FAULT_BIN
- * or ./build/regenquote-fault): the product binary has none. */
-const char *th_fault_bin(void);
-/* The regenquote binary under test ($REGENQUOTE_BIN or ./regenquote). */
+/* The regenquote binary under test: $REGENQUOTE_BIN, or the test build
+ * ./build/regenquote-test, which has the fault points (REGENQUOTE_FAULT)
+ * and issues on the date SOURCE_DATE_EPOCH fixes (the suite's fixed dates). */
 const char *th_bin(void);
+/* Create a register at path with the binary under test (`regenquote init`,
+ * quietly): issuing needs one.  Returns its exit status. */
+int th_init_register(const char *path);
+/* The product binary, for what only it does (refusing to issue on a date
+ * away from the clock): $REGENQUOTE_PRODUCT_BIN or ./regenquote. */
+const char *th_product_bin(void);
 
 /* Read a whole file (malloc'd) or NULL. */
 char *th_read(const char *path, size_t *len);

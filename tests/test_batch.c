@@ -90,9 +90,16 @@ Test(batch, a_failed_line_is_reported_with_its_number_and_the_rest_go_on)
 
 Test(batch, issues_into_the_register_with_two_workers, .timeout = 60)
 {
-    char *dir = th_tmpdir(), in[300], cmd[1200], *out, *err;
+    char *dir = th_tmpdir(), in[300], cmd[2000], *out, *err;
     snprintf(in, sizeof in, "%s/reqs.jsonl", dir);
     write_jsonl(in, 12, NULL);
+    snprintf(cmd, sizeof cmd, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(cmd), 0);
+    /* the same request twice is issued once (its idempotency key): twelve
+     * keys for twelve quotes */
+    snprintf(cmd, sizeof cmd, "awk '{ sub(/^[{]/, \"{ \\\"idempotency_key\\\": \\\"line-\" NR \"\\\",\"); print }' "
+             "%s > %s.k && mv %s.k %s", in, in, in, in);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, DAY0 "%s batch %s --issue --jobs 2 --register %s/reg.db --out-dir %s", th_bin(), in,
              dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
@@ -116,11 +123,12 @@ Test(batch, a_folder_of_requests)
     char *dir = th_tmpdir(), cmd[1200], *out, *err;
     snprintf(cmd, sizeof cmd, DAY0 "%s batch examples --format json --out-dir %s", th_bin(), dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
-    cr_assert(strstr(err, "6 requests, 6 priced, 0 failed"), "%s", err);
+    /* one request per file of examples/ */
+    cr_assert(strstr(err, "7 requests, 7 priced, 0 failed"), "%s", err);
     free(out); free(err);
     snprintf(cmd, sizeof cmd, "ls %s/estimate-*.json | wc -l", dir);
     cr_assert_eq(th_run(cmd, &out, NULL), 0);
-    cr_assert_str_eq(out, "6\n");
+    cr_assert_str_eq(out, "7\n");
     free(out);
     th_rmtree(dir);
     free(dir);

@@ -121,6 +121,69 @@ Test(cli, routine_plan_from_flags_alone)
     free(out); free(err);
 }
 
+/* Finding 5 of issue #15: the text's financing line did not add up
+ * ("12 payments of 592.17 ... 7,106.00 in all": the last one is 592.13).
+ * examples/cord-tissue-prp-booster.json: total 8,000.00, deposit 1,600.00,
+ * the evaluation's 150.00 paid at its visit, so the examples finance
+ * 8,000 - 150 - 1,600 = 6,250.00; at 0 %: 6,250.00 / 12 = 520.8333 ->
+ * 520.83, and the last is 6,250.00 - 11 x 520.83 = 520.87. */
+Test(cli, text_financing_shows_the_last_payment)
+{
+    char *out, *err;
+    cr_assert_eq(run("price examples/cord-tissue-prp-booster.json", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "11 payments of 520.83 and a last one of 520.87 at 0% APR, 6,250.00 in all"), "%s", out);
+    free(out); free(err);
+}
+
+/* Finding 6 of issue #15: JSON gains providers[], each with its lines and
+ * their total (see test_pricing's providers test for the hand computation:
+ * 7,695.00, 342.00 and 1,250.00, each line in exactly one group). */
+Test(cli, price_json_groups_lines_by_provider)
+{
+    char *out, *err;
+    cr_assert_eq(run("price examples/three-providers.json --format json", &out, &err), 0, "%s", err);
+    cJSON *q = cJSON_Parse(out);
+    cr_assert_not_null(q);
+    cJSON *provs = cJSON_GetObjectItemCaseSensitive(q, "providers");
+    cJSON *lines = cJSON_GetObjectItemCaseSensitive(q, "lines");
+    cr_assert_eq(cJSON_GetArraySize(provs), 3);
+    static const struct { const char *name, *npi; double total, threshold; bool collects; } want[] = {
+        { "Lone Star Foot & Ankle Regenerative Center", "1295847317", 769500, 809500, true },
+        { "Capitol Cell Processing Laboratory", "1963574029", 34200, 74200, true },
+        { "Hill Country Surgery Center", "1842037511", 125000, 165000, false },
+    };
+    for (int i = 0; i < 3; i++) {
+        cJSON *p = cJSON_GetArrayItem(provs, i);
+        cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p, "name")->valuestring, want[i].name);
+        cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p, "npi")->valuestring, want[i].npi);
+        cr_assert_eq(cJSON_GetObjectItemCaseSensitive(p, "total_cents")->valuedouble, want[i].total);
+        cr_assert_eq(cJSON_GetObjectItemCaseSensitive(p, "dispute_threshold_cents")->valuedouble, want[i].threshold);
+        cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "clinic_collects")), want[i].collects);
+        /* its lines' amounts, less their savings, plus tax, are its total */
+        double sum = 0;
+        cJSON *ix;
+        cJSON_ArrayForEach(ix, cJSON_GetObjectItemCaseSensitive(p, "lines"))
+        {
+            cJSON *l = cJSON_GetArrayItem(lines, ix->valueint);
+            cr_assert_eq(cJSON_GetObjectItemCaseSensitive(l, "provider")->valueint, i);
+            sum += cJSON_GetObjectItemCaseSensitive(l, "amount_cents")->valuedouble;
+            cJSON *sv = cJSON_GetObjectItemCaseSensitive(l, "savings_cents");
+            if (sv)
+                sum -= sv->valuedouble;
+        }
+        cr_assert_eq(sum, want[i].total, "provider %d", i);
+    }
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(q, "total_cents")->valuedouble, 803700);
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(q, "direct_cents")->valuedouble, 125000);
+    cJSON_Delete(q);
+    free(out); free(err);
+    /* the text names each group with its estimate and threshold */
+    cr_assert_eq(run("price examples/three-providers.json", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "Capitol Cell Processing Laboratory (facility, NPI 1963574029, TIN 74-6193058)"), "%s", out);
+    cr_assert(strstr(out, "estimate 342.00; dispute process if billed 742.00 or more"), "%s", out);
+    free(out); free(err);
+}
+
 Test(cli, options_apply_on_top_of_a_request)
 {
     char *out, *err;

@@ -20,9 +20,18 @@ static int rq(const char *dir, const char *args, char **out, char **err)
     return th_run(cmd, out, err);
 }
 
+/* A fresh folder with a register, r.db (malloc'd). */
+static char *reg_dir(void)
+{
+    char *dir = th_tmpdir(), p[700];
+    snprintf(p, sizeof p, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
+    return dir;
+}
+
 Test(crash, repair_puts_right_what_a_killed_run_left)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     char *out, *err, p[700], cmd[2000];
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(rq(dir, "quote examples/bone-marrow-one-ankle.json", &out, &err), 0, "%s", err);
@@ -50,34 +59,26 @@ Test(crash, repair_puts_right_what_a_killed_run_left)
              dir);
     cr_assert_eq(system(cmd), 0);
 
-    /* without --verify: sizes are checked, contents are not */
-    cr_assert_eq(rq(dir, "repair", &out, &err), 0, "%s", err);
-    cr_assert_str_eq(out, "register OK; 2 PDF copies rewritten\n");
-    cr_assert_str_eq(err, "");
+    /* without --verify: sizes are checked, contents are not; the missing
+     * copy is written, the cut one reported and left as it is (an issued
+     * copy is never replaced, issue #12) */
+    cr_assert_eq(rq(dir, "repair", &out, &err), 1, "%s", err);
+    cr_assert_str_eq(out, "");
+    char want[2000];
+    snprintf(want, sizeof want, "regenquote: %s/out/Q-2026-000001.pdf: differs from quote Q-2026-000001 as issued; "
+             "it is left as it is: move it aside and run 'regenquote repair' to write the register's copy\n", dir);
+    cr_assert_str_eq(err, want);
     free(out);
     free(err);
     size_t n;
     char *now;
     snprintf(p, sizeof p, "%s/out/Q-2026-000001.pdf", dir);
     now = th_read(p, &n);
-    cr_assert(n == len1 && !memcmp(now, orig1, n), "the truncated copy is whole again");
+    cr_assert_eq(n, 1000, "the cut copy is left as it was found");
     free(now);
     snprintf(p, sizeof p, "%s/out/Q-2026-000002.pdf", dir);
     now = th_read(p, &n);
     cr_assert(n == len2 && memcmp(now, orig2, n) != 0, "same size: left for --verify");
-    free(now);
-    snprintf(p, sizeof p, "%s/out/Q-2026-000004.pdf.tmpAAAAAA", dir);
-    cr_assert_neq(access(p, F_OK), 0, "an old temporary file is removed");
-    snprintf(p, sizeof p, "%s/out/Q-2026-000005.pdf.tmpBBBBBB", dir);
-    cr_assert_eq(access(p, F_OK), 0, "a fresh one may belong to a running issuer: kept");
-
-    cr_assert_eq(rq(dir, "repair --verify", &out, &err), 0, "%s", err);
-    cr_assert_str_eq(out, "register OK; 1 PDF copy rewritten\n");
-    free(out);
-    free(err);
-    snprintf(p, sizeof p, "%s/out/Q-2026-000002.pdf", dir);
-    now = th_read(p, &n);
-    cr_assert(n == len2 && !memcmp(now, orig2, n), "--verify compares the bytes");
     free(now);
     snprintf(p, sizeof p, "%s/out/Q-2026-000003.pdf", dir);
     now = th_read(p, &n);
@@ -86,6 +87,31 @@ Test(crash, repair_puts_right_what_a_killed_run_left)
     struct stat st;
     cr_assert_eq(stat(p, &st), 0, "the missing copy is back");
     cr_assert_eq(st.st_mode & 0777, 0600);
+    snprintf(p, sizeof p, "%s/out/Q-2026-000004.pdf.tmpAAAAAA", dir);
+    cr_assert_neq(access(p, F_OK), 0, "an old temporary file is removed");
+    snprintf(p, sizeof p, "%s/out/Q-2026-000005.pdf.tmpBBBBBB", dir);
+    cr_assert_eq(access(p, F_OK), 0, "a fresh one may belong to a running issuer: kept");
+
+    /* --verify compares the bytes: both damaged copies are reported */
+    cr_assert_eq(rq(dir, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "Q-2026-000001.pdf: differs") && strstr(err, "Q-2026-000002.pdf: differs"), "%s", err);
+    free(out);
+    free(err);
+    /* moved aside as the message says, they are written again */
+    snprintf(cmd, sizeof cmd, "cd %s/out && mv Q-2026-000001.pdf Q1.damaged && mv Q-2026-000002.pdf Q2.damaged", dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(rq(dir, "repair --verify", &out, &err), 0, "%s", err);
+    cr_assert_str_eq(out, "register OK; 2 PDF copies rewritten\n");
+    free(out);
+    free(err);
+    snprintf(p, sizeof p, "%s/out/Q-2026-000001.pdf", dir);
+    now = th_read(p, &n);
+    cr_assert(n == len1 && !memcmp(now, orig1, n), "the register's copy, byte for byte");
+    free(now);
+    snprintf(p, sizeof p, "%s/out/Q-2026-000002.pdf", dir);
+    now = th_read(p, &n);
+    cr_assert(n == len2 && !memcmp(now, orig2, n), "the register's copy, byte for byte");
+    free(now);
 
     /* nothing left to do */
     cr_assert_eq(rq(dir, "repair --verify", &out, &err), 0, "%s", err);
@@ -104,12 +130,12 @@ Test(crash, repair_puts_right_what_a_killed_run_left)
  * `repair` does it at once. */
 Test(crash, killed_after_commit_then_repaired)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     char *out, *err, cmd[2000], p[700];
     snprintf(cmd, sizeof cmd,
              ENV "REGENQUOTE_FAULT=after-commit %s quote examples/adipose-two-knees.json --register %s/r.db "
                  "--out-dir %s/out",
-             th_fault_bin(), dir, dir);
+             th_bin(), dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 137, "killed: %s", err);
     free(out);
     free(err);

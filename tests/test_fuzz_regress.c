@@ -12,6 +12,7 @@
 
 #define RQ_FUZZ_NO_ENTRY
 #define RQ_FUZZ_ROOT "."
+#include "../fuzz/fuzz_bill.c"
 #include "../fuzz/fuzz_catalog_csv.c"
 #include "../fuzz/fuzz_fontcov.c"
 #include "../fuzz/fuzz_price_table.c"
@@ -95,4 +96,10 @@ Test(fuzz_regress, fontcov)
     for (size_t n = 0; n < 4096 && n < len; n += 7)
         fuzz_fontcov_one((const uint8_t *)font, n);
     free(font);
+}
+
+Test(fuzz_regress, bill)
+{
+    replay_dir("tests/corpus/fuzz/bill", fuzz_bill_one);
+    cr_assert_gt(replay_dir("examples/bills", fuzz_bill_one), 0);
 }

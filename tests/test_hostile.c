@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "register.h"
 
 #define ENV "SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=pricing REGENQUOTE_TEMPLATES=templates "
 #define C "tests/corpus/"
@@ -71,6 +72,8 @@ static void check_request(const char *file, int code, const char *expect_err)
     free(out);
     free(err);
 
+    snprintf(args, sizeof args, "%s/register.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote %s --out-dir %s --register %s/register.db", file, outdir, dir);
     cr_assert_eq(run_in("", args, &out, &err), code, "quote %s: %s", file, err);
     cr_assert_str_eq(err, expect_err, "quote %s", file);
@@ -187,6 +190,8 @@ Test(hostile, path_in_name_prints_and_names_no_file)
     snprintf(args, sizeof args, "quote " C "name-path.json --out-dir %s/a/b --register %s/a/b/r.db", dir, dir);
     snprintf(p, sizeof p, "%s/a", dir);
     mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/a/b/r.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
     cr_assert_eq(run_in("", args, &out, &err), 0, "%s", err);
     cr_assert_str_eq(err, "");
     cr_assert(strstr(out, "Q-2026-000001"), "%s", out);
@@ -369,6 +374,8 @@ Test(hostile, missing_price_tables)
     cr_assert_eq(th_tables_with(p, "clinic.json", NULL, NULL), 0);
     snprintf(p, sizeof p, "%s/t/catalog.json", dir);
     unlink(p);
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --prices %s/t --out-dir %s/out --register %s/r.db", dir, dir, dir);
     snprintf(expect, sizeof expect,
              "regenquote: %s/t/catalog.json: cannot open: No such file or directory\n"
@@ -409,6 +416,28 @@ static const char *as_user(const char *dir)
     cr_assert_eq(setenv("REGENQUOTE_BIN", bin, 1), 0);
     cr_assert_eq(chdir(dir), 0);
     return "setpriv --reuid=nobody --regid=nogroup --clear-groups env";
+}
+
+/* A register open to others that this user cannot make private (another
+ * owner's file): refused, with what its owner can do. */
+Test(hostile, a_register_open_to_others_that_cannot_be_made_private)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root, to run as another user");
+    char *dir = th_tmpdir();
+    chmod(dir, 0777);
+    char reg[700], args[1024], expect[2048];
+    snprintf(reg, sizeof reg, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(reg), 0);
+    chmod(reg, 0666);
+    const char *user = as_user(dir);
+    snprintf(args, sizeof args, "list --register %s", reg);
+    snprintf(expect, sizeof expect,
+             "regenquote: %s: is mode 0666, open to other users, and cannot be made private: Operation not permitted; "
+             "its owner can run 'chmod 600 %s'\n", reg, reg);
+    check_env(user, args, NULL, expect);
+    th_rmtree(dir);
+    free(dir);
 }
 
 Test(hostile, unreadable_price_table)
@@ -474,6 +503,8 @@ Test(hostile, unwritable_output_folder)
     char file[600];
     snprintf(file, sizeof file, "%s/file", dir);
     th_write(file, "x");
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --out-dir %s/sub --register %s/r.db", file, dir);
     snprintf(expect, sizeof expect, "regenquote: %s/sub: cannot create the folder: Not a directory\n", file);
     check_env("", args, NULL, expect);
@@ -492,6 +523,8 @@ Test(hostile, missing_template_and_font)
     snprintf(expect, sizeof expect, "regenquote: %s/en/quote.txt: cannot open template: No such file or directory\n",
              dir);
     check_env("", args, out, expect);
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --templates %s --out-dir %s --register %s/r.db", dir, out, dir);
     check_env("", args, out, expect);
 
@@ -544,6 +577,8 @@ Test(hostile, full_disk)
     check_env(FULL_DISK, args, out, expect);
 
     /* issuing: the register cannot grow, so nothing is issued at all */
+    snprintf(args, sizeof args, "%s/r.db", dir);
+    cr_assert_eq(th_init_register(args), 0);
     snprintf(args, sizeof args, "quote " PLAN " --out-dir %s --register %s/r.db", out, dir);
     snprintf(expect, sizeof expect, "regenquote: %s/r.db: register error: disk I/O error\n", dir);
     check_env(FULL_DISK, args, out, expect);
@@ -562,7 +597,7 @@ Test(hostile, full_disk)
     cr_assert_eq(strchr(e, '\n'), e + strlen(e) - 1, "one line: %s", e);
     free(o);
     free(e);
-    cr_assert_eq(count_files(out), 1, "only the PDF issued before");
+    cr_assert_eq(count_files(out), 2, "only the PDF issued before, and the folder's marker");
     th_rmtree(dir);
     free(dir);
 }
@@ -868,6 +903,7 @@ Test(hostile, register_that_is_not_a_register)
     snprintf(reg, sizeof reg, "%s/new.db", dir);
     char cmd[2000], *o, *e;
     /* made by issuing one quote (its PDF goes elsewhere: `out` must stay empty) */
+    cr_assert_eq(th_init_register(reg), 0);
     snprintf(args, sizeof args, "quote " PLAN " --register %s --out-dir %s", reg, dir);
     cr_assert_eq(run_in("", args, &o, &e), 0, "%s", e);
     free(o);
@@ -876,8 +912,8 @@ Test(hostile, register_that_is_not_a_register)
     cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     snprintf(args, sizeof args, "quote " PLAN " --register %s --out-dir %s", reg, out);
     snprintf(expect, sizeof expect,
-             "regenquote: %s: was written by a newer regenquote (schema 99; this one knows 3); upgrade regenquote\n",
-             reg);
+             "regenquote: %s: was written by a newer regenquote (schema 99; this one knows %d); upgrade regenquote\n",
+             reg, REGISTER_SCHEMA_VERSION);
     check_env("", args, out, expect);
     snprintf(cmd, sizeof cmd, "sqlite3 %s 'PRAGMA user_version'", reg);
     cr_assert_eq(th_run(cmd, &o, NULL), 0);
@@ -951,8 +987,9 @@ Test(hostile, batch_progress_bar_only_on_a_terminal)
     snprintf(cmd, sizeof cmd,
              "script -qec '" ENV "%s batch examples --format none --out-dir %s/b' /dev/null", th_bin(), dir);
     cr_assert_eq(th_run(cmd, &out, NULL), 0);
-    cr_assert(strstr(out, "] 6/6"), "a bar that ends at 6/6: %s", out);
-    cr_assert(strstr(out, "6 requests, 6 priced, 0 failed"), "%s", out);
+    /* one request per file of examples/ */
+    cr_assert(strstr(out, "] 7/7"), "a bar that ends at 7/7: %s", out);
+    cr_assert(strstr(out, "7 requests, 7 priced, 0 failed"), "%s", out);
     free(out);
     th_rmtree(dir);
     free(dir);

@@ -3,6 +3,7 @@
 #include <criterion/logging.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "money.h"
@@ -258,4 +259,85 @@ Test(money, loan_agrees_with_the_long_double_computation)
     }
     cr_log_info("money_loan: %d of %d random loans differ from the long double:%s", differ, cases, list);
     cr_assert_leq(differ, 20, "%d differ:%s", differ, list);
+}
+
+/* ---- sharing an amount in proportion ------------------------------------ */
+
+Test(money, share_is_exact_and_gives_leftover_cents_by_largest_remainder)
+{
+    /* 100.00 over 150, 2,650, 3,200, 1,500, 200, 850 (8,550.00), by hand:
+     * 10,000 x w / 855,000 = 175.438, 3,099.415, 3,742.690, 1,754.386,
+     * 233.918, 994.152: floors 9,997; the 3 cents left go to .918, .690,
+     * .438 */
+    const int64_t w[] = { 15000, 265000, 320000, 150000, 20000, 85000 };
+    int64_t sh[6];
+    uint64_t scratch[6];
+    cr_assert(money_share(10000, w, 6, sh, scratch));
+    const int64_t want[] = { 176, 3099, 3743, 1754, 234, 994 };
+    for (int i = 0; i < 6; i++)
+        cr_expect_eq(sh[i], want[i], "part %d: %lld", i, (long long)sh[i]);
+}
+
+Test(money, share_ties_go_to_the_earlier_part)
+{
+    /* 1 cent over three equal weights: each 1/3, the earliest gets it */
+    const int64_t w[] = { 5, 5, 5 };
+    int64_t sh[3];
+    uint64_t scratch[3];
+    cr_assert(money_share(1, w, 3, sh, scratch));
+    cr_assert(sh[0] == 1 && sh[1] == 0 && sh[2] == 0);
+    /* 2 cents: the first two */
+    cr_assert(money_share(2, w, 3, sh, scratch));
+    cr_assert(sh[0] == 1 && sh[1] == 1 && sh[2] == 0);
+}
+
+Test(money, share_skips_weightless_parts_and_never_exceeds_a_weight)
+{
+    const int64_t w[] = { 0, 3, 0, 7 };
+    int64_t sh[4];
+    uint64_t scratch[4];
+    cr_assert(money_share(10, w, 4, sh, scratch));
+    cr_assert(sh[0] == 0 && sh[1] == 3 && sh[2] == 0 && sh[3] == 7);
+    cr_assert(money_share(9, w, 4, sh, scratch));
+    /* 9 x 3 / 10 = 2.7, 9 x 7 / 10 = 6.3: the cent left goes to .7 */
+    cr_assert(sh[1] == 3 && sh[3] == 6);
+    /* the largest amounts do not overflow: 10^12 x 10^12 needs 80 bits */
+    const int64_t big[] = { INT64_C(1000000000000), INT64_C(999999999999), 1 };
+    int64_t bs[3];
+    uint64_t bscratch[3];
+    cr_assert(money_share(INT64_C(1000000000000), big, 3, bs, bscratch));
+    cr_assert_eq(bs[0] + bs[1] + bs[2], INT64_C(1000000000000));
+    cr_assert_eq(bs[0], INT64_C(500000000000));
+    /* nothing to share among, negatives: refused */
+    const int64_t none[] = { 0, 0 };
+    cr_assert(!money_share(5, none, 2, sh, scratch));
+    cr_assert(!money_share(-5, w, 4, sh, scratch));
+    const int64_t neg[] = { 5, -1 };
+    cr_assert(!money_share(5, neg, 2, sh, scratch));
+}
+
+Test(money, share_adds_up_on_random_parts)
+{
+    srand(15);
+    for (int round = 0; round < 2000; round++) {
+        int64_t w[17], sh[17];
+        uint64_t scratch[17];
+        size_t n = 1 + (size_t)(rand() % 17);
+        int64_t total = 0;
+        for (size_t i = 0; i < n; i++)
+            total += w[i] = rand() % 4 ? rand() % 1000000 : 0;
+        if (!total)
+            continue;
+        int64_t amount = rand() % (total + 1);
+        cr_assert(money_share(amount, w, n, sh, scratch));
+        int64_t sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            sum += sh[i];
+            cr_assert_leq(sh[i], w[i]);
+            /* within a cent of the exact share */
+            long double exact = (long double)amount * (long double)w[i] / (long double)total;
+            cr_assert(fabsl((long double)sh[i] - exact) < 1.0L);
+        }
+        cr_assert_eq(sum, amount);
+    }
 }

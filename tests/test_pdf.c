@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "money.h"
 #include "plan.h"
 #include "price_table.h"
@@ -39,19 +40,26 @@ static char *diags(const struct diag_list *dl)
     return out;
 }
 
-/* Price the plan given as option name/value pairs (NULL-terminated). */
-static void build(struct fx *f, const char *const *opts)
+/* Price the plan given as option name/value pairs (NULL-terminated)
+ * against the price tables in folder tables. */
+static void build_with(struct fx *f, const char *tables, const char *const *opts)
 {
     memset(f, 0, sizeof *f);
     strcpy(f->dir, "/tmp/rq-pdf-XXXXXX");
     cr_assert_not_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/quote.pdf", f->dir);
-    cr_assert_eq(price_table_load(&f->pt, "pricing", &f->dl), 0, "%s", diags(&f->dl));
+    cr_assert_eq(price_table_load(&f->pt, tables, &f->dl), 0, "%s", diags(&f->dl));
     plan_init(&f->plan);
     for (size_t i = 0; opts[i]; i += 2)
         cr_assert_eq(plan_apply_option(&f->plan, opts[i], opts[i + 1], &f->dl), 0, "%s", diags(&f->dl));
     cr_assert_eq(pricing_compute(&f->pt, &f->plan, date_from_ymd(2026, 11, 23), &f->q, &f->dl), 0, "%s",
                  diags(&f->dl));
+}
+
+/* The same against pricing/. */
+static void build(struct fx *f, const char *const *opts)
+{
+    build_with(f, "pricing", opts);
 }
 
 static size_t dir_entries(const char *dir)
@@ -670,6 +678,239 @@ Test(pdf, package_savings_discount_and_tax_are_their_own_lines)
         HAS(t, usd(f.q.tax_cents, b, sizeof b));
     snprintf(b2, sizeof b2, "Total you pay %s", usd(f.q.total_cents, b, sizeof b));
     HAS(l, b2);
+    free(t);
+    free(l);
+    done(&f);
+}
+
+/* ---- issue #15: money visit by visit and provider by provider ---------- */
+
+/* Two pieces of a table run together in pdftotext -layout's text: a
+ * percentage or an amount ("14.99%", "1,250.00") followed at once by a
+ * "$" or another digit ("14.99%$223.29").  Returns the first such place,
+ * or NULL. */
+static const char *run_together(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (p[0] >= '0' && p[0] <= '9' && p[1] == '%' && (p[2] == '$' || (p[2] >= '0' && p[2] <= '9')))
+            return p;
+        if (p[0] == '.' && p > s && p[-1] >= '0' && p[-1] <= '9' && p[1] >= '0' && p[1] <= '9' &&
+            p[2] >= '0' && p[2] <= '9' && (p[3] == '$' || (p[3] >= '0' && p[3] <= '9')))
+            return p;
+    }
+    return NULL;
+}
+
+#define APART(text) cr_expect(run_together(text) == NULL, "columns run together at: %.60s", run_together(text))
+
+/* Finding 8: in the Spanish PDF the financing table's APR and monthly
+ * columns ran together ("14.99%$223.29 (último $223.37)").  Every column
+ * is now as wide as its widest content, and the last payment goes on a
+ * line of its own. */
+Test(pdf, spanish_financing_columns_stay_apart)
+{
+    struct fx f;
+    build(&f, basic);
+    struct render_opts o = opts_en();
+    o.lang = "es";
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    char *l = pdf_text_mode(f.path, 0, true);
+    APART(l);
+    char b[64], want[160];
+    const struct quote_financing *fi = &f.q.financing[2];
+    cr_assert_neq(fi->last_payment, fi->monthly);
+    snprintf(want, sizeof want, "14.99%%   ");
+    HAS(l, want);
+    snprintf(want, sizeof want, "último %s", usd(fi->last_payment, b, sizeof b));
+    HAS(l, want);
+    HASNT(l, "%$");
+    free(l);
+    done(&f);
+}
+
+/* The longest content in both languages: amounts of $9,600,000,000.00,
+ * the long Spanish labels ("Precio unitario", "Costo financiero") and a
+ * long patient name; no two columns may touch. */
+Test(pdf, every_table_fits_its_longest_content)
+{
+    char *dir = th_tmpdir();
+    cr_assert_eq(th_tables_with(dir, "catalog.json", "\"code\": \"20999\", \"price\": \"1500.00\"",
+                                "\"code\": \"20999\", \"price\": \"2400000000.00\""), 0);
+    for (int es = 0; es < 2; es++) {
+        struct fx f;
+        const char *const opts[] = {"source", "bone-marrow", "area", "left-knee", "area", "right-knee",
+                                    "area", "left-ankle", "area", "right-ankle", "add", "prp-booster",
+                                    "add", "ankle-brace", "add", "surgery-center", "add", "cell-count",
+                                    "discount", "military:Veteran ID checked at the front desk",
+                                    "patient-name", "María Fernanda de los Ángeles Castañeda-Villalobos",
+                                    "date", "2027-02-15", NULL};
+        build_with(&f, dir, opts);
+        cr_assert_gt(f.q.total_cents, INT64_C(900000000000));
+        struct render_opts o = opts_en();
+        o.lang = es ? "es" : "en";
+        cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+        char *l = pdf_text_mode(f.path, 0, true);
+        APART(l);
+        HAS(l, "9,600,000,000.00");
+        HAS(l, "2,400,000,000.00");
+        /* the running header's long name does not run into the clinic's */
+        HAS(l, es ? "Presupuesto para María Fernanda de los Ángeles Castañeda-Villalobos"
+                  : "Estimate for María Fernanda de los Ángeles Castañeda-Villalobos");
+        HASNT(l, "CenterEstimate");
+        HASNT(l, "CenterPresupuesto");
+        HAS(l, es ? "Precio unitario" : "Unit price");
+        HAS(l, es ? "Costo financiero" : "Finance charge");
+        char *t = flat(l);
+        HAS(t, es ? "Cant. Precio unitario Importe" : "Qty Unit price Amount");
+        HAS(t, es ? "Meses APR Pago mensual Total pagado Costo financiero"
+                  : "Months APR Monthly payment Total paid Finance charge");
+        free(t);
+        done(&f);
+    }
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* Finding 7: the GFE said services expected to be scheduled separately
+ * were "listed above" even when there were none. */
+Test(pdf, scheduled_separately_statement_only_when_there_are_such_services)
+{
+    struct fx f;
+    const char *none[] = {"source", "bone-marrow", "area", "left-knee", NULL};
+    build(&f, none);
+    cr_assert_eq(f.q.separate_cents, 0);
+    struct render_opts o = opts_en();
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    char *t = flat(pdf_text(f.path, 0));
+    HAS(t, "Other services may be recommended and scheduled separately.");
+    HASNT(t, "listed above");
+    HASNT(t, "Services expected to be scheduled separately");
+    HASNT(t, "new Good Faith Estimate");
+    free(t);
+    done(&f);
+    build(&f, basic); /* has the outside MRI */
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    t = flat(pdf_text(f.path, 0));
+    HAS(t, "Services we already expect to be scheduled separately are listed above");
+    HAS(t, "Billed by Westlake Imaging Center");
+    free(t);
+    done(&f);
+}
+
+/* Finding 7 (12 months): session 3 at week 60 is listed as expected
+ * separately, with its expected charge (thaw 450 + repeat injection 1,200
+ * + guidance 200 = 1,850.00), and the PDF says a new estimate will be
+ * given. */
+Test(pdf, sessions_beyond_12_months_get_a_new_estimate)
+{
+    struct fx f;
+    const char *opts[] = {"source", "bone-marrow", "area", "left-knee", "sessions", "3", "spacing", "30", NULL};
+    build(&f, opts);
+    struct render_opts o = opts_en();
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    char *t = flat(pdf_text(f.path, 0)), *l = flat(pdf_text_mode(f.path, 0, true));
+    HAS(t, "Services expected to be scheduled separately");
+    HAS(l, "Expected charges for separately scheduled services $1,850.00");
+    HAS(t, "you will be given a new Good Faith Estimate for them before they are scheduled");
+    HAS(t, "A Good Faith Estimate covers at most 12 months of recurring care");
+    free(t);
+    free(l);
+    o.lang = "es";
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    t = flat(pdf_text(f.path, 0));
+    HAS(t, "recibirá una nueva Estimación de Buena Fe para ellos");
+    free(t);
+    done(&f);
+}
+
+/* examples/three-providers.json as options: the clinic, an outside
+ * laboratory it collects for, a surgery centre that bills directly. */
+static const char *const three_providers[] = {
+    "source", "bone-marrow", "area", "right-patellar-tendon", "add", "surgery-center", "add", "cell-count",
+    "add", "prp-booster", "discount", "military:Veteran ID checked", "date", "2027-01-25", NULL};
+
+/* Finding 6: three provider groups, each with name, NPI, TIN, address,
+ * its estimate and its dispute threshold, in both languages (the amounts
+ * are computed by hand in test_pricing.c: 7,695.00 + 400.00 = 8,095.00;
+ * 342.00 + 400.00 = 742.00; 1,250.00 + 400.00 = 1,650.00). */
+Test(pdf, lines_are_grouped_by_provider_with_a_total_each)
+{
+    struct fx f;
+    build(&f, three_providers);
+    cr_assert_eq(f.q.n_providers, 3);
+    static const char *const en[] = {"Estimate by provider or facility", "Hill Country Surgery Center",
+                                     "NPI 1842037511 · TIN 74-5820931", "9300 Southwest Parkway, Building 2",
+                                     "Bills you directly", "Capitol Cell Processing Laboratory",
+                                     "NPI 1963574029 · TIN 74-6193058",
+                                     "Estimate for this provider or facility $7,695.00",
+                                     "Estimate for this provider or facility $342.00",
+                                     "Estimate for this provider or facility $1,250.00",
+                                     "Dispute process if it bills you $8,095.00 or more",
+                                     "Dispute process if it bills you $742.00 or more",
+                                     "Dispute process if it bills you $1,650.00 or more",
+                                     "All providers and facilities together $9,287.00"};
+    static const char *const es[] = {"Estimación por proveedor o centro", "Hill Country Surgery Center",
+                                     "Le factura directamente", "Estimación de este proveedor o centro $7,695.00",
+                                     "Estimación de este proveedor o centro $342.00",
+                                     "Proceso de disputa si le factura $1,650.00 o más",
+                                     "Todos los proveedores y centros en conjunto $9,287.00"};
+    for (int lang = 0; lang < 2; lang++) {
+        struct render_opts o = opts_en();
+        o.lang = lang ? "es" : "en";
+        cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+        char *l = flat(pdf_text_mode(f.path, 0, true));
+        const char *const *want = lang ? es : en;
+        size_t n = lang ? sizeof es / sizeof *es : sizeof en / sizeof *en;
+        for (size_t i = 0; i < n; i++)
+            HAS(l, want[i]);
+        free(l);
+    }
+    done(&f);
+}
+
+/* Finding 1 and 4 in the PDF: each visit's amount due after its share,
+ * the deposit among the first visits (here after the evaluation, 6 weeks
+ * before, and before the blood work, 1 week before), the shares of the
+ * discount shown under it.  Amounts as computed in test_pricing.c
+ * (military 10 % on each line: evaluation 150.00 - 15.00 = 135.00). */
+Test(pdf, timeline_shows_each_visit_after_its_share_and_the_deposit_in_its_place)
+{
+    struct fx f;
+    build(&f, three_providers);
+    struct render_opts o = opts_en();
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    char *t = flat(pdf_text(f.path, 0)), *l = flat(pdf_text_mode(f.path, 0, true));
+    HAS(l, "Services $150.00, less their share of savings and discounts $15.00");
+    HAS(t, "Shared among the visits: Evaluation and planning -$15.00; Procedure day -$793.00; PRP booster -$85.00");
+    HAS(t, "Also billed to you directly by Hill Country Surgery Center: $1,250.00");
+    const char *eval = strstr(l, "December 14, 2026 Evaluation and planning $135.00");
+    const char *dep = strstr(l, "Due by January 11, 2027 Deposit to reserve your procedure date");
+    const char *blood = strstr(l, "January 18, 2027 Pre-procedure blood work");
+    cr_assert(eval && dep && blood && eval < dep && dep < blood, "the deposit between the evaluation and the blood work");
+    HAS(t, "Visits before the procedure are paid at the visit");
+    free(t);
+    free(l);
+    done(&f);
+}
+
+/* Finding 2 in the PDF: with "Paid in full before the procedure", one
+ * payment and no financing examples, saying why. */
+Test(pdf, payment_in_full_is_one_payment_without_financing_examples)
+{
+    struct fx f;
+    const char *opts[] = {"source", "bone-marrow", "area", "left-achilles", "add", "prp-booster",
+                          "package", "bone-marrow-one-area", "discount", "prepay", NULL};
+    build(&f, opts);
+    struct render_opts o = opts_en();
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    char *t = flat(pdf_text(f.path, 0)), *l = flat(pdf_text_mode(f.path, 0, true));
+    char b[64], want[200];
+    snprintf(want, sizeof want, "Payment in full (required for \"Paid in full before the procedure\") %s",
+             usd(f.q.total_cents, b, sizeof b));
+    HAS(l, want);
+    HAS(t, "Financing examples are not shown");
+    HASNT(t, "Monthly payment");
+    HASNT(t, "Deposit to reserve your procedure date");
     free(t);
     free(l);
     done(&f);

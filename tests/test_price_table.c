@@ -206,6 +206,102 @@ Test(price_table, tin_format)
                                    "clinic.tin: '743125687' is not a TIN; expected nine digits as NN-NNNNNNN", false });
 }
 
+/* Finding 6 of issue #15: who bills an item.  validate checks the outside
+ * providers' and facilities' NPIs (Luhn with the 80840 prefix) and TINs,
+ * and that every item's billed_by names one that exists. */
+Test(price_table, outside_provider_npi_check_digit)
+{
+    check_seeded(&(struct seeded){ "clinic.json", "\"npi\": \"1963574029\"", "\"npi\": \"1963574028\"",
+                                   "clinic.outside[0].npi: '1963574028' is not a valid NPI", false });
+}
+
+Test(price_table, outside_provider_tin_format)
+{
+    check_seeded(&(struct seeded){ "clinic.json", "\"tin\": \"74-6193058\"", "\"tin\": \"74-619305\"",
+                                   "clinic.outside[0].tin: '74-619305' is not a TIN; expected nine digits as NN-NNNNNNN",
+                                   false });
+    check_seeded(&(struct seeded){ "clinic.json", "\"tin\": \"74-6193058\"", "\"tin\": \"00-0000000\"",
+                                   "clinic.outside[0].tin: '00-0000000' is not a TIN", false });
+}
+
+Test(price_table, outside_provider_says_who_collects)
+{
+    check_seeded(&(struct seeded){ "clinic.json", "\"tin\": \"74-6193058\",", "\"tin\": \"74-6193058\", \"kind_\": 1,",
+                                   "clinic.outside[0].kind_: unknown key; did you mean 'kind'?", false });
+    check_seeded(&(struct seeded){ "clinic.json", ", \"clinic_collects\": true }", " }",
+                                   "clinic.outside[0].clinic_collects: is missing", false,
+                                   "{ \"id\": \"capitol-cell-lab\"" });
+}
+
+Test(price_table, billed_by_must_name_a_provider_or_facility)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "\"billed_by\": \"capitol-cell-lab\"",
+                                   "\"billed_by\": \"capitol-cel-lab\"",
+                                   "items[26].billed_by: unknown provider or facility 'capitol-cel-lab'; did you mean "
+                                   "'capitol-cell-lab'?", false });
+    check_seeded(&(struct seeded){ "catalog.json", "\"billed_by\": \"capitol-cell-lab\"",
+                                   "\"billed_by\": \"nobody\"",
+                                   "items[26].billed_by: unknown provider or facility 'nobody'; it must be an id from "
+                                   "clinic.providers or clinic.outside", false });
+}
+
+Test(price_table, billed_by_one_of_the_clinics_providers)
+{
+    char *dir = th_tmpdir();
+    cr_assert_eq(th_tables_with(dir, "catalog.json", "\"billed_by\": \"capitol-cell-lab\"",
+                                "\"billed_by\": \"dr-whitfield\""), 0);
+    struct price_table pt;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(price_table_load(&pt, dir, &dl), 0, "%s", th_diags(&dl));
+    const struct pt_item *it = pt_find_item(&pt, "cell-count");
+    cr_assert_not_null(it->billed_by_provider);
+    cr_assert_str_eq(it->billed_by_provider->name, "James Whitfield, MD");
+    cr_assert_null(it->billed_by_outside);
+    cr_assert(!pt_item_billed_directly(it));
+    cr_assert(pt_item_billed_directly(pt_find_item(&pt, "asc-facility-fee")));
+    price_table_free(&pt);
+    diag_list_free(&dl);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(price_table, outside_id_must_differ_from_the_providers)
+{
+    check_seeded(&(struct seeded){ "clinic.json", "{ \"id\": \"capitol-cell-lab\"", "{ \"id\": \"dr-delgado\"",
+                                   "clinic.outside[0].id: 'dr-delgado' is already the id of one of the clinic's providers",
+                                   false, "{ \"id\": \"dr-delgado\", \"kind\"" });
+}
+
+/* What an outside biller that bills the patient directly rules out: the
+ * clinic cannot take a package saving or a discount off charges it does
+ * not collect (combinations that cannot both hold are refused). */
+Test(price_table, nothing_discounted_that_the_clinic_does_not_collect)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "{ \"item\": \"prp-booster\", \"quantity\": 1 }",
+                                   "{ \"item\": \"asc-facility-fee\", \"quantity\": 1 }",
+                                   "packages[0].includes: 'asc-facility-fee' is billed to the patient directly by "
+                                   "'hill-country-surgery'; a package saving cannot come off charges the clinic does "
+                                   "not collect", false, "\"includes\": [" });
+    check_seeded(&(struct seeded){ "catalog.json", "\"applies_to\": [\"msc-injection\", \"msc-injection-repeat\"]",
+                                   "\"applies_to\": [\"msc-injection\", \"asc-facility-fee\"]",
+                                   "discounts[2].applies_to[1]: 'asc-facility-fee' is billed to the patient directly by "
+                                   "'hill-country-surgery'; the clinic cannot discount charges it does not collect",
+                                   false });
+}
+
+/* A package replaces the prices of what it includes by its own: it may
+ * include only services the patient pays the clinic for. */
+Test(price_table, package_includes_only_out_of_pocket_services)
+{
+    check_seeded(&(struct seeded){ "catalog.json", "{ \"item\": \"prp-booster\", \"quantity\": 1 }",
+                                   "{ \"item\": \"cbc\", \"quantity\": 1 }",
+                                   "packages[0].includes[4].item: 'cbc' may be billed to insurance; a package includes "
+                                   "only services the patient pays the clinic for", false });
+    check_seeded(&(struct seeded){ "catalog.json", "{ \"item\": \"prp-booster\", \"quantity\": 1 }",
+                                   "{ \"item\": \"ankle-brace\", \"quantity\": 1 }",
+                                   "packages[0].includes[4].item: 'ankle-brace' is taxable goods", false });
+}
+
 Test(price_table, deposit_percent_over_100)
 {
     check_seeded(&(struct seeded){ "clinic.json", "\"percent\": \"20\"", "\"percent\": \"120\"",
@@ -379,9 +475,12 @@ Test(price_table, medicare_excluded_code_marked_billable_is_a_warning)
 
 Test(price_table, msc_item_marked_billable_is_a_warning)
 {
+    /* adipose processing: in no package (a package may include only items
+     * the patient pays the clinic for, so marking bmac, which a package
+     * includes, would be an error of its own) */
     check_seeded(&(struct seeded){ "catalog.json",
-                                   "\"coverage\": \"not_covered\", \"coverage_reason\": \"Investigational for orthopaedic use\",\n      \"coverage_reason_es\": \"En investigación para uso ortopédico\" },\n    { \"id\": \"adipose-harvest\"",
-                                   "\"coverage\": \"may_be_billable\", \"coverage_reason\": \"Investigational for orthopaedic use\",\n      \"coverage_reason_es\": \"En investigación para uso ortopédico\" },\n    { \"id\": \"adipose-harvest\"",
-                                   "warning: items[7].coverage: item 'bmac' is part of the MSC treatment, which is investigational for all major payers",
+                                   "\"coverage\": \"not_covered\", \"coverage_reason\": \"Investigational (Category III code)\"",
+                                   "\"coverage\": \"may_be_billable\", \"coverage_reason\": \"Investigational (Category III code)\"",
+                                   "warning: items[9].coverage: item 'adipose-processing' is part of the MSC treatment, which is investigational for all major payers",
                                    true });
 }

@@ -157,6 +157,23 @@ Test(prices_diff, price_change_shows_old_new_amount_and_percent)
     done_dir(dir);
 }
 
+/* Who bills an item decides whose estimate it is in and whether the clinic
+ * collects it (issue #15): a change is listed and flagged, so that an item
+ * that loses its billed_by (a CSV import does not carry it) is noticed. */
+Test(prices_diff, billed_by_change_is_flagged)
+{
+    char *dir = tables(", \"billed_by\": \"capitol-cell-lab\"", "", NULL);
+    struct price_diff d;
+    diff_with(dir, &d);
+    const struct pd_entry *e = entry(&d, PD_ITEM, "cell-count", "billed_by");
+    cr_assert_not_null(e);
+    cr_assert_str_eq(e->old_value, "capitol-cell-lab");
+    cr_assert_str_eq(e->new_value, "(the clinic)");
+    cr_assert(e->flags & PD_FLAG_BILLER_CHANGED);
+    price_diff_free(&d);
+    done_dir(dir);
+}
+
 Test(prices_diff, exactly_ten_times_is_flagged)
 {
     char *dir = tables("\"price\": \"1500.00\"", "\"price\": \"15000.00\"", NULL);
@@ -603,7 +620,8 @@ Test(prices_csv, new_item_needs_every_column_and_no_fda_claims)
     size_t n = strlen(full) + 400;
     char *csv = malloc(n);
     snprintf(csv, n, "%sknee-brace,L1833,120.00,\"FDA-cleared knee brace\",brace,procedure,not_covered,Supplied,no,no,,\r\n", full);
-    import_fails(csv, "items.csv:29:4: description: says \"FDA-cleared\"");
+    /* the header, the sample's 29 items, then the new row */
+    import_fails(csv, "items.csv:31:4: description: says \"FDA-cleared\"");
     free(csv);
     free(full);
     import_fails("id,price\r\nnew-thing,10.00\r\n", "items.csv:2:1: description: item 'new-thing' is new, so the CSV needs a 'description' column");

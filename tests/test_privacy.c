@@ -40,6 +40,16 @@ static int run_in(const char *dir, const char *args, char **out, char **err)
     return th_run(cmd, out, err);
 }
 
+/* A fresh folder with a register (the one run_in uses), malloc'd: so an
+ * issuing command gets as far as the request. */
+static char *reg_dir(void)
+{
+    char *dir = th_tmpdir(), p[600];
+    snprintf(p, sizeof p, "%s/register.db", dir);
+    cr_assert_eq(th_init_register(p), 0);
+    return dir;
+}
+
 /* A request with the marker patient and `rest` (JSON members, may be ""). */
 static void write_req(const char *path, const char *patient, const char *rest)
 {
@@ -84,7 +94,7 @@ static const struct {
 
 Test(privacy, no_patient_data_in_messages_from_request_files)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     char req[600], args[1500], *out, *err;
     snprintf(req, sizeof req, "%s/req.json", dir);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -108,7 +118,7 @@ Test(privacy, no_patient_data_in_messages_from_request_files)
 
 Test(privacy, no_patient_data_in_messages_from_options)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     static const char *const args[] = {
         "price --source bone-marrow --area left-knee --patient-name '" NAME "' --dob " DOB_BAD,
         "price --source bone-marrow --area left-knee --patient-name '" NAME "' --dob '" NAME "'",
@@ -137,7 +147,7 @@ Test(privacy, no_patient_data_in_messages_from_options)
 
 Test(privacy, no_patient_data_in_batch_and_register_messages)
 {
-    char *dir = th_tmpdir();
+    char *dir = reg_dir();
     char p[600], args[1500], *out, *err;
     /* a batch whose lines fail in several ways */
     snprintf(p, sizeof p, "%s/reqs.jsonl", dir);
@@ -228,9 +238,11 @@ Test(privacy, generated_files_are_private_and_anonymously_named)
     snprintf(req, sizeof req, "%s/req.json", dir);
     write_req(req, PATIENT, OK_PLAN);
     /* a permissive umask must not matter */
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         char c[2400];
         if (i == 0)
+            snprintf(c, sizeof c, "init --register %s/register.db", w);
+        else if (i == 4)
             snprintf(c, sizeof c, "quote %s --out-dir %s/out --register %s/register.db", req, w, w);
         else if (i == 1)
             snprintf(c, sizeof c, "price %s --format pdf -o %s/draft.pdf", req, w);

@@ -49,12 +49,14 @@ static void fill(const char *reg, const char *out)
     static const char *const examples[] = { "bone-marrow-one-ankle", "adipose-two-knees", "cord-tissue-prp-booster",
                                             "three-sessions-banked" };
     char args[2000];
+    snprintf(args, sizeof args, "init --register '%s'", reg);
+    ok(args, NULL);
     for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
-        snprintf(args, sizeof args, "quote examples/%s.json --register '%s' --out-dir %s --by alice --desk desk-%zu",
+        snprintf(args, sizeof args, "quote examples/%s.json --register '%s' --out-dir %s --desk desk-%zu",
                  examples[i], reg, out, i % 2);
         ok(args, NULL);
     }
-    snprintf(args, sizeof args, "revise Q-2026-000001 --add prp-booster --register '%s' --out-dir %s --by bob", reg,
+    snprintf(args, sizeof args, "revise Q-2026-000001 --add prp-booster --register '%s' --out-dir %s", reg,
              out);
     ok(args, NULL);
     snprintf(args, sizeof args, "void Q-2026-000003 --reason 'Patient chose another clinic' --register '%s'", reg);
@@ -181,6 +183,8 @@ Test(reg_copy, a_rerun_or_a_resumed_copy_adds_only_what_is_missing, .timeout = 1
     /* a register with other quotes is not a target */
     char other[700];
     snprintf(other, sizeof other, "%s/other.db", dir);
+    snprintf(args, sizeof args, "init --register '%s'", other);
+    ok(args, NULL);
     snprintf(args, sizeof args, "quote examples/adipose-two-knees.json --register '%s' --out-dir %s/o2", other, dir);
     ok(args, NULL);
     snprintf(args, sizeof args, "quote examples/adipose-two-knees.json --register '%s' --out-dir %s/o2", other, dir);
@@ -216,6 +220,10 @@ Test(reg_copy, a_target_with_quotes_the_source_lacks_is_refused)
     char *dir = th_tmpdir(), a[700], b[700], args[3000], *o, *e;
     snprintf(a, sizeof a, "%s/a.db", dir);
     snprintf(b, sizeof b, "%s/b.db", dir);
+    snprintf(args, sizeof args, "init --register '%s'", a);
+    ok(args, NULL);
+    snprintf(args, sizeof args, "init --register '%s'", b);
+    ok(args, NULL);
     snprintf(args, sizeof args, "quote examples/adipose-two-knees.json --register '%s' --out-dir %s/o1", a, dir);
     ok(args, NULL);
     snprintf(args, sizeof args, "quote examples/adipose-two-knees.json --register '%s' --out-dir %s/o2", b, dir);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "outdir.h"
 #include "register.h"
 #include "sha256.h"
 
@@ -60,6 +61,7 @@ static void expect_ok(int rc, struct diag_list *dl);
 struct fx {
     char *dir;
     char locator[600];
+    char out[700];                /* a folder for PDF copies, DIR/out */
     struct reg *r;
 };
 
@@ -93,12 +95,25 @@ static struct reg *open_at(size_t e, const char *locator)
     return r;
 }
 
+/* Create a register at locator (engine e), closed again. */
+static void create_at(size_t e, const char *locator)
+{
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    expect_ok(register_create(&r, locator, NULL, "tester", &dl), &dl);
+    cr_assert_str_eq(register_engine_name(r), ENGINES[e].name, "the locator selects its engine");
+    register_close(r);
+}
+
 static void fx_open(struct fx *f, size_t e)
 {
     f->dir = th_tmpdir();
     cr_assert_not_null(f->dir);
     locator_in(e, f->dir, f->locator, sizeof f->locator);
+    create_at(e, f->locator);
     f->r = open_at(e, f->locator);
+    snprintf(f->out, sizeof f->out, "%s/out", f->dir);
+    cr_assert_eq(mkdir(f->out, 0700), 0);
 }
 
 static void fx_close(struct fx *f)
@@ -249,14 +264,73 @@ ENGINE_TEST(a_new_register_is_empty_and_opens_again)
     cr_assert_eq(register_list(f.r, &all, &v, &n, &dl), 0);
     cr_assert_eq(n, 0);
     free(v);
-    cr_assert_eq(count_events(f.r, "-"), 0, "a new register has nothing to record");
+    struct reg_event *ev;
+    size_t nev;
+    expect_ok(register_history(f.r, "-", &ev, &nev, &dl), &dl);
+    cr_assert_eq(nev, 1, "a new register records its creation, nothing else");
+    cr_assert_str_eq(ev[0].action, "created");
+    cr_assert_str_eq(ev[0].actor, "tester");
+    char want[64];
+    snprintf(want, sizeof want, "register %s", register_id(f.r));
+    cr_assert_str_eq(ev[0].detail, want);
+    reg_events_free(ev, nev);
+    char id[33];
+    cr_assert_eq(strlen(register_id(f.r)), 32);
+    cr_assert_eq(strspn(register_id(f.r), "0123456789abcdef"), 32, "%s", register_id(f.r));
+    snprintf(id, sizeof id, "%s", register_id(f.r));
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     free(issue_on(f.r, ymd(2026, 11, 23)));
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     cr_assert_str_eq(stored_status(f.r, "Q-2026-000001"), "issued", "a committed quote is still there");
+    cr_assert_str_eq(register_id(f.r), id, "the id never changes");
     fx_close(&f);
+}
+
+/* Issue #12: a mistyped --register must not start a new register. */
+ENGINE_TEST(only_create_makes_a_register_and_never_twice)
+{
+    char *dir = th_tmpdir(), loc[600], other[600];
+    locator_in(p->engine, dir, loc, sizeof loc);
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    cr_assert_eq(register_open(&r, loc, &dl), -1);
+    cr_assert_null(r);
+    char want[1400], shown[600];
+    register_locator_display(loc, shown, sizeof shown);
+    snprintf(want, sizeof want, "there is no register here; check --register and $REGENQUOTE_REGISTER, or create "
+             "one with 'regenquote init --register %s'", shown);
+    expect_diag(&dl, want);
+    struct stat st;
+    cr_assert_neq(stat(loc, &st), 0, "opening made nothing");
+    cr_assert_eq(register_create(&r, loc, "Q-{seq}", "t", &dl), -1);
+    expect_diag(&dl, "has no {year}");
+    cr_assert_neq(stat(loc, &st), 0, "a refused create made nothing");
+    expect_ok(register_create(&r, loc, "E-{year}-{seq:3}", "t", &dl), &dl);
+    char *pat = register_pattern(r);
+    cr_assert_str_eq(pat, "E-{year}-{seq:3}");
+    free(pat);
+    free(issue_on(r, ymd(2026, 11, 23)));
+    register_close(r);
+    cr_assert_eq(register_create(&r, loc, NULL, "t", &dl), -1);
+    cr_assert_null(r);
+    expect_diag(&dl, "is a register already; nothing was changed");
+    r = open_at(p->engine, loc);
+    cr_assert_str_eq(stored_status(r, "E-2026-001"), "issued", "the refused create changed nothing");
+    register_close(r);
+    /* two registers never share an id */
+    snprintf(other, sizeof other, "%s/other", dir);
+    struct reg *r2 = NULL;
+    char loc2[700];
+    locator_in(p->engine, other, loc2, sizeof loc2);
+    expect_ok(register_create(&r2, loc2, NULL, "t", &dl), &dl);
+    r = open_at(p->engine, loc);
+    cr_assert_str_neq(register_id(r), register_id(r2));
+    register_close(r);
+    register_close(r2);
+    th_rmtree(dir);
+    free(dir);
 }
 
 ENGINE_TEST(numbers_follow_the_pattern_in_one_series_per_year)
@@ -289,18 +363,27 @@ ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
     struct reg_event *ev;
     size_t nev;
     cr_assert_eq(register_history(f.r, "-", &ev, &nev, &dl), 0);
-    cr_assert_eq(nev, 1, "setting the same pattern again records nothing");
-    cr_assert_str_eq(ev[0].action, "number pattern");
-    cr_assert_str_eq(ev[0].detail, "INV-{year}.{seq:3}");
-    cr_assert_str_eq(ev[0].actor, "boss");
+    cr_assert_eq(nev, 2, "created, then the pattern once: setting the same pattern again records nothing");
+    cr_assert_str_eq(ev[1].action, "number pattern");
+    cr_assert_str_eq(ev[1].detail, "INV-{year}.{seq:3}");
+    cr_assert_str_eq(ev[1].actor, "boss");
     reg_events_free(ev, nev);
-    const char *bad[] = { "Q-{year}", "Q {seq}", "Q-{seq:0}", ".Q{seq}", "Q-{month}-{seq}", "",
-                          "A-very-long-prefix-that-goes-on-and-on-{seq}" };
+    const char *bad[] = { "Q-{year}", "Q {year}{seq}", "Q-{year}{seq:0}", ".Q{year}{seq}", "Q-{month}-{seq}", "",
+                          "A-very-long-prefix-that-goes-{year}-{seq}" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_assert_eq(register_set_pattern(f.r, bad[i], "boss", &dl), -1, "%s", bad[i]);
         cr_assert_str_eq(dl.v[0].path, "--number-pattern");
         expect_diag(&dl, "is not a number pattern");
     }
+    /* without the year, next year's numbers would repeat this year's */
+    const char *yearless[] = { "Q-{seq:5}", "N{seq}" };
+    for (size_t i = 0; i < sizeof yearless / sizeof yearless[0]; i++) {
+        cr_assert_eq(register_set_pattern(f.r, yearless[i], "boss", &dl), -1, "%s", yearless[i]);
+        cr_assert_not(register_pattern_ok(yearless[i]));
+        expect_diag(&dl, "has no {year}: the counter starts again at 1 each year, so without the year numbers "
+                         "would repeat; use a pattern such as Q-{year}-{seq:6}");
+    }
+    cr_assert_eq(count_events(f.r, "-"), 2, "a refused pattern records nothing");
     register_close(f.r);
     f.r = open_at(p->engine, f.locator);
     char *pat = register_pattern(f.r);
@@ -314,16 +397,22 @@ ENGINE_TEST(a_pattern_that_repeats_a_number_is_refused_and_uses_up_nothing)
     struct fx f;
     fx_open(&f, p->engine);
     struct diag_list dl = { 0 };
-    expect_ok(register_set_pattern(f.r, "N{seq}", NULL, &dl), &dl);
+    /* two patterns that each have the year, but give one number twice:
+     * Q{year}1{seq} for seq 1 and Q{year}{seq} for seq 11 are both Q202611 */
+    expect_ok(register_set_pattern(f.r, "Q{year}1{seq}", NULL, &dl), &dl);
     char *n = issue_on(f.r, ymd(2026, 5, 1));
-    cr_assert_str_eq(n, "N1");
+    cr_assert_str_eq(n, "Q202611");
     free(n);
-    struct reg_issue in = sample(ymd(2027, 1, 4));
+    expect_ok(register_set_pattern(f.r, "Q{year}{seq}", NULL, &dl), &dl);
+    for (int i = 2; i <= 10; i++)
+        free(issue_on(f.r, ymd(2026, 5, 1)));
+    struct reg_issue in = sample(ymd(2026, 5, 1));
     cr_assert_null(try_issue(f.r, &in, NULL, &dl));
-    expect_diag(&dl, "the number pattern 'N{seq}' gives N1, which is already used; include {year} in the pattern");
-    expect_ok(register_set_pattern(f.r, "N{year}-{seq}", NULL, &dl), &dl);
+    expect_diag(&dl, "the number pattern 'Q{year}{seq}' gives Q202611, which is already used; set a pattern that "
+                     "cannot give an earlier number, such as Q-{year}-{seq:6}");
+    expect_ok(register_set_pattern(f.r, "Q{year}-{seq}", NULL, &dl), &dl);
     n = issue(f.r, &in);
-    cr_assert_str_eq(n, "N2027-1", "the refused attempt took no number from 2027's series");
+    cr_assert_str_eq(n, "Q2026-11", "the refused attempt took no number from the series");
     free(n);
     fx_close(&f);
 }
@@ -546,6 +635,33 @@ ENGINE_TEST(list_filters_by_patient_name_dates_and_status_newest_first)
     fx_close(&f);
 }
 
+ENGINE_TEST(a_name_is_found_whatever_its_case_and_accents)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    const char *names[] = { "José Müller-Ñúñez", "Zoë O'Brien-Łukasik", "JOSE PLAIN", "Nguyễn Thị Hồng" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct reg_issue in = sample(today);
+        in.patient_name = names[i];
+        free(issue(f.r, &in));
+    }
+    static const struct {
+        const char *search, *found;
+    } ways[] = {
+        { "JOSE", "000003 000001" }, { "josé", "000003 000001" }, { "José", "000003 000001" },
+        { "muller", "000001" }, { "MÜLLER-ÑÚÑEZ", "000001" }, { "nunez", "000001" },
+        { "lukasik", "000002" }, { "ŁUKASIK", "000002" }, { "zoe o'b", "000002" },
+        { "nguyen", "000004" }, { "jose  muller", "" },
+    };
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        char *got = listed(f.r, (struct reg_filter){ .today = today, .name = ways[i].search });
+        cr_assert_str_eq(got, ways[i].found, "--name %s", ways[i].search);
+        free(got);
+    }
+    fx_close(&f);
+}
+
 /* ---- status and the supersede chain ------------------------------------------ */
 
 static void refused(struct reg *r, const char *number, const char *status, const char *reason,
@@ -755,6 +871,9 @@ ENGINE_TEST(the_storage_itself_refuses_to_rewrite_history_quotes_or_tables)
         { "UPDATE quotes SET patient_name = 'Someone Else'", "an issued quote's content never changes" },
         { "UPDATE quotes SET pdf_sha256 = 'x', pdf = pdf", "an issued quote's content never changes" },
         { "UPDATE quotes SET location = 'elsewhere'", "an issued quote's content never changes" },
+        { "UPDATE quotes SET name_key = 'someone'", "an issued quote's content never changes" },
+        { "UPDATE audit_links SET hash = 'x'", "the audit trail is append-only" },
+        { "DELETE FROM audit_links", "the audit trail is append-only" },
         { "UPDATE price_tables SET clinic_json = '{}'", "stored price tables never change" },
         { "DELETE FROM price_tables", "stored price tables never change" },
     };
@@ -765,7 +884,8 @@ ENGINE_TEST(the_storage_itself_refuses_to_rewrite_history_quotes_or_tables)
         free(err);
     }
     if (!strcmp(ENGINES[p->engine].name, "postgresql")) {
-        char *err = raw_sql(p->engine, f.locator, "TRUNCATE events");
+        /* with the table whose foreign key names it, so that the trigger is what refuses */
+        char *err = raw_sql(p->engine, f.locator, "TRUNCATE events, audit_links");
         cr_assert(err && strstr(err, "the history is append-only"), "TRUNCATE: %s", err ? err : "done");
         free(err);
     }
@@ -807,21 +927,45 @@ static bool copy_is_whole(struct reg *r, const char *dir, const char *number)
     return same;
 }
 
-static int repair(struct reg *r, const char *dir, bool verify, int min_age)
+/* register_repair(); returns the copies written, and the diagnostics
+ * (warnings) joined in *said (malloc'd) when said is given. */
+static int repair_said(struct reg *r, const char *dir, bool verify, int min_age, char **said)
 {
     int fixed = -1;
     struct diag_list dl = { 0 };
-    expect_ok(register_repair(r, dir, verify, min_age, &fixed, &dl), &dl);
+    int rc = register_repair(r, dir, verify, min_age, &fixed, &dl);
+    char *d = th_diags(&dl);
+    cr_assert_eq(rc, 0, "%s", d);
+    cr_assert_eq(dl.errors, 0, "%s", d);
+    if (said)
+        *said = d;
+    else
+        free(d);
+    diag_list_free(&dl);
     return fixed;
 }
 
-ENGINE_TEST(repair_rewrites_missing_and_damaged_copies)
+static int repair(struct reg *r, const char *dir, bool verify, int min_age)
+{
+    return repair_said(r, dir, verify, min_age, NULL);
+}
+
+/* register_reconcile(); its result, the report, and what it said in *said. */
+static int reconcile(struct reg *r, const char *dir, bool verify, struct reg_repair_report *rep, char **said)
+{
+    struct diag_list dl = { 0 };
+    int rc = register_reconcile(r, dir, verify, "fixer", rep, &dl);
+    *said = th_diags(&dl);
+    cr_assert_neq(rc, -1, "%s", *said);
+    diag_list_free(&dl);
+    return rc;
+}
+
+ENGINE_TEST(repair_writes_missing_copies_and_never_replaces_one)
 {
     struct fx f;
     fx_open(&f, p->engine);
-    char out[700];
-    snprintf(out, sizeof out, "%s/out", f.dir);
-    cr_assert_eq(mkdir(out, 0700), 0);
+    const char *out = f.out;
     char *num[3];
     for (int i = 0; i < 3; i++)
         num[i] = issue_on(f.r, ymd(2026, 11, 23));
@@ -839,27 +983,59 @@ ENGINE_TEST(repair_rewrites_missing_and_damaged_copies)
     char *doc = th_read(path[2], &len);
     doc[len / 2] ^= 0x20;                              /* same size, other bytes */
     write_bytes(path[2], doc, len);
-    free(doc);
 
     cr_assert_eq(repair(f.r, out, false, 3600), 0, "quotes younger than min_age are left alone");
     cr_assert_eq(access(path[0], F_OK), -1);
-    cr_assert_eq(repair(f.r, out, false, 0), 2, "by size: the missing and the cut copy");
+    char *said;
+    cr_assert_eq(repair_said(f.r, out, false, 0, &said), 1, "the missing copy is written");
     cr_assert(copy_is_whole(f.r, out, num[0]));
-    cr_assert(copy_is_whole(f.r, out, num[1]));
-    cr_assert_not(copy_is_whole(f.r, out, num[2]), "a same-size change needs --verify");
-    cr_assert_eq(repair(f.r, out, true, 0), 1, "by digest: the changed copy");
-    cr_assert(copy_is_whole(f.r, out, num[2]));
+    cr_assert(strstr(said, "Q-2026-000002.pdf: warning: differs from quote Q-2026-000002 as issued; it is left as "
+                           "it is: move it aside and run 'regenquote repair' to write the register's copy"), "%s", said);
+    cr_assert_null(strstr(said, "Q-2026-000003"), "a same-size change needs verify: %s", said);
+    free(said);
+    size_t got;
+    char *now = th_read(path[1], &got);
+    cr_assert(got == 12 && !memcmp(now, "%PDF-1.4 cut", 12), "a copy that differs is never replaced");
+    free(now);
+    cr_assert_eq(repair_said(f.r, out, true, 0, &said), 0);
+    cr_assert(strstr(said, "Q-2026-000002.pdf: warning: differs") && strstr(said, "Q-2026-000003.pdf: warning: differs"),
+              "%s", said);
+    free(said);
+    now = th_read(path[2], &got);
+    cr_assert(got == len && !memcmp(now, doc, len), "not even with verify");
+    free(now);
+    free(doc);
+
+    /* the operator's repair says so, and fails, until they are moved aside */
+    struct reg_repair_report rep;
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 1, "%s", said);
+    cr_assert_eq(rep.differing, 2);
+    cr_assert_eq(rep.written, 0);
+    cr_assert(strstr(said, "Q-2026-000002.pdf: differs from quote Q-2026-000002 as issued"), "%s", said);
+    free(said);
+    unlink(path[1]);
+    unlink(path[2]);
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 0, "%s", said);
+    cr_assert_eq(rep.written, 2);
+    cr_assert_str_eq(said, "");
+    free(said);
+    for (int i = 0; i < 3; i++)
+        cr_assert(copy_is_whole(f.r, out, num[i]));
 
     /* temporary files of interrupted writes: removed after a minute */
-    char stale[800], fresh[800];
+    char stale[800], fresh[800], mark[800];
     snprintf(stale, sizeof stale, "%s/%s.pdf.tmpAAAAAA", out, num[0]);
     snprintf(fresh, sizeof fresh, "%s/%s.pdf.tmpBBBBBB", out, num[1]);
+    snprintf(mark, sizeof mark, "%s/.regenquote-register.tmpCCCCCC", out);
     write_bytes(stale, "half", 4);
     write_bytes(fresh, "half", 4);
+    write_bytes(mark, "{", 1);
     struct timeval old[2] = { { time(NULL) - 120, 0 }, { time(NULL) - 120, 0 } };
     cr_assert_eq(utimes(stale, old), 0);
+    cr_assert_eq(utimes(mark, old), 0);
     cr_assert_eq(repair(f.r, out, false, 0), 0);
     cr_assert_eq(access(stale, F_OK), -1, "a stale temporary file goes");
+    cr_assert_eq(access(mark, F_OK), -1, "the marker's too");
     cr_assert_eq(access(fresh, F_OK), 0, "a young one may still be written: it stays");
     for (int i = 0; i < 3; i++)
         free(num[i]);
@@ -870,9 +1046,7 @@ ENGINE_TEST(repair_for_one_desk_rewrites_only_that_desks_copies)
 {
     struct fx f;
     fx_open(&f, p->engine);
-    char out[700];
-    snprintf(out, sizeof out, "%s/out", f.dir);
-    cr_assert_eq(mkdir(out, 0700), 0);
+    const char *out = f.out;
     const char *desks[] = { "north-1", "south-1", NULL };
     for (int i = 0; i < 3; i++) {
         struct reg_issue in = sample(ymd(2026, 11, 23));
@@ -890,6 +1064,110 @@ ENGINE_TEST(repair_for_one_desk_rewrites_only_that_desks_copies)
     cr_assert_eq(access(path, F_OK), -1, "not another desk's");
     cr_assert_eq(repair(f.r, out, false, 0), 2, "without a desk, every quote");
     fx_close(&f);
+}
+
+/* ---- the folder remembers: numbers only go up (issue #12) ------------------------ */
+
+/* Issue into the folder out (its marker checked and raised); the number,
+ * or NULL with dl filled. */
+static char *issue_into(struct reg *r, const char *out, struct diag_list *dl)
+{
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    in.out_dir = out;
+    return try_issue(r, &in, NULL, dl);
+}
+
+ENGINE_TEST(a_register_behind_its_folder_gives_no_number_again)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    const char *out = f.out;
+    struct diag_list dl = { 0 };
+    char *n = issue_into(f.r, out, &dl);
+    cr_assert_str_eq(n, "Q-2026-000001");
+    free(n);
+    struct outdir_mark m;
+    expect_ok(outdir_mark_read(out, &m, &dl), &dl);
+    cr_assert_str_eq(m.register_id, register_id(f.r), "the marker names the register");
+    cr_assert_eq(outdir_mark_seq(&m, 2026), 1, "and how far it went");
+    outdir_mark_free(&m);
+    /* numbers up to 7 were given out from this folder by a later state of
+     * this register, then lost with a restore */
+    struct outdir_year seven = { 2026, 7 };
+    expect_ok(outdir_mark_raise(out, register_id(f.r), &seven, 1, false, &dl), &dl);
+    cr_assert_null(issue_into(f.r, out, &dl));
+    char want[1200];
+    snprintf(want, sizeof want, "%s: has quotes of 2026 up to number 7, but the register would issue Q-2026-000002: "
+             "it is behind them (restored from a backup?); run 'regenquote repair' to carry its numbers on after them",
+             out);
+    expect_diag(&dl, want);
+    struct reg_issue plain = sample(ymd(2026, 11, 23));
+    n = issue(f.r, &plain);
+    cr_assert_str_eq(n, "Q-2026-000002", "the refusal used up no number (and a register without a folder issues)");
+    free(n);
+    /* a file of the next number in the folder, without the marker knowing */
+    char file[800];
+    snprintf(file, sizeof file, "%s/Q-2026-000008.pdf", out);
+    write_bytes(file, "%PDF-1.4 given out", 18);
+    struct reg_repair_report rep;
+    char *said;
+    cr_assert_eq(reconcile(f.r, out, false, &rep, &said), 0, "%s", said);
+    cr_assert_eq(rep.advanced, 1);
+    cr_assert_eq(rep.orphans, 1);
+    cr_assert(strstr(said, "its numbers of 2026 now carry on after 8, not 2"), "%s", said);
+    cr_assert(strstr(said, "Q-2026-000008.pdf: warning: is quote Q-2026-000008, which the register does not have"),
+              "%s", said);
+    free(said);
+    n = issue_into(f.r, out, &dl);
+    cr_assert_str_eq(n, "Q-2026-000009", "past every number given out from the folder");
+    free(n);
+    struct reg_event *ev;
+    size_t nev;
+    expect_ok(register_history(f.r, "-", &ev, &nev, &dl), &dl);
+    cr_assert_str_eq(ev[nev - 1].action, "series moved on");
+    cr_assert_str_eq(ev[nev - 1].actor, "fixer");
+    snprintf(want, sizeof want, "2026: from 2 to 8, past the quotes given out from '%s'", out);
+    cr_assert_str_eq(ev[nev - 1].detail, want);
+    reg_events_free(ev, nev);
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 1, "an orphan fails verify");
+    cr_assert(strstr(said, "keep it, it is an issued estimate: move it to a folder of its own"), "%s", said);
+    free(said);
+    unlink(file);
+    cr_assert_eq(reconcile(f.r, out, true, &rep, &said), 0, "%s", said);
+    free(said);
+    fx_close(&f);
+}
+
+ENGINE_TEST(another_registers_folder_is_refused_until_adopted)
+{
+    struct fx a, b;
+    fx_open(&a, p->engine);
+    fx_open(&b, p->engine);
+    const char *out = a.out;
+    struct diag_list dl = { 0 };
+    for (int i = 0; i < 3; i++)
+        free(issue_into(a.r, out, &dl));
+    cr_assert_eq(repair(a.r, out, false, 0), 3);
+    cr_assert_null(issue_into(b.r, out, &dl), "register b would give a's numbers again");
+    char want[1200];
+    snprintf(want, sizeof want, "holds the quotes of another register (id %.8s…), whose numbers this one (%.8s…) "
+             "would give again; give this register its own --out-dir, or, if it replaces that one, run "
+             "'regenquote repair' to carry on after its numbers", register_id(a.r), register_id(b.r));
+    expect_diag(&dl, want);
+    cr_assert_eq(repair(b.r, out, false, 0), 0, "issuing runs leave another register's folder alone");
+    struct reg_repair_report rep;
+    char *said;
+    cr_assert_eq(reconcile(b.r, out, false, &rep, &said), 0, "%s", said);
+    cr_assert(rep.adopted);
+    cr_assert_eq(rep.orphans, 3, "a's quotes, by number");
+    free(said);
+    char *n = issue_into(b.r, out, &dl);
+    cr_assert_str_eq(n, "Q-2026-000004", "b carries on after a's numbers");
+    free(n);
+    cr_assert_null(issue_into(a.r, out, &dl), "and now a is the stranger");
+    expect_diag(&dl, "holds the quotes of another register");
+    fx_close(&a);
+    fx_close(&b);
 }
 
 /* ---- concurrency and schema ---------------------------------------------------- */
@@ -948,7 +1226,8 @@ ParameterizedTest(struct engine_param *p, reg_engine, concurrent_issuers_get_dis
 
 ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
 {
-    for (int from = 0; from < REGISTER_SCHEMA_VERSION; from++) {
+    /* schema 0 is no register yet: opening it is refused (register_open) */
+    for (int from = 1; from < REGISTER_SCHEMA_VERSION; from++) {
         char *dir = th_tmpdir(), loc[600];
         struct diag_list dl = { 0 };
         locator_in(p->engine, dir, loc, sizeof loc);
@@ -957,15 +1236,14 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
         struct reg_event *ev;
         size_t n;
         expect_ok(register_history(r, "-", &ev, &n, &dl), &dl);
-        /* schema 0 is no register yet: nothing to record */
-        cr_assert_eq(n, from > 0 ? 1 : 0, "from schema %d", from);
-        if (from > 0) {
-            char want[64];
-            snprintf(want, sizeof want, "schema %d to %d", from, REGISTER_SCHEMA_VERSION);
-            cr_assert_str_eq(ev[0].action, "migrated");
-            cr_assert_str_eq(ev[0].actor, "regenquote");
-            cr_assert_str_eq(ev[0].detail, want);
-        }
+        cr_assert_eq(n, 2, "from schema %d", from);
+        char want[64];
+        snprintf(want, sizeof want, "schema %d to %d", from, REGISTER_SCHEMA_VERSION);
+        cr_assert_str_eq(ev[0].action, "migrated");
+        cr_assert_str_eq(ev[0].actor, "regenquote");
+        cr_assert_str_eq(ev[0].detail, want);
+        cr_assert_str_eq(ev[1].action, "register id", "an older register gets its id");
+        cr_assert_str_eq(ev[1].detail, register_id(r));
         reg_events_free(ev, n);
         char *pat = register_pattern(r);
         cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
@@ -981,16 +1259,24 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
         cr_assert_str_eq(e.desk, "desk-2");
         reg_entry_free(&e);
         free(num);
+        char *id = strdup(register_id(r));
         register_close(r);
         r = open_at(p->engine, loc);
-        cr_assert_eq(count_events(r, "-"), n, "an up-to-date register is not migrated again");
+        cr_assert_eq(count_events(r, "-"), 2, "an up-to-date register is not migrated again");
+        cr_assert_str_eq(register_id(r), id);
+        free(id);
         register_close(r);
         th_rmtree(dir);
         free(dir);
     }
+    char *dir = th_tmpdir(), loc[600], want[64];
     struct diag_list dl = { 0 };
-    cr_assert_eq(register_create_at_version("/tmp/rq-no-such-dir/x.db", REGISTER_SCHEMA_VERSION + 1, &dl), -1);
-    expect_diag(&dl, "there is no register schema 4");
+    locator_in(p->engine, dir, loc, sizeof loc);
+    cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
+    snprintf(want, sizeof want, "there is no register schema %d", REGISTER_SCHEMA_VERSION + 1);
+    expect_diag(&dl, want);
+    th_rmtree(dir);
+    free(dir);
 }
 
 ENGINE_TEST(location_and_desk_are_kept_and_filter_the_list)
@@ -1022,6 +1308,37 @@ ENGINE_TEST(location_and_desk_are_kept_and_filter_the_list)
     cr_assert_null(e.location);
     cr_assert_null(e.desk);
     reg_entry_free(&e);
+    fx_close(&f);
+}
+
+/* ---- idempotency keys ----------------------------------------------------------- */
+
+ENGINE_TEST(an_idempotency_key_issues_its_request_once)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    struct diag_list dl = { 0 };
+    struct reg_issue in = sample(ymd(2026, 11, 23));
+    in.idempotency_key = "visit-17";
+    char *first = issue(f.r, &in), *again = NULL, *found = NULL;
+    struct render rd = { 0 };
+    cr_assert_eq(register_issue(f.r, &in, render_cb, &rd, &again, &dl), 1, "the key is known");
+    cr_assert_str_eq(again, first, "the quote that has it");
+    cr_assert_eq(rd.calls, 0, "nothing rendered, no number used");
+    cr_assert_eq(register_find_key(f.r, "visit-17", &found, &dl), 0);
+    cr_assert_str_eq(found, first);
+    free(found);
+    cr_assert_eq(register_find_key(f.r, "visit-18", &found, &dl), 1);
+    cr_assert_null(found);
+    /* another key, or none: new quotes, numbered on without a gap */
+    in.idempotency_key = "visit-18";
+    char *second = issue(f.r, &in);
+    in.idempotency_key = NULL;
+    char *third = issue(f.r, &in);
+    cr_assert_str_eq(second, "Q-2026-000002");
+    cr_assert_str_eq(third, "Q-2026-000003");
+    diag_list_free(&dl);
+    free(first); free(again); free(second); free(third);
     fx_close(&f);
 }
 

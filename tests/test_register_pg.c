@@ -29,7 +29,7 @@ static struct reg *open_fresh(char *loc, size_t size)
     struct reg *r = NULL;
     struct diag_list dl = { 0 };
     char *d = NULL;
-    int rc = register_open(&r, loc, &dl);
+    int rc = register_create(&r, loc, NULL, "test", &dl);
     if (rc != 0)
         d = th_diags(&dl);
     cr_assert_eq(rc, 0, "%s", d);
@@ -115,7 +115,7 @@ Test(reg_pg, a_wrong_password_is_one_line_naming_host_and_database_never_the_pas
     snprintf(sql, sizeof sql, "ALTER DATABASE %.*s OWNER TO rq_pw", name_len, name);
     cr_assert_null((err = th_pg_sql(getenv("PGTEST_ADMIN"), sql)), "%s", err);
     snprintf(loc, sizeof loc, "postgres://rq_pw:%s@/%.*s?%s", getenv("PGTEST_PASSWORD"), name_len, name, sock);
-    int rc = register_open(&r, loc, &dl);
+    int rc = register_create(&r, loc, NULL, "test", &dl);
     d = th_diags(&dl);
     cr_assert_eq(rc, 0, "%s", d);
     free(d);

@@ -60,8 +60,6 @@
     if (method !== 'GET') {
       headers['X-Regenquote'] = '1';
       headers['Content-Type'] = 'application/json';
-      const staff = $('staff').value.trim();
-      if (staff) headers['X-Regenquote-User'] = encodeURIComponent(staff);
     }
     let res;
     try {
@@ -74,8 +72,15 @@
     }
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
-    if (res.status === 401 && path !== '/api/login') showLogin();
+    /* a session that ended (idle, too old, signed out elsewhere): sign in again */
+    if (res.status === 401 && path !== '/api/login') showLogin(state.session && state.session.authenticated);
     return { status: res.status, data };
+  }
+
+  /* May the signed-in account do this ("issue", "void", "audit", …)? */
+  function may(action) {
+    const u = state.session && state.session.user;
+    return !!(u && Array.isArray(u.may) && u.may.includes(action));
   }
 
   function errorsOf(r) {
@@ -103,6 +108,7 @@
     if (state.catalog) renderCatalog(readForm());
     renderSummary();
     if (state.results) renderResults(state.results);
+    if (state.session && state.session.user) $('who-role').textContent = '(' + t('role.' + state.session.user.role) + ')';
   }
 
   function setLang(lang) {
@@ -461,21 +467,39 @@
     }
     total.textContent = money(q.total_cents);
     total.dataset.cents = String(q.total_cents);
-    $('deposit').textContent = q.deposit_due
-      ? t('summary.deposit.due', { amount: money(q.deposit_cents), date: q.deposit_due })
-      : t('summary.deposit', { amount: money(q.deposit_cents) });
+    /* the payment terms: a deposit, or one payment in full (a discount that
+       requires it); each visit shows what is due at it, after its share of
+       the savings (the API's visits[].due_cents) */
+    const advance = (q.payments || []).find((p) => p.kind !== 'visit');
+    if (q.payment_terms === 'in_full') {
+      $('deposit').textContent = advance && advance.date
+        ? t('summary.infull.due', { amount: money(q.total_cents), date: advance.date })
+        : t('summary.infull', { amount: money(q.total_cents) });
+    } else {
+      $('deposit').textContent = q.deposit_due
+        ? t('summary.deposit.due', { amount: money(q.deposit_cents), date: q.deposit_due })
+        : t('summary.deposit', { amount: money(q.deposit_cents) });
+    }
+    const lineRow = (l) => el('div', { className: 'line' + (!l.in_total ? ' muted' : '') + (l.amount_cents < 0 ? ' credit' : '') },
+      el('span', { className: 'line-desc', text: (l.quantity > 1 ? l.quantity + ' × ' : '') + l.description }),
+      el('span', { className: 'line-amt', text: money(l.amount_cents) }));
     for (const v of q.visits) {
       const group = el('div', { className: 'visit' });
       const when = v.date_from ? (v.date_from === v.date_to ? v.date_from : v.date_from + ' – ' + v.date_to) : '';
       group.appendChild(el('div', { className: 'visit-head' },
         el('span', { text: v.label }), el('span', { className: 'visit-when', text: when })));
-      for (const l of q.lines) {
-        if (l.visit !== v.index) continue;
-        const muted = !l.in_total;
-        group.appendChild(el('div', { className: 'line' + (muted ? ' muted' : '') + (l.amount_cents < 0 ? ' credit' : '') },
-          el('span', { className: 'line-desc', text: (l.quantity > 1 ? l.quantity + ' × ' : '') + l.description }),
-          el('span', { className: 'line-amt', text: money(l.amount_cents) })));
+      for (const l of q.lines) if (l.visit === v.index) group.appendChild(lineRow(l));
+      if (v.charges_cents || v.due_cents) {
+        group.appendChild(el('div', { className: 'visit-due' },
+          el('span', { text: t('summary.visit.due') }), el('span', { text: money(v.due_cents) })));
       }
+      lines.appendChild(group);
+    }
+    const shared = q.lines.filter((l) => l.visit === null);
+    if (shared.length) {
+      const group = el('div', { className: 'visit' });
+      group.appendChild(el('div', { className: 'visit-head' }, el('span', { text: t('summary.savings') })));
+      for (const l of shared) group.appendChild(lineRow(l));
       lines.appendChild(group);
     }
     const row = (label, cents, cls) => {
@@ -488,10 +512,17 @@
     row(t('summary.totalrow'), q.total_cents, 'grand');
     if (q.billable_cents) row(t('summary.billable'), q.billable_cents, 'muted');
     if (q.separate_cents) row(t('summary.separate'), q.separate_cents, 'muted');
+    /* the Good Faith Estimate's groups, when more than one provider bills */
+    const groups = (q.providers || []).filter((p) => p.lines.length);
+    if (groups.length > 1) {
+      for (const p of groups)
+        row(p.clinic_collects ? p.name : t('summary.direct', { name: p.name }), p.total_cents,
+            p.clinic_collects ? 'provider' : 'provider muted');
+    }
     totals.hidden = false;
     $('price-version').textContent = t('summary.version', { v: q.price_table.version });
     const sig = JSON.stringify(buildRequest());
-    $('issue').disabled = state.busy || sig === state.issuedFor;
+    $('issue').disabled = state.busy || sig === state.issuedFor || !may('issue');
   }
 
   /* ---- issuing ------------------------------------------------------------------ */
@@ -575,16 +606,20 @@
     const body = $('results-body'); clear(body);
     for (const q of data.quotes) {
       const actions = el('td', { className: 'row-actions' });
-      actions.appendChild(el('a', { className: 'button small', href: '/api/quotes/' + encodeURIComponent(q.number) + '/pdf',
-        target: '_blank', rel: 'noopener', text: t('act.pdf') }));
+      if (may('reprint'))
+        actions.appendChild(el('a', { className: 'button small', href: '/api/quotes/' + encodeURIComponent(q.number) + '/pdf',
+          target: '_blank', rel: 'noopener', text: t('act.pdf') }));
       const live = q.status === 'issued' || q.status === 'accepted' || q.status === 'expired';
-      if (live) {
+      if (live && may('issue'))
         actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.revise'),
           dataset: { action: 'revise', number: q.number }, on: { click: () => revise(q.number) } }));
+      if (live && may('void'))
         actions.appendChild(el('button', { type: 'button', className: 'small danger-outline', text: t('act.void'),
           dataset: { action: 'void', number: q.number }, on: { click: () => askVoid(q.number) } }));
-      }
-      if (q.status === 'issued')
+      if (may('bills'))
+        actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.bill'),
+          dataset: { action: 'bill', number: q.number }, on: { click: () => showBill(q.number) } }));
+      if (q.status === 'issued' && may('accept'))
         actions.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('act.accept'),
           dataset: { action: 'accept', number: q.number }, on: { click: () => accept(q.number) } }));
       const patient = el('td', null, el('div', { text: q.patient_name || '—' }),
@@ -639,6 +674,49 @@
     search();
   }
 
+  /* ---- the final bill (manager): the comparison the command line prints ---------------- */
+
+  async function showBill(number) {
+    const r = await api('GET', '/api/quotes/' + encodeURIComponent(number) + '/bill-check');
+    if (r.status !== 200 || !r.data) { $('search-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    const c = r.data, box = $('bill-providers');
+    $('bill-number').textContent = c.number;
+    $('bill-summary').textContent = t('bill.summary', { date: c.initial_bill_date, deadline: c.dispute_deadline, days: c.days_left });
+    clear(box);
+    for (const p of c.providers) {
+      box.appendChild(el('h4', { text: p.name + ' — NPI ' + p.npi }));
+      box.appendChild(el('p', { className: p.flagged ? 'error-text' : 'hint', text: p.flagged ? t('bill.flag') : t('bill.within') }));
+      const body = el('tbody');
+      for (const x of p.rows)
+        body.appendChild(el('tr', { dataset: { line: x.line } },
+          el('td', { text: String(x.line) }), el('td', { className: 'mono', text: x.kind === 'item' ? x.code : '' }),
+          el('td', { text: x.description }), el('td', { className: 'num', text: money(x.estimate_cents) }),
+          el('td', { className: 'num', text: money(x.billed_cents) }), el('td', { className: 'num', text: money(x.difference_cents) }),
+          el('td', { text: x.status })));
+      body.appendChild(el('tr', { className: 'total' }, el('td'), el('td'), el('td', { text: '' }),
+        el('td', { className: 'num', text: money(p.estimate_cents) }), el('td', { className: 'num', text: money(p.billed_cents) }),
+        el('td', { className: 'num', text: money(p.difference_cents) }), el('td')));
+      box.appendChild(el('table', { className: 'results' }, el('thead', null, el('tr', null, el('th', { text: '#' }),
+        el('th', { text: t('bill.code') }), el('th'), el('th', { className: 'num', text: t('bill.est') }),
+        el('th', { className: 'num', text: t('bill.billed') }), el('th', { className: 'num', text: t('bill.diff') }),
+        el('th', { text: t('bill.status') }))), body));
+    }
+    $('bill-box').hidden = false;
+  }
+
+  async function showDisputes() {
+    const r = await api('GET', '/api/disputes');
+    if (r.status !== 200 || !r.data) { $('search-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    const body = $('disputes-body'); clear(body);
+    for (const q of r.data.quotes)
+      body.appendChild(el('tr', { dataset: { number: q.number } }, el('td', { className: 'mono', text: q.number }),
+        el('td', { text: q.patient_name || '—' }), el('td', { text: q.dispute_deadline }),
+        el('td', { className: 'num', text: String(q.days_left) }),
+        el('td', { text: q.flagged.map((f) => f.name + ' ' + money(f.difference_cents)).join('; ') })));
+    if (!r.data.quotes.length) body.appendChild(el('tr', null, el('td', { text: t('bill.none') })));
+    $('disputes-table').hidden = false;
+  }
+
   /* ---- views, sign-in, start ----------------------------------------------------------- */
 
   function banner(text) {
@@ -650,38 +728,96 @@
   }
 
   function showView(id) {
-    for (const v of ['view-login', 'view-quote', 'view-search']) $(v).hidden = v !== id;
+    for (const v of ['view-login', 'view-quote', 'view-search', 'view-audit']) $(v).hidden = v !== id;
     for (const tab of document.querySelectorAll('.tab')) tab.classList.toggle('active', tab.dataset.view === id);
     document.querySelector('.tabs').hidden = id === 'view-login';
   }
 
-  function showLogin() {
+  /* The sign-in form; ended: a session just ended under the page. */
+  function showLogin(ended) {
+    if (state.session) state.session = { authenticated: false, user: null };
     showView('view-login');
     $('sign-out').hidden = true;
-    $('login-token').focus();
+    $('who').hidden = true;
+    $('tab-audit').hidden = true;
+    $('login-ended').hidden = !ended;
+    $('login-password').value = '';
+    $(($('login-user').value ? 'login-password' : 'login-user')).focus();
   }
 
   async function login(ev) {
     ev.preventDefault();
-    const r = await api('POST', '/api/login', { token: $('login-token').value });
-    if (r.status !== 200) { $('login-error').textContent = t('login.wrong'); return; }
-    $('login-token').value = '';
+    const r = await api('POST', '/api/login', { username: $('login-user').value.trim(), password: $('login-password').value });
+    $('login-password').value = '';
+    if (r.status !== 200) {
+      const wait = r.status === 429 && r.data && /(\d+) second/.exec(errorsOf(r)[0].message || '');
+      $('login-error').textContent = wait ? t('login.slowed', { n: wait[1] }) : t('login.wrong');
+      return;
+    }
     $('login-error').textContent = '';
+    $('login-ended').hidden = true;
     start();
+  }
+
+  async function logout() {
+    await api('POST', '/api/logout', {});
+    state.session = { authenticated: false, user: null };
+    showLogin(false);
+  }
+
+  /* Who is signed in, in the top bar; what the role allows, on the page. */
+  function showWho() {
+    const u = state.session.user;
+    $('who-name').textContent = u.name;
+    $('who-role').textContent = '(' + t('role.' + u.role) + ')';
+    $('who').hidden = false;
+    $('sign-out').hidden = false;
+    $('tab-audit').hidden = !may('audit');
+    $('disputes').hidden = !may('bills');
+    $('tab-search').hidden = !may('find');
   }
 
   async function start() {
     const s = await api('GET', '/api/session');
     if (s.status !== 200 || !s.data) { banner(t('errors.network')); return; }
     state.session = s.data;
-    if (s.data.auth_required && !s.data.authenticated) { showLogin(); return; }
-    $('sign-out').hidden = !s.data.auth_required;
+    if (!s.data.authenticated) { showLogin(false); return; }
+    showWho();
     const c = await api('GET', '/api/catalog?lang=' + state.lang);
-    if (c.status !== 200 || !c.data) { banner(errorsOf(c).map((e) => e.message).join(' ')); return; }
+    if (c.status !== 200 || !c.data) { if (c.status !== 401) banner(errorsOf(c).map((e) => e.message).join(' ')); return; }
     state.catalog = c.data;
     renderCatalog(emptyKeep());
     showView('view-quote');
     applyLang();
+  }
+
+  /* ---- the audit trail (managers) ------------------------------------------------------ */
+
+  async function auditSearch(ev) {
+    if (ev) ev.preventDefault();
+    const p = new URLSearchParams();
+    const add = (k, id) => { const v = $(id).value.trim(); if (v) p.set(k, v); };
+    add('actor', 'a-actor'); add('kind', 'a-kind'); add('quote', 'a-quote'); add('from', 'a-from'); add('to', 'a-to');
+    p.set('limit', '200');
+    const r = await api('GET', '/api/audit?' + p.toString());
+    $('audit-error').textContent = '';
+    if (r.status !== 200 || !r.data) { $('audit-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    const body = $('audit-body'); clear(body);
+    for (const e of r.data.events)
+      body.appendChild(el('tr', { dataset: { seq: String(e.seq) } },
+        el('td', { className: 'num', text: String(e.seq) }), el('td', { className: 'mono', text: e.at }),
+        el('td', { text: e.actor }), el('td', { text: e.kind }), el('td', { className: 'mono', text: e.quote || '—' }),
+        el('td', { text: e.detail || '' })));
+    $('audit-status').textContent = r.data.more ? t('audit.more', { n: r.data.count }) : t('audit.count', { n: r.data.count });
+  }
+
+  async function auditVerify() {
+    const r = await api('GET', '/api/audit/verify');
+    if (r.status !== 200 || !r.data) { $('audit-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    const d = r.data;
+    $('audit-status').textContent = d.intact ? t('audit.intact', { n: d.events, seq: d.head.seq })
+      : t('audit.broken', { seq: d.broken.seq, at: d.broken.at || '—', kind: d.broken.kind || '—', problem: d.broken.problem });
+    $('audit-status').classList.toggle('error-text', !d.intact);
   }
 
   function wire() {
@@ -703,19 +839,25 @@
     $('void-form').addEventListener('submit', doVoid);
     $('void-cancel').addEventListener('click', () => { $('void-box').hidden = true; });
     $('login-form').addEventListener('submit', login);
-    $('sign-out').addEventListener('click', async () => { await api('POST', '/api/logout', {}); showLogin(); });
+    $('sign-out').addEventListener('click', logout);
+    $('audit-form').addEventListener('submit', auditSearch);
+    $('audit-verify').addEventListener('click', auditVerify);
+    $('bill-close').addEventListener('click', () => { $('bill-box').hidden = true; });
+    $('disputes').addEventListener('click', showDisputes);
     for (const tab of document.querySelectorAll('.tab'))
-      tab.addEventListener('click', () => { showView(tab.dataset.view); if (tab.dataset.view === 'view-search') search(); });
+      tab.addEventListener('click', () => {
+        showView(tab.dataset.view);
+        if (tab.dataset.view === 'view-search') search();
+        if (tab.dataset.view === 'view-audit') auditSearch();
+      });
     for (const b of document.querySelectorAll('.lang-btn')) b.addEventListener('click', () => setLang(b.dataset.lang));
-    $('staff').addEventListener('change', () => { try { localStorage.setItem('rq.staff', $('staff').value.trim()); } catch (e) { /* private mode */ } });
   }
 
   document.addEventListener('DOMContentLoaded', () => {
-    let lang = null, staff = '';
-    try { lang = localStorage.getItem('rq.lang'); staff = localStorage.getItem('rq.staff') || ''; } catch (e) { /* private mode */ }
+    let lang = null;
+    try { lang = localStorage.getItem('rq.lang'); } catch (e) { /* private mode */ }
     if (!lang) lang = (navigator.language || 'en').toLowerCase().startsWith('es') ? 'es' : 'en';
     state.lang = lang === 'es' ? 'es' : 'en';
-    $('staff').value = staff;
     wire();
     applyLang();
     start();

@@ -17,6 +17,7 @@ struct command {
 
 static const struct command COMMANDS[] = {
     { "price", "compute and show a cost estimate (text, JSON or a DRAFT PDF); nothing is issued", cmd_price },
+    { "init", "create a register (out/register.db unless --register says otherwise)", cmd_init },
     { "quote", "issue a numbered quote: PDF in out/ and an entry in the register", cmd_quote },
     { "list", "list issued quotes (filter by patient, dates, status; table, CSV, JSON)", cmd_list },
     { "show", "show one quote with its history", cmd_show },
@@ -26,6 +27,10 @@ static const struct command COMMANDS[] = {
     { "accept", "record that the patient accepted a quote", cmd_accept },
     { "repair", "check the register and rewrite missing PDF copies", cmd_repair },
     { "register", "the register as a whole: copy it to another store (SQLite, PostgreSQL)", cmd_register },
+    { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
+    { "user", "staff accounts: add, passwd, disable, list (who may sign in, with which role)", cmd_user },
+    { "audit", "the audit trail: verify its hash chain, list its events", cmd_audit },
+    { "bill", "after the treatment: the final bill checked against the estimate, the dispute packet", cmd_bill },
     { "batch", "price or issue many requests (JSON Lines or a folder), in parallel", cmd_batch },
     { "validate", "check price tables; list every problem with file, line and field", cmd_validate },
     { "prices", "finance tools: diff, export/import CSV, prices in force on a date", cmd_prices },
@@ -60,17 +65,18 @@ int cli_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    /* every write to standard output is checked once it is done */
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         main_help(stdout);
-        return 0;
+        return cli_close_stdout(0);
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("regenquote %s\n", RQ_VERSION);
-        return 0;
+        return cli_close_stdout(0);
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         if (!strcmp(cmd, COMMANDS[i].name))
-            return COMMANDS[i].run(argc - 1, argv + 1);
+            return cli_close_stdout(COMMANDS[i].run(argc - 1, argv + 1));
     if (cmd[0] == '-')
         return cli_usage_error(NULL, "unknown option '%s'", cmd);
     return cli_usage_error(NULL, "unknown command '%s'", cmd);

@@ -9,17 +9,27 @@
 #define RQ_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "date.h"
 #include "diag.h"
 #include "plan.h"
+#include "register.h"
+#include "roles.h"
 
 #define RQ_VERSION "0.2.0"
 #define EXIT_DATA 1
 #define EXIT_USAGE 2
 
 int cli_main(int argc, char **argv);
+
+/* The end of every command: flush and close standard output.  A failed
+ * write or close (a full disk, a closed pipe end, a quota) is reported on
+ * stderr and turns a status of 0 into EXIT_DATA; a command that already
+ * failed keeps its status and its own message.  Returns the status. */
+int cli_close_stdout(int status);
 
 /* Print diagnostics to stderr, one line each as "regenquote: …" (at most max). */
 void cli_print_diags(const struct diag_list *dl, size_t max);
@@ -33,8 +43,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 struct price_table;
 int cli_load_tables(struct price_table *pt, const char *opt, rq_date on);
 
-/* Today, or the date SOURCE_DATE_EPOCH fixes. Returns 0, or prints why and returns -1. */
+/* Today, or the date SOURCE_DATE_EPOCH fixes (reading and pricing
+ * commands). Returns 0, or prints why and returns -1. */
 int cli_today(rq_date *out);
+/* The date issuing commands record (settings_issue_date: the clock's; a
+ * SOURCE_DATE_EPOCH more than a day away is refused). Returns 0, or prints
+ * why and returns -1. */
+int cli_issue_date(rq_date *out);
+
+/* Help text of the issuing commands about their date. */
+extern const char CLI_ISSUE_DATE_HELP[];
 
 /* Plan options (--source, --area, …) shared by price, quote and revise. */
 #define CLI_OPT_PLAN_BASE 512
@@ -57,5 +75,34 @@ int cli_plan_arg(struct cli_plan_args *a, int c, const char *optarg);
 int cli_build_plan(const struct cli_plan_args *a, struct plan *p);
 /* Help text for the plan options. */
 extern const char CLI_PLAN_HELP[];
+
+/* ---- who is working (cli_access.c) ---------------------------------------- */
+
+/* The operating-system account running the command and its role in a
+ * register: its owner may do everything; another account has the role of
+ * the enabled staff account of the same name, else none. */
+struct cli_caller {
+    char name[64];               /* settings_os_account(): recorded as the actor */
+    bool owner;                  /* owns the register's file */
+    bool has_account, disabled;  /* a staff account of that name */
+    enum role role;              /* what it may do (the owner: manager and more) */
+};
+/* Decide who the caller is for the register r opened from register_path. */
+void cli_caller(struct reg *r, const char *register_path, struct cli_caller *c);
+/* May the caller take action a? */
+bool cli_may(const struct cli_caller *c, enum staff_action a);
+/* 0 when the caller may take action a; else print which role it needs and
+ * why the caller has none ("regenquote CMD: voiding a quote needs the
+ * manager role; …") and return EXIT_DATA. */
+int cli_require(const struct cli_caller *c, enum staff_action a, const char *cmd);
+
+/* ---- output helpers (cli_common.c) ------------------------------------------ */
+
+/* s as one CSV field (RFC 4180: quoted when needed; a cell a spreadsheet
+ * would run as a formula neutralised, csv_cell.h), then ',' or, when last,
+ * a newline. */
+void cli_csv(FILE *out, const char *s, bool last);
+/* s left-aligned in width characters (UTF-8 aware, cut if longer), then a space. */
+void cli_cell(FILE *out, const char *s, size_t width);
 
 #endif

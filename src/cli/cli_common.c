@@ -2,10 +2,14 @@
  * options, loading the price tables.  Declared in cli.h. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "csv_cell.h"
+#include "human_text.h"
 #include "price_table.h"
 #include "settings.h"
 
@@ -14,6 +18,34 @@
 void cli_print_diags(const struct diag_list *dl, size_t max)
 {
     diag_list_write(stderr, "regenquote", dl, max);
+}
+
+int cli_close_stdout(int status)
+{
+    /* an earlier write may have failed already (its reason is gone then);
+     * what is still buffered is written now */
+    bool failed = ferror(stdout) != 0;
+    errno = 0;
+    int e = 0;
+    if (fflush(stdout) != 0) {
+        failed = true;
+        e = errno;
+    }
+    /* closing a standard output that was closed from the start, with
+     * nothing written to it, is no loss */
+    if (fclose(stdout) != 0 && errno != EBADF && !failed) {
+        failed = true;
+        e = errno;
+    }
+    if (!failed || status != 0)
+        return status;
+    if (e)
+        fprintf(stderr, "regenquote: cannot write to standard output: %s; the output is incomplete: "
+                        "free space or send it elsewhere and run again\n", strerror(e));
+    else
+        fprintf(stderr, "regenquote: cannot write to standard output; the output is incomplete: "
+                        "free space or send it elsewhere and run again\n");
+    return EXIT_DATA;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -27,16 +59,33 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Today, or the date SOURCE_DATE_EPOCH fixes (settings_today), printing why not. */
-int cli_today(rq_date *out)
+/* The date one of settings.h's rules gives, printing why not. */
+static int date_by(int (*rule)(rq_date *out, struct diag_list *dl), rq_date *out)
 {
     struct diag_list dl = { 0 };
-    int rc = settings_today(out, &dl);
+    int rc = rule(out, &dl);
     if (rc != 0)
         cli_print_diags(&dl, 5);
     diag_list_free(&dl);
     return rc;
 }
+
+/* Today, or the date SOURCE_DATE_EPOCH fixes (settings_today). */
+int cli_today(rq_date *out)
+{
+    return date_by(settings_today, out);
+}
+
+/* The clock's date, SOURCE_DATE_EPOCH only within a day of it (settings_issue_date). */
+int cli_issue_date(rq_date *out)
+{
+    return date_by(settings_issue_date, out);
+}
+
+const char CLI_ISSUE_DATE_HELP[] =
+    "Date: what is recorded is dated today by the clock. SOURCE_DATE_EPOCH, which\n"
+    "fixes the date of 'price' output, is refused here when it is more than a\n"
+    "day away from the clock (a quote is a legal estimate; docs/register.md).\n";
 
 /* ---- plan options -------------------------------------------------------- */
 
@@ -118,3 +167,27 @@ int cli_load_tables(struct price_table *pt, const char *opt, rq_date on)
     return rc;
 }
 
+/* ---- tables and spreadsheets ------------------------------------------------ */
+
+void cli_csv(FILE *out, const char *s, bool last)
+{
+    csv_cell_write(out, s); /* quoted when needed, neutralised against formulas */
+    fputc(last ? '\n' : ',', out);
+}
+
+void cli_cell(FILE *out, const char *s, size_t width)
+{
+    size_t chars = 0, i = 0;
+    s = s ? s : "";
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (chars == width)
+                break;
+            chars++;
+        }
+    }
+    fwrite(s, 1, i, out);
+    for (; chars < width; chars++)
+        fputc(' ', out);
+    fputc(' ', out);
+}

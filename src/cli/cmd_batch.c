@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,18 +29,30 @@ static const char BATCH_HELP[] =
     "request files. A request that fails is reported with its line and reason\n"
     "and the rest go on. A summary follows; exit status 1 if any failed.\n"
     "\n"
-    "  --issue                    issue numbered quotes into the register\n"
+    "  --issue                    issue numbered quotes into the register, each request\n"
+    "                             once: run again, a request already issued is reported\n"
+    "                             with its number and not issued again (its\n"
+    "                             \"idempotency_key\", or else its content, names it)\n"
     "                             (default: price only, DRAFT PDFs estimate-NNNNNN.pdf)\n"
     "  --format pdf|json|none     what a priced request writes (default pdf)\n"
     "  -j, --jobs N               worker processes (default 1)\n"
     "  --out-dir DIR              where files go (default out/batch, or out with --issue)\n"
     "  --uncompressed             PDFs about 2.8 times larger, made 1.6 times faster\n"
-    "  --register FILE|URI  --by NAME  --desk NAME  --prices DIR  --templates DIR  --a4\n"
+    "  --register FILE|URI  --desk NAME  --prices DIR  --templates DIR  --a4\n"
     "  -q, --quiet                no progress bar and no line per request\n"
     "\n"
-    "On a terminal a progress bar shows the count, the rate and the time left.\n";
+    "On a terminal a progress bar shows the count, the rate and the time left.\n"
+    "Each line is written as soon as its request is done; an issued number as\n"
+    "soon as it is committed. Workers stop with the batch, however it stops\n"
+    "(kill -9 included), after the request they are issuing.\n"
+    "\n"
+    "With --issue, quotes are dated today by the clock: SOURCE_DATE_EPOCH, which\n"
+    "fixes the date of priced output, is refused when it is more than a day\n"
+    "away from the clock (a quote is a legal estimate; docs/register.md).\n"
+    "With --issue the history records the operating-system account running it,\n"
+    "which needs the register's front-desk or manager role ('regenquote user --help').\n";
 
-enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_BY, OPT_PRICES, OPT_TEMPLATES,
+enum { OPT_ISSUE = 400, OPT_FORMAT, OPT_OUT_DIR, OPT_REGISTER, OPT_PRICES, OPT_TEMPLATES,
        OPT_A4, OPT_UNCOMPRESSED, OPT_DESK };
 
 /* What a worker tells the parent about one request (then msg_len bytes). */
@@ -47,11 +60,26 @@ struct record {
     size_t index;
     long line;
     int ok;
+    int already;                 /* issued by an earlier run: number is that quote */
+    int printed;                 /* the worker wrote its line to standard output */
     int64_t total_cents;
     char number[96];
     char path[4200];
     size_t msg_len;
 };
+
+/* The line standard output gets for a request that succeeded. */
+static void result_line(const struct record *rec, char *buf, size_t size)
+{
+    if (rec->already) {
+        snprintf(buf, size, "%-8zu %s  already issued; not issued again\n", rec->index + 1, rec->number);
+        return;
+    }
+    char t[40];
+    money_usd(rec->total_cents, t, sizeof t);
+    snprintf(buf, size, "%-8zu %s%s%s%s%s\n", rec->index + 1, rec->number, rec->number[0] ? "  " : "", rec->path,
+             rec->path[0] ? "  " : "", t);
+}
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -127,9 +155,16 @@ static int flush_pending(struct outfile_group *g, struct record *pending, size_t
 }
 
 /* Worker k of jobs: process every item whose index % jobs == k; report each
- * on fd.  Returns the exit status for the worker. */
+ * on fd.  Issuing, a worker writes each quote's line to standard output
+ * itself, in one write(), as soon as it is committed (unless quiet): a
+ * parent killed meanwhile loses no number.  The signals that stop a batch
+ * (the parent's death included, PR_SET_PDEATHSIG) wait while one request
+ * is issued and reported, so a worker stops between requests, never
+ * between a commit and its line.  clear: the line first clears the
+ * terminal line (the parent's progress bar, on the same terminal).
+ * Returns the exit status for the worker. */
 static int work(const char *input, int k, int jobs, struct price_table *pt, const char *reg_path,
-                const struct batch_opts *o, int fd)
+                const struct batch_opts *o, bool quiet, bool clear, int fd)
 {
     struct batch_reader br;
     struct diag_list dl = { 0 };
@@ -162,22 +197,46 @@ static int work(const char *input, int k, int jobs, struct price_table *pt, cons
     int rc;
     char *msg = NULL;
     size_t msg_cap = 0;
+    sigset_t stop, unblocked;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
+    sigprocmask(SIG_SETMASK, NULL, &unblocked);
     while ((rc = batch_reader_next(&br, &it, &dl)) != 0) {
         size_t my = index++;
         if ((int)(my % (size_t)jobs) != k) {
             diag_list_free(&dl);
             continue;
         }
+        if (o->mode == BATCH_ISSUE)
+            sigprocmask(SIG_BLOCK, &stop, NULL);
         struct record rec = { .index = my, .line = it.line };
         struct batch_result res = { 0 };
         if (rc > 0) {
             it.index = my;
             rec.ok = batch_process(pt, reg, o, &it, &res, &dl) == 0;
         }
+        rec.already = res.already_issued;
         rec.total_cents = res.total_cents;
         snprintf(rec.number, sizeof rec.number, "%s", res.number);
         snprintf(rec.path, sizeof rec.path, "%s", res.path);
-        /* messages, one line each */
+        bool unreported = false;
+        if (o->mode == BATCH_ISSUE && rec.ok && !quiet) {
+            char line[4400];
+            size_t at = clear ? (size_t)snprintf(line, sizeof line, "\r\033[K") : 0;
+            result_line(&rec, line + at, sizeof line - at);
+            rec.printed = write_all(STDOUT_FILENO, line, strlen(line)) == 0;
+            /* a number nobody sees: issue no more (a rerun reports this one) */
+            unreported = !rec.printed;
+            if (unreported)
+                diag_error(&dl, NULL, NULL, "cannot write to standard output: %s; %s is issued but not shown, "
+                           "and this worker stops: run the batch again to see it", strerror(errno), rec.number);
+        }
+        /* messages, one line each: why a request failed, or why its number
+         * is not shown (a success's warnings are the price tables' business) */
+        if (rec.ok && !unreported)
+            diag_list_free(&dl);
         size_t len = 0;
         for (size_t i = 0; i < dl.n; i++) {
             char buf[1200];
@@ -210,10 +269,12 @@ static int work(const char *input, int k, int jobs, struct price_table *pt, cons
             }
             continue;
         }
-        if (write_all(fd, &rec, sizeof rec) != 0 || (len && write_all(fd, msg, len) != 0)) {
+        if (write_all(fd, &rec, sizeof rec) != 0 || (len && write_all(fd, msg, len) != 0) || unreported) {
             status = 1;
             break;
         }
+        if (o->mode == BATCH_ISSUE)
+            sigprocmask(SIG_SETMASK, &unblocked, NULL); /* a stop that came meanwhile happens here */
     }
     if (status == 0 && n_pending && flush_pending(&group, pending, &n_pending, fd) != 0)
         status = 1;
@@ -259,7 +320,6 @@ int cmd_batch(int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
         { "register", required_argument, NULL, OPT_REGISTER },
-        { "by", required_argument, NULL, OPT_BY },
         { "desk", required_argument, NULL, OPT_DESK },
         { "prices", required_argument, NULL, OPT_PRICES },
         { "templates", required_argument, NULL, OPT_TEMPLATES },
@@ -269,7 +329,7 @@ int cmd_batch(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     bool issue = false, quiet = false, a4 = false, uncompressed = false;
-    const char *format = "pdf", *out_dir = NULL, *reg_opt = NULL, *by = NULL, *prices = NULL,
+    const char *format = "pdf", *out_dir = NULL, *reg_opt = NULL, *prices = NULL,
                *templates = NULL, *desk = NULL;
     long jobs = 1;
     int c;
@@ -289,7 +349,6 @@ int cmd_batch(int argc, char **argv)
         }
         case OPT_OUT_DIR: out_dir = optarg; break;
         case OPT_REGISTER: reg_opt = optarg; break;
-        case OPT_BY: by = optarg; break;
         case OPT_DESK: desk = optarg; break;
         case OPT_PRICES: prices = optarg; break;
         case OPT_TEMPLATES: templates = optarg; break;
@@ -305,7 +364,7 @@ int cmd_batch(int argc, char **argv)
     const char *input = argv[optind++];
     if (optind < argc)
         return cli_usage_error("batch", "unexpected argument '%s'", argv[optind]);
-    struct batch_opts bo = { .a4 = a4, .actor = settings_actor(by), .desk = settings_desk(desk),
+    struct batch_opts bo = { .a4 = a4, .actor = settings_os_account(), .desk = settings_desk(desk),
                              .uncompressed = uncompressed };
     if (issue)
         bo.mode = BATCH_ISSUE;
@@ -317,7 +376,7 @@ int cmd_batch(int argc, char **argv)
         bo.mode = BATCH_PRICE_ONLY;
     else
         return cli_usage_error("batch", "unknown format '%s'; expected pdf, json or none", format);
-    if (cli_today(&bo.issued) != 0)
+    if ((issue ? cli_issue_date(&bo.issued) : cli_today(&bo.issued)) != 0)
         return EXIT_USAGE;
     bo.out_dir = out_dir ? out_dir : issue ? settings_out_dir(NULL) : "out/batch";
     bo.templates_dir = settings_templates_dir(templates);
@@ -343,7 +402,13 @@ int cmd_batch(int argc, char **argv)
         /* open once here: creates and migrates the register, repairs copies */
         struct reg *r = NULL;
         int fixed = 0;
-        if (register_open(&r, reg_path, &dl) != 0 || register_repair_desk(r, bo.out_dir, bo.desk, false, 60, &fixed, &dl) != 0) {
+        struct cli_caller who;
+        bool may = false;
+        if (register_open(&r, reg_path, &dl) == 0) {
+            cli_caller(r, reg_path, &who);
+            may = cli_require(&who, ACTION_ISSUE, "batch") == 0;
+        }
+        if (!may || register_repair_desk(r, bo.out_dir, bo.desk, false, 60, &fixed, &dl) != 0) {
             cli_print_diags(&dl, 20);
             diag_list_free(&dl);
             register_close(r);
@@ -367,6 +432,7 @@ int cmd_batch(int argc, char **argv)
     /* workers */
     struct pollfd pfd[64];
     pid_t pids[64];
+    pid_t parent = getpid();
     int nw = 0;
     fflush(stdout);
     fflush(stderr);
@@ -384,10 +450,18 @@ int cmd_batch(int argc, char **argv)
             break;
         }
         if (pid == 0) {
+            /* a worker dies with the batch, however the batch dies (kill -9
+             * included): SIGTERM when the parent is gone, and at once if it
+             * went before this line */
+            signal(SIGTERM, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+            signal(SIGHUP, SIG_DFL);
+            if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+                _exit(1);
             close(fds[0]);
             for (int i = 0; i < nw; i++)
                 close(pfd[i].fd);
-            int st_code = work(input, k, (int)jobs, &pt, reg_path, &bo, fds[1]);
+            int st_code = work(input, k, (int)jobs, &pt, reg_path, &bo, quiet, bar && isatty(STDOUT_FILENO), fds[1]);
             close(fds[1]);
             price_table_free(&pt);
             _exit(st_code);
@@ -398,7 +472,7 @@ int cmd_batch(int argc, char **argv)
         pids[nw++] = pid;
     }
     double t0 = now_s(), last_bar = 0;
-    size_t done = 0, failed = 0;
+    size_t done = 0, failed = 0, already = 0;
     int open_fds = nw;
     char *msg = NULL;
     while (open_fds > 0) {
@@ -429,19 +503,20 @@ int cmd_batch(int argc, char **argv)
             done++;
             if (bar)
                 fputs("\r\033[K", stderr);
-            if (!rec.ok) {
-                failed++;
-                for (char *line = msg; *line;) {
-                    char *nl = strchr(line, '\n');
-                    fprintf(stderr, "regenquote: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
-                    line = nl ? nl + 1 : line + strlen(line);
-                }
-            } else if (!quiet) {
-                char t[40];
-                money_usd(rec.total_cents, t, sizeof t);
-                printf("%-8zu %s%s%s%s%s\n", rec.index + 1, rec.number, rec.number[0] ? "  " : "", rec.path,
-                       rec.path[0] ? "  " : "", t);
+            failed += !rec.ok;
+            for (char *line = msg; *line;) {
+                char *nl = strchr(line, '\n');
+                fprintf(stderr, "regenquote: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
+                line = nl ? nl + 1 : line + strlen(line);
             }
+            if (rec.ok && !quiet && !rec.printed) {
+                /* each line as soon as it is known, never held in a buffer */
+                char line[4400];
+                result_line(&rec, line, sizeof line);
+                fputs(line, stdout);
+                fflush(stdout);
+            }
+            already += rec.ok && rec.already;
             if (bar && (now_s() - last_bar > 0.1 || done == total)) {
                 fflush(stdout);
                 progress(done, total, t0, false);
@@ -460,8 +535,11 @@ int cmd_batch(int argc, char **argv)
         progress(done, total ? total : done, t0, true);
     double el = now_s() - t0;
     fflush(stdout);
-    fprintf(stderr, "regenquote: %zu request%s, %zu %s, %zu failed, in %.2f s (%.0f per second)\n", done,
-            done == 1 ? "" : "s", done - failed, issue ? "issued" : "priced", failed, el,
+    char again[64] = "";
+    if (already)
+        snprintf(again, sizeof again, ", %zu already issued (not again)", already);
+    fprintf(stderr, "regenquote: %zu request%s, %zu %s%s, %zu failed, in %.2f s (%.0f per second)\n", done,
+            done == 1 ? "" : "s", done - failed - already, issue ? "issued" : "priced", again, failed, el,
             el > 0 ? (double)done / el : 0.0);
     if (worker_failed)
         fprintf(stderr, "regenquote: %d worker%s stopped early\n", worker_failed, worker_failed == 1 ? "" : "s");

@@ -155,7 +155,5 @@ int cmd_catalog(int argc, char **argv)
     }
     price_table_free(&pt);
     diag_list_free(&dl);
-    if (rc == 0 && fflush(stdout) != 0)
-        rc = EXIT_DATA;
-    return rc;
+    return 0; /* standard output is checked at the end (cli_close_stdout) */
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "outfile.h"
 #include "pricing.h"
@@ -126,7 +127,7 @@ int cmd_price(int argc, char **argv)
         wrc = render_pdf(&q, &ro, output, &dl);
     } else if (output) {
         struct outfile of;
-        wrc = outfile_open(&of, output, &dl);
+        wrc = outfile_open_output(&of, output, &dl);
         if (wrc == 0) {
             wrc = !strcmp(format, "json") ? quote_write_json(&q, of.f) : quote_write_text(&q, of.f);
             if (wrc != 0) {
@@ -149,7 +150,8 @@ int cmd_price(int argc, char **argv)
         rc = EXIT_DATA;
     } else if (pdf) {
         cli_print_diags(&dl, 20); /* warnings, such as a logo left out */
-        printf("%s\n", output);
+        if (outfile_descriptor(output) != STDOUT_FILENO)
+            printf("%s\n", output);
     }
     diag_list_free(&dl);
     quote_free(&q);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -169,7 +170,7 @@ static int write_out(const char *output, int (*fn)(const void *ctx, FILE *out), 
     int rc = 0;
     if (output) {
         struct outfile of;
-        if (outfile_open(&of, output, &dl) != 0) {
+        if (outfile_open_output(&of, output, &dl) != 0) {
             rc = EXIT_DATA;
         } else if (fn(ctx, of.f) != 0) {
             outfile_abort(&of);
@@ -334,15 +335,13 @@ static int prices_import(int argc, char **argv)
     price_diff_free(&d);
     if (!target) {
         printf("\nNothing written (a dry run): use --in-place to update %s, or -o FILE.\n", path);
-        rc = fflush(stdout) == 0 ? 0 : EXIT_DATA;
+        rc = 0; /* standard output is checked at the end (cli_close_stdout) */
         goto out;
     }
     struct text_ctx t = { text, tlen };
     rc = write_out(target, text_fn, &t);
-    if (rc == 0)
+    if (rc == 0 && outfile_descriptor(target) != STDOUT_FILENO)
         printf("\nWrote %s.\n", target);
-    if (fflush(stdout) != 0)
-        rc = EXIT_DATA;
 out:
     cli_print_diags(&dl, 20);
     diag_list_free(&dl);
@@ -480,7 +479,7 @@ static int prices_show(int argc, char **argv)
         }
     }
     price_table_free(&pt);
-    return fflush(stdout) == 0 ? 0 : EXIT_DATA;
+    return 0; /* standard output is checked at the end (cli_close_stdout) */
 }
 
 static const char SHEET_HELP[] =
@@ -547,12 +546,13 @@ static int prices_sheet(int argc, char **argv)
     struct outfile of;
     if (!strcmp(output, "out/price-list.pdf"))
         mkdir("out", 0700);
-    if (render_sheet_mem(&pt, &so, &pdf, &len, &dl) == 0 && outfile_open(&of, output, &dl) == 0) {
+    if (render_sheet_mem(&pt, &so, &pdf, &len, &dl) == 0 && outfile_open_output(&of, output, &dl) == 0) {
         if (fwrite(pdf, 1, len, of.f) != len) {
             outfile_abort(&of);
             diag_error(&dl, output, NULL, "cannot write");
         } else if (outfile_commit(&of, &dl) == 0) {
-            printf("%s\n", output);
+            if (outfile_descriptor(output) != STDOUT_FILENO)
+                printf("%s\n", output);
             rc = 0;
         }
     }

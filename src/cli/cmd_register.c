@@ -5,12 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "csv_cell.h"
+#include "human_text.h"
 #include "settings.h"
 #include "issue.h"
 #include "money.h"
+#include "outdir.h"
 #include "outfile.h"
 #include "price_table.h"
 #include "register.h"
@@ -18,12 +22,12 @@
 #include "sha256.h"
 
 /* Options every register command takes. */
-enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_BY, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
-       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY, OPT_DESK,
-       OPT_LOCATION };
+enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
+       OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY,
+       OPT_DISPUTE_WINDOW, OPT_DESK, OPT_LOCATION };
 
 struct common {
-    const char *register_path, *out_dir, *by, *prices, *templates, *pattern, *desk;
+    const char *register_path, *out_dir, *prices, *templates, *pattern, *desk;
     bool a4;
 };
 
@@ -32,7 +36,6 @@ static size_t add_common(struct option *o, size_t n, bool issuing)
     o[n++] = (struct option){ "help", no_argument, NULL, 'h' };
     o[n++] = (struct option){ "register", required_argument, NULL, OPT_REGISTER };
     o[n++] = (struct option){ "out-dir", required_argument, NULL, OPT_OUT_DIR };
-    o[n++] = (struct option){ "by", required_argument, NULL, OPT_BY };
     if (issuing) {
         o[n++] = (struct option){ "prices", required_argument, NULL, OPT_PRICES };
         o[n++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
@@ -50,7 +53,6 @@ static int take_common(struct common *cm, int c, const char *arg)
     switch (c) {
     case OPT_REGISTER: cm->register_path = arg; return 1;
     case OPT_OUT_DIR: cm->out_dir = arg; return 1;
-    case OPT_BY: cm->by = arg; return 1;
     case OPT_PRICES: cm->prices = arg; return 1;
     case OPT_TEMPLATES: cm->templates = arg; return 1;
     case OPT_A4: cm->a4 = true; return 1;
@@ -65,7 +67,9 @@ static const char COMMON_HELP[] =
     "  --register FILE|URI        the register: an SQLite file, or postgresql://… for a\n"
     "                             chain's database (default $REGENQUOTE_REGISTER, out/register.db)\n"
     "  --out-dir DIR              where PDFs are written (default out or $REGENQUOTE_OUT)\n"
-    "  --by NAME                  who is working, for the history (default $REGENQUOTE_USER, $USER)\n";
+    "The history records the operating-system account running the command; the\n"
+    "register's owner may do everything, another account what its staff account's\n"
+    "role allows ('regenquote user --help').\n";
 
 static const char ISSUE_HELP[] =
     "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (kept in the register)\n"
@@ -109,45 +113,35 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *const 
     return 0;
 }
 
-static int ensure_parent(const char *path, struct diag_list *dl)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
-    return dir[0] ? outfile_make_dir(dir, dl) : 0;
-}
-
-/* Open the register (creating its folder), apply a new number pattern, and
- * bring the PDF copies up to date.  Prints problems; returns NULL on error. */
-static struct reg *open_register(const struct common *cm, bool repair)
+/* Open the register (it must exist: register_open() says how to create
+ * one), check that the account running
+ * the command may take action `act`, apply a new number pattern, and bring
+ * the PDF copies up to date.  Prints problems; returns NULL on error. */
+static struct reg *open_register(const struct common *cm, bool repair, enum staff_action act, const char *cmd)
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     const char *path = settings_register_path(cm->register_path);
     const char *out = settings_out_dir(cm->out_dir);
-    bool file = register_locator_is_path(path);
-    /* only issuing creates a register file: a mistyped --register must not
-     * quietly give an empty one (a database must exist already) */
-    struct stat st;
-    if (file && !repair && stat(path, &st) != 0) {
-        fprintf(stderr, "regenquote: %s: there is no register here; check --register or "
-                        "$REGENQUOTE_REGISTER (issuing a quote creates it)\n", path);
+    if (register_open(&r, path, &dl) != 0)
+        goto fail;
+    struct cli_caller who;
+    cli_caller(r, path, &who);
+    if (cli_require(&who, act, cmd) != 0) {
+        register_close(r);
         return NULL;
     }
-    if ((file && ensure_parent(path, &dl) != 0) || register_open(&r, path, &dl) != 0)
-        goto fail;
-    if (cm->pattern && register_set_pattern(r, cm->pattern, settings_actor(cm->by), &dl) != 0)
+    if (cm->pattern && register_set_pattern(r, cm->pattern, who.name, &dl) != 0)
         goto fail;
     int fixed = 0;
     if (repair && (outfile_make_dir(out, &dl) != 0 ||
                    register_repair_desk(r, out, settings_desk(cm->desk), false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
-        fprintf(stderr, "regenquote: rewrote %d PDF cop%s that an interrupted run left missing or damaged\n", fixed,
+        fprintf(stderr, "regenquote: wrote %d PDF cop%s that an interrupted run left missing\n", fixed,
                 fixed == 1 ? "y" : "ies");
+    if (dl.n)
+        cli_print_diags(&dl, 20);
     diag_list_free(&dl);
     return r;
 fail:
@@ -157,20 +151,15 @@ fail:
     return NULL;
 }
 
-static void fmt_money(int64_t c, char *b, size_t n)
-{
-    money_format(c, "$", '.', ',', b, n);
-}
-
 /* ---- quote and revise ------------------------------------------------------- */
 
 /* Issue (or, with supersedes, revise) from a parsed command line. */
 static int do_issue(const struct common *cm, struct cli_plan_args *pa, const char *supersedes)
 {
     rq_date today;
-    if (cli_today(&today) != 0)
+    if (cli_issue_date(&today) != 0)
         return EXIT_USAGE;
-    struct reg *r = open_register(cm, true);
+    struct reg *r = open_register(cm, true, ACTION_ISSUE, supersedes ? "revise" : "quote");
     if (!r)
         return EXIT_DATA;
     struct plan plan;
@@ -201,9 +190,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         if ((rc = cli_build_plan(pa, &plan)) != 0)
             goto out;
     }
-    if (supersedes && old.patient_id && plan.patient_id && strcmp(old.patient_id, plan.patient_id) != 0) {
-        diag_error(&dl, NULL, "patient.id", "the revision is for another patient than %s; issue a new quote instead",
-                   supersedes);
+    if (supersedes && issue_same_patient(&plan, supersedes, old.request_json, &dl) != 0) {
         rc = EXIT_DATA;
         goto out;
     }
@@ -214,18 +201,26 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .out_dir = settings_out_dir(cm->out_dir),
         .templates_dir = settings_templates_dir(cm->templates),
         .a4 = cm->a4,
-        .actor = settings_actor(cm->by),
+        .actor = settings_os_account(),
         .supersedes = supersedes,
         .desk = settings_desk(cm->desk),
+        .idempotency_key = plan.idempotency_key,
     };
     struct issue_result res;
-    if (issue_quote(r, &pt, &plan, today, &io, &res, &dl) != 0) {
+    int irc = issue_quote(r, &pt, &plan, today, &io, &res, &dl);
+    if (irc == 1) {
+        /* the request's idempotency key: it was issued before, once is enough */
+        printf("%s  already issued with idempotency key '%s'; nothing new issued\n", res.number, io.idempotency_key);
+        issue_result_free(&res);
+        goto out;
+    }
+    if (irc != 0) {
         rc = EXIT_DATA;
         issue_result_free(&res);
         goto out;
     }
     char total[40], due[11];
-    fmt_money(res.total_cents, total, sizeof total);
+    money_usd(res.total_cents, total, sizeof total);
     printf("%s  %s  total %s", res.number, res.pdf_path, total);
     if (supersedes)
         printf("  replaces %s", supersedes);
@@ -265,7 +260,7 @@ static int parse_issue(int argc, char **argv, const char *cmd, const char *help,
 {
     static struct option plan_opts[40];
     cli_add_plan_options(plan_opts, 0);
-    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, NULL };
+    const char *const helps[] = { help, CLI_PLAN_HELP, COMMON_HELP, ISSUE_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
     int rc = parse_opts(argc, argv, cmd, helps, true, plan_opts, cm, take_plan, pa);
     if (rc)
         return rc;
@@ -360,21 +355,28 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     struct common cm = { 0 };
     const char *reason = NULL, *number;
     struct one_string take = { OPT_REASON, &reason };
-    int rc = parse_simple(argc, argv, cmd, help, extra, &cm, take_string, &take);
+    const char *const helps[] = { help, COMMON_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
+    int rc = parse_opts(argc, argv, cmd, helps, false, extra, &cm, take_string, &take);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, cmd, &number)) != 0)
         return rc;
     if (!strcmp(status, "void") && (!reason || !*reason))
         return cli_usage_error(cmd, "give the reason with --reason TEXT");
-    rq_date today;
-    if (cli_today(&today) != 0)
+    /* the reason is printed by show, on one line */
+    struct diag_list dl = { 0 };
+    if (reason && human_text_check(reason, HUMAN_TEXT_MAX, NULL, "--reason", &dl) != 0) {
+        cli_print_diags(&dl, 5);
+        diag_list_free(&dl);
         return EXIT_USAGE;
-    struct reg *r = open_register(&cm, false);
+    }
+    rq_date today;
+    if (cli_issue_date(&today) != 0)
+        return EXIT_USAGE;
+    struct reg *r = open_register(&cm, false, !strcmp(status, "void") ? ACTION_VOID : ACTION_ACCEPT, cmd);
     if (!r)
         return EXIT_DATA;
-    struct diag_list dl = { 0 };
-    if (register_set_status(r, number, status, reason, settings_actor(cm.by), today, &dl) != 0) {
+    if (register_set_status(r, number, status, reason, settings_os_account(), today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
     } else {
@@ -390,14 +392,16 @@ int cmd_void(int argc, char **argv)
     return set_status(argc, argv, "void", "void",
                       "Usage: regenquote void NUMBER --reason TEXT\n\n"
                       "Void an issued or accepted quote. It stays in the register, marked void,\n"
-                      "with the reason, the time and who voided it.\n\n");
+                      "with the reason (one line, at most 200 characters), the time and who\n"
+                      "voided it.\n\n");
 }
 
 int cmd_accept(int argc, char **argv)
 {
     return set_status(argc, argv, "accept", "accepted",
-                      "Usage: regenquote accept NUMBER\n\n"
-                      "Record that the patient accepted an issued, unexpired quote.\n\n");
+                      "Usage: regenquote accept NUMBER [--reason TEXT]\n\n"
+                      "Record that the patient accepted an issued, unexpired quote, with an\n"
+                      "optional note for the history (one line, at most 200 characters).\n\n");
 }
 
 /* ---- list ----------------------------------------------------------------- */
@@ -406,6 +410,7 @@ struct list_args {
     struct reg_filter f;
     const char *format;
     bool bad_date;
+    bool dispute_window;
 };
 
 static int take_list(void *ctx, int c, const char *arg)
@@ -417,6 +422,7 @@ static int take_list(void *ctx, int c, const char *arg)
     case OPT_STATUS: a->f.status = arg; return 0;
     case OPT_LOCATION: a->f.location = arg; return 0;
     case OPT_FORMAT: a->format = arg; return 0;
+    case OPT_DISPUTE_WINDOW: a->dispute_window = true; return 0;
     case OPT_FROM:
         a->f.has_from = true;
         a->bad_date |= !date_parse(arg, &a->f.from);
@@ -429,42 +435,6 @@ static int take_list(void *ctx, int c, const char *arg)
     }
 }
 
-/* s left-aligned in width characters (UTF-8 aware, cut if longer), then a space. */
-static void cell(FILE *out, const char *s, size_t width)
-{
-    size_t chars = 0, i = 0;
-    s = s ? s : "";
-    for (; s[i]; i++) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (chars == width)
-                break;
-            chars++;
-        }
-    }
-    fwrite(s, 1, i, out);
-    for (; chars < width; chars++)
-        fputc(' ', out);
-    fputc(' ', out);
-}
-
-/* CSV field, quoted when needed (RFC 4180). */
-static void csv(FILE *out, const char *s, bool last)
-{
-    s = s ? s : "";
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-    fputc(last ? '\n' : ',', out);
-}
-
 static const char LIST_HELP[] =
     "Usage: regenquote list [options]\n"
     "\n"
@@ -472,11 +442,14 @@ static const char LIST_HELP[] =
     "valid-until date shows as expired.\n"
     "\n"
     "  --patient ID               only this patient id\n"
-    "  --name TEXT                patient names containing TEXT (any case)\n"
+    "  --name TEXT                patient names containing TEXT (any case or accents)\n"
     "  --from DATE  --to DATE     issued between these dates (YYYY-MM-DD, inclusive)\n"
     "  --status S                 issued, accepted, expired, superseded or void\n"
     "  --location ID              only quotes issued for this clinic location\n"
-    "  --format table|csv|json    (default table)\n";
+    "  --format table|csv|json    (default table)\n"
+    "  --dispute-window           only quotes whose final bill is $400.00 or more above the\n"
+    "                             estimate for a provider, while the patient may still dispute\n"
+    "                             (120 days from the initial bill), with the days left\n";
 
 int cmd_list(int argc, char **argv)
 {
@@ -488,6 +461,7 @@ int cmd_list(int argc, char **argv)
         { "status", required_argument, NULL, OPT_STATUS },
         { "location", required_argument, NULL, OPT_LOCATION },
         { "format", required_argument, NULL, OPT_FORMAT },
+        { "dispute-window", no_argument, NULL, OPT_DISPUTE_WINDOW },
         { NULL, 0, NULL, 0 },
     };
     struct common cm = { 0 };
@@ -505,9 +479,11 @@ int cmd_list(int argc, char **argv)
          json = !strcmp(la.format, "json");
     if (!table && !is_csv && !json)
         return cli_usage_error("list", "unknown format '%s'; expected table, csv or json", la.format);
+    if (la.dispute_window)
+        return bill_list_dispute_window(cm.register_path, la.format);
     if (cli_today(&la.f.today) != 0)
         return EXIT_USAGE;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_FIND, "list");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -521,13 +497,13 @@ int cmd_list(int argc, char **argv)
                "PATIENT ID", "PATIENT", "TOTAL");
         for (size_t i = 0; i < n; i++) {
             char t[40];
-            fmt_money(v[i].total_cents, t, sizeof t);
-            cell(stdout, v[i].number, 16);
-            cell(stdout, v[i].issued, 10);
-            cell(stdout, v[i].valid_until, 10);
-            cell(stdout, reg_entry_status(&v[i], la.f.today), 10);
-            cell(stdout, v[i].patient_id, 12);
-            cell(stdout, v[i].patient_name, 24);
+            money_usd(v[i].total_cents, t, sizeof t);
+            cli_cell(stdout, v[i].number, 16);
+            cli_cell(stdout, v[i].issued, 10);
+            cli_cell(stdout, v[i].valid_until, 10);
+            cli_cell(stdout, reg_entry_status(&v[i], la.f.today), 10);
+            cli_cell(stdout, v[i].patient_id, 12);
+            cli_cell(stdout, v[i].patient_name, 24);
             printf("%12s\n", t);
         }
         printf("%zu quote%s\n", n, n == 1 ? "" : "s");
@@ -537,19 +513,19 @@ int cmd_list(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             char t[40];
             money_format(v[i].total_cents, "", '.', 0, t, sizeof t);
-            csv(stdout, v[i].number, false);
-            csv(stdout, v[i].issued, false);
-            csv(stdout, v[i].valid_until, false);
-            csv(stdout, reg_entry_status(&v[i], la.f.today), false);
-            csv(stdout, v[i].patient_id, false);
-            csv(stdout, v[i].patient_name, false);
-            csv(stdout, t, false);
-            csv(stdout, v[i].scheduled, false);
-            csv(stdout, v[i].supersedes, false);
-            csv(stdout, v[i].superseded_by, false);
-            csv(stdout, v[i].tables_version, false);
-            csv(stdout, v[i].location, false);
-            csv(stdout, v[i].desk, true);
+            cli_csv(stdout, v[i].number, false);
+            cli_csv(stdout, v[i].issued, false);
+            cli_csv(stdout, v[i].valid_until, false);
+            cli_csv(stdout, reg_entry_status(&v[i], la.f.today), false);
+            cli_csv(stdout, v[i].patient_id, false);
+            cli_csv(stdout, v[i].patient_name, false);
+            cli_csv(stdout, t, false);
+            cli_csv(stdout, v[i].scheduled, false);
+            cli_csv(stdout, v[i].supersedes, false);
+            cli_csv(stdout, v[i].superseded_by, false);
+            cli_csv(stdout, v[i].tables_version, false);
+            cli_csv(stdout, v[i].location, false);
+            cli_csv(stdout, v[i].desk, true);
         }
     } else {
         /* the entries as the front desk's API gives them (register_view.h) */
@@ -602,7 +578,7 @@ int cmd_show(int argc, char **argv)
     rq_date today;
     if (cli_today(&today) != 0)
         return EXIT_USAGE;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_FIND, "show");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -617,7 +593,7 @@ int cmd_show(int argc, char **argv)
         fputs(e.quote_json, stdout);
     } else {
         char t[40];
-        fmt_money(e.total_cents, t, sizeof t);
+        money_usd(e.total_cents, t, sizeof t);
         printf("Quote         %s\n", e.number);
         printf("Status        %s\n", reg_entry_status(&e, today));
         printf("Issued        %s, valid until %s\n", e.issued, e.valid_until);
@@ -657,13 +633,14 @@ int cmd_reprint(int argc, char **argv)
     int rc = parse_simple(argc, argv, "reprint",
                           "Usage: regenquote reprint NUMBER [-o FILE]\n\n"
                           "Write the quote's PDF exactly as it was issued (byte for byte, whatever\n"
-                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf.\n\n",
+                          "has changed in the price tables since), to FILE or OUT-DIR/NUMBER.pdf\n"
+                          "(never over a different file there).\n\n",
                           extra, &cm, take_string, &(struct one_string){ 'o', &output });
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, "reprint", &number)) != 0)
         return rc;
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_REPRINT, "reprint");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
@@ -685,15 +662,21 @@ int cmd_reprint(int argc, char **argv)
     if (output) {
         snprintf(path, sizeof path, "%s", output);
     } else {
+        /* the folder's copy: created, never replaced */
         const char *dir = settings_out_dir(cm.out_dir);
-        if (outfile_make_dir(dir, &dl) != 0) {
-            rc = EXIT_DATA;
-            goto out_e;
-        }
         snprintf(path, sizeof path, "%s/%s.pdf", dir, e.number);
+        int put = outfile_make_dir(dir, &dl) != 0 ? -1 : outdir_put_copy(path, e.pdf, e.pdf_len, &dl);
+        if (put == 2)
+            diag_error(&dl, path, NULL, "differs from quote %s as issued; it is left as it is: move it aside "
+                       "and reprint again, or give -o FILE", number);
+        if (put < 0 || put == 2)
+            rc = EXIT_DATA;
+        else
+            printf("%s\n", path);
+        goto out_e;
     }
     struct outfile of;
-    if (outfile_open(&of, path, &dl) != 0) {
+    if ((output ? outfile_open_output(&of, path, &dl) : outfile_open(&of, path, &dl)) != 0) {
         rc = EXIT_DATA;
         goto out_e;
     }
@@ -703,7 +686,7 @@ int cmd_reprint(int argc, char **argv)
         rc = EXIT_DATA;
     } else if (outfile_commit(&of, &dl) != 0) {
         rc = EXIT_DATA;
-    } else {
+    } else if (outfile_descriptor(path) != STDOUT_FILENO) {
         printf("%s\n", path);
     }
 out_e:
@@ -733,29 +716,34 @@ int cmd_repair(int argc, char **argv)
     bool verify = false;
     int rc = parse_simple(argc, argv, "repair",
                           "Usage: regenquote repair [--verify]\n\n"
-                          "Check the register and make the PDF copies in OUT-DIR match it: rewrite\n"
-                          "missing or truncated files (with --verify, every file whose SHA-256\n"
-                          "differs) and remove temporary files of interrupted runs. Issuing\n"
-                          "commands do this by themselves. With $REGENQUOTE_DESK set (a chain's\n"
-                          "shared register), only the quotes that desk issued.\n\n",
+                          "Make the register and its PDF copies in OUT-DIR agree: write missing\n"
+                          "copies (never over a file: one that differs is reported), report files\n"
+                          "for numbers the register does not have, carry the numbers on after those\n"
+                          "already given out from OUT-DIR (after a restored backup; recorded), and\n"
+                          "remove temporary files of interrupted runs. With --verify, first check\n"
+                          "the register itself (its storage and every stored PDF) and every copy's\n"
+                          "SHA-256. Exit status 1 when something needs a person; the messages say\n"
+                          "what to do.\n\n",
                           extra, &cm, take_verify, &verify);
     if (rc)
         return rc < 0 ? 0 : rc;
     if (optind < argc)
         return cli_usage_error("repair", "unexpected argument '%s'", argv[optind]);
-    struct reg *r = open_register(&cm, false);
+    struct reg *r = open_register(&cm, false, ACTION_ISSUE, "repair");
     if (!r)
         return EXIT_DATA;
     struct diag_list dl = { 0 };
-    int fixed = 0;
+    struct reg_repair_report rep;
     const char *out = settings_out_dir(cm.out_dir);
-    if (outfile_make_dir(out, &dl) != 0 ||
-        register_repair_desk(r, out, settings_desk(NULL), verify, 0, &fixed, &dl) != 0) {
-        cli_print_diags(&dl, 20);
+    int found = outfile_make_dir(out, &dl) != 0
+                    ? -1
+                    : register_reconcile(r, out, verify, settings_os_account(), &rep, &dl);
+    if (dl.n)
+        cli_print_diags(&dl, 50);
+    if (found == 0)
+        printf("register OK; %d PDF cop%s rewritten\n", rep.written, rep.written == 1 ? "y" : "ies");
+    else
         rc = EXIT_DATA;
-    } else {
-        printf("register OK; %d PDF cop%s rewritten\n", fixed, fixed == 1 ? "y" : "ies");
-    }
     diag_list_free(&dl);
     register_close(r);
     return rc;

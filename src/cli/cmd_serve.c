@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,14 @@
  * and the exit status are its own. */
 int cmd_serve(int argc, char **argv)
 {
-    (void)argc;
+    /* the front desk issues quotes: it does not start on a date away from
+     * the clock (settings_issue_date) */
+    bool help = false;
+    for (int i = 1; i < argc; i++)
+        help |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+    rq_date today;
+    if (!help && cli_issue_date(&today) != 0)
+        return EXIT_USAGE;
     char path[4096] = "";
     const char *env = getenv("REGENQUOTE_SERVE_BIN");
     if (env && *env) {

@@ -12,6 +12,11 @@ int cmd_catalog(int argc, char **argv);
 /* cmd_validate.c: check price tables, every problem at once. */
 int cmd_validate(int argc, char **argv);
 
+/* cmd_init.c: create a register (the only command that does), and write
+ * a consistent, private copy of one. */
+int cmd_init(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+
 /* cmd_register.c: the register's commands, front ends over issue.h and
  * register.h. */
 int cmd_quote(int argc, char **argv);
@@ -26,6 +31,11 @@ int cmd_repair(int argc, char **argv);
 /* cmd_register_copy.c: `register copy`, a whole register moved between
  * stores (register_copy() in register.h). */
 int cmd_register(int argc, char **argv);
+/* cmd_user.c: `user add|passwd|disable|list`, the register's staff accounts. */
+int cmd_user(int argc, char **argv);
+/* cmd_audit.c: `audit verify|list`, the register's audit trail.  verify
+ * exits 1 when the chain is broken. */
+int cmd_audit(int argc, char **argv);
 
 /* cmd_batch.c: many requests, several worker processes, a progress bar on a
  * terminal, a summary.  Front end over batch.h. */
@@ -40,6 +50,15 @@ int cmd_batch(int argc, char **argv);
  *   prices sheet [--lang en|es]  the front desk's price list as a PDF
  * For diff, 0 whether or not there are differences. */
 int cmd_prices(int argc, char **argv);
+
+/* cmd_bill.c: `bill VERB`, the final bill against the estimate (argv[1] is
+ * the verb: add, check, explain, packet, letter; docs/bills.md).  `bill
+ * check` exits 3 when a provider is billed $400.00 or more above its
+ * estimate. */
+int cmd_bill(int argc, char **argv);
+/* `list --dispute-window`: quotes whose bills are flagged and whose dispute
+ * window is open, with days left (format table, csv or json). */
+int bill_list_dispute_window(const char *register_path, const char *format);
 
 /* cmd_serve.c: runs regenquote-serve (src/server), which alone loads the
  * HTTP server's libraries; replaces this process. */

@@ -6,12 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "infile.h"
 #include "issue.h"
 #include "outfile.h"
 #include "plan.h"
 #include "pricing.h"
 #include "quote.h"
 #include "render_pdf.h"
+#include "sha256.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -58,12 +60,9 @@ int batch_reader_open(struct batch_reader *r, const char *path, struct diag_list
         qsort(r->files, r->n_files, sizeof *r->files, cmp_str);
         return 0;
     }
-    r->f = fopen(path, "rb");
-    if (!r->f) {
-        diag_error(dl, path, NULL, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    /* read more than once (every worker reads it): a regular file only */
+    r->f = infile_open(path, NULL, "a JSON Lines file or a folder (a batch reads its input more than once: save the requests to a file)", dl);
+    return r->f ? 0 : -1;
 }
 
 /* Read one line into r->buf (without the newline); 1, 0 at EOF, -1 too long. */
@@ -107,11 +106,10 @@ int batch_reader_next(struct batch_reader *r, struct batch_item *it, struct diag
         while (r->next_file < r->n_files) {
             const char *name = r->files[r->next_file++];
             snprintf(r->name, sizeof r->name, "%s/%s", r->path, name);
-            FILE *f = fopen(r->name, "rb");
-            if (!f) {
-                diag_error(dl, r->name, NULL, "cannot open: %s", strerror(errno));
+            /* whatever the folder holds: a FIFO named *.json is refused, not waited on */
+            FILE *f = infile_open(r->name, NULL, "a request file; take it out of the folder", dl);
+            if (!f)
                 return -1;
-            }
             size_t n = 0;
             size_t got;
             if (!r->buf) {
@@ -194,15 +192,45 @@ int batch_process(struct price_table *pt, struct reg *reg, const struct batch_op
         goto out;
     price_table_use_language(pt, plan.language);
     if (o->mode == BATCH_ISSUE) {
+        char derived[80];
+        const char *key = plan.idempotency_key;
+        if (!key) {
+            char *canon = plan_to_json(&plan), hex[65];
+            if (!canon) {
+                diag_error(dl, it->name, NULL, "out of memory");
+                goto out;
+            }
+            sha256_hex(canon, strlen(canon), hex);
+            free(canon);
+            snprintf(derived, sizeof derived, "sha256:%s", hex);
+            key = derived;
+        }
+        /* issued by an earlier run (killed, or run twice): say so, issue nothing */
+        char *had = NULL;
+        int k = register_find_key(reg, key, &had, dl);
+        if (k < 0)
+            goto out;
+        if (k == 0) {
+            snprintf(res->number, sizeof res->number, "%s", had);
+            free(had);
+            res->already_issued = true;
+            rc = 0;
+            goto out;
+        }
         struct issue_opts io = { .out_dir = o->out_dir, .templates_dir = o->templates_dir, .a4 = o->a4,
-                                 .actor = o->actor, .desk = o->desk, .cache = o->cache };
+                                 .actor = o->actor, .desk = o->desk, .cache = o->cache,
+                                 .idempotency_key = key };
         struct issue_result ir;
-        if (issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl) == 0) {
+        int irc = issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl);
+        if (irc >= 0 && ir.number) {
             snprintf(res->number, sizeof res->number, "%s", ir.number);
+            res->already_issued = irc == 1;
+        }
+        if (irc == 0) {
             snprintf(res->path, sizeof res->path, "%s", ir.pdf_path);
             res->total_cents = ir.total_cents;
-            rc = 0;
         }
+        rc = irc >= 0 ? 0 : -1;
         issue_result_free(&ir);
         goto out;
     }

@@ -42,7 +42,10 @@ struct batch_item {
     size_t len;
 };
 
-/* Open a JSONL file or a folder of .json files.  Returns 0 or -1. */
+/* Open a JSONL file or a folder of .json files.  Both are read without
+ * ever waiting: the JSONL file and every request in the folder must be
+ * regular files (a FIFO is refused as a failed item, infile.h).  Returns 0
+ * or -1. */
 int batch_reader_open(struct batch_reader *r, const char *path, struct diag_list *dl);
 /* Next request: 1 and *it filled (valid until the next call), 0 at the end,
  * -1 on a read error (line too long: the item is reported, reading goes on). */
@@ -67,14 +70,19 @@ struct batch_opts {
 
 struct batch_result {
     bool ok;
+    bool already_issued;         /* BATCH_ISSUE: issued before, as number */
     int64_t total_cents;
     char number[96];             /* issued quote number, or "" */
     char path[4200];             /* file written, or "" */
 };
 
 /* Process one request (pt is switched to the request's language).  reg is
- * used in BATCH_ISSUE mode only.  Returns 0 and
- * fills *res, or -1 with the problems in dl (messages name it->name). */
+ * used in BATCH_ISSUE mode only, where a request is issued once: its
+ * "idempotency_key", or else "sha256:" and the SHA-256 of its canonical form
+ * (plan_to_json), is stored with the quote, and a request whose key is
+ * already in the register is not issued again (res->already_issued, with
+ * that quote's number).  Returns 0 and fills *res, or -1 with the problems
+ * in dl (messages name it->name). */
 int batch_process(struct price_table *pt, struct reg *reg, const struct batch_opts *o,
                   const struct batch_item *it, struct batch_result *res, struct diag_list *dl);
 

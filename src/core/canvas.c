@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infile.h"
 #include "textenc.h"
 
 static const char *const base_names[CANVAS_STYLE_COUNT] = {
@@ -392,9 +393,12 @@ static uint32_t png_crc(const unsigned char *p, size_t n)
  * Returns NULL if it is well formed, else why not. */
 static const char *png_problem(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    struct diag_list odl = { 0 };
+    FILE *f = infile_open(path, "logo", "a PNG image", &odl);
+    bool special = !f && odl.n && strstr(odl.v[0].msg, "not a regular file");
+    diag_list_free(&odl);
     if (!f)
-        return "cannot open logo";
+        return special ? "logo is not a regular file" : "cannot open logo";
     unsigned char *b = malloc(LOGO_MAX_BYTES + 1);
     size_t n = b ? fread(b, 1, LOGO_MAX_BYTES + 1, f) : 0;
     fclose(f);

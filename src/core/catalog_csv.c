@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "infile.h"
+#include "csv_cell.h"
 #include "json_doc.h"
 #include "money.h"
 
@@ -64,25 +66,12 @@ static void sb_spaces(struct sbuf *b, size_t n)
 
 /* ---- export ------------------------------------------------------------------ */
 
+/* One cell (neutralised against formulas and quoted: csv_cell.h). */
 static void csv_field(FILE *out, const char *s, bool first)
 {
     if (!first)
         fputc(',', out);
-    size_t n = strlen(s);
-    bool quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            fputc('"', out);
-        fputc(s[i], out);
-    }
-    fputc('"', out);
+    csv_cell_write(out, s);
 }
 
 static char *price_text(int64_t cents, char *buf, size_t size)
@@ -185,6 +174,10 @@ static bool csv_add_field(struct csv *c, struct csv_rec *r, struct sbuf *val, in
         c->oom = true;
         return false;
     }
+    /* a cell the export neutralised against formulas: back to its text */
+    const char *text = csv_cell_unguard(s);
+    if (text != s)
+        memmove(s, text, strlen(text) + 1);
     r->f[r->n] = s;
     r->line[r->n++] = line;
     memset(val, 0, sizeof *val);
@@ -893,17 +886,9 @@ fail:
 
 char *catalog_csv_read_file(const char *path, size_t *len, struct diag_list *dl)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(dl, path, NULL, "cannot open: %s", strerror(errno));
+    FILE *f = infile_open(path, NULL, "a CSV file", dl);
+    if (!f)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        diag_error(dl, path, NULL, "is a directory; expected a CSV file");
-        return NULL;
-    }
     struct sbuf b = { 0 };
     char chunk[65536];
     size_t got;

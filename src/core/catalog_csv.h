@@ -6,7 +6,10 @@
  * price is dollars with two decimals ("1250.00"); taxable and separate are
  * "yes" or "no"; code is empty when none applies.  Export writes UTF-8,
  * CRLF between records, and quotes a field (doubling its quotes) only when
- * it holds a comma, a quote, a line break or leading/trailing spaces.
+ * it holds a comma, a quote, a line break or leading/trailing spaces; a
+ * text a spreadsheet would run as a formula ('=', '+', '-', '@', …) is
+ * written with a leading apostrophe (csv_cell.h), which import takes off
+ * again, so export → import gives back the same text.
  *
  * Import reads the same form, more tolerantly: a UTF-8 byte-order mark,
  * CRLF, LF or CR line ends, blank rows, a line break inside a quoted cell

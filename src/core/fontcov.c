@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infile.h"
+
 /* Largest font file read (the full DejaVu Sans is 740 KB). */
 #define FONTCOV_MAX_BYTES (16u * 1024u * 1024u)
 
@@ -20,11 +22,9 @@ static uint32_t be32(const unsigned char *p)
 
 static unsigned char *read_all(const char *path, size_t *len, struct diag_list *dl)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(dl, path, NULL, "cannot open font: %s", strerror(errno));
+    FILE *f = infile_open(path, "font", "a TrueType font file", dl);
+    if (!f)
         return NULL;
-    }
     unsigned char *buf = NULL;
     size_t n = 0, cap = 0;
     for (;;) {

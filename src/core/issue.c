@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outfile.h"
+#include "outdir.h"
 #include "pricing.h"
 #include "quote.h"
 #include "render_pdf.h"
@@ -83,8 +83,15 @@ int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *
         /* where it was issued: the plan's location, or the clinic's default */
         .location = q.location ? q.location->id : plan->location,
         .desk = o->desk,
+        .out_dir = o->out_dir,
+        .idempotency_key = o->idempotency_key,
     };
-    if (register_issue(r, &in, render_numbered, &ctx, &res->number, dl) != 0)
+    int reg_rc = register_issue(r, &in, render_numbered, &ctx, &res->number, dl);
+    if (reg_rc == 1) {
+        rc = 1;
+        goto out;
+    }
+    if (reg_rc != 0)
         goto out;
     res->total_cents = q.total_cents;
     res->has_estimate_due = in.has_scheduled;
@@ -97,21 +104,19 @@ int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *
     }
     snprintf(res->pdf_path, n, "%s/%s.pdf", o->out_dir, res->number);
     /* The quote is committed; the file is a copy that register_repair()
-     * rewrites if this step is interrupted. */
-    struct outfile of;
-    bool written = false;
-    if (outfile_open(&of, res->pdf_path, dl) == 0) {
-        if (fwrite(ctx.pdf, 1, ctx.len, of.f) != ctx.len) {
-            outfile_abort(&of);
-            diag_error(dl, res->pdf_path, NULL, "cannot write the PDF");
-        } else {
-            written = outfile_commit(&of, dl) == 0;
-        }
+     * writes if this step is interrupted.  An issued copy is created, never
+     * replaced. */
+    int put = outdir_put_copy(res->pdf_path, ctx.pdf, ctx.len, dl);
+    if (put == 2) {
+        diag_error(dl, res->pdf_path, NULL,
+                   "already exists and is not quote %s as issued (kept in the register); both are left as they "
+                   "are: move that file aside, then 'regenquote repair' writes the register's copy", res->number);
+        goto out;
     }
-    if (!written) {
+    if (put < 0) {
         diag_error(dl, NULL, NULL,
-                   "quote %s is issued and kept in the register, but its PDF copy was not written; 'regenquote reprint %s' writes it",
-                   res->number, res->number);
+                   "quote %s is issued and kept in the register, but its PDF copy was not written; 'regenquote repair' writes it",
+                   res->number);
         goto out;
     }
     rc = 0;
@@ -128,4 +133,73 @@ void issue_result_free(struct issue_result *res)
     free(res->number);
     free(res->pdf_path);
     memset(res, 0, sizeof *res);
+}
+
+/* ---- revisions keep the patient --------------------------------------------------- */
+
+/* Equal but for ASCII letter case and runs of white space (none at the ends). */
+static bool same_name(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ' || *a == '\t')
+            a++;
+        while (*b == ' ' || *b == '\t')
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        while (*a && *b && *a != ' ' && *a != '\t' && *b != ' ' && *b != '\t') {
+            char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+            char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+            if (x != y)
+                return false;
+            a++;
+            b++;
+        }
+        bool ga = !*a || *a == ' ' || *a == '\t', gb = !*b || *b == ' ' || *b == '\t';
+        if (ga != gb)
+            return false;
+    }
+}
+
+int issue_same_patient(struct plan *plan, const char *number, const char *old_request, struct diag_list *dl)
+{
+    struct plan old;
+    struct diag_list odl = { 0 };
+    plan_init(&old);
+    if (!old_request || plan_load_text(&old, number, old_request, strlen(old_request), &odl) != 0) {
+        diag_list_free(&odl);
+        plan_free(&old);
+        diag_error(dl, NULL, NULL, "the stored plan of %s cannot be read; the register is damaged", number);
+        return -1;
+    }
+    diag_list_free(&odl);
+    struct {
+        char **now;
+        char *was;
+        const char *field, *what;
+        bool by_name;
+    } f[] = {
+        { &plan->patient_name, old.patient_name, "patient.name", "name", true },
+        { &plan->patient_dob, old.patient_dob, "patient.date_of_birth", "date of birth", false },
+        { &plan->patient_id, old.patient_id, "patient.id", "patient ID", false },
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (!f[i].was)
+            continue;
+        if (!*f[i].now) {
+            if (!(*f[i].now = strdup(f[i].was))) {
+                diag_error(dl, NULL, NULL, "out of memory");
+                rc = -1;
+            }
+        } else if (f[i].by_name ? !same_name(*f[i].now, f[i].was) : strcmp(*f[i].now, f[i].was) != 0) {
+            diag_error(dl, NULL, f[i].field,
+                       "the revision is for another patient than %s (the %s differs); a revision keeps the "
+                       "patient: issue a new quote instead",
+                       number, f[i].what);
+            rc = -1;
+        }
+    }
+    plan_free(&old);
+    return rc;
 }

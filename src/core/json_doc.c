@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "infile.h"
+
 #include "money.h"
 
 struct jpos {
@@ -318,20 +320,13 @@ fail:
     return -1;
 }
 
-int jdoc_load_file(struct jdoc *doc, const char *path, struct diag_list *dl)
+static int load(struct jdoc *doc, const char *path, bool named, struct diag_list *dl)
 {
     memset(doc, 0, sizeof *doc);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(dl, path, NULL, "cannot open: %s", strerror(errno));
+    FILE *f = named ? infile_open_named(path, NULL, "a JSON file", dl) : infile_open(path, NULL, "a JSON file", dl);
+    if (!f)
         return -1;
-    }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        diag_error(dl, path, NULL, "is a directory; expected a JSON file");
-        return -1;
-    }
     if (fstat(fileno(f), &st) == 0 && st.st_size > (off_t)JDOC_MAX_BYTES) {
         fclose(f);
         diag_error(dl, path, NULL, "is larger than the %u MiB limit for JSON files",
@@ -378,6 +373,16 @@ int jdoc_load_file(struct jdoc *doc, const char *path, struct diag_list *dl)
     int rc = jdoc_parse(doc, path, buf, len, dl);
     free(buf);
     return rc;
+}
+
+int jdoc_load_file(struct jdoc *doc, const char *path, struct diag_list *dl)
+{
+    return load(doc, path, false, dl);
+}
+
+int jdoc_load_named(struct jdoc *doc, const char *path, struct diag_list *dl)
+{
+    return load(doc, path, true, dl);
 }
 
 void jdoc_free(struct jdoc *doc)

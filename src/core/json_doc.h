@@ -34,10 +34,15 @@ struct jdoc {
 /* Largest JSON file read (bytes). */
 #define JDOC_MAX_BYTES (4u * 1024u * 1024u)
 
-/* Read and parse a file.  Returns 0, or -1 after adding a diagnostic
- * (unreadable, too large, invalid UTF-8, NUL byte, syntax error with its
- * position).  On failure *doc is left empty (safe to jdoc_free). */
+/* Read and parse a file, which must be a regular file (a FIFO or a device
+ * is refused at once, never waited on: infile.h).  Returns 0, or -1 after
+ * adding a diagnostic (unreadable, not a regular file, too large, invalid
+ * UTF-8, NUL byte, syntax error with its position).  On failure *doc is
+ * left empty (safe to jdoc_free). */
 int jdoc_load_file(struct jdoc *doc, const char *path, struct diag_list *dl);
+/* The same for a file the user named, which may also be a pipe or a
+ * terminal (a request on /dev/stdin), read to its end. */
+int jdoc_load_named(struct jdoc *doc, const char *path, struct diag_list *dl);
 
 /* Parse len bytes of text (a leading UTF-8 byte-order mark is skipped);
  * name is used in diagnostics.  Same contract as jdoc_load_file(). */

@@ -114,6 +114,67 @@ bool money_percent(int64_t amount, int32_t bp, int64_t *out)
     return true;
 }
 
+/* ---- sharing an amount in proportion -------------------------------------- */
+
+/* Parts with a weight whose remainder is at least t. */
+static size_t share_count_from(const int64_t *weights, const uint64_t *rem, size_t n, uint64_t t)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += weights[i] > 0 && rem[i] >= t;
+    return c;
+}
+
+bool money_share(int64_t amount, const int64_t *weights, size_t n, int64_t *shares,
+                 uint64_t *scratch)
+{
+    if (amount < 0 || n == 0)
+        return false;
+    int64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (weights[i] < 0 || !money_add(total, weights[i], &total))
+            return false;
+    if (total == 0)
+        return false;
+    /* amount · w_i needs up to 126 bits: both are below 2^63 */
+    uint64_t *rem = scratch;
+    int64_t given = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned __int128 p = (unsigned __int128)(uint64_t)amount * (uint64_t)weights[i];
+        shares[i] = (int64_t)(p / (uint64_t)total);
+        rem[i] = (uint64_t)(p % (uint64_t)total);
+        given += shares[i];
+    }
+    size_t left = (size_t)(amount - given);
+    if (left == 0)
+        return true;
+    /* The remainders add up to left · W and each is below W, so more than
+     * `left` parts have a positive one.  Find the largest t with at least
+     * `left` remainders >= t (t >= 1); every part above t gets a cent, and
+     * the rest go to the first parts (by index) whose remainder is t. */
+    uint64_t lo = 1, hi = (uint64_t)total - 1;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo + 1) / 2;
+        if (share_count_from(weights, rem, n, mid) >= left)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    size_t above = lo < UINT64_MAX ? share_count_from(weights, rem, n, lo + 1) : 0;
+    size_t at_t = left - above;
+    for (size_t i = 0; i < n; i++) {
+        if (weights[i] <= 0)
+            continue;
+        if (rem[i] > lo)
+            shares[i]++;
+        else if (rem[i] == lo && at_t > 0) {
+            shares[i]++;
+            at_t--;
+        }
+    }
+    return true;
+}
+
 /* ---- financing: exact integers ------------------------------------------- */
 
 /* A non-negative integer of up to BIG_LIMBS 32-bit limbs, least significant

@@ -45,6 +45,19 @@ int64_t money_div_round(int64_t n, int64_t d);
  * Returns false on overflow. */
 bool money_percent(int64_t amount, int32_t bp, int64_t *out);
 
+/* Share amount (>= 0 cents) among n parts in proportion to weights (each
+ * >= 0, their sum W > 0), exactly: part i gets floor(amount · w_i / W)
+ * cents, and the cents this leaves over (fewer than the parts with a
+ * weight) go one each to the parts with the largest remainders
+ * (amount · w_i mod W), equal remainders to the lower index.  So the shares
+ * add up to amount exactly, a part of weight 0 gets nothing, and no part
+ * gets more than its weight when amount <= W.  scratch holds n values the
+ * function may overwrite (nothing is allocated).  Writes shares[0..n) and
+ * returns true; false when n or W is 0, a weight or amount is negative, or
+ * W overflows (shares unchanged). */
+bool money_share(int64_t amount, const int64_t *weights, size_t n, int64_t *shares,
+                 uint64_t *scratch);
+
 /* ---- financing ----------------------------------------------------------
  *
  * A loan of principal cents repaid in `months` monthly payments at apr_bp

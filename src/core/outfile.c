@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +61,79 @@ int outfile_open(struct outfile *o, const char *path, struct diag_list *dl)
     return 0;
 }
 
+/* The descriptor path names, when it is standard output and the like
+ * (/dev/stdout, /dev/fd/1, /proc/self/fd/1), directly or through symbolic
+ * links; else -1. */
+int outfile_descriptor(const char *path)
+{
+    char cur[4096], link[4096];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hop = 0; hop < 8; hop++) {
+        if (!strcmp(cur, "/dev/stdin"))
+            return 0;
+        if (!strcmp(cur, "/dev/stdout"))
+            return 1;
+        if (!strcmp(cur, "/dev/stderr"))
+            return 2;
+        const char *num = !strncmp(cur, "/dev/fd/", 8) ? cur + 8
+                          : !strncmp(cur, "/proc/self/fd/", 14) ? cur + 14 : NULL;
+        if (num && *num) {
+            char *end;
+            long n = strtol(num, &end, 10);
+            if (!*end && n >= 0 && n < 1 << 20)
+                return (int)n;
+        }
+        ssize_t len = readlink(cur, link, sizeof link - 1);
+        if (len <= 0)
+            return -1;
+        link[len] = '\0';
+        if (link[0] == '/') {
+            snprintf(cur, sizeof cur, "%s", link);
+        } else {
+            /* relative to the link's folder */
+            char *slash = strrchr(cur, '/');
+            size_t keep = slash ? (size_t)(slash - cur) + 1 : 0;
+            if (keep + (size_t)len + 1 > sizeof cur)
+                return -1;
+            memcpy(cur + keep, link, (size_t)len + 1);
+        }
+    }
+    return -1;
+}
+
+int outfile_open_output(struct outfile *o, const char *path, struct diag_list *dl)
+{
+    int fd;
+    int n = outfile_descriptor(path);
+    if (n >= 0) {
+        fd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+    } else {
+        struct stat st;
+        if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+            return outfile_open(o, path, dl);
+        if (S_ISDIR(st.st_mode)) {
+            diag_error(dl, path, NULL, "is a folder; give the name of a file to write");
+            return -1;
+        }
+        fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    }
+    memset(o, 0, sizeof *o);
+    if (fd < 0) {
+        diag_error(dl, path, NULL, "cannot write: %s", strerror(errno));
+        return -1;
+    }
+    o->path = strdup(path);
+    o->f = o->path ? fdopen(fd, "wb") : NULL;
+    if (!o->f) {
+        int e = o->path ? errno : ENOMEM;
+        close(fd);
+        outfile_abort(o);
+        diag_error(dl, path, NULL, "cannot write: %s", strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 static void sync_dir_of(const char *path)
 {
     char dir[4096];
@@ -80,7 +154,12 @@ int outfile_commit(struct outfile *o, struct diag_list *dl)
 {
     int rc = 0;
     int e = 0;
-    if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0) {
+    /* in place, only a regular file (standard output sent to one) is synced:
+     * a pipe or a device has nothing to sync */
+    struct stat st;
+    bool sync = o->tmp || (fstat(fileno(o->f), &st) == 0 && S_ISREG(st.st_mode));
+    errno = 0;
+    if (fflush(o->f) != 0 || ferror(o->f) || (sync && fsync(fileno(o->f)) != 0)) {
         e = errno ? errno : EIO;
         rc = -1;
     }
@@ -89,7 +168,7 @@ int outfile_commit(struct outfile *o, struct diag_list *dl)
         rc = -1;
     }
     o->f = NULL;
-    if (rc == 0 && rename(o->tmp, o->path) != 0) {
+    if (rc == 0 && o->tmp && rename(o->tmp, o->path) != 0) {
         e = errno;
         rc = -1;
     }
@@ -116,6 +195,8 @@ void outfile_abort(struct outfile *o)
 
 int outfile_commit_later(struct outfile *o, struct outfile_group *g, struct diag_list *dl)
 {
+    if (!o->tmp)
+        return outfile_commit(o, dl); /* written in place: nothing to rename */
     int e = 0;
     if (fflush(o->f) != 0 || ferror(o->f))
         e = errno ? errno : EIO;

@@ -2,7 +2,13 @@
  *
  * Content goes to a temporary file beside the target (mode 0600), is
  * flushed to disk, and is renamed over the target only on success; on any
- * failure the temporary file is removed and the target is untouched. */
+ * failure the temporary file is removed and the target is untouched.
+ *
+ * An output the user names (-o FILE) may also be something that is not a
+ * regular file: a device (/dev/null), a FIFO, a terminal, or standard output
+ * itself (/dev/stdout, /dev/fd/N).  Such a target cannot be replaced by a
+ * file (and as root must not be: the device would become a file), so
+ * outfile_open_output() writes it in place. */
 #ifndef RQ_OUTFILE_H
 #define RQ_OUTFILE_H
 
@@ -12,11 +18,25 @@
 
 struct outfile {
     FILE *f;                     /* write here between open and commit */
-    char *path, *tmp;
+    char *path, *tmp;            /* tmp is NULL when written in place */
 };
 
-/* Open a temporary file for path.  Returns 0, or -1 with a diagnostic. */
+/* Open a temporary file for path (a name the program chose: whatever is at
+ * path is replaced on commit, never written through).  Returns 0, or -1
+ * with a diagnostic. */
 int outfile_open(struct outfile *o, const char *path, struct diag_list *dl);
+/* Open the output the user named.  /dev/stdout, /dev/stderr, /dev/fd/N and
+ * /proc/self/fd/N (or a symbolic link to one) are that descriptor; an
+ * existing device, FIFO or socket is opened and written in place (a FIFO
+ * waits for its reader, as the shell's '>' does); a folder is refused;
+ * anything else, an existing regular file included, is outfile_open().
+ * In place, commit flushes and closes, and a failure cannot take back what
+ * was written.  Returns 0, or -1 with a diagnostic. */
+int outfile_open_output(struct outfile *o, const char *path, struct diag_list *dl);
+/* The descriptor path names (1 for /dev/stdout, /dev/fd/1, /proc/self/fd/1
+ * or a symbolic link to one), or -1: a command that wrote its output there
+ * must not print the file's name after it. */
+int outfile_descriptor(const char *path);
 /* Flush, sync and rename into place: the file is whole on disk before it
  * takes its name, so the name always shows a whole file (after a power cut
  * it may show the previous one; the register's copies are rewritten by its

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "human_text.h"
 #include "money.h"
 
 /* Scalar fields, their JSON path and their option; the bit marks a field
@@ -62,29 +63,11 @@ static bool set_str(char **dst, const char *s)
     return true;
 }
 
-/* Text a person typed: at most PLAN_MAX_TEXT characters, no control or
- * direction-changing characters (they garble documents and logs). */
-static const char *text_problem(const char *s)
+/* Text a person typed, or an id: human_text.h's one rule, at most
+ * PLAN_MAX_TEXT characters.  why: HUMAN_TEXT_WHY bytes of room. */
+static const char *text_problem(const char *s, char *why)
 {
-    size_t chars = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; u[i]; i++) {
-        if (u[i] < 0x20 || u[i] == 0x7F)
-            return "contains a control character; use plain text on one line";
-        if ((u[i] & 0xC0) != 0x80)
-            chars++;
-        /* U+200E/F, U+202A–U+202E, U+2066–U+2069: E2 80 8E/8F/AA–AE, E2 81 A6–A9 */
-        if (u[i] == 0xE2 && u[i + 1] == 0x80 &&
-            (u[i + 2] == 0x8E || u[i + 2] == 0x8F || (u[i + 2] >= 0xAA && u[i + 2] <= 0xAE)))
-            return "contains an invisible text-direction mark; retype it as plain text";
-        if (u[i] == 0xE2 && u[i + 1] == 0x81 && u[i + 2] >= 0xA6 && u[i + 2] <= 0xA9)
-            return "contains an invisible text-direction mark; retype it as plain text";
-    }
-    if (chars > PLAN_MAX_TEXT)
-        return "is too long; at most 200 characters";
-    if (chars == 0)
-        return "is empty";
-    return NULL;
+    return human_text_problem(s, PLAN_MAX_TEXT, why);
 }
 
 static bool icd10_ok(const char *s)
@@ -133,7 +116,8 @@ static void read_text(struct rd *d, const cJSON *obj, const char *path, const ch
         return;
     char p[256];
     jpath_key(p, sizeof p, path, key);
-    const char *why = text_problem(s);
+    char wb[HUMAN_TEXT_WHY];
+    const char *why = text_problem(s, wb);
     if (why) {
         rerr(d, jr_member(obj, key), p, "%s", why);
         return;
@@ -160,7 +144,8 @@ static void read_text_list(struct rd *d, const cJSON *obj, const char *key, char
             rerr(d, e, p, "expected a string");
             continue;
         }
-        const char *why = text_problem(e->valuestring);
+        char wb[HUMAN_TEXT_WHY];
+        const char *why = text_problem(e->valuestring, wb);
         if (why) {
             rerr(d, e, p, "%s", why);
             continue;
@@ -209,7 +194,8 @@ static void read_adjuncts(struct rd *d, const cJSON *root)
         /* an id is checked as typed text too: never empty (the canonical
          * form could not be read back), no control characters (they would
          * reach messages) */
-        const char *why = text_problem(id);
+        char wb[HUMAN_TEXT_WHY];
+        const char *why = text_problem(id, wb);
         if (why) {
             char ip[300];
             bool bare = cJSON_IsString(e);
@@ -262,7 +248,8 @@ static void read_discounts(struct rd *d, const cJSON *root)
         const char *id = NULL;
         if (!jr_string(&d->r, e, p, "id", true, &id) || !id)
             continue;
-        const char *why = text_problem(id);
+        char wb[HUMAN_TEXT_WHY];
+        const char *why = text_problem(id, wb);
         if (why) {
             char ip[300];
             rerr(d, jr_member(e, "id"), jpath_key(ip, sizeof ip, p, "id"), "%s", why);
@@ -284,7 +271,7 @@ static void read_discounts(struct rd *d, const cJSON *root)
 static const char *const REQUEST_KEYS[] = {
     "patient", "condition", "icd10", "areas", "cell_source", "processing_method", "guidance",
     "sessions", "session_spacing_weeks", "repeat_cells", "adjuncts", "without", "package",
-    "discounts", "scheduled_date", "provider", "location", "language", "notes", NULL,
+    "discounts", "scheduled_date", "provider", "location", "language", "notes", "idempotency_key", NULL,
 };
 
 static bool check_cells(const char *s, enum plan_cells *out)
@@ -307,7 +294,7 @@ static int plan_read_doc(struct plan *p, struct diag_list *dl);
 
 int plan_load_file(struct plan *p, const char *path, struct diag_list *dl)
 {
-    if (jdoc_load_file(&p->doc, path, dl) != 0)
+    if (jdoc_load_named(&p->doc, path, dl) != 0)
         return -1;
     return plan_read_doc(p, dl);
 }
@@ -385,6 +372,7 @@ static int plan_read_doc(struct plan *p, struct diag_list *dl)
     }
     const char *notes = NULL;
     jr_string(&d.r, root, "", "notes", false, &notes);
+    read_text(&d, root, "", "idempotency_key", &p->idempotency_key);
     return dl->errors > errors ? -1 : 0;
 }
 
@@ -420,7 +408,8 @@ static bool parse_count(const char *s, long min, long max, int *out)
 static int text_opt(struct plan *p, enum field f, char **dst, const char *name, const char *value,
                     struct diag_list *dl)
 {
-    const char *why = text_problem(value);
+    char wb[HUMAN_TEXT_WHY];
+    const char *why = text_problem(value, wb);
     if (why)
         return opt_err(dl, name, "%s", why);
     if (!set_str(dst, value))
@@ -488,7 +477,8 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
         return 0;
     }
     if (!strcmp(name, "icd10") || !strcmp(name, "area") || !strcmp(name, "without")) {
-        const char *why = text_problem(value);
+        char wb[HUMAN_TEXT_WHY];
+        const char *why = text_problem(value, wb);
         if (why)
             return opt_err(dl, name, "%s", why);
         if (!strcmp(name, "icd10") && !icd10_ok(value))
@@ -512,7 +502,8 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
             return opt_err(dl, name, "expected ID or ID:COUNT, such as prp-booster or physical-therapy:12");
         memcpy(id, value, idlen);
         id[idlen] = '\0';
-        const char *why = text_problem(id);
+        char wb[HUMAN_TEXT_WHY];
+        const char *why = text_problem(id, wb);
         if (why)
             return opt_err(dl, name, "the id %s", why);
         if (colon && !parse_count(colon + 1, 1, 1000, &count))
@@ -540,7 +531,8 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
             return opt_err(dl, name, "expected ID, ID:REASON or ID=VALUE:REASON");
         memcpy(id, value, idlen);
         id[idlen] = '\0';
-        const char *why = text_problem(id);
+        char wb[HUMAN_TEXT_WHY];
+        const char *why = text_problem(id, wb);
         if (why)
             return opt_err(dl, name, "the id %s", why);
         if (p->n_discounts >= PLAN_MAX_LIST)
@@ -564,7 +556,7 @@ int plan_apply_option(struct plan *p, const char *name, const char *value, struc
             }
         }
         if (colon) {
-            why = text_problem(colon + 1);
+            why = text_problem(colon + 1, wb);
             if (why)
                 return opt_err(dl, name, "the reason %s", why);
             if (!(pd->reason = strdup(colon + 1)))
@@ -730,6 +722,7 @@ void plan_free(struct plan *p)
     free(p->provider);
     free(p->location);
     free(p->language);
+    free(p->idempotency_key);
     if (p->has_doc)
         jdoc_free(&p->doc);
     memset(p, 0, sizeof *p);

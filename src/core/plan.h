@@ -19,7 +19,8 @@
 #include "json_doc.h"
 
 /* Limits enforced on requests (documented in docs/requests.md). */
-#define PLAN_MAX_TEXT 200        /* characters in a name, condition, reason */
+#define PLAN_MAX_TEXT 200        /* characters in a name, condition, reason, id:
+                                  * HUMAN_TEXT_MAX, checked by human_text.h */
 #define PLAN_MAX_LIST 32         /* areas, adjuncts, discounts, codes */
 
 enum plan_cells { PLAN_CELLS_DEFAULT, PLAN_CELLS_BANKED, PLAN_CELLS_NEW_HARVEST };
@@ -54,6 +55,9 @@ struct plan {
     rq_date scheduled;
     char *provider, *location;
     char *language;              /* "en" (default) or "es" */
+    char *idempotency_key;       /* the request's own, or NULL: not part of the
+                                  * plan (plan_to_json leaves it out), it names
+                                  * one issuing of it (issue.h) */
 
     struct jdoc doc;             /* the request file, when there is one */
     bool has_doc;
@@ -63,7 +67,8 @@ struct plan {
 /* Initialise an empty plan. */
 void plan_init(struct plan *p);
 
-/* Read a request file into p (which must be freshly initialised).
+/* Read a request file into p (which must be freshly initialised); the
+ * user names it, so it may also be a pipe (/dev/stdin).
  * Returns 0, or -1 with every problem found added to dl. */
 int plan_load_file(struct plan *p, const char *path, struct diag_list *dl);
 
@@ -73,8 +78,9 @@ int plan_load_text(struct plan *p, const char *name, const char *text, size_t le
                    struct diag_list *dl);
 
 /* The plan as a canonical request (fixed key order, only the fields given),
- * which plan_load_text() reads back to the same plan.  Returns a malloc'd
- * NUL-terminated string, or NULL when out of memory. */
+ * which plan_load_text() reads back to the same plan.  The idempotency key
+ * is left out: a revision made from a stored request is a new issuing.
+ * Returns a malloc'd NUL-terminated string, or NULL when out of memory. */
 char *plan_to_json(const struct plan *p);
 
 /* Apply one command-line option by its long name ("source", "area", "add",

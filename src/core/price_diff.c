@@ -259,6 +259,16 @@ static void diff_items(struct builder *b, const struct price_table *o, const str
         diff_text(b, PD_ITEM, x->id, "phase", phase_id(x->phase), phase_id(y->phase));
         diff_bool(b, PD_ITEM, x->id, "taxable", x->taxable, y->taxable);
         diff_bool(b, PD_ITEM, x->id, "separate", x->separate, y->separate);
+        if (!str_eq(x->billed_by, y->billed_by)) {
+            /* who bills an item decides whose estimate it is in and whether
+             * the clinic collects it: never a silent change */
+            struct pd_entry *e = add(b, PD_ITEM, PD_CHANGED, x->id, NULL, "billed_by",
+                                     x->billed_by ? x->billed_by : "(the clinic)",
+                                     y->billed_by ? y->billed_by : "(the clinic)");
+            set_check(b, e, PD_FLAG_BILLER_CHANGED,
+                      "who bills it changes: quotes group it under another provider or facility, and "
+                      "whether the clinic collects it may change");
+        }
     }
     for (size_t i = 0; i < n->n_items; i++) {
         const struct pt_item *y = &n->items[i];
@@ -835,7 +845,8 @@ static bool put_flags(cJSON *o, const struct pd_entry *e)
         { PD_FLAG_OVER_50, "over_50_percent" },       { PD_FLAG_ZERO, "set_to_zero" },
         { PD_FLAG_FROM_ZERO, "was_free" },            { PD_FLAG_CODE_MOVED, "code_moved" },
         { PD_FLAG_NO_SAVING, "package_saves_nothing" }, { PD_FLAG_VERSION_UNCHANGED, "version_unchanged" },
-        { PD_FLAG_DATE_EARLIER, "effective_date_earlier" },
+        { PD_FLAG_BILLER_CHANGED, "billed_by_changed" },
+        { PD_FLAG_DATE_EARLIER, "effective_date_earlier" }, { PD_FLAG_BILLER_CHANGED, "billed_by_changed" },
     };
     cJSON *a = cJSON_AddArrayToObject(o, "flags");
     bool ok = a != NULL;

@@ -50,6 +50,7 @@ enum pd_change { PD_ADDED, PD_REMOVED, PD_CHANGED };
 #define PD_FLAG_NO_SAVING         (1u << 6)  /* a package saves nothing any more */
 #define PD_FLAG_VERSION_UNCHANGED (1u << 7)
 #define PD_FLAG_DATE_EARLIER      (1u << 8)
+#define PD_FLAG_BILLER_CHANGED    (1u << 9)  /* an item's billed_by changes */
 
 struct pd_entry {
     enum pd_section section;

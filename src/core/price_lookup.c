@@ -27,7 +27,13 @@ FIND(pt_find_package, struct pt_package, packages, n_packages)
 FIND(pt_find_discount, struct pt_discount, discounts, n_discounts)
 FIND(pt_find_provider, struct pt_provider, clinic.providers, clinic.n_providers)
 FIND(pt_find_location, struct pt_location, clinic.locations, clinic.n_locations)
+FIND(pt_find_outside, struct pt_outside, clinic.outside, clinic.n_outside)
 #undef FIND
+
+bool pt_item_billed_directly(const struct pt_item *it)
+{
+    return it->billed_by_outside && !it->billed_by_outside->clinic_collects;
+}
 
 bool pt_method_fits(const struct pt_method *m, const struct pt_source *s)
 {
@@ -55,6 +61,11 @@ const char *pt_suggest(const struct price_table *pt, const char *kind, const cha
     else if (!strcmp(kind, "discount")) { COLLECT(discounts, n_discounts) }
     else if (!strcmp(kind, "provider")) { COLLECT(clinic.providers, clinic.n_providers) }
     else if (!strcmp(kind, "location")) { COLLECT(clinic.locations, clinic.n_locations) }
+    else if (!strcmp(kind, "outside")) { COLLECT(clinic.outside, clinic.n_outside) }
+    else if (!strcmp(kind, "biller")) {
+        COLLECT(clinic.providers, clinic.n_providers)
+        COLLECT(clinic.outside, clinic.n_outside)
+    }
 #undef COLLECT
     return jr_suggest(word, ids, n);
 }

@@ -1,6 +1,6 @@
 /* price_rules — what a price table must say, beyond being well formed.
  *
- * Field rules (price_id_valid, price_code_valid and npi_valid, shared
+ * Field rules (price_id_valid, price_code_valid, npi_valid and tin_valid, shared
  * with the CSV import of items in catalog_csv.c), billing-code rules (a diagnostic bone-marrow
  * code on a harvest; ultrasound guidance 76942 at the same visit as a code
  * that already includes it; coverage that payers contradict) and wording
@@ -62,6 +62,21 @@ bool npi_valid(const char *npi)
         sum += d;
     }
     return sum % 10 == 0;
+}
+
+bool tin_valid(const char *tin)
+{
+    if (!tin || strlen(tin) != 10 || tin[2] != '-')
+        return false;
+    bool nonzero = false;
+    for (int i = 0; i < 10; i++) {
+        if (i == 2)
+            continue;
+        if (!isdigit((unsigned char)tin[i]))
+            return false;
+        nonzero |= tin[i] != '0';
+    }
+    return nonzero;
 }
 
 /* ---- billing codes ---------------------------------------------------------- */

@@ -222,6 +222,15 @@ static void check_npi(struct ld *l, const cJSON *obj, const char *path, const ch
     }
 }
 
+static void check_tin(struct ld *l, const cJSON *obj, const char *path, const char *tin)
+{
+    if (tin && !tin_valid(tin)) {
+        char p[256];
+        err(l, jr_member(obj, "tin"), jpath_key(p, sizeof p, path, "tin"),
+            "'%.20s' is not a TIN; expected nine digits as NN-NNNNNNN", tin);
+    }
+}
+
 static void load_provider(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
     static const char *const keys[] = { "id", "name", "npi", "specialty", "specialty_es", NULL };
@@ -250,6 +259,46 @@ static void load_location(struct ld *l, const cJSON *o, const char *path, size_t
     for (size_t k = 0; k < i; k++)
         if (lc->id && l->pt->clinic.locations[k].id && !strcmp(lc->id, l->pt->clinic.locations[k].id))
             err(l, o, path, "duplicate location id '%s'", lc->id);
+}
+
+/* clinic.outside[i]: an outside provider or facility that bills items itself. */
+static void load_outside(struct ld *l, const cJSON *o, const char *path, size_t i)
+{
+    static const char *const keys[] = { "id", "kind", "name", "npi", "tin", "address",
+                                        "clinic_collects", NULL };
+    struct pt_outside *x = &l->pt->clinic.outside[i];
+    char p[256];
+    jr_check_keys(&l->r, o, path, keys);
+    check_id(l, o, path, &x->id);
+    const char *kind = NULL;
+    if (jr_string(&l->r, o, path, "kind", true, &kind) && kind) {
+        if (!strcmp(kind, "facility"))
+            x->facility = true;
+        else if (strcmp(kind, "provider") != 0)
+            err(l, jr_member(o, "kind"), jpath_key(p, sizeof p, path, "kind"),
+                "'%.20s' is not a kind; expected \"provider\" (a practitioner or group) or \"facility\"",
+                kind);
+    }
+    jr_string(&l->r, o, path, "name", true, &x->name);
+    jr_string(&l->r, o, path, "npi", true, &x->npi);
+    check_npi(l, o, path, x->npi);
+    jr_string(&l->r, o, path, "tin", true, &x->tin);
+    check_tin(l, o, path, x->tin);
+    x->address = string_list(l, o, path, "address", true, &x->n_address);
+    if (!jr_member(o, "clinic_collects"))
+        err(l, o, jpath_key(p, sizeof p, path, "clinic_collects"),
+            "is missing; say true when the clinic collects these charges with its own, false when "
+            "this provider or facility bills the patient directly");
+    jr_bool(&l->r, o, path, "clinic_collects", false, &x->clinic_collects);
+    const struct pt_clinic *c = &l->pt->clinic;
+    for (size_t k = 0; k < i; k++)
+        if (x->id && c->outside[k].id && !strcmp(x->id, c->outside[k].id))
+            err(l, o, path, "duplicate outside provider id '%s'", x->id);
+    for (size_t k = 0; k < c->n_providers; k++)
+        if (x->id && c->providers[k].id && !strcmp(x->id, c->providers[k].id))
+            err(l, o, jpath_key(p, sizeof p, path, "id"),
+                "'%s' is already the id of one of the clinic's providers; items name who bills them "
+                "by id, so each id must be used once", x->id);
 }
 
 static void load_financing(struct ld *l, const cJSON *o, const char *path, size_t i)
@@ -291,8 +340,8 @@ static void load_clinic(struct ld *l)
     static const char *const top_keys[] = { "clinic", "currency", "quote_validity_days", "deposit",
                                             "tax", "financing", NULL };
     static const char *const clinic_keys[] = { "name", "address", "phone", "email", "website",
-                                               "tin", "npi", "providers", "locations", "logo",
-                                               "default_provider", "default_location", NULL };
+                                               "tin", "npi", "providers", "locations", "outside",
+                                               "logo", "default_provider", "default_location", NULL };
     if (!cJSON_IsObject(root)) {
         err(l, root, NULL, "expected a JSON object at the top");
         return;
@@ -308,16 +357,8 @@ static void load_clinic(struct ld *l)
     jr_string(&l->r, co, "clinic", "email", false, &c->email);
     jr_string(&l->r, co, "clinic", "website", false, &c->website);
     jr_string(&l->r, co, "clinic", "logo", false, &c->logo);
-    if (jr_string(&l->r, co, "clinic", "tin", true, &c->tin) && c->tin) {
-        const char *t = c->tin;
-        bool good = strlen(t) == 10 && t[2] == '-';
-        for (int i = 0; good && i < 10; i++)
-            if (i != 2 && !isdigit((unsigned char)t[i]))
-                good = false;
-        if (!good)
-            err(l, jr_member(co, "tin"), "clinic.tin",
-                "'%.20s' is not a TIN; expected nine digits as NN-NNNNNNN", t);
-    }
+    jr_string(&l->r, co, "clinic", "tin", true, &c->tin);
+    check_tin(l, co, "clinic", c->tin);
     jr_string(&l->r, co, "clinic", "npi", true, &c->npi);
     check_npi(l, co, "clinic", c->npi);
 
@@ -325,10 +366,15 @@ static void load_clinic(struct ld *l)
     c->providers = ld_calloc(l, c->n_providers, sizeof *c->providers);
     c->n_locations = ld_array_len(co, "locations");
     c->locations = ld_calloc(l, c->n_locations, sizeof *c->locations);
-    if (!c->providers || !c->locations)
+    c->n_outside = ld_array_len(co, "outside");
+    c->outside = ld_calloc(l, c->n_outside, sizeof *c->outside);
+    if (!c->providers || !c->locations || !c->outside)
         return;
     clinic_list(l, co, "providers", load_provider, "is empty; list at least one provider with an NPI");
     clinic_list(l, co, "locations", load_location, "is empty; list where services are given");
+    if (jr_member(co, "outside"))
+        clinic_list(l, co, "outside", load_outside,
+                    "is empty; leave it out when no outside provider or facility bills an item");
     const char *dp = NULL, *dloc = NULL;
     jr_string(&l->r, co, "clinic", "default_provider", false, &dp);
     jr_string(&l->r, co, "clinic", "default_location", false, &dloc);
@@ -375,7 +421,7 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
 {
     static const char *const keys[] = { "id", "description", "description_es", "code", "price", "unit",
                                         "phase", "coverage", "coverage_reason", "coverage_reason_es",
-                                        "taxable", "separate", NULL };
+                                        "taxable", "separate", "billed_by", NULL };
     struct pt_item *it = &l->pt->items[i];
     jr_check_keys(&l->r, o, path, keys);
     check_id(l, o, path, &it->id);
@@ -424,6 +470,12 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
     jr_string(&l->r, o, path, "coverage_reason_es", false, &it->coverage_reason_es);
     jr_bool(&l->r, o, path, "taxable", false, &it->taxable);
     jr_bool(&l->r, o, path, "separate", false, &it->separate);
+    if (jr_string(&l->r, o, path, "billed_by", false, &it->billed_by) && it->billed_by &&
+        !price_id_valid(it->billed_by, why, sizeof why)) {
+        char p[256];
+        err(l, jr_member(o, "billed_by"), jpath_key(p, sizeof p, path, "billed_by"), "%s", why);
+        it->billed_by = NULL;
+    }
     it->list_price = it->price;
     ld_check_item_code(l, o, path, it);
     for (size_t k = 0; k < i; k++)
@@ -631,6 +683,13 @@ static void load_package(struct ld *l, const cJSON *o, const char *path, size_t 
         for (size_t m = 0; m < k; m++)
             if (pk->includes[m].item == it)
                 err(l, e, q, "item '%s' is listed twice; give one quantity", it->id);
+        if (it->taxable || it->coverage != COVERAGE_NOT_COVERED || it->separate)
+            err(l, jr_member(e, "item"), jpath_key(p, sizeof p, q, "item"),
+                "'%s' %s; a package includes only services the patient pays the clinic for, so "
+                "that its saving comes off them", it->id,
+                it->taxable ? "is taxable goods"
+                : it->separate ? "is scheduled and billed separately"
+                               : "may be billed to insurance");
         pk->includes[k].item = it;
         pk->includes[k].quantity = qty;
         int64_t amt;
@@ -653,7 +712,7 @@ static void load_discount(struct ld *l, const cJSON *o, const char *path, size_t
 {
     static const char *const keys[] = { "id", "name", "name_es", "type", "percent", "amount", "max_percent",
                                         "max_amount", "cap", "requires_reason", "with_package",
-                                        "applies_to", NULL };
+                                        "applies_to", "pay_in_full", NULL };
     struct pt_discount *d = &l->pt->discounts[i];
     char p[256];
     jr_check_keys(&l->r, o, path, keys);
@@ -694,6 +753,7 @@ static void load_discount(struct ld *l, const cJSON *o, const char *path, size_t
     jr_money(&l->r, o, path, "cap", false, false, &d->cap);
     jr_bool(&l->r, o, path, "requires_reason", false, &d->requires_reason);
     jr_bool(&l->r, o, path, "with_package", false, &d->with_package);
+    jr_bool(&l->r, o, path, "pay_in_full", false, &d->pay_in_full);
     d->applies_to = ref_item_list(l, o, path, "applies_to", false, &d->n_applies_to);
     if (jr_member(o, "applies_to") && d->with_package)
         err(l, jr_member(o, "with_package"), jpath_key(p, sizeof p, path, "with_package"),
@@ -834,6 +894,63 @@ static void load_catalog(struct ld *l)
     pt->change_in_force = NULL;
 }
 
+/* ---- across the two files ------------------------------------------------ */
+
+/* Resolve every item's "billed_by" against clinic.json (its providers and
+ * outside providers and facilities), and refuse what an outside biller
+ * that bills the patient directly makes impossible: a package saving or a
+ * discount on charges the clinic does not collect.  Runs with l->r on the
+ * catalog, after both files are loaded. */
+static void link_billers(struct ld *l)
+{
+    struct price_table *pt = l->pt;
+    const cJSON *root = pt->catalog_doc.root;
+    const cJSON *items = jr_member(root, "items");
+    for (size_t i = 0; i < pt->n_items; i++) {
+        struct pt_item *it = &pt->items[i];
+        if (!it->billed_by)
+            continue;
+        it->billed_by_provider = pt_find_provider(pt, it->billed_by);
+        it->billed_by_outside = pt_find_outside(pt, it->billed_by);
+        if (it->billed_by_provider || it->billed_by_outside)
+            continue;
+        char p[256], q[64];
+        jpath_idx(q, sizeof q, "items", (int)i);
+        jpath_key(p, sizeof p, q, "billed_by");
+        const cJSON *node = jr_member(cJSON_GetArrayItem(items, (int)i), "billed_by");
+        const char *hint = pt_suggest(pt, "biller", it->billed_by);
+        if (hint)
+            err(l, node, p, "unknown provider or facility '%.60s'; did you mean '%s'?", it->billed_by, hint);
+        else
+            err(l, node, p, "unknown provider or facility '%.60s'; it must be an id from clinic.providers "
+                "or clinic.outside in clinic.json", it->billed_by);
+    }
+    const cJSON *pkgs = jr_member(root, "packages");
+    for (size_t i = 0; i < pt->n_packages; i++)
+        for (size_t k = 0; k < pt->packages[i].n_includes; k++) {
+            const struct pt_item *it = pt->packages[i].includes[k].item;
+            if (!pt_item_billed_directly(it))
+                continue;
+            char p[128];
+            snprintf(p, sizeof p, "packages[%zu].includes", i);
+            err(l, jr_member(cJSON_GetArrayItem(pkgs, (int)i), "includes"), p,
+                "'%s' is billed to the patient directly by '%s'; a package saving cannot come off "
+                "charges the clinic does not collect", it->id, it->billed_by);
+        }
+    const cJSON *discs = jr_member(root, "discounts");
+    for (size_t i = 0; i < pt->n_discounts; i++)
+        for (size_t k = 0; k < pt->discounts[i].n_applies_to; k++) {
+            const struct pt_item *it = pt->discounts[i].applies_to[k];
+            if (!pt_item_billed_directly(it))
+                continue;
+            char p[128];
+            snprintf(p, sizeof p, "discounts[%zu].applies_to[%zu]", i, k);
+            err(l, cJSON_GetArrayItem(jr_member(cJSON_GetArrayItem(discs, (int)i), "applies_to"), (int)k), p,
+                "'%s' is billed to the patient directly by '%s'; the clinic cannot discount charges "
+                "it does not collect", it->id, it->billed_by);
+        }
+}
+
 /* ---- entry points ------------------------------------------------------ */
 
 static int digest_files(struct price_table *pt)
@@ -873,6 +990,10 @@ int price_table_load_files(struct price_table *pt, const char *clinic_path,
             load_clinic(&l);
             ld_check_words(&l, pt->clinic_doc.root, "");
         }
+    }
+    if (pt->has_catalog && pt->has_clinic) {
+        l.r.doc = &pt->catalog_doc;
+        link_billers(&l);
     }
     digest_files(pt);
     return ld_failed(&l) ? -1 : 0;
@@ -924,6 +1045,9 @@ void price_table_free(struct price_table *pt)
         free(pt->discounts[i].applies_to);
     for (size_t i = 0; i < pt->clinic.n_locations; i++)
         free(pt->clinic.locations[i].address);
+    for (size_t i = 0; i < pt->clinic.n_outside; i++)
+        free(pt->clinic.outside[i].address);
+    free(pt->clinic.outside);
     free(pt->clinic.address);
     free(pt->clinic.providers);
     free(pt->clinic.locations);

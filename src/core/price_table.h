@@ -27,6 +27,9 @@ enum coverage { COVERAGE_NOT_COVERED, COVERAGE_MAY_BE_BILLABLE };
 const char *phase_id(enum phase p);          /* "before", "procedure", … */
 const char *coverage_id(enum coverage c);    /* "not_covered", "may_be_billable" */
 
+struct pt_provider;
+struct pt_outside;
+
 struct pt_item {
     const char *id, *description, *code /* "" if none */, *unit;
     int64_t price;               /* cents, in force on prices_on (see price_table_use_date) */
@@ -37,6 +40,13 @@ struct pt_item {
     bool taxable;
     bool separate;               /* billed by another provider, scheduled separately */
     const char *description_es, *coverage_reason_es; /* Spanish texts, or NULL */
+    /* Who bills it (items[].billed_by): NULL, the clinic itself; else the id
+     * of one of the clinic's providers or of an outside provider or facility
+     * (clinic.json), resolved into one of the two pointers once both files
+     * are loaded (both stay NULL when only the catalog is). */
+    const char *billed_by;
+    const struct pt_provider *billed_by_provider;
+    const struct pt_outside *billed_by_outside;
 };
 
 struct pt_item_qty {
@@ -103,6 +113,8 @@ struct pt_discount {
     int64_t cap;                 /* most the discount may take off (0 = none) */
     bool requires_reason;
     bool with_package;
+    bool pay_in_full;            /* given only when the whole total is paid in one
+                                    payment before the procedure */
     const struct pt_item **applies_to; /* NULL = every service line */
     size_t n_applies_to;
 };
@@ -134,6 +146,19 @@ struct pt_provider {
     const char *id, *name, *npi, *specialty;
 };
 
+/* An outside provider or facility that bills some items itself
+ * (clinic.json clinic.outside): a surgery centre, a cell laboratory, an
+ * imaging centre, an anaesthesiologist.  The Good Faith Estimate names it,
+ * with its NPI, TIN and address, above the items it bills. */
+struct pt_outside {
+    const char *id, *name, *npi, *tin;
+    bool facility;               /* "kind": "facility" (else "provider") */
+    const char **address;
+    size_t n_address;
+    bool clinic_collects;        /* the clinic collects its charges with its own;
+                                    else it bills the patient directly */
+};
+
 struct pt_location {
     const char *id, *name;
     const char **address;
@@ -154,6 +179,8 @@ struct pt_clinic {
     size_t n_providers;
     struct pt_location *locations;
     size_t n_locations;
+    struct pt_outside *outside;
+    size_t n_outside;
     const struct pt_provider *default_provider;
     const struct pt_location *default_location;
     const char *currency;        /* "USD" */
@@ -268,13 +295,19 @@ const struct pt_package *pt_find_package(const struct price_table *pt, const cha
 const struct pt_discount *pt_find_discount(const struct price_table *pt, const char *id);
 const struct pt_provider *pt_find_provider(const struct price_table *pt, const char *id);
 const struct pt_location *pt_find_location(const struct price_table *pt, const char *id);
+const struct pt_outside *pt_find_outside(const struct price_table *pt, const char *id);
+
+/* Is the item billed to the patient directly by an outside provider or
+ * facility whose charges the clinic does not collect? */
+bool pt_item_billed_directly(const struct pt_item *it);
 
 /* Does method fit source? */
 bool pt_method_fits(const struct pt_method *m, const struct pt_source *s);
 
 /* A "did you mean" id among the table's ids of one kind ("item", "area",
  * "source", "method", "guidance", "adjunct", "package", "discount",
- * "provider", "location"), or NULL. */
+ * "provider", "location", "outside", "biller" (a provider or an outside
+ * provider or facility)), or NULL. */
 const char *pt_suggest(const struct price_table *pt, const char *kind, const char *word);
 
 /* Rules for single fields, the same wherever the field is read (the JSON
@@ -297,5 +330,9 @@ bool price_code_valid(const char *code, char *why, size_t size);
 
 /* True if the NPI's check digit is right (Luhn with the 80840 prefix). */
 bool npi_valid(const char *npi);
+
+/* Is tin a US taxpayer identification number written as an EIN: nine
+ * digits as NN-NNNNNNN, not all zero? */
+bool tin_valid(const char *tin);
 
 #endif

@@ -17,9 +17,6 @@ struct eng {
     struct template words;      /* the engine's words in the quote's language */
     size_t errors_at_start;
     size_t cap_lines, cap_visits;
-    size_t procedure_visit;
-    /* creation order of visits, for a stable sort */
-    size_t *visit_seq;
 };
 
 /* The engine's own words: visit names and the descriptions of the lines it
@@ -304,14 +301,15 @@ static size_t visit_at(struct eng *e, enum phase ph, int wf, int wt, const char 
     v->phase = ph;
     v->week_from = wf;
     v->week_to = wt;
+    v->beyond = wf > QUOTE_PERIOD_WEEKS;
     return q->n_visits++;
 }
 
-static struct quote_line *new_line(struct eng *e, size_t visit)
+/* A new zeroed line at visit (QUOTE_NONE for a package or discount line),
+ * or NULL when out of memory.  May move q->lines. */
+static struct quote_line *append_line(struct eng *e, size_t visit)
 {
     struct quote *q = e->q;
-    if (visit == SIZE_MAX)
-        return NULL;
     if (q->n_lines == e->cap_lines) {
         size_t ncap = e->cap_lines ? e->cap_lines * 2 : 32;
         struct quote_line *nl = realloc(q->lines, ncap * sizeof *nl);
@@ -325,18 +323,29 @@ static struct quote_line *new_line(struct eng *e, size_t visit)
     struct quote_line *l = &q->lines[q->n_lines++];
     memset(l, 0, sizeof *l);
     l->visit = visit;
+    l->provider = QUOTE_NONE;
     l->code = "";
     l->unit = "";
     return l;
 }
 
-static void add_item(struct eng *e, size_t visit, const struct pt_item *it, int qty)
+/* A line at a visit visit_at() made; NULL when it failed (SIZE_MAX). */
+static struct quote_line *new_line(struct eng *e, size_t visit)
+{
+    return visit == SIZE_MAX ? NULL : append_line(e, visit);
+}
+
+/* An item line.  Where it counts: a visit more than 12 months after the
+ * first session is not on this estimate (listed as expected separately);
+ * an item billed directly by an outside provider is in that provider's
+ * estimate but not in the total the clinic collects. */
+static struct quote_line *add_item(struct eng *e, size_t visit, const struct pt_item *it, int qty)
 {
     if (!it || qty <= 0)
-        return;
+        return NULL;
     struct quote_line *l = new_line(e, visit);
     if (!l)
-        return;
+        return NULL;
     l->kind = LINE_ITEM;
     l->item = it;
     l->item_id = it->id;
@@ -351,8 +360,11 @@ static void add_item(struct eng *e, size_t visit, const struct pt_item *it, int 
         diag_error(e->dl, NULL, NULL, "the amount for '%s' overflows", it->id);
     l->coverage = it->coverage;
     l->coverage_reason = it->coverage_reason;
-    l->separate = it->separate;
-    l->in_total = it->coverage == COVERAGE_NOT_COVERED && !it->separate;
+    l->beyond = e->q->visits[visit].beyond;
+    l->separate = it->separate || l->beyond;
+    l->direct = !l->separate && it->coverage == COVERAGE_NOT_COVERED && pt_item_billed_directly(it);
+    l->in_total = it->coverage == COVERAGE_NOT_COVERED && !l->separate && !l->direct;
+    return l;
 }
 
 static void add_session(struct eng *e, int session)
@@ -369,7 +381,7 @@ static void add_session(struct eng *e, int session)
         v = visit_at(e, session == 1 ? PHASE_PROCEDURE : PHASE_REPEAT, week, week, label);
     free(label);
     if (session == 1)
-        e->procedure_visit = v;
+        q->procedure_visit = v;
     bool fresh_cells = session == 1 || q->source->allogeneic || !q->banked;
     if (fresh_cells) {
         for (size_t i = 0; i < q->source->n_items; i++)
@@ -403,7 +415,9 @@ static void add_adjunct(struct eng *e, const struct pt_adjunct *a, int count)
             if (!course)
                 return;
         }
-        add_item(e, visit_at(e, ph, wf, wt, course ? course : a->name), a->item, count);
+        struct quote_line *l = add_item(e, visit_at(e, ph, wf, wt, course ? course : a->name), a->item, count);
+        if (l)
+            l->adjunct = a;
         free(course);
         return;
     }
@@ -414,7 +428,9 @@ static void add_adjunct(struct eng *e, const struct pt_adjunct *a, int count)
             snprintf(label, sizeof label, "%s %d", a->name, i + 1);
         else
             snprintf(label, sizeof label, "%s", a->name);
-        add_item(e, visit_at(e, ph, wf, wt, label), a->item, 1);
+        struct quote_line *l = add_item(e, visit_at(e, ph, wf, wt, label), a->item, 1);
+        if (l)
+            l->adjunct = a;
     }
 }
 
@@ -470,11 +486,12 @@ static void add_adjuncts(struct eng *e)
 
 /* ---- packages, discounts, tax -------------------------------------------- */
 
+/* How many of item it the plan has in the total (a package covers those). */
 static int64_t plan_quantity(const struct quote *q, const struct pt_item *it)
 {
     int64_t n = 0;
     for (size_t i = 0; i < q->n_lines; i++)
-        if (q->lines[i].item == it)
+        if (q->lines[i].kind == LINE_ITEM && q->lines[i].item == it && q->lines[i].in_total)
             n += q->lines[i].quantity;
     return n;
 }
@@ -497,7 +514,7 @@ static void apply_package(struct eng *e)
     int64_t saving = pk->a_la_carte - pk->price;
     if (!ok || saving <= 0)
         return;
-    struct quote_line *l = new_line(e, e->procedure_visit);
+    struct quote_line *l = append_line(e, QUOTE_NONE);
     if (!l)
         return;
     char a[32], b[32];
@@ -656,7 +673,7 @@ static void apply_discounts(struct eng *e)
         }
         if (!desc)
             continue;
-        struct quote_line *l = new_line(e, e->procedure_visit);
+        struct quote_line *l = append_line(e, QUOTE_NONE);
         if (!l) {
             free(desc);
             return;
@@ -711,7 +728,48 @@ static void apply_tax(struct eng *e)
     }
 }
 
-/* ---- ordering, totals, payments ------------------------------------------ */
+/* ---- dates that are possible --------------------------------------------- */
+
+/* With a scheduled date, every visit must fall on or after the quote's
+ * date.  When the plan starts too early, refuse with the earliest
+ * procedure date that fits, and the adjuncts whose visits do not fit (to
+ * leave out what is already done). */
+static void check_dates(struct eng *e)
+{
+    struct quote *q = e->q;
+    if (!q->has_scheduled)
+        return;
+    int first = 0;
+    for (size_t i = 0; i < q->n_visits; i++)
+        if (q->visits[i].week_from < first)
+            first = q->visits[i].week_from;
+    rq_date start = q->scheduled + 7 * first;
+    if (start >= q->issued)
+        return;
+    /* the adjuncts whose visits would fall before the quote, in table order */
+    char ids[512] = "", a[11], b[11], c[11];
+    size_t off = 0;
+    for (size_t k = 0; k < e->pt->n_adjuncts; k++) {
+        const struct pt_adjunct *adj = &e->pt->adjuncts[k];
+        bool early = false;
+        for (size_t i = 0; i < q->n_lines && !early; i++)
+            early = q->lines[i].adjunct == adj &&
+                    q->scheduled + 7 * q->visits[q->lines[i].visit].week_from < q->issued;
+        if (!early)
+            continue;
+        int w = snprintf(ids + off, sizeof ids - off, "%s%s", off ? ", " : "", adj->id);
+        if (w > 0 && (size_t)w < sizeof ids - off)
+            off += (size_t)w;
+    }
+    rq_date earliest = q->issued - 7 * first;
+    PERR(e, "scheduled_date",
+         "the plan starts %d week%s before the procedure, on %s, which is before the quote date %s; "
+         "the earliest procedure date that fits is %s%s%s%s",
+         -first, first == -1 ? "" : "s", date_iso(start, a), date_iso(q->issued, b), date_iso(earliest, c),
+         *ids ? ", or leave out what is already done or cannot fit (" : "", ids, *ids ? ")" : "");
+}
+
+/* ---- ordering ------------------------------------------------------------ */
 
 static int cmp_visit_order(const struct quote_visit *a, const struct quote_visit *b, size_t sa,
                            size_t sb)
@@ -723,7 +781,8 @@ static int cmp_visit_order(const struct quote_visit *a, const struct quote_visit
     return sa < sb ? -1 : sa > sb;
 }
 
-/* Sort visits by time (stable), then lines by visit (stable). Small n. */
+/* Sort visits by time (stable), then lines by visit (stable); package and
+ * discount lines (QUOTE_NONE) go last, in the order they were made. */
 static void order(struct eng *e)
 {
     struct quote *q = e->q;
@@ -753,9 +812,10 @@ static void order(struct eng *e)
     }
     memcpy(q->visits, sorted, n * sizeof *sorted);
     for (size_t i = 0; i < q->n_lines; i++)
-        q->lines[i].visit = inv[q->lines[i].visit];
-    e->procedure_visit = inv[e->procedure_visit];
-    /* stable insertion sort of lines by visit */
+        if (q->lines[i].visit != QUOTE_NONE)
+            q->lines[i].visit = inv[q->lines[i].visit];
+    q->procedure_visit = inv[q->procedure_visit];
+    /* stable insertion sort of lines by visit (QUOTE_NONE is the largest) */
     for (size_t i = 1; i < q->n_lines; i++) {
         struct quote_line t = q->lines[i];
         size_t k = i;
@@ -770,6 +830,187 @@ static void order(struct eng *e)
     free(sorted);
 }
 
+/* ---- sharing the package saving and the discounts ------------------------ */
+
+/* Share the amount of adjustment line adj among the lines by weight w
+ * (money_share), record the shares on adj and add them to each line's
+ * savings_cents.  scratch holds n_lines values. */
+static void share_line(struct eng *e, struct quote_line *adj, const int64_t *w, int64_t *shares,
+                       uint64_t *scratch)
+{
+    struct quote *q = e->q;
+    size_t n = q->n_lines, k = 0;
+    if (!money_share(-adj->amount_cents, w, n, shares, scratch)) {
+        diag_error(e->dl, NULL, NULL, "internal error: '%s' has nothing to be shared among", adj->item_id);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        k += shares[i] > 0;
+    adj->shares = calloc(k ? k : 1, sizeof *adj->shares);
+    if (!adj->shares) {
+        oom(e);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (shares[i] > 0) {
+            adj->shares[adj->n_shares++] = (struct quote_share){ i, shares[i] };
+            q->lines[i].savings_cents += shares[i];
+        }
+}
+
+/* Every package saving and discount is shared among the lines it was
+ * computed on, in proportion to their amounts (docs/pricing.md):
+ *   the package saving among the lines of the items the package includes,
+ *     each weighing its unit price times the units the package covers on
+ *     it (earliest lines first);
+ *   a discount among the lines it applies to, each weighing its amount
+ *     less its share of the package saving (the same base the discount's
+ *     percentage was taken of).
+ * Lines are in their final order, so equal remainders go to the earliest. */
+static void share_savings(struct eng *e)
+{
+    struct quote *q = e->q;
+    size_t n = q->n_lines;
+    int64_t *w = calloc(n ? n : 1, sizeof *w), *shares = calloc(n ? n : 1, sizeof *shares);
+    uint64_t *scratch = calloc(n ? n : 1, sizeof *scratch);
+    if (!w || !shares || !scratch) {
+        oom(e);
+        goto out;
+    }
+    for (size_t a = 0; a < n && !failed(e); a++) {
+        struct quote_line *adj = &q->lines[a];
+        if (adj->kind == LINE_PACKAGE) {
+            memset(w, 0, n * sizeof *w);
+            const struct pt_package *pk = q->package;
+            for (size_t k = 0; k < pk->n_includes; k++) {
+                int left = pk->includes[k].quantity;
+                for (size_t i = 0; i < n && left > 0; i++) {
+                    const struct quote_line *l = &q->lines[i];
+                    if (l->kind != LINE_ITEM || !l->in_total || l->item != pk->includes[k].item)
+                        continue;
+                    int take = l->quantity < left ? l->quantity : left;
+                    w[i] += l->unit_cents * take; /* at most the package's a_la_carte */
+                    left -= take;
+                }
+            }
+            share_line(e, adj, w, shares, scratch);
+        } else if (adj->kind == LINE_DISCOUNT) {
+            const struct pt_discount *d = pt_find_discount(e->pt, adj->item_id);
+            for (size_t i = 0; i < n; i++) {
+                const struct quote_line *l = &q->lines[i];
+                w[i] = l->kind == LINE_ITEM && discount_applies(d, l) ? l->amount_cents : 0;
+            }
+            /* less the package saving each line already has (the discount's
+             * base is the services less the package saving) */
+            for (size_t p = 0; p < n; p++)
+                if (q->lines[p].kind == LINE_PACKAGE && discount_applies(d, &q->lines[p]))
+                    for (size_t k = 0; k < q->lines[p].n_shares; k++)
+                        w[q->lines[p].shares[k].line] -= q->lines[p].shares[k].cents;
+            share_line(e, adj, w, shares, scratch);
+        }
+    }
+    for (size_t i = 0; i < n && !failed(e); i++)
+        if (q->lines[i].kind == LINE_ITEM && q->lines[i].savings_cents > q->lines[i].amount_cents)
+            PERR(e, "discounts", "the package saving and discounts together are more than the charges "
+                 "of '%s' they apply to; give a smaller discount", q->lines[i].item_id);
+out:
+    free(w);
+    free(shares);
+    free(scratch);
+}
+
+/* ---- providers and facilities -------------------------------------------- */
+
+/* The group of lines billed by the clinic (who == NULL, outside == NULL),
+ * by one of its providers, or by an outside provider or facility; made on
+ * first use.  Returns its index, or QUOTE_NONE when out of memory. */
+static size_t provider_group(struct eng *e, const struct pt_provider *who, const struct pt_outside *outside)
+{
+    struct quote *q = e->q;
+    const struct pt_clinic *c = &e->pt->clinic;
+    for (size_t i = 0; i < q->n_providers; i++) {
+        const struct quote_provider *g = &q->providers[i];
+        if (outside ? g->kind == BILLER_OUTSIDE && !strcmp(g->id, outside->id)
+            : who   ? g->kind == BILLER_CLINIC_PROVIDER && !strcmp(g->id, who->id)
+                    : g->kind == BILLER_CLINIC)
+            return i;
+    }
+    struct quote_provider *np = realloc(q->providers, (q->n_providers + 1) * sizeof *np);
+    if (!np) {
+        oom(e);
+        return QUOTE_NONE;
+    }
+    q->providers = np;
+    struct quote_provider *g = &q->providers[q->n_providers];
+    memset(g, 0, sizeof *g);
+    const struct pt_location *loc = q->location;
+    if (outside) {
+        g->kind = BILLER_OUTSIDE;
+        g->id = outside->id;
+        g->name = outside->name;
+        g->npi = outside->npi;
+        g->tin = outside->tin;
+        g->address = outside->address;
+        g->n_address = outside->n_address;
+        g->facility = outside->facility;
+        g->clinic_collects = outside->clinic_collects;
+    } else {
+        g->kind = who ? BILLER_CLINIC_PROVIDER : BILLER_CLINIC;
+        g->id = who ? who->id : NULL;
+        g->name = who ? who->name : c->name;
+        g->npi = who ? who->npi : c->npi;
+        g->tin = c->tin;
+        g->address = loc ? loc->address : c->address;
+        g->n_address = loc ? loc->n_address : c->n_address;
+        g->facility = !who;
+        g->clinic_collects = true;
+    }
+    return q->n_providers++;
+}
+
+/* The item a line is billed for: its own, or the taxed one of a tax line;
+ * NULL for package and discount lines. */
+static const struct pt_item *billed_item(const struct eng *e, const struct quote_line *l)
+{
+    return l->kind == LINE_ITEM ? l->item : l->kind == LINE_TAX ? pt_find_item(e->pt, l->item_id) : NULL;
+}
+
+/* Does some line of the quote go to the group of who / outside? */
+static bool bills_a_line(const struct eng *e, const struct pt_provider *who, const struct pt_outside *outside)
+{
+    for (size_t i = 0; i < e->q->n_lines; i++) {
+        const struct pt_item *it = billed_item(e, &e->q->lines[i]);
+        if (it && it->billed_by_provider == who && it->billed_by_outside == outside)
+            return true;
+    }
+    return false;
+}
+
+/* Group every item and tax line by who bills it.  The groups are made in
+ * the order they are listed: the clinic first, then its providers and the
+ * outside ones in the order of clinic.json (those that bill a line). */
+static void group_providers(struct eng *e)
+{
+    struct quote *q = e->q;
+    const struct pt_clinic *c = &e->pt->clinic;
+    if (provider_group(e, NULL, NULL) == QUOTE_NONE)
+        return;
+    for (size_t k = 0; k < c->n_providers; k++)
+        if (bills_a_line(e, &c->providers[k], NULL) && provider_group(e, &c->providers[k], NULL) == QUOTE_NONE)
+            return;
+    for (size_t k = 0; k < c->n_outside; k++)
+        if (bills_a_line(e, NULL, &c->outside[k]) && provider_group(e, NULL, &c->outside[k]) == QUOTE_NONE)
+            return;
+    for (size_t i = 0; i < q->n_lines; i++) {
+        struct quote_line *l = &q->lines[i];
+        const struct pt_item *it = billed_item(e, l);
+        if (it)
+            l->provider = provider_group(e, it->billed_by_provider, it->billed_by_outside);
+    }
+}
+
+/* ---- totals ----------------------------------------------------------------- */
+
 static void totals(struct eng *e)
 {
     struct quote *q = e->q;
@@ -777,82 +1018,179 @@ static void totals(struct eng *e)
     bool ovf = false;
     for (size_t i = 0; i < q->n_lines; i++) {
         const struct quote_line *l = &q->lines[i];
-        struct quote_visit *v = &q->visits[l->visit];
+        struct quote_visit *v = l->visit != QUOTE_NONE ? &q->visits[l->visit] : NULL;
+        struct quote_provider *g = l->provider != QUOTE_NONE ? &q->providers[l->provider] : NULL;
         if (l->in_total) {
             ovf |= !money_add(total, l->amount_cents, &total);
-            ovf |= !money_add(v->charges_cents, l->amount_cents, &v->charges_cents);
             switch (l->kind) {
-            case LINE_ITEM: ovf |= !money_add(q->subtotal_cents, l->amount_cents, &q->subtotal_cents); break;
+            case LINE_ITEM:
+                ovf |= !money_add(q->subtotal_cents, l->amount_cents, &q->subtotal_cents);
+                ovf |= !money_add(v->services_cents, l->amount_cents, &v->services_cents);
+                ovf |= !money_add(v->savings_cents, l->savings_cents, &v->savings_cents);
+                ovf |= !money_add(g->services_cents, l->amount_cents, &g->services_cents);
+                ovf |= !money_add(g->savings_cents, l->savings_cents, &g->savings_cents);
+                break;
             case LINE_PACKAGE:
             case LINE_DISCOUNT: ovf |= !money_sub(q->discount_cents, l->amount_cents, &q->discount_cents); break;
-            case LINE_TAX: ovf |= !money_add(q->tax_cents, l->amount_cents, &q->tax_cents); break;
+            case LINE_TAX:
+                ovf |= !money_add(q->tax_cents, l->amount_cents, &q->tax_cents);
+                ovf |= !money_add(v->tax_cents, l->amount_cents, &v->tax_cents);
+                ovf |= !money_add(g->tax_cents, l->amount_cents, &g->tax_cents);
+                break;
             }
+        } else if (l->direct) {
+            ovf |= !money_add(q->direct_cents, l->amount_cents, &q->direct_cents);
+            ovf |= !money_add(v->direct_cents, l->amount_cents, &v->direct_cents);
+            ovf |= !money_add(g->services_cents, l->amount_cents, &g->services_cents);
         } else if (l->separate) {
             ovf |= !money_add(q->separate_cents, l->amount_cents, &q->separate_cents);
+            ovf |= !money_add(g->separate_cents, l->amount_cents, &g->separate_cents);
         } else {
             ovf |= !money_add(q->billable_cents, l->amount_cents, &q->billable_cents);
+            ovf |= !money_add(g->billable_cents, l->amount_cents, &g->billable_cents);
         }
+    }
+    int64_t sum = 0;
+    for (size_t i = 0; i < q->n_visits; i++) {
+        struct quote_visit *v = &q->visits[i];
+        ovf |= !money_sub(v->services_cents, v->savings_cents, &v->charges_cents) ||
+               !money_add(v->charges_cents, v->tax_cents, &v->charges_cents) ||
+               !money_add(sum, v->charges_cents, &sum);
+    }
+    for (size_t i = 0; i < q->n_providers; i++) {
+        struct quote_provider *g = &q->providers[i];
+        ovf |= !money_sub(g->services_cents, g->savings_cents, &g->total_cents) ||
+               !money_add(g->total_cents, g->tax_cents, &g->total_cents);
     }
     if (ovf || total > MONEY_LIMIT_CENTS) {
         diag_error(e->dl, NULL, NULL, "the total is over the $10,000,000,000.00 limit");
         return;
     }
     q->total_cents = total;
-    for (size_t i = 0; i < q->n_visits; i++)
-        if (q->visits[i].charges_cents < 0) {
-            PERR(e, "discounts", "the discounts are larger than the charges of the %s they are credited to",
-                 q->visits[i].label);
-            return;
-        }
+    if (sum != total)
+        diag_error(e->dl, NULL, NULL, "internal error: the visits' charges (%lld) do not add up to the "
+                   "total (%lld)", (long long)sum, (long long)total);
 }
 
+/* ---- payments ----------------------------------------------------------------- */
+
+static void date_visits(struct eng *e)
+{
+    struct quote *q = e->q;
+    if (!q->has_scheduled)
+        return;
+    for (size_t i = 0; i < q->n_visits; i++) {
+        struct quote_visit *v = &q->visits[i];
+        v->dated = true;
+        v->date_from = q->scheduled + 7 * v->week_from;
+        v->date_to = q->scheduled + 7 * v->week_to;
+    }
+}
+
+static bool add_payment(struct eng *e, struct quote_payment p)
+{
+    struct quote *q = e->q;
+    struct quote_payment *np = realloc(q->payments, (q->n_payments + 1) * sizeof *np);
+    if (!np) {
+        oom(e);
+        return false;
+    }
+    q->payments = np;
+    q->payments[q->n_payments++] = p;
+    return true;
+}
+
+/* The schedule (docs/pricing.md, "Deposit and payments"):
+ *   by default, visits before the procedure are paid at the visit; the
+ *   deposit (percent of the total, at least the minimum) is credited to
+ *   the procedure day, then to later visits, and never exceeds what they
+ *   charge; it is due days_before_procedure before the procedure (never
+ *   before the quote);
+ *   with a discount given for payment in full before the procedure, the
+ *   whole total is one payment, due by the deposit's date or at the first
+ *   visit with charges, whichever is first; no financing examples. */
 static void payments(struct eng *e)
 {
     const struct pt_clinic *c = &e->pt->clinic;
     struct quote *q = e->q;
-    int64_t dep;
+    q->deposit_days_before = c->deposit_days_before;
+    for (size_t i = 0; i < q->n_lines; i++)
+        if (q->lines[i].kind == LINE_DISCOUNT) {
+            const struct pt_discount *d = pt_find_discount(e->pt, q->lines[i].item_id);
+            if (d && d->pay_in_full && !q->in_full)
+                q->in_full = d;
+        }
+    int dep_day = -c->deposit_days_before;
+    rq_date dep_date = 0;
+    if (q->has_scheduled) {
+        q->deposit_dated = true;
+        dep_date = q->scheduled - c->deposit_days_before;
+        if (dep_date < q->issued)
+            dep_date = q->issued;
+        dep_day = (int)(dep_date - q->scheduled);
+    }
+
+    if (q->in_full) {
+        struct quote_payment p = { .kind = PAYMENT_IN_FULL, .visit = QUOTE_NONE, .day = dep_day,
+                                   .dated = q->has_scheduled, .date = dep_date, .cents = q->total_cents };
+        for (size_t i = 0; i < q->n_visits; i++) {
+            struct quote_visit *v = &q->visits[i];
+            v->due_cents = 0;
+            if (v->charges_cents > 0 && p.visit == QUOTE_NONE && quote_visit_day(v) < p.day) {
+                p.visit = i;
+                p.day = quote_visit_day(v);
+                p.date = v->date_from;
+            }
+        }
+        if (q->total_cents > 0)
+            add_payment(e, p);
+        q->deposit_due = p.date;
+        return;
+    }
+
+    /* the deposit: credited to the procedure day and later visits only */
+    int64_t later = 0, dep;
+    for (size_t i = q->procedure_visit; i < q->n_visits; i++)
+        later += q->visits[i].charges_cents;
     if (!money_percent(q->total_cents, c->deposit_percent, &dep))
         dep = q->total_cents;
     if (dep < c->deposit_minimum)
         dep = c->deposit_minimum;
-    if (dep > q->total_cents)
-        dep = q->total_cents;
+    if (dep > later)
+        dep = later;
     q->deposit_cents = dep;
-    q->deposit_days_before = c->deposit_days_before;
-    if (q->has_scheduled) {
-        q->deposit_dated = true;
-        q->deposit_due = q->scheduled - c->deposit_days_before;
-        if (q->deposit_due < q->issued)
-            q->deposit_due = q->issued;
-    }
-    /* credit the deposit to the procedure day, then to later visits */
+    q->deposit_due = dep_date;
     int64_t credit = dep;
     for (size_t i = 0; i < q->n_visits; i++) {
         struct quote_visit *v = &q->visits[i];
-        v->due_cents = v->charges_cents;
-        if (i >= e->procedure_visit && credit > 0) {
-            int64_t take = credit < v->charges_cents ? credit : v->charges_cents;
-            v->due_cents -= take;
-            credit -= take;
-        }
-        if (q->has_scheduled) {
-            v->dated = true;
-            v->date_from = q->scheduled + 7 * v->week_from;
-            v->date_to = q->scheduled + 7 * v->week_to;
-        }
+        int64_t take = 0;
+        if (i >= q->procedure_visit && credit > 0)
+            take = credit < v->charges_cents ? credit : v->charges_cents;
+        v->deposit_cents = take;
+        v->due_cents = v->charges_cents - take;
+        credit -= take;
     }
-    if (credit > 0) {
-        /* everything is due before the procedure: credit earlier visits too */
-        for (size_t i = 0; i < e->procedure_visit && credit > 0; i++) {
-            struct quote_visit *v = &q->visits[i];
-            int64_t take = credit < v->due_cents ? credit : v->due_cents;
-            v->due_cents -= take;
-            credit -= take;
-        }
+    /* the schedule in time order: the deposit before visits of its day */
+    size_t at = quote_day_position(q, dep_day);
+    for (size_t i = 0; i <= q->n_visits; i++) {
+        if (i == at && dep > 0 &&
+            !add_payment(e, (struct quote_payment){ .kind = PAYMENT_DEPOSIT, .visit = QUOTE_NONE,
+                                                    .day = dep_day, .dated = q->has_scheduled,
+                                                    .date = dep_date, .cents = dep }))
+            return;
+        if (i == q->n_visits)
+            break;
+        const struct quote_visit *v = &q->visits[i];
+        if (v->due_cents > 0 &&
+            !add_payment(e, (struct quote_payment){ .kind = PAYMENT_VISIT, .visit = i,
+                                                    .day = quote_visit_day(v), .dated = v->dated,
+                                                    .date = v->date_from, .cents = v->due_cents }))
+            return;
     }
 
-    /* financing examples on what is left after the deposit */
-    int64_t principal = q->total_cents - dep;
+    /* financing examples on what is due from the procedure day on, after
+     * the deposit (visits before it are paid at the visit) */
+    int64_t principal = later - dep;
     if (principal <= 0 || c->n_financing == 0)
         return;
     q->financing = calloc(c->n_financing, sizeof *q->financing);
@@ -915,6 +1253,8 @@ int pricing_compute(const struct price_table *pt, const struct plan *plan, rq_da
         add_adjuncts(&e);
     }
     if (!failed(&e))
+        check_dates(&e);
+    if (!failed(&e))
         apply_package(&e);
     if (!failed(&e))
         apply_discounts(&e);
@@ -923,9 +1263,15 @@ int pricing_compute(const struct price_table *pt, const struct plan *plan, rq_da
     if (!failed(&e))
         order(&e);
     if (!failed(&e))
-        totals(&e);
+        share_savings(&e);
     if (!failed(&e))
+        group_providers(&e);
+    if (!failed(&e))
+        totals(&e);
+    if (!failed(&e)) {
+        date_visits(&e);
         payments(&e);
+    }
     template_free(&e.words);
     if (failed(&e)) {
         quote_free(q);

@@ -8,16 +8,73 @@
 
 void quote_free(struct quote *q)
 {
-    for (size_t i = 0; i < q->n_lines; i++)
+    for (size_t i = 0; i < q->n_lines; i++) {
         free(q->lines[i].description);
+        free(q->lines[i].shares);
+    }
     for (size_t i = 0; i < q->n_visits; i++)
         free(q->visits[i].label);
     free(q->lines);
     free(q->visits);
+    free(q->providers);
     free(q->areas);
+    free(q->payments);
     free(q->financing);
     memset(q, 0, sizeof *q);
 }
+
+int quote_visit_day(const struct quote_visit *v)
+{
+    return 7 * v->week_from;
+}
+
+size_t quote_day_position(const struct quote *q, int day)
+{
+    size_t i = 0;
+    while (i < q->n_visits && quote_visit_day(&q->visits[i]) < day)
+        i++;
+    return i;
+}
+
+const struct quote_payment *quote_advance_payment(const struct quote *q)
+{
+    for (size_t i = 0; i < q->n_payments; i++)
+        if (q->payments[i].kind != PAYMENT_VISIT)
+            return &q->payments[i];
+    return NULL;
+}
+
+static bool has_line(const struct quote *q, bool (*what)(const struct quote_line *))
+{
+    for (size_t i = 0; i < q->n_lines; i++)
+        if (what(&q->lines[i]))
+            return true;
+    return false;
+}
+
+static bool is_separate(const struct quote_line *l) { return l->separate; }
+static bool is_beyond(const struct quote_line *l) { return l->beyond; }
+static bool is_direct(const struct quote_line *l) { return l->direct; }
+
+bool quote_has_separate(const struct quote *q) { return has_line(q, is_separate); }
+
+bool quote_in_estimate(const struct quote *q, size_t provider)
+{
+    for (size_t i = 0; i < q->n_lines; i++)
+        if (q->lines[i].provider == provider && (q->lines[i].in_total || q->lines[i].direct))
+            return true;
+    return false;
+}
+
+size_t quote_estimate_groups(const struct quote *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->n_providers; i++)
+        n += quote_in_estimate(q, i);
+    return n;
+}
+bool quote_has_beyond(const struct quote *q) { return has_line(q, is_beyond); }
+bool quote_has_direct(const struct quote *q) { return has_line(q, is_direct); }
 
 const char *quote_phase_title(enum phase p)
 {
@@ -61,6 +118,41 @@ static void add_str_or_null(cJSON *o, const char *key, const char *s)
         cJSON_AddNullToObject(o, key);
 }
 
+static void add_index_or_null(cJSON *o, const char *key, size_t i)
+{
+    if (i == QUOTE_NONE)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddNumberToObject(o, key, (double)i);
+}
+
+static void add_strings(cJSON *o, const char *key, const char *const *v, size_t n)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+}
+
+static const char *biller_id(enum quote_biller k)
+{
+    switch (k) {
+    case BILLER_CLINIC: return "clinic";
+    case BILLER_CLINIC_PROVIDER: return "clinic_provider";
+    case BILLER_OUTSIDE: return "outside";
+    }
+    return "?";
+}
+
+static const char *payment_id(enum quote_payment_kind k)
+{
+    switch (k) {
+    case PAYMENT_DEPOSIT: return "deposit";
+    case PAYMENT_VISIT: return "visit";
+    case PAYMENT_IN_FULL: return "in_full";
+    }
+    return "?";
+}
+
 static void add_idname(cJSON *o, const char *key, const char *id, const char *name)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
@@ -92,6 +184,8 @@ static cJSON *quote_to_json(const struct quote *q)
 
     cJSON *c = cJSON_AddObjectToObject(root, "clinic");
     cJSON_AddStringToObject(c, "name", pt->clinic.name);
+    cJSON_AddStringToObject(c, "npi", pt->clinic.npi);
+    cJSON_AddStringToObject(c, "tin", pt->clinic.tin);
     if (q->provider) {
         cJSON *pv = cJSON_AddObjectToObject(c, "provider");
         cJSON_AddStringToObject(pv, "id", q->provider->id);
@@ -154,9 +248,42 @@ static cJSON *quote_to_json(const struct quote *q)
         cJSON_AddNumberToObject(o, "week_to", v->week_to);
         add_date(o, "date_from", v->dated, v->date_from);
         add_date(o, "date_to", v->dated, v->date_to);
+        cJSON_AddBoolToObject(o, "beyond_12_months", v->beyond);
+        cJSON_AddNumberToObject(o, "services_cents", (double)v->services_cents);
+        cJSON_AddNumberToObject(o, "savings_cents", (double)v->savings_cents);
+        cJSON_AddNumberToObject(o, "tax_cents", (double)v->tax_cents);
         cJSON_AddNumberToObject(o, "charges_cents", (double)v->charges_cents);
+        cJSON_AddNumberToObject(o, "deposit_cents", (double)v->deposit_cents);
         cJSON_AddNumberToObject(o, "due_cents", (double)v->due_cents);
+        cJSON_AddNumberToObject(o, "direct_cents", (double)v->direct_cents);
         cJSON_AddItemToArray(visits, o);
+    }
+
+    cJSON *provs = cJSON_AddArrayToObject(root, "providers");
+    for (size_t i = 0; i < q->n_providers; i++) {
+        const struct quote_provider *g = &q->providers[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "index", (double)i);
+        cJSON_AddStringToObject(o, "kind", biller_id(g->kind));
+        add_str_or_null(o, "id", g->id);
+        cJSON_AddStringToObject(o, "name", g->name);
+        cJSON_AddStringToObject(o, "npi", g->npi);
+        cJSON_AddStringToObject(o, "tin", g->tin);
+        add_strings(o, "address", g->address, g->n_address);
+        cJSON_AddBoolToObject(o, "facility", g->facility);
+        cJSON_AddBoolToObject(o, "clinic_collects", g->clinic_collects);
+        cJSON *ls = cJSON_AddArrayToObject(o, "lines");
+        for (size_t k = 0; k < q->n_lines; k++)
+            if (q->lines[k].provider == i && (q->lines[k].in_total || q->lines[k].direct))
+                cJSON_AddItemToArray(ls, cJSON_CreateNumber((double)k));
+        cJSON_AddNumberToObject(o, "services_cents", (double)g->services_cents);
+        cJSON_AddNumberToObject(o, "savings_cents", (double)g->savings_cents);
+        cJSON_AddNumberToObject(o, "tax_cents", (double)g->tax_cents);
+        cJSON_AddNumberToObject(o, "total_cents", (double)g->total_cents);
+        cJSON_AddNumberToObject(o, "dispute_threshold_cents", (double)(g->total_cents + 40000));
+        cJSON_AddNumberToObject(o, "billable_cents", (double)g->billable_cents);
+        cJSON_AddNumberToObject(o, "separate_cents", (double)g->separate_cents);
+        cJSON_AddItemToArray(provs, o);
     }
 
     cJSON *lines = cJSON_AddArrayToObject(root, "lines");
@@ -175,8 +302,26 @@ static cJSON *quote_to_json(const struct quote *q)
         add_str_or_null(o, "coverage_reason", l->coverage_reason);
         cJSON_AddBoolToObject(o, "in_total", l->in_total);
         cJSON_AddBoolToObject(o, "separate", l->separate);
-        cJSON_AddStringToObject(o, "phase", phase_id(q->visits[l->visit].phase));
-        cJSON_AddNumberToObject(o, "visit", (double)l->visit);
+        cJSON_AddBoolToObject(o, "direct", l->direct);
+        cJSON_AddBoolToObject(o, "beyond_12_months", l->beyond);
+        if (l->visit != QUOTE_NONE)
+            cJSON_AddStringToObject(o, "phase", phase_id(q->visits[l->visit].phase));
+        else
+            cJSON_AddNullToObject(o, "phase");
+        add_index_or_null(o, "visit", l->visit);
+        add_index_or_null(o, "provider", l->provider);
+        if (l->kind == LINE_ITEM)
+            cJSON_AddNumberToObject(o, "savings_cents", (double)l->savings_cents);
+        if (l->kind == LINE_PACKAGE || l->kind == LINE_DISCOUNT) {
+            cJSON *sh = cJSON_AddArrayToObject(o, "shares");
+            for (size_t k = 0; k < l->n_shares; k++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddNumberToObject(x, "line", (double)l->shares[k].line);
+                cJSON_AddNumberToObject(x, "visit", (double)q->lines[l->shares[k].line].visit);
+                cJSON_AddNumberToObject(x, "amount_cents", -(double)l->shares[k].cents);
+                cJSON_AddItemToArray(sh, x);
+            }
+        }
         cJSON_AddItemToArray(lines, o);
     }
     cJSON_AddNumberToObject(root, "subtotal_cents", (double)q->subtotal_cents);
@@ -185,9 +330,23 @@ static cJSON *quote_to_json(const struct quote *q)
     cJSON_AddNumberToObject(root, "total_cents", (double)q->total_cents);
     cJSON_AddNumberToObject(root, "billable_cents", (double)q->billable_cents);
     cJSON_AddNumberToObject(root, "separate_cents", (double)q->separate_cents);
+    cJSON_AddNumberToObject(root, "direct_cents", (double)q->direct_cents);
     cJSON_AddNumberToObject(root, "deposit_cents", (double)q->deposit_cents);
-    add_date(root, "deposit_due", q->deposit_dated, q->deposit_due);
+    add_date(root, "deposit_due", q->deposit_dated && q->deposit_cents > 0, q->deposit_due);
     cJSON_AddNumberToObject(root, "deposit_days_before", q->deposit_days_before);
+    cJSON_AddStringToObject(root, "payment_terms", q->in_full ? "in_full" : "deposit");
+    add_str_or_null(root, "in_full_discount", q->in_full ? q->in_full->id : NULL);
+    cJSON *pays = cJSON_AddArrayToObject(root, "payments");
+    for (size_t i = 0; i < q->n_payments; i++) {
+        const struct quote_payment *pm = &q->payments[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "kind", payment_id(pm->kind));
+        add_index_or_null(o, "visit", pm->visit);
+        cJSON_AddNumberToObject(o, "day", pm->day);
+        add_date(o, "date", pm->dated, pm->date);
+        cJSON_AddNumberToObject(o, "amount_cents", (double)pm->cents);
+        cJSON_AddItemToArray(pays, o);
+    }
     cJSON *fin = cJSON_AddArrayToObject(root, "financing");
     for (size_t i = 0; i < q->n_financing; i++) {
         const struct quote_financing *f = &q->financing[i];
@@ -267,6 +426,29 @@ static size_t wrap_piece(const char *s, size_t width)
     return last_space;
 }
 
+/* A wrapped description: its first piece after code, padded to width and
+ * followed by tail; the rest on lines of their own under it. */
+static void wrapped_row(FILE *out, const char *indent, const char *code, const char *d, size_t width,
+                        const char *tail)
+{
+    size_t piece = wrap_piece(d, width);
+    fprintf(out, "%s%-6s ", indent, code);
+    put_padded(out, d, piece, width);
+    fprintf(out, "%s\n", tail);
+    d += piece;
+    while (*d) {
+        while (*d == ' ')
+            d++;
+        if (!*d)
+            break;
+        piece = wrap_piece(d, width);
+        fprintf(out, "%s%-6s ", indent, "");
+        fwrite(d, 1, piece, out);
+        fputc('\n', out);
+        d += piece;
+    }
+}
+
 static void weeks_label(const struct quote_visit *v, char *b, size_t n)
 {
     char d1[11], d2[11];
@@ -319,42 +501,54 @@ int quote_write_text(const struct quote *q, FILE *out)
     fprintf(out, "\n%-6s %-*s %8s %12s %12s\n", "Code", DESC_W, "Description", "Qty", "Unit",
             "Amount");
     int last_phase = -1;
-    for (size_t vi = 0; vi < q->n_visits; vi++) {
-        const struct quote_visit *v = &q->visits[vi];
-        if ((int)v->phase != last_phase) {
-            fprintf(out, "\n%s\n", quote_phase_title(v->phase));
-            last_phase = (int)v->phase;
+    for (size_t vi = 0; vi <= q->n_visits; vi++) {
+        if (vi < q->n_visits) {
+            const struct quote_visit *v = &q->visits[vi];
+            if ((int)v->phase != last_phase) {
+                fprintf(out, "\n%s\n", quote_phase_title(v->phase));
+                last_phase = (int)v->phase;
+            }
+            weeks_label(v, a, sizeof a);
+            fprintf(out, "  %s: %s%s\n", a, v->label, v->beyond ? " (more than 12 months after the first session)" : "");
+        } else {
+            bool any = false;
+            for (size_t li = 0; li < q->n_lines; li++)
+                any |= q->lines[li].visit == QUOTE_NONE;
+            if (!any)
+                break;
+            fprintf(out, "\nPackage savings and discounts (shared among the visits they apply to)\n");
         }
-        weeks_label(v, a, sizeof a);
-        fprintf(out, "  %s: %s\n", a, v->label);
+        size_t want = vi < q->n_visits ? vi : QUOTE_NONE;
         for (size_t li = 0; li < q->n_lines; li++) {
             const struct quote_line *l = &q->lines[li];
-            if (l->visit != vi)
+            if (l->visit != want)
                 continue;
-            const char *d = l->description;
-            size_t piece = wrap_piece(d, DESC_W);
-            char mark[4] = "";
+            char mark[8] = "", tail[128];
             if (!l->in_total)
-                snprintf(mark, sizeof mark, "%s", l->separate ? " §" : " *");
-            fprintf(out, "%-6s ", l->code);
-            put_padded(out, d, piece, DESC_W);
+                snprintf(mark, sizeof mark, "%s",
+                         l->beyond ? " †" : l->separate ? " §" : l->direct ? " ‡" : " *");
             money_styled(l->unit_cents, &MONEY_USD, false, b, sizeof b);
             money_styled(l->amount_cents, &MONEY_USD, false, c, sizeof c);
             if (l->kind == LINE_ITEM)
-                fprintf(out, " %8d %12s %12s%s\n", l->quantity, b, c, mark);
+                snprintf(tail, sizeof tail, " %8d %12s %12s%s", l->quantity, b, c, mark);
             else
-                fprintf(out, " %8s %12s %12s\n", "", "", c);
-            d += piece;
-            while (*d) {
-                while (*d == ' ')
-                    d++;
-                if (!*d)
-                    break;
-                piece = wrap_piece(d, DESC_W);
-                fprintf(out, "%-6s ", "");
-                fwrite(d, 1, piece, out);
+                snprintf(tail, sizeof tail, " %8s %12s %12s", "", "", c);
+            wrapped_row(out, "", l->code, l->description, DESC_W, tail);
+            if (l->n_shares) {
+                /* how it is shared, visit by visit */
+                fprintf(out, "%-6s   shared:", "");
+                for (size_t v2 = 0; v2 < q->n_visits; v2++) {
+                    int64_t part = 0;
+                    for (size_t k = 0; k < l->n_shares; k++)
+                        if (q->lines[l->shares[k].line].visit == v2)
+                            part += l->shares[k].cents;
+                    if (!part)
+                        continue;
+                    weeks_label(&q->visits[v2], a, sizeof a);
+                    money_styled(-part, &MONEY_USD, false, b, sizeof b);
+                    fprintf(out, " %s %s;", a, b);
+                }
                 fputc('\n', out);
-                d += piece;
             }
         }
     }
@@ -379,31 +573,107 @@ int quote_write_text(const struct quote *q, FILE *out)
     }
     if (q->separate_cents) {
         money_styled(q->separate_cents, &MONEY_USD, false, a, sizeof a);
-        fprintf(out, "§ Scheduled and billed separately by another provider; not in the total: %s\n", a);
+        fprintf(out, "§ Scheduled and billed separately; not in the total: %s\n", a);
+        if (quote_has_beyond(q))
+            fprintf(out, "† More than 12 months after the first session: expected separately, "
+                         "with a new estimate before they are scheduled\n");
     }
-    money_styled(q->deposit_cents, &MONEY_USD, false, a, sizeof a);
-    if (q->deposit_dated)
-        fprintf(out, "\nDeposit: %s due by %s\n", a, date_iso(q->deposit_due, b));
-    else
-        fprintf(out, "\nDeposit: %s due %d days before the procedure\n", a, q->deposit_days_before);
-    fprintf(out, "Due at each visit:\n");
-    for (size_t vi = 0; vi < q->n_visits; vi++) {
-        const struct quote_visit *v = &q->visits[vi];
-        if (v->charges_cents == 0 && v->due_cents == 0)
+    if (q->direct_cents) {
+        money_styled(q->direct_cents, &MONEY_USD, false, a, sizeof a);
+        fprintf(out, "‡ Billed to the patient directly by an outside provider or facility; not in the total: %s\n",
+                a);
+    }
+
+    /* by provider or facility, each with its lines (when there are several)
+     * and its estimate */
+    fprintf(out, "\nBy provider or facility (Good Faith Estimate; dispute if billed $400 or more above one):\n");
+    size_t groups = quote_estimate_groups(q);
+    for (size_t gi = 0; gi < q->n_providers; gi++) {
+        const struct quote_provider *g = &q->providers[gi];
+        if (!quote_in_estimate(q, gi))
             continue;
-        weeks_label(v, b, sizeof b);
-        money_styled(v->due_cents, &MONEY_USD, false, a, sizeof a);
-        fprintf(out, "  %-24s %-40.40s %12s\n", b, v->label, a);
+        fprintf(out, "  %s (%sNPI %s, TIN %s)%s\n", g->name,
+                g->kind == BILLER_OUTSIDE ? (g->facility ? "facility, " : "provider, ") : "", g->npi, g->tin,
+                g->kind != BILLER_OUTSIDE ? "" : g->clinic_collects ? ", collected by the clinic"
+                                                                     : ", bills the patient directly");
+        for (size_t li = 0; li < q->n_lines; li++) {
+            const struct quote_line *l = &q->lines[li];
+            if (groups < 2 || l->provider != gi || !(l->in_total || l->direct))
+                continue;
+            char tail[64];
+            money_styled(l->amount_cents, &MONEY_USD, false, a, sizeof a);
+            snprintf(tail, sizeof tail, " %12s", a);
+            wrapped_row(out, "    ", l->code, l->description, DESC_W + 9, tail);
+        }
+        money_styled(g->services_cents, &MONEY_USD, false, a, sizeof a);
+        money_styled(-g->savings_cents, &MONEY_USD, false, b, sizeof b);
+        money_styled(g->tax_cents, &MONEY_USD, false, c, sizeof c);
+        fprintf(out, "    services %s, savings and discounts %s, tax %s\n", a, b, c);
+        money_styled(g->total_cents, &MONEY_USD, false, a, sizeof a);
+        money_styled(g->total_cents + 40000, &MONEY_USD, false, b, sizeof b);
+        fprintf(out, "    estimate %s; dispute process if billed %s or more\n", a, b);
+    }
+
+    /* the payment schedule, in time order */
+    if (q->in_full) {
+        const struct quote_payment *pm = quote_advance_payment(q);
+        money_styled(q->total_cents, &MONEY_USD, false, a, sizeof a);
+        fprintf(out, "\nPayment in full: %s (required for '%s')", a, q->in_full->name);
+        if (pm && pm->dated)
+            fprintf(out, ", due by %s", date_iso(pm->date, b));
+        else if (pm && pm->visit != QUOTE_NONE)
+            weeks_label(&q->visits[pm->visit], b, sizeof b), fprintf(out, ", due at the visit of %s", b);
+        else if (pm)
+            fprintf(out, ", due %d days before the procedure", -pm->day);
+        fprintf(out, "\nVisits (their charges are part of the payment in full):\n");
+        for (size_t vi = 0; vi < q->n_visits; vi++) {
+            const struct quote_visit *v = &q->visits[vi];
+            if (!v->charges_cents)
+                continue;
+            weeks_label(v, b, sizeof b);
+            money_styled(v->charges_cents, &MONEY_USD, false, a, sizeof a);
+            fprintf(out, "  %-24s %-40.40s %12s\n", b, v->label, a);
+        }
+        fprintf(out, "Financing examples are not shown: financing would not pay in full before the procedure.\n");
+    } else {
+        money_styled(q->deposit_cents, &MONEY_USD, false, a, sizeof a);
+        if (q->deposit_dated)
+            fprintf(out, "\nDeposit: %s due by %s\n", a, date_iso(q->deposit_due, b));
+        else
+            fprintf(out, "\nDeposit: %s due %d days before the procedure\n", a, q->deposit_days_before);
+        fprintf(out, "Payments (visits before the procedure are paid at the visit; the deposit counts toward\n"
+                     "the procedure day and later visits):\n");
+        for (size_t i = 0; i < q->n_payments; i++) {
+            const struct quote_payment *pm = &q->payments[i];
+            money_styled(pm->cents, &MONEY_USD, false, a, sizeof a);
+            if (pm->kind == PAYMENT_DEPOSIT) {
+                if (pm->dated)
+                    date_iso(pm->date, b);
+                else
+                    snprintf(b, sizeof b, "%d days before", -pm->day);
+                fprintf(out, "  %-24s %-40.40s %12s\n", b, "Deposit", a);
+            } else {
+                const struct quote_visit *v = &q->visits[pm->visit];
+                weeks_label(v, b, sizeof b);
+                fprintf(out, "  %-24s %-40.40s %12s\n", b, v->label, a);
+            }
+        }
     }
     if (q->n_financing) {
-        fprintf(out, "Financing examples (not an offer of credit; after the deposit):\n");
+        fprintf(out, "Financing examples (not an offer of credit; what is due from the procedure day on, after the deposit):\n");
         for (size_t i = 0; i < q->n_financing; i++) {
             const struct quote_financing *f = &q->financing[i];
             money_styled(f->monthly, &MONEY_USD, false, a, sizeof a);
             money_styled(f->total_paid, &MONEY_USD, false, b, sizeof b);
             percent_format(f->apr, '.', c, sizeof c);
-            fprintf(out, "  %-24s %3d payments of %s at %s APR, %s in all\n", f->name, f->months, a,
-                    c, b);
+            if (f->months > 1 && f->last_payment != f->monthly) {
+                char d[40];
+                money_styled(f->last_payment, &MONEY_USD, false, d, sizeof d);
+                fprintf(out, "  %-24s %3d payments of %s and a last one of %s at %s APR, %s in all\n", f->name,
+                        f->months - 1, a, d, c, b);
+            } else {
+                fprintf(out, "  %-24s %3d payments of %s at %s APR, %s in all\n", f->name, f->months, a, c, b);
+            }
         }
     }
     fprintf(out, "\nPrice table %s (effective %s), sha256 %.12s\n", price_table_prices_version(pt),

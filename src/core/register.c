@@ -6,21 +6,25 @@
  * the register's locator in engine_for(). */
 #include "register.h"
 
-#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "money.h"
 #include "outfile.h"
 #include "register_engine.h"
 #include "register_int.h"
 #include "sha256.h"
+#include "textfold.h"
+
 
 /* ---- engines -------------------------------------------------------------- */
 
@@ -119,9 +123,23 @@ static const struct reg_engine *engine_for(const char *locator, struct diag_list
     return NULL;
 }
 
+bool register_is_owner(struct reg *r)
+{
+    struct diag_list ignored = { 0 };
+    int rc = r->eng->is_owner(r->s, &ignored);
+    diag_list_free(&ignored);
+    return rc == 1;
+}
+
 const char *register_engine_name(const struct reg *r)
 {
     return r->eng->name;
+}
+
+const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s)
+{
+    *s = r->s;
+    return r->eng;
 }
 
 /* ---- opening and the schema ------------------------------------------------ */
@@ -134,35 +152,97 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Append an event, now, to the history (in a transaction). */
-static int add_event(struct reg *r, const char *number, const char *action, const char *detail,
-                     const char *actor, struct diag_list *dl)
+/* Append an event, now, to the history and its audit chain (in a
+ * transaction). */
+int reg_add_event(struct reg *r, const char *number, const char *action, const char *detail,
+                  const char *actor, struct diag_list *dl)
 {
     char at[32];
     now_iso(at);
     struct reg_new_event ev = {
         .number = number, .at = at, .actor = actor ? actor : "unknown", .action = action, .detail = detail,
     };
-    return r->eng->add_event(r->s, &ev, dl);
+    return audit_append(r, &ev, dl);
 }
 
-/* Bring the schema to version `target` in one transaction: a register
- * written by a newer regenquote is refused unchanged, and an existing one
- * brought up to date records a `migrated` event. */
-static int migrate(struct reg *r, int target, struct diag_list *dl)
+static const char *pattern_problem(const char *p);
+
+/* A new register id: 16 bytes from the operating system's random source,
+ * as 32 hex digits. */
+static int new_register_id(char out[33], struct diag_list *dl)
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            diag_error(dl, NULL, NULL, "cannot make a register id: no random numbers from the system: %s",
+                       strerror(errno));
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+static void no_register(const char *locator, struct diag_list *dl)
+{
+    /* a locator with a scheme is shown without its password or user */
+    char shown[512];
+    register_locator_display(locator, shown, sizeof shown);
+    diag_error(dl, shown, NULL, "there is no register here; check --register and $REGENQUOTE_REGISTER, "
+                                "or create one with 'regenquote init --register %s'", shown);
+}
+
+/* What creating a register stores besides its schema. */
+struct create_opts {
+    const char *pattern;          /* NULL: the default */
+    const char *actor;
+    const char *id;               /* the id to give it (a copy's), or NULL: a new one */
+};
+
+/* Bring the schema to version `target` in one transaction.  Creating (the
+ * storage must be new: schema 0), c given records the creation; opening,
+ * storage that holds no register yet is refused (no_register) and one
+ * written by a newer regenquote is refused unchanged; an existing register
+ * brought up to date records a `migrated` event.  At the current version a
+ * register without an id gets one, as it is created or on the first open
+ * by a regenquote that knows ids.  r->id is then set. */
+static int migrate(struct reg *r, int target, bool creating, const struct create_opts *c, struct diag_list *dl)
 {
     int v;
-    /* up to date (nearly always): nothing to write, so no writer lock —
-     * every front desk opens the register for each request */
-    struct diag_list ignored = { 0 };
-    int rc = r->eng->schema_version(r->s, &v, &ignored);
-    diag_list_free(&ignored);
-    if (rc == 0 && v == target)
-        return 0;
+    char *id = NULL;
+    /* up to date, with its id (nearly always): nothing to write, so no
+     * writer lock — every front desk opens the register for each request */
+    if (!creating && target == REGISTER_SCHEMA_VERSION) {
+        struct diag_list ignored = { 0 };
+        if (r->eng->schema_version(r->s, &v, &ignored) == 0 && v == target &&
+            r->eng->get_id(r->s, &id, &ignored) == 0 && id) {
+            diag_list_free(&ignored);
+            free(r->id);
+            r->id = id;
+            return 0;
+        }
+        diag_list_free(&ignored);
+        free(id);
+        id = NULL;
+    }
     if (r->eng->begin(r->s, dl) != 0)
         return -1;
     if (r->eng->schema_version(r->s, &v, dl) != 0)
         goto fail;
+    if (v == 0 && !creating) {
+        no_register(r->locator, dl);
+        goto fail;
+    }
+    if (v > 0 && creating) {
+        diag_error(dl, r->locator, NULL, "is a register already; nothing was changed");
+        goto fail;
+    }
     if (v > REGISTER_SCHEMA_VERSION) {
         diag_error(dl, r->locator, NULL,
                    "was written by a newer regenquote (schema %d; this one knows %d); upgrade regenquote",
@@ -171,19 +251,52 @@ static int migrate(struct reg *r, int target, struct diag_list *dl)
     }
     if (v < target && r->eng->migrate(r->s, v, target, dl) != 0)
         goto fail;
+    /* the events of an older register join the audit chain, in order */
+    if (v > 0 && v < REGISTER_SCHEMA_AUDIT && target >= REGISTER_SCHEMA_AUDIT && audit_chain_existing(r, dl) != 0)
+        goto fail;
     if (v > 0 && v < target && target == REGISTER_SCHEMA_VERSION) {
         char detail[64];
         snprintf(detail, sizeof detail, "schema %d to %d", v, target);
-        if (add_event(r, "-", "migrated", detail, "regenquote", dl) != 0)
+        if (reg_add_event(r, "-", "migrated", detail, "regenquote", dl) != 0)
             goto fail;
     }
-    return r->eng->commit(r->s, dl);
+    if (target == REGISTER_SCHEMA_VERSION) {
+        if (r->eng->get_id(r->s, &id, dl) != 0)
+            goto fail;
+        if (!id) {
+            char fresh[33], detail[64];
+            if (c && c->id)
+                snprintf(fresh, sizeof fresh, "%.32s", c->id);
+            else if (new_register_id(fresh, dl) != 0)
+                goto fail;
+            if (r->eng->set_id(r->s, fresh, dl) != 0 ||
+                !(id = strdup(fresh)))
+                goto fail;
+            snprintf(detail, sizeof detail, "register %s", fresh);
+            if (!creating && reg_add_event(r, "-", "register id", fresh, "regenquote", dl) != 0)
+                goto fail;
+            if (c && reg_add_event(r, "-", "created", detail, c->actor, dl) != 0)
+                goto fail;
+        }
+        if (c && c->pattern &&
+            (r->eng->set_pattern(r->s, c->pattern, dl) != 0 ||
+             reg_add_event(r, "-", "number pattern", c->pattern, c->actor, dl) != 0))
+            goto fail;
+    }
+    if (r->eng->commit(r->s, dl) != 0)
+        goto fail;
+    free(r->id);
+    r->id = id;
+    return 0;
 fail:
     r->eng->rollback(r->s);
+    free(id);
     return -1;
 }
 
-static int open_store(struct reg **out, const char *locator, struct diag_list *dl)
+/* Connect to the storage at locator: 0, 1 when there is none and create
+ * is false (no diagnostic), -1. */
+static int open_store(struct reg **out, const char *locator, bool create, struct diag_list *dl)
 {
     *out = NULL;
     const struct reg_engine *eng = engine_for(locator, dl);
@@ -199,9 +312,10 @@ static int open_store(struct reg **out, const char *locator, struct diag_list *d
         return -1;
     }
     r->eng = eng;
-    if (eng->open(&r->s, locator, dl) != 0) {
+    int rc = eng->open(&r->s, locator, create, dl);
+    if (rc != 0) {
         register_close(r);
-        return -1;
+        return rc;
     }
     *out = r;
     return 0;
@@ -209,9 +323,52 @@ static int open_store(struct reg **out, const char *locator, struct diag_list *d
 
 int register_open(struct reg **out, const char *path, struct diag_list *dl)
 {
-    if (open_store(out, path, dl) != 0)
+    int rc = open_store(out, path, false, dl);
+    if (rc == 1)
+        no_register(path, dl);
+    if (rc != 0)
         return -1;
-    if (migrate(*out, REGISTER_SCHEMA_VERSION, dl) != 0) {
+    if (migrate(*out, REGISTER_SCHEMA_VERSION, false, NULL, dl) != 0) {
+        register_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int register_create(struct reg **out, const char *path, const char *pattern, const char *actor,
+                    struct diag_list *dl)
+{
+    *out = NULL;
+    const char *why = pattern ? pattern_problem(pattern) : NULL;
+    if (why) {
+        diag_error(dl, NULL, "--number-pattern", "'%.40s' %s", pattern, why);
+        return -1;
+    }
+    if (open_store(out, path, true, dl) != 0)
+        return -1;
+    struct create_opts c = { .pattern = pattern, .actor = actor ? actor : "unknown" };
+    if (migrate(*out, REGISTER_SCHEMA_VERSION, true, &c, dl) != 0) {
+        register_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int register_open_copy_target(struct reg **out, const char *path, const char *id, const char *actor,
+                              struct diag_list *dl)
+{
+    *out = NULL;
+    if (open_store(out, path, true, dl) != 0)
+        return -1;
+    int v;
+    int rc = (*out)->eng->schema_version((*out)->s, &v, dl);
+    if (rc == 0) {
+        struct create_opts c = { .actor = actor ? actor : "unknown", .id = id };
+        rc = migrate(*out, REGISTER_SCHEMA_VERSION, v == 0, v == 0 ? &c : NULL, dl);
+    }
+    if (rc != 0) {
         register_close(*out);
         *out = NULL;
         return -1;
@@ -229,11 +386,16 @@ int register_create_at_version(const char *path, int version, struct diag_list *
         return -1;
     }
     struct reg *r;
-    if (open_store(&r, path, dl) != 0)
+    if (open_store(&r, path, true, dl) != 0)
         return -1;
-    int rc = migrate(r, version, dl);
+    int rc = migrate(r, version, true, NULL, dl);
     register_close(r);
     return rc;
+}
+
+const char *register_id(const struct reg *r)
+{
+    return r->id;
 }
 
 void register_close(struct reg *r)
@@ -243,41 +405,58 @@ void register_close(struct reg *r)
     if (r->s)
         r->eng->close(r->s);
     free(r->locator);
+    free(r->id);
     free(r);
 }
 
 /* ---- numbers ------------------------------------------------------------ */
 
-bool register_pattern_ok(const char *p)
+/* Why p is not a number pattern (words that follow it in a message), or
+ * NULL when it is one. */
+static const char *pattern_problem(const char *p)
 {
-    bool seq = false;
+    static const char not_one[] =
+        "is not a number pattern; use letters, digits, '-', '_', '.', {year} and {seq} or {seq:N}, such as "
+        REGISTER_DEFAULT_PATTERN;
+    bool seq = false, year = false;
     size_t n = strlen(p);
-    if (n == 0 || n > 40)
-        return false;
+    if (n == 0 || n > 40 || p[0] == '.')
+        return not_one;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '{') {
             const char *close = strchr(p + i, '}');
             if (!close)
-                return false;
+                return not_one;
             size_t len = (size_t)(close - (p + i)) + 1;
             if (len == 6 && !strncmp(p + i, "{year}", 6)) {
+                year = true;
             } else if (len == 5 && !strncmp(p + i, "{seq}", 5)) {
                 seq = true;
             } else if (len == 7 && !strncmp(p + i, "{seq:", 5) && p[i + 5] >= '1' && p[i + 5] <= '9') {
                 seq = true;
             } else {
-                return false;
+                return not_one;
             }
             i += len - 1;
         } else if (!(p[i] == '-' || p[i] == '_' || p[i] == '.' || (p[i] >= '0' && p[i] <= '9') ||
                      (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z'))) {
-            return false;
+            return not_one;
         }
     }
-    return seq && p[0] != '.';
+    if (!seq)
+        return not_one;
+    if (!year)
+        return "has no {year}: the counter starts again at 1 each year, so without the year numbers would "
+               "repeat; use a pattern such as " REGISTER_DEFAULT_PATTERN;
+    return NULL;
 }
 
-static void format_number(const char *pat, int year, long long seq, char *out, size_t size)
+bool register_pattern_ok(const char *p)
+{
+    return pattern_problem(p) == NULL;
+}
+
+void reg_format_number(const char *pat, int year, long long seq, char *out, size_t size)
 {
     size_t o = 0;
     for (size_t i = 0; pat[i] && o + 1 < size; i++) {
@@ -299,6 +478,57 @@ static void format_number(const char *pat, int year, long long seq, char *out, s
     out[o] = '\0';
 }
 
+/* Match number from s against pattern from p: {year} takes 4 digits,
+ * {seq}/{seq:N} one or more (trying the longest first). */
+static bool match_number(const char *p, const char *s, int *year, long long *seq)
+{
+    if (!*p)
+        return !*s;
+    if (!strncmp(p, "{year}", 6)) {
+        int y = 0;
+        for (int i = 0; i < 4; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            y = y * 10 + (s[i] - '0');
+        }
+        *year = y;
+        return match_number(p + 6, s + 4, year, seq);
+    }
+    if (!strncmp(p, "{seq", 4)) {
+        const char *after = strchr(p, '}') + 1;
+        size_t digits = 0;
+        while (digits < 18 && s[digits] >= '0' && s[digits] <= '9')
+            digits++;
+        for (size_t k = digits; k >= 1; k--) {
+            long long v = 0;
+            for (size_t i = 0; i < k; i++)
+                v = v * 10 + (s[i] - '0');
+            if (match_number(after, s + k, year, seq)) {
+                *seq = v;
+                return true;
+            }
+        }
+        return false;
+    }
+    return *p == *s && match_number(p + 1, s + 1, year, seq);
+}
+
+bool reg_number_parse(const char *pattern, const char *number, int *year, long long *seq)
+{
+    int y = 0;
+    long long q = 0;
+    char again[128];
+    if (!match_number(pattern, number, &y, &q) || y < 1 || q < 1)
+        return false;
+    /* the same number back from (year, seq): padding and repeats agree */
+    reg_format_number(pattern, y, q, again, sizeof again);
+    if (strcmp(again, number) != 0)
+        return false;
+    *year = y;
+    *seq = q;
+    return true;
+}
+
 char *register_pattern(struct reg *r)
 {
     struct diag_list ignored = { 0 };
@@ -311,10 +541,9 @@ char *register_pattern(struct reg *r)
 int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
                          struct diag_list *dl)
 {
-    if (!register_pattern_ok(pattern)) {
-        diag_error(dl, NULL, "--number-pattern",
-                   "'%.40s' is not a number pattern; use letters, digits, '-', '_', '.', {year} and {seq} or {seq:N}, such as " REGISTER_DEFAULT_PATTERN,
-                   pattern);
+    const char *why = pattern_problem(pattern);
+    if (why) {
+        diag_error(dl, NULL, "--number-pattern", "'%.40s' %s", pattern, why);
         return -1;
     }
     char *old = register_pattern(r);
@@ -324,14 +553,14 @@ int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
         return 0;
     if (r->eng->begin(r->s, dl) != 0)
         return -1;
-    if (r->eng->set_pattern(r->s, pattern, dl) != 0 || add_event(r, "-", "number pattern", pattern, actor, dl) != 0) {
+    if (r->eng->set_pattern(r->s, pattern, dl) != 0 || reg_add_event(r, "-", "number pattern", pattern, actor, dl) != 0) {
         r->eng->rollback(r->s);
         return -1;
     }
     return r->eng->commit(r->s, dl);
 }
 
-#ifdef RQ_FAULT_INJECTION
+#ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name)
 {
     const char *f = getenv("REGENQUOTE_FAULT");
@@ -341,6 +570,21 @@ void register_fault_point(const char *name)
 #endif
 
 /* ---- issuing ------------------------------------------------------------ */
+
+/* The search key of a name (textfold.h), malloc'd; NULL for no name, or
+ * with *oom set when out of memory. */
+static char *name_key(const char *name, bool *oom)
+{
+    if (!name)
+        return NULL;
+    size_t n = strlen(name);
+    char *key = malloc(n + 1);
+    if (!key)
+        *oom = true;
+    else
+        textfold(name, n, key);
+    return key;
+}
 
 /* Mark `old` superseded by `number`; it must be issued or accepted. */
 static int supersede(struct reg *r, const char *old, const char *number, const char *actor,
@@ -360,7 +604,7 @@ static int supersede(struct reg *r, const char *old, const char *number, const c
     } else if (r->eng->set_status(r->s, old, "superseded", number, dl) == 0) {
         char detail[128];
         snprintf(detail, sizeof detail, "by %s", number);
-        rc = add_event(r, old, "superseded", detail, actor, dl);
+        rc = reg_add_event(r, old, "superseded", detail, actor, dl);
     }
     reg_entry_free(&e);
     return rc;
@@ -372,14 +616,30 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     *number_out = NULL;
     int y, m, d;
     date_ymd(in->issued, &y, &m, &d);
-    char *pattern = register_pattern(r);
-    if (!pattern) {
+    bool oom = false;
+    char *pattern = register_pattern(r), *key = name_key(in->patient_name, &oom);
+    if (!pattern || oom) {
         diag_error(dl, r->locator, NULL, "out of memory");
+        free(pattern);
+        free(key);
         return -1;
     }
     if (r->eng->begin(r->s, dl) != 0) {
         free(pattern);
+        free(key);
         return -1;
+    }
+    if (in->idempotency_key) {
+        /* under the writer lock: a key seen here cannot be issued meanwhile */
+        char *had = NULL;
+        int k = r->eng->find_key(r->s, in->idempotency_key, &had, dl);
+        if (k != 1) {
+            r->eng->rollback(r->s);
+            free(pattern);
+            free(key);
+            *number_out = had;
+            return k == 0 ? 1 : -1;
+        }
     }
     const unsigned char *pdf = NULL;
     size_t pdf_len = 0;
@@ -387,22 +647,32 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
     char number[96];
     if (r->eng->next_seq(r->s, y, &seq, dl) != 0)
         goto fail;
-    format_number(pattern, y, seq, number, sizeof number);
+    reg_format_number(pattern, y, seq, number, sizeof number);
+    int used = r->eng->has_quote(r->s, number, dl);
+    if (used != 0) {
+        if (used == 1)
+            diag_error(dl, r->locator, NULL,
+                       "the number pattern '%s' gives %s, which is already used; set a pattern that cannot "
+                       "give an earlier number, such as " REGISTER_DEFAULT_PATTERN,
+                       pattern, number);
+        goto fail;
+    }
+    /* numbers only go up, even past a restored or swapped register: the
+     * folder remembers what was given out from it */
+    if (in->out_dir && reg_folder_check(r, in->out_dir, y, seq, number, dl) != 0)
+        goto fail;
     register_fault_point("after-number");
     if (render(ctx, number, &pdf, &pdf_len, dl) != 0)
         goto fail;
     register_fault_point("after-render");
-    /* Whether the number is free is not asked beforehand: the storage
-     * refuses a number that is taken (insert_quote), and only then is it
-     * told in these words.  One question less while every other issuer
-     * waits for the writer lock. */
-    struct diag_list store = { 0 };
     struct reg_tables tables = {
         .sha256 = in->tables_sha256,
         .version = in->tables_version,
         .clinic_json = in->clinic_json,
         .catalog_json = in->catalog_json,
     };
+    if (r->eng->put_tables(r->s, &tables, dl) != 0)
+        goto fail;
     char pdf_sha[65], issued[11], valid_until[11], scheduled[11], due[11];
     sha256_hex(pdf, pdf_len, pdf_sha);
     struct reg_new_quote q = {
@@ -412,6 +682,7 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         .status = "issued",
         .patient_id = in->patient_id,
         .patient_name = in->patient_name,
+        .name_key = key,
         .issued = date_iso(in->issued, issued),
         .valid_until = date_iso(in->valid_until, valid_until),
         .scheduled = in->has_scheduled ? date_iso(in->scheduled, scheduled) : NULL,
@@ -429,31 +700,25 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         .location = in->location,
         .desk = in->desk,
     };
+    if (r->eng->insert_quote(r->s, &q, dl) != 0)
+        goto fail;
+    if (in->idempotency_key && r->eng->set_key(r->s, number, in->idempotency_key, dl) != 0)
+        goto fail;
     char detail[200], amount[40];
-    money_format(in->total_cents, "$", '.', ',', amount, sizeof amount);
+    money_usd(in->total_cents, amount, sizeof amount);
     snprintf(detail, sizeof detail, "total %s%s%s", amount, in->supersedes ? "; replaces " : "",
              in->supersedes ? in->supersedes : "");
-    if (r->eng->put_tables(r->s, &tables, &store) != 0 || r->eng->insert_quote(r->s, &q, &store) != 0 ||
-        add_event(r, number, "issued", detail, in->actor, &store) != 0 ||
-        (in->supersedes && supersede(r, in->supersedes, number, in->actor, &store) != 0) ||
-        r->eng->commit(r->s, &store) != 0) {
-        r->eng->rollback(r->s);
-        if (r->eng->has_quote(r->s, number, &store) == 1) {
-            diag_error(dl, r->locator, NULL,
-                       "the number pattern '%s' gives %s, which is already used; include {year} in the pattern",
-                       pattern, number);
-        } else {
-            for (size_t i = 0; i < store.n; i++)
-                diag_add(dl, store.v[i].severity, store.v[i].file, store.v[i].line, store.v[i].col, store.v[i].path,
-                         "%s", store.v[i].msg);
-        }
-        diag_list_free(&store);
-        free(pattern);
-        return -1;
-    }
-    diag_list_free(&store);
+    if (reg_add_event(r, number, "issued", detail, in->actor, dl) != 0)
+        goto fail;
+    if (in->supersedes && supersede(r, in->supersedes, number, in->actor, dl) != 0)
+        goto fail;
+    if (r->eng->commit(r->s, dl) != 0)
+        goto fail;
     register_fault_point("after-commit");
+    if (in->out_dir)
+        reg_folder_note(r, in->out_dir, y, seq, dl);
     free(pattern);
+    free(key);
     *number_out = strdup(number);
     if (!*number_out) {
         diag_error(dl, r->locator, NULL, "out of memory");
@@ -463,7 +728,25 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
 fail:
     r->eng->rollback(r->s);
     free(pattern);
+    free(key);
     return -1;
+}
+
+/* ---- keeping it -------------------------------------------------------------- */
+
+int register_backup(struct reg *r, const char *dest, struct diag_list *dl)
+{
+    if (!dest || !*dest) {
+        diag_error(dl, NULL, NULL, "give the file to write the backup to");
+        return -1;
+    }
+    return r->eng->backup(r->s, dest, dl);
+}
+
+int register_find_key(struct reg *r, const char *key, char **number, struct diag_list *dl)
+{
+    *number = NULL;
+    return r->eng->find_key(r->s, key, number, dl);
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -526,9 +809,15 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
                   struct diag_list *dl)
 {
     char today[11], from[11], to[11];
+    bool oom = false;
+    char *key = name_key(f->name, &oom);
+    if (oom) {
+        diag_error(dl, r->locator, NULL, "out of memory");
+        return -1;
+    }
     struct reg_query q = {
         .patient_id = f->patient_id,
-        .name = f->name,
+        .name_key = key,
         .issued_from = f->has_from ? date_iso(f->from, from) : NULL,
         .issued_to = f->has_to ? date_iso(f->to, to) : NULL,
         .status = f->status,
@@ -543,7 +832,9 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
     } else if (f->status && !strcmp(f->status, "issued")) {
         q.valid_until_min = today;
     }
-    return r->eng->list(r->s, &q, out, n, dl);
+    int rc = r->eng->list(r->s, &q, out, n, dl);
+    free(key);
+    return rc;
 }
 
 int register_set_status(struct reg *r, const char *number, const char *status,
@@ -574,7 +865,7 @@ int register_set_status(struct reg *r, const char *number, const char *status,
         diag_error(dl, NULL, NULL, "quote %s is %s; %s", number, now, why);
     reg_entry_free(&e);
     if (why || r->eng->set_status(r->s, number, to_void ? "void" : "accepted", NULL, dl) != 0 ||
-        add_event(r, number, to_void ? "voided" : "accepted", reason, actor, dl) != 0) {
+        reg_add_event(r, number, to_void ? "voided" : "accepted", reason, actor, dl) != 0) {
         r->eng->rollback(r->s);
         return -1;
     }
@@ -596,97 +887,4 @@ void reg_events_free(struct reg_event *v, size_t n)
         free(v[i].detail);
     }
     free(v);
-}
-
-/* ---- repair ---------------------------------------------------------------- */
-
-static bool file_matches(const char *path, size_t size, const char *sha, bool verify)
-{
-    struct stat st;
-    if (stat(path, &st) != 0 || st.st_size < 0 || (size_t)st.st_size != size)
-        return false;
-    if (!verify)
-        return true;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    struct sha256 c;
-    unsigned char buf[16384], d[32];
-    size_t got;
-    sha256_init(&c);
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        sha256_update(&c, buf, got);
-    fclose(f);
-    sha256_final(&c, d);
-    char hex[65];
-    sha256_to_hex(d, hex);
-    return !strcmp(hex, sha);
-}
-
-/* Write the stored PDF of number to path (whole or not at all). */
-static int rewrite_copy(struct reg *r, const char *number, const char *path, struct diag_list *dl)
-{
-    struct reg_entry e;
-    if (register_get(r, number, true, &e, dl) != 0)
-        return -1;
-    int rc = -1;
-    struct outfile of;
-    if (outfile_open(&of, path, dl) == 0) {
-        if (fwrite(e.pdf, 1, e.pdf_len, of.f) != e.pdf_len) {
-            outfile_abort(&of);
-            diag_error(dl, path, NULL, "cannot write");
-        } else {
-            rc = outfile_commit(&of, dl);
-        }
-    }
-    reg_entry_free(&e);
-    return rc;
-}
-
-int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
-                    struct diag_list *dl)
-{
-    return register_repair_desk(r, out_dir, NULL, verify, min_age, fixed, dl);
-}
-
-int register_repair_desk(struct reg *r, const char *out_dir, const char *desk, bool verify, int min_age,
-                         int *fixed, struct diag_list *dl)
-{
-    *fixed = 0;
-    struct reg_pdf_ref *refs;
-    size_t n;
-    if (r->eng->pdf_refs(r->s, (int64_t)time(NULL) - min_age, &refs, &n, dl) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.pdf", out_dir, refs[i].number);
-        /* one desk's folder holds the copies of its own quotes, not the chain's */
-        if ((desk && (!refs[i].desk || strcmp(refs[i].desk, desk) != 0)) ||
-            file_matches(path, refs[i].len, refs[i].sha256, verify))
-            continue;
-        if (rewrite_copy(r, refs[i].number, path, dl) != 0) {
-            rc = -1;
-            break;
-        }
-        (*fixed)++;
-    }
-    reg_pdf_refs_free(refs, n);
-    /* temporary files of interrupted writes: NAME.pdf.tmpXXXXXX */
-    DIR *d = opendir(out_dir);
-    if (d) {
-        struct dirent *de;
-        time_t now = time(NULL);
-        while ((de = readdir(d)) != NULL) {
-            if (!strstr(de->d_name, ".pdf.tmp"))
-                continue;
-            char path[4096];
-            struct stat fst;
-            snprintf(path, sizeof path, "%s/%s", out_dir, de->d_name);
-            if (stat(path, &fst) == 0 && now - fst.st_mtime > 60)
-                unlink(path);
-        }
-        closedir(d);
-    }
-    return rc;
 }

@@ -16,8 +16,10 @@
  * transaction (holding the register's one writer lock) that stores the
  * whole quote, PDF included: a quote is either committed whole with its
  * number or not at all, and concurrent issuers are serialised.  PDF files
- * in the output folder are copies written after the commit;
- * register_repair() rewrites any that are missing or damaged.
+ * in the output folder are copies written after the commit, each created
+ * once and never replaced; register_repair() writes any that are missing.
+ * The folder keeps a marker of the highest numbers given out from it
+ * (outdir.h), so a restored or swapped register cannot give one again.
  *
  * Memory: struct reg is opaque, from register_open() to register_close().
  * Every string a function returns is malloc'd and owned by the caller. */
@@ -31,22 +33,42 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 3
+#define REGISTER_SCHEMA_VERSION 7
+/* The schema that added staff accounts, sessions and the audit chain. */
+#define REGISTER_SCHEMA_AUDIT 5
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
 
 struct reg;
 
-/* Open (creating if needed; a file is made mode 0600, a database must
- * exist and gets the register's tables) and migrate the register at path,
- * a locator: a file path, or "scheme://…" for an engine serving that
- * scheme (postgresql, postgres; any other gets a diagnostic).
- * Returns 0, or -1 with a diagnostic. */
+/* Open and migrate the register at path, a locator: a file path, or
+ * "scheme://…" for an engine serving that scheme (postgresql, postgres; any
+ * other gets a diagnostic).  Nothing is ever created here: when there is
+ * no register at path (no file, or an empty one) the diagnostic names the
+ * path and says how to make one ('regenquote init --register PATH'), so a
+ * mistyped path is an error, not a new, empty register.  Returns 0, or -1
+ * with a diagnostic. */
 int register_open(struct reg **out, const char *path, struct diag_list *dl);
+/* Create a new register at path (a file is made mode 0600, in a folder
+ * made mode 0700 when it is missing) with a random id from the operating system and the number pattern
+ * (NULL: REGISTER_DEFAULT_PATTERN, else checked as register_set_pattern
+ * does), recording its creation by actor; and open it.  Refuses, changing
+ * nothing, where a register (or anything else) is stored already.  Returns
+ * 0, or -1 with a diagnostic. */
+int register_create(struct reg **out, const char *path, const char *pattern, const char *actor,
+                    struct diag_list *dl);
 /* Close r (NULL is a no-op). */
 void register_close(struct reg *r);
 
+/* Whether the account running this is the register's owner: for a file,
+ * the operating-system account that owns it; for a PostgreSQL database,
+ * the connected role owns its tables.  False when that cannot be told. */
+bool register_is_owner(struct reg *r);
 /* The name of the storage engine behind r ("sqlite", "postgresql"). */
 const char *register_engine_name(const struct reg *r);
+/* The register's id: 32 hex digits, random, given when it was created (or
+ * first opened by a regenquote that knows ids) and never changed; a
+ * backup keeps it.  Borrowed until register_close(). */
+const char *register_id(const struct reg *r);
 
 /* Whether locator is a file path (not "scheme://…"). */
 bool register_locator_is_path(const char *locator);
@@ -56,7 +78,8 @@ bool register_locator_is_path(const char *locator);
  * ("postgresql://db.example:5432/clinic").  Returns out. */
 char *register_locator_display(const char *locator, char *out, size_t size);
 
-/* Create an empty register at an older schema version (for migration tests). */
+/* Create an empty register at an older schema version, as an older
+ * regenquote made it (for migration tests). */
 int register_create_at_version(const char *path, int version, struct diag_list *dl);
 
 /* The number pattern ({year}, {seq}, {seq:N} zero-padded to N digits). */
@@ -64,7 +87,8 @@ char *register_pattern(struct reg *r);
 /* Change the pattern (recorded in the history).  Returns 0 or -1. */
 int register_set_pattern(struct reg *r, const char *pattern, const char *actor,
                          struct diag_list *dl);
-/* Check a pattern: it must contain {seq} or {seq:N}, only [A-Za-z0-9-_./]. */
+/* Check a pattern: it must contain {year} (the counter restarts each year)
+ * and {seq} or {seq:N}, only [A-Za-z0-9-_.] besides, and not start with '.'. */
 bool register_pattern_ok(const char *pattern);
 
 /* What an issuing call stores. All strings are borrowed for the call. */
@@ -84,6 +108,11 @@ struct reg_issue {
     const char *actor;            /* who issues */
     const char *location;         /* the clinic location's id, or NULL */
     const char *desk;             /* the front desk that issues, or NULL */
+    const char *out_dir;          /* the folder its PDF copy goes to, or NULL:
+                                   * checked before a number is given (its
+                                   * marker, a file of that name) and its
+                                   * marker raised after the commit */
+    const char *idempotency_key;  /* may be NULL: see register_issue */
 };
 
 /* Called inside the issuing transaction with the new number: point *pdf at
@@ -94,9 +123,20 @@ typedef int (*reg_render_fn)(void *ctx, const char *number, const unsigned char 
 
 /* Allocate the next number and store the whole quote atomically.  With
  * supersedes set, that quote (issued or accepted) is marked superseded in
- * the same transaction.  On success *number_out is malloc'd. */
+ * the same transaction.  With out_dir set, a number the folder already saw
+ * given (a restored or swapped register) is refused, using up nothing, with
+ * a message saying to run 'regenquote repair'.  On success *number_out is
+ * malloc'd (dl may then hold warnings).
+ * With an idempotency key, a request is issued once: the key is stored
+ * with the quote, and when a quote already has it nothing is issued (no
+ * number used, render not called) and 1 is returned with *number_out that
+ * quote's number (malloc'd).  Returns 0, 1, or -1 with a diagnostic. */
 int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn render, void *ctx,
                    char **number_out, struct diag_list *dl);
+
+/* The quote issued with idempotency key `key`: 0 and *number (malloc'd),
+ * 1 when there is none, -1 on error (with a diagnostic). */
+int register_find_key(struct reg *r, const char *key, char **number, struct diag_list *dl);
 
 /* One register entry, as list/show/reprint need it.  Strings malloc'd;
  * release with reg_entry_free(). */
@@ -135,7 +175,8 @@ int register_get_tables(struct reg *r, const char *sha256, char **clinic_json,
 
 struct reg_filter {
     const char *patient_id;       /* exact, or NULL */
-    const char *name;             /* case-insensitive substring, or NULL */
+    const char *name;             /* part of the name, whatever the case and accents
+                                   * (textfold.h: "JOSE" finds "José"), or NULL */
     bool has_from, has_to;
     rq_date from, to;             /* issue dates, inclusive */
     const char *status;           /* issued/accepted/void/superseded/expired, or NULL */
@@ -162,12 +203,15 @@ int register_history(struct reg *r, const char *number, struct reg_event **out, 
                      struct diag_list *dl);
 void reg_events_free(struct reg_event *v, size_t n);
 
-/* Make the PDF copies in out_dir match the register: rewrite every file
- * that is missing or of the wrong size (with verify, also every file whose
- * SHA-256 differs) among quotes committed at least min_age seconds ago (so
- * a concurrent issuer still writing its copy is left alone); remove
- * temporary files left by an interrupted run (older than a minute).
- * *fixed counts rewritten files. */
+/* The folder of PDF copies, out_dir, as an issuing run leaves it (quick):
+ * write every copy that is missing among quotes committed at least min_age
+ * seconds ago (so a concurrent issuer still writing its own is left alone);
+ * never replace a file: a copy that differs from the register (by size;
+ * with verify, by SHA-256) gets a warning and is left as it is; remove
+ * temporary files of interrupted writes (older than a minute); raise the
+ * folder's marker to this register's numbers.  A folder whose marker names
+ * another register is left untouched (issuing into it is refused).
+ * *fixed counts the copies written.  Returns 0, or -1 with a diagnostic. */
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
 
@@ -191,17 +235,57 @@ typedef void (*reg_copy_progress_fn)(void *ctx, size_t done, size_t total);
 int register_copy(const char *from, const char *to, reg_copy_progress_fn progress, void *ctx,
                   struct reg_copy_report *rep, struct diag_list *dl);
 
+/* Open the register at path as the target of a copy, creating it (as
+ * register_create() does, with the id `id`, the source's, so that folders
+ * the source issued into accept it) when there is none there yet; creation
+ * is recorded by actor.  Returns 0, or -1 with a diagnostic. */
+int register_open_copy_target(struct reg **out, const char *path, const char *id, const char *actor,
+                              struct diag_list *dl);
+
 /* The same for the quotes one front desk issued (desk NULL: every quote):
  * with a register shared by a chain, each desk's folder holds its own. */
 int register_repair_desk(struct reg *r, const char *out_dir, const char *desk, bool verify, int min_age,
                          int *fixed, struct diag_list *dl);
 
-/* Test hook, only in test builds (RQ_FAULT_INJECTION; the Makefile's
- * build/regenquote-fault): when the environment variable REGENQUOTE_FAULT
+/* What register_reconcile() found and did. */
+struct reg_repair_report {
+    int written;                  /* missing copies written */
+    int differing;                /* copies that differ from the register, left as they are */
+    int orphans;                  /* quote files in the folder the register does not have */
+    int advanced;                 /* years whose series was moved past the folder's numbers */
+    bool adopted;                 /* the folder's marker named another register */
+    bool damaged;                 /* the storage or a stored document failed the check */
+};
+
+/* `regenquote repair`: make the register and its folder agree, and say
+ * what needs a person.  With verify, first check the storage itself (the
+ * engine's check) and every stored PDF against its digest, and stop there
+ * if either fails.  Then: a year's series that is behind the numbers given
+ * out from out_dir (its marker; files named like the register's numbers)
+ * is moved past them, and a folder of another register is adopted, each
+ * recorded in the history (by actor) and reported as a warning; files for
+ * numbers the register does not have are reported by number; missing
+ * copies are written, differing ones reported and left as they are; the
+ * marker is brought up to date; stale temporary files go.  Returns 0 when
+ * nothing needs a person (warnings may report what was put right), 1 when
+ * something does (a damaged register, a differing copy, and with verify an
+ * orphaned file: each with a diagnostic saying what to do), -1 on error. */
+int register_reconcile(struct reg *r, const char *out_dir, bool verify, const char *actor,
+                       struct reg_repair_report *rep, struct diag_list *dl);
+
+/* Write a backup of the whole register to the file dest: consistent (as of
+ * one moment, while others may go on issuing), mode 0600, whole or not at
+ * all (a temporary name beside dest, renamed over it).  It keeps the
+ * register's id and series, so a restored copy is known for what it is
+ * (docs/register.md, "Restoring a backup").  Returns 0 or -1. */
+int register_backup(struct reg *r, const char *dest, struct diag_list *dl);
+
+/* Test hook, only in the test build (RQ_TEST_BUILD; the Makefile's
+ * build/regenquote-test): when the environment variable REGENQUOTE_FAULT
  * names a point ("after-number", "after-render", "after-commit"), the
  * issuing process kills itself there with SIGKILL, to prove crash safety.
  * In the product it is nothing. */
-#ifdef RQ_FAULT_INJECTION
+#ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name);
 #else
 #define register_fault_point(name) ((void)0)

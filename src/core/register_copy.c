@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "audit.h"
 #include "register_int.h"
 #include "sha256.h"
 
@@ -67,7 +68,8 @@ static int add_events(struct reg *r, const char *number, const struct reg_event 
         struct reg_new_event ne = {
             .number = number, .at = ev[i].at, .actor = ev[i].actor, .action = ev[i].action, .detail = ev[i].detail,
         };
-        if (r->eng->add_event(r->s, &ne, dl) != 0)
+        /* chained in the target's audit trail, with their own time and actor */
+        if (audit_append(r, &ne, dl) != 0)
             return -1;
     }
     return 0;
@@ -176,7 +178,7 @@ static int copy_one(struct copy *c, size_t i, int depth)
     if (dst->eng->put_tables(dst->s, &t, c->dl) != 0 || dst->eng->insert_quote(dst->s, &nq, c->dl) != 0 ||
         (s.superseded_by && dst->eng->set_status(dst->s, s.number, s.status, s.superseded_by, c->dl) != 0) ||
         add_events(dst, s.number, sev, 0, sn, c->dl) != 0 ||
-        dst->eng->put_series(dst->s, s.year, s.seq, c->dl) != 0 || dst->eng->commit(dst->s, c->dl) != 0) {
+        dst->eng->raise_series(dst->s, s.year, s.seq, c->dl) != 0 || dst->eng->commit(dst->s, c->dl) != 0) {
         dst->eng->rollback(dst->s);
         goto out;
     }
@@ -207,7 +209,7 @@ static int copy_register_level(struct copy *c, size_t *changed)
     int rc = -1;
     *changed = 0;
     if (src->eng->history(src->s, "-", &sev, &sn, c->dl) != 0 || dst->eng->history(dst->s, "-", &dev, &dn, c->dl) != 0 ||
-        src->eng->series(src->s, &series, &ns, c->dl) != 0 || src->eng->get_pattern(src->s, &pattern, c->dl) != 0)
+        src->eng->series_all(src->s, &series, &ns, c->dl) != 0 || src->eng->get_pattern(src->s, &pattern, c->dl) != 0)
         goto out;
     if (!(used = calloc(dn + 1, sizeof *used))) {
         diag_error(c->dl, dst->locator, NULL, "out of memory");
@@ -227,7 +229,7 @@ static int copy_register_level(struct copy *c, size_t *changed)
         (*changed)++;
     }
     for (size_t i = 0; i < ns; i++)
-        if (dst->eng->put_series(dst->s, series[i].year, series[i].last, c->dl) != 0)
+        if (dst->eng->raise_series(dst->s, series[i].year, series[i].last, c->dl) != 0)
             goto fail;
     if (pattern && dst->eng->set_pattern(dst->s, pattern, c->dl) != 0)
         goto fail;
@@ -338,7 +340,8 @@ int register_copy(const char *from, const char *to, reg_copy_progress_fn progres
     struct reg_entry *theirs = NULL;
     size_t n_theirs = 0;
     int rc = -1;
-    if (register_open(&c.src, from, dl) != 0 || register_open(&c.dst, to, dl) != 0)
+    if (register_open(&c.src, from, dl) != 0 ||
+        register_open_copy_target(&c.dst, to, register_id(c.src), "register copy", dl) != 0)
         goto out;
     if (all_quotes(c.src, &c.quotes, &c.n, dl) != 0 || all_quotes(c.dst, &theirs, &n_theirs, dl) != 0)
         goto out;
@@ -353,6 +356,11 @@ int register_copy(const char *from, const char *to, reg_copy_progress_fn progres
                        theirs[i].number);
             goto out;
         }
+    if (strcmp(register_id(c.src), register_id(c.dst)) != 0)
+        diag_add(dl, DIAG_WARNING, shown_to, 0, 0, NULL,
+                 "is another register (id %.8s…, the source's is %.8s…): a folder the source issued into refuses "
+                 "it until 'regenquote repair --out-dir DIR' adopts that folder",
+                 register_id(c.dst), register_id(c.src));
     if (!(c.done = calloc(c.n + 1, sizeof *c.done))) {
         diag_error(dl, shown_to, NULL, "out of memory");
         goto out;

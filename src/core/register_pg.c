@@ -22,11 +22,17 @@
  *     for the quote the transaction inserted (same number, same PDF digest);
  *   - the schema version is the one row of table schema_version; the
  *     history is append-only and quotes are undeletable by triggers, and
- *     from schema 3 a quote's content and the price tables are unchangeable
- *     too (only status and superseded_by may change);
- *   - PDFs are bytea, sent and received in binary (byte for byte).
+ *     from schema 7 a quote's content and the price tables are unchangeable
+ *     too (only status, superseded_by and the idempotency key may change);
+ *   - PDFs and bills are bytea, sent and received in binary (byte for byte);
+ *   - backup() is refused: a PostgreSQL register is backed up with pg_dump
+ *     (docs/deploy.md); check() asks the server to read every stored PDF
+ *     and bill back and compare it with its recorded SHA-256, and that
+ *     every table of the schema is there (no amcheck: it needs a superuser
+ *     to install).
  * All of this engine's SQL is in this file, as named constants. */
 #include "register_engine.h"
+#include "textfold.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -93,9 +99,95 @@ static const char SQL_PUT_TABLES[] =
 static const char SQL_INSERT_QUOTE[] =
     "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued, valid_until,"
     " scheduled, estimate_due, total_cents, language, tables_sha256, request_json, quote_json,"
-    " pdf, pdf_sha256, supersedes, created_unix, location, desk)"
+    " pdf, pdf_sha256, supersedes, created_unix, location, desk, name_key)"
     " VALUES ($1, $2::integer, $3::bigint, $4, $5, $6, $7::date, $8::date, $9::date, $10::date,"
-    " $11::bigint, $12, $13, $14, $15, $16::bytea, $17, $18, $19::bigint, $20, $21)";
+    " $11::bigint, $12, $13, $14, $15, $16::bytea, $17, $18, $19::bigint, $20, $21, $22)";
+static const char SQL_GET_META[] = "SELECT value FROM meta WHERE key = $1";
+static const char SQL_ADD_META[] = "INSERT INTO meta(key, value) VALUES ($1, $2)";
+static const char SQL_SERIES_ONE[] = "SELECT last::text FROM series WHERE year = $1::integer";
+static const char SQL_SET_KEY[] =
+    "UPDATE quotes SET idempotency_key = $2 WHERE number = $1 AND idempotency_key IS NULL";
+static const char SQL_FIND_KEY[] = "SELECT number FROM quotes WHERE idempotency_key = $1";
+static const char SQL_NAMES_TO_FOLD[] = "SELECT number, patient_name FROM quotes WHERE patient_name IS NOT NULL";
+static const char SQL_SET_NAME_KEY[] = "UPDATE quotes SET name_key = $2 WHERE number = $1";
+/* staff accounts, sessions (schema 5) */
+#define USER_COLS                                                                                     \
+    "username, role, password_hash, disabled::text, created_at, failed_logins::text,"                  \
+    " last_failed_unix::text"
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO users(username, role, password_hash, disabled, created_at, failed_logins, last_failed_unix)"
+    " VALUES ($1, $2, $3, $4::boolean, $5, $6::bigint, $7::bigint)";
+static const char SQL_USER_GET[] = "SELECT " USER_COLS " FROM users WHERE username = $1";
+static const char SQL_USER_LIST[] = "SELECT " USER_COLS " FROM users ORDER BY username";
+static const char SQL_USER_UPDATE[] =
+    "UPDATE users SET role = $2, password_hash = $3, disabled = $4::boolean, failed_logins = $5::bigint,"
+    " last_failed_unix = $6::bigint WHERE username = $1";
+static const char SQL_SESSION_INSERT[] =
+    "INSERT INTO sessions(id_sha256, username, created_unix, last_seen_unix) VALUES ($1, $2, $3::bigint, $3::bigint)";
+static const char SQL_SESSION_GET[] =
+    "SELECT username, created_unix::text, last_seen_unix::text, ended_unix::text FROM sessions WHERE id_sha256 = $1";
+static const char SQL_SESSION_TOUCH[] =
+    "UPDATE sessions SET last_seen_unix = $2::bigint WHERE id_sha256 = $1 AND ended_unix = 0";
+static const char SQL_SESSION_END_ONE[] =
+    "UPDATE sessions SET ended_unix = $2::bigint, end_reason = $3 WHERE id_sha256 = $1 AND ended_unix = 0";
+static const char SQL_SESSION_END_ALL[] =
+    "UPDATE sessions SET ended_unix = $2::bigint, end_reason = $3 WHERE username = $1 AND ended_unix = 0";
+/* the audit chain (schema 5): its head is "SEQ HASH" in meta, as on SQLite */
+#define HEAD_KEY "audit_head"
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+static const char SQL_AUDIT_HEAD[] = "SELECT value FROM meta WHERE key = '" HEAD_KEY "'";
+static const char SQL_SET_HEAD[] =
+    "INSERT INTO meta(key, value) VALUES ('" HEAD_KEY "', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+/* the event, its link and the new head in one statement, so that it can
+ * wait in the queue like any other write (the event's id is not needed) */
+static const char SQL_AUDIT_APPEND[] =
+    "WITH e AS (INSERT INTO events(number, at, action, detail, actor) VALUES ($1, $2, $3, $4, $5) RETURNING id),"
+    " l AS (INSERT INTO audit_links(event_id, seq, prev, hash) SELECT id, $6::bigint, $7, $8 FROM e RETURNING 1)"
+    " INSERT INTO meta(key, value) SELECT '" HEAD_KEY "', $9 FROM l"
+    " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+static const char SQL_AUDIT_LINK[] =
+    "INSERT INTO audit_links(event_id, seq, prev, hash) VALUES ($1::bigint, $2::bigint, $3, $4)";
+#define AUDIT_SELECT                                                                                  \
+    "SELECT e.id::text, e.number, e.at, e.actor, e.action, e.detail, l.seq::text, l.prev, l.hash"     \
+    " FROM events e LEFT JOIN audit_links l ON l.event_id = e.id"
+#define AUDIT_FILTER                                                                                  \
+    " AND ($2::text IS NULL OR e.actor = $2) AND ($3::text IS NULL OR e.action = $3)"                 \
+    " AND ($4::text IS NULL OR e.number = $4) AND ($5::text IS NULL OR e.at >= $5)"                   \
+    " AND ($6::text IS NULL OR e.at < $6)"
+static const char SQL_AUDIT_ROWS[] =
+    AUDIT_SELECT " WHERE e.id > $1::bigint" AUDIT_FILTER " ORDER BY e.id LIMIT $7::bigint";
+static const char SQL_AUDIT_ROWS_DESC[] =
+    AUDIT_SELECT " WHERE ($1::bigint = 0 OR e.id < $1::bigint)" AUDIT_FILTER " ORDER BY e.id DESC LIMIT $7::bigint";
+/* final bills (schema 6) */
+static const char SQL_PUT_BILL[] =
+    "INSERT INTO bills(number, given_for, bill_date, format, file_name, bytes, sha256, lines_json, corrects,"
+    " added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7, $8, $9::bigint, $10, $11) RETURNING id::text";
+/* binary result: every column is text but the bytes */
+static const char SQL_BILLS[] =
+    "SELECT id::text, number, given_for, bill_date, format, file_name, bytes, sha256, lines_json,"
+    " coalesce(corrects, 0)::text, added_by, added_at FROM bills WHERE number = $1 ORDER BY id";
+static const char SQL_PUT_BILL_NOTE[] =
+    "INSERT INTO bill_notes(number, line, row_key, text, written_by, written_at)"
+    " VALUES ($1, $2::integer, $3, $4, $5, $6)";
+static const char SQL_BILL_NOTES[] =
+    "SELECT id::text, number, line::text, row_key, text, written_by, written_at FROM bill_notes"
+    " WHERE number = $1 ORDER BY id";
+static const char SQL_BILLED_NUMBERS[] = "SELECT DISTINCT number FROM bills ORDER BY number";
+/* check(): the tables of the schema, then every stored document read back
+ * whole by the server and compared with its recorded digest */
+static const char SQL_CHECK_TABLES[] =
+    "SELECT string_agg(t, ', ') FROM unnest(ARRAY['schema_version', 'meta', 'series', 'price_tables', 'quotes',"
+    " 'events', 'users', 'sessions', 'audit_links', 'bills', 'bill_notes']) AS t WHERE to_regclass(t) IS NULL";
+static const char SQL_CHECK_PDFS[] =
+    "SELECT 'the stored PDF of ' || number || ' does not match its digest' FROM quotes"
+    " WHERE encode(sha256(pdf), 'hex') IS DISTINCT FROM pdf_sha256"
+    " UNION ALL SELECT 'bill ' || id || ' of ' || number || ' does not match its digest' FROM bills"
+    " WHERE encode(sha256(bytes), 'hex') IS DISTINCT FROM sha256 LIMIT 1";
+static const char SQL_IS_OWNER[] =
+    "SELECT pg_has_role(current_user, c.relowner, 'MEMBER') FROM pg_catalog.pg_class c"
+    " WHERE c.oid = to_regclass('quotes')";
+static const char SQL_OTHER_TABLES[] =
+    "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";
 static const char SQL_SET_STATUS[] = "UPDATE quotes SET status = $1 WHERE number = $2";
 static const char SQL_SET_STATUS_BY[] = "UPDATE quotes SET status = $1, superseded_by = $3 WHERE number = $2";
 static const char SQL_ADD_EVENT[] = "INSERT INTO events(number, at, action, detail, actor) VALUES ($1, $2, $3, $4, $5)";
@@ -113,13 +205,12 @@ static const char SQL_GET[] =
 static const char SQL_GET_PDF[] =
     "SELECT " ENTRY_COLS ", q.request_json, q.quote_json, q.pdf_sha256, q.pdf" ENTRY_FROM " WHERE q.number = $1";
 static const char SQL_GET_TABLES[] = "SELECT clinic_json, catalog_json FROM price_tables WHERE sha256 = $1";
-/* Names compare with ASCII letters folded, as the interface says (lower()
- * would follow the database's locale). */
-#define ASCII_FOLD(x) "translate(" x ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+/* A name is found by its search key, folded by the core (textfold.h), so
+ * that both engines match alike whatever the database's locale. */
 static const char SQL_LIST[] =
     "SELECT " ENTRY_COLS ENTRY_FROM
     " WHERE ($1::text IS NULL OR q.patient_id = $1)"
-    " AND ($2::text IS NULL OR strpos(" ASCII_FOLD("q.patient_name") ", " ASCII_FOLD("$2") ") > 0)"
+    " AND ($2::text IS NULL OR strpos(q.name_key, $2) > 0)"
     " AND ($3::date IS NULL OR q.issued >= $3::date) AND ($4::date IS NULL OR q.issued <= $4::date)"
     " AND ($5::text IS NULL OR q.status = $5)"
     " AND ($6::date IS NULL OR q.valid_until >= $6::date) AND ($7::date IS NULL OR q.valid_until < $7::date)"
@@ -127,10 +218,10 @@ static const char SQL_LIST[] =
     " ORDER BY q.issued DESC, q.year DESC, q.seq DESC";
 static const char SQL_HISTORY[] = "SELECT at, actor, action, detail FROM events WHERE number = $1 ORDER BY id";
 static const char SQL_PDF_REFS[] =
-    "SELECT number, octet_length(pdf)::text, pdf_sha256, desk FROM quotes"
+    "SELECT number, octet_length(pdf)::text, pdf_sha256, desk, year::text, seq::text FROM quotes"
     " WHERE created_unix IS NULL OR created_unix <= $1::bigint";
 static const char SQL_SERIES[] = "SELECT year::text, last::text FROM series ORDER BY year";
-static const char SQL_PUT_SERIES[] =
+static const char SQL_RAISE_SERIES[] =
     "INSERT INTO series(year, last) VALUES ($1::integer, $2::bigint)"
     " ON CONFLICT (year) DO UPDATE SET last = greatest(series.last, EXCLUDED.last)";
 static const char SQL_COMMITTED_PDF[] = "SELECT pdf_sha256 FROM quotes WHERE number = $1";
@@ -140,7 +231,8 @@ static const char SQL_COMMITTED_PDF[] = "SELECT pdf_sha256 FROM quotes WHERE num
 static const char *const PREPARED[] = {
     SQL_SCHEMA_VERSION, SQL_GET_PATTERN, SQL_NEXT_SEQ, SQL_HAS_QUOTE, SQL_PUT_TABLES, SQL_INSERT_QUOTE,
     SQL_SET_STATUS, SQL_SET_STATUS_BY, SQL_ADD_EVENT, SQL_GET, SQL_GET_PDF, SQL_GET_TABLES, SQL_LIST,
-    SQL_HISTORY, SQL_COMMITTED_PDF,
+    SQL_HISTORY, SQL_COMMITTED_PDF, SQL_GET_META, SQL_SERIES_ONE, SQL_SET_KEY, SQL_FIND_KEY, SQL_USER_GET,
+    SQL_SESSION_GET, SQL_SESSION_TOUCH, SQL_AUDIT_HEAD, SQL_AUDIT_APPEND,
 };
 #define N_PREPARED ((int)(sizeof PREPARED / sizeof PREPARED[0]))
 _Static_assert(N_PREPARED <= 32, "one bit each in reg_store.prepared");
@@ -198,13 +290,58 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX quotes_patient ON quotes(patient_id);"
     "CREATE INDEX quotes_issued ON quotes(issued);"
     "CREATE INDEX events_number ON events(number);",
-    /* 2 -> 3: where a quote came from; a quote's content and the price
+    /* 2 -> 3: the name's search key (textfold.h); pg_migrate computes it for
+     * the quotes already stored */
+    "ALTER TABLE quotes ADD COLUMN name_key text;",
+    /* 3 -> 4: a request's idempotency key, one quote per key */
+    "ALTER TABLE quotes ADD COLUMN idempotency_key text;"
+    "CREATE UNIQUE INDEX quotes_idempotency_key ON quotes(idempotency_key) WHERE idempotency_key IS NOT NULL;",
+    /* 4 -> 5: staff accounts, sign-in sessions (only an id's SHA-256), the
+     * audit chain (one link per event, append-only; its head in meta) */
+    "CREATE TABLE users(username text PRIMARY KEY, role text NOT NULL, password_hash text NOT NULL,"
+    "  disabled boolean NOT NULL DEFAULT false, created_at text NOT NULL,"
+    "  failed_logins bigint NOT NULL DEFAULT 0, last_failed_unix bigint NOT NULL DEFAULT 0);"
+    "CREATE TRIGGER users_keep BEFORE DELETE ON users"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('staff accounts are disabled, never deleted');"
+    "CREATE TRIGGER users_keep_t BEFORE TRUNCATE ON users"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('staff accounts are disabled, never deleted');"
+    "CREATE TABLE sessions(id_sha256 text PRIMARY KEY, username text NOT NULL REFERENCES users(username),"
+    "  created_unix bigint NOT NULL, last_seen_unix bigint NOT NULL, ended_unix bigint NOT NULL DEFAULT 0,"
+    "  end_reason text);"
+    "CREATE INDEX sessions_open ON sessions(username, ended_unix);"
+    "CREATE TABLE audit_links(event_id bigint PRIMARY KEY REFERENCES events(id),"
+    "  seq bigint NOT NULL UNIQUE, prev text NOT NULL, hash text NOT NULL);"
+    "CREATE TRIGGER audit_links_append_only BEFORE UPDATE OR DELETE ON audit_links"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('the audit trail is append-only');"
+    "CREATE TRIGGER audit_links_append_only_t BEFORE TRUNCATE ON audit_links"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('the audit trail is append-only');"
+    "CREATE INDEX events_actor ON events(actor);"
+    "CREATE INDEX events_at ON events(at);",
+    /* 5 -> 6: final bills and the clinic's explanations (bill.h), append-only */
+    "CREATE TABLE bills(id bigserial PRIMARY KEY, number text NOT NULL REFERENCES quotes(number),"
+    "  given_for text, bill_date text NOT NULL, format text NOT NULL, file_name text,"
+    "  bytes bytea NOT NULL, sha256 text NOT NULL, lines_json text NOT NULL,"
+    "  corrects bigint REFERENCES bills(id), added_by text NOT NULL, added_at text NOT NULL);"
+    "CREATE INDEX bills_number ON bills(number);"
+    "CREATE TABLE bill_notes(id bigserial PRIMARY KEY, number text NOT NULL REFERENCES quotes(number),"
+    "  line integer NOT NULL, row_key text NOT NULL, text text NOT NULL,"
+    "  written_by text NOT NULL, written_at text NOT NULL);"
+    "CREATE INDEX bill_notes_number ON bill_notes(number);"
+    "CREATE TRIGGER bills_keep BEFORE UPDATE OR DELETE ON bills"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('bills are kept as added');"
+    "CREATE TRIGGER bills_keep_t BEFORE TRUNCATE ON bills"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('bills are kept as added');"
+    "CREATE TRIGGER bill_notes_keep BEFORE UPDATE OR DELETE ON bill_notes"
+    "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('explanations are kept as written');"
+    "CREATE TRIGGER bill_notes_keep_t BEFORE TRUNCATE ON bill_notes"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('explanations are kept as written');",
+    /* 6 -> 7: where a quote came from; a quote's content and the price
      * tables can no longer be changed */
     "ALTER TABLE quotes ADD COLUMN location text;"
     "ALTER TABLE quotes ADD COLUMN desk text;"
     "CREATE TRIGGER quotes_content_fixed BEFORE UPDATE OF number, year, seq, patient_id, patient_name,"
     "  issued, valid_until, scheduled, estimate_due, total_cents, language, tables_sha256, request_json,"
-    "  quote_json, pdf, pdf_sha256, supersedes, created_unix, location, desk ON quotes"
+    "  quote_json, pdf, pdf_sha256, supersedes, created_unix, name_key, location, desk ON quotes"
     "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('an issued quote''s content never changes');"
     "CREATE TRIGGER price_tables_keep BEFORE UPDATE OR DELETE ON price_tables"
     "  FOR EACH ROW EXECUTE FUNCTION regenquote_refuse('stored price tables never change');"
@@ -267,7 +404,11 @@ static int pg_err(struct reg_store *s, const PGresult *res, const char *what, st
     if (!msg)
         msg = s->conn ? PQerrorMessage(s->conn) : "out of memory";
     one_line(s, msg, buf, sizeof buf);
-    if (s->conn && PQstatus(s->conn) == CONNECTION_BAD)
+    /* the server ending the session (a shutdown, a terminated backend) or a
+     * connection error: the connection is as good as lost */
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    bool ending = state && (!strncmp(state, "57P", 3) || !strncmp(state, "08", 2));
+    if (ending || (s->conn && PQstatus(s->conn) == CONNECTION_BAD))
         diag_error(dl, s->name, NULL, "%s: the connection to the database server was lost (%s)", what, buf);
     else
         diag_error(dl, s->name, NULL, "%s: %s", what, buf);
@@ -394,8 +535,12 @@ static void pg_close(struct reg_store *s)
     free(s);
 }
 
-static int pg_open(struct reg_store **out, const char *locator, struct diag_list *dl)
+/* The database must exist (docs/deploy.md): with or without create, open
+ * only connects; a database without the register's tables has schema
+ * version 0, and creating them is the migration's. */
+static int pg_open(struct reg_store **out, const char *locator, bool create, struct diag_list *dl)
 {
+    (void)create;
     *out = NULL;
     struct reg_store *s = calloc(1, sizeof *s);
     char shown[512];
@@ -459,7 +604,8 @@ struct queued {
     int n;
     char *values[MAX_PARAMS];     /* copies; NULL is SQL NULL */
     int lengths[MAX_PARAMS], formats[MAX_PARAMS];
-    char *one_row;                /* an UPDATE that must change one row: the quote's number */
+    char *one_row;                /* an UPDATE that must change one row: what it is about
+                                   * ("quote Q-…", "account …"), for the message */
 };
 
 static void queue_clear(struct reg_store *s)
@@ -602,7 +748,7 @@ static PGresult *send_all(struct reg_store *s, const char *sql, int n, const cha
             failed = true;
         } else if (!final && s->queue[k].one_row && strcmp(PQcmdTuples(r), "1") != 0) {
             if (!failed)
-                diag_error(dl, s->name, NULL, "%s: no quote %.40s", w, s->queue[k].one_row);
+                diag_error(dl, s->name, NULL, "%s: no %.60s", w, s->queue[k].one_row);
             failed = true;
         }
         if (final && !failed)
@@ -868,6 +1014,21 @@ static int pg_commit(struct reg_store *s, struct diag_list *dl)
     return -1;
 }
 
+/* ---- who owns it ------------------------------------------------------------------ */
+
+/* The role that owns the tables (docs/deploy.md: the owner role, which
+ * creates and migrates them) is the register's owner, as a file's owner is
+ * on SQLite; the application role is not. */
+static int pg_is_owner(struct reg_store *s, struct diag_list *dl)
+{
+    PGresult *res = run(s, SQL_IS_OWNER, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    int owner = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+    return owner;
+}
+
 /* ---- schema ------------------------------------------------------------------------ */
 
 static int pg_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
@@ -879,8 +1040,18 @@ static int pg_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
         return -1;
     bool has = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
     PQclear(res);
-    if (!has)
+    if (!has) {
+        /* version 0: a new, empty database, or another program's */
+        if (!(res = run(s, SQL_OTHER_TABLES, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl)))
+            return -1;
+        bool other = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+        PQclear(res);
+        if (other) {
+            diag_error(dl, s->name, NULL, "is a database of another program, not a register; give another database");
+            return -1;
+        }
         return 0;
+    }
     if (!(res = run(s, SQL_SCHEMA_VERSION, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl)))
         return -1;
     int rc = 0;
@@ -888,6 +1059,35 @@ static int pg_schema_version(struct reg_store *s, int *v, struct diag_list *dl)
         *v = atoi(PQgetvalue(res, 0, 0));
     else
         rc = -1, diag_error(dl, s->name, NULL, "%s: the schema_version table should hold one row", what);
+    PQclear(res);
+    return rc;
+}
+
+/* Schema step 3: give the quotes already stored their name_key, folded
+ * here by textfold() (the function SQLite's step calls), so that every
+ * engine's keys agree; one UPDATE per named quote, in the migration's
+ * transaction. */
+static int fold_stored_names(struct reg_store *s, struct diag_list *dl)
+{
+    static const char what[] = "cannot bring the register's schema up to date";
+    PGresult *res = run(s, SQL_NAMES_TO_FOLD, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
+    if (!res)
+        return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
+        const char *name = PQgetvalue(res, i, 1);
+        size_t len = strlen(name);
+        char *key = malloc(len + 1);
+        if (!key) {
+            diag_error(dl, s->name, NULL, "out of memory");
+            rc = -1;
+            break;
+        }
+        textfold(name, len, key);
+        const char *v[] = { PQgetvalue(res, i, 0), key };
+        rc = run_cmd(s, SQL_SET_NAME_KEY, 2, v, what, dl);
+        free(key);
+    }
     PQclear(res);
     return rc;
 }
@@ -911,6 +1111,8 @@ static int pg_migrate(struct reg_store *s, int from, int to, struct diag_list *d
             pg_err(s, res, what, dl);
         PQclear(res);
         if (!ok)
+            return -1;
+        if (v + 1 == 3 && fold_stored_names(s, dl) != 0)
             return -1;
         char version[16];
         snprintf(version, sizeof version, "%d", v + 1);
@@ -941,6 +1143,29 @@ static int pg_set_pattern(struct reg_store *s, const char *pattern, struct diag_
     return write_later(s, SQL_SET_PATTERN, 1, v, "cannot change the number pattern", dl);
 }
 
+static int pg_get_id(struct reg_store *s, char **id, struct diag_list *dl)
+{
+    *id = NULL;
+    const char *v[] = { "register_id" };
+    PGresult *res = run(s, SQL_GET_META, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register's id", dl);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1 && !(*id = col_text(res, 0, 0))) {
+        diag_error(dl, s->name, NULL, "out of memory");
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* A second id is refused by meta's primary key (when it is sent). */
+static int pg_set_id(struct reg_store *s, const char *id, struct diag_list *dl)
+{
+    const char *v[] = { "register_id", id };
+    return write_later(s, SQL_ADD_META, 2, v, "cannot store the register's id", dl);
+}
+
 /* ---- issuing ---------------------------------------------------------------------------- */
 
 static int pg_next_seq(struct reg_store *s, int year, long long *seq, struct diag_list *dl)
@@ -954,6 +1179,30 @@ static int pg_next_seq(struct reg_store *s, int year, long long *seq, struct dia
     *seq = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return 0;
+}
+
+static int pg_series(struct reg_store *s, int year, long long *last, struct diag_list *dl)
+{
+    *last = 0;
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *v[] = { y };
+    PGresult *res = run(s, SQL_SERIES_ONE, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 1)
+        *last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_raise_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
+{
+    char y[16], l[32];
+    snprintf(y, sizeof y, "%d", year);
+    snprintf(l, sizeof l, "%lld", last);
+    const char *v[] = { y, l };
+    return write_later(s, SQL_RAISE_SERIES, 2, v, "cannot move the series on", dl);
 }
 
 static int pg_has_quote(struct reg_store *s, const char *number, struct diag_list *dl)
@@ -996,14 +1245,42 @@ static int pg_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
         q->number, year, seq, q->status, q->patient_id, q->patient_name, q->issued, q->valid_until,
         q->scheduled, q->estimate_due, total, q->language, q->tables_sha256, q->request_json, q->quote_json,
         q->pdf ? (const char *)q->pdf : "", q->pdf_sha256, q->supersedes, created, q->location, q->desk,
+        q->name_key,
     };
     enum { PDF_PARAM = 16 };
-    if (enqueue(s, SQL_INSERT_QUOTE, 21, v, PDF_PARAM, q->pdf_len, what, NULL, dl) != 0)
+    if (enqueue(s, SQL_INSERT_QUOTE, 22, v, PDF_PARAM, q->pdf_len, what, NULL, dl) != 0)
         return -1;
     forget_pending(s);
     if ((s->pending_number = strdup(q->number)) != NULL)
         snprintf(s->pending_sha, sizeof s->pending_sha, "%s", q->pdf_sha256);
     return 0;
+}
+
+/* ---- idempotency keys ---------------------------------------------------------------------- */
+
+static int pg_set_key(struct reg_store *s, const char *number, const char *key, struct diag_list *dl)
+{
+    const char *v[] = { number, key };
+    char about[96];
+    snprintf(about, sizeof about, "new quote %.40s", number);
+    /* a key another quote has is refused by the unique index when it is sent */
+    return enqueue(s, SQL_SET_KEY, 2, v, 0, 0, "cannot store the idempotency key", about, dl);
+}
+
+static int pg_find_key(struct reg_store *s, const char *key, char **number, struct diag_list *dl)
+{
+    *number = NULL;
+    const char *v[] = { key };
+    PGresult *res = run(s, SQL_FIND_KEY, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    int rc = 1;
+    if (PQntuples(res) == 1) {
+        *number = col_text(res, 0, 0);
+        rc = *number ? 0 : (diag_error(dl, s->name, NULL, "out of memory"), -1);
+    }
+    PQclear(res);
+    return rc;
 }
 
 /* ---- changes ------------------------------------------------------------------------------ */
@@ -1013,9 +1290,11 @@ static int pg_set_status(struct reg_store *s, const char *number, const char *st
 {
     static const char what[] = "cannot update the register";
     const char *v[] = { status, number, superseded_by };
+    char about[96];
+    snprintf(about, sizeof about, "quote %.40s", number);
     /* that it changed one row is checked when it is sent */
     return enqueue(s, superseded_by ? SQL_SET_STATUS_BY : SQL_SET_STATUS, superseded_by ? 3 : 2, v, 0, 0, what,
-                   number, dl);
+                   about, dl);
 }
 
 static int pg_add_event(struct reg_store *s, const struct reg_new_event *ev, struct diag_list *dl)
@@ -1150,7 +1429,7 @@ static int pg_list(struct reg_store *s, const struct reg_query *q, struct reg_en
 {
     *out = NULL;
     *n = 0;
-    const char *v[] = { q->patient_id, q->name, q->issued_from, q->issued_to, q->status,
+    const char *v[] = { q->patient_id, q->name_key, q->issued_from, q->issued_to, q->status,
                         q->valid_until_min, q->valid_until_below, q->location };
     PGresult *res = run(s, SQL_LIST, 8, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
     if (!res)
@@ -1197,6 +1476,8 @@ static bool read_pdf_ref_row(const PGresult *res, int row, void *e)
     p->len = (size_t)strtoull(PQgetvalue(res, row, 1), NULL, 10);
     snprintf(p->sha256, sizeof p->sha256, "%s", PQgetvalue(res, row, 2));
     p->desk = col_text(res, row, 3);
+    p->year = atoi(PQgetvalue(res, row, 4));
+    p->seq = strtoll(PQgetvalue(res, row, 5), NULL, 10);
     return (p->number = strdup(PQgetvalue(res, row, 0))) != NULL;
 }
 
@@ -1236,7 +1517,7 @@ static void release_plain(void *v, size_t n)
     free(v);
 }
 
-static int pg_series(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl)
+static int pg_series_all(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl)
 {
     *out = NULL;
     *n = 0;
@@ -1249,13 +1530,431 @@ static int pg_series(struct reg_store *s, struct reg_series **out, size_t *n, st
     return rc;
 }
 
-static int pg_put_series(struct reg_store *s, int year, long long last, struct diag_list *dl)
+/* ---- keeping it ---------------------------------------------------------------------------------- */
+
+/* A PostgreSQL register is backed up by the database server's own tools
+ * (pg_dump, or a replica): they take a consistent snapshot while desks go
+ * on issuing, and keep roles and grants as the deployment wants them. */
+static int pg_backup(struct reg_store *s, const char *dest, struct diag_list *dl)
 {
-    char y[16], l[32];
-    snprintf(y, sizeof y, "%d", year);
-    snprintf(l, sizeof l, "%lld", last);
-    const char *v[] = { y, l };
-    return write_later(s, SQL_PUT_SERIES, 2, v, "cannot store the number series", dl);
+    (void)dest;
+    diag_error(dl, s->name, NULL,
+               "cannot write a backup of a PostgreSQL register to a file; use pg_dump, as docs/deploy.md "
+               "(\"Backups\") describes");
+    return -1;
+}
+
+/* Run a check query whose one text column, when a row comes back, says
+ * what is wrong.  0 sound, 1 finding written, -1 with a diagnostic. */
+static int check_query(struct reg_store *s, const char *sql, char *finding, size_t size, struct diag_list *dl)
+{
+    struct diag_list failed = { 0 };
+    PGresult *res = run(s, sql, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot check the register", &failed);
+    if (!res) {
+        /* the server could not read something back: that is the finding */
+        bool bad = failed.n > 0 && (strstr(failed.v[0].msg, "corrupt") || strstr(failed.v[0].msg, "missing chunk") ||
+                                    strstr(failed.v[0].msg, "unexpected chunk"));
+        if (bad) {
+            const char *m = strstr(failed.v[0].msg, ": ");
+            snprintf(finding, size, "%s", m ? m + 2 : failed.v[0].msg);
+        }
+        for (size_t i = 0; !bad && i < failed.n; i++)
+            diag_add(dl, failed.v[i].severity, failed.v[i].file, 0, 0, failed.v[i].path, "%s", failed.v[i].msg);
+        diag_list_free(&failed);
+        return bad ? 1 : -1;
+    }
+    diag_list_free(&failed);
+    int rc = 0;
+    if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+        snprintf(finding, size, "%s", PQgetvalue(res, 0, 0));
+        rc = 1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* What can be checked from SQL by the register's own role (amcheck needs a
+ * superuser to install): that every table of the schema is there, then
+ * every stored PDF and bill read back whole by the server (which fails on
+ * a damaged TOAST chunk) and its SHA-256 compared with the one recorded. */
+static int pg_check(struct reg_store *s, char *finding, size_t size, struct diag_list *dl)
+{
+    snprintf(finding, size, "%s", "");
+    int rc = check_query(s, SQL_CHECK_TABLES, finding, size, dl);
+    if (rc == 1) {
+        char missing[200];
+        snprintf(missing, sizeof missing, "%s", finding);
+        snprintf(finding, size, "tables of the register are missing: %s", missing);
+        return 1;
+    }
+    if (rc != 0)
+        return rc;
+    return check_query(s, SQL_CHECK_PDFS, finding, size, dl);
+}
+
+/* ---- staff accounts (schema 5) ---------------------------------------------------------------- */
+
+static bool read_user_row(const PGresult *res, int row, void *e)
+{
+    struct reg_user *u = e;
+    u->username = col_text(res, row, 0);
+    u->role = col_text(res, row, 1);
+    u->password_hash = col_text(res, row, 2);
+    u->disabled = !strcmp(PQgetvalue(res, row, 3), "true");
+    u->created_at = col_text(res, row, 4);
+    u->failed_logins = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+    u->last_failed_unix = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+    return u->username && u->role && u->password_hash && u->created_at;
+}
+
+static void release_users(void *v, size_t n)
+{
+    reg_users_free(v, n);
+}
+
+static int pg_user_insert(struct reg_store *s, const struct reg_user *u, struct diag_list *dl)
+{
+    char failed[32], last[32];
+    snprintf(failed, sizeof failed, "%lld", u->failed_logins);
+    snprintf(last, sizeof last, "%lld", (long long)u->last_failed_unix);
+    const char *v[] = { u->username, u->role, u->password_hash, u->disabled ? "true" : "false", u->created_at,
+                        failed, last };
+    return write_later(s, SQL_USER_INSERT, 7, v, "cannot store the account", dl);
+}
+
+static int pg_user_get(struct reg_store *s, const char *username, struct reg_user *u, struct diag_list *dl)
+{
+    memset(u, 0, sizeof *u);
+    const char *v[] = { username };
+    PGresult *res = run(s, SQL_USER_GET, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the accounts", dl);
+    if (!res)
+        return -1;
+    int rc = 1;
+    if (PQntuples(res) == 1) {
+        rc = 0;
+        if (!read_user_row(res, 0, u)) {
+            free(u->username);
+            free(u->role);
+            free(u->password_hash);
+            free(u->created_at);
+            memset(u, 0, sizeof *u);
+            diag_error(dl, s->name, NULL, "out of memory");
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_user_list(struct reg_store *s, struct reg_user **out, size_t *n, struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    PGresult *res = run(s, SQL_USER_LIST, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the accounts", dl);
+    if (!res)
+        return -1;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_user_row, release_users, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+static int pg_user_update(struct reg_store *s, const struct reg_user *u, struct diag_list *dl)
+{
+    char failed[32], last[32], about[96];
+    snprintf(failed, sizeof failed, "%lld", u->failed_logins);
+    snprintf(last, sizeof last, "%lld", (long long)u->last_failed_unix);
+    snprintf(about, sizeof about, "account %.40s", u->username);
+    const char *v[] = { u->username, u->role, u->password_hash, u->disabled ? "true" : "false", failed, last };
+    return enqueue(s, SQL_USER_UPDATE, 6, v, 0, 0, "cannot change the account", about, dl);
+}
+
+/* ---- sessions (schema 5) -------------------------------------------------------------------------- */
+
+static int pg_session_insert(struct reg_store *s, const char *id_sha256, const char *username, int64_t created_unix,
+                             struct diag_list *dl)
+{
+    char created[32];
+    snprintf(created, sizeof created, "%lld", (long long)created_unix);
+    const char *v[] = { id_sha256, username, created };
+    return write_later(s, SQL_SESSION_INSERT, 3, v, "cannot store the session", dl);
+}
+
+static int pg_session_get(struct reg_store *s, const char *id_sha256, struct reg_session *out, struct diag_list *dl)
+{
+    memset(out, 0, sizeof *out);
+    const char *v[] = { id_sha256 };
+    PGresult *res = run(s, SQL_SESSION_GET, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the sessions", dl);
+    if (!res)
+        return -1;
+    int rc = 1;
+    if (PQntuples(res) == 1) {
+        out->username = col_text(res, 0, 0);
+        out->created_unix = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        out->last_seen_unix = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        out->ended_unix = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        rc = out->username ? 0 : (diag_error(dl, s->name, NULL, "out of memory"), -1);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_session_touch(struct reg_store *s, const char *id_sha256, int64_t last_seen_unix, struct diag_list *dl)
+{
+    char seen[32];
+    snprintf(seen, sizeof seen, "%lld", (long long)last_seen_unix);
+    const char *v[] = { id_sha256, seen };
+    return write_later(s, SQL_SESSION_TOUCH, 2, v, "cannot update the session", dl);
+}
+
+/* Run now, not queued: *ended is the count of rows it changed. */
+static int pg_session_end(struct reg_store *s, const char *id_sha256, const char *username, int64_t ended_unix,
+                          const char *reason, long long *ended, struct diag_list *dl)
+{
+    *ended = 0;
+    char at[32];
+    snprintf(at, sizeof at, "%lld", (long long)(ended_unix > 0 ? ended_unix : 1));
+    const char *v[] = { id_sha256 ? id_sha256 : username, at, reason };
+    PGresult *res = run(s, id_sha256 ? SQL_SESSION_END_ONE : SQL_SESSION_END_ALL, 3, v, 0, 0, 0, PGRES_COMMAND_OK,
+                        "cannot end the session", dl);
+    if (!res)
+        return -1;
+    *ended = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+/* ---- the audit chain (schema 5) ------------------------------------------------------------------ */
+
+static int pg_audit_head(struct reg_store *s, int64_t *seq, char hash[65], struct diag_list *dl)
+{
+    static const char what[] = "cannot read the audit trail";
+    *seq = 0;
+    snprintf(hash, 65, "%s", ZERO_HASH);
+    PGresult *res = run(s, SQL_AUDIT_HEAD, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1) {
+        long long n = 0;
+        char h[65] = "";
+        if (sscanf(PQgetvalue(res, 0, 0), "%lld %64s", &n, h) != 2 || strlen(h) != 64) {
+            diag_error(dl, s->name, NULL, "%s: its recorded head is damaged", what);
+            rc = -1;
+        } else {
+            *seq = n;
+            memcpy(hash, h, 65);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int pg_audit_append(struct reg_store *s, const struct reg_new_event *ev, int64_t seq, const char *prev,
+                           const char *hash, struct diag_list *dl)
+{
+    char n[32], head[96];
+    snprintf(n, sizeof n, "%lld", (long long)seq);
+    snprintf(head, sizeof head, "%lld %s", (long long)seq, hash);
+    const char *v[] = { ev->number, ev->at, ev->action, ev->detail, ev->actor, n, prev, hash, head };
+    return write_later(s, SQL_AUDIT_APPEND, 9, v, "cannot record the audit trail", dl);
+}
+
+static int pg_audit_link(struct reg_store *s, int64_t ref, int64_t seq, const char *prev, const char *hash,
+                         struct diag_list *dl)
+{
+    static const char what[] = "cannot record the audit trail";
+    char r[32], n[32], head[96];
+    snprintf(r, sizeof r, "%lld", (long long)ref);
+    snprintf(n, sizeof n, "%lld", (long long)seq);
+    snprintf(head, sizeof head, "%lld %s", (long long)seq, hash);
+    const char *v[] = { r, n, prev, hash };
+    const char *h[] = { head };
+    if (write_later(s, SQL_AUDIT_LINK, 4, v, what, dl) != 0)
+        return -1;
+    return write_later(s, SQL_SET_HEAD, 1, h, what, dl);
+}
+
+static bool read_audit_row(const PGresult *res, int row, void *e)
+{
+    struct reg_audit_row *w = e;
+    w->ref = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+    w->number = col_text(res, row, 1);
+    w->at = col_text(res, row, 2);
+    w->actor = col_text(res, row, 3);
+    w->action = col_text(res, row, 4);
+    w->detail = col_text(res, row, 5);
+    w->linked = !PQgetisnull(res, row, 6);
+    if (w->linked) {
+        w->seq = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+        snprintf(w->prev, sizeof w->prev, "%s", PQgetvalue(res, row, 7));
+        snprintf(w->hash, sizeof w->hash, "%s", PQgetvalue(res, row, 8));
+    }
+    return true;
+}
+
+static void release_audit_rows(void *v, size_t n)
+{
+    reg_audit_rows_free(v, n);
+}
+
+static int pg_audit_rows(struct reg_store *s, const struct reg_audit_query *q, int64_t after, size_t limit,
+                         struct reg_audit_row **out, size_t *n, struct diag_list *dl)
+{
+    static const struct reg_audit_query all = { 0 };
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        q = &all;
+    char a[32], l[32];
+    snprintf(a, sizeof a, "%lld", (long long)after);
+    snprintf(l, sizeof l, "%lld", limit > INT64_MAX ? (long long)INT64_MAX : (long long)limit);
+    const char *v[] = { a, q->actor, q->action, q->number, q->at_from, q->at_below, l };
+    PGresult *res = run(s, q->newest_first ? SQL_AUDIT_ROWS_DESC : SQL_AUDIT_ROWS, 7, v, 0, 0, 0, PGRES_TUPLES_OK,
+                        "cannot read the audit trail", dl);
+    if (!res)
+        return -1;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_audit_row, release_audit_rows, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+/* ---- final bills (schema 6) ------------------------------------------------------------------------ */
+
+/* Run now, not queued: the bill's id is the answer. */
+static int pg_put_bill(struct reg_store *s, const struct reg_new_bill *b, long long *id, struct diag_list *dl)
+{
+    static const char what[] = "cannot store the bill";
+    *id = 0;
+    if (b->len > 0x7fffffff) {
+        diag_error(dl, s->name, NULL, "%s: the file is larger than 2 GB", what);
+        return -1;
+    }
+    char corrects[32];
+    snprintf(corrects, sizeof corrects, "%lld", b->corrects);
+    const char *v[] = { b->number, b->given_for, b->bill_date, b->format, b->file_name,
+                        b->bytes ? (const char *)b->bytes : "", b->sha256, b->lines_json,
+                        b->corrects > 0 ? corrects : NULL, b->added_by, b->added_at };
+    enum { BYTES_PARAM = 6 };
+    PGresult *res = run(s, SQL_PUT_BILL, 11, v, BYTES_PARAM, b->len, 0, PGRES_TUPLES_OK, what, dl);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1)
+        *id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else
+        rc = -1, diag_error(dl, s->name, NULL, "%s: no id came back", what);
+    PQclear(res);
+    return rc;
+}
+
+static bool read_bill_row(const PGresult *res, int row, void *e)
+{
+    struct reg_bill *b = e;
+    b->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+    b->number = col_text(res, row, 1);
+    b->given_for = col_text(res, row, 2);
+    b->bill_date = col_text(res, row, 3);
+    b->format = col_text(res, row, 4);
+    b->file_name = col_text(res, row, 5);
+    b->len = (size_t)PQgetlength(res, row, 6);
+    if ((b->bytes = malloc(b->len ? b->len : 1)) != NULL)
+        memcpy(b->bytes, PQgetvalue(res, row, 6), b->len);
+    b->sha256 = col_text(res, row, 7);
+    b->lines_json = col_text(res, row, 8);
+    b->corrects = strtoll(PQgetvalue(res, row, 9), NULL, 10);
+    b->added_by = col_text(res, row, 10);
+    b->added_at = col_text(res, row, 11);
+    return b->number && b->bill_date && b->bytes && b->sha256 && b->lines_json && b->added_by && b->added_at;
+}
+
+static void release_bills(void *v, size_t n)
+{
+    reg_bills_free(v, n);
+}
+
+static int pg_bills(struct reg_store *s, const char *number, struct reg_bill **out, size_t *n, struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v[] = { number };
+    /* binary: every column is text but the bytes, which come as they are */
+    PGresult *res = run(s, SQL_BILLS, 1, v, 0, 0, 1, PGRES_TUPLES_OK, "cannot read the bills", dl);
+    if (!res)
+        return -1;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_bill_row, release_bills, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+static int pg_put_bill_note(struct reg_store *s, const struct reg_bill_note *note, struct diag_list *dl)
+{
+    char line[16];
+    snprintf(line, sizeof line, "%d", note->line);
+    const char *v[] = { note->number, line, note->row_key, note->text, note->written_by, note->written_at };
+    return write_later(s, SQL_PUT_BILL_NOTE, 6, v, "cannot store the explanation", dl);
+}
+
+static bool read_note_row(const PGresult *res, int row, void *e)
+{
+    struct reg_bill_note *x = e;
+    x->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+    x->number = col_text(res, row, 1);
+    x->line = atoi(PQgetvalue(res, row, 2));
+    x->row_key = col_text(res, row, 3);
+    x->text = col_text(res, row, 4);
+    x->written_by = col_text(res, row, 5);
+    x->written_at = col_text(res, row, 6);
+    return x->number && x->row_key && x->text && x->written_by && x->written_at;
+}
+
+static void release_notes(void *v, size_t n)
+{
+    reg_bill_notes_free(v, n);
+}
+
+static int pg_bill_notes(struct reg_store *s, const char *number, struct reg_bill_note **out, size_t *n,
+                         struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v[] = { number };
+    PGresult *res = run(s, SQL_BILL_NOTES, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the bills", dl);
+    if (!res)
+        return -1;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_note_row, release_notes, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
+static bool read_number_row(const PGresult *res, int row, void *e)
+{
+    char **t = e;
+    return (*t = strdup(PQgetvalue(res, row, 0))) != NULL;
+}
+
+static void release_numbers(void *v, size_t n)
+{
+    char **t = v;
+    for (size_t i = 0; i < n; i++)
+        free(t[i]);
+    free(t);
+}
+
+static int pg_billed_numbers(struct reg_store *s, char ***out, size_t *n, struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    PGresult *res = run(s, SQL_BILLED_NUMBERS, 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the bills", dl);
+    if (!res)
+        return -1;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_number_row, release_numbers, &rows, n, dl);
+    *out = rows;
+    return rc;
 }
 
 const struct reg_engine reg_engine_pg = {
@@ -1267,14 +1966,21 @@ const struct reg_engine reg_engine_pg = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .is_owner = pg_is_owner,
     .schema_version = pg_schema_version,
     .migrate = pg_migrate,
     .get_pattern = pg_get_pattern,
     .set_pattern = pg_set_pattern,
+    .get_id = pg_get_id,
+    .set_id = pg_set_id,
     .next_seq = pg_next_seq,
+    .series = pg_series,
+    .raise_series = pg_raise_series,
     .has_quote = pg_has_quote,
     .put_tables = pg_put_tables,
     .insert_quote = pg_insert_quote,
+    .set_key = pg_set_key,
+    .find_key = pg_find_key,
     .set_status = pg_set_status,
     .add_event = pg_add_event,
     .get = pg_get,
@@ -1282,6 +1988,24 @@ const struct reg_engine reg_engine_pg = {
     .list = pg_list,
     .history = pg_history,
     .pdf_refs = pg_pdf_refs,
-    .series = pg_series,
-    .put_series = pg_put_series,
+    .series_all = pg_series_all,
+    .put_bill = pg_put_bill,
+    .bills = pg_bills,
+    .put_bill_note = pg_put_bill_note,
+    .bill_notes = pg_bill_notes,
+    .billed_numbers = pg_billed_numbers,
+    .backup = pg_backup,
+    .check = pg_check,
+    .user_insert = pg_user_insert,
+    .user_get = pg_user_get,
+    .user_list = pg_user_list,
+    .user_update = pg_user_update,
+    .session_insert = pg_session_insert,
+    .session_get = pg_session_get,
+    .session_touch = pg_session_touch,
+    .session_end = pg_session_end,
+    .audit_head = pg_audit_head,
+    .audit_append = pg_audit_append,
+    .audit_link = pg_audit_link,
+    .audit_rows = pg_audit_rows,
 };

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "audit.h"
+
 const char *const REG_STATUSES[] = { "issued", "accepted", "expired", "superseded", "void", NULL };
 const char REG_STATUS_WORDS[] = "issued, accepted, expired, superseded or void";
 
@@ -55,4 +57,17 @@ cJSON *reg_history_json(const struct reg_event *ev, size_t n)
         }
     }
     return a;
+}
+
+cJSON *audit_event_json(const struct audit_event *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o && cJSON_AddNumberToObject(o, "seq", (double)e->seq) && add_str(o, "at", e->at) &&
+              add_str(o, "actor", e->actor) && add_str(o, "kind", e->kind) && add_str(o, "quote", e->quote) &&
+              add_str(o, "detail", e->detail) && add_str(o, "hash", e->hash[0] ? e->hash : NULL);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }

@@ -32,4 +32,9 @@ cJSON *reg_entry_json(const struct reg_entry *e, rq_date today);
 /* A quote's history, oldest first: [{at, actor, action, detail}]. */
 cJSON *reg_history_json(const struct reg_event *ev, size_t n);
 
+/* One event of the audit trail (audit.h): {seq, at, actor, kind, quote,
+ * detail, hash}; quote and detail may be null. */
+struct audit_event;
+cJSON *audit_event_json(const struct audit_event *e);
+
 #endif

@@ -37,7 +37,8 @@ static const struct template_key keys[] = {
     {"plan.package_line", "name description saving"},
     {"table.heading", ""}, {"table.continued", ""}, {"table.code", ""}, {"table.description", ""},
     {"table.qty", ""}, {"table.unit", ""}, {"table.amount", ""}, {"table.visit_subtotal", ""},
-    {"table.note_billable", ""}, {"table.note_separate", ""},
+    {"table.note_billable", ""}, {"table.note_separate", ""}, {"table.note_direct", ""},
+    {"table.note_beyond", ""}, {"table.savings", ""}, {"table.shared", "shares"},
     {"phase.before", ""}, {"phase.procedure", ""}, {"phase.after", ""}, {"phase.repeat", ""},
     {"phase.follow_up", ""},
     {"when.day0", ""}, {"when.week", "week"}, {"when.weeks", "from to"}, {"when.before_one", ""},
@@ -46,15 +47,26 @@ static const struct template_key keys[] = {
     {"totals.total", ""}, {"totals.currency", "currency"},
     {"billable.heading", ""}, {"billable.intro", ""}, {"billable.sum", ""},
     {"separate.heading", ""}, {"separate.intro", ""}, {"separate.sum", ""},
+    {"separate.billed_by", "name"}, {"separate.beyond", ""},
+    {"providers.heading", ""}, {"providers.intro", ""}, {"providers.clinic", ""},
+    {"providers.provider", ""}, {"providers.facility", ""}, {"providers.ids", "npi tin"},
+    {"providers.collected", ""}, {"providers.direct", ""}, {"providers.treating", "name"},
+    {"providers.all_items", ""}, {"providers.services", ""}, {"providers.savings", ""},
+    {"providers.tax", ""}, {"providers.estimate", ""}, {"providers.threshold", "amount"},
+    {"providers.all", ""},
     {"schedule.heading", ""}, {"schedule.when", ""}, {"schedule.visit", ""}, {"schedule.due", ""},
     {"schedule.deposit", ""}, {"schedule.deposit_dated", "date"},
     {"schedule.deposit_undated", "days"}, {"schedule.credit", "charges deposit"},
-    {"schedule.total", ""},
+    {"schedule.total", ""}, {"schedule.deposit_note", ""}, {"schedule.shared", "services savings"},
+    {"schedule.direct", "name amount"}, {"schedule.in_full", "discount"},
+    {"schedule.in_full_visit", "when"}, {"schedule.prepaid", "charges"},
     {"financing.heading", ""}, {"financing.note", "principal"}, {"financing.plan", ""},
     {"financing.months", ""}, {"financing.apr", ""}, {"financing.monthly", ""},
     {"financing.total", ""}, {"financing.charge", ""}, {"financing.last", "amount"},
+    {"financing.none", "discount"},
     {"gfe.heading", ""}, {"gfe.estimate", ""}, {"gfe.other", ""}, {"gfe.dispute", ""},
-    {"gfe.learn", ""}, {"gfe.contract", ""}, {"gfe.copy", ""},
+    {"gfe.learn", ""}, {"gfe.contract", ""}, {"gfe.copy", ""}, {"gfe.other_listed", ""},
+    {"gfe.new_estimate", ""},
     {"ack.heading", ""}, {"ack.text", "total"}, {"ack.signature", ""}, {"ack.date", ""},
     {"ack.name", ""},
 };
@@ -95,6 +107,7 @@ struct rctx {
     float x0, x1, top, bottom, y;
     bool table_open;             /* repeat the table header on a new page */
     float c_code, c_desc, c_qty, c_unit, c_amount, c_mark; /* table columns */
+    float c_desc_w;              /* width of the description column */
 };
 
 static const char *fmt(struct rctx *r, const char *f, ...) __attribute__((format(printf, 2, 3)));
@@ -194,6 +207,10 @@ static void running_header(struct rctx *r)
                             : T(r, "doc.footer_draft");
     if (p->patient_name)
         right = fmt(r, "%s  ·  %s", TX(r, "doc.running", "patient", p->patient_name, NULL), right);
+    /* beside the clinic's name when both fit, else on the line below */
+    float room = r->x1 - r->x0 - width(r, CANVAS_BOLD, SMALL, r->q->pt->clinic.name) - 16;
+    if (width(r, CANVAS_REGULAR, SMALL, right) > room)
+        base -= LEAD(SMALL);
     txt_r(r, r->x1, base, CANVAS_REGULAR, SMALL, MUTED, right);
     canvas_hline(&r->cv, r->x0, r->x1, base - 5, 0.5f, RULE);
     r->y = base - 16;
@@ -485,20 +502,67 @@ static void plan_block(struct rctx *r)
 /* ---- the itemised table ------------------------------------------------------------------ */
 
 #define ROW_PAD 2.5f
+#define COL_GAP 14.0f
 
+/* w, or the width of s when wider. */
+static float wider(struct rctx *r, float w, enum canvas_style st, float size, const char *s)
+{
+    float sw = width(r, st, size, s);
+    return sw > w ? sw : w;
+}
+
+/* Who bills line l, when it is an outside provider or facility (else NULL). */
+static const struct quote_provider *outside_of(const struct quote *q, const struct quote_line *l)
+{
+    if (l->provider == QUOTE_NONE || q->providers[l->provider].kind != BILLER_OUTSIDE)
+        return NULL;
+    return &q->providers[l->provider];
+}
+
+/* The mark after a line that is not in the total. */
+static const char *line_mark(const struct quote_line *l)
+{
+    if (l->in_total)
+        return "";
+    if (l->beyond)
+        return "\xE2\x80\xA0";          /* † */
+    if (l->separate)
+        return "\xC2\xA7";              /* § */
+    if (l->direct)
+        return "\xE2\x80\xA1";          /* ‡ */
+    return "*";
+}
+
+/* Columns of the itemised table (also used by the lists after it): each
+ * money column as wide as the widest thing it holds, header included, so
+ * that no amount runs into its neighbour whatever the language. */
 static void table_columns(struct rctx *r)
 {
+    const struct quote *q = r->q;
+    float wq = wider(r, 18, CANVAS_BOLD, TABLE, T(r, "table.qty"));
+    float wu = wider(r, 56, CANVAS_BOLD, TABLE, T(r, "table.unit"));
+    float wa = wider(r, 56, CANVAS_BOLD, TABLE, T(r, "table.amount"));
+    for (size_t i = 0; i < q->n_lines; i++) {
+        const struct quote_line *l = &q->lines[i];
+        wa = wider(r, wa, CANVAS_REGULAR, TABLE, MONEY(r, l->amount_cents, false));
+        if (l->kind != LINE_ITEM)
+            continue;
+        wq = wider(r, wq, CANVAS_REGULAR, TABLE, fmt(r, "%d", l->quantity));
+        wu = wider(r, wu, CANVAS_REGULAR, TABLE, MONEY(r, l->unit_cents, false));
+        if (!l->in_total && l->quantity > 1)
+            wu = wider(r, wu, CANVAS_REGULAR, TABLE,
+                       fmt(r, "%d \xC3\x97 %s", l->quantity, MONEY(r, l->unit_cents, false)));
+    }
+    for (size_t i = 0; i < q->n_visits; i++)
+        wa = wider(r, wa, CANVAS_BOLD, TABLE,
+                   MONEY(r, q->visits[i].services_cents + q->visits[i].tax_cents, false));
     r->c_code = r->x0 + 4;
     r->c_desc = r->x0 + 46;
     r->c_mark = r->x1 - 9;
     r->c_amount = r->x1 - 12;      /* right edges */
-    r->c_unit = r->c_amount - 72;
-    r->c_qty = r->c_unit - 78;
-}
-
-static float desc_width(struct rctx *r)
-{
-    return r->c_qty - 24 - r->c_desc;
+    r->c_unit = r->c_amount - wa - COL_GAP;
+    r->c_qty = r->c_unit - wu - COL_GAP;
+    r->c_desc_w = r->c_qty - wq - COL_GAP - r->c_desc;
 }
 
 static void table_header(struct rctx *r, bool continued)
@@ -517,23 +581,51 @@ static void table_header(struct rctx *r, bool continued)
     r->y -= h + 2;
 }
 
-static float line_height(struct rctx *r, const struct quote_line *l)
+/* How a package saving or discount line is shared, visit by visit:
+ * "Shared among the visits: Procedure day -$808.93; PRP booster -$91.07",
+ * or NULL for other lines. */
+static const char *shared_text(struct rctx *r, const struct quote_line *l)
+{
+    const struct quote *q = r->q;
+    if (!l->n_shares)
+        return NULL;
+    const char *list = "";
+    for (size_t v = 0; v < q->n_visits; v++) {
+        int64_t part = 0;
+        for (size_t k = 0; k < l->n_shares; k++)
+            if (q->lines[l->shares[k].line].visit == v)
+                part += l->shares[k].cents;
+        if (part)
+            list = fmt(r, "%s%s%s %s", list, *list ? "; " : "", q->visits[v].label, MONEY(r, -part, true));
+    }
+    return TX(r, "table.shared", "shares", list, NULL);
+}
+
+static float line_height(struct rctx *r, const struct quote_line *l, const char *note)
 {
     enum canvas_style st = l->kind == LINE_ITEM ? CANVAS_REGULAR : CANVAS_ITALIC;
-    return LEAD(TABLE) * (float)wrap(r, st, TABLE, l->description, desc_width(r)) + ROW_PAD;
+    float h = LEAD(TABLE) * (float)wrap(r, st, TABLE, l->description, r->c_desc_w) + ROW_PAD;
+    if (note)
+        h += LEAD(SMALL) * (float)wrap(r, CANVAS_ITALIC, SMALL, note, r->c_desc_w);
+    return h;
 }
 
 /* One row, never split; `keep` more points must fit below it (the visit
- * subtotal after a visit's last row). */
-static void table_row(struct rctx *r, const struct quote_line *l, float keep)
+ * subtotal after a visit's last row).  note: a small line under the
+ * description, or NULL. */
+static void table_row(struct rctx *r, const struct quote_line *l, const char *note, float keep)
 {
     enum canvas_style st = l->kind == LINE_ITEM ? CANVAS_REGULAR : CANVAS_ITALIC;
-    float h = line_height(r, l);
+    float h = line_height(r, l, note);
     need(r, h + keep);
     float base = r->y - TABLE - 1;
     struct canvas_rgb amt = l->in_total ? INK : MUTED;
-    wrap(r, st, TABLE, l->description, desc_width(r));
+    size_t nd = wrap(r, st, TABLE, l->description, r->c_desc_w);
     draw_lines(r, l->description, r->c_desc, base, st, TABLE, l->in_total ? INK : MUTED, LEAD(TABLE));
+    if (note) {
+        wrap(r, CANVAS_ITALIC, SMALL, note, r->c_desc_w);
+        draw_lines(r, note, r->c_desc, base - LEAD(TABLE) * (float)nd, CANVAS_ITALIC, SMALL, MUTED, LEAD(SMALL));
+    }
     if (l->kind == LINE_ITEM) {
         txt(r, r->c_code, base, CANVAS_REGULAR, TABLE, INK, l->code);
         txt_r(r, r->c_qty, base, CANVAS_REGULAR, TABLE, INK, fmt(r, "%d", l->quantity));
@@ -541,15 +633,44 @@ static void table_row(struct rctx *r, const struct quote_line *l, float keep)
     }
     txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, amt, MONEY(r, l->amount_cents, false));
     if (!l->in_total)
-        txt(r, r->c_mark + 2, base, CANVAS_BOLD, TABLE, MUTED, l->separate ? "\xC2\xA7" : "*");
+        txt(r, r->c_mark + 2, base, CANVAS_BOLD, TABLE, MUTED, line_mark(l));
     r->y -= h;
     canvas_hline(&r->cv, r->c_desc, r->x1, r->y + 1, 0.3f, RULE);
+}
+
+/* A tinted band naming a group of rows (a phase, the savings). */
+static void band(struct rctx *r, const char *title, float with)
+{
+    need(r, 20 + with);
+    r->y -= 4;
+    canvas_fill_rect(&r->cv, r->x0, r->y - 15, r->x1 - r->x0, 15, BAND);
+    txt(r, r->c_code, r->y - 11, CANVAS_BOLD, 9.5f, ACCENT, title);
+    r->y -= 16;
+}
+
+/* The notes that explain the marks, for the marks the table uses. */
+static const char *const NOTE_KEYS[] = {"table.note_billable", "table.note_separate", "table.note_beyond",
+                                        "table.note_direct"};
+
+static bool note_wanted(const struct quote *q, size_t k)
+{
+    for (size_t i = 0; i < q->n_lines; i++) {
+        const struct quote_line *l = &q->lines[i];
+        if (l->in_total)
+            continue;
+        bool hit = k == 0 ? !l->separate && !l->direct
+                 : k == 1 ? l->separate && !l->beyond
+                 : k == 2 ? l->beyond
+                          : l->direct;
+        if (hit)
+            return true;
+    }
+    return false;
 }
 
 static void items_table(struct rctx *r)
 {
     const struct quote *q = r->q;
-    table_columns(r);
     heading(r, T(r, "table.heading"), 60);
     table_header(r, false);
     r->table_open = true;
@@ -565,51 +686,87 @@ static void items_table(struct rctx *r)
             }
         if (!count)
             continue;
-        float first_h = line_height(r, &q->lines[first]);
+        float first_h = line_height(r, &q->lines[first], NULL);
         float vh = 13.5f;
         if ((int)v->phase != last_phase) {
-            need(r, 20 + vh + first_h);
-            r->y -= 4;
-            canvas_fill_rect(&r->cv, r->x0, r->y - 15, r->x1 - r->x0, 15, BAND);
-            txt(r, r->c_code, r->y - 11, CANVAS_BOLD, 9.5f, ACCENT, phase_title(r, v->phase));
-            r->y -= 16;
+            band(r, phase_title(r, v->phase), vh + first_h);
             last_phase = (int)v->phase;
         }
+        /* the visit's name, then when it is: on the same line when both fit */
+        const char *when = when_text(r, v);
+        float avail = r->x1 - r->c_desc;
+        size_t nl = wrap(r, CANVAS_BOLD, TABLE, v->label, avail);
+        float lw = nl == 1 ? width(r, CANVAS_BOLD, TABLE, v->label) : avail;
+        bool beside = nl == 1 && lw + 8 + width(r, CANVAS_REGULAR, TABLE, when) <= avail;
+        vh += LEAD(TABLE) * (float)(nl - 1 + !beside);
         need(r, vh + first_h);
         float base = r->y - 10;
-        txt(r, r->c_desc, base, CANVAS_BOLD, TABLE, INK, v->label);
-        float lw = width(r, CANVAS_BOLD, TABLE, v->label);
-        txt(r, r->c_desc + lw + 8, base, CANVAS_REGULAR, TABLE, MUTED, when_text(r, v));
+        wrap(r, CANVAS_BOLD, TABLE, v->label, avail);
+        draw_lines(r, v->label, r->c_desc, base, CANVAS_BOLD, TABLE, INK, LEAD(TABLE));
+        if (beside)
+            txt(r, r->c_desc + lw + 8, base, CANVAS_REGULAR, TABLE, MUTED, when);
+        else
+            txt(r, r->c_desc, base - LEAD(TABLE) * (float)nl, CANVAS_REGULAR, TABLE, MUTED, when);
         r->y -= vh;
         size_t left = count;
         for (size_t li = first; li < q->n_lines; li++)
             if (q->lines[li].visit == vi)
-                table_row(r, &q->lines[li], --left == 0 && count > 1 ? LEAD(TABLE) + ROW_PAD : 0);
+                table_row(r, &q->lines[li], NULL, --left == 0 && count > 1 ? LEAD(TABLE) + ROW_PAD : 0);
         if (count > 1) {
             need(r, LEAD(TABLE) + ROW_PAD);
             float b = r->y - TABLE - 1;
             txt_r(r, r->c_unit, b, CANVAS_ITALIC, TABLE, MUTED, T(r, "table.visit_subtotal"));
-            txt_r(r, r->c_amount, b, CANVAS_BOLD, TABLE, INK, MONEY(r, v->charges_cents, false));
+            txt_r(r, r->c_amount, b, CANVAS_BOLD, TABLE, INK, MONEY(r, v->services_cents + v->tax_cents, false));
             r->y -= LEAD(TABLE) + ROW_PAD;
         }
     }
+    /* the package saving and discounts: rows of their own, each with how
+     * it is shared among the visits */
+    bool band_done = false;
+    for (size_t li = 0; li < q->n_lines; li++) {
+        const struct quote_line *l = &q->lines[li];
+        if (l->visit != QUOTE_NONE)
+            continue;
+        const char *note = shared_text(r, l);
+        if (!band_done) {
+            band(r, T(r, "table.savings"), line_height(r, l, note));
+            band_done = true;
+        }
+        table_row(r, l, note, 0);
+    }
     r->table_open = false;
 
-    /* totals: kept together, after the last row */
+    /* totals: kept together, after the last row; the label column starts
+     * where the longest label and amount fit */
     const struct pt_clinic *c = &q->pt->clinic;
     size_t rows = 1 + (q->discount_cents != 0) + (q->tax_cents != 0);
-    bool note_b = false, note_s = false;
-    for (size_t li = 0; li < q->n_lines; li++) {
-        if (!q->lines[li].in_total && q->lines[li].separate)
-            note_s = true;
-        else if (!q->lines[li].in_total)
-            note_b = true;
+    const char *tax_label = NULL;
+    if (q->tax_cents) {
+        char pb[32];
+        percent_format(c->tax_percent, r->w.money.decimal, pb, sizeof pb);
+        tax_label = TX(r, "totals.tax", "label", c->tax_label ? c->tax_label : "", "percent", pb, NULL);
     }
+    float lwid = wider(r, 0, CANVAS_REGULAR, BODY, T(r, "totals.services"));
+    lwid = wider(r, lwid, CANVAS_REGULAR, BODY, T(r, "totals.savings"));
+    if (tax_label)
+        lwid = wider(r, lwid, CANVAS_REGULAR, BODY, tax_label);
+    lwid = wider(r, lwid, CANVAS_BOLD, 12, T(r, "totals.total"));
+    float awid = wider(r, 0, CANVAS_BOLD, 12, MONEY(r, q->total_cents, true));
+    awid = wider(r, awid, CANVAS_REGULAR, BODY, MONEY(r, q->subtotal_cents, true));
+    awid = wider(r, awid, CANVAS_REGULAR, BODY, MONEY(r, -q->discount_cents, true));
+    float lx = r->x0 + (r->x1 - r->x0) * 0.45f;
+    if (lx > r->c_amount - awid - COL_GAP - lwid - 6)
+        lx = r->c_amount - awid - COL_GAP - lwid - 6;
+    if (lx < r->x0)
+        lx = r->x0;
+    float notes_h = 0;
+    for (size_t k = 0; k < sizeof NOTE_KEYS / sizeof *NOTE_KEYS; k++)
+        if (note_wanted(q, k))
+            notes_h += LEAD(SMALL) * (float)wrap(r, CANVAS_REGULAR, SMALL, T(r, NOTE_KEYS[k]), r->x1 - r->x0) + 2;
     float lead = LEAD(BODY) + 2;
-    float h = 8 + lead * (float)rows + 24 + 14 + (note_b ? 11.f : 0.f) + (note_s ? 11.f : 0.f);
+    float h = 8 + lead * (float)rows + 24 + 14 + notes_h;
     need(r, h);
     r->y -= 8;
-    float lx = r->x0 + (r->x1 - r->x0) * 0.45f;
     canvas_hline(&r->cv, lx, r->x1, r->y, 0.8f, INK);
     r->y -= 4;
     txt(r, lx + 4, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, T(r, "totals.services"));
@@ -621,11 +778,8 @@ static void items_table(struct rctx *r)
               MONEY(r, -q->discount_cents, true));
         r->y -= lead;
     }
-    if (q->tax_cents) {
-        char pb[32];
-        percent_format(c->tax_percent, r->w.money.decimal, pb, sizeof pb);
-        const char *label = TX(r, "totals.tax", "label", c->tax_label ? c->tax_label : "", "percent", pb, NULL);
-        txt(r, lx + 4, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, label);
+    if (tax_label) {
+        txt(r, lx + 4, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, tax_label);
         txt_r(r, r->c_amount, r->y - BODY - 1, CANVAS_REGULAR, BODY, INK, MONEY(r, q->tax_cents, true));
         r->y -= lead;
     }
@@ -637,28 +791,25 @@ static void items_table(struct rctx *r)
     txt_r(r, r->c_amount, r->y - SMALL - 2, CANVAS_ITALIC, SMALL, MUTED,
           TX(r, "totals.currency", "currency", c->currency ? c->currency : "USD", NULL));
     r->y -= 14;
-    if (note_b) {
-        txt(r, r->x0, r->y - SMALL - 1, CANVAS_REGULAR, SMALL, MUTED, T(r, "table.note_billable"));
-        r->y -= 11;
-    }
-    if (note_s) {
-        txt(r, r->x0, r->y - SMALL - 1, CANVAS_REGULAR, SMALL, MUTED, T(r, "table.note_separate"));
-        r->y -= 11;
-    }
+    for (size_t k = 0; k < sizeof NOTE_KEYS / sizeof *NOTE_KEYS; k++)
+        if (note_wanted(q, k))
+            para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, SMALL, MUTED, T(r, NOTE_KEYS[k]), 2);
 }
 
 /* ---- outside the total -------------------------------------------------------------- */
 
-/* The lines not in the total: separate ones (GFE list) or the others
- * (may be billable to insurance), with their reasons and a sum. */
+/* The lines not in the total: separate ones (the GFE's list, with the
+ * ones more than 12 months away) or those that may be billable to
+ * insurance, with their reasons and a sum. */
 static void apart_list(struct rctx *r, bool separate, const char *head, const char *intro,
                        const char *sum_label, int64_t sum)
 {
     const struct quote *q = r->q;
     size_t n = 0;
-    for (size_t li = 0; li < q->n_lines; li++)
-        if (!q->lines[li].in_total && q->lines[li].separate == separate)
-            n++;
+    for (size_t li = 0; li < q->n_lines; li++) {
+        const struct quote_line *l = &q->lines[li];
+        n += !l->in_total && !l->direct && l->separate == separate;
+    }
     if (!n)
         return;
     heading(r, head, 40);
@@ -666,11 +817,16 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
     float dw = r->c_unit - 10 - r->c_desc;
     for (size_t li = 0; li < q->n_lines; li++) {
         const struct quote_line *l = &q->lines[li];
-        if (l->in_total || l->separate != separate)
+        if (l->in_total || l->direct || l->separate != separate)
             continue;
         const char *desc = l->description;
-        const char *note = separate ? when_text(r, &q->visits[l->visit])
-                                    : (l->coverage_reason ? l->coverage_reason : "");
+        const char *note = l->coverage_reason ? l->coverage_reason : "";
+        if (separate) {
+            const struct quote_provider *g = outside_of(q, l);
+            note = when_text(r, &q->visits[l->visit]);
+            if (g)
+                note = fmt(r, "%s  \xC2\xB7  %s", note, TX(r, "separate.billed_by", "name", g->name, NULL));
+        }
         size_t nd = wrap(r, CANVAS_REGULAR, TABLE, desc, dw);
         size_t nn = *note ? wrap(r, CANVAS_ITALIC, SMALL, note, dw) : 0;
         float h = LEAD(TABLE) * (float)nd + LEAD(SMALL) * (float)nn + ROW_PAD;
@@ -688,6 +844,8 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
             txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, MUTED,
                   fmt(r, "%d \xC3\x97 %s", l->quantity, MONEY(r, l->unit_cents, false)));
         txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, INK, MONEY(r, l->amount_cents, false));
+        if (l->beyond)
+            txt(r, r->c_mark + 2, base, CANVAS_BOLD, TABLE, MUTED, line_mark(l));
         r->y -= h;
         canvas_hline(&r->cv, r->c_desc, r->x1, r->y + 1, 0.3f, RULE);
     }
@@ -695,82 +853,295 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
     txt_r(r, r->c_unit, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, sum_label);
     txt_r(r, r->c_amount, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, MONEY(r, sum, true));
     r->y -= LEAD(BODY) + 4;
+    if (separate && quote_has_beyond(q))
+        para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY - 0.5f, INK, T(r, "separate.beyond"), 4);
+}
+
+/* ---- by provider or facility ---------------------------------------------------------- */
+
+/* A label and an amount on one line, both right-aligned (the label at
+ * the unit column). */
+static void sum_row(struct rctx *r, enum canvas_style st, const char *label, const char *amount)
+{
+    need(r, LEAD(TABLE) + ROW_PAD);
+    float b = r->y - TABLE - 1;
+    txt_r(r, r->c_unit, b, st, TABLE, st == CANVAS_BOLD ? INK : MUTED, label);
+    if (amount)
+        txt_r(r, r->c_amount, b, st, TABLE, INK, amount);
+    r->y -= LEAD(TABLE) + ROW_PAD;
+}
+
+/* The Good Faith Estimate's groups: who bills what, with its NPI, TIN and
+ * address, its lines (when there is more than one group), its estimate,
+ * and the amount from which a bill from it may be disputed. */
+static void providers_section(struct rctx *r)
+{
+    const struct quote *q = r->q;
+    size_t groups = quote_estimate_groups(q);
+    /* the heading stays with its introduction and the first group's head */
+    size_t ni0 = wrap(r, CANVAS_REGULAR, BODY, T(r, "providers.intro"), r->x1 - r->x0);
+    heading(r, T(r, "providers.heading"), LEAD(BODY) * (float)ni0 + 4 + 80);
+    para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY, INK, T(r, "providers.intro"), 4);
+    float dw = r->c_unit - 10 - r->c_desc;
+    for (size_t gi = 0; gi < q->n_providers; gi++) {
+        const struct quote_provider *g = &q->providers[gi];
+        if (!quote_in_estimate(q, gi))
+            continue;
+        const char *kind = g->kind == BILLER_CLINIC ? T(r, "providers.clinic")
+                           : g->facility            ? T(r, "providers.facility")
+                                                    : T(r, "providers.provider");
+        const char *ids = TX(r, "providers.ids", "npi", g->npi, "tin", g->tin, NULL);
+        const char *addr = joined(r, g->address, g->n_address, ", ");
+        const char *who = g->kind == BILLER_OUTSIDE
+                              ? T(r, g->clinic_collects ? "providers.collected" : "providers.direct")
+                          : g->kind == BILLER_CLINIC && q->provider
+                              ? TX(r, "providers.treating", "name", q->provider->name, NULL)
+                              : NULL;
+        const char *info = fmt(r, "%s  \xC2\xB7  %s%s%s", ids, addr, who ? "\n" : "", who ? who : "");
+        float w = r->x1 - r->x0 - 8;
+        size_t ni = wrap(r, CANVAS_REGULAR, SMALL + 0.5f, info, w);
+        /* the name in a tinted band, wrapped beside the kind of biller */
+        float kw = width(r, CANVAS_BOLD, SMALL + 0.5f, kind), nw = w - kw - COL_GAP;
+        size_t nn = wrap(r, CANVAS_BOLD, 9.5f, g->name, nw);
+        float bh = 15 + LEAD(9.5f) * (float)(nn - 1);
+        need(r, 4 + bh + 1 + LEAD(SMALL + 0.5f) * (float)ni + 3 * LEAD(TABLE));
+        r->y -= 4;
+        canvas_fill_rect(&r->cv, r->x0, r->y - bh, r->x1 - r->x0, bh, BAND);
+        wrap(r, CANVAS_BOLD, 9.5f, g->name, nw);
+        draw_lines(r, g->name, r->c_code, r->y - 11, CANVAS_BOLD, 9.5f, ACCENT, LEAD(9.5f));
+        txt_r(r, r->x1 - 4, r->y - 10.5f, CANVAS_BOLD, SMALL + 0.5f, ACCENT, kind);
+        r->y -= bh + 1;
+        wrap(r, CANVAS_REGULAR, SMALL + 0.5f, info, w);
+        draw_lines(r, info, r->x0 + 4, r->y - SMALL - 1, CANVAS_REGULAR, SMALL + 0.5f, MUTED, LEAD(SMALL + 0.5f));
+        r->y -= LEAD(SMALL + 0.5f) * (float)ni + 3;
+        /* the sums stay with the group's last row */
+        size_t nsums = 2 + (g->savings_cents || g->tax_cents) + (g->savings_cents != 0) + (g->tax_cents != 0);
+        float sums_h = (LEAD(TABLE) + ROW_PAD) * (float)nsums;
+        size_t left = 0;
+        for (size_t li = 0; li < q->n_lines; li++)
+            left += q->lines[li].provider == gi && (q->lines[li].in_total || q->lines[li].direct);
+        if (groups < 2) {
+            need(r, LEAD(TABLE) + sums_h);
+            para(r, r->c_desc, r->x1 - r->c_desc, CANVAS_ITALIC, TABLE, INK, T(r, "providers.all_items"), 2);
+        } else {
+            for (size_t li = 0; li < q->n_lines; li++) {
+                const struct quote_line *l = &q->lines[li];
+                if (l->provider != gi || !(l->in_total || l->direct))
+                    continue;
+                const char *note = when_text(r, &q->visits[l->visit]);
+                size_t nd = wrap(r, l->kind == LINE_ITEM ? CANVAS_REGULAR : CANVAS_ITALIC, TABLE,
+                                 l->description, dw);
+                float h = LEAD(TABLE) * (float)nd + LEAD(SMALL) + ROW_PAD;
+                need(r, h + (--left == 0 ? sums_h : 0));
+                wrap(r, l->kind == LINE_ITEM ? CANVAS_REGULAR : CANVAS_ITALIC, TABLE, l->description, dw);
+                float base = r->y - TABLE - 1;
+                txt(r, r->c_code, base, CANVAS_REGULAR, TABLE, INK, l->code);
+                draw_lines(r, l->description, r->c_desc, base, l->kind == LINE_ITEM ? CANVAS_REGULAR : CANVAS_ITALIC,
+                           TABLE, INK, LEAD(TABLE));
+                txt(r, r->c_desc, base - LEAD(TABLE) * (float)nd, CANVAS_ITALIC, SMALL, MUTED, note);
+                if (l->kind == LINE_ITEM && l->quantity > 1)
+                    txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, MUTED,
+                          fmt(r, "%d \xC3\x97 %s", l->quantity, MONEY(r, l->unit_cents, false)));
+                txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, INK, MONEY(r, l->amount_cents, false));
+                r->y -= h;
+                canvas_hline(&r->cv, r->c_desc, r->x1, r->y + 1, 0.3f, RULE);
+            }
+        }
+        if (g->savings_cents || g->tax_cents) {
+            sum_row(r, CANVAS_ITALIC, T(r, "providers.services"), MONEY(r, g->services_cents, true));
+            if (g->savings_cents)
+                sum_row(r, CANVAS_ITALIC, T(r, "providers.savings"), MONEY(r, -g->savings_cents, true));
+            if (g->tax_cents)
+                sum_row(r, CANVAS_ITALIC, T(r, "providers.tax"), MONEY(r, g->tax_cents, true));
+        }
+        sum_row(r, CANVAS_BOLD, T(r, "providers.estimate"), MONEY(r, g->total_cents, true));
+        sum_row(r, CANVAS_ITALIC,
+                TX(r, "providers.threshold", "amount", MONEY(r, g->total_cents + 40000, true), NULL), NULL);
+    }
+    if (q->direct_cents) {
+        r->y -= 4;
+        sum_row(r, CANVAS_BOLD, T(r, "providers.all"), MONEY(r, q->total_cents + q->direct_cents, true));
+    }
 }
 
 /* ---- timeline and payments --------------------------------------------------------------- */
 
+struct sched_cols {
+    float cw, cv, cd, ww, vw;
+};
+
+/* One row of the timeline: when, what (bold for the deposit), small lines
+ * under it (subs, n of them), and the amount due. */
+static void schedule_row(struct rctx *r, const struct sched_cols *k, const char *when, const char *what,
+                         bool bold, const char *const *subs, size_t n, int64_t due)
+{
+    enum canvas_style st = bold ? CANVAS_BOLD : CANVAS_REGULAR;
+    size_t nw = wrap(r, CANVAS_REGULAR, TABLE, when, k->ww);
+    size_t nv = wrap(r, st, TABLE, what, k->vw);
+    float hv = LEAD(TABLE) * (float)nv;
+    for (size_t i = 0; i < n; i++)
+        hv += LEAD(SMALL) * (float)wrap(r, CANVAS_ITALIC, SMALL, subs[i], k->vw);
+    float hw = LEAD(TABLE) * (float)nw;
+    float rh = (hv > hw ? hv : hw) + ROW_PAD;
+    need(r, rh);
+    float base = r->y - TABLE - 1;
+    wrap(r, CANVAS_REGULAR, TABLE, when, k->ww);
+    draw_lines(r, when, k->cw, base, CANVAS_REGULAR, TABLE, INK, LEAD(TABLE));
+    wrap(r, st, TABLE, what, k->vw);
+    draw_lines(r, what, k->cv, base, st, TABLE, INK, LEAD(TABLE));
+    float y = base - LEAD(TABLE) * (float)nv;
+    for (size_t i = 0; i < n; i++) {
+        size_t ns = wrap(r, CANVAS_ITALIC, SMALL, subs[i], k->vw);
+        draw_lines(r, subs[i], k->cv, y, CANVAS_ITALIC, SMALL, MUTED, LEAD(SMALL));
+        y -= LEAD(SMALL) * (float)ns;
+    }
+    txt_r(r, k->cd, base, st, TABLE, due ? INK : MUTED, MONEY(r, due, true));
+    r->y -= rh;
+    canvas_hline(&r->cv, r->x0, r->x1, r->y + 1, 0.3f, RULE);
+}
+
+/* The deposit's (or the payment in full's) row. */
+static void advance_row(struct rctx *r, const struct sched_cols *k, const struct quote_payment *pm)
+{
+    const struct quote *q = r->q;
+    const char *when, *what;
+    if (pm->kind == PAYMENT_IN_FULL) {
+        what = TX(r, "schedule.in_full", "discount", q->in_full->name, NULL);
+        when = pm->dated ? TX(r, "schedule.deposit_dated", "date", DATE(r, pm->date), NULL)
+               : pm->visit != QUOTE_NONE
+                   ? TX(r, "schedule.in_full_visit", "when", when_text(r, &q->visits[pm->visit]), NULL)
+                   : TX(r, "schedule.deposit_undated", "days", fmt(r, "%d", -pm->day), NULL);
+    } else {
+        what = T(r, "schedule.deposit");
+        when = pm->dated ? TX(r, "schedule.deposit_dated", "date", DATE(r, pm->date), NULL)
+                         : TX(r, "schedule.deposit_undated", "days", fmt(r, "%d", q->deposit_days_before), NULL);
+    }
+    schedule_row(r, k, when, what, true, NULL, 0, pm->cents);
+}
+
 static void schedule(struct rctx *r)
 {
     const struct quote *q = r->q;
-    float cw = r->x0 + 4, cv = r->x0 + 168, cd = r->c_amount;
-    float ww = cv - cw - 10, vw = cd - 80 - cv;
+    struct sched_cols k;
+    float wd = wider(r, 50, CANVAS_BOLD, TABLE, T(r, "schedule.due"));
+    wd = wider(r, wd, CANVAS_BOLD, TABLE, MONEY(r, q->total_cents, true));
+    k.cw = r->x0 + 4;
+    k.cv = r->x0 + 168;
+    k.cd = r->c_amount;
+    k.ww = k.cv - k.cw - 10;
+    k.vw = k.cd - wd - COL_GAP - k.cv;
     heading(r, T(r, "schedule.heading"), 60);
+    if (!q->in_full)
+        para(r, r->x0, r->x1 - r->x0, CANVAS_ITALIC, BODY - 0.5f, MUTED, T(r, "schedule.deposit_note"), 4);
     float h = 15;
     canvas_fill_rect(&r->cv, r->x0, r->y - h, r->x1 - r->x0, h, BAND);
-    txt(r, cw, r->y - 10.5f, CANVAS_BOLD, TABLE, ACCENT, T(r, "schedule.when"));
-    txt(r, cv, r->y - 10.5f, CANVAS_BOLD, TABLE, ACCENT, T(r, "schedule.visit"));
-    txt_r(r, cd, r->y - 10.5f, CANVAS_BOLD, TABLE, ACCENT, T(r, "schedule.due"));
+    txt(r, k.cw, r->y - 10.5f, CANVAS_BOLD, TABLE, ACCENT, T(r, "schedule.when"));
+    txt(r, k.cv, r->y - 10.5f, CANVAS_BOLD, TABLE, ACCENT, T(r, "schedule.visit"));
+    txt_r(r, k.cd, r->y - 10.5f, CANVAS_BOLD, TABLE, ACCENT, T(r, "schedule.due"));
     r->y -= h + 2;
 
+    const struct quote_payment *adv = quote_advance_payment(q);
+    size_t at = adv ? (adv->visit != QUOTE_NONE ? adv->visit : quote_day_position(q, adv->day)) : QUOTE_NONE;
     for (size_t i = 0; i <= q->n_visits; i++) {
-        const char *when, *what, *sub = NULL;
-        int64_t due;
-        bool bold = false;
-        if (i == 0) {
-            if (!q->deposit_cents)
-                continue;
-            when = q->deposit_dated
-                       ? TX(r, "schedule.deposit_dated", "date", DATE(r, q->deposit_due), NULL)
-                       : TX(r, "schedule.deposit_undated", "days", fmt(r, "%d", q->deposit_days_before), NULL);
-            what = T(r, "schedule.deposit");
-            due = q->deposit_cents;
-            bold = true;
+        if (i == at)
+            advance_row(r, &k, adv);
+        if (i == q->n_visits)
+            break;
+        const struct quote_visit *v = &q->visits[i];
+        if (v->beyond)
+            continue;
+        const char *subs[8];
+        size_t n = 0;
+        if (q->in_full) {
+            if (v->charges_cents)
+                subs[n++] = TX(r, "schedule.prepaid", "charges", MONEY(r, v->charges_cents, true), NULL);
         } else {
-            const struct quote_visit *v = &q->visits[i - 1];
-            when = when_text(r, v);
-            what = v->label;
-            due = v->due_cents;
-            if (v->due_cents != v->charges_cents)
-                sub = TX(r, "schedule.credit", "charges", MONEY(r, v->charges_cents, true), "deposit",
-                         MONEY(r, v->charges_cents - v->due_cents, true), NULL);
+            if (v->savings_cents)
+                subs[n++] = TX(r, "schedule.shared", "services", MONEY(r, v->services_cents, true), "savings",
+                               MONEY(r, v->savings_cents, true), NULL);
+            if (v->deposit_cents)
+                subs[n++] = TX(r, "schedule.credit", "charges", MONEY(r, v->charges_cents, true), "deposit",
+                               MONEY(r, v->deposit_cents, true), NULL);
         }
-        size_t nw = wrap(r, CANVAS_REGULAR, TABLE, when, ww);
-        size_t nv = wrap(r, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, what, vw);
-        size_t ns = sub ? wrap(r, CANVAS_ITALIC, SMALL, sub, vw) : 0;
-        float hv = LEAD(TABLE) * (float)nv + LEAD(SMALL) * (float)ns;
-        float hw = LEAD(TABLE) * (float)nw;
-        float rh = (hv > hw ? hv : hw) + ROW_PAD;
-        need(r, rh);
-        float base = r->y - TABLE - 1;
-        wrap(r, CANVAS_REGULAR, TABLE, when, ww);
-        draw_lines(r, when, cw, base, CANVAS_REGULAR, TABLE, INK, LEAD(TABLE));
-        wrap(r, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, what, vw);
-        draw_lines(r, what, cv, base, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, INK, LEAD(TABLE));
-        if (sub) {
-            wrap(r, CANVAS_ITALIC, SMALL, sub, vw);
-            draw_lines(r, sub, cv, base - LEAD(TABLE) * (float)nv, CANVAS_ITALIC, SMALL, MUTED, LEAD(SMALL));
+        for (size_t gi = 0; gi < q->n_providers && n < 8; gi++) {
+            int64_t direct = 0;
+            for (size_t li = 0; li < q->n_lines; li++)
+                if (q->lines[li].visit == i && q->lines[li].direct && q->lines[li].provider == gi)
+                    direct += q->lines[li].amount_cents;
+            if (direct)
+                subs[n++] = TX(r, "schedule.direct", "name", q->providers[gi].name, "amount",
+                               MONEY(r, direct, true), NULL);
         }
-        txt_r(r, cd, base, bold ? CANVAS_BOLD : CANVAS_REGULAR, TABLE, due ? INK : MUTED, MONEY(r, due, true));
-        r->y -= rh;
-        canvas_hline(&r->cv, r->x0, r->x1, r->y + 1, 0.3f, RULE);
+        schedule_row(r, &k, when_text(r, v), v->label, false, subs, n, v->due_cents);
     }
     need(r, LEAD(BODY) + 6);
     r->y -= 2;
-    txt(r, cv, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, T(r, "schedule.total"));
-    txt_r(r, cd, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, MONEY(r, q->total_cents, true));
+    txt(r, k.cv, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, T(r, "schedule.total"));
+    txt_r(r, k.cd, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, MONEY(r, q->total_cents, true));
     r->y -= LEAD(BODY) + 6;
 }
 
+/* Financing examples in a framed box; each column as wide as its widest
+ * content, the last payment (when it differs) on a line of its own under
+ * the monthly payment.  With a payment-in-full discount, the box says why
+ * there are none. */
 static void financing(struct rctx *r)
 {
     const struct quote *q = r->q;
+    float pad = 8, w = r->x1 - r->x0, lead = LEAD(TABLE);
+    if (q->in_full) {
+        const char *none = TX(r, "financing.none", "discount", q->in_full->name, NULL);
+        size_t nn = wrap(r, CANVAS_ITALIC, SMALL + 0.5f, none, w - 2 * pad);
+        float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + pad - 4;
+        r->y -= 10;
+        need(r, h);
+        float top = r->y;
+        canvas_stroke_rect(&r->cv, r->x0, top - h, w, h, 0.8f, MUTED);
+        txt(r, r->x0 + pad, top - pad - 10, CANVAS_BOLD, 10, INK, T(r, "financing.heading"));
+        wrap(r, CANVAS_ITALIC, SMALL + 0.5f, none, w - 2 * pad);
+        draw_lines(r, none, r->x0 + pad, top - pad - 23 - 1, CANVAS_ITALIC, SMALL + 0.5f, MUTED, LEAD(SMALL + 0.5f));
+        r->y = top - h - 4;
+        return;
+    }
     if (!q->n_financing)
         return;
-    float pad = 8, w = r->x1 - r->x0, lead = LEAD(TABLE);
     const char *note = TX(r, "financing.note", "principal", MONEY(r, q->financing[0].principal, true), NULL);
     size_t nn = wrap(r, CANVAS_ITALIC, SMALL + 0.5f, note, w - 2 * pad);
+    /* columns right to left: charge, total, monthly, APR, months */
+    static const char *const heads[] = {"financing.months", "financing.apr", "financing.monthly",
+                                        "financing.total", "financing.charge"};
+    float cw[5];
+    for (size_t c = 0; c < 5; c++)
+        cw[c] = width(r, CANVAS_BOLD, TABLE, T(r, heads[c]));
+    float rows_h = 0;
+    for (size_t i = 0; i < q->n_financing; i++) {
+        const struct quote_financing *f = &q->financing[i];
+        char pb[32];
+        percent_format(f->apr, r->w.money.decimal, pb, sizeof pb);
+        cw[0] = wider(r, cw[0], CANVAS_REGULAR, TABLE, fmt(r, "%d", f->months));
+        cw[1] = wider(r, cw[1], CANVAS_REGULAR, TABLE, pb);
+        cw[2] = wider(r, cw[2], CANVAS_REGULAR, TABLE, MONEY(r, f->monthly, true));
+        bool last = f->last_payment != f->monthly && f->months > 1;
+        if (last)
+            cw[2] = wider(r, cw[2], CANVAS_ITALIC, SMALL,
+                          TX(r, "financing.last", "amount", MONEY(r, f->last_payment, true), NULL));
+        cw[3] = wider(r, cw[3], CANVAS_REGULAR, TABLE, MONEY(r, f->total_paid, true));
+        cw[4] = wider(r, cw[4], CANVAS_REGULAR, TABLE, MONEY(r, f->finance_charge, true));
+    }
+    float right[5];
+    right[4] = r->x1 - pad;
+    for (int c = 3; c >= 0; c--)
+        right[c] = right[c + 1] - cw[c + 1] - COL_GAP;
+    float name_w = right[0] - cw[0] - COL_GAP - (r->x0 + pad);
+    for (size_t i = 0; i < q->n_financing; i++) {
+        const struct quote_financing *f = &q->financing[i];
+        bool last = f->last_payment != f->monthly && f->months > 1;
+        float hn = lead * (float)wrap(r, CANVAS_REGULAR, TABLE, f->name, name_w);
+        float hm = lead + (last ? LEAD(SMALL) : 0);
+        rows_h += hn > hm ? hn : hm;
+    }
     /* heading baseline (10) + gap (13) + note + gap (4) + header + rows + descent and padding */
-    float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + TABLE + lead * (float)q->n_financing + 4 + pad;
+    float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + TABLE + rows_h + 4 + pad;
     r->y -= 10;
     need(r, h);
     float top = r->y;
@@ -781,28 +1152,30 @@ static void financing(struct rctx *r)
     wrap(r, CANVAS_ITALIC, SMALL + 0.5f, note, w - 2 * pad);
     draw_lines(r, note, r->x0 + pad, y - 1, CANVAS_ITALIC, SMALL + 0.5f, MUTED, LEAD(SMALL + 0.5f));
     y -= LEAD(SMALL + 0.5f) * (float)nn + 4;
-    float cm = r->x0 + 170, ca = cm + 50, cmo = ca + 95, ctot = cmo + 85, cch = r->x1 - pad;
     y -= TABLE;
     txt(r, r->x0 + pad, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.plan"));
-    txt_r(r, cm, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.months"));
-    txt_r(r, ca, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.apr"));
-    txt_r(r, cmo, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.monthly"));
-    txt_r(r, ctot, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.total"));
-    txt_r(r, cch, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.charge"));
+    for (size_t c = 0; c < 5; c++)
+        txt_r(r, right[c], y, CANVAS_BOLD, TABLE, MUTED, T(r, heads[c]));
     for (size_t i = 0; i < q->n_financing; i++) {
         const struct quote_financing *f = &q->financing[i];
         char pb[32];
         y -= lead;
-        txt(r, r->x0 + pad, y, CANVAS_REGULAR, TABLE, INK, f->name);
-        txt_r(r, cm, y, CANVAS_REGULAR, TABLE, INK, fmt(r, "%d", f->months));
+        size_t nl = wrap(r, CANVAS_REGULAR, TABLE, f->name, name_w);
+        draw_lines(r, f->name, r->x0 + pad, y, CANVAS_REGULAR, TABLE, INK, lead);
+        float row_end = y - lead * (float)(nl - 1);
+        txt_r(r, right[0], y, CANVAS_REGULAR, TABLE, INK, fmt(r, "%d", f->months));
         percent_format(f->apr, r->w.money.decimal, pb, sizeof pb);
-        txt_r(r, ca, y, CANVAS_REGULAR, TABLE, INK, pb);
-        const char *mo = MONEY(r, f->monthly, true);
-        if (f->last_payment != f->monthly && f->months > 1)
-            mo = fmt(r, "%s (%s)", mo, TX(r, "financing.last", "amount", MONEY(r, f->last_payment, true), NULL));
-        txt_r(r, cmo, y, CANVAS_REGULAR, TABLE, INK, mo);
-        txt_r(r, ctot, y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->total_paid, true));
-        txt_r(r, cch, y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->finance_charge, true));
+        txt_r(r, right[1], y, CANVAS_REGULAR, TABLE, INK, pb);
+        txt_r(r, right[2], y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->monthly, true));
+        txt_r(r, right[3], y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->total_paid, true));
+        txt_r(r, right[4], y, CANVAS_REGULAR, TABLE, INK, MONEY(r, f->finance_charge, true));
+        if (f->last_payment != f->monthly && f->months > 1) {
+            y -= LEAD(SMALL);
+            txt_r(r, right[2], y, CANVAS_ITALIC, SMALL, MUTED,
+                  TX(r, "financing.last", "amount", MONEY(r, f->last_payment, true), NULL));
+        }
+        if (row_end < y)
+            y = row_end;
     }
     r->y = top - h - 4;
 }
@@ -811,10 +1184,21 @@ static void financing(struct rctx *r)
 
 static void gfe(struct rctx *r)
 {
-    static const char *const paras[] = {"gfe.estimate", "gfe.other", "gfe.dispute",
-                                        "gfe.learn", "gfe.contract", "gfe.copy"};
+    const struct quote *q = r->q;
+    const char *paras[8];
+    size_t n = 0;
+    paras[n++] = "gfe.estimate";
+    paras[n++] = "gfe.other";
+    if (quote_has_separate(q))
+        paras[n++] = "gfe.other_listed";
+    if (quote_has_beyond(q))
+        paras[n++] = "gfe.new_estimate";
+    paras[n++] = "gfe.dispute";
+    paras[n++] = "gfe.learn";
+    paras[n++] = "gfe.contract";
+    paras[n++] = "gfe.copy";
     heading(r, T(r, "gfe.heading"), 3 * LEAD(BODY));
-    for (size_t i = 0; i < sizeof paras / sizeof *paras; i++) {
+    for (size_t i = 0; i < n; i++) {
         /* a short bar marks each statement */
         need(r, LEAD(BODY));
         canvas_fill_rect(&r->cv, r->x0, r->y - BODY + 1, 2.5f, BODY - 1, ACCENT);
@@ -945,6 +1329,17 @@ static void preflight(struct rctx *r)
         checkf(r, q->visits[i].label, "visits", i, ".label");
     for (size_t i = 0; i < q->n_financing; i++)
         checkf(r, q->financing[i].name, "financing", i, ".name");
+    for (size_t i = 0; i < q->n_providers; i++) {
+        const struct quote_provider *g = &q->providers[i];
+        checkf(r, g->name, "providers", i, ".name");
+        checkf(r, g->npi, "providers", i, ".npi");
+        checkf(r, g->tin, "providers", i, ".tin");
+        for (size_t k = 0; k < g->n_address; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "providers[%zu].address[%zu]", i, k);
+            check(r, path, g->address[k]);
+        }
+    }
 }
 
 /* ---- the template cache --------------------------------------------------------------------- */
@@ -1059,11 +1454,13 @@ int render_pdf_mem(const struct quote *q, const struct render_opts *o, unsigned 
     who_and_when(&r);
     insurance_box(&r);
     plan_block(&r);
+    table_columns(&r);
     items_table(&r);
     apart_list(&r, false, T(&r, "billable.heading"), T(&r, "billable.intro"), T(&r, "billable.sum"),
                q->billable_cents);
     apart_list(&r, true, T(&r, "separate.heading"), T(&r, "separate.intro"), T(&r, "separate.sum"),
                q->separate_cents);
+    providers_section(&r);
     schedule(&r);
     financing(&r);
     gfe(&r);
@@ -1090,7 +1487,7 @@ int render_pdf(const struct quote *q, const struct render_opts *o, const char *p
     if (render_pdf_mem(q, o, &buf, &len, dl) != 0)
         return -1;
     struct outfile of;
-    if (outfile_open(&of, path, dl) != 0) {
+    if (outfile_open_output(&of, path, dl) != 0) {
         free(buf);
         return -1;
     }

@@ -39,9 +39,11 @@ struct render_opts {
     bool uncompressed;          /* larger files, made faster (batch --uncompressed) */
 };
 
-/* Render q to path atomically (temp file + fsync + rename, mode 0600, via
- * src/outfile.h).  Returns 0, or -1 with a diagnostic; never leaves a
- * partial file (an existing file at path is left as it was).  q, o and the
+/* Render q to path, the output the user named: atomically (temp file +
+ * fsync + rename, mode 0600), or in place for a device, a FIFO or standard
+ * output (outfile_open_output() in outfile.h).  Returns 0, or -1 with a
+ * diagnostic; never leaves a partial file (an existing file at path is left
+ * as it was).  q, o and the
  * strings they point to are borrowed for the call. */
 int render_pdf(const struct quote *q, const struct render_opts *o, const char *path,
                struct diag_list *dl);

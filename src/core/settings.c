@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -69,34 +70,67 @@ const char *settings_desk(const char *opt)
     return e && *e ? e : NULL;
 }
 
-const char *settings_actor(const char *opt)
+const char *settings_os_account(void)
 {
-    if (opt && *opt)
-        return opt;
-    const char *u = getenv("REGENQUOTE_USER");
-    if (u && *u)
-        return u;
-    u = getenv("USER");
-    if (u && *u)
-        return u;
-    struct passwd *pw = getpwuid(getuid());
-    return pw && pw->pw_name ? pw->pw_name : "unknown";
+    static char name[64];
+    if (!name[0]) {
+        struct passwd *pw = getpwuid(getuid());
+        if (pw && pw->pw_name && *pw->pw_name)
+            snprintf(name, sizeof name, "%s", pw->pw_name);
+        else
+            snprintf(name, sizeof name, "uid:%lu", (unsigned long)getuid());
+    }
+    return name;
+}
+
+/* SOURCE_DATE_EPOCH as a date: 1 and *out when it is set, 0 when it is
+ * not, -1 with a diagnostic when it is not a Unix time. */
+static int source_date(rq_date *out, struct diag_list *dl)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (!sde || !*sde)
+        return 0;
+    char *end;
+    errno = 0;
+    long long t = strtoll(sde, &end, 10);
+    if (errno || *end || t < 0 || t > 7258118400LL) {
+        diag_error(dl, NULL, NULL, "SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970", sde);
+        return -1;
+    }
+    *out = date_from_unix(t);
+    return 1;
 }
 
 int settings_today(rq_date *out, struct diag_list *dl)
 {
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        char *end;
-        errno = 0;
-        long long t = strtoll(sde, &end, 10);
-        if (errno || *end || t < 0 || t > 7258118400LL) {
-            diag_error(dl, NULL, NULL, "SOURCE_DATE_EPOCH '%.20s' is not a Unix time; unset it or give seconds since 1970", sde);
-            return -1;
-        }
-        *out = date_from_unix(t);
+    int set = source_date(out, dl);
+    if (set < 0)
+        return -1;
+    if (!set)
+        *out = date_from_unix((int64_t)time(NULL));
+    return 0;
+}
+
+int settings_issue_date(rq_date *out, struct diag_list *dl)
+{
+    rq_date clock = date_from_unix((int64_t)time(NULL));
+    int set = source_date(out, dl);
+    if (set < 0)
+        return -1;
+    if (!set) {
+        *out = clock;
         return 0;
     }
-    *out = date_from_unix((int64_t)time(NULL));
+#ifndef RQ_TEST_BUILD
+    if (*out - clock > 1 || clock - *out > 1) {
+        char fixed[11], today[11];
+        diag_error(dl, NULL, NULL,
+                   "SOURCE_DATE_EPOCH dates this run %s, but the clock says %s; a quote is a legal estimate "
+                   "issued on today's date: unset SOURCE_DATE_EPOCH (it is for reproducible 'price' output) "
+                   "and run again",
+                   date_iso(*out, fixed), date_iso(clock, today));
+        return -1;
+    }
+#endif
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infile.h"
 #include "textenc.h"
 
 /* Largest template file read. */
@@ -31,11 +32,9 @@ static bool key_char(char c)
 
 static char *read_file(const char *path, size_t *len, struct diag_list *dl)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        diag_error(dl, path, NULL, "cannot open template: %s", strerror(errno));
+    FILE *f = infile_open(path, "template", "a template file", dl);
+    if (!f)
         return NULL;
-    }
     char *buf = malloc(TEMPLATE_MAX_BYTES + 1);
     size_t n = buf ? fread(buf, 1, TEMPLATE_MAX_BYTES + 1, f) : 0;
     bool err = !buf || ferror(f);

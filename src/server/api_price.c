@@ -17,8 +17,8 @@ void api_catalog(struct req *rq)
     if (!sl)
         return;
     /* names in the page's language (?lang=es); prices as in force today */
-    price_table_use_language(&sl->pt, http_query(rq, "lang"));
-    http_send_json(rq, 200, catalog_view_json(&sl->pt, rq->today), NULL, NULL);
+    price_table_use_language(sl->pt, http_query(rq, "lang"));
+    http_send_json(rq, 200, catalog_view_json(sl->pt, rq->today), NULL, NULL);
 }
 
 struct table_slot *api_price_plan(struct req *rq, struct quote *q)
@@ -26,8 +26,8 @@ struct table_slot *api_price_plan(struct req *rq, struct quote *q)
     struct table_slot *sl = req_tables(rq);
     if (!sl)
         return NULL;
-    price_table_use_language(&sl->pt, rq->plan.language);
-    if (pricing_compute(&sl->pt, &rq->plan, rq->today, q, &rq->dl) != 0) {
+    price_table_use_language(sl->pt, rq->plan.language);
+    if (pricing_compute(sl->pt, &rq->plan, rq->today, q, &rq->dl) != 0) {
         req_fail(rq, 422);
         return NULL;
     }

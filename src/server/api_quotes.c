@@ -3,12 +3,12 @@
  * issue_quote(), the one path the command line takes too. */
 #include "handlers.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "human_text.h"
 #include "issue.h"
 #include "quote.h"
 #include "register_view.h"
@@ -71,10 +71,19 @@ static void issue(struct req *rq, struct reg *r, const char *supersedes)
         .supersedes = supersedes,
         .desk = s->desk,
         .cache = sl->cache,
+        .idempotency_key = rq->plan.idempotency_key,
     };
     struct issue_result res;
-    int rc = issue_quote(r, &sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
-    if (rc != 0 && !res.number) {
+    int rc = issue_quote(r, sl->pt, &rq->plan, rq->today, &io, &res, &rq->dl);
+    if (rc == 1) {
+        /* the request's idempotency key was issued before: that quote, once */
+        char url[128];
+        snprintf(url, sizeof url, "/api/quotes/%s", res.number);
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "number", res.number);
+        cJSON_AddBoolToObject(root, "already_issued", true);
+        http_send_json(rq, 200, root, "Location", url);
+    } else if (rc != 0 && !res.number) {
         req_fail(rq, any_path(&rq->dl) ? 422 : 500);
     } else {
         if (rc != 0)
@@ -118,9 +127,8 @@ void api_revise(struct req *rq)
     } else if (!req_plan(rq)) {
         return;
     }
-    if (old->patient_id && rq->plan.patient_id && strcmp(old->patient_id, rq->plan.patient_id) != 0) {
-        http_send_error(rq, 422, "patient.id", NULL, NULL,
-                        "the revision is for another patient than %s; issue a new quote instead", number);
+    if (issue_same_patient(&rq->plan, number, old->request_json, &rq->dl) != 0) {
+        req_fail(rq, 422);
         return;
     }
     issue(rq, rq->reg, number);
@@ -145,16 +153,11 @@ static bool status_reason(struct req *rq, const char **reason)
         http_send_error(rq, 422, "reason", NULL, NULL, "the reason must be text");
         return false;
     }
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)rs->valuestring; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            http_send_error(rq, 422, "reason", NULL, NULL, "the reason contains a control character; write it on one line");
-            return false;
-        }
-        chars += (*p & 0xC0) != 0x80;
-    }
-    if (chars > PLAN_MAX_TEXT) {
-        http_send_error(rq, 422, "reason", NULL, NULL, "the reason is longer than %d characters", PLAN_MAX_TEXT);
+    /* the one check of typed text, as on the command line */
+    char why[HUMAN_TEXT_WHY];
+    const char *bad = human_text_problem(rs->valuestring, HUMAN_TEXT_MAX, why);
+    if (bad) {
+        http_send_error(rq, 422, "reason", NULL, NULL, "the reason %s", bad);
         return false;
     }
     *reason = rs->valuestring;
@@ -208,20 +211,8 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         f->name = v;
     if ((v = http_query(rq, "location")) && *v)
         f->location = v;
-    static const char *const dates[2] = { "from", "to" };
-    for (int i = 0; i < 2; i++) {
-        v = http_query(rq, dates[i]);
-        if (!v || !*v)
-            continue;
-        if (!date_parse(v, i ? &f->to : &f->from)) {
-            http_send_error(rq, 400, dates[i], NULL, NULL, "'%s' is not a date; use YYYY-MM-DD", dates[i]);
-            return false;
-        }
-        if (i)
-            f->has_to = true;
-        else
-            f->has_from = true;
-    }
+    if (!http_query_dates(rq, &f->has_from, &f->from, &f->has_to, &f->to))
+        return false;
     if ((v = http_query(rq, "status")) && *v) {
         if (!reg_status_known(v)) {
             http_send_error(rq, 400, "status", NULL, NULL, "unknown status; expected %s", REG_STATUS_WORDS);
@@ -230,16 +221,7 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         f->status = v;
     }
     *limit = LIST_DEFAULT_LIMIT;
-    if ((v = http_query(rq, "limit")) && *v) {
-        char *end;
-        errno = 0;
-        *limit = strtol(v, &end, 10);
-        if (errno || *end || *limit < 1 || *limit > LIST_MAX_LIMIT) {
-            http_send_error(rq, 400, "limit", NULL, NULL, "the limit must be a number from 1 to %d", LIST_MAX_LIMIT);
-            return false;
-        }
-    }
-    return true;
+    return http_query_limit(rq, 1, LIST_MAX_LIMIT, limit);
 }
 
 void api_list(struct req *rq)

@@ -3,7 +3,7 @@
  *
  * A handler answers rq with one of http_send*() (or returns after a
  * req_*() call that failed, which answered).  It runs after the checks of
- * its route (token, cross-site, size, body as its flags ask), with
+ * its route (session and role, cross-site, size, body as its flags ask), with
  * rq->today set and rq->number holding the quote named in the path; it
  * releases nothing it took from rq (the dispatcher calls req_end()). */
 #ifndef RQ_HANDLERS_H
@@ -34,16 +34,21 @@ void api_list(struct req *rq);
 void api_show(struct req *rq);
 void api_pdf(struct req *rq);
 
-/* session.c: the access token and the session cookie. */
+/* api_bills.c: the final bill against the estimate (bill.h's JSON). */
+void api_bill_check(struct req *rq);
+void api_disputes(struct req *rq);
+
+/* session.c: signing in and out, and who is signed in. */
 void api_session(struct req *rq);
 void api_login(struct req *rq);
 void api_logout(struct req *rq);
-/* Make the session cookie's value for s->token (a SHA-256 of a random salt
- * and the token), when there is a token.  0, or -1 with a diagnostic. */
-int session_start(struct server *s, struct diag_list *dl);
-/* Does rq carry the token (Authorization: Bearer) or the session cookie?
- * True when the server has no token. */
-bool session_authorised(const struct req *rq);
+/* Is the request's session cookie a live session?  Sets rq->who and
+ * rq->authed; false after answering 401 (no live session) or 500. */
+bool session_authenticate(struct req *rq);
+
+/* api_audit.c: the audit trail (managers). */
+void api_audit(struct req *rq);
+void api_audit_verify(struct req *rq);
 
 /* static.c: the page's files (GET and HEAD of anything outside /api/). */
 enum MHD_Result static_serve(struct req *rq, const char *url);

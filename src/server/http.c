@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "json_doc.h"
@@ -221,35 +222,151 @@ const char *http_query(const struct req *rq, const char *name)
     return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* The host part of a Host header ("127.0.0.1:8080" -> "127.0.0.1"). */
-static void host_name(const char *host, char *out, size_t size)
+bool http_query_dates(struct req *rq, bool *has_from, rq_date *from, bool *has_to, rq_date *to)
 {
-    size_t n;
-    if (host[0] == '[') {
-        const char *e = strchr(host, ']');
-        n = e ? (size_t)(e - host) + 1 : strlen(host);
-    } else {
-        const char *e = strchr(host, ':');
-        n = e ? (size_t)(e - host) : strlen(host);
+    static const char *const names[2] = { "from", "to" };
+    for (int i = 0; i < 2; i++) {
+        const char *v = http_query(rq, names[i]);
+        if (!v || !*v)
+            continue;
+        if (!date_parse(v, i ? to : from)) {
+            http_send_error(rq, 400, names[i], NULL, NULL, "'%s' is not a date; use YYYY-MM-DD", names[i]);
+            return false;
+        }
+        *(i ? has_to : has_from) = true;
     }
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, host, n);
-    out[n] = '\0';
+    return true;
+}
+
+bool http_query_limit(struct req *rq, long min, long max, long *limit)
+{
+    const char *v = http_query(rq, "limit");
+    if (!v || !*v)
+        return true;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || n < min || n > max) {
+        http_send_error(rq, 400, "limit", NULL, NULL, "the limit must be a number from %ld to %ld", min, max);
+        return false;
+    }
+    *limit = n;
+    return true;
+}
+
+/* How many headers named name (any case) the request has. */
+struct header_count {
+    const char *name;
+    unsigned n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct header_count *hc = cls;
+    if (key && !strcasecmp(key, hc->name))
+        hc->n++;
+    return MHD_YES;
+}
+
+static unsigned header_count(const struct req *rq, const char *name)
+{
+    struct header_count hc = { name, 0 };
+    MHD_get_connection_values(rq->c, MHD_HEADER_KIND, count_header, &hc);
+    return hc.n;
+}
+
+/* Is p (n bytes) a TCP port: 1 to 5 digits, 1 to 65535? */
+static bool port_ok(const char *p, size_t n)
+{
+    if (n == 0 || n > 5)
+        return false;
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(p[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
 }
 
 bool http_host_ok(const struct req *rq)
 {
     const struct server *s = rq->s;
-    if (s->token || !s->loopback)
-        return true;
     const char *h = http_header(rq, MHD_HTTP_HEADER_HOST);
-    if (!h)
+    if (!h || header_count(rq, MHD_HTTP_HEADER_HOST) != 1)
         return false;
-    char name[80];
-    host_name(h, name, sizeof name);
-    return !strcmp(name, "localhost") || !strcmp(name, "[::1]") || !strncmp(name, "127.", 4) ||
-           !strcmp(name, s->bind);
+    char name[256];
+    const char *port = NULL;
+    size_t n;
+    if (h[0] == '[') {
+        /* [IPv6]:port */
+        const char *e = strchr(h, ']');
+        if (!e || (size_t)(e - h - 1) >= sizeof name)
+            return false;
+        n = (size_t)(e - h - 1);
+        memcpy(name, h + 1, n);
+        name[n] = '\0';
+        struct in6_addr a6;
+        if (inet_pton(AF_INET6, name, &a6) != 1)
+            return false;
+        if (e[1] == ':')
+            port = e + 2;
+        else if (e[1])
+            return false;
+        return !port || port_ok(port, strlen(port));
+    }
+    const char *colon = strchr(h, ':');
+    n = colon ? (size_t)(colon - h) : strlen(h);
+    if (n == 0 || n >= sizeof name)
+        return false;
+    memcpy(name, h, n);
+    name[n] = '\0';
+    if (colon && !port_ok(colon + 1, strlen(colon + 1)))
+        return false; /* a second ':', userinfo ("…@evil"), a path: not a port */
+    struct in_addr a4;
+    if (inet_pton(AF_INET, name, &a4) == 1)
+        return true;
+    if (!strcasecmp(name, "localhost"))
+        return true;
+    for (size_t i = 0; s->allow_hosts && s->allow_hosts[i]; i++)
+        if (!strcasecmp(name, s->allow_hosts[i]))
+            return true;
+    return false;
+}
+
+bool http_host_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 253 || name[0] == '.' || name[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '.' || name[i] == '-'))
+            return false;
+    return true;
+}
+
+const char *http_framing_problem(const struct req *rq)
+{
+    unsigned cl = header_count(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned te = header_count(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (header_count(rq, MHD_HTTP_HEADER_HOST) > 1)
+        return "the request has more than one Host header";
+    if (cl > 1)
+        return "the request has more than one Content-Length header";
+    if (te > 1)
+        return "the request has more than one Transfer-Encoding header";
+    if (cl && te)
+        return "the request has both Content-Length and Transfer-Encoding";
+    const char *v = http_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (v && (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18))
+        return "the Content-Length header is not a plain number";
+    v = http_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (v && strcasecmp(v, "chunked") != 0)
+        return "the only Transfer-Encoding accepted is chunked";
+    return NULL;
 }
 
 /* A header a page on another site cannot send without our consent (a CORS
@@ -271,6 +388,16 @@ const char *http_csrf_problem(const struct req *rq)
             return "the request comes from another site (its Origin does not match the Host); refused";
     }
     return NULL;
+}
+
+void http_session_cookie(const struct req *rq, const char *token, char *out, size_t size)
+{
+    if (token)
+        snprintf(out, size, HTTP_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+                 rq->s->secure_cookie ? "; Secure" : "");
+    else
+        snprintf(out, size, HTTP_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=0",
+                 rq->s->secure_cookie ? "; Secure" : "");
 }
 
 bool http_declared_too_large(const struct req *rq)

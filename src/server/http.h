@@ -66,10 +66,32 @@ cJSON *http_body_object(struct req *rq, bool blank_ok);
 const char *http_header(const struct req *rq, const char *name);
 const char *http_query(const struct req *rq, const char *name);
 
-/* On loopback without a token, is the Host a loopback name (localhost,
- * 127.x, [::1], the bound address)?  Always true otherwise.  (A page on
- * another site cannot then reach us through DNS rebinding.) */
+/* The query's dates "from" and "to" (YYYY-MM-DD; each set only when
+ * given) and "limit" (min to max; *limit unchanged when not given).  False
+ * after answering 400 naming the parameter. */
+bool http_query_dates(struct req *rq, bool *has_from, rq_date *from, bool *has_to, rq_date *to);
+bool http_query_limit(struct req *rq, long min, long max, long *limit);
+
+/* Is there one Host header, NAME or NAME:PORT, where NAME is an IPv4
+ * literal, an IPv6 literal in brackets, "localhost" or a name the operator
+ * allowed (any case), and PORT is 1 to 65535?  Nothing else (userinfo, a
+ * path, a second colon) is.  A page on another site cannot then reach us
+ * through DNS rebinding: its requests name its own host. */
 bool http_host_ok(const struct req *rq);
+/* Is name fit for the list of allowed Host names (letters, digits, '.', '-')? */
+bool http_host_name_ok(const char *name);
+
+/* Why the request's framing is refused, or NULL: more than one Host,
+ * Content-Length or Transfer-Encoding header, Content-Length beside
+ * Transfer-Encoding, a Content-Length that is not plain digits, a
+ * Transfer-Encoding other than chunked (each a way to make two servers
+ * read a request differently). */
+const char *http_framing_problem(const struct req *rq);
+
+/* The Set-Cookie value for the session token (NULL: one that clears it):
+ * HttpOnly, SameSite=Strict, Path=/, and Secure under TLS. */
+#define HTTP_SESSION_COOKIE "rq_session"
+void http_session_cookie(const struct req *rq, const char *token, char *out, size_t size);
 
 /* Why a state-changing request is refused as cross-site (no
  * X-Regenquote: 1, Sec-Fetch-Site: cross-site, an Origin other than the

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,9 @@ struct ratelimit *ratelimit_new(int per_minute)
     return rl;
 }
 
-int ratelimit_take(struct ratelimit *rl, const char *addr)
+/* The seconds addr must wait for a token (0: one is there), taking it
+ * when take and there is one. */
+static int bucket(struct ratelimit *rl, const char *addr, bool take)
 {
     if (rl->per_minute <= 0)
         return 0;
@@ -65,12 +68,24 @@ int ratelimit_take(struct ratelimit *rl, const char *addr)
         e->tokens = cap;
     e->seen = now;
     int wait = 0;
-    if (e->tokens >= 1.0)
-        e->tokens -= 1.0;
-    else
+    if (e->tokens >= 1.0) {
+        if (take)
+            e->tokens -= 1.0;
+    } else {
         wait = (int)((1.0 - e->tokens) / per_sec) + 1;
+    }
     pthread_mutex_unlock(&rl->mu);
     return wait;
+}
+
+int ratelimit_take(struct ratelimit *rl, const char *addr)
+{
+    return bucket(rl, addr, true);
+}
+
+int ratelimit_wait(struct ratelimit *rl, const char *addr)
+{
+    return bucket(rl, addr, false);
 }
 
 void ratelimit_free(struct ratelimit *rl)

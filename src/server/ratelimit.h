@@ -1,6 +1,7 @@
-/* ratelimit — API requests per minute from one client address: a token
- * bucket per address, refilled continuously; the 256 most recently seen
- * addresses are remembered (the oldest is forgotten first). */
+/* ratelimit — events per minute from one client address (API requests,
+ * failed sign-ins): a token bucket per address, refilled continuously; the
+ * 256 most recently seen addresses are remembered (the oldest is forgotten
+ * first). */
 #ifndef RQ_RATELIMIT_H
 #define RQ_RATELIMIT_H
 
@@ -14,6 +15,10 @@ struct ratelimit *ratelimit_new(int per_minute);
 /* Take one request for addr (a numeric address).  Returns 0 when it is
  * allowed, else the whole seconds to wait.  Thread-safe. */
 int ratelimit_take(struct ratelimit *rl, const char *addr);
+
+/* The whole seconds addr must wait before ratelimit_take would allow it
+ * (0: now), taking nothing.  Thread-safe. */
+int ratelimit_wait(struct ratelimit *rl, const char *addr);
 
 /* rl may be NULL. */
 void ratelimit_free(struct ratelimit *rl);

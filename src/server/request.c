@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conns.h"
 #include "http.h"
 #include "regpool.h"
 #include "server_int.h"
 #include "tables.h"
-
-#define STAFF_HEADER "X-Regenquote-User"
 
 struct req *req_new(struct server *s, struct MHD_Connection *c, const char *method, const char *url)
 {
@@ -25,6 +24,7 @@ struct req *req_new(struct server *s, struct MHD_Connection *c, const char *meth
     snprintf(rq->method, sizeof rq->method, "%.7s", method);
     http_log_path(url, rq->path, sizeof rq->path);
     http_client_addr(c, rq->addr, sizeof rq->addr);
+    rq->conn = conns_of(c);
     plan_init(&rq->plan);
     return rq;
 }
@@ -104,32 +104,9 @@ cJSON *req_object(struct req *rq, bool blank_ok)
     return rq->obj;
 }
 
-static int hexval(char ch)
+const char *req_actor(const struct req *rq)
 {
-    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
-const char *req_actor(struct req *rq)
-{
-    const char *u = http_header(rq, STAFF_HEADER);
-    if (!u || !*u || strlen(u) > 3 * sizeof rq->actor)
-        return rq->s->actor;
-    size_t n = 0;
-    for (const char *p = u; *p; p++) {
-        int ch = (unsigned char)*p;
-        if (*p == '%') {
-            int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
-            if (lo < 0)
-                return rq->s->actor;
-            ch = hi * 16 + lo;
-            p += 2;
-        }
-        if (ch < 0x20 || ch == 0x7f || n + 1 >= sizeof rq->actor)
-            return rq->s->actor;
-        rq->actor[n++] = (char)ch;
-    }
-    rq->actor[n] = '\0';
-    return rq->actor;
+    return rq->authed ? rq->who.name : "-";
 }
 
 void req_fail(struct req *rq, unsigned status)

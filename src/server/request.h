@@ -19,11 +19,13 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
+#include "accounts.h"
 #include "date.h"
 #include "diag.h"
 #include "plan.h"
 #include "register.h"
 
+struct conn;
 struct server;
 struct table_slot;
 
@@ -35,6 +37,10 @@ struct req {
     char method[8];
     char path[160];              /* no query string; see http_log_path() */
     char addr[INET6_ADDRSTRLEN];
+    struct conn *conn;           /* its connection's deadlines (conns.h), or NULL */
+    /* who is signed in (session.c), set before the handler runs */
+    bool authed;
+    struct session_who who;
     /* the body, as it arrived (NUL-terminated; NULL when none came) */
     char *body;
     size_t len, cap;
@@ -53,7 +59,6 @@ struct req {
     struct reg *reg;             /* the register (req_register), or NULL */
     struct reg_entry entry;      /* the quote named in the path (req_entry) */
     struct table_slot *slot;     /* a price-table slot (req_tables), or NULL */
-    char actor[65];              /* staff named by the page (req_actor), decoded */
 };
 
 /* A context for a request of method on url (the access log keeps the
@@ -85,10 +90,9 @@ struct plan *req_plan(struct req *rq);
  * blank_ok).  NULL after answering 400. */
 cJSON *req_object(struct req *rq, bool blank_ok);
 
-/* Who does it: the X-Regenquote-User header (percent-encoded UTF-8, as the
- * page sends it; at most 64 bytes, no control characters), else the
- * server's actor. */
-const char *req_actor(struct req *rq);
+/* Who does it, for the history: the signed-in account's name (every
+ * route that changes something needs one). */
+const char *req_actor(const struct req *rq);
 
 /* Answer status with the errors gathered in rq->dl (http_send_diags). */
 void req_fail(struct req *rq, unsigned status);

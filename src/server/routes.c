@@ -7,10 +7,11 @@
 #include "handlers.h"
 #include "http.h"
 #include "ratelimit.h"
+#include "roles.h"
 #include "server_int.h"
 
 enum {
-    ROUTE_OPEN = 1 << 0,     /* no token needed */
+    ROUTE_OPEN = 1 << 0,     /* no session needed: signing in and out */
     ROUTE_PLAN = 1 << 1,     /* the body is read as a plan (rq->plan) before the handler: 400/422 */
     ROUTE_OBJECT = 1 << 2,   /* the body is parsed as a JSON object (rq->obj) before the handler: 400 */
     ROUTE_BLANK_OK = 1 << 3, /* with ROUTE_OBJECT: an empty body is {} */
@@ -21,25 +22,31 @@ struct route {
     const char *path;            /* exact, or with "{number}": a quote number (path_match) */
     void (*run)(struct req *rq); /* handlers.h */
     unsigned flags;
+    enum staff_action action;    /* what the signed-in account must be allowed (roles.h) */
 };
 
-/* Two rules are not flags, so that no route can forget them: every POST
- * changes something and must pass the cross-site check, and every address
- * needs the token unless its route says ROUTE_OPEN. */
+/* Three rules are not flags, so that no route can forget them: every POST
+ * changes something and must pass the cross-site check; every address
+ * needs a signed-in account unless its route says ROUTE_OPEN; and that
+ * account's role must allow the route's action. */
 static const struct route ROUTES[] = {
-    { "GET", "/api/session", api_session, ROUTE_OPEN },
-    { "POST", "/api/login", api_login, ROUTE_OPEN | ROUTE_OBJECT },
-    { "POST", "/api/logout", api_logout, ROUTE_OPEN },
-    { "GET", "/api/catalog", api_catalog, 0 },
-    { "POST", "/api/price", api_price, ROUTE_PLAN },
-    { "GET", "/api/quotes", api_list, 0 },
-    { "POST", "/api/quotes", api_issue, ROUTE_PLAN },
-    { "GET", "/api/quotes/{number}", api_show, 0 },
-    { "GET", "/api/quotes/{number}/pdf", api_pdf, 0 },
+    { "GET", "/api/session", api_session, ROUTE_OPEN, ACTION_PRICE },
+    { "POST", "/api/login", api_login, ROUTE_OPEN | ROUTE_OBJECT, ACTION_PRICE },
+    { "POST", "/api/logout", api_logout, ROUTE_OPEN, ACTION_PRICE },
+    { "GET", "/api/catalog", api_catalog, 0, ACTION_PRICE },
+    { "POST", "/api/price", api_price, ROUTE_PLAN, ACTION_PRICE },
+    { "GET", "/api/quotes", api_list, 0, ACTION_FIND },
+    { "POST", "/api/quotes", api_issue, ROUTE_PLAN, ACTION_ISSUE },
+    { "GET", "/api/quotes/{number}", api_show, 0, ACTION_FIND },
+    { "GET", "/api/quotes/{number}/pdf", api_pdf, 0, ACTION_REPRINT },
     /* a plan or nothing (the stored plan), read after the quote's checks */
-    { "POST", "/api/quotes/{number}/revise", api_revise, 0 },
-    { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT },
-    { "POST", "/api/quotes/{number}/accept", api_accept, ROUTE_OBJECT | ROUTE_BLANK_OK },
+    { "POST", "/api/quotes/{number}/revise", api_revise, 0, ACTION_ISSUE },
+    { "POST", "/api/quotes/{number}/void", api_void, ROUTE_OBJECT, ACTION_VOID },
+    { "POST", "/api/quotes/{number}/accept", api_accept, ROUTE_OBJECT | ROUTE_BLANK_OK, ACTION_ACCEPT },
+    { "GET", "/api/quotes/{number}/bill-check", api_bill_check, 0, ACTION_BILLS },
+    { "GET", "/api/disputes", api_disputes, 0, ACTION_BILLS },
+    { "GET", "/api/audit", api_audit, 0, ACTION_AUDIT },
+    { "GET", "/api/audit/verify", api_audit_verify, 0, ACTION_AUDIT },
 };
 #define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
 
@@ -82,7 +89,18 @@ static enum match path_match(const char *pattern, const char *url, char number[6
     return MATCH;
 }
 
-/* Is url the address of a route that needs no token? */
+/* The route of method (HEAD as GET) on url, or NULL. */
+static const struct route *route_for(const char *method, const char *url)
+{
+    char number[65];
+    const char *m = strcmp(method, "POST") != 0 ? "GET" : "POST";
+    for (size_t i = 0; i < N_ROUTES; i++)
+        if (!strcmp(ROUTES[i].method, m) && path_match(ROUTES[i].path, url, number) == MATCH)
+            return &ROUTES[i];
+    return NULL;
+}
+
+/* Is url the address of a route that needs no session? */
 static bool path_open(const char *url)
 {
     char number[65];
@@ -90,6 +108,27 @@ static bool path_open(const char *url)
         if ((ROUTES[i].flags & ROUTE_OPEN) && path_match(ROUTES[i].path, url, number) == MATCH)
             return true;
     return false;
+}
+
+/* 403 naming the roles that may take the route's action:
+ * { "errors": [ … ], "needs_role": [ "manager" ] }. */
+static void refuse_role(struct req *rq, enum staff_action a)
+{
+    char roles[80];
+    cJSON *root = cJSON_CreateObject();
+    cJSON *errs = cJSON_AddArrayToObject(root, "errors");
+    cJSON *e = cJSON_CreateObject();
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s needs %s; '%s' is signed in as %s", action_words(a),
+             action_roles(a, roles, sizeof roles), rq->who.name, role_name(rq->who.role));
+    cJSON_AddNullToObject(e, "field");
+    cJSON_AddStringToObject(e, "message", msg);
+    cJSON_AddItemToArray(errs, e);
+    cJSON *need = cJSON_AddArrayToObject(root, "needs_role");
+    for (enum role r = ROLE_FRONT_DESK; r <= ROLE_FINANCE; r++)
+        if (role_may(r, a))
+            cJSON_AddItemToArray(need, cJSON_CreateString(role_name(r)));
+    http_send_json(rq, 403, root, NULL, NULL);
 }
 
 static enum MHD_Result too_large(struct req *rq)
@@ -101,9 +140,15 @@ static enum MHD_Result too_large(struct req *rq)
 bool routes_refuse_early(struct req *rq, const char *url)
 {
     bool api = !strncmp(url, "/api/", 5), post = !strcmp(rq->method, "POST");
+    const char *why = http_framing_problem(rq);
+    if (why) {
+        http_send_error(rq, 400, NULL, "Connection", "close", "%s; refused", why);
+        return true;
+    }
     if (!http_host_ok(rq)) {
         http_send_error(rq, 403, NULL, NULL, NULL,
-                        "this server answers only to localhost or 127.0.0.1 (Host header refused)");
+                        "this server answers only to an IP address, localhost or a name its operator allows "
+                        "(Host header refused)");
         return true;
     }
     if (!post && strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
@@ -124,15 +169,19 @@ bool routes_refuse_early(struct req *rq, const char *url)
                         "too many requests from this computer; try again in %d second%s", wait, wait == 1 ? "" : "s");
         return true;
     }
-    const char *why = post ? http_csrf_problem(rq) : NULL;
+    why = post ? http_csrf_problem(rq) : NULL;
     if (why) {
         http_send_error(rq, 403, NULL, NULL, NULL, "%s", why);
         return true;
     }
-    if (!path_open(url) && !session_authorised(rq)) {
-        http_send_error(rq, 401, NULL, "WWW-Authenticate", "Bearer realm=\"regenquote\"",
-                        "sign in first: give the access token (Authorization: Bearer, or POST /api/login)");
-        return true;
+    if (!path_open(url)) {
+        if (!session_authenticate(rq))
+            return true;
+        const struct route *rt = route_for(rq->method, url);
+        if (rt && !role_may(rq->who.role, rt->action)) {
+            refuse_role(rq, rt->action);
+            return true;
+        }
     }
     if (post && http_declared_too_large(rq)) {
         too_large(rq);

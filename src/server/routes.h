@@ -12,10 +12,12 @@
 #include "request.h"
 
 /* Checks made when a request's headers are in, before its body is read:
- * the Host name, the method (GET, HEAD; POST only under /api/), and under
- * /api/ the rate limit, the cross-site check of every POST, the token
- * (unless the address is an open route's) and a Content-Length over the
- * limit.  True after answering (403, 405, 429, 401 or 413). */
+ * its framing (one Host, one plain Content-Length, …: 400), the Host name
+ * (403), the method (GET, HEAD; POST only under /api/: 405), and under
+ * /api/ the rate limit (429), the cross-site check of every POST (403), a
+ * signed-in account (401) whose role allows the route's action (403
+ * naming the roles that may), unless the address is an open route's, and
+ * a Content-Length over the limit (413).  True after answering. */
 bool routes_refuse_early(struct req *rq, const char *url);
 
 /* Answer a request whose body is in: 400 for a body on GET, 413 for one

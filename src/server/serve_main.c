@@ -23,16 +23,23 @@ static const char SERVE_HELP[] =
     "Usage: regenquote serve [options]\n"
     "\n"
     "The front desk in a browser: serve the quoting page and its JSON API\n"
-    "(docs/api.md) until Ctrl-C or SIGTERM. Open the address it prints.\n"
-    "Quotes are issued into the same register, with the same price tables, as\n"
-    "'regenquote quote'.\n"
+    "(docs/api.md) until Ctrl-C or SIGTERM. Open the address it prints and sign in\n"
+    "with a staff account ('regenquote user add'). Quotes are issued into the same\n"
+    "register, with the same price tables, as 'regenquote quote'.\n"
     "\n"
     "  --port N                   TCP port (default 8080; 0 = any free port)\n"
     "  --bind ADDR                numeric address to listen on (default 127.0.0.1);\n"
-    "                             any other than loopback needs a token\n"
-    "  --token TOKEN              access token every API request must carry (at least\n"
-    "                             12 characters; default $REGENQUOTE_TOKEN; prefer the\n"
-    "                             variable: options show in the process list)\n"
+    "                             any other than loopback needs TLS (or --behind-tls-proxy)\n"
+    "  --tls-cert FILE            HTTPS: the certificate chain (PEM)\n"
+    "  --tls-key FILE             HTTPS: its private key (PEM; keep it mode 600)\n"
+    "  --behind-tls-proxy         a TLS-terminating proxy on this machine fronts the\n"
+    "                             server: plain HTTP off loopback is allowed, cookies are Secure\n"
+    "  --allow-host NAME          also answer to Host NAME (repeatable; an IP address or\n"
+    "                             localhost is always accepted)\n"
+    "  --session-idle SECONDS     a session ends when unused this long (default 900)\n"
+    "  --session-max SECONDS      a session ends this long after sign-in (default 28800)\n"
+    "  --request-timeout SECONDS  time for a request's headers and body (default 15; 5\n"
+    "                             before a connection has signed in)\n"
     "  --rate-limit N             API requests per minute from one address (default 600;\n"
     "                             0 = no limit)\n"
     "  --prices DIR  --templates DIR  --a4\n"
@@ -43,14 +50,17 @@ static const char SERVE_HELP[] =
     "  --desk NAME                this front desk's name, kept with each quote it issues\n"
     "                             (default $REGENQUOTE_DESK)\n"
     "  --out-dir DIR              where PDF copies are written (default out or $REGENQUOTE_OUT)\n"
-    "  --by NAME                  recorded as who issued, when the page names no staff\n"
-    "                             (default $REGENQUOTE_USER, $USER)\n"
     "\n"
-    "The access log (stderr) has one line per request: address, method, path\n"
-    "without the query string, status and time; never patient data.\n";
+    "Every request but the sign-in page needs a signed-in staff account; the\n"
+    "history records it. The access log (stderr) has one line per request:\n"
+    "address, method, path without the query string, status and time; never\n"
+    "patient data, a password or a session id.\n";
 
-enum { OPT_PORT = 700, OPT_BIND, OPT_TOKEN, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB,
-       OPT_REGISTER, OPT_OUT_DIR, OPT_BY, OPT_DESK };
+enum { OPT_PORT = 700, OPT_BIND, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB, OPT_REGISTER,
+       OPT_OUT_DIR, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PROXY, OPT_ALLOW_HOST, OPT_IDLE, OPT_MAX, OPT_TIMEOUT,
+       OPT_DESK };
+
+#define MAX_ALLOW_HOSTS 16
 
 /* Access and server messages to stderr, one line each, with UTC time. */
 static void log_line(void *ctx, const char *line)
@@ -94,7 +104,13 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "port", required_argument, NULL, OPT_PORT },
         { "bind", required_argument, NULL, OPT_BIND },
-        { "token", required_argument, NULL, OPT_TOKEN },
+        { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+        { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+        { "behind-tls-proxy", no_argument, NULL, OPT_PROXY },
+        { "allow-host", required_argument, NULL, OPT_ALLOW_HOST },
+        { "session-idle", required_argument, NULL, OPT_IDLE },
+        { "session-max", required_argument, NULL, OPT_MAX },
+        { "request-timeout", required_argument, NULL, OPT_TIMEOUT },
         { "rate-limit", required_argument, NULL, OPT_RATE },
         { "prices", required_argument, NULL, OPT_PRICES },
         { "templates", required_argument, NULL, OPT_TEMPLATES },
@@ -102,13 +118,13 @@ int main(int argc, char **argv)
         { "web", required_argument, NULL, OPT_WEB },
         { "register", required_argument, NULL, OPT_REGISTER },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
-        { "by", required_argument, NULL, OPT_BY },
         { "desk", required_argument, NULL, OPT_DESK },
         { NULL, 0, NULL, 0 },
     };
     struct server_opts so = { .port = SERVER_DEFAULT_PORT, .log = log_line };
-    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *by = NULL,
-               *desk = NULL;
+    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *desk = NULL;
+    const char *hosts[MAX_ALLOW_HOSTS + 1] = { NULL };
+    size_t nhosts = 0;
     int c;
     long v;
     optind = 0;
@@ -122,7 +138,23 @@ int main(int argc, char **argv)
             so.port = (unsigned)v;
             break;
         case OPT_BIND: so.bind = optarg; break;
-        case OPT_TOKEN: so.token = optarg; break;
+        case OPT_TLS_CERT: so.tls_cert = optarg; break;
+        case OPT_TLS_KEY: so.tls_key = optarg; break;
+        case OPT_PROXY: so.behind_tls_proxy = true; break;
+        case OPT_ALLOW_HOST:
+            if (nhosts == MAX_ALLOW_HOSTS)
+                return usage_error("at most %d --allow-host names", MAX_ALLOW_HOSTS);
+            hosts[nhosts++] = optarg;
+            so.allow_hosts = hosts;
+            break;
+        case OPT_IDLE:
+        case OPT_MAX:
+        case OPT_TIMEOUT:
+            if ((v = number_arg(optarg, 1, 7 * 24 * 3600)) < 0)
+                return usage_error("%s '%s' is not a number of seconds (1 to 604800)", argv[optind - 2], optarg);
+            *(c == OPT_IDLE ? &so.session_idle_s : c == OPT_MAX ? &so.session_max_s : &so.request_timeout_s) =
+                (unsigned)v;
+            break;
         case OPT_RATE:
             if ((v = number_arg(optarg, 0, 1000000)) < 0)
                 return usage_error("--rate-limit '%s' is not a number of requests per minute", optarg);
@@ -134,7 +166,6 @@ int main(int argc, char **argv)
         case OPT_WEB: web = optarg; break;
         case OPT_REGISTER: reg = optarg; break;
         case OPT_OUT_DIR: out = optarg; break;
-        case OPT_BY: by = optarg; break;
         case OPT_DESK: desk = optarg; break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -142,15 +173,12 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!so.token) {
-        const char *t = getenv("REGENQUOTE_TOKEN");
-        if (t && *t)
-            so.token = t;
-    }
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde && *sde) {
         struct diag_list tdl = { 0 };
-        int bad = settings_today(&so.today, &tdl);
+        /* the front desk issues legal estimates: a SOURCE_DATE_EPOCH away
+         * from the clock is refused, as by every issuing command */
+        int bad = settings_issue_date(&so.today, &tdl);
         if (bad)
             diag_list_write(stderr, "regenquote", &tdl, 5);
         diag_list_free(&tdl);
@@ -163,7 +191,6 @@ int main(int argc, char **argv)
     so.register_path = settings_register_path(reg);
     so.out_dir = settings_out_dir(out);
     so.web_dir = settings_web_dir(web);
-    so.actor = settings_actor(by);
     so.desk = settings_desk(desk);
     if (web && !so.web_dir)
         return usage_error("--web needs a folder");
@@ -197,8 +224,8 @@ int main(int argc, char **argv)
     diag_list_free(&dl);
     const char *host = so.bind ? so.bind : SERVER_DEFAULT_BIND;
     bool v6 = strchr(host, ':') != NULL;
-    fprintf(stderr, "regenquote: front desk at http://%s%s%s:%u/ %s(Ctrl-C stops)\n", v6 ? "[" : "", host,
-            v6 ? "]" : "", server_port(srv), so.token ? "with an access token " : "");
+    fprintf(stderr, "regenquote: front desk at %s://%s%s%s:%u/ (Ctrl-C stops)\n", so.tls_cert ? "https" : "http",
+            v6 ? "[" : "", host, v6 ? "]" : "", server_port(srv));
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;

@@ -17,13 +17,24 @@
  * request.  Tables are reloaded when clinic.json or catalog.json change on
  * disk (a table with problems is not used: the last good one stays).
  *
- * Security (docs/api.md "Security"): bound to 127.0.0.1 unless told
- * otherwise; on any non-loopback address a token is required and checked
- * on every API request (Authorization: Bearer, or the HttpOnly
- * SameSite=Strict session cookie set by POST /api/login); every POST needs
- * the header X-Regenquote: 1 and a matching Origin when one is sent; body
- * size limit (413); per-client rate limit (429); security headers on every
- * response. */
+ * Security (docs/api.md "Security", SECURITY.md): every API request but
+ * the sign-in's own (session, login, logout) needs a live session of a
+ * staff account (accounts.h), loopback included, and the role its route
+ * names (roles.h); the session is a random id in an HttpOnly,
+ * SameSite=Strict cookie (Secure under TLS), of which the register keeps
+ * only the hash, ending when idle, when old, at sign-out, at a password
+ * change and when the account is disabled.  Every change is recorded as
+ * an event of the audit trail (audit.h) with the signed-in account as its
+ * actor.  Host must be an IP literal, localhost or a name the operator
+ * allows; a request's framing is checked (one Host, one plain
+ * Content-Length, no Content-Length beside Transfer-Encoding); every POST
+ * needs X-Regenquote: 1 and a matching Origin when one is sent; a request
+ * has a deadline for its headers and body, shorter before its connection
+ * is signed in (conns.h); body size limit (413); per-client rate limits
+ * (429), on failed sign-ins too; security headers on every response.
+ * Off loopback it speaks TLS (libmicrohttpd with GnuTLS), unless the
+ * operator states that a TLS-terminating proxy on the same machine fronts
+ * it. */
 #ifndef RQ_SERVER_H
 #define RQ_SERVER_H
 
@@ -38,6 +49,14 @@
 #define SERVER_DEFAULT_MAX_BODY (64u * 1024u)
 #define SERVER_DEFAULT_RATE 600     /* API requests per minute per client */
 #define SERVER_DEFAULT_SLOTS 4      /* price tables / render caches */
+#define SERVER_DEFAULT_IDLE 900     /* seconds a session lasts unused (15 minutes) */
+#define SERVER_DEFAULT_LIFETIME 28800 /* seconds a session lasts at most (8 hours) */
+#define SERVER_DEFAULT_REQUEST_TIMEOUT 15 /* seconds for a request's headers and body */
+#define SERVER_DEFAULT_PREAUTH_TIMEOUT 5  /* the same, before a connection is signed in */
+#define SERVER_DEFAULT_LOGIN_FAILURES 10  /* failed sign-ins a minute per client address */
+#define SERVER_MAX_CONNECTIONS 256
+#define SERVER_PREAUTH_TOTAL 128    /* connections not (yet) signed in, at most */
+#define SERVER_PREAUTH_PER_ADDRESS 16
 
 /* Called with one line (no newline) of log; ctx is server_opts.log_ctx. */
 typedef void (*server_log_fn)(void *ctx, const char *line);
@@ -45,18 +64,24 @@ typedef void (*server_log_fn)(void *ctx, const char *line);
 struct server_opts {
     const char *bind;            /* numeric IPv4 or IPv6 address; NULL = 127.0.0.1 */
     unsigned port;               /* 0 = any free port (see server_port) */
-    const char *token;           /* NULL or "" = none; required off loopback */
+    const char *tls_cert, *tls_key; /* PEM files: speak HTTPS (both or neither) */
+    bool behind_tls_proxy;       /* a TLS-terminating proxy on this machine fronts it */
+    const char *const *allow_hosts; /* more Host names to answer to (NULL-terminated), or NULL */
     const char *prices_dir;      /* holds clinic.json and catalog.json (required) */
     const char *templates_dir;   /* PDF wording and font (required) */
     const char *register_path;   /* SQLite register, created if missing (required) */
     const char *out_dir;         /* PDF copies (required; created if missing) */
     const char *web_dir;         /* the page's files, or NULL: API only */
-    const char *actor;           /* recorded as who issued, unless the request names staff */
     const char *desk;            /* this front desk's name, kept with each quote, or NULL */
     bool a4;                     /* PDFs on A4 instead of US Letter */
     size_t max_body;             /* bytes; 0 = SERVER_DEFAULT_MAX_BODY */
     int rate_per_minute;         /* API requests per client per minute; 0 = default, <0 = off */
+    int login_failures_per_minute; /* failed sign-ins per client per minute; 0 = default */
     unsigned slots;              /* 0 = SERVER_DEFAULT_SLOTS */
+    unsigned session_idle_s;     /* 0 = SERVER_DEFAULT_IDLE */
+    unsigned session_max_s;      /* 0 = SERVER_DEFAULT_LIFETIME */
+    unsigned request_timeout_s;  /* 0 = SERVER_DEFAULT_REQUEST_TIMEOUT */
+    unsigned preauth_timeout_s;  /* 0 = SERVER_DEFAULT_PREAUTH_TIMEOUT */
     bool has_today;              /* fix "today" (tests, SOURCE_DATE_EPOCH) */
     rq_date today;
     server_log_fn log;           /* may be NULL: nothing is logged */
@@ -65,9 +90,10 @@ struct server_opts {
 
 struct server;
 
-/* Check the options, load the price tables, open the register (creating
- * it and the output folder if needed, and rewriting PDF copies an
- * interrupted run left missing) and start listening.  Returns 0 and sets
+/* Check the options, open the register (creating it and the output folder
+ * if needed, and rewriting PDF copies an interrupted run left missing),
+ * load the price tables (recording them in the audit trail) and start
+ * listening.  Returns 0 and sets
  * *out, or -1 with diagnostics (then nothing is running).  The strings in
  * o are copied. */
 int server_start(struct server **out, const struct server_opts *o, struct diag_list *dl);

@@ -9,7 +9,9 @@
  *   regpool.c     open register handles kept between requests
  *   api_price.c   GET /api/catalog, POST /api/price
  *   api_quotes.c  issue, revise, void, accept, list, show, pdf
- *   session.c     the token: session, login, logout, who is signed in
+ *   session.c     signing in and out, who is signed in (accounts.h)
+ *   conns.c       connection deadlines, the share of unauthenticated connections
+ *   api_audit.c   the audit trail for managers
  *   static.c      the page's files */
 #ifndef RQ_SERVER_INT_H
 #define RQ_SERVER_INT_H
@@ -20,7 +22,12 @@
 #include "date.h"
 #include "server.h"
 
+#include <pthread.h>
+
+#include "accounts.h"
+
 struct MHD_Daemon;
+struct conns;
 struct ratelimit;
 struct regpool;
 struct tables;
@@ -37,15 +44,24 @@ void srv_logf(const struct srv_log *lg, const char *fmt, ...) __attribute__((for
 struct server {
     struct MHD_Daemon *daemon;
     unsigned port;
-    char *bind, *token, *templates_dir, *register_path, *out_dir, *web_dir, *actor, *desk;
-    bool a4, loopback, has_today;
+    char *bind, *templates_dir, *register_path, *out_dir, *web_dir, *desk;
+    char **allow_hosts;          /* NULL-terminated, or NULL */
+    char *tls_cert_pem, *tls_key_pem; /* with TLS */
+    bool a4, loopback, has_today, tls, secure_cookie;
     rq_date today;
     size_t max_body;
-    char session[65];            /* cookie value proving the token was given (session.c) */
+    struct session_policy policy;
     struct srv_log log;
     struct tables *tables;
-    struct ratelimit *rate;
+    struct ratelimit *rate;      /* API requests per address */
+    struct ratelimit *login_failures; /* failed sign-ins per address */
+    struct conns *conns;
     struct regpool *regs;        /* open register handles between requests (regpool.h) */
+    /* at most PASSWORD_CHECKS_AT_ONCE Argon2id checks at a time (64 MiB each) */
+    pthread_mutex_t pw_mu;
+    pthread_cond_t pw_cv;
+    unsigned pw_busy;
+    bool pw_init;
 };
 
 /* The server's today: the date server_opts fixed, else the clock's (UTC). */

@@ -19,7 +19,25 @@ struct tables {
     struct table_slot *slots;
     size_t n;
     char last_problem[65];       /* which refused files were last logged, to log once */
+    tables_loaded_fn on_load;
+    void *on_load_ctx;
+    pthread_mutex_t told_mu;     /* one on_load call at a time */
+    char told[65];               /* the digest on_load was last told of */
 };
+
+/* Tell on_load of a table now in use, unless it was the last one told of. */
+static void announce(struct tables *t, const struct price_table *pt)
+{
+    if (!t->on_load)
+        return;
+    pthread_mutex_lock(&t->told_mu);
+    bool first = !t->told[0];
+    if (strcmp(t->told, pt->sha256) != 0) {
+        snprintf(t->told, sizeof t->told, "%s", pt->sha256);
+        t->on_load(t->on_load_ctx, pt->version, pt->sha256, first);
+    }
+    pthread_mutex_unlock(&t->told_mu);
+}
 
 static bool ts_eq(struct timespec a, struct timespec b)
 {
@@ -65,19 +83,28 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
 {
     struct table_files now = files_now(t);
     if (!sl->loaded || !files_eq(&now, &sl->files)) {
-        struct price_table fresh;
+        /* loaded where it stays: a table's language slots point into it,
+         * so it is never copied */
+        struct price_table *fresh = malloc(sizeof *fresh);
         struct diag_list ldl = { 0 };
-        if (price_table_load(&fresh, t->prices_dir, &ldl) == 0) {
+        if (!fresh) {
+            diag_error(dl, NULL, NULL, "out of memory");
+            return -1;
+        }
+        if (price_table_load(fresh, t->prices_dir, &ldl) == 0) {
             if (sl->loaded) {
-                price_table_free(&sl->pt);
-                srv_logf(t->log, "price tables reloaded: version %s", fresh.version);
+                price_table_free(sl->pt);
+                free(sl->pt);
+                srv_logf(t->log, "price tables reloaded: version %s", fresh->version);
             }
             sl->pt = fresh;
             sl->loaded = true;
             sl->files = now;
             sl->on = INT32_MIN;
+            announce(t, sl->pt);
         } else {
-            price_table_free(&fresh);
+            price_table_free(fresh);
+            free(fresh);
             if (!sl->loaded) {
                 for (size_t i = 0; i < ldl.n; i++)
                     diag_add(dl, ldl.v[i].severity, ldl.v[i].file, ldl.v[i].line, ldl.v[i].col,
@@ -99,13 +126,13 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
             if (fresh_problem)
                 srv_logf(t->log,
                          "the changed price tables in '%s' have problems; still using version %s (run 'regenquote validate')",
-                         t->prices_dir, sl->pt.version);
+                         t->prices_dir, sl->pt->version);
         }
         diag_list_free(&ldl);
     }
     if (sl->on != today) {
         struct diag_list udl = { 0 };
-        if (price_table_use_date(&sl->pt, today, &udl) != 0) {
+        if (price_table_use_date(sl->pt, today, &udl) != 0) {
             for (size_t i = 0; i < udl.n; i++)
                 if (udl.v[i].severity == DIAG_ERROR)
                     diag_error(dl, udl.v[i].file, udl.v[i].path, "%s", udl.v[i].msg);
@@ -120,13 +147,16 @@ static int slot_refresh(struct tables *t, struct table_slot *sl, rq_date today, 
 }
 
 struct tables *tables_new(const char *prices_dir, size_t n, rq_date today, const struct srv_log *lg,
-                          struct diag_list *dl)
+                          tables_loaded_fn on_load, void *ctx, struct diag_list *dl)
 {
     struct tables *t = calloc(1, sizeof *t);
     if (!t) {
         diag_error(dl, NULL, NULL, "out of memory");
         return NULL;
     }
+    t->on_load = on_load;
+    t->on_load_ctx = ctx;
+    pthread_mutex_init(&t->told_mu, NULL);
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     t->log = lg;
@@ -146,7 +176,7 @@ struct tables *tables_new(const char *prices_dir, size_t n, rq_date today, const
         tables_free(t);
         return NULL;
     }
-    srv_logf(lg, "price tables: version %s from '%s'", t->slots[0].pt.version, t->prices_dir);
+    srv_logf(lg, "price tables: version %s from '%s'", t->slots[0].pt->version, t->prices_dir);
     return t;
 }
 
@@ -186,13 +216,16 @@ void tables_free(struct tables *t)
     if (!t)
         return;
     for (size_t i = 0; t->slots && i < t->n; i++) {
-        if (t->slots[i].loaded)
-            price_table_free(&t->slots[i].pt);
+        if (t->slots[i].loaded) {
+            price_table_free(t->slots[i].pt);
+            free(t->slots[i].pt);
+        }
         render_cache_free(t->slots[i].cache);
     }
     free(t->slots);
     free(t->prices_dir);
     pthread_mutex_destroy(&t->mu);
+    pthread_mutex_destroy(&t->told_mu);
     pthread_cond_destroy(&t->cv);
     free(t);
 }

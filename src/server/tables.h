@@ -28,23 +28,31 @@ struct table_files {
     bool ok;
 };
 
-/* One slot.  pt and cache are the holder's to use (and pt's language to
- * switch) from tables_acquire() to tables_release(); the rest is tables.c's. */
+/* One slot.  *pt and cache are the holder's to use (and pt's language to
+ * switch) from tables_acquire() to tables_release(); the rest is tables.c's.
+ * The table is never copied (its language slots point into it). */
 struct table_slot {
-    struct price_table pt;
+    struct price_table *pt;      /* malloc'd, while loaded */
     struct render_cache *cache;
     bool loaded, busy;
     rq_date on;                  /* the date pt's prices are set to */
     struct table_files files;
 };
 
+/* Told of every price table the pool starts using whose digest differs
+ * from the last one it told of (the first at start, then each changed
+ * table a slot loads): version and sha256 borrowed for the call, at_start
+ * for the first.  Called from any thread, one call at a time. */
+typedef void (*tables_loaded_fn)(void *ctx, const char *version, const char *sha256, bool at_start);
+
 /* n slots (n >= 1), each with a render cache; the tables of prices_dir
  * (copied) loaded into the first with the prices in force on `today`, and
- * logged ("price tables: version V from 'DIR'").  Returns the pool, or NULL
- * with diagnostics (the tables' problems, or out of memory).  lg is
- * borrowed for the pool's life. */
+ * logged ("price tables: version V from 'DIR'").  on_load (may be NULL)
+ * with ctx is told of each new table.  Returns the pool, or NULL with
+ * diagnostics (the tables' problems, or out of memory).  lg is borrowed
+ * for the pool's life. */
 struct tables *tables_new(const char *prices_dir, size_t n, rq_date today, const struct srv_log *lg,
-                          struct diag_list *dl);
+                          tables_loaded_fn on_load, void *ctx, struct diag_list *dl);
 
 /* Take a free slot (waiting for one), its table up to date with the files
  * and set to the prices in force on `today`.  NULL with diagnostics when

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /* The front-desk page in a real browser (Debian's chromium, headless)
- * against `regenquote serve` on 127.0.0.1 with a temporary register.
+ * against `regenquote serve` on 127.0.0.1 with a temporary register and
+ * two staff accounts (ana, front desk; max, manager): signing in and out,
+ * a new session at each sign-in, a role refusal, the idle timeout, then
+ * the front desk's work.
  *
  *   node tests/browser/front-desk.test.js      (make test-browser does this)
  *
@@ -25,6 +28,8 @@ const PATIENT = 'José Müller-Ñúñez';
 const PATIENT_ID = 'P-20001';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Ann O\'Hara';
 
+const ACCOUNTS = { ana: ['front-desk', 'ana-password-1'], max: ['manager', 'max-password-1'] };
+
 let server, serverLog = '', base, context, page;
 const results = [];
 
@@ -44,17 +49,25 @@ async function test(name, fn) {
   }
 }
 
-/* Start `regenquote serve` (with a token when given); resolves with its base URL. */
-function startServer(token) {
+/* The staff accounts, made with the command line (the password on standard input). */
+function addAccounts() {
+  for (const [name, [role, password]] of Object.entries(ACCOUNTS)) {
+    const r = spawnSync(BIN, ['user', 'add', name, '--role', role, '--register', REG],
+      { cwd: ROOT, input: password + '\n', encoding: 'utf8' });
+    if (r.status !== 0) fail(`regenquote user add ${name} failed: ${r.stderr}`);
+    if ((r.stdout + r.stderr).includes(password)) fail('regenquote user add repeated the password');
+  }
+}
+
+/* Start `regenquote serve` (extra: more options); resolves with its base URL. */
+function startServer(extra) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
-    delete env.REGENQUOTE_TOKEN;
     delete env.SOURCE_DATE_EPOCH;
-    if (token) env.REGENQUOTE_TOKEN = token;
     let url = null;
     server = spawn(BIN, ['serve', '--port', '0', '--register', REG, '--out-dir', OUT,
       '--prices', path.join(ROOT, 'pricing'), '--templates', path.join(ROOT, 'templates'),
-      '--web', path.join(ROOT, 'web'), '--by', 'browser-test'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      '--web', path.join(ROOT, 'web'), ...(extra || [])], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     const timer = setTimeout(() => reject(new Error('the server did not start in 10 s:\n' + serverLog)), 10000);
     server.on('error', (e) => { clearTimeout(timer); reject(e); });
     server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the server exited (${code}):\n${serverLog}`)); });
@@ -86,6 +99,39 @@ function cli(args) {
 
 function registerList() {
   return JSON.parse(cli(['list', '--register', REG, '--out-dir', OUT, '--format', 'json']));
+}
+
+/* Sign in through the page's form as name; the session cookie's value. */
+async function signIn(name, password) {
+  await page.waitForSelector('#view-login:not([hidden])', { timeout: 10000 });
+  await page.fill('#login-user', name);
+  await page.fill('#login-password', password || ACCOUNTS[name][1]);
+  await page.click('#login-form button[type="submit"]');
+  await page.waitForSelector('#who:not([hidden])', { timeout: 10000 });
+  check((await page.textContent('#who-name')) === name, 'the page does not show who is signed in');
+  const c = (await context.cookies(base)).find((x) => x.name === 'rq_session');
+  check(c, 'no session cookie after signing in');
+  return c.value;
+}
+
+/* A sign-in from outside the page (another computer); its session id. */
+async function signIn2() {
+  const r = await fetch(base + '/api/login', { method: 'POST', headers: { 'X-Regenquote': '1', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'ana', password: ACCOUNTS.ana[1] }) });
+  check(r.status === 200, 'signing in from outside answered ' + r.status);
+  const m = /rq_session=([0-9a-f]+)/.exec(r.headers.get('set-cookie') || '');
+  check(m, 'no session cookie from outside');
+  return m[1];
+}
+
+async function signOut() {
+  await page.click('#sign-out');
+  await page.waitForSelector('#view-login:not([hidden])', { timeout: 10000 });
+}
+
+/* The status of GET path from outside the browser with the cookie value v. */
+async function statusWith(urlPath, v) {
+  return (await fetch(base + urlPath, { headers: { Cookie: 'rq_session=' + v } })).status;
 }
 
 async function totalCents() {
@@ -130,6 +176,8 @@ async function main() {
 
   check(fs.existsSync(BIN), `${BIN} is missing; run make`);
   check(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing; run ./scripts/setup-deps.sh chromium`);
+  cli(['init', '--register', REG]);   /* the server never makes a register */
+  addAccounts();
   base = await startServer();
   context = await chromium.launchPersistentContext(path.join(TMP, 'profile'), {
     executablePath: CHROMIUM,
@@ -148,12 +196,47 @@ async function main() {
 
   let firstNumber, firstTotal, revisedNumber;
 
-  await test('the page loads with the clinic and its choices from the price tables', async () => {
+  let firstSession;
+
+  await test('sign in: the page asks first, a wrong password is refused, then the front desk opens', async () => {
     const res = await page.goto(base + '/');
     check(res.status() === 200, 'GET / answered ' + res.status());
     const csp = res.headers()['content-security-policy'] || '';
     check(csp.includes("default-src 'self'") && csp.includes("frame-ancestors 'none'"), 'no CSP header: ' + csp);
     check(res.headers()['x-content-type-options'] === 'nosniff', 'no nosniff header');
+    await page.waitForSelector('#view-login:not([hidden])', { timeout: 10000 });
+    check(await page.isHidden('#view-quote'), 'the form shows before signing in');
+    check((await fetch(base + '/api/quotes')).status === 401, 'the API answers without a session');
+    await page.click('.lang-btn[data-lang="es"]');
+    check((await page.textContent('label:has(#login-password) span')) === 'Contraseña', 'the sign-in page is not in Spanish');
+    await page.click('.lang-btn[data-lang="en"]');
+    await page.fill('#login-user', 'ana');
+    await page.fill('#login-password', 'not-her-password');
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0, null, { timeout: 5000 });
+    check(await page.isHidden('#view-quote'), 'a wrong password opened the front desk');
+    firstSession = await signIn('ana');
+    const cookies = await context.cookies(base);
+    const c = cookies.find((x) => x.name === 'rq_session');
+    check(c.httpOnly && c.sameSite === 'Strict', 'the session cookie is not HttpOnly and SameSite=Strict: ' + JSON.stringify(c));
+    check(/^[0-9a-f]{64}$/.test(c.value), 'the session id is not 256 random bits in hex');
+    check(await page.evaluate(() => document.cookie.includes('rq_session')) === false, 'scripts can read the session cookie');
+    check((await page.textContent('#who-role')).includes('front desk'), 'the role is not shown');
+  });
+
+  await test('signing out ends the session; each sign-in gets a new session id', async () => {
+    check(await statusWith('/api/quotes', firstSession) === 200, 'the session does not work');
+    await signOut();
+    check(await statusWith('/api/quotes', firstSession) === 401, 'the session still works after signing out');
+    const second = await signIn('ana');
+    check(second !== firstSession, 'the second sign-in got the same session id');
+    const third = await signIn2();
+    check(third !== second && third !== firstSession, 'a third sign-in got an old session id');
+    check(await statusWith('/api/quotes', second) === 200, 'a sign-in in another browser ended this one');
+    check(await statusWith('/api/quotes', third) === 200, 'the newest session does not work');
+  });
+
+  await test('the page loads with the clinic and its choices from the price tables', async () => {
     await page.waitForSelector('input[name="area"][value="left-ankle"]');
     check((await page.textContent('#clinic-name')).includes('Lone Star'), 'the clinic name is not shown');
     check(await page.isDisabled('#source-embryonic'), 'a research-only source can be chosen');
@@ -189,6 +272,11 @@ async function main() {
       '--add', 'prp-booster', '--patient-name', PATIENT, '--format', 'json']));
     check(q.total_cents === t2, `the page shows ${t2} but the command line computes ${q.total_cents}`);
     check((await page.textContent('#total')).includes(usd(t2).replace('$', '')), 'the total is not shown in dollars');
+    /* each visit shows what the API says is due at it (issue #15) */
+    const dues = await page.$$eval('.visit-due span:last-child', (els) => els.map((e) => e.textContent));
+    const want = q.visits.filter((v) => v.charges_cents || v.due_cents).map((v) => usd(v.due_cents).replace('$', ''));
+    check(dues.length === want.length && dues.every((d, i) => d.includes(want[i])),
+      `the visits' amounts due ${JSON.stringify(dues)} are not the API's ${JSON.stringify(want)}`);
     firstTotal = t2;
   });
 
@@ -268,7 +356,29 @@ async function main() {
     check(text.includes(firstNumber), 'the revised PDF does not say which quote it replaces');
   });
 
-  await test('void needs a reason, then the quote shows as void', async () => {
+  await test('the front desk cannot void: no Void button, and the API names the manager role', async () => {
+    await page.click('#tab-search');
+    await page.fill('#s-name', '');
+    await page.click('#search-form button[type="submit"]');
+    const row = `#results-body tr[data-number="${revisedNumber}"]`;
+    await page.waitForSelector(row, { timeout: 10000 });
+    check(await page.locator(`${row} button[data-action="revise"]`).count() === 1, 'no Revise button for the front desk');
+    check(await page.locator(`${row} button[data-action="void"]`).count() === 0, 'a Void button for the front desk');
+    check(await page.isHidden('#tab-audit'), 'the audit trail tab shows for the front desk');
+    const r = await page.evaluate(async (n) => {
+      const res = await fetch('/api/quotes/' + n + '/void', { method: 'POST',
+        headers: { 'X-Regenquote': '1', 'Content-Type': 'application/json' }, body: JSON.stringify({ reason: 'Trying' }) });
+      return { status: res.status, body: await res.json() };
+    }, revisedNumber);
+    check(r.status === 403, 'voiding as the front desk answered ' + r.status);
+    check(/manager role/.test(r.body.errors[0].message) && r.body.needs_role[0] === 'manager',
+      'the refusal does not name the role: ' + JSON.stringify(r.body));
+    check(registerList().find((x) => x.number === revisedNumber).status === 'issued', 'the quote changed');
+  });
+
+  await test('void needs a reason, then the quote shows as void (signed in as the manager)', async () => {
+    await signOut();
+    await signIn('max');
     await page.click('#tab-search');
     await page.fill('#s-name', '');
     await page.click('#search-form button[type="submit"]');
@@ -282,6 +392,25 @@ async function main() {
     await page.waitForSelector(`${row} .status-void`, { timeout: 10000 });
     const e = registerList().find((x) => x.number === revisedNumber);
     check(e.status === 'void', 'the register does not show it void');
+  });
+
+  await test('the manager sees the audit trail: who did what, and that the chain is intact', async () => {
+    await page.click('#tab-audit');
+    await page.waitForSelector('#audit-body tr', { timeout: 10000 });
+    const rows = await page.$$eval('#audit-body tr', (trs) => trs.map((tr) => Array.from(tr.cells).map((c) => c.textContent)));
+    const has = (actor, kind, quote) => rows.some((c) => c[2] === actor && c[3] === kind && (!quote || c[4] === quote));
+    check(has('ana', 'issued', firstNumber), 'the issue by ana is not in the trail');
+    check(has('max', 'voided', revisedNumber), 'the void by max is not in the trail');
+    check(has('ana', 'login failed'), 'the failed sign-in is not in the trail');
+    check(has('ana', 'logout'), 'the sign-out is not in the trail');
+    await page.fill('#a-actor', 'max');
+    await page.click('#audit-form button[type="submit"]');
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#audit-body tr'))
+      .every((tr) => tr.cells[2].textContent === 'max'), null, { timeout: 10000 });
+    await page.click('#audit-verify');
+    await page.waitForFunction(() => /intact/.test(document.getElementById('audit-status').textContent), null, { timeout: 10000 });
+    const v = spawnSync(BIN, ['audit', 'verify', '--register', REG], { encoding: 'utf8' });
+    check(v.status === 0, 'regenquote audit verify: ' + v.stderr);
   });
 
   await test('patient text is shown as text, never run as markup', async () => {
@@ -352,6 +481,8 @@ async function main() {
     check(/"POST \/api\/quotes" 201/.test(serverLog), 'the access log lacks the issue requests');
     for (const secret of [PATIENT, 'Müller', 'müller', 'm%C3%BCller', PATIENT_ID, 'Ana Ruiz', 'Ruiz'])
       check(!serverLog.includes(secret), `the access log contains patient data (${secret})`);
+    for (const secret of [ACCOUNTS.ana[1], ACCOUNTS.max[1], 'not-her-password', firstSession])
+      check(!serverLog.includes(secret), 'the access log contains a password or a session id');
   });
 
   const code = await stopServer();
@@ -360,34 +491,19 @@ async function main() {
     check(/stopped/.test(serverLog), 'the server did not say it stopped');
   });
 
-  await test('with a token: the page asks for it, then works through its HttpOnly cookie', async () => {
-    const token = 'browser-test-token-' + process.pid;
-    base = await startServer(token);
+  await test('an idle session ends: the page asks to sign in again', async () => {
+    base = await startServer(['--session-idle', '2']);
     await page.goto(base + '/');
-    await page.waitForSelector('#view-login:not([hidden])', { timeout: 10000 });
-    check(await page.isHidden('#view-quote'), 'the form shows before signing in');
-    await page.fill('#login-token', 'not-the-token');
-    await page.click('#login-form button[type="submit"]');
-    await page.waitForFunction(() => document.getElementById('login-error').textContent.length > 0, null, { timeout: 5000 });
-    await page.fill('#login-token', token);
-    await page.click('#login-form button[type="submit"]');
+    const v = await signIn('ana');
     await page.waitForSelector('input[name="area"][value="left-knee"]', { timeout: 10000 });
-    const cookies = await context.cookies(base);
-    const c = cookies.find((x) => x.name === 'rq_session');
-    check(c && c.httpOnly && c.sameSite === 'Strict', 'no HttpOnly SameSite=Strict session cookie: ' + JSON.stringify(cookies));
-    check(!c.value.includes(token), 'the cookie holds the token itself');
-    check(await page.evaluate(() => document.cookie.includes('rq_session')) === false, 'scripts can read the session cookie');
-    const r = await page.evaluate(async () => (await fetch('/api/quotes')).status);
-    check(r === 200, 'the signed-in page cannot list quotes: ' + r);
-    const pdf = await page.request.get(base + `/api/quotes/${firstNumber}/pdf`);
-    check(pdf.status() === 200, 'the PDF link does not work when signed in: ' + pdf.status());
-    const bare = await fetch(base + '/api/quotes');
-    check(bare.status === 401, 'a request without the token answered ' + bare.status);
-    await page.click('#sign-out');
-    await page.waitForSelector('#view-login:not([hidden])', { timeout: 5000 });
-    check(await page.evaluate(async () => (await fetch('/api/quotes')).status) === 401, 'signing out did not end the session');
+    await page.waitForTimeout(3500);
+    await page.click('#tab-search');
+    await page.waitForSelector('#view-login:not([hidden])', { timeout: 10000 });
+    check(await page.isVisible('#login-ended'), 'the page does not say the session ended');
+    check(await statusWith('/api/quotes', v) === 401, 'the idle session still works');
+    await signIn('ana');
     await context.close();
-    check(await stopServer() === 0, 'the server with a token did not stop cleanly');
+    check(await stopServer() === 0, 'the server did not stop cleanly');
   });
 }
 
