@@ -118,7 +118,15 @@ echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished 
 
 # ---- a batch while the database server crashes (PostgreSQL) ------------
 if [ -n "$PG" ]; then
-  for _ in $(seq 1 60); do tr -d '\n' <"$ROOT/examples/bone-marrow-one-ankle.json"; echo; done >"$WORK/batch.jsonl"
+  # 60 requests for 60 patients (one request's lines would be one quote: its idempotency key)
+  for i in $(seq 1 60); do
+    printf '{ "patient": { "id": "PG-%05d" }, "areas": ["left-knee"], "cell_source": "adipose" }\n' "$i"
+  done >"$WORK/batch.jsonl"
+  # a killed run's COMMIT may still be finishing on the server: wait for it
+  for _ in $(seq 1 50); do
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" -eq 0 ] && break
+    sleep 0.1
+  done
   before=$(sql 'SELECT count(*) FROM quotes')
   "$BIN" batch "$WORK/batch.jsonl" --issue --register "$REG" --out-dir "$OUT" >"$WORK/batch.out" 2>"$WORK/batch.err" &
   bpid=$!
