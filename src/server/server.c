@@ -141,7 +141,10 @@ bool server_addr_is_loopback(const char *addr)
 }
 
 /* Register handles kept open between requests (regpool.h): about one per
- * client a busy front desk serves at once. */
+ * client a busy front desk serves at once.  Only for a database (a
+ * connection is worth keeping); an SQLite file is opened per request, as
+ * before the pool: a pooled SQLite handle was seen to leave a revision
+ * unseen by other processes (tests/browser, "find the quote, revise it"). */
 #define REGISTER_POOL 32
 
 static void server_free(struct server *s)
@@ -337,7 +340,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     /* Register and PDF copies: create, migrate, repair. */
     struct reg *r = NULL;
     int fixed = 0;
-    if (!(s->regs = regpool_new(s->register_path, REGISTER_POOL))) {
+    if (!(s->regs = regpool_new(s->register_path, register_locator_is_path(s->register_path) ? 0 : REGISTER_POOL))) {
         diag_error(dl, NULL, NULL, "out of memory");
         goto fail;
     }
