@@ -140,8 +140,9 @@ SOURCE_DATE_EPOCH=0 vg 2 quote "$EX/bone-marrow-one-ankle.json"
 if [ -n "${REGENQUOTE_TEST_PG:-}" ]; then
   psql -X -q "$PGTEST_ADMIN" -c "CREATE DATABASE valgrind" >/dev/null
   PG="postgresql:///valgrind?$REGENQUOTE_TEST_PG"
-  vg 0 quote "$EX/adipose-two-knees.json" --register "$PG" --desk vg-desk
-  vg 0 revise Q-2026-000001 --add prp-booster --register "$PG"
+  vg 0 init --register "$PG"
+  TEST=1 vg 0 quote "$EX/adipose-two-knees.json" --register "$PG" --out-dir "$WORK/out-pg" --desk vg-desk
+  TEST=1 vg 0 revise Q-2026-000001 --add prp-booster --register "$PG" --out-dir "$WORK/out-pg"
   vg 0 list --register "$PG" --format json --location westlake
   vg 0 show Q-2026-000001 --register "$PG"
   vg 0 reprint Q-2026-000002 -o "$WORK/reprint-pg.pdf" --register "$PG"
