@@ -4,12 +4,13 @@ DATADIR  ?= $(PREFIX)/share/regenquote
 LIBEXECDIR ?= $(PREFIX)/lib/regenquote
 CC       ?= gcc
 AR       ?= ar
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DRQ_DATADIR='"$(DATADIR)"' -DRQ_LIBEXECDIR='"$(LIBEXECDIR)"'
+# libpq-fe.h (libpq-dev) is in /usr/include/postgresql on Debian.
+CPPFLAGS += -I/usr/include/postgresql -D_POSIX_C_SOURCE=200809L -DRQ_DATADIR='"$(DATADIR)"' -DRQ_LIBEXECDIR='"$(LIBEXECDIR)"'
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lsodium -lmicrohttpd -lpthread -lpng -lm
+LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lpq -lsodium -lmicrohttpd -lpthread -lpng -lm
 # The command line does without the HTTP server: libmicrohttpd brings GnuTLS
 # and p11-kit, whose loading would cost every command several milliseconds.
 LDLIBS_CLI := $(filter-out -lmicrohttpd -lpthread,$(LDLIBS))
@@ -123,7 +124,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory regenquote regenquote-serve build/regenquote-test build/test-suite
 	REGENQUOTE_BIN=$(CURDIR)/build/regenquote-test REGENQUOTE_PRODUCT_BIN=$(CURDIR)/regenquote \
-	  ./build/test-suite $(CRITERION_FLAGS)
+	  ./scripts/pg-test.sh run test -- ./build/test-suite $(CRITERION_FLAGS)
 	@$(MAKE) --no-print-directory test-browser
 	@$(MAKE) --no-print-directory test-fhir
 
@@ -132,7 +133,7 @@ check-asan: deps
 	  build/asan/regenquote-test
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  REGENQUOTE_BIN=$(CURDIR)/build/asan/regenquote-test REGENQUOTE_PRODUCT_BIN=$(CURDIR)/build/asan/regenquote \
-	  ./build/asan/test-suite $(CRITERION_FLAGS)
+	  ./scripts/pg-test.sh run asan -- ./build/asan/test-suite $(CRITERION_FLAGS)
 
 # The same sources must compile cleanly under clang too.
 check-clang:

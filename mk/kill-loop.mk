@@ -11,3 +11,12 @@ KILLS ?= 200
 kill-loop: deps
 	@$(MAKE) --no-print-directory build/regenquote-test
 	./scripts/kill-loop.sh $(KILLS) ./build/regenquote-test
+
+# The same against PostgreSQL (a private server, scripts/pg-test.sh), with
+# one run in eight under a database crash and restart (pg_ctl restart -m
+# immediate).  CI: make kill-loop-pg KILLS=20.
+.PHONY: kill-loop-pg
+kill-loop-pg: deps
+	@$(MAKE) --no-print-directory build/regenquote-test
+	KILL_LOOP_PG=killloop ./scripts/pg-test.sh run killloop -- \
+	  ./scripts/kill-loop.sh $(KILLS) ./build/regenquote-test

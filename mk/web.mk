@@ -7,14 +7,20 @@
 #   make load-test             50 clients issuing quotes for 60 s, then every quote
 #                              accounted for (LOAD_SECONDS, LOAD_CLIENTS change it)
 #   make load-test-short       the same for 10 s (for CI)
+#   make load-test-pg          LOAD_SERVERS (3) servers, one per simulated location, with
+#                              their own ports and desks, issuing into one PostgreSQL
+#                              register (a private server, scripts/pg-test.sh) for
+#                              LOAD_SECONDS; numbers unique and gap-free across them
+#   make load-test-pg-short    the same for 10 s (for CI)
 
 BROWSER_DIR  := tests/browser
 LOAD_SECONDS ?= 60
 LOAD_CLIENTS ?= 50
+LOAD_SERVERS ?= 3
 # The binary under test (another build, e.g. ASan, can be given).
 SERVE_BIN    ?= $(CURDIR)/regenquote
 
-.PHONY: web-deps test-browser screenshots load-test load-test-short
+.PHONY: web-deps test-browser screenshots load-test load-test-short load-test-pg load-test-pg-short
 
 
 # Node and npm: Debian's packages when missing (a Node that is already
@@ -49,3 +55,13 @@ load-test:
 
 load-test-short:
 	@$(MAKE) --no-print-directory load-test LOAD_SECONDS=10
+
+load-test-pg: deps
+	@command -v node >/dev/null 2>&1 || ./scripts/setup-deps.sh nodejs
+	@$(MAKE) --no-print-directory regenquote regenquote-serve
+	./scripts/pg-test.sh run load -- sh -c 'psql -X -q "$$PGTEST_ADMIN" -c "CREATE DATABASE load_test" && \
+	  LOAD_REGISTER="postgresql:///load_test?$$REGENQUOTE_TEST_PG" REGENQUOTE_BIN=$(SERVE_BIN) \
+	  node scripts/load-test.js --servers $(LOAD_SERVERS) --clients $(LOAD_CLIENTS) --seconds $(LOAD_SECONDS)'
+
+load-test-pg-short:
+	@$(MAKE) --no-print-directory load-test-pg LOAD_SECONDS=10

@@ -13,11 +13,18 @@
 #     SHA-256 the register stored, before and after `repair --verify`;
 #   * no reused number: every number a finished run printed is unique and
 #     in the register;
-#   * a clean register: PRAGMA integrity_check is ok, the numbers are
-#     1..N without a gap (a killed run never uses up a number), the series
-#     counter is N, every quote has its `issued` event;
+#   * a clean register: PRAGMA integrity_check is ok (SQLite), the numbers
+#     are 1..N without a gap (a killed run never uses up a number), the
+#     series counter is N, every quote has its `issued` event;
 #   * after `repair --verify`, every quote has its PDF copy, byte for byte,
 #     and qpdf --check accepts each one.
+#
+# With KILL_LOOP_PG=NAME the register is a database on the private
+# PostgreSQL server NAME of scripts/pg-test.sh (make kill-loop-pg starts
+# it), and one run in eight has the server crash and restart under it
+# (pg_ctl restart -m immediate) while it issues: such a run either issues
+# its quote whole or fails with a one-line message, and the checks above
+# hold all the same.
 #
 #   scripts/kill-loop.sh [KILLS] [TEST_BINARY]
 #   (defaults: 200, ./build/regenquote-test)
@@ -31,11 +38,22 @@ trap 'rm -rf "$WORK"' EXIT
 cp "${2:-./build/regenquote-test}" "$WORK/regenquote" || exit 1
 BIN=$WORK/regenquote
 REG=$WORK/register.db OUT=$WORK/out
+PG=${KILL_LOOP_PG:-}
+if [ -n "$PG" ]; then
+  # shellcheck disable=SC1090
+  . "$ROOT/build/pg/$PG.env" || { echo "kill-loop: no PostgreSQL server '$PG' (scripts/pg-test.sh start $PG)"; exit 1; }
+  psql -X -q "$PGTEST_ADMIN" -c "CREATE DATABASE kill_loop" >/dev/null || exit 1
+  REG="postgresql:///kill_loop?$REGENQUOTE_TEST_PG"
+fi
 export SOURCE_DATE_EPOCH=1795392000 REGENQUOTE_PRICES=$ROOT/pricing REGENQUOTE_TEMPLATES=$ROOT/templates
 QUOTE=("$BIN" quote "$ROOT/examples/bone-marrow-one-ankle.json" --register "$REG" --out-dir "$OUT")
 
 fail() { echo "kill-loop: FAIL: $*"; exit 1; }
-sql() { sqlite3 -batch -noheader "$REG" "$@"; }
+if [ -n "$PG" ]; then
+  sql() { psql -X -A -t -q "$REG" -c "$1"; }
+else
+  sql() { sqlite3 -batch -noheader "$REG" "$@"; }
+fi
 
 "$BIN" init --register "$REG" >/dev/null || fail "init failed"
 # How long one issue takes here (ms): the kill delays are spread over 0..1.3×.
@@ -46,14 +64,31 @@ per_ms=$(( ($(date +%s%N) - t0) / 3000000 ))
 window=$(( per_ms * 13 / 10 + 1 ))
 echo "kill-loop: one issue takes ~${per_ms} ms; killing at random within ${window} ms, $KILLS times"
 
-kills=0 finished=3 faults=0 iter=0
+kills=0 finished=3 faults=0 iter=0 restarts=0 refused=0
 faultpts=(after-number after-render after-commit)
 exec 3>&2 2>/dev/null          # the shell's own "Killed" notices
 while [ "$kills" -lt "$KILLS" ]; do
   iter=$((iter + 1))
   touch "$WORK/mark"
   [ "$iter" -le $((KILLS * 4)) ] || fail "only $kills kills in $iter runs"
-  if [ $((RANDOM % 4)) -eq 0 ]; then
+  if [ -n "$PG" ] && [ $((iter % 8)) -eq 0 ]; then
+    # the database server crashes and restarts while this run issues
+    "${QUOTE[@]}" >>"$WORK/printed" 2>"$WORK/restart.err" &
+    pid=$!
+    sleep "$(printf '0.%06d' $(( (RANDOM * 32768 + RANDOM) % (window * 1000) )))"
+    "$ROOT/scripts/pg-test.sh" restart "$PG" || fail "the server did not restart"
+    restarts=$((restarts + 1))
+    wait "$pid"
+    st=$?
+    if [ "$st" -eq 1 ]; then
+      # refused: one line naming the register, never a password
+      [ "$(wc -l <"$WORK/restart.err")" -eq 1 ] || fail "run $iter: not one line: $(cat "$WORK/restart.err")"
+      grep -q '^regenquote: postgresql:///kill_loop' "$WORK/restart.err" || fail "run $iter: $(cat "$WORK/restart.err")"
+      refused=$((refused + 1))
+      continue
+    fi
+    cat "$WORK/restart.err" >>"$WORK/stderr"
+  elif [ $((RANDOM % 4)) -eq 0 ]; then
     fp=${faultpts[$((RANDOM % 3))]}
     REGENQUOTE_FAULT=$fp "${QUOTE[@]}" >>"$WORK/printed" 2>>"$WORK/stderr"
     st=$?
@@ -78,10 +113,39 @@ while [ "$kills" -lt "$KILLS" ]; do
   done < <(find "$OUT" -name 'Q-*.pdf' -newer "$WORK/mark" 2>/dev/null)
 done
 exec 2>&3 3>&-
-echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished finished"
+echo "kill-loop: $iter runs: $kills killed ($faults at fault points), $finished finished" \
+     "${PG:+; $restarts database crashes under a run ($refused of those runs refused with a message)}"
+
+# ---- a batch while the database server crashes (PostgreSQL) ------------
+if [ -n "$PG" ]; then
+  # 60 requests for 60 patients (one request's lines would be one quote: its idempotency key)
+  for i in $(seq 1 60); do
+    printf '{ "patient": { "id": "PG-%05d" }, "areas": ["left-knee"], "cell_source": "adipose" }\n' "$i"
+  done >"$WORK/batch.jsonl"
+  # a killed run's COMMIT may still be finishing on the server: wait for it
+  for _ in $(seq 1 50); do
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" -eq 0 ] && break
+    sleep 0.1
+  done
+  before=$(sql 'SELECT count(*) FROM quotes')
+  "$BIN" batch "$WORK/batch.jsonl" --issue --register "$REG" --out-dir "$OUT" >"$WORK/batch.out" 2>"$WORK/batch.err" &
+  bpid=$!
+  sleep 0.4
+  "$ROOT/scripts/pg-test.sh" restart "$PG" || fail "the server did not restart under the batch"
+  wait "$bpid"
+  bst=$?
+  issued=$(grep -c ' Q-' "$WORK/batch.out")
+  added=$(( $(sql 'SELECT count(*) FROM quotes') - before ))
+  [ "$bst" -le 1 ] || fail "batch ended with status $bst"
+  [ "$issued" -eq "$added" ] || fail "the batch reported $issued quotes issued, the register gained $added"
+  echo "kill-loop: a batch of 60 under a database crash: $issued issued, $((60 - issued)) reported failed, and went on"
+  awk '{print $2}' "$WORK/batch.out" | grep '^Q-' | sed 's/$/ x/' >>"$WORK/printed"
+fi
 
 # ---- the register and the copies --------------------------------------
-[ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(sql 'PRAGMA integrity_check')"
+if [ -z "$PG" ]; then
+  [ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check: $(sql 'PRAGMA integrity_check')"
+fi
 n=$(sql 'SELECT count(*) FROM quotes')
 max=$(sql 'SELECT coalesce(max(seq), 0) FROM quotes')
 last=$(sql 'SELECT coalesce(max(last), 0) FROM series')

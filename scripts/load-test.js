@@ -9,9 +9,17 @@
  * client issued it (the chain verified).  Bounded in time and in count;
  * it stops by itself.  Node's standard library only.
  *
- *   node scripts/load-test.js [--clients 50] [--seconds 60] [--max 200000]
+ *   node scripts/load-test.js [--clients 50] [--seconds 60] [--max 200000] [--servers 1]
  *
- * Environment: REGENQUOTE_BIN (default ./regenquote), KEEP_TMP=1.
+ * With --servers N, N servers run at once, one per simulated location (each
+ * its own port, --desk desk-K and output folder, its plans for alternate
+ * clinic locations), all issuing into one register, and the clients are
+ * shared among them: then the numbers must also run 1..N without a gap
+ * across locations, and each desk's quotes be the ones it answered.
+ *
+ * Environment: REGENQUOTE_BIN (default ./regenquote), KEEP_TMP=1,
+ * LOAD_REGISTER (a register locator, e.g. a postgresql:// database; default
+ * an SQLite file in the temporary folder).
  * Exit status 0 when everything is accounted for, 1 otherwise. */
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -31,8 +39,11 @@ function opt(name, def) {
   return v;
 }
 const CLIENTS = opt('clients', 50), SECONDS = opt('seconds', 60), MAX = opt('max', 200000);
+const SERVERS = opt('servers', 1);
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-load-'));
-const REG = path.join(TMP, 'register.db'), OUT = path.join(TMP, 'out');
+const REG = process.env.LOAD_REGISTER || path.join(TMP, 'register.db');
+const outOf = (k) => path.join(TMP, SERVERS > 1 ? `out-${k}` : 'out');
+const LOCATIONS = ['westlake', 'round-rock'];
 /* The desks' accounts: clients take them in turn. */
 const ACCOUNTS = Array.from({ length: 5 }, (_, i) => ({ name: `desk${i + 1}`, password: `load-test-password-${i + 1}` }));
 
@@ -47,9 +58,10 @@ function addAccounts() {
 const AREAS = ['left-knee', 'right-knee', 'left-ankle', 'right-ankle', 'left-achilles', 'right-plantar-fascia'];
 const SOURCES = [['bone-marrow', 'bmac'], ['adipose', 'adipose-concentrate'], ['umbilical-cord', 'allograft-thaw']];
 
-function plan(i) {
+function plan(i, k) {
   const [source, method] = SOURCES[i % SOURCES.length];
   const req = {
+    location: LOCATIONS[k % LOCATIONS.length],
     patient: { name: `Load Patient ${i}`, id: `L-${i}` },
     areas: [AREAS[i % AREAS.length]], cell_source: source, processing_method: method,
     sessions: 1 + (i % 2), language: i % 3 === 0 ? 'es' : 'en',
@@ -64,11 +76,12 @@ function initRegister() {
   if (r.status !== 0) throw new Error('regenquote init failed: ' + r.stderr);
 }
 
-function startServer() {
+function startServer(k) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
-    const srv = spawn(BIN, ['serve', '--port', '0', '--rate-limit', '0', '--register', REG, '--out-dir', OUT,
-      '--prices', path.join(ROOT, 'pricing'), '--templates', path.join(ROOT, 'templates')],
+    const srv = spawn(BIN, ['serve', '--port', '0', '--rate-limit', '0', '--register', REG, '--out-dir', outOf(k),
+      '--prices', path.join(ROOT, 'pricing'), '--templates', path.join(ROOT, 'templates'),
+      ...(SERVERS > 1 ? ['--desk', `desk-${k}`] : [])],
     { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '', early = '', done = false;
     srv.stderr.on('data', (d) => {
@@ -113,16 +126,19 @@ async function main() {
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing; run make`);
   initRegister();
   addAccounts();
-  const { srv, port, log } = await startServer();
+  const servers = [];
+  for (let k = 0; k < SERVERS; k++) servers.push(await startServer(k));
+  const log = () => servers.map((s) => s.log()).join('');
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   let deadline = 0;
   let next = 0;
   const ok = [], failures = {}, lat = [], issuedBy = new Map(), loginMs = [];
+  const byDesk = servers.map(() => []);
   /* each client is a desk: it signs in as its account first (Argon2id:
    * timed apart from the issuing) */
   const sessions = await Promise.all(Array.from({ length: CLIENTS }, async (_, k) => {
     const account = ACCOUNTS[k % ACCOUNTS.length];
-    const li = await post(agent, port, JSON.stringify({ username: account.name, password: account.password }), null,
+    const li = await post(agent, servers[k % SERVERS].port, JSON.stringify({ username: account.name, password: account.password }), null,
       '/api/login');
     loginMs.push(li.ms);
     if (li.status === 200 && li.cookie) return { account, cookie: li.cookie };
@@ -135,14 +151,16 @@ async function main() {
   async function client(k) {
     if (!sessions[k]) return;
     const { account, cookie } = sessions[k];
+    const d = k % SERVERS;
     while (Date.now() < deadline && next < MAX) {
       const i = next++;
-      const r = await post(agent, port, plan(i), cookie);
+      const r = await post(agent, servers[d].port, plan(i, d), cookie);
       lat.push(r.ms);
       if (r.status >= 200 && r.status < 300) {
         let n = null;
         try { n = JSON.parse(r.body).number; } catch (e) { n = null; }
         ok.push(n);
+        byDesk[d].push(n);
         issuedBy.set(n, account.name);
       } else {
         const key = r.status + ' ' + r.body.slice(0, 160);
@@ -153,11 +171,15 @@ async function main() {
   await Promise.all(Array.from({ length: CLIENTS }, (_, k) => client(k)));
   const secs = (Date.now() - t0) / 1000;
   agent.destroy();
-  srv.kill('SIGTERM');
-  const code = await new Promise((r) => srv.on('exit', (c, s) => r(s ? s : c)));
+  const codes = await Promise.all(servers.map(({ srv }) => {
+    srv.kill('SIGTERM');
+    return new Promise((r) => srv.on('exit', (c, s) => r(s ? s : c)));
+  }));
+  const code = codes.find((c) => c !== 0) || 0;
 
   lat.sort((a, b) => a - b);
-  console.log(`load-test: ${CLIENTS} clients, ${secs.toFixed(1)} s, ${next} requests, ${ok.length} issued ` +
+  console.log(`load-test: ${SERVERS > 1 ? `${SERVERS} servers (one per location), ` : ''}` +
+    `${CLIENTS} clients, ${secs.toFixed(1)} s, ${next} requests, ${ok.length} issued ` +
     `(${(ok.length / secs).toFixed(1)} quotes/s); latency ms p50 ${pct(lat, 50).toFixed(1)}, ` +
     `p95 ${pct(lat, 95).toFixed(1)}, p99 ${pct(lat, 99).toFixed(1)}, max ${(lat[lat.length - 1] || 0).toFixed(1)}`);
   loginMs.sort((a, b) => a - b);
@@ -168,7 +190,7 @@ async function main() {
   if (code !== 0) problems.push(`the server exited with ${code} on SIGTERM`);
 
   /* Account for every quote. */
-  const ls = spawnSync(BIN, ['list', '--register', REG, '--out-dir', OUT, '--format', 'json'],
+  const ls = spawnSync(BIN, ['list', '--register', REG, '--format', 'json'],
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (ls.status !== 0) problems.push('regenquote list failed: ' + ls.stderr);
   const entries = ls.status === 0 ? JSON.parse(ls.stdout) : [];
@@ -179,15 +201,28 @@ async function main() {
   if (answered.size !== ok.length) problems.push(`${ok.length - answered.size} numbers answered twice`);
   for (const n of answered) if (!numbers.has(n)) { problems.push(`answered ${n} is not in the register`); break; }
   let missing = 0;
-  for (const n of numbers) {
-    const f = path.join(OUT, n + '.pdf');
-    let st = null;
-    try { st = fs.statSync(f); } catch (e) { st = null; }
-    if (!st || st.size < 1000) missing++;
+  const deskOf = new Map(entries.map((e) => [e.number, e.desk]));
+  for (let k = 0; k < SERVERS; k++) {
+    for (const n of byDesk[k]) {
+      const f = path.join(outOf(k), n + '.pdf');
+      let st = null;
+      try { st = fs.statSync(f); } catch (e) { st = null; }
+      if (!st || st.size < 1000) missing++;
+      if (SERVERS > 1 && deskOf.get(n) !== `desk-${k}`) { problems.push(`${n} answered by desk-${k} is kept as ${deskOf.get(n)}'s`); break; }
+    }
   }
   if (missing) problems.push(`${missing} PDF copies missing`);
-  const rep = spawnSync(BIN, ['repair', '--verify', '--register', REG, '--out-dir', OUT], { cwd: ROOT, encoding: 'utf8' });
-  if (rep.status !== 0 || /rewrote/.test(rep.stderr)) problems.push('repair --verify found damage: ' + rep.stderr.trim());
+  if (SERVERS > 1) {
+    /* one series across all locations: 1..N without a gap */
+    const seqs = entries.map((e) => Number(e.number.slice(-6))).sort((a, b) => a - b);
+    if (seqs.length && (seqs[0] !== 1 || seqs[seqs.length - 1] !== seqs.length)) {
+      problems.push(`numbers are not 1..${seqs.length} without a gap (from ${seqs[0]} to ${seqs[seqs.length - 1]})`);
+    }
+  }
+  const rep = spawnSync(BIN, ['repair', '--verify', '--register', REG, '--out-dir', outOf(0)], { cwd: ROOT, encoding: 'utf8' });
+  if (rep.status !== 0 || (SERVERS === 1 && /rewrote/.test(rep.stderr))) {
+    problems.push('repair --verify found damage: ' + rep.stderr.trim());
+  }
   console.log(`load-test: register ${entries.length} entries, ${numbers.size} distinct numbers, ` +
     `${numbers.size - missing} PDFs present and verified`);
   /* Each quote's issued event names the account that issued it; the chain holds. */

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(make gcc clang pkg-config libcjson-dev libhpdf-dev libcriterion-dev python3-fonttools libcurl4-openssl-dev libpng-dev python3-aiosmtpd
       libsqlite3-dev libmicrohttpd-dev libsodium-dev fonts-dejavu-core poppler-utils qpdf valgrind sqlite3
-      openssl curl libqrencode-dev zlib1g-dev zbar-tools)
+      openssl curl libqrencode-dev zlib1g-dev zbar-tools libpq-dev postgresql)
 
 [ $# -gt 0 ] && PKGS=("$@")
 

@@ -165,6 +165,21 @@ vg 1 price "$EX/adipose-two-knees.json" --prices "$WORK/fifo-prices"
 # the product refuses to issue on a date away from the clock
 SOURCE_DATE_EPOCH=0 vg 2 quote "$EX/bone-marrow-one-ankle.json"
 
+# the PostgreSQL engine, when a test server runs (make check-valgrind starts one)
+if [ -n "${REGENQUOTE_TEST_PG:-}" ]; then
+  psql -X -q "$PGTEST_ADMIN" -c "CREATE DATABASE valgrind" >/dev/null
+  PG="postgresql:///valgrind?$REGENQUOTE_TEST_PG"
+  vg 0 init --register "$PG"
+  TEST=1 vg 0 quote "$EX/adipose-two-knees.json" --register "$PG" --out-dir "$WORK/out-pg" --desk vg-desk
+  TEST=1 vg 0 revise Q-2026-000001 --add prp-booster --register "$PG" --out-dir "$WORK/out-pg"
+  vg 0 list --register "$PG" --format json --location westlake
+  vg 0 show Q-2026-000001 --register "$PG"
+  vg 0 reprint Q-2026-000002 -o "$WORK/reprint-pg.pdf" --register "$PG"
+  vg 0 register copy --from "$REGENQUOTE_REGISTER" --to "$WORK/copied.db"
+  vg 0 register copy --from "$WORK/copied.db" --to "postgresql:///postgres?$REGENQUOTE_TEST_PG" -q
+  vg 1 list --register "postgresql://rq:pw@/nowhere?host=/tmp/rq-no-server&connect_timeout=1"
+fi
+
 echo "valgrind: $runs runs, $failed failed"
 echo "$((runs - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

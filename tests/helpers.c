@@ -1,5 +1,6 @@
 #include "helpers.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +173,62 @@ long long th_sum_lines(const struct quote *q)
         if (q->lines[i].in_total)
             s += q->lines[i].amount_cents;
     return s;
+}
+
+/* ---- PostgreSQL ------------------------------------------------------------ */
+
+bool th_pg_available(void)
+{
+    const char *p = getenv("REGENQUOTE_TEST_PG");
+    return p && *p;
+}
+
+const char *th_pg_missing(void)
+{
+    const char *ci = getenv("CI");
+    return ci && !strcmp(ci, "true") ? "fail" : "skip";
+}
+
+char *th_pg_sql(const char *locator, const char *sql)
+{
+    PGconn *c = PQconnectdb(locator);
+    char *err = NULL;
+    if (PQstatus(c) != CONNECTION_OK) {
+        err = strdup(PQerrorMessage(c));
+    } else {
+        PQsetNoticeProcessor(c, th_pg_quiet, NULL);
+        PGresult *res = PQexec(c, sql);
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            err = strdup(PQresultErrorMessage(res));
+        PQclear(res);
+    }
+    PQfinish(c);
+    return err;
+}
+
+void th_pg_quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+int th_pg_fresh(char *out, size_t size)
+{
+    static int n;
+    const char *params = getenv("REGENQUOTE_TEST_PG");
+    if (!params || !*params)
+        return -1;
+    char admin[600], sql[128], db[64];
+    snprintf(db, sizeof db, "t_%ld_%d", (long)getpid(), ++n);
+    snprintf(admin, sizeof admin, "postgresql:///postgres?%s", params);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
+    char *err = th_pg_sql(admin, sql);
+    if (err) {
+        fprintf(stderr, "cannot create the test database %s: %s\n", db, err);
+        free(err);
+        return -1;
+    }
+    snprintf(out, size, "postgresql:///%s?%s", db, params);
+    return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef RQ_TEST_HELPERS_H
 #define RQ_TEST_HELPERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -49,5 +50,18 @@ int th_price(struct price_table *pt, struct plan *plan, struct quote *q, struct 
 
 /* Sum of amount_cents of lines in the total. */
 long long th_sum_lines(const struct quote *q);
+
+/* PostgreSQL for tests: the private server scripts/pg-test.sh starts
+ * ($REGENQUOTE_TEST_PG holds its connection parameters). */
+bool th_pg_available(void);
+/* What a test does without that server: "fail" in CI (CI=true), else "skip". */
+const char *th_pg_missing(void);
+/* A fresh, empty database: its locator (postgresql:///t_PID_N?…) into out.
+ * Returns 0, or -1 without a server. */
+int th_pg_fresh(char *out, size_t size);
+/* Run sql on locator: NULL, or the error message (malloc'd). */
+char *th_pg_sql(const char *locator, const char *sql);
+/* A libpq notice processor that drops notices. */
+void th_pg_quiet(void *arg, const char *msg);
 
 #endif

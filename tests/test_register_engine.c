@@ -6,6 +6,7 @@
  * test_register.c and test_crash.c. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,14 @@
 
 /* The engines these tests run against: a name, and where a fresh, empty
  * register for one test lives ("{dir}" is that test's own temporary
- * folder).  A new engine is one line here. */
+ * folder; "{pgdb}" a new database on the private PostgreSQL server that
+ * scripts/pg-test.sh starts for `make test`).  A new engine is one line
+ * here. */
 static const struct {
     const char *name, *locator;
 } ENGINES[] = {
     { "sqlite", "{dir}/register.db" },
+    { "postgresql", "{pgdb}" },
 };
 #define N_ENGINES (sizeof ENGINES / sizeof ENGINES[0])
 
@@ -61,10 +65,22 @@ struct fx {
     struct reg *r;
 };
 
-/* The locator of engine e in dir, from its template. */
+/* The locator of a fresh register of engine e in dir, from its template.
+ * Without a PostgreSQL server, its tests fail in CI and are skipped
+ * elsewhere (th_pg_missing). */
 static void locator_in(size_t e, const char *dir, char *out, size_t size)
 {
-    const char *t = ENGINES[e].locator, *at = strstr(t, "{dir}");
+    const char *t = ENGINES[e].locator, *at;
+    if (!strcmp(t, "{pgdb}")) {
+        if (!th_pg_available()) {
+            if (!strcmp(th_pg_missing(), "fail"))
+                cr_assert_fail("no PostgreSQL server for the tests: run them with 'make test' (scripts/pg-test.sh)");
+            criterion_skip_test("no PostgreSQL server (make test starts one with scripts/pg-test.sh)");
+        }
+        cr_assert_eq(th_pg_fresh(out, size), 0, "a fresh test database");
+        return;
+    }
+    at = strstr(t, "{dir}");
     cr_assert_not_null(at, "%s: the locator template names no {dir}", ENGINES[e].name);
     snprintf(out, size, "%.*s%s%s", (int)(at - t), t, dir, at + 5);
 }
@@ -281,9 +297,10 @@ ENGINE_TEST(only_create_makes_a_register_and_never_twice)
     struct reg *r = NULL;
     cr_assert_eq(register_open(&r, loc, &dl), -1);
     cr_assert_null(r);
-    char want[1400];
+    char want[1400], shown[600];
+    register_locator_display(loc, shown, sizeof shown);
     snprintf(want, sizeof want, "there is no register here; check --register and $REGENQUOTE_REGISTER, or create "
-             "one with 'regenquote init --register %s'", loc);
+             "one with 'regenquote init --register %s'", shown);
     expect_diag(&dl, want);
     struct stat st;
     cr_assert_neq(stat(loc, &st), 0, "opening made nothing");
@@ -822,6 +839,68 @@ ENGINE_TEST(the_history_is_appended_never_rewritten)
     fx_close(&f);
 }
 
+/* Run sql straight on engine e's storage at locator, around the register:
+ * NULL if it was done, else the storage's refusal (malloc'd). */
+static char *raw_sql(size_t e, const char *locator, const char *sql)
+{
+    if (!strcmp(ENGINES[e].name, "postgresql"))
+        return th_pg_sql(locator, sql);
+    sqlite3 *db;
+    char *msg = NULL, *err = NULL;
+    cr_assert_eq(sqlite3_open(locator, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        err = strdup(msg ? msg : "refused");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return err;
+}
+
+ENGINE_TEST(the_storage_itself_refuses_to_rewrite_history_quotes_or_tables)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    char *a = issue_on(f.r, today);
+    struct diag_list dl = { 0 };
+    expect_ok(register_set_status(f.r, a, "void", "test", "t", today, &dl), &dl);
+    static const struct { const char *sql, *why; } refused_sql[] = {
+        { "UPDATE events SET detail = 'rewritten'", "the history is append-only" },
+        { "DELETE FROM events", "the history is append-only" },
+        { "DELETE FROM quotes", "issued quotes are never deleted" },
+        { "UPDATE quotes SET total_cents = 1", "an issued quote's content never changes" },
+        { "UPDATE quotes SET patient_name = 'Someone Else'", "an issued quote's content never changes" },
+        { "UPDATE quotes SET pdf_sha256 = 'x', pdf = pdf", "an issued quote's content never changes" },
+        { "UPDATE quotes SET location = 'elsewhere'", "an issued quote's content never changes" },
+        { "UPDATE quotes SET name_key = 'someone'", "an issued quote's content never changes" },
+        { "UPDATE audit_links SET hash = 'x'", "the audit trail is append-only" },
+        { "DELETE FROM audit_links", "the audit trail is append-only" },
+        { "UPDATE price_tables SET clinic_json = '{}'", "stored price tables never change" },
+        { "DELETE FROM price_tables", "stored price tables never change" },
+    };
+    for (size_t i = 0; i < sizeof refused_sql / sizeof refused_sql[0]; i++) {
+        char *err = raw_sql(p->engine, f.locator, refused_sql[i].sql);
+        cr_assert_not_null(err, "%s: the storage let it through", refused_sql[i].sql);
+        cr_assert(strstr(err, refused_sql[i].why), "%s: %s", refused_sql[i].sql, err);
+        free(err);
+    }
+    if (!strcmp(ENGINES[p->engine].name, "postgresql")) {
+        /* with the table whose foreign key names it, so that the trigger is what refuses */
+        char *err = raw_sql(p->engine, f.locator, "TRUNCATE events, audit_links");
+        cr_assert(err && strstr(err, "the history is append-only"), "TRUNCATE: %s", err ? err : "done");
+        free(err);
+    }
+    /* only the status and what replaced a quote may change */
+    char *err = raw_sql(p->engine, f.locator, "UPDATE quotes SET status = 'accepted', superseded_by = NULL");
+    cr_assert_null(err, "%s", err);
+    cr_assert_eq(count_events(f.r, a), 2, "issued, voided: still there");
+    struct reg_entry e;
+    expect_ok(register_get(f.r, a, true, &e, &dl), &dl);
+    cr_assert_eq(e.total_cents, 123456);
+    reg_entry_free(&e);
+    free(a);
+    fx_close(&f);
+}
+
 /* ---- repair of the PDF copies ------------------------------------------------- */
 
 static void write_bytes(const char *path, const void *b, size_t n)
@@ -960,6 +1039,30 @@ ENGINE_TEST(repair_writes_missing_copies_and_never_replaces_one)
     cr_assert_eq(access(fresh, F_OK), 0, "a young one may still be written: it stays");
     for (int i = 0; i < 3; i++)
         free(num[i]);
+    fx_close(&f);
+}
+
+ENGINE_TEST(repair_for_one_desk_rewrites_only_that_desks_copies)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    const char *out = f.out;
+    const char *desks[] = { "north-1", "south-1", NULL };
+    for (int i = 0; i < 3; i++) {
+        struct reg_issue in = sample(ymd(2026, 11, 23));
+        in.desk = desks[i];
+        free(issue(f.r, &in));
+    }
+    int fixed = -1;
+    struct diag_list dl = { 0 };
+    expect_ok(register_repair_desk(f.r, out, "north-1", false, 0, &fixed, &dl), &dl);
+    cr_assert_eq(fixed, 1, "a chain's register: only this desk's quote goes to its folder");
+    char path[800];
+    snprintf(path, sizeof path, "%s/Q-2026-000001.pdf", out);
+    cr_assert_eq(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/Q-2026-000002.pdf", out);
+    cr_assert_eq(access(path, F_OK), -1, "not another desk's");
+    cr_assert_eq(repair(f.r, out, false, 0), 2, "without a desk, every quote");
     fx_close(&f);
 }
 
@@ -1121,41 +1224,91 @@ ParameterizedTest(struct engine_param *p, reg_engine, concurrent_issuers_get_dis
     fx_close(&f);
 }
 
-ENGINE_TEST(an_older_register_is_brought_up_to_date)
+ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
 {
-    char *dir = th_tmpdir(), loc[600];
+    /* schema 0 is no register yet: opening it is refused (register_open) */
+    for (int from = 1; from < REGISTER_SCHEMA_VERSION; from++) {
+        char *dir = th_tmpdir(), loc[600];
+        struct diag_list dl = { 0 };
+        locator_in(p->engine, dir, loc, sizeof loc);
+        expect_ok(register_create_at_version(loc, from, &dl), &dl);
+        struct reg *r = open_at(p->engine, loc);
+        struct reg_event *ev;
+        size_t n;
+        expect_ok(register_history(r, "-", &ev, &n, &dl), &dl);
+        cr_assert_eq(n, 2, "from schema %d", from);
+        char want[64];
+        snprintf(want, sizeof want, "schema %d to %d", from, REGISTER_SCHEMA_VERSION);
+        cr_assert_str_eq(ev[0].action, "migrated");
+        cr_assert_str_eq(ev[0].actor, "regenquote");
+        cr_assert_str_eq(ev[0].detail, want);
+        cr_assert_str_eq(ev[1].action, "register id", "an older register gets its id");
+        cr_assert_str_eq(ev[1].detail, register_id(r));
+        reg_events_free(ev, n);
+        char *pat = register_pattern(r);
+        cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
+        free(pat);
+        /* what the latest schema keeps works on a migrated register */
+        struct reg_issue in = sample(ymd(2026, 11, 23));
+        in.location = "westlake";
+        in.desk = "desk-2";
+        char *num = issue(r, &in);
+        struct reg_entry e;
+        expect_ok(register_get(r, num, false, &e, &dl), &dl);
+        cr_assert_str_eq(e.location, "westlake");
+        cr_assert_str_eq(e.desk, "desk-2");
+        reg_entry_free(&e);
+        free(num);
+        char *id = strdup(register_id(r));
+        register_close(r);
+        r = open_at(p->engine, loc);
+        cr_assert_eq(count_events(r, "-"), 2, "an up-to-date register is not migrated again");
+        cr_assert_str_eq(register_id(r), id);
+        free(id);
+        register_close(r);
+        th_rmtree(dir);
+        free(dir);
+    }
+    char *dir = th_tmpdir(), loc[600], want[64];
     struct diag_list dl = { 0 };
     locator_in(p->engine, dir, loc, sizeof loc);
-    expect_ok(register_create_at_version(loc, 1, &dl), &dl);
-    struct reg *r = open_at(p->engine, loc);
-    struct reg_event *ev;
-    size_t n;
-    expect_ok(register_history(r, "-", &ev, &n, &dl), &dl);
-    cr_assert_eq(n, 2);
-    cr_assert_str_eq(ev[0].action, "migrated");
-    cr_assert_str_eq(ev[0].actor, "regenquote");
-    char want[64];
-    snprintf(want, sizeof want, "schema 1 to %d", REGISTER_SCHEMA_VERSION);
-    cr_assert_str_eq(ev[0].detail, want);
-    cr_assert_str_eq(ev[1].action, "register id", "an older register gets its id");
-    cr_assert_str_eq(ev[1].detail, register_id(r));
-    reg_events_free(ev, n);
-    char *pat = register_pattern(r);
-    cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
-    free(pat);
-    free(issue_on(r, ymd(2026, 11, 23)));
-    char *id = strdup(register_id(r));
-    register_close(r);
-    r = open_at(p->engine, loc);
-    cr_assert_eq(count_events(r, "-"), 2, "an up-to-date register is not migrated again");
-    cr_assert_str_eq(register_id(r), id);
-    free(id);
-    register_close(r);
     cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
     snprintf(want, sizeof want, "there is no register schema %d", REGISTER_SCHEMA_VERSION + 1);
     expect_diag(&dl, want);
     th_rmtree(dir);
     free(dir);
+}
+
+ENGINE_TEST(location_and_desk_are_kept_and_filter_the_list)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    rq_date today = ymd(2026, 11, 23);
+    const char *loc[] = { "westlake", "downtown", NULL, "westlake" };
+    for (size_t i = 0; i < 4; i++) {
+        struct reg_issue in = sample(today);
+        in.location = loc[i];
+        in.desk = i == 1 ? "downtown-1" : NULL;
+        free(issue(f.r, &in));
+    }
+    LISTS("000004 000001", .location = "westlake");
+    LISTS("000002", .location = "downtown");
+    LISTS("", .location = "WESTLAKE");
+    LISTS("000004 000003 000002 000001", .location = NULL);
+    struct reg_entry e;
+    struct diag_list dl = { 0 };
+    expect_ok(register_get(f.r, "Q-2026-000002", false, &e, &dl), &dl);
+    cr_assert_str_eq(e.location, "downtown");
+    cr_assert_str_eq(e.desk, "downtown-1");
+    cr_assert_eq(e.year, 2026);
+    cr_assert_eq(e.seq, 2);
+    cr_assert(e.created_unix > 1700000000);
+    reg_entry_free(&e);
+    expect_ok(register_get(f.r, "Q-2026-000003", false, &e, &dl), &dl);
+    cr_assert_null(e.location);
+    cr_assert_null(e.desk);
+    reg_entry_free(&e);
+    fx_close(&f);
 }
 
 /* ---- idempotency keys ----------------------------------------------------------- */
@@ -1200,7 +1353,8 @@ Test(reg_engine, a_locator_with_an_unknown_scheme_is_refused_clearly)
     char *d = th_diags(&dl);
     cr_assert_null(strstr(d, "s3cret"), "the locator may carry a password: not repeated: %s", d);
     free(d);
-    expect_diag(&dl, "cannot open the register: no storage engine serves 'mysql://' locators; give a file path");
+    expect_diag(&dl, "cannot open the register: no storage engine serves 'mysql://' locators; give a file path"
+                     " or a postgresql:// locator");
     cr_assert_eq(register_create_at_version("mysql://db/quotes", 1, &dl), -1);
     expect_diag(&dl, "no storage engine serves 'mysql://' locators");
 }

@@ -31,6 +31,7 @@ static const struct command COMMANDS[] = {
     { "consent", "record the patient's consent to receive an estimate by e-mail", cmd_consent },
     { "send", "e-mail an estimate's PDF through the clinic's SMTP relay and record it", cmd_send },
     { "repair", "check the register and rewrite missing PDF copies", cmd_repair },
+    { "register", "the register as a whole: copy it to another store (SQLite, PostgreSQL)", cmd_register },
     { "backup", "write a consistent, private copy of the register to a file", cmd_backup },
     { "user", "staff accounts: add, passwd, disable, list (who may sign in, with which role)", cmd_user },
     { "audit", "the audit trail: verify its hash chain, list its events", cmd_audit },

@@ -3,7 +3,8 @@
  *
  * The actor is the operating-system account running the command
  * (settings_os_account).  Its role:
- *   - the account that owns the register's file is the register's owner
+ *   - the account that owns the register's file (on PostgreSQL: the
+ *     database role that owns its tables) is the register's owner
  *     and may do everything (the file is mode 0600: whoever can open it
  *     can change it anyway, so the command line asks no password of it);
  *   - any other account that can open the register (root, or a shared
@@ -23,9 +24,9 @@ void cli_caller(struct reg *r, const char *register_path, struct cli_caller *c)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%s", settings_os_account());
-    struct stat st;
-    /* a file path's owner; a locator such as postgresql://… has none */
-    c->owner = !strstr(register_path, "://") && stat(register_path, &st) == 0 && st.st_uid == getuid();
+    (void)register_path;
+    /* a file's owner; for a database, the role that owns its tables */
+    c->owner = register_is_owner(r);
     if (c->owner) {
         c->role = ROLE_MANAGER;
         return;

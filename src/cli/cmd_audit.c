@@ -181,11 +181,7 @@ int cmd_audit(int argc, char **argv)
         return cli_usage_error("audit", "unknown format '%.20s'; expected table, csv or json", format);
 
     const char *path = settings_register_path(reg_opt);
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "regenquote: %s: there is no register here; check --register or $REGENQUOTE_REGISTER\n", path);
-        return EXIT_DATA;
-    }
+    /* register_open() says when there is no register at path */
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     if (register_open(&r, path, &dl) != 0) {

@@ -24,10 +24,10 @@
 /* Options every register command takes. */
 enum { OPT_REGISTER = 300, OPT_OUT_DIR, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_PATTERN,
        OPT_FORMAT, OPT_PATIENT, OPT_NAME, OPT_FROM, OPT_TO, OPT_STATUS, OPT_REASON, OPT_VERIFY,
-       OPT_DISPUTE_WINDOW, OPT_UNDELIVERED, OPT_LATE };
+       OPT_DISPUTE_WINDOW, OPT_UNDELIVERED, OPT_LATE, OPT_DESK, OPT_LOCATION };
 
 struct common {
-    const char *register_path, *out_dir, *prices, *templates, *pattern;
+    const char *register_path, *out_dir, *prices, *templates, *pattern, *desk;
     bool a4;
 };
 
@@ -41,6 +41,7 @@ static size_t add_common(struct option *o, size_t n, bool issuing)
         o[n++] = (struct option){ "templates", required_argument, NULL, OPT_TEMPLATES };
         o[n++] = (struct option){ "a4", no_argument, NULL, OPT_A4 };
         o[n++] = (struct option){ "number-pattern", required_argument, NULL, OPT_PATTERN };
+        o[n++] = (struct option){ "desk", required_argument, NULL, OPT_DESK };
     }
     o[n] = (struct option){ NULL, 0, NULL, 0 };
     return n;
@@ -56,13 +57,15 @@ static int take_common(struct common *cm, int c, const char *arg)
     case OPT_TEMPLATES: cm->templates = arg; return 1;
     case OPT_A4: cm->a4 = true; return 1;
     case OPT_PATTERN: cm->pattern = arg; return 1;
+    case OPT_DESK: cm->desk = arg; return 1;
     default: return 0;
     }
 }
 
 static const char COMMON_HELP[] =
     "Register:\n"
-    "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
+    "  --register FILE|URI        the register: an SQLite file, or postgresql://… for a\n"
+    "                             chain's database (default $REGENQUOTE_REGISTER, out/register.db)\n"
     "  --out-dir DIR              where PDFs are written (default out or $REGENQUOTE_OUT)\n"
     "The history records the operating-system account running the command; the\n"
     "register's owner may do everything, another account what its staff account's\n"
@@ -70,6 +73,7 @@ static const char COMMON_HELP[] =
 
 static const char ISSUE_HELP[] =
     "  --number-pattern P         quote numbers, e.g. Q-{year}-{seq:6} (kept in the register)\n"
+    "  --desk NAME                the front desk issuing, kept with the quote (default $REGENQUOTE_DESK)\n"
     "  --prices DIR  --templates DIR  --a4\n";
 
 /* The one option loop of the register commands: common options (and the
@@ -130,7 +134,8 @@ static struct reg *open_register(const struct common *cm, bool repair, enum staf
     if (cm->pattern && register_set_pattern(r, cm->pattern, who.name, &dl) != 0)
         goto fail;
     int fixed = 0;
-    if (repair && (outfile_make_dir(out, &dl) != 0 || register_repair(r, out, false, 60, &fixed, &dl) != 0))
+    if (repair && (outfile_make_dir(out, &dl) != 0 ||
+                   register_repair_desk(r, out, settings_desk(cm->desk), false, 60, &fixed, &dl) != 0))
         goto fail;
     if (fixed)
         fprintf(stderr, "regenquote: wrote %d PDF cop%s that an interrupted run left missing\n", fixed,
@@ -198,6 +203,7 @@ static int do_issue(const struct common *cm, struct cli_plan_args *pa, const cha
         .a4 = cm->a4,
         .actor = settings_os_account(),
         .supersedes = supersedes,
+        .desk = settings_desk(cm->desk),
         .idempotency_key = plan.idempotency_key,
     };
     struct issue_result res;
@@ -428,6 +434,7 @@ static int take_list(void *ctx, int c, const char *arg)
     case OPT_PATIENT: a->f.patient_id = arg; return 0;
     case OPT_NAME: a->f.name = arg; return 0;
     case OPT_STATUS: a->f.status = arg; return 0;
+    case OPT_LOCATION: a->f.location = arg; return 0;
     case OPT_FORMAT: a->format = arg; return 0;
     case OPT_DISPUTE_WINDOW: a->dispute_window = true; return 0;
     case OPT_UNDELIVERED: a->f.undelivered = true; return 0;
@@ -457,6 +464,7 @@ static const char LIST_HELP[] =
     "  --undelivered              only estimates with no delivery record yet ('deliver', 'send')\n"
     "  --late                     only estimates first delivered after their Good Faith Estimate\n"
     "                             due date\n"
+    "  --location ID              only quotes issued for this clinic location\n"
     "  --format table|csv|json    (default table)\n"
     "  --dispute-window           only quotes whose final bill is $400.00 or more above the\n"
     "                             estimate for a provider, while the patient may still dispute\n"
@@ -470,6 +478,7 @@ int cmd_list(int argc, char **argv)
         { "from", required_argument, NULL, OPT_FROM },
         { "to", required_argument, NULL, OPT_TO },
         { "status", required_argument, NULL, OPT_STATUS },
+        { "location", required_argument, NULL, OPT_LOCATION },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "dispute-window", no_argument, NULL, OPT_DISPUTE_WINDOW },
         { "undelivered", no_argument, NULL, OPT_UNDELIVERED },
@@ -520,7 +529,8 @@ int cmd_list(int argc, char **argv)
         }
         printf("%zu quote%s\n", n, n == 1 ? "" : "s");
     } else if (is_csv) {
-        printf("number,issued,valid_until,status,patient_id,patient_name,total,scheduled,supersedes,superseded_by,price_table\n");
+        printf("number,issued,valid_until,status,patient_id,patient_name,total,scheduled,supersedes,superseded_by,"
+               "price_table,location,desk\n");
         for (size_t i = 0; i < n; i++) {
             char t[40];
             money_format(v[i].total_cents, "", '.', 0, t, sizeof t);
@@ -534,7 +544,9 @@ int cmd_list(int argc, char **argv)
             cli_csv(stdout, v[i].scheduled, false);
             cli_csv(stdout, v[i].supersedes, false);
             cli_csv(stdout, v[i].superseded_by, false);
-            cli_csv(stdout, v[i].tables_version, true);
+            cli_csv(stdout, v[i].tables_version, false);
+            cli_csv(stdout, v[i].location, false);
+            cli_csv(stdout, v[i].desk, true);
         }
     } else {
         /* the entries as the front desk's API gives them (register_view.h) */
@@ -696,7 +708,8 @@ int cmd_reprint(int argc, char **argv)
     char sha[65];
     sha256_hex(e.pdf, e.pdf_len, sha);
     if (strcmp(sha, e.pdf_sha256) != 0) {
-        diag_error(&dl, settings_register_path(cm.register_path), NULL,
+        char shown[512];
+        diag_error(&dl, register_locator_display(settings_register_path(cm.register_path), shown, sizeof shown), NULL,
                    "the stored PDF of %s does not match its digest; the register is damaged", number);
         rc = EXIT_DATA;
         goto out_e;

@@ -152,18 +152,9 @@ static struct reg *open_for(const char *path, const char *verb, struct cli_calle
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
-    struct stat st;
-    if (strcmp(verb, "add") != 0 && stat(path, &st) != 0) {
-        fprintf(stderr, "regenquote: %s: there is no register here; check --register or $REGENQUOTE_REGISTER\n",
-                path);
-        return NULL;
-    }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir)
-        *slash = '\0';
-    if ((slash && slash != dir && outfile_make_dir(dir, &dl) != 0) || register_open(&r, path, &dl) != 0) {
+    /* register_open() says when there is no register at path (a file or a
+     * database): only init makes one */
+    if (register_open(&r, path, &dl) != 0) {
         cli_print_diags(&dl, 10);
         diag_list_free(&dl);
         register_close(r);

@@ -38,6 +38,9 @@ int cmd_consent(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 
+/* cmd_register_copy.c: `register copy`, a whole register moved between
+ * stores (register_copy() in register.h). */
+int cmd_register(int argc, char **argv);
 /* cmd_user.c: `user add|passwd|disable|list`, the register's staff accounts. */
 int cmd_user(int argc, char **argv);
 /* cmd_audit.c: `audit verify|list`, the register's audit trail.  verify

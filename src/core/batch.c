@@ -218,7 +218,8 @@ int batch_process(struct price_table *pt, struct reg *reg, const struct batch_op
             goto out;
         }
         struct issue_opts io = { .out_dir = o->out_dir, .templates_dir = o->templates_dir, .a4 = o->a4,
-                                 .actor = o->actor, .cache = o->cache, .idempotency_key = key };
+                                 .actor = o->actor, .desk = o->desk, .cache = o->cache,
+                                 .idempotency_key = key };
         struct issue_result ir;
         int irc = issue_quote(reg, pt, &plan, o->issued, &io, &ir, dl);
         if (irc >= 0 && ir.number) {

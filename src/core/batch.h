@@ -60,6 +60,7 @@ struct batch_opts {
     const char *templates_dir;
     bool a4;
     const char *actor;
+    const char *desk;            /* the front desk, kept with each quote issued, or NULL */
     rq_date issued;
     struct render_cache *cache;  /* optional: templates read once (render_pdf.h) */
     bool uncompressed;           /* PDFs about 2.8 times larger, made 1.6 times faster */

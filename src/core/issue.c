@@ -80,6 +80,9 @@ int issue_quote(struct reg *r, const struct price_table *pt, const struct plan *
         .language = q.language,
         .supersedes = o->supersedes,
         .actor = o->actor,
+        /* where it was issued: the plan's location, or the clinic's default */
+        .location = q.location ? q.location->id : plan->location,
+        .desk = o->desk,
         .out_dir = o->out_dir,
         .idempotency_key = o->idempotency_key,
     };

@@ -22,6 +22,7 @@ struct issue_opts {
     bool a4;
     const char *actor;           /* who issues, for the history */
     const char *supersedes;      /* number of the quote this revises, or NULL */
+    const char *desk;            /* the front desk issuing, kept with the quote, or NULL */
     struct render_cache *cache;  /* optional: templates read once (render_pdf.h) */
     const char *idempotency_key; /* optional: issue this request once (register.h) */
 };

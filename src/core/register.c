@@ -19,6 +19,8 @@
 
 #include "audit.h"
 #include "money.h"
+#include "outfile.h"
+#include "register_engine.h"
 #include "register_int.h"
 #include "sha256.h"
 #include "textfold.h"
@@ -31,6 +33,7 @@
  * without one.  A new engine is its file and one line here. */
 static const struct reg_engine *const ENGINES[] = {
     &reg_engine_sqlite,
+    &reg_engine_pg,
 };
 #define N_ENGINES (sizeof ENGINES / sizeof ENGINES[0])
 
@@ -48,13 +51,62 @@ static size_t scheme_len(const char *locator)
     return strncmp(locator + i, "://", 3) ? 0 : i;
 }
 
+bool register_locator_is_path(const char *locator)
+{
+    return scheme_len(locator) == 0;
+}
+
+/* Whether the n-character scheme at locator is s (any case). */
+static bool scheme_is(const char *s, const char *locator, size_t n)
+{
+    return s && strlen(s) == n && !strncasecmp(s, locator, n);
+}
+
+char *register_locator_display(const char *locator, char *out, size_t size)
+{
+    size_t n = scheme_len(locator);
+    if (!n) {
+        snprintf(out, size, "%s", locator);
+        return out;
+    }
+    /* scheme://[userinfo@]hostport[/path][?query][#fragment]; a password
+     * written without percent-encoding may hold '@', '/' or ':', so the
+     * user information ends at the last '@' before the query */
+    const char *auth = locator + n + 3, *host = auth;
+    for (const char *p = auth; *p && *p != '?' && *p != '#'; p++)
+        if (*p == '@')
+            host = p + 1;
+    size_t host_len = strcspn(host, "/?#");
+    const char *path = host + host_len;
+    size_t path_len = *path == '/' ? strcspn(path, "?#") : 0;
+    int o = snprintf(out, size, "%.*s://%.*s%.*s", (int)n, locator, (int)host_len, host, (int)path_len, path);
+    /* of the query, only where the database is: host, port, dbname */
+    const char *q = path + path_len;
+    char sep = '?';
+    if (*q == '?') {
+        for (const char *p = q + 1; *p && *p != '#';) {
+            size_t len = strcspn(p, "&#");
+            if ((len > 5 && !strncmp(p, "host=", 5)) || (len > 5 && !strncmp(p, "port=", 5)) ||
+                (len > 7 && !strncmp(p, "dbname=", 7))) {
+                if (o >= 0 && (size_t)o < size)
+                    o += snprintf(out + o, size - (size_t)o, "%c%.*s", sep, (int)len, p);
+                sep = '&';
+            }
+            p += len;
+            if (*p == '&')
+                p++;
+        }
+    }
+    return out;
+}
+
 static const struct reg_engine *engine_for(const char *locator, struct diag_list *dl)
 {
     size_t n = scheme_len(locator);
     for (size_t i = 0; i < N_ENGINES; i++) {
-        const char *s = ENGINES[i]->scheme;
-        if (n ? s && strlen(s) == n && !strncasecmp(s, locator, n) : !s)
-            return ENGINES[i];
+        const struct reg_engine *e = ENGINES[i];
+        if (n ? scheme_is(e->scheme, locator, n) || scheme_is(e->alias, locator, n) : !e->scheme)
+            return e;
     }
     /* the locator itself is not repeated: it may carry a password */
     char known[200] = "a file path";
@@ -69,6 +121,14 @@ static const struct reg_engine *engine_for(const char *locator, struct diag_list
         diag_error(dl, NULL, NULL, "cannot open the register: no storage engine takes a file path; give %s",
                    known);
     return NULL;
+}
+
+bool register_is_owner(struct reg *r)
+{
+    struct diag_list ignored = { 0 };
+    int rc = r->eng->is_owner(r->s, &ignored);
+    diag_list_free(&ignored);
+    return rc == 1;
 }
 
 const char *register_engine_name(const struct reg *r)
@@ -131,19 +191,18 @@ static int new_register_id(char out[33], struct diag_list *dl)
 
 static void no_register(const char *locator, struct diag_list *dl)
 {
-    /* a locator with a scheme is not repeated: it may carry a password */
-    if (scheme_len(locator))
-        diag_error(dl, NULL, NULL, "there is no register at the --register locator given; create one with "
-                                   "'regenquote init --register LOCATOR'");
-    else
-        diag_error(dl, locator, NULL, "there is no register here; check --register and $REGENQUOTE_REGISTER, "
-                                      "or create one with 'regenquote init --register %s'", locator);
+    /* a locator with a scheme is shown without its password or user */
+    char shown[512];
+    register_locator_display(locator, shown, sizeof shown);
+    diag_error(dl, shown, NULL, "there is no register here; check --register and $REGENQUOTE_REGISTER, "
+                                "or create one with 'regenquote init --register %s'", shown);
 }
 
 /* What creating a register stores besides its schema. */
 struct create_opts {
     const char *pattern;          /* NULL: the default */
     const char *actor;
+    const char *id;               /* the id to give it (a copy's), or NULL: a new one */
 };
 
 /* Bring the schema to version `target` in one transaction.  Creating (the
@@ -157,6 +216,21 @@ static int migrate(struct reg *r, int target, bool creating, const struct create
 {
     int v;
     char *id = NULL;
+    /* up to date, with its id (nearly always): nothing to write, so no
+     * writer lock — every front desk opens the register for each request */
+    if (!creating && target == REGISTER_SCHEMA_VERSION) {
+        struct diag_list ignored = { 0 };
+        if (r->eng->schema_version(r->s, &v, &ignored) == 0 && v == target &&
+            r->eng->get_id(r->s, &id, &ignored) == 0 && id) {
+            diag_list_free(&ignored);
+            free(r->id);
+            r->id = id;
+            return 0;
+        }
+        diag_list_free(&ignored);
+        free(id);
+        id = NULL;
+    }
     if (r->eng->begin(r->s, dl) != 0)
         return -1;
     if (r->eng->schema_version(r->s, &v, dl) != 0)
@@ -191,7 +265,11 @@ static int migrate(struct reg *r, int target, bool creating, const struct create
             goto fail;
         if (!id) {
             char fresh[33], detail[64];
-            if (new_register_id(fresh, dl) != 0 || r->eng->set_id(r->s, fresh, dl) != 0 ||
+            if (c && c->id)
+                snprintf(fresh, sizeof fresh, "%.32s", c->id);
+            else if (new_register_id(fresh, dl) != 0)
+                goto fail;
+            if (r->eng->set_id(r->s, fresh, dl) != 0 ||
                 !(id = strdup(fresh)))
                 goto fail;
             snprintf(detail, sizeof detail, "register %s", fresh);
@@ -225,9 +303,12 @@ static int open_store(struct reg **out, const char *locator, bool create, struct
     if (!eng)
         return -1;
     struct reg *r = calloc(1, sizeof *r);
-    if (!r || !(r->locator = strdup(locator))) {
+    char shown[512];
+    /* messages name the register without the password a locator may hold */
+    register_locator_display(locator, shown, sizeof shown);
+    if (!r || !(r->locator = strdup(shown))) {
         free(r);
-        diag_error(dl, locator, NULL, "out of memory");
+        diag_error(dl, shown, NULL, "out of memory");
         return -1;
     }
     r->eng = eng;
@@ -275,10 +356,32 @@ int register_create(struct reg **out, const char *path, const char *pattern, con
     return 0;
 }
 
+int register_open_copy_target(struct reg **out, const char *path, const char *id, const char *actor,
+                              struct diag_list *dl)
+{
+    *out = NULL;
+    if (open_store(out, path, true, dl) != 0)
+        return -1;
+    int v;
+    int rc = (*out)->eng->schema_version((*out)->s, &v, dl);
+    if (rc == 0) {
+        struct create_opts c = { .actor = actor ? actor : "unknown", .id = id };
+        rc = migrate(*out, REGISTER_SCHEMA_VERSION, v == 0, v == 0 ? &c : NULL, dl);
+    }
+    if (rc != 0) {
+        register_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int register_create_at_version(const char *path, int version, struct diag_list *dl)
 {
     if (version < 0 || version > REGISTER_SCHEMA_VERSION) {
-        diag_error(dl, path, NULL, "there is no register schema %d (this regenquote knows 0 to %d)", version,
+        char shown[512];
+        diag_error(dl, register_locator_display(path, shown, sizeof shown), NULL,
+                   "there is no register schema %d (this regenquote knows 0 to %d)", version,
                    REGISTER_SCHEMA_VERSION);
         return -1;
     }
@@ -594,6 +697,8 @@ int register_issue(struct reg *r, const struct reg_issue *in, reg_render_fn rend
         .pdf_sha256 = pdf_sha,
         .supersedes = in->supersedes,
         .created_unix = (int64_t)time(NULL),
+        .location = in->location,
+        .desk = in->desk,
     };
     if (r->eng->insert_quote(r->s, &q, dl) != 0)
         goto fail;
@@ -652,14 +757,23 @@ void reg_entry_free(struct reg_entry *e)
     free(e->issued); free(e->valid_until); free(e->scheduled); free(e->estimate_due);
     free(e->language); free(e->tables_version); free(e->tables_sha256);
     free(e->supersedes); free(e->superseded_by); free(e->request_json); free(e->quote_json);
-    free(e->pdf); free(e->pdf_sha256);
+    free(e->pdf); free(e->pdf_sha256); free(e->location); free(e->desk);
     memset(e, 0, sizeof *e);
+}
+
+void reg_entries_free(struct reg_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        reg_entry_free(&v[i]);
+    free(v);
 }
 
 void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(v[i].number);
+        free(v[i].desk);
+    }
     free(v);
 }
 
@@ -738,6 +852,7 @@ int register_list(struct reg *r, const struct reg_filter *f, struct reg_entry **
         .issued_from = f->has_from ? date_iso(f->from, from) : NULL,
         .issued_to = f->has_to ? date_iso(f->to, to) : NULL,
         .status = f->status,
+        .location = f->location,
     };
     /* "expired" is not stored: it is an issued quote past its valid-until
      * date (reg_entry_status), so "issued" means one that is not */

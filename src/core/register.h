@@ -1,7 +1,10 @@
 /* register — the quote register: every issued quote, numbered, kept whole.
  *
  * A register is named by a locator: a file path is an SQLite file (WAL,
- * synchronous=FULL, mode 0600); the storage behind it is an engine
+ * synchronous=FULL, mode 0600); postgresql://… (or postgres://…) is a
+ * PostgreSQL database, for several front desks on several machines (a
+ * libpq URI: it may carry a password, which no message repeats; see
+ * register_locator_display()); the storage behind it is an engine
  * (register_engine.h, one file each), chosen by the locator, so nothing in
  * this header depends on it.  Each entry keeps the canonical request, the
  * computed quote (lines and totals, as JSON), the full price tables used
@@ -30,7 +33,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 7
+#define REGISTER_SCHEMA_VERSION 8
 /* The schema that added staff accounts, sessions and the audit chain. */
 #define REGISTER_SCHEMA_AUDIT 5
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"
@@ -38,8 +41,8 @@
 struct reg;
 
 /* Open and migrate the register at path, a locator: a file path, or
- * "scheme://…" for an engine serving that scheme (none yet: such a
- * locator gets a diagnostic).  Nothing is ever created here: when there is
+ * "scheme://…" for an engine serving that scheme (postgresql, postgres; any
+ * other gets a diagnostic).  Nothing is ever created here: when there is
  * no register at path (no file, or an empty one) the diagnostic names the
  * path and says how to make one ('regenquote init --register PATH'), so a
  * mistyped path is an error, not a new, empty register.  Returns 0, or -1
@@ -56,12 +59,24 @@ int register_create(struct reg **out, const char *path, const char *pattern, con
 /* Close r (NULL is a no-op). */
 void register_close(struct reg *r);
 
-/* The name of the storage engine behind r ("sqlite"). */
+/* Whether the account running this is the register's owner: for a file,
+ * the operating-system account that owns it; for a PostgreSQL database,
+ * the connected role owns its tables.  False when that cannot be told. */
+bool register_is_owner(struct reg *r);
+/* The name of the storage engine behind r ("sqlite", "postgresql"). */
 const char *register_engine_name(const struct reg *r);
 /* The register's id: 32 hex digits, random, given when it was created (or
  * first opened by a regenquote that knows ids) and never changed; a
  * backup keeps it.  Borrowed until register_close(). */
 const char *register_id(const struct reg *r);
+
+/* Whether locator is a file path (not "scheme://…"). */
+bool register_locator_is_path(const char *locator);
+/* The locator as messages may show it, into out (size bytes, always
+ * terminated): a path as it is; "scheme://…" without its user name and
+ * password and without query parameters other than host, port and dbname
+ * ("postgresql://db.example:5432/clinic").  Returns out. */
+char *register_locator_display(const char *locator, char *out, size_t size);
 
 /* Create an empty register at an older schema version, as an older
  * regenquote made it (for migration tests). */
@@ -91,6 +106,8 @@ struct reg_issue {
     const char *language;
     const char *supersedes;       /* number this replaces, or NULL */
     const char *actor;            /* who issues */
+    const char *location;         /* the clinic location's id, or NULL */
+    const char *desk;             /* the front desk that issues, or NULL */
     const char *out_dir;          /* the folder its PDF copy goes to, or NULL:
                                    * checked before a number is given (its
                                    * marker, a file of that name) and its
@@ -134,8 +151,14 @@ struct reg_entry {
     unsigned char *pdf;
     size_t pdf_len;
     char *pdf_sha256;
+    char *location, *desk;        /* where it was issued, or NULL */
+    int year;                     /* its number's series and place in it */
+    long long seq;
+    int64_t created_unix;         /* commit time (0: not known) */
 };
 void reg_entry_free(struct reg_entry *e);
+/* Free n entries and the array holding them (what register_list hands out). */
+void reg_entries_free(struct reg_entry *v, size_t n);
 
 /* Status as a reader sees it on `today`: "expired" for an issued quote
  * past its valid-until date, else the stored status. */
@@ -157,6 +180,7 @@ struct reg_filter {
     bool has_from, has_to;
     rq_date from, to;             /* issue dates, inclusive */
     const char *status;           /* issued/accepted/void/superseded/expired, or NULL */
+    const char *location;         /* exact location id, or NULL */
     rq_date today;                /* for "expired" */
     bool undelivered;             /* only quotes with no delivery record */
     bool late;                    /* only quotes first delivered after their estimate_due */
@@ -259,6 +283,38 @@ void reg_events_free(struct reg_event *v, size_t n);
  * *fixed counts the copies written.  Returns 0, or -1 with a diagnostic. */
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
+
+/* What register_copy() did. */
+struct reg_copy_report {
+    size_t quotes, copied, events, tables;  /* in the source; copied by this run */
+    size_t verified;              /* PDFs read back from the target with the source's SHA-256 */
+};
+/* Called after each quote (done of total), or NULL. */
+typedef void (*reg_copy_progress_fn)(void *ctx, size_t done, size_t total);
+
+/* Copy the whole register `from` into the register `to` (any engines: a
+ * file, a postgresql:// database): every quote with its PDF, price tables,
+ * history, number series and pattern, quote by quote, each in one
+ * transaction of the target.  Safe to run again and to resume after an
+ * interruption: a quote already there (same number, same PDF digest) is
+ * not copied again, only the history it lacks is appended.  Refuses a
+ * target that holds a quote the source does not, or whose copy differs.
+ * Verifies at the end by counts and by the SHA-256 of every PDF read back
+ * from the target.  Returns 0 with *rep filled, or -1 with diagnostics. */
+int register_copy(const char *from, const char *to, reg_copy_progress_fn progress, void *ctx,
+                  struct reg_copy_report *rep, struct diag_list *dl);
+
+/* Open the register at path as the target of a copy, creating it (as
+ * register_create() does, with the id `id`, the source's, so that folders
+ * the source issued into accept it) when there is none there yet; creation
+ * is recorded by actor.  Returns 0, or -1 with a diagnostic. */
+int register_open_copy_target(struct reg **out, const char *path, const char *id, const char *actor,
+                              struct diag_list *dl);
+
+/* The same for the quotes one front desk issued (desk NULL: every quote):
+ * with a register shared by a chain, each desk's folder holds its own. */
+int register_repair_desk(struct reg *r, const char *out_dir, const char *desk, bool verify, int min_age,
+                         int *fixed, struct diag_list *dl);
 
 /* What register_reconcile() found and did. */
 struct reg_repair_report {

@@ -3,7 +3,7 @@
  * register.c holds what the register means (numbering policy, status rules,
  * the supersede chain, what an entry keeps, repair of the PDF copies) and
  * reaches storage only through a `struct reg_engine`.  An engine is one file
- * (register_sqlite.c) that stores and fetches exactly what it is given: it
+ * (register_sqlite.c, register_pg.c) that stores and fetches exactly what it is given: it
  * decides no number, no status and no message about the register's rules.
  * docs/register.md ("The storage interface") lists what every engine must
  * guarantee.
@@ -56,6 +56,7 @@ struct reg_new_quote {
     const char *pdf_sha256;
     const char *supersedes;       /* may be NULL */
     int64_t created_unix;         /* commit time, seconds since the epoch */
+    const char *location, *desk;  /* where it was issued (schema 7); may be NULL */
 };
 
 /* The price tables of a quote, stored once per digest. */
@@ -80,6 +81,13 @@ struct reg_query {
     const char *status;           /* stored status equal */
     const char *valid_until_min;  /* valid_until >= this */
     const char *valid_until_below;            /* valid_until < this */
+    const char *location;         /* equal (schema 7) */
+};
+
+/* One year's number series: the last number given. */
+struct reg_series {
+    int year;
+    long long last;
 };
 
 /* A stored PDF, by size and digest, for checking a copy without its bytes. */
@@ -89,6 +97,7 @@ struct reg_pdf_ref {
     long long seq;                /* the quote's place in its year's series */
     size_t len;
     char sha256[65];
+    char *desk;                   /* the desk that issued it, or NULL */
 };
 void reg_pdf_refs_free(struct reg_pdf_ref *v, size_t n);
 
@@ -174,8 +183,9 @@ void reg_bill_notes_free(struct reg_bill_note *v, size_t n);
 struct reg_engine {
     const char *name;             /* "sqlite": what tests and messages call it */
     /* The locator scheme it serves ("scheme://…"), or NULL for the engine
-     * that takes a plain file path (there is one such engine). */
-    const char *scheme;
+     * that takes a plain file path (there is one such engine); alias, a
+     * second spelling of the scheme it also serves, or NULL. */
+    const char *scheme, *alias;
 
     /* ---- connection ---- */
 
@@ -207,12 +217,21 @@ struct reg_engine {
      * reports (the caller is already reporting the failure that led here). */
     void (*rollback)(struct reg_store *s);
 
+    /* ---- who owns it ---- */
+
+    /* Whether this connection is the register's owner: for a file, the
+     * operating-system account running this process owns it; for a
+     * database, the role connected owns (or is a member of the role that
+     * owns) its tables.  1 yes, 0 no, -1 error (with a diagnostic). */
+    int (*is_owner)(struct reg_store *s, struct diag_list *dl);
+
     /* ---- schema ---- */
 
     /* The stored schema version: 0 for new, empty storage.  Storage that
      * holds something else than a register (another program's tables) is
      * refused with a diagnostic, so a register is never made inside it.  In
-     * a transaction. */
+     * a transaction (to migrate) or not (a reader's check that there is
+     * nothing to do). */
     int (*schema_version)(struct reg_store *s, int *version, struct diag_list *dl);
     /* Take the storage from schema version `from` to `to` (0 <= from < to <=
      * REGISTER_SCHEMA_VERSION) and record `to`.  In a transaction.  From
@@ -279,7 +298,9 @@ struct reg_engine {
 
     /* ---- reading ---- */
 
-    /* Fill e (zeroed first) with every field of struct reg_entry, the PDF
+    /* Fill e (zeroed first) with every field of struct reg_entry (year, seq,
+     * created_unix, location and desk included: what copying a register
+     * needs), the PDF
      * bytes only with with_pdf.  Returns 0, 1 if there is no such number (no
      * diagnostic: register.c words it), or -1. */
     int (*get)(struct reg_store *s, const char *number, bool with_pdf, struct reg_entry *e,
@@ -295,11 +316,17 @@ struct reg_engine {
     /* The events of one number ("-": of the register), in the order appended. */
     int (*history)(struct reg_store *s, const char *number, struct reg_event **out, size_t *n,
                    struct diag_list *dl);
-    /* Number, year and seq, PDF size and PDF digest of every quote committed at or before
+    /* Number, year and seq, PDF size, PDF digest and desk of every quote committed at or before
      * created_by (seconds since the epoch; a quote whose commit time is not
      * known counts as old enough), without the bytes. */
     int (*pdf_refs)(struct reg_store *s, int64_t created_by, struct reg_pdf_ref **out, size_t *n,
                     struct diag_list *dl);
+
+    /* ---- copying a register (register_copy.c) ---- */
+
+    /* Every year's series, by year (*out malloc'd, free() it).  (Raising
+     * one is raise_series.) */
+    int (*series_all)(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl);
 
     /* ---- final bills (schema 6) ---- */
 
@@ -416,5 +443,6 @@ const struct reg_engine *register_engine_of(struct reg *r, struct reg_store **s)
 
 /* The engines this build has (register.c picks one by locator). */
 extern const struct reg_engine reg_engine_sqlite;
+extern const struct reg_engine reg_engine_pg;
 
 #endif

@@ -159,6 +159,12 @@ static struct outdir_year *highest_of(const struct reg_pdf_ref *refs, size_t n, 
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl)
 {
+    return register_repair_desk(r, out_dir, NULL, verify, min_age, fixed, dl);
+}
+
+int register_repair_desk(struct reg *r, const char *out_dir, const char *desk, bool verify, int min_age,
+                         int *fixed, struct diag_list *dl)
+{
     *fixed = 0;
     /* another register's folder is not this one's to write in */
     struct outdir_mark m;
@@ -174,6 +180,9 @@ int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age
         return -1;
     int rc = 0, differing = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
+        /* one desk's folder holds the copies of its own quotes, not the chain's */
+        if (desk && (!refs[i].desk || strcmp(refs[i].desk, desk) != 0))
+            continue;
         char path[4200];
         copy_path(out_dir, refs[i].number, path, sizeof path);
         enum outdir_copy c = outdir_copy_state(path, refs[i].len, refs[i].sha256, verify);

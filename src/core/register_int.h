@@ -2,8 +2,9 @@
  *
  * Private to register.c (the register's meaning: numbers, statuses,
  * issuing, reading) and register_folder.c (the folder of PDF copies: the
- * checks before a number is given, the marker, repair), and bill.c (final
- * bills, stored through the same engine); no other file includes it.  Storage is reached only through r->eng (register_engine.h).
+ * checks before a number is given, the marker, repair), bill.c (final
+ * bills, stored through the same engine) and register_copy.c (copying a
+ * register from one engine to another); no other file includes it.  Storage is reached only through r->eng (register_engine.h).
  *
  * Memory: struct reg owns its strings; it lives from register_open() or
  * register_create() to register_close(). */
@@ -20,7 +21,7 @@
 struct reg {
     const struct reg_engine *eng;
     struct reg_store *s;
-    char *locator;
+    char *locator;               /* as messages show it: no password (register_locator_display) */
     char *id;                     /* the register's id, once opened */
 };
 

@@ -4,7 +4,10 @@
  * same mode), journaled in WAL with synchronous=FULL, foreign keys on, a
  * busy timeout of a minute.  The writer lock is BEGIN IMMEDIATE.  The schema
  * version is PRAGMA user_version; the history is append-only and quotes are
- * undeletable by triggers.  All of the register's SQL is in this file. */
+ * undeletable by triggers, and from schema 3 a quote's content and the
+ * price tables are unchangeable too (only status and superseded_by may
+ * change).  All of this engine's SQL is in this file (register_pg.c mirrors
+ * its schema steps for PostgreSQL). */
 #include "register_engine.h"
 
 #include <errno.h>
@@ -130,6 +133,19 @@ static const char *const MIGRATIONS[] = {
     "  address TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL);"
     "CREATE TRIGGER email_consents_keep_u BEFORE UPDATE ON email_consents"
     "  BEGIN SELECT RAISE(ABORT, 'a consent record is never changed'); END;",
+    /* 7 -> 8: where a quote came from; a quote's content and the price
+     * tables can no longer be changed */
+    "ALTER TABLE quotes ADD COLUMN location TEXT;"
+    "ALTER TABLE quotes ADD COLUMN desk TEXT;"
+    "CREATE TRIGGER quotes_content_fixed BEFORE UPDATE OF number, year, seq, patient_id, patient_name,"
+    "  issued, valid_until, scheduled, estimate_due, total_cents, language, tables_sha256, request_json,"
+    "  quote_json, pdf, pdf_sha256, supersedes, created_unix, name_key, location, desk ON quotes"
+    "  BEGIN SELECT RAISE(ABORT, 'an issued quote''s content never changes'); END;"
+    "CREATE TRIGGER price_tables_keep_u BEFORE UPDATE ON price_tables"
+    "  BEGIN SELECT RAISE(ABORT, 'stored price tables never change'); END;"
+    "CREATE TRIGGER price_tables_keep_d BEFORE DELETE ON price_tables"
+    "  BEGIN SELECT RAISE(ABORT, 'stored price tables never change'); END;"
+    "CREATE INDEX quotes_location ON quotes(location);",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
@@ -326,6 +342,13 @@ static int sq_commit(struct reg_store *s, struct diag_list *dl)
         return 0;
     sq_rollback(s);
     return -1;
+}
+
+static int sq_is_owner(struct reg_store *s, struct diag_list *dl)
+{
+    (void)dl;
+    struct stat st;
+    return stat(s->path, &st) == 0 && st.st_uid == getuid() ? 1 : 0;
 }
 
 /* ---- schema -------------------------------------------------------------- */
@@ -538,8 +561,9 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     sqlite3_stmt *st = prepare(s,
                                "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
                                " valid_until, scheduled, estimate_due, total_cents, language, tables_sha256,"
-                               " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix, name_key)"
-                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               " request_json, quote_json, pdf, pdf_sha256, supersedes, created_unix, name_key,"
+                               " location, desk)"
+                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                what, dl);
     if (!st)
         return -1;
@@ -564,6 +588,8 @@ static int sq_insert_quote(struct reg_store *s, const struct reg_new_quote *q, s
     sqlite3_bind_text(st, 18, q->supersedes, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 19, q->created_unix);
     sqlite3_bind_text(st, 20, q->name_key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 21, q->location, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 22, q->desk, -1, SQLITE_STATIC);
     return step_done(s, st, what, dl);
 }
 
@@ -693,7 +719,8 @@ static int collect_rows(struct reg_store *s, sqlite3_stmt *st, size_t elem,
 #define ENTRY_COLS                                                                          \
     "q.number, q.status, q.patient_id, q.patient_name, q.issued, q.valid_until, q.scheduled," \
     " q.estimate_due, q.total_cents, q.language, t.version, q.tables_sha256, q.supersedes,"  \
-    " q.superseded_by"
+    " q.superseded_by, q.year, q.seq, q.created_unix, q.location, q.desk"
+#define N_ENTRY_COLS 19
 #define ENTRY_FROM " FROM quotes q JOIN price_tables t ON t.sha256 = q.tables_sha256"
 
 static void read_entry(sqlite3_stmt *st, struct reg_entry *e)
@@ -712,6 +739,11 @@ static void read_entry(sqlite3_stmt *st, struct reg_entry *e)
     e->tables_sha256 = col_text(st, 11);
     e->supersedes = col_text(st, 12);
     e->superseded_by = col_text(st, 13);
+    e->year = sqlite3_column_int(st, 14);
+    e->seq = sqlite3_column_int64(st, 15);
+    e->created_unix = sqlite3_column_int64(st, 16);
+    e->location = col_text(st, 17);
+    e->desk = col_text(st, 18);
 }
 
 static int sq_get(struct reg_store *s, const char *number, bool with_pdf, struct reg_entry *e,
@@ -735,13 +767,13 @@ static int sq_get(struct reg_store *s, const char *number, bool with_pdf, struct
         return rc;
     }
     read_entry(st, e);
-    e->request_json = col_text(st, 14);
-    e->quote_json = col_text(st, 15);
-    e->pdf_sha256 = col_text(st, 16);
+    e->request_json = col_text(st, N_ENTRY_COLS);
+    e->quote_json = col_text(st, N_ENTRY_COLS + 1);
+    e->pdf_sha256 = col_text(st, N_ENTRY_COLS + 2);
     rc = 0;
     if (with_pdf) {
-        const void *b = sqlite3_column_blob(st, 17);
-        size_t n = (size_t)sqlite3_column_bytes(st, 17);
+        const void *b = sqlite3_column_blob(st, N_ENTRY_COLS + 3);
+        size_t n = (size_t)sqlite3_column_bytes(st, N_ENTRY_COLS + 3);
         e->pdf = malloc(n ? n : 1);
         if (!e->pdf) {
             diag_error(dl, s->path, NULL, "out of memory");
@@ -786,10 +818,7 @@ static bool read_list_row(sqlite3_stmt *st, void *row)
 
 static void release_entries(void *v, size_t n)
 {
-    struct reg_entry *e = v;
-    for (size_t i = 0; i < n; i++)
-        reg_entry_free(&e[i]);
-    free(v);
+    reg_entries_free(v, n);
 }
 
 static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_entry **out, size_t *n,
@@ -805,6 +834,7 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
                                " AND (?3 IS NULL OR q.issued >= ?3) AND (?4 IS NULL OR q.issued <= ?4)"
                                " AND (?5 IS NULL OR q.status = ?5)"
                                " AND (?6 IS NULL OR q.valid_until >= ?6) AND (?7 IS NULL OR q.valid_until < ?7)"
+                               " AND (?8 IS NULL OR q.location = ?8)"
                                " ORDER BY q.issued DESC, q.year DESC, q.seq DESC",
                                what, dl);
     if (!st)
@@ -816,6 +846,7 @@ static int sq_list(struct reg_store *s, const struct reg_query *q, struct reg_en
     sqlite3_bind_text(st, 5, q->status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, q->valid_until_min, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, q->valid_until_below, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, q->location, -1, SQLITE_STATIC);
     void *v;
     int rc = collect_rows(s, st, sizeof **out, read_list_row, release_entries, &v, n, what, dl);
     *out = v;
@@ -862,6 +893,7 @@ static bool read_pdf_ref_row(sqlite3_stmt *st, void *row)
     p->len = (size_t)sqlite3_column_int64(st, 1);
     p->year = sqlite3_column_int(st, 3);
     p->seq = sqlite3_column_int64(st, 4);
+    p->desk = col_text(st, 5);
     return (p->number = col_text(st, 0)) != NULL;
 }
 
@@ -877,7 +909,7 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = prepare(s,
-                               "SELECT number, length(pdf), pdf_sha256, year, seq FROM quotes"
+                               "SELECT number, length(pdf), pdf_sha256, year, seq, desk FROM quotes"
                                " WHERE created_unix IS NULL OR created_unix <= ?",
                                what, dl);
     if (!st)
@@ -885,6 +917,34 @@ static int sq_pdf_refs(struct reg_store *s, int64_t created_by, struct reg_pdf_r
     sqlite3_bind_int64(st, 1, created_by);
     void *v;
     int rc = collect_rows(s, st, sizeof **out, read_pdf_ref_row, release_pdf_refs, &v, n, what, dl);
+    *out = v;
+    return rc;
+}
+
+static bool read_series_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_series *v = row;
+    v->year = sqlite3_column_int(st, 0);
+    v->last = sqlite3_column_int64(st, 1);
+    return true;
+}
+
+static void release_plain(void *v, size_t n)
+{
+    (void)n;
+    free(v);
+}
+
+static int sq_series_all(struct reg_store *s, struct reg_series **out, size_t *n, struct diag_list *dl)
+{
+    static const char what[] = "cannot read the number series";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prepare(s, "SELECT year, last FROM series ORDER BY year", what, dl);
+    if (!st)
+        return -1;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_series_row, release_plain, &v, n, what, dl);
     *out = v;
     return rc;
 }
@@ -1635,6 +1695,7 @@ const struct reg_engine reg_engine_sqlite = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .is_owner = sq_is_owner,
     .schema_version = sq_schema_version,
     .migrate = sq_migrate,
     .get_pattern = sq_get_pattern,
@@ -1656,6 +1717,7 @@ const struct reg_engine reg_engine_sqlite = {
     .list = sq_list,
     .history = sq_history,
     .pdf_refs = sq_pdf_refs,
+    .series_all = sq_series_all,
     .backup = sq_backup,
     .check = sq_check,
     .user_insert = sq_user_insert,

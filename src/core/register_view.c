@@ -31,7 +31,8 @@ cJSON *reg_entry_json(const struct reg_entry *e, rq_date today)
               cJSON_AddNumberToObject(o, "total_cents", (double)e->total_cents) &&
               add_str(o, "language", e->language) && add_str(o, "supersedes", e->supersedes) &&
               add_str(o, "superseded_by", e->superseded_by) &&
-              add_str(o, "price_table_version", e->tables_version);
+              add_str(o, "price_table_version", e->tables_version) && add_str(o, "location", e->location) &&
+              add_str(o, "desk", e->desk);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

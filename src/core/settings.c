@@ -62,6 +62,14 @@ const char *settings_web_dir(const char *opt)
     return NULL;
 }
 
+const char *settings_desk(const char *opt)
+{
+    if (opt && *opt)
+        return opt;
+    const char *e = getenv("REGENQUOTE_DESK");
+    return e && *e ? e : NULL;
+}
+
 const char *settings_os_account(void)
 {
     static char name[64];

@@ -24,6 +24,9 @@ const char *settings_out_dir(const char *opt);
 /* The front desk's page: opt, $REGENQUOTE_WEB, ./web (when it holds
  * index.html), the installed copy; NULL when none exists. */
 const char *settings_web_dir(const char *opt);
+/* The front desk (a name for this machine or counter), kept with each
+ * quote it issues: opt, $REGENQUOTE_DESK, else NULL. */
+const char *settings_desk(const char *opt);
 /* Who is working on the command line, for the register's history: the
  * name of the operating-system account running it (getpwuid(getuid())),
  * or "uid:N" when it has none.  Not an option or a variable: the history

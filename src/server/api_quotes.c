@@ -69,6 +69,7 @@ static void issue(struct req *rq, struct reg *r, const char *supersedes)
         .a4 = s->a4,
         .actor = req_actor(rq),
         .supersedes = supersedes,
+        .desk = s->desk,
         .cache = sl->cache,
         .idempotency_key = rq->plan.idempotency_key,
     };
@@ -208,6 +209,8 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         f->patient_id = v;
     if ((v = http_query(rq, "name")) && *v)
         f->name = v;
+    if ((v = http_query(rq, "location")) && *v)
+        f->location = v;
     if (!http_query_dates(rq, &f->has_from, &f->from, &f->has_to, &f->to))
         return false;
     if ((v = http_query(rq, "status")) && *v) {

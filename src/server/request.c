@@ -8,6 +8,7 @@
 
 #include "conns.h"
 #include "http.h"
+#include "regpool.h"
 #include "server_int.h"
 #include "tables.h"
 
@@ -56,11 +57,8 @@ int req_add_body(struct req *rq, const char *data, size_t n)
 
 struct reg *req_register(struct req *rq)
 {
-    if (!rq->reg && register_open(&rq->reg, rq->s->register_path, &rq->dl) != 0) {
-        register_close(rq->reg);
-        rq->reg = NULL;
+    if (!rq->reg && !(rq->reg = regpool_take(rq->s->regs, &rq->dl)))
         req_fail(rq, 500);
-    }
     return rq->reg;
 }
 
@@ -120,7 +118,7 @@ void req_end(struct req *rq)
 {
     tables_release(rq->s->tables, rq->slot);
     rq->slot = NULL;
-    register_close(rq->reg);
+    regpool_give(rq->s->regs, rq->reg);
     rq->reg = NULL;
     reg_entry_free(&rq->entry);
     plan_free(&rq->plan);

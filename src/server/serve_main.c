@@ -45,7 +45,10 @@ static const char SERVE_HELP[] =
     "  --prices DIR  --templates DIR  --a4\n"
     "  --web DIR                  the page's files (default $REGENQUOTE_WEB, ./web,\n"
     "                             then the installed copy)\n"
-    "  --register FILE            the register (default out/register.db or $REGENQUOTE_REGISTER)\n"
+    "  --register FILE|URI        the register: an SQLite file, or postgresql://… for a\n"
+    "                             chain's database (default $REGENQUOTE_REGISTER, out/register.db)\n"
+    "  --desk NAME                this front desk's name, kept with each quote it issues\n"
+    "                             (default $REGENQUOTE_DESK)\n"
     "  --out-dir DIR              where PDF copies are written (default out or $REGENQUOTE_OUT)\n"
     "\n"
     "Every request but the sign-in page needs a signed-in staff account; the\n"
@@ -54,7 +57,8 @@ static const char SERVE_HELP[] =
     "patient data, a password or a session id.\n";
 
 enum { OPT_PORT = 700, OPT_BIND, OPT_RATE, OPT_PRICES, OPT_TEMPLATES, OPT_A4, OPT_WEB, OPT_REGISTER,
-       OPT_OUT_DIR, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PROXY, OPT_ALLOW_HOST, OPT_IDLE, OPT_MAX, OPT_TIMEOUT };
+       OPT_OUT_DIR, OPT_TLS_CERT, OPT_TLS_KEY, OPT_PROXY, OPT_ALLOW_HOST, OPT_IDLE, OPT_MAX, OPT_TIMEOUT,
+       OPT_DESK };
 
 #define MAX_ALLOW_HOSTS 16
 
@@ -114,10 +118,11 @@ int main(int argc, char **argv)
         { "web", required_argument, NULL, OPT_WEB },
         { "register", required_argument, NULL, OPT_REGISTER },
         { "out-dir", required_argument, NULL, OPT_OUT_DIR },
+        { "desk", required_argument, NULL, OPT_DESK },
         { NULL, 0, NULL, 0 },
     };
     struct server_opts so = { .port = SERVER_DEFAULT_PORT, .log = log_line };
-    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL;
+    const char *prices = NULL, *templates = NULL, *web = NULL, *reg = NULL, *out = NULL, *desk = NULL;
     const char *hosts[MAX_ALLOW_HOSTS + 1] = { NULL };
     size_t nhosts = 0;
     int c;
@@ -161,6 +166,7 @@ int main(int argc, char **argv)
         case OPT_WEB: web = optarg; break;
         case OPT_REGISTER: reg = optarg; break;
         case OPT_OUT_DIR: out = optarg; break;
+        case OPT_DESK: desk = optarg; break;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
@@ -185,6 +191,7 @@ int main(int argc, char **argv)
     so.register_path = settings_register_path(reg);
     so.out_dir = settings_out_dir(out);
     so.web_dir = settings_web_dir(web);
+    so.desk = settings_desk(desk);
     if (web && !so.web_dir)
         return usage_error("--web needs a folder");
     struct stat st;

@@ -25,6 +25,7 @@
 #include "outfile.h"
 #include "ratelimit.h"
 #include "register.h"
+#include "regpool.h"
 #include "request.h"
 #include "routes.h"
 #include "server_int.h"
@@ -139,6 +140,13 @@ bool server_addr_is_loopback(const char *addr)
     return false;
 }
 
+/* Register handles kept open between requests (regpool.h): about one per
+ * client a busy front desk serves at once.  Only for a database (a
+ * connection is worth keeping); an SQLite file is opened per request, as
+ * before the pool: a pooled SQLite handle was seen to leave a revision
+ * unseen by other processes (tests/browser, "find the quote, revise it"). */
+#define REGISTER_POOL 32
+
 static void server_free(struct server *s)
 {
     if (!s)
@@ -146,12 +154,14 @@ static void server_free(struct server *s)
     conns_free(s->conns);
     tables_free(s->tables);
     ratelimit_free(s->rate);
+    regpool_free(s->regs);
     ratelimit_free(s->login_failures);
     free(s->bind);
     free(s->templates_dir);
     free(s->register_path);
     free(s->out_dir);
     free(s->web_dir);
+    free(s->desk);
     for (size_t i = 0; s->allow_hosts && s->allow_hosts[i]; i++)
         free(s->allow_hosts[i]);
     free(s->allow_hosts);
@@ -233,6 +243,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     s->register_path = strdup(o->register_path);
     s->out_dir = strdup(o->out_dir);
     s->web_dir = dupstr(o->web_dir);
+    s->desk = o->desk && *o->desk ? strdup(o->desk) : NULL;
     s->a4 = o->a4;
     s->has_today = o->has_today;
     s->today = o->today;
@@ -260,7 +271,7 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     for (size_t i = 0; ok && i < nh; i++)
         ok = (s->allow_hosts[i] = strdup(o->allow_hosts[i])) != NULL;
     if (!ok || !s->bind || !s->templates_dir || !s->register_path || !s->out_dir || (o->web_dir && !s->web_dir) ||
-        !s->rate || !s->login_failures || !s->conns) {
+        !s->rate || !s->login_failures || !s->conns || (o->desk && *o->desk && !s->desk)) {
         diag_error(dl, NULL, NULL, "out of memory");
         goto fail;
     }
@@ -329,12 +340,16 @@ int server_start(struct server **out, const struct server_opts *o, struct diag_l
     /* Register and PDF copies: create, migrate, repair. */
     struct reg *r = NULL;
     int fixed = 0;
+    if (!(s->regs = regpool_new(s->register_path, register_locator_is_path(s->register_path) ? 0 : REGISTER_POOL))) {
+        diag_error(dl, NULL, NULL, "out of memory");
+        goto fail;
+    }
     if (outfile_make_dir(s->out_dir, dl) != 0 || register_open(&r, s->register_path, dl) != 0 ||
-        register_repair(r, s->out_dir, false, 60, &fixed, dl) != 0) {
+        register_repair_desk(r, s->out_dir, s->desk, false, 60, &fixed, dl) != 0) {
         register_close(r);
         goto fail;
     }
-    register_close(r);
+    regpool_give(s->regs, r);
     if (fixed)
         srv_logf(&s->log, "rewrote %d PDF cop%s that an interrupted run left missing or damaged", fixed, fixed == 1 ? "y" : "ies");
 

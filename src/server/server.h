@@ -72,6 +72,7 @@ struct server_opts {
     const char *register_path;   /* SQLite register, created if missing (required) */
     const char *out_dir;         /* PDF copies (required; created if missing) */
     const char *web_dir;         /* the page's files, or NULL: API only */
+    const char *desk;            /* this front desk's name, kept with each quote, or NULL */
     bool a4;                     /* PDFs on A4 instead of US Letter */
     size_t max_body;             /* bytes; 0 = SERVER_DEFAULT_MAX_BODY */
     int rate_per_minute;         /* API requests per client per minute; 0 = default, <0 = off */

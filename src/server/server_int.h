@@ -6,6 +6,7 @@
  *   http.c        answers, body and header checks, the access log's words
  *   tables.c      the price tables in slots, reloaded when their files change
  *   ratelimit.c   requests per minute per client address
+ *   regpool.c     open register handles kept between requests
  *   api_price.c   GET /api/catalog, POST /api/price
  *   api_quotes.c  issue, revise, void, accept, list, show, pdf
  *   session.c     signing in and out, who is signed in (accounts.h)
@@ -28,6 +29,7 @@
 struct MHD_Daemon;
 struct conns;
 struct ratelimit;
+struct regpool;
 struct tables;
 
 /* Where log lines go: the caller's callback (server_opts.log), or nowhere. */
@@ -42,7 +44,7 @@ void srv_logf(const struct srv_log *lg, const char *fmt, ...) __attribute__((for
 struct server {
     struct MHD_Daemon *daemon;
     unsigned port;
-    char *bind, *templates_dir, *register_path, *out_dir, *web_dir;
+    char *bind, *templates_dir, *register_path, *out_dir, *web_dir, *desk;
     char **allow_hosts;          /* NULL-terminated, or NULL */
     char *tls_cert_pem, *tls_key_pem; /* with TLS */
     bool a4, loopback, has_today, tls, secure_cookie;
@@ -54,6 +56,7 @@ struct server {
     struct ratelimit *rate;      /* API requests per address */
     struct ratelimit *login_failures; /* failed sign-ins per address */
     struct conns *conns;
+    struct regpool *regs;        /* open register handles between requests (regpool.h) */
     /* at most PASSWORD_CHECKS_AT_ONCE Argon2id checks at a time (64 MiB each) */
     pthread_mutex_t pw_mu;
     pthread_cond_t pw_cv;
