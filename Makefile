@@ -10,7 +10,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wundef -Wvla -Wpointer-arith
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lpq -lsodium -lmicrohttpd -lpthread -lpng -lm
+LDLIBS   += -lcjson -lhpdf -lqrencode -lz -lsqlite3 -lsodium -lmicrohttpd -lpthread -lpng -lm
 # The command line does without the HTTP server: libmicrohttpd brings GnuTLS
 # and p11-kit, whose loading would cost every command several milliseconds.
 LDLIBS_CLI := $(filter-out -lmicrohttpd -lpthread,$(LDLIBS))
@@ -102,7 +102,7 @@ build/regenquote-test: $(call cli_o,obj) build/test/libregenquote.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) build/test/libregenquote.a $(LDLIBS_CLI)
 
 build/test-suite: $(call tests_o,obj) $(call front_o,obj) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lpq -lcriterion
 
 # Sanitizer build: the same sources and tests, AddressSanitizer + UBSan.
 build/asan/regenquote: $(call cli_o,asan) $(ALIB)
@@ -112,7 +112,7 @@ build/asan/regenquote-serve: $(call server_o,asan) $(ALIB)
 	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS)
 
 build/asan/test-suite: $(call tests_o,asan) $(call front_o,asan) $(ALIB)
-	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS) -lcriterion
+	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) $(ALIB) $(LDLIBS) -lpq -lcriterion
 
 build/asan/regenquote-test: $(call cli_o,asan) build/asan-test/libregenquote.a
 	$(CC) $(ASAN_FLAGS) -o $@ $(filter %.o,$^) build/asan-test/libregenquote.a $(LDLIBS_CLI)

@@ -22,7 +22,7 @@ build/cov/regenquote: $(call cli_o,cov) build/cov/libregenquote.a build/cov/gcov
 	$(CC) $(COV_FLAGS) -Wl,--wrap=_exit -o $@ $(filter %.o,$^) build/cov/libregenquote.a $(LDLIBS)
 
 build/cov/test-suite: $(call tests_o,cov) $(call front_o,cov) build/cov/libregenquote.a
-	$(CC) $(COV_FLAGS) -o $@ $(filter %.o,$^) build/cov/libregenquote.a $(LDLIBS) -lcriterion
+	$(CC) $(COV_FLAGS) -o $@ $(filter %.o,$^) build/cov/libregenquote.a $(LDLIBS) -lpq -lcriterion
 
 build/cov/cli/cli.o build/cov/core/settings.o: build/datadir
 build/cov/tests/test_pdf.o: | $(PDF_FONT)
