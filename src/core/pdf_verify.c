@@ -96,6 +96,23 @@ static size_t dict_end(const struct doc *d, const struct obj *o)
 
 /* The integer after key in o's dictionary (direct, or "N 0 R" read from
  * object N), or -1. */
+
+/* The non-negative whole number at d->p[i] (after spaces and line ends),
+ * read within the document's bytes, which are not NUL-terminated; -1 when
+ * there is none or it is too large. */
+static long num_at(const struct doc *d, size_t i)
+{
+    while (i < d->len && (d->p[i] == ' ' || d->p[i] == '\n' || d->p[i] == '\r' || d->p[i] == '\t'))
+        i++;
+    long v = -1;
+    for (; i < d->len && d->p[i] >= '0' && d->p[i] <= '9'; i++) {
+        if (v > 100000000L)
+            return -1;
+        v = (v < 0 ? 0 : v * 10) + (d->p[i] - '0');
+    }
+    return v;
+}
+
 static long dict_int(const struct doc *d, const struct obj *o, const char *key, bool follow)
 {
     size_t k = find(d, o->start, dict_end(d, o), key);
@@ -115,8 +132,7 @@ static long dict_int(const struct doc *d, const struct obj *o, const char *key, 
         const struct obj *t = object(d, (unsigned)a);
         if (!t)
             return -1;
-        long val;
-        return sscanf((const char *)d->p + t->start, " %ld", &val) == 1 ? val : -1;
+        return num_at(d, t->start);
     }
     return sscanf(buf, " %ld", &a) == 1 ? a : -1;
 }
@@ -472,8 +488,11 @@ int pdf_verify(const unsigned char *pdf, size_t len, struct pdf_verdict *v)
     size_t fr = ef == SIZE_MAX ? SIZE_MAX : find(&d, ef, spec->end, "/F ");
     unsigned efnum = 0;
     const struct obj *eo = NULL;
-    if (fr != SIZE_MAX && sscanf((const char *)pdf + fr + 3, "%u", &efnum) == 1)
+    long efn = fr == SIZE_MAX ? -1 : num_at(&d, fr + 3);
+    if (efn >= 0 && efn <= 0x7fffffff) {
+        efnum = (unsigned)efn;
         eo = object(&d, efnum);
+    }
     size_t jlen = 0;
     json = eo ? (char *)stream_of(&d, eo, &jlen) : NULL;
     if (!json) {
