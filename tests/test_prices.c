@@ -159,7 +159,7 @@ Test(prices_diff, price_change_shows_old_new_amount_and_percent)
 
 /* Who bills an item decides whose estimate it is in and whether the clinic
  * collects it (issue #15): a change is listed and flagged, so that an item
- * that loses its billed_by (a CSV import does not carry it) is noticed. */
+ * that loses its billed_by (by a hand edit) is noticed. */
 Test(prices_diff, billed_by_change_is_flagged)
 {
     char *dir = tables(", \"billed_by\": \"capitol-cell-lab\"", "", NULL);
@@ -481,6 +481,64 @@ Test(prices_csv, round_trip_with_commas_quotes_newlines_accents_and_a_new_item)
     free(new_cat);
     free(again);
     free(edited);
+    free(text);
+    done_dir(dir);
+}
+
+/* Who bills an item (items[].billed_by) is not a column of the CSV, so an
+ * import keeps it: an item whose row is edited is rewritten with its
+ * billed_by, and `prices diff` shows the edit and nothing else. */
+Test(prices_csv, import_keeps_who_bills_an_edited_item)
+{
+    char *dir = tables(NULL);
+    char *csv = export_csv(dir, dir, "items.csv");
+    char *text = th_read(csv, NULL);
+    /* the unchanged round trip: no difference at all */
+    char nd[400], newcat[400], *out = NULL, *err = NULL;
+    snprintf(nd, sizeof nd, "%s/new", dir);
+    snprintf(newcat, sizeof newcat, "%s/new/catalog.json", dir);
+    mkdir(nd, 0700);
+    cr_assert_eq(run_prices(dir, &out, &err, "import", csv, "--prices", dir, "-o", newcat, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "No changes"), "%s", out);
+    free(out);
+    free(err);
+    /* the outside biller's two items edited as a spreadsheet would */
+    char *p = strstr(text, "\r\nasc-facility-fee,,1250.00,");
+    cr_assert_not_null(p, "%s", text);
+    memcpy(p + 2, "asc-facility-fee,,1275.00,", 26);
+    p = strstr(text, "\r\ncell-count,86367,380.00,");
+    cr_assert_not_null(p, "%s", text);
+    memcpy(p + 2, "cell-count,86367,390.00,", 24);
+    char ecsv[400];
+    snprintf(ecsv, sizeof ecsv, "%s/edited.csv", dir);
+    cr_assert_eq(th_write(ecsv, text), 0);
+    cr_assert_eq(run_prices(dir, &out, &err, "import", ecsv, "--prices", dir, "-o", newcat, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "price $1,250.00 -> $1,275.00"), "%s", out);
+    cr_assert(!strstr(out, "billed_by"), "the import must not change who bills an item:\n%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(run_prices(dir, &out, &err, "diff", "pricing", newcat, NULL), 0, "%s", err);
+    cr_assert(strstr(out, "1,275.00") && !strstr(out, "billed_by"), "%s", out);
+    free(out);
+    free(err);
+    struct price_table pt;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(price_table_load_files(&pt, "pricing/clinic.json", newcat, &dl), 0, "%s", th_diags(&dl));
+    cr_assert_str_eq(pt_find_item(&pt, "asc-facility-fee")->billed_by, "hill-country-surgery");
+    cr_assert_str_eq(pt_find_item(&pt, "cell-count")->billed_by, "capitol-cell-lab");
+    cr_assert_eq(pt_find_item(&pt, "cell-count")->list_price, 39000);
+    price_table_free(&pt);
+    diag_list_free(&dl);
+    /* and the diff lists the two prices, nothing about who bills them */
+    struct price_diff d;
+    diff_with(nd, &d);
+    cr_assert_not_null(entry(&d, PD_ITEM, "asc-facility-fee", "price"));
+    cr_assert_null(entry(&d, PD_ITEM, "asc-facility-fee", "billed_by"));
+    cr_assert_not_null(entry(&d, PD_ITEM, "cell-count", "price"));
+    for (size_t i = 0; i < d.n; i++)
+        cr_assert(!(d.v[i].flags & PD_FLAG_BILLER_CHANGED) && !(d.v[i].field && !strcmp(d.v[i].field, "billed_by")),
+                  "entry %zu: %s %s", i, d.v[i].id, d.v[i].field ? d.v[i].field : "");
+    price_diff_free(&d);
     free(text);
     done_dir(dir);
 }

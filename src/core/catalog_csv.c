@@ -527,6 +527,7 @@ struct vals {
     enum coverage coverage;
     bool taxable, separate;
     const char *description_es, *coverage_reason_es; /* "" = none */
+    const char *billed_by;       /* NULL: the clinic; not a column, kept from the item */
 };
 
 /* The item as the CSV row leaves it: row values over the existing ones. */
@@ -539,7 +540,7 @@ static struct vals merged(const struct row *r)
                            it->coverage_reason, it->list_price, it->phase, it->coverage,
                            it->taxable, it->separate,
                            it->description_es ? it->description_es : "",
-                           it->coverage_reason_es ? it->coverage_reason_es : "" };
+                           it->coverage_reason_es ? it->coverage_reason_es : "", it->billed_by };
     } else {
         v.description_es = v.coverage_reason_es = "";
     }
@@ -596,6 +597,10 @@ static void write_item(struct sbuf *b, const struct vals *v, size_t indent)
     json_string(b, v->unit);
     sb_str(b, ", \"phase\": ");
     json_string(b, phase_id(v->phase));
+    if (v->billed_by) {
+        sb_str(b, ", \"billed_by\": ");
+        json_string(b, v->billed_by);
+    }
     if (v->taxable)
         sb_str(b, ", \"taxable\": true");
     if (v->separate)

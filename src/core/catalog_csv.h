@@ -19,7 +19,8 @@
  * column counted from 1 (A = 1 in a spreadsheet).
  *
  * Import only changes the fields of items[] it manages; everything else in
- * catalog.json stays byte for byte.  An item whose fields are unchanged
+ * catalog.json stays byte for byte, and a rewritten item keeps the fields
+ * the CSV has no column for (billed_by: who bills it).  An item whose fields are unchanged
  * keeps its text exactly; a changed item is rewritten in the layout of the
  * shipped catalog (three lines per item); a new item is added at the end of
  * items[].  Items are never deleted, and the row order of the CSV does not
