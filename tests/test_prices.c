@@ -658,6 +658,10 @@ Test(prices_csv, bad_phase_code_id_and_yes_no)
     csv = sample_with(2, 9, "maybe");
     import_fails(csv, "items.csv:2:9: taxable: 'maybe' is not yes or no");
     free(csv);
+    /* the same message as for catalog.json (coverage_parse) */
+    csv = sample_with(3, 7, "covered");
+    import_fails(csv, "items.csv:3:7: coverage: 'covered' is not a coverage status; expected \"not_covered\" or \"may_be_billable\"");
+    free(csv);
 }
 
 Test(prices_csv, structural_mistakes)

@@ -443,34 +443,11 @@ static bool check_row(struct imp *im, struct row *r, const struct price_table *p
         else if (st != MONEY_OK)
             row_err(im, r, COL_PRICE, "'%.40s' %s", p, money_status_str(st));
     }
-    if (r->v[COL_PHASE]) {
-        const char *ph = trimmed(r->v[COL_PHASE], buf, sizeof buf);
-        int found = -1;
-        const char *ids[PHASE_COUNT];
-        for (int k = 0; k < PHASE_COUNT; k++) {
-            ids[k] = phase_id((enum phase)k);
-            if (!strcmp(ph, ids[k]))
-                found = k;
-        }
-        if (found < 0) {
-            const char *hint = jr_suggest(ph, ids, PHASE_COUNT);
-            row_err(im, r, COL_PHASE,
-                    "'%.30s' is not a phase; expected before, procedure, after, repeat or follow-up%s%s%s",
-                    ph, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
-        } else {
-            r->phase = (enum phase)found;
-        }
-    }
-    if (r->v[COL_COVERAGE]) {
-        const char *cv = trimmed(r->v[COL_COVERAGE], buf, sizeof buf);
-        if (!strcmp(cv, "not_covered"))
-            r->coverage = COVERAGE_NOT_COVERED;
-        else if (!strcmp(cv, "may_be_billable"))
-            r->coverage = COVERAGE_MAY_BE_BILLABLE;
-        else
-            row_err(im, r, COL_COVERAGE,
-                    "'%.30s' is not a coverage status; expected not_covered or may_be_billable", cv);
-    }
+    if (r->v[COL_PHASE] && !phase_parse(trimmed(r->v[COL_PHASE], buf, sizeof buf), &r->phase, why, sizeof why))
+        row_err(im, r, COL_PHASE, "%s", why);
+    if (r->v[COL_COVERAGE] &&
+        !coverage_parse(trimmed(r->v[COL_COVERAGE], buf, sizeof buf), &r->coverage, why, sizeof why))
+        row_err(im, r, COL_COVERAGE, "%s", why);
     if (r->v[COL_TAXABLE] && !parse_yesno(trimmed(r->v[COL_TAXABLE], buf, sizeof buf), &r->taxable))
         row_err(im, r, COL_TAXABLE, "'%.20s' is not yes or no", buf);
     if (r->v[COL_SEPARATE] && !parse_yesno(trimmed(r->v[COL_SEPARATE], buf, sizeof buf), &r->separate))

@@ -33,6 +33,29 @@ const char *coverage_id(enum coverage c)
     return c == COVERAGE_MAY_BE_BILLABLE ? "may_be_billable" : "not_covered";
 }
 
+bool phase_parse(const char *s, enum phase *out, char *why, size_t size)
+{
+    for (int k = 0; k < PHASE_COUNT; k++)
+        if (!strcmp(s, PHASE_IDS[k])) {
+            *out = (enum phase)k;
+            return true;
+        }
+    const char *hint = jr_suggest(s, PHASE_IDS, PHASE_COUNT);
+    snprintf(why, size, "'%.30s' is not a phase; expected before, procedure, after, repeat or follow-up%s%s%s", s,
+             hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+    return false;
+}
+
+bool coverage_parse(const char *s, enum coverage *out, char *why, size_t size)
+{
+    if (!strcmp(s, "not_covered") || !strcmp(s, "may_be_billable")) {
+        *out = !strcmp(s, "may_be_billable") ? COVERAGE_MAY_BE_BILLABLE : COVERAGE_NOT_COVERED;
+        return true;
+    }
+    snprintf(why, size, "'%.30s' is not a coverage status; expected \"not_covered\" or \"may_be_billable\"", s);
+    return false;
+}
+
 /* ---- the loader's helpers (price_table_int.h) ---------------------------- */
 
 bool ld_failed(const struct ld *l)
@@ -494,40 +517,16 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
     it->code = "";
     jr_string(&l->r, o, path, "code", false, &it->code);
     char why[PRICE_RULE_MSG_SIZE];
-    if (!price_code_valid(it->code, why, sizeof why)) {
-        char p[256];
+    char p[256];
+    if (!price_code_valid(it->code, why, sizeof why))
         err(l, jr_member(o, "code"), jpath_key(p, sizeof p, path, "code"), "%s", why);
-    }
     jr_money(&l->r, o, path, "price", true, false, &it->price);
     jr_string(&l->r, o, path, "unit", true, &it->unit);
-    const char *ph = NULL;
-    if (jr_string(&l->r, o, path, "phase", true, &ph) && ph) {
-        int found = -1;
-        for (int k = 0; k < PHASE_COUNT; k++)
-            if (!strcmp(ph, PHASE_IDS[k]))
-                found = k;
-        if (found < 0) {
-            char p[256];
-            const char *hint = jr_suggest(ph, PHASE_IDS, PHASE_COUNT);
-            err(l, jr_member(o, "phase"), jpath_key(p, sizeof p, path, "phase"),
-                "'%.30s' is not a phase; expected before, procedure, after, repeat or follow-up%s%s%s",
-                ph, hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
-        } else {
-            it->phase = (enum phase)found;
-        }
-    }
-    const char *cov = NULL;
-    if (jr_string(&l->r, o, path, "coverage", true, &cov) && cov) {
-        if (!strcmp(cov, "not_covered"))
-            it->coverage = COVERAGE_NOT_COVERED;
-        else if (!strcmp(cov, "may_be_billable"))
-            it->coverage = COVERAGE_MAY_BE_BILLABLE;
-        else {
-            char p[256];
-            err(l, jr_member(o, "coverage"), jpath_key(p, sizeof p, path, "coverage"),
-                "'%.30s' is not a coverage status; expected \"not_covered\" or \"may_be_billable\"", cov);
-        }
-    }
+    const char *ph = NULL, *cov = NULL;
+    if (jr_string(&l->r, o, path, "phase", true, &ph) && ph && !phase_parse(ph, &it->phase, why, sizeof why))
+        err(l, jr_member(o, "phase"), jpath_key(p, sizeof p, path, "phase"), "%s", why);
+    if (jr_string(&l->r, o, path, "coverage", true, &cov) && cov && !coverage_parse(cov, &it->coverage, why, sizeof why))
+        err(l, jr_member(o, "coverage"), jpath_key(p, sizeof p, path, "coverage"), "%s", why);
     jr_string(&l->r, o, path, "coverage_reason", true, &it->coverage_reason);
     text_es(l, o, path, "coverage_reason", &it->coverage_reason);
     jr_string(&l->r, o, path, "coverage_reason_es", false, &it->coverage_reason_es);
@@ -535,7 +534,6 @@ static void load_item(struct ld *l, const cJSON *o, const char *path, size_t i)
     jr_bool(&l->r, o, path, "separate", false, &it->separate);
     if (jr_string(&l->r, o, path, "billed_by", false, &it->billed_by) && it->billed_by &&
         !price_id_valid(it->billed_by, why, sizeof why)) {
-        char p[256];
         err(l, jr_member(o, "billed_by"), jpath_key(p, sizeof p, path, "billed_by"), "%s", why);
         it->billed_by = NULL;
     }

@@ -26,6 +26,13 @@ enum coverage { COVERAGE_NOT_COVERED, COVERAGE_MAY_BE_BILLABLE };
 
 const char *phase_id(enum phase p);          /* "before", "procedure", … */
 const char *coverage_id(enum coverage c);    /* "not_covered", "may_be_billable" */
+/* The phase or coverage status an id names (catalog.json and the CSV of
+ * items read them through these).  Returns true and sets *out; else false
+ * with the message in why (size bytes; PRICE_RULE_MSG_SIZE is enough):
+ * "'aftr' is not a phase; expected before, …, follow-up (did you mean
+ * 'after'?)". */
+bool phase_parse(const char *s, enum phase *out, char *why, size_t size);
+bool coverage_parse(const char *s, enum coverage *out, char *why, size_t size);
 
 struct pt_provider;
 struct pt_outside;
