@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bill.h"
 #include "helpers.h"
 #include "settings.h"
 
@@ -55,6 +56,7 @@ static char *setup(const char *extra)
 }
 
 #define HEAD "bill_date,date_of_service,provider,code,description,quantity,amount\n"
+#define HEAD_CRLF "bill_date,date_of_service,provider,code,description,quantity,amount\r\n"
 /* The bill that matches the estimate line for line; tests edit copies of it. */
 static const char *const EQUAL[] = {
     "2026-12-01,2026-11-30,clinic,99204,Evaluation,1,0.00\n",
@@ -617,4 +619,34 @@ Test(bill, every_sample_bill_matches_its_example_quote)
         th_rmtree(dir);
         free(dir);
     }
+}
+
+/* A bill's CSV is read as the catalog's items are (csv_read.h): a
+ * byte-order mark, CRLF, quoted cells with commas, doubled quotes and a
+ * line break (a CRLF inside a cell is one LF); a '"' inside an unquoted
+ * cell is text, as billing systems write 5" for inches. */
+Test(bill, csv_with_a_bom_crlf_quotes_and_a_line_break_in_a_cell)
+{
+    const char *text = "\xEF\xBB\xBF" HEAD_CRLF
+                       "2026-12-01,2026-11-30,clinic,99204,\"Evaluation, \"\"new\"\" patient\r\nsecond line\",1,250.00\r\n"
+                       "2026-12-01,2026-11-30,clinic,L1833,Knee brace 5\" hinge,2,$120.00\r\n";
+    struct bill b;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(bill_parse(&b, "b.csv", text, strlen(text), &dl), 0, "%s", th_diags(&dl));
+    cr_assert_eq(b.n, 2);
+    cr_assert_str_eq(b.lines[0].description, "Evaluation, \"new\" patient\nsecond line");
+    cr_assert_eq(b.lines[0].amount_cents, 25000);
+    cr_assert_eq(b.lines[0].line, 2);
+    cr_assert_str_eq(b.lines[1].description, "Knee brace 5\" hinge");
+    cr_assert_eq(b.lines[1].quantity, 2);
+    cr_assert_eq(b.lines[1].line, 4, "the second line starts after the cell's line break");
+    bill_free(&b);
+    diag_list_free(&dl);
+    /* a quote never closed is placed at the cell where it opens */
+    const char *open = HEAD_CRLF "2026-12-01,2026-11-30,clinic,99204,\"Evaluation,1,250.00\r\n";
+    cr_assert_eq(bill_parse(&b, "b.csv", open, strlen(open), &dl), -1);
+    char *msgs = th_diags(&dl);
+    cr_assert(strstr(msgs, "b.csv:2:5: a quoted field is never closed"), "%s", msgs);
+    free(msgs);
+    diag_list_free(&dl);
 }

@@ -1,7 +1,7 @@
 /* bill — the final bill against the estimate (bill.h; docs/bills.md).
  *
- * Reading: a small RFC 4180 reader of its own (catalog_csv.c keeps its
- * reader private) and json_doc for JSON, both giving every mistake its line
+ * Reading: CSV through csv_read.h (as the catalog's items are read) and
+ * json_doc for JSON, both giving every mistake its line
  * and column.  Storing: through the register's engine (bills, bill_notes:
  * schema 6), in one transaction with the history event.  Comparing: the
  * stored quote JSON's providers[] and lines[] against the bills in force. */
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv_read.h"
 #include "json_doc.h"
 #include "money.h"
 #include "register_engine.h"
@@ -107,115 +108,26 @@ enum { COL_BILL_DATE, COL_SERVICE, COL_PROVIDER, COL_CODE, COL_DESC, COL_QTY, CO
 static const char *const COL_NAMES[N_COLS] = { "bill_date", "date_of_service", "provider", "code",
                                                "description", "quantity", "amount" };
 
-struct csv_cell {
-    char *text;
-    int line, col;
-};
-
-/* One record of CSV from *p (end e), its cells in cells[0..*n), each with
- * the line it starts on and its column (1 = A).  Quoted cells may hold
- * commas, doubled quotes and line breaks.  line and col track the position
- * in the text.  Returns 1 with a record, 0 at the end,
- * -1 with a diagnostic. */
-static int csv_record(const char **p, const char *e, int *line, int *col, struct csv_cell *cells, size_t max,
-                      size_t *n, const char *name, struct diag_list *dl)
+static bool blank_record(const struct csv_record *rec)
 {
-    *n = 0;
-    if (*p >= e)
-        return 0;
-    for (;;) {
-        if (*n == max) {
-            diag_add(dl, DIAG_ERROR, name, *line, (int)max + 1, NULL, "too many columns (at most %zu)", max);
-            return -1;
-        }
-        struct csv_cell *c = &cells[(*n)++];
-        c->line = *line;
-        c->col = (int)*n; /* the column, counted from 1 as a spreadsheet does */
-        size_t cap = 16, len = 0;
-        c->text = malloc(cap);
-        if (!c->text) {
-            diag_error(dl, name, NULL, "out of memory");
-            return -1;
-        }
-        bool quoted = *p < e && **p == '"';
-        if (quoted) {
-            (*p)++;
-            (*col)++;
-        }
-        for (;;) {
-            if (*p >= e) {
-                if (quoted) {
-                    diag_add(dl, DIAG_ERROR, name, c->line, c->col, NULL,
-                             "a quoted cell is not closed (a '\"' is missing)");
-                    return -1;
-                }
-                break;
-            }
-            char ch = **p;
-            if (quoted && ch == '"') {
-                if (*p + 1 < e && (*p)[1] == '"') {
-                    *p += 2;
-                    *col += 2;
-                } else {
-                    (*p)++;
-                    (*col)++;
-                    quoted = false;
-                    if (*p < e && **p != ',' && **p != '\r' && **p != '\n') {
-                        diag_add(dl, DIAG_ERROR, name, *line, c->col, NULL,
-                                 "text after a quoted cell; expected ',' or the end of the line");
-                        return -1;
-                    }
-                    continue;
-                }
-            } else if (!quoted && (ch == ',' || ch == '\r' || ch == '\n')) {
-                break;
-            } else {
-                (*p)++;
-                if (ch == '\n') {
-                    (*line)++;
-                    *col = 1;
-                } else if (((unsigned char)ch & 0xC0) != 0x80) {
-                    (*col)++;
-                }
-            }
-            if (len + 2 > cap) {
-                char *nt = realloc(c->text, cap *= 2);
-                if (!nt) {
-                    diag_error(dl, name, NULL, "out of memory");
-                    return -1;
-                }
-                c->text = nt;
-            }
-            c->text[len++] = ch == '\r' && quoted ? '\n' : ch;
-        }
-        c->text[len] = '\0';
-        if (*p < e && **p == ',') {
-            (*p)++;
-            (*col)++;
-            continue;
-        }
-        if (*p < e && **p == '\r')
-            (*p)++;
-        if (*p < e && **p == '\n')
-            (*p)++;
-        (*line)++;
-        *col = 1;
-        return 1;
-    }
-}
-
-static void cells_free(struct csv_cell *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(c[i].text);
-}
-
-static bool blank_record(const struct csv_cell *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (c[i].text[strspn(c[i].text, " \t")])
+    for (size_t i = 0; i < rec->n; i++)
+        if (rec->f[i].text[strspn(rec->f[i].text, " \t")])
             return false;
     return true;
+}
+
+/* The next record of the bill (csv_read.h: 1, 0 at the end, -1), with at
+ * most MAX_COLS cells. */
+#define MAX_COLS 32
+static int next_record(struct csv_reader *rd, struct csv_record *rec, struct diag_list *dl)
+{
+    int rc = csv_read_record(rd, rec, dl);
+    if (rc == 1 && rec->n > MAX_COLS) {
+        diag_add(dl, DIAG_ERROR, rd->name, rec->f[MAX_COLS].line, MAX_COLS + 1, NULL,
+                 "too many columns (at most %d)", MAX_COLS);
+        return -1;
+    }
+    return rc;
 }
 
 /* Trimmed copy of s (leading and trailing blanks), malloc'd. */
@@ -263,35 +175,35 @@ static void check_line(struct bill_line *l, const char *name, const struct field
 
 static int parse_csv(struct bill *b, const char *name, const char *text, size_t len, struct diag_list *dl)
 {
-    const char *p = text, *e = text + len;
-    int line = 1, col = 1;
-    struct csv_cell cells[32];
-    size_t n;
+    struct csv_reader rd;
+    struct csv_record rec = { 0 };
     size_t errors = dl->errors;
-    int rc = csv_record(&p, e, &line, &col, cells, 32, &n, name, dl);
+    csv_reader_init(&rd, name, text, len, true);
+    int rc = next_record(&rd, &rec, dl);
     if (rc <= 0) {
         if (rc == 0)
             diag_add(dl, DIAG_ERROR, name, 1, 1, NULL, "the file is empty; expected a header row: %s,%s,%s,%s,%s,%s,%s",
                      COL_NAMES[0], COL_NAMES[1], COL_NAMES[2], COL_NAMES[3], COL_NAMES[4], COL_NAMES[5],
                      COL_NAMES[6]);
-        cells_free(cells, n);
+        csv_record_free(&rec);
+        csv_reader_free(&rd);
         return -1;
     }
     int where[N_COLS];
     for (int c = 0; c < N_COLS; c++)
         where[c] = -1;
-    for (size_t i = 0; i < n; i++) {
-        char *h = trimmed(cells[i].text);
+    for (size_t i = 0; i < rec.n; i++) {
+        char *h = trimmed(rec.f[i].text);
         int found = -1;
         for (int c = 0; h && c < N_COLS; c++)
             if (!strcmp(h, COL_NAMES[c]))
                 found = c;
         if (found < 0)
-            diag_add(dl, DIAG_ERROR, name, cells[i].line, cells[i].col, NULL,
+            diag_add(dl, DIAG_ERROR, name, rec.f[i].line, rec.f[i].col, NULL,
                      "unknown column '%.40s'; expected %s, %s, %s, %s, %s, %s or %s", h ? h : "", COL_NAMES[0],
                      COL_NAMES[1], COL_NAMES[2], COL_NAMES[3], COL_NAMES[4], COL_NAMES[5], COL_NAMES[6]);
         else if (where[found] >= 0)
-            diag_add(dl, DIAG_ERROR, name, cells[i].line, cells[i].col, NULL, "column '%s' appears twice",
+            diag_add(dl, DIAG_ERROR, name, rec.f[i].line, rec.f[i].col, NULL, "column '%s' appears twice",
                      COL_NAMES[found]);
         else
             where[found] = (int)i;
@@ -300,24 +212,26 @@ static int parse_csv(struct bill *b, const char *name, const char *text, size_t 
     for (int c = 0; c < N_COLS; c++)
         if (where[c] < 0 && c != COL_DESC)
             diag_add(dl, DIAG_ERROR, name, 1, 1, NULL, "the header has no column '%s'", COL_NAMES[c]);
-    size_t ncols = n;
-    cells_free(cells, n);
-    if (dl->errors != errors)
+    size_t ncols = rec.n;
+    if (dl->errors != errors) {
+        csv_record_free(&rec);
+        csv_reader_free(&rd);
         return -1;
-    while ((rc = csv_record(&p, e, &line, &col, cells, 32, &n, name, dl)) == 1) {
-        if (blank_record(cells, n)) {
-            cells_free(cells, n);
+    }
+    while ((rc = next_record(&rd, &rec, dl)) == 1) {
+        size_t n = rec.n;
+        const struct csv_field *cell = rec.f;
+        if (blank_record(&rec))
             continue;
-        }
         if (n != ncols)
-            diag_add(dl, DIAG_ERROR, name, cells[0].line, 0, NULL, "%zu cells, but the header has %zu", n, ncols);
+            diag_add(dl, DIAG_ERROR, name, cell[0].line, 0, NULL, "%zu cells, but the header has %zu", n, ncols);
         struct field_at at[N_COLS];
         char *v[N_COLS] = { 0 };
         for (int c = 0; c < N_COLS; c++) {
             size_t i = where[c] >= 0 ? (size_t)where[c] : SIZE_MAX;
-            at[c] = (struct field_at){ i < n ? cells[i].line : cells[0].line, i < n ? cells[i].col : 0,
+            at[c] = (struct field_at){ i < n ? cell[i].line : cell[0].line, i < n ? cell[i].col : 0,
                                        COL_NAMES[c] };
-            v[c] = trimmed(i < n ? cells[i].text : "");
+            v[c] = trimmed(i < n ? cell[i].text : "");
         }
         struct bill_line *l = new_line(b, dl, name);
         bool oom = false;
@@ -326,12 +240,13 @@ static int parse_csv(struct bill *b, const char *name, const char *text, size_t 
         if (!l || oom) {
             for (int c = 0; c < N_COLS; c++)
                 free(v[c]);
-            cells_free(cells, n);
+            csv_record_free(&rec);
+            csv_reader_free(&rd);
             if (oom)
                 diag_error(dl, name, NULL, "out of memory");
             return -1;
         }
-        l->line = cells[0].line;
+        l->line = cell[0].line;
         l->col = 1;
         l->provider_line = at[COL_PROVIDER].line;
         l->provider_col = at[COL_PROVIDER].col;
@@ -371,14 +286,14 @@ static int parse_csv(struct bill *b, const char *name, const char *text, size_t 
                      "'%.40s' is not an amount; expected dollars and cents such as 1250.00", v[COL_AMOUNT]);
         free(v[COL_AMOUNT]);
         check_line(l, name, at, b->bill_date, dl);
-        cells_free(cells, n);
     }
-    if (rc < 0) {
-        cells_free(cells, n);
+    csv_record_free(&rec);
+    int last_line = rd.line;
+    csv_reader_free(&rd);
+    if (rc < 0)
         return -1;
-    }
     if (!b->n)
-        diag_add(dl, DIAG_ERROR, name, line, 1, NULL, "the bill has no lines");
+        diag_add(dl, DIAG_ERROR, name, last_line, 1, NULL, "the bill has no lines");
     return dl->errors != errors ? -1 : 0;
 }
 
@@ -482,7 +397,7 @@ int bill_parse(struct bill *b, const char *name, const char *text, size_t len, s
     while (i < len && strchr(" \t\r\n", text[i]))
         i++;
     int rc = i < len && text[i] == '{' ? parse_json(b, name, text, len, dl)
-                                       : parse_csv(b, name, text + skip, len - skip, dl);
+                                       : parse_csv(b, name, text, len, dl);
     if (rc != 0)
         bill_free(b);
     return rc;

@@ -11,8 +11,10 @@
 
 #include "infile.h"
 #include "csv_cell.h"
+#include "csv_read.h"
 #include "json_doc.h"
 #include "money.h"
+#include "strbuf.h"
 
 enum col {
     COL_ID, COL_CODE, COL_PRICE, COL_DESCRIPTION, COL_UNIT, COL_PHASE, COL_COVERAGE,
@@ -24,44 +26,11 @@ static const char *const COL_NAMES[NCOL] = {
     "taxable", "separate", "description_es", "coverage_reason_es",
 };
 
-/* ---- a growing string --------------------------------------------------- */
-
-struct sbuf {
-    char *s;
-    size_t n, cap;
-    bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *data, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->n + len + 1 > b->cap) {
-        size_t ncap = b->cap ? b->cap : 1024;
-        while (ncap < b->n + len + 1)
-            ncap *= 2;
-        char *ns = realloc(b->s, ncap);
-        if (!ns) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = ncap;
-    }
-    memcpy(b->s + b->n, data, len);
-    b->n += len;
-    b->s[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_spaces(struct sbuf *b, size_t n)
+/* n spaces (the catalog's indentation). */
+static void sb_spaces(struct strbuf *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        sb_put(b, " ", 1);
+        strbuf_put(b, " ", 1);
 }
 
 /* ---- export ------------------------------------------------------------------ */
@@ -109,89 +78,25 @@ int catalog_csv_export(const struct price_table *pt, bool bom, FILE *out)
 
 /* ---- reading CSV --------------------------------------------------------------- */
 
-struct csv_rec {
-    char **f;        /* fields, each malloc'd and NUL-terminated */
-    int *line;       /* line where each field starts */
-    size_t n, cap;
-    int first_line;
-};
-
+/* The records of a CSV file (csv_read.h), each cell back to the text the
+ * export neutralised against formulas. */
 struct csv {
     const char *name;
-    struct csv_rec *r;
+    struct csv_record *r;
     size_t n, cap;
-    bool oom;
 };
 
 static void csv_free(struct csv *c)
 {
-    for (size_t i = 0; i < c->n; i++) {
-        for (size_t k = 0; k < c->r[i].n; k++)
-            free(c->r[i].f[k]);
-        free(c->r[i].f);
-        free(c->r[i].line);
-    }
+    for (size_t i = 0; i < c->n; i++)
+        csv_record_free(&c->r[i]);
     free(c->r);
     memset(c, 0, sizeof *c);
 }
 
-static struct csv_rec *csv_new_rec(struct csv *c, int line)
-{
-    if (c->n == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 64;
-        struct csv_rec *nr = realloc(c->r, ncap * sizeof *nr);
-        if (!nr) {
-            c->oom = true;
-            return NULL;
-        }
-        c->r = nr;
-        c->cap = ncap;
-    }
-    struct csv_rec *r = &c->r[c->n++];
-    memset(r, 0, sizeof *r);
-    r->first_line = line;
-    return r;
-}
-
-static bool csv_add_field(struct csv *c, struct csv_rec *r, struct sbuf *val, int line)
-{
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 16;
-        char **nf = realloc(r->f, ncap * sizeof *nf);
-        int *nl = nf ? realloc(r->line, ncap * sizeof *nl) : NULL;
-        if (nf)
-            r->f = nf;
-        if (!nf || !nl) {
-            c->oom = true;
-            return false;
-        }
-        r->line = nl;
-        r->cap = ncap;
-    }
-    char *s = val->s ? val->s : strdup("");
-    if (!s || val->oom) {
-        free(val->oom ? NULL : s);
-        c->oom = true;
-        return false;
-    }
-    /* a cell the export neutralised against formulas: back to its text */
-    const char *text = csv_cell_unguard(s);
-    if (text != s)
-        memmove(s, text, strlen(text) + 1);
-    r->f[r->n] = s;
-    r->line[r->n++] = line;
-    memset(val, 0, sizeof *val);
-    return true;
-}
-
-/* Split text into records and fields (RFC 4180, tolerant of line ends).
- * Returns 0, or -1 after adding a diagnostic. */
+/* Read every record of text.  Returns 0, or -1 after adding a diagnostic. */
 static int csv_parse(struct csv *c, const char *text, size_t len, struct diag_list *dl)
 {
-    size_t i = 0;
-    int line = 1;
-    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
-        i = 3;
     const char *nul = memchr(text, '\0', len);
     if (nul) {
         /* line and field (column) of the NUL, as every CSV message gives them */
@@ -208,88 +113,33 @@ static int csv_parse(struct csv *c, const char *text, size_t len, struct diag_li
         diag_add(dl, DIAG_ERROR, c->name, l, field, NULL, "contains a NUL byte; expected UTF-8 text");
         return -1;
     }
-    while (i < len) {
-        struct csv_rec *r = csv_new_rec(c, line);
-        if (!r)
-            break;
-        for (;;) {
-            struct sbuf val = { 0 };
-            int start_line = line;
-            int col = (int)r->n + 1;
-            if (i < len && text[i] == '"') {
-                i++;
-                for (;;) {
-                    if (i >= len) {
-                        free(val.s);
-                        diag_add(dl, DIAG_ERROR, c->name, start_line, col, NULL,
-                                 "a quoted field is never closed; add the closing '\"'");
-                        return -1;
-                    }
-                    char ch = text[i];
-                    if (ch == '"') {
-                        if (i + 1 < len && text[i + 1] == '"') {
-                            sb_put(&val, "\"", 1);
-                            i += 2;
-                            continue;
-                        }
-                        i++;
-                        break;
-                    }
-                    if (ch == '\r') {
-                        /* a line break inside a cell is stored as LF */
-                        i += (i + 1 < len && text[i + 1] == '\n') ? 2 : 1;
-                        sb_put(&val, "\n", 1);
-                        line++;
-                        continue;
-                    }
-                    if (ch == '\n')
-                        line++;
-                    sb_put(&val, &text[i], 1);
-                    i++;
-                }
-                if (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-                    free(val.s);
-                    diag_add(dl, DIAG_ERROR, c->name, line, col, NULL,
-                             "unexpected text after a closing quote; a quote inside a quoted field is written twice (\"\")");
-                    return -1;
-                }
-            } else {
-                size_t s0 = i;
-                while (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-                    if (text[i] == '"') {
-                        free(val.s);
-                        diag_add(dl, DIAG_ERROR, c->name, line, col, NULL,
-                                 "a '\"' in a field that is not quoted; put the field in quotes and write the quote twice (\"\")");
-                        return -1;
-                    }
-                    i++;
-                }
-                sb_put(&val, text + s0, i - s0);
-            }
-            if (!csv_add_field(c, r, &val, start_line)) {
-                free(val.s);
+    struct csv_reader rd;
+    struct csv_record rec = { 0 };
+    csv_reader_init(&rd, c->name, text, len, false);
+    int rc;
+    while ((rc = csv_read_record(&rd, &rec, dl)) == 1) {
+        if (c->n == c->cap) {
+            size_t ncap = c->cap ? c->cap * 2 : 64;
+            struct csv_record *nr = realloc(c->r, ncap * sizeof *nr);
+            if (!nr) {
+                diag_error(dl, c->name, NULL, "out of memory");
+                rc = -1;
                 break;
             }
-            if (i < len && text[i] == ',') {
-                i++;
-                continue;
-            }
-            /* end of record */
-            if (i < len && text[i] == '\r')
-                i++;
-            if (i < len && text[i] == '\n')
-                i++;
-            line++;
-            break;
+            c->r = nr;
+            c->cap = ncap;
         }
-        if (c->oom)
-            break;
+        for (size_t k = 0; k < rec.n; k++) {
+            char *t = rec.f[k].text;
+            const char *text_of = csv_cell_unguard(t);
+            if (text_of != t)
+                memmove(t, text_of, strlen(text_of) + 1);
+        }
+        csv_record_take(&rec, &c->r[c->n++]);
     }
-    if (c->oom) {
-        diag_error(dl, c->name, NULL, "out of memory");
-        return -1;
-    }
-    return 0;
+    csv_record_free(&rec);
+    csv_reader_free(&rd);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Offset of the first invalid UTF-8 sequence in s, or -1. */
@@ -485,12 +335,12 @@ static bool check_row(struct imp *im, struct row *r, const struct price_table *p
 /* ---- writing catalog.json --------------------------------------------------- */
 
 /* s as a JSON string value, escaped by cJSON. */
-static void json_string(struct sbuf *b, const char *s)
+static void json_string(struct strbuf *b, const char *s)
 {
     cJSON *v = cJSON_CreateStringReference(s);
     char *text = v ? cJSON_PrintUnformatted(v) : NULL;
     if (text)
-        sb_str(b, text);
+        strbuf_str(b, text);
     else
         b->oom = true;
     cJSON_free(text);
@@ -548,53 +398,53 @@ static bool differs(const struct vals *v, const struct pt_item *it)
 
 /* One item in the layout of the shipped catalog; continuation lines are
  * indented by indent + 2 spaces. */
-static void write_item(struct sbuf *b, const struct vals *v, size_t indent)
+static void write_item(struct strbuf *b, const struct vals *v, size_t indent)
 {
     char price[40];
-    sb_str(b, "{ \"id\": ");
+    strbuf_str(b, "{ \"id\": ");
     json_string(b, v->id);
-    sb_str(b, ", \"description\": ");
+    strbuf_str(b, ", \"description\": ");
     json_string(b, v->description);
-    sb_str(b, ",\n");
+    strbuf_str(b, ",\n");
     sb_spaces(b, indent + 2);
     if (v->description_es[0]) {
-        sb_str(b, "\"description_es\": ");
+        strbuf_str(b, "\"description_es\": ");
         json_string(b, v->description_es);
-        sb_str(b, ",\n");
+        strbuf_str(b, ",\n");
         sb_spaces(b, indent + 2);
     }
     if (v->code[0]) {
-        sb_str(b, "\"code\": ");
+        strbuf_str(b, "\"code\": ");
         json_string(b, v->code);
-        sb_str(b, ", ");
+        strbuf_str(b, ", ");
     }
-    sb_str(b, "\"price\": ");
+    strbuf_str(b, "\"price\": ");
     json_string(b, price_text(v->price, price, sizeof price));
-    sb_str(b, ", \"unit\": ");
+    strbuf_str(b, ", \"unit\": ");
     json_string(b, v->unit);
-    sb_str(b, ", \"phase\": ");
+    strbuf_str(b, ", \"phase\": ");
     json_string(b, phase_id(v->phase));
     if (v->billed_by) {
-        sb_str(b, ", \"billed_by\": ");
+        strbuf_str(b, ", \"billed_by\": ");
         json_string(b, v->billed_by);
     }
     if (v->taxable)
-        sb_str(b, ", \"taxable\": true");
+        strbuf_str(b, ", \"taxable\": true");
     if (v->separate)
-        sb_str(b, ", \"separate\": true");
-    sb_str(b, ",\n");
+        strbuf_str(b, ", \"separate\": true");
+    strbuf_str(b, ",\n");
     sb_spaces(b, indent + 2);
-    sb_str(b, "\"coverage\": ");
+    strbuf_str(b, "\"coverage\": ");
     json_string(b, coverage_id(v->coverage));
-    sb_str(b, ", \"coverage_reason\": ");
+    strbuf_str(b, ", \"coverage_reason\": ");
     json_string(b, v->coverage_reason);
     if (v->coverage_reason_es[0]) {
-        sb_str(b, ",\n");
+        strbuf_str(b, ",\n");
         sb_spaces(b, indent + 2);
-        sb_str(b, "\"coverage_reason_es\": ");
+        strbuf_str(b, "\"coverage_reason_es\": ");
         json_string(b, v->coverage_reason_es);
     }
-    sb_str(b, " }");
+    strbuf_str(b, " }");
 }
 
 /* Byte offset where node starts in doc's text. */
@@ -672,7 +522,7 @@ int catalog_csv_import(const struct price_table *pt, const char *csv_name, const
     struct csv c = { .name = csv_name };
     struct row *rows = NULL;
     struct row **by_index = NULL;
-    struct sbuf out = { 0 };
+    struct strbuf out = { 0 };
     size_t nrows = 0, errs = dl->errors;
     *out_text = NULL;
     *out_len = 0;
@@ -689,29 +539,29 @@ int catalog_csv_import(const struct price_table *pt, const char *csv_name, const
     }
     if (csv_parse(&c, text, len, dl) != 0)
         goto fail;
-    if (c.n == 0 || (c.r[0].n == 1 && !c.r[0].f[0][0])) {
+    if (c.n == 0 || (c.r[0].n == 1 && !c.r[0].f[0].text[0])) {
         diag_add(dl, DIAG_ERROR, csv_name, 1, 0, NULL,
                  "is empty; expected a header row (id,code,price,…) and one row per item");
         goto fail;
     }
 
     /* header */
-    const struct csv_rec *h = &c.r[0];
+    const struct csv_record *h = &c.r[0];
     for (size_t k = 0; k < h->n; k++) {
         char name[80];
-        trimmed(h->f[k], name, sizeof name);
+        trimmed(h->f[k].text, name, sizeof name);
         int found = -1;
         for (int col = 0; col < NCOL; col++)
             if (!strcasecmp(name, COL_NAMES[col]))
                 found = col;
         if (found < 0) {
             const char *hint = jr_suggest(name, COL_NAMES, NCOL);
-            diag_add(dl, DIAG_ERROR, csv_name, h->line[k], (int)k + 1, NULL,
+            diag_add(dl, DIAG_ERROR, csv_name, h->f[k].line, (int)k + 1, NULL,
                      "'%.40s' is not a column of items; expected %s%s%s%s", name,
                      "id, code, price, description, unit, phase, coverage, coverage_reason, taxable or separate",
                      hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
         } else if (im.colpos[found]) {
-            diag_add(dl, DIAG_ERROR, csv_name, h->line[k], (int)k + 1, NULL,
+            diag_add(dl, DIAG_ERROR, csv_name, h->f[k].line, (int)k + 1, NULL,
                      "column '%s' is given twice (also column %d)", COL_NAMES[found], im.colpos[found]);
         } else {
             im.colpos[found] = (int)k + 1;
@@ -732,28 +582,28 @@ int catalog_csv_import(const struct price_table *pt, const char *csv_name, const
         goto fail;
     }
     for (size_t i = 1; i < c.n; i++) {
-        const struct csv_rec *rec = &c.r[i];
+        const struct csv_record *rec = &c.r[i];
         bool blank = true;
         for (size_t k = 0; k < rec->n && blank; k++)
-            blank = rec->f[k][0] == '\0';
+            blank = rec->f[k].text[0] == '\0';
         if (blank)
             continue;
         if (rec->n != h->n) {
-            diag_add(dl, DIAG_ERROR, csv_name, rec->first_line, 0, NULL,
+            diag_add(dl, DIAG_ERROR, csv_name, rec->line, 0, NULL,
                      "has %zu field%s but the header has %zu; a comma inside a value needs quotes",
                      rec->n, rec->n == 1 ? "" : "s", h->n);
             continue;
         }
         struct row *r = &rows[nrows];
-        r->line = rec->first_line;
+        r->line = rec->line;
         for (int col = 0; col < NCOL; col++)
             if (im.colpos[col]) {
-                char *f = rec->f[im.colpos[col] - 1];
+                char *f = rec->f[im.colpos[col] - 1].text;
                 bool is_text = col == COL_DESCRIPTION || col == COL_UNIT || col == COL_COVERAGE_REASON;
                 if (!is_text)
                     trim_in_place(f);
                 r->v[col] = f;
-                r->vline[col] = rec->line[im.colpos[col] - 1];
+                r->vline[col] = rec->f[im.colpos[col] - 1].line;
             }
         if (!check_row(&im, r, pt))
             continue;
@@ -808,32 +658,32 @@ int catalog_csv_import(const struct price_table *pt, const char *csv_name, const
         }
         size_t end = value_end(doc->text, doc->len, start);
         indent = column_of(doc->text, start);
-        sb_put(&out, doc->text + cursor, start - cursor);
+        strbuf_put(&out, doc->text + cursor, start - cursor);
         struct vals v = merged(by_index[i]);
         by_index[i]->changed = differs(&v, &pt->items[i]);
         if (by_index[i]->changed)
             write_item(&out, &v, indent);
         else
-            sb_put(&out, doc->text + start, end - start);
+            strbuf_put(&out, doc->text + start, end - start);
         cursor = last_end = end;
     }
     if (n_old == 0) {
         diag_error(dl, doc->name, "items", "has no items to import into");
         goto fail;
     }
-    sb_put(&out, doc->text + cursor, last_end - cursor);
+    strbuf_put(&out, doc->text + cursor, last_end - cursor);
     size_t n_new = n_old;
     for (size_t k = 0; k < nrows; k++) {
         if (rows[k].item)
             continue;
         struct vals v = merged(&rows[k]);
-        sb_str(&out, ",\n");
+        strbuf_str(&out, ",\n");
         sb_spaces(&out, indent);
         write_item(&out, &v, indent);
         rows[k].changed = true;
         by_index[n_new++] = &rows[k];
     }
-    sb_put(&out, doc->text + last_end, doc->len - last_end);
+    strbuf_put(&out, doc->text + last_end, doc->len - last_end);
     if (out.oom || !out.s) {
         diag_error(dl, csv_name, NULL, "out of memory");
         goto fail;
@@ -871,11 +721,11 @@ char *catalog_csv_read_file(const char *path, size_t *len, struct diag_list *dl)
     FILE *f = infile_open(path, NULL, "a CSV file", dl);
     if (!f)
         return NULL;
-    struct sbuf b = { 0 };
+    struct strbuf b = { 0 };
     char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0 && b.n <= CATALOG_CSV_MAX_BYTES)
-        sb_put(&b, chunk, got);
+        strbuf_put(&b, chunk, got);
     bool rerr = ferror(f) != 0;
     fclose(f);
     if (rerr || b.oom) {
