@@ -1,7 +1,7 @@
 /* Fuzz the signature path of the front desk (src/core/acceptance.h): any
  * bytes as the base64 part of the PNG data URL a browser sends, checked and,
  * when they pass as an image, laid out on the acceptance page and appended
- * to a small finished PDF (pdf_append.h).  The result, when there is one,
+ * to a small finished PDF (pdf_update.h).  The result, when there is one,
  * must start with the base PDF byte for byte. */
 #include <stddef.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
 #include "human_text.h"
 #include "notice.h"
 #include "register.h"
-#include "pdf_append.h"
+#include "pdf_update.h"
 #include "template.h"
 
 static const struct canvas_rgb INK = {0.12f, 0.14f, 0.17f};
@@ -259,7 +259,7 @@ int acceptance_copy(const struct acceptance *a, const unsigned char *issued, siz
     kv(&p, W("accept.tables_sha256"), a->tables_sha256);
     if (canvas_finish(&p.cv, &page, &page_len, dl) != 0)
         goto out;
-    rc = pdf_append_page(issued, issued_len, page, page_len, out, out_len, dl);
+    rc = pdf_update_append_pages(issued, issued_len, page, page_len, out, out_len, dl);
 out:
     if (rc != 0 && dl->errors == errors)
         diag_error(dl, NULL, NULL, "cannot make the accepted copy");

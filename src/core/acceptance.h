@@ -1,6 +1,6 @@
 /* acceptance — the patient's signed acceptance of an issued estimate, and
  * the accepted copy: the issued PDF, unchanged byte for byte, followed by
- * one acceptance page (pdf_append.h) with the signature, the printed name,
+ * one acceptance page (pdf_update.h) with the signature, the printed name,
  * the time, the staff account that witnessed it, the state notice shown
  * (its words verbatim and their digest) and the fingerprints of the issued
  * PDF and of the price tables.  Words from TEMPLATES_DIR/LANG/accept.txt.

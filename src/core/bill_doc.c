@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "canvas.h"
-#include "pdf_merge.h"
+#include "pdf_update.h"
 #include "render_pdf.h"
 #include "template.h"
 
@@ -468,7 +468,7 @@ int bill_doc_packet(const cJSON *check, const unsigned char *issued, size_t issu
     }
     if (dl->errors > errors || canvas_finish(&d.cv, &pages, &npages, dl) != 0)
         goto out;
-    rc = pdf_merge_append(issued, issued_len, pages, npages, pdf, len, dl);
+    rc = pdf_update_append_pages(issued, issued_len, pages, npages, pdf, len, dl);
 out:
     if (rc != 0 && dl->errors == errors)
         diag_error(dl, NULL, NULL, "cannot lay out the dispute packet");

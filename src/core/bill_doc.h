@@ -2,7 +2,7 @@
  * the dispute packet and the letter to the patient (docs/bills.md).
  *
  * The packet is the issued estimate PDF exactly as issued, followed (as a
- * PDF incremental update, pdf_merge.h) by pages made here: the bills, the
+ * PDF incremental update, pdf_update.h) by pages made here: the bills, the
  * estimate and the bill side by side per provider or facility, and the
  * clinic's explanation of each difference; in the patient's language and
  * then in English (once when that is English).  The letter explains the

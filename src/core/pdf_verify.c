@@ -12,6 +12,7 @@
 #include <qrencode.h>
 #include <zlib.h>
 
+#include "pdf_scan.h"
 #include "qjson.h"
 #include "sha256.h"
 
@@ -38,16 +39,15 @@ static void problem(struct pdf_verdict *v, const char *f, ...)
     va_end(ap);
 }
 
-/* The first occurrence of needle in [from, to), or SIZE_MAX. */
+/* The first occurrence of needle in [from, to), or SIZE_MAX (pdf_scan.h). */
 static size_t find(const struct doc *d, size_t from, size_t to, const char *needle)
 {
-    size_t n = strlen(needle);
     if (to > d->len)
         to = d->len;
-    for (size_t i = from; i + n <= to; i++)
-        if (memcmp(d->p + i, needle, n) == 0)
-            return i;
-    return SIZE_MAX;
+    if (from >= to)
+        return SIZE_MAX;
+    const unsigned char *f = pdf_find(d->p + from, d->p + to, needle);
+    return f ? (size_t)(f - d->p) : SIZE_MAX;
 }
 
 /* Index every "N 0 obj … endobj". */
@@ -94,47 +94,35 @@ static size_t dict_end(const struct doc *d, const struct obj *o)
     return s == SIZE_MAX ? o->end : s;
 }
 
-/* The integer after key in o's dictionary (direct, or "N 0 R" read from
- * object N), or -1. */
-
-/* The non-negative whole number at d->p[i] (after spaces and line ends),
- * read within the document's bytes, which are not NUL-terminated; -1 when
- * there is none or it is too large. */
+/* The non-negative whole number at d->p[i] (after white space), read
+ * within the document's bytes, which are not NUL-terminated (pdf_scan.h);
+ * -1 when there is none or it is too large. */
 static long num_at(const struct doc *d, size_t i)
 {
-    while (i < d->len && (d->p[i] == ' ' || d->p[i] == '\n' || d->p[i] == '\r' || d->p[i] == '\t'))
-        i++;
-    long v = -1;
-    for (; i < d->len && d->p[i] >= '0' && d->p[i] <= '9'; i++) {
-        if (v > 100000000L)
-            return -1;
-        v = (v < 0 ? 0 : v * 10) + (d->p[i] - '0');
-    }
-    return v;
+    long v;
+    const unsigned char *p = d->p + (i < d->len ? i : d->len);
+    return pdf_number_at(&p, d->p + d->len, &v) ? v : -1;
 }
 
+/* The whole number after key in o's dictionary (direct, or "N 0 R" read
+ * from object N when follow), or -1. */
 static long dict_int(const struct doc *d, const struct obj *o, const char *key, bool follow)
 {
-    size_t k = find(d, o->start, dict_end(d, o), key);
+    size_t de = dict_end(d, o), k = find(d, o->start, de, key);
     if (k == SIZE_MAX)
         return -1;
-    const char *s = (const char *)d->p + k + strlen(key);
-    char buf[64];
-    size_t n = 0;
-    while (n + 1 < sizeof buf && s + n < (const char *)d->p + dict_end(d, o) && s[n] != '/' && s[n] != '>') {
-        buf[n] = s[n];
-        n++;
+    const unsigned char *p = d->p + k + strlen(key), *e = d->p + de;
+    long v;
+    if (!pdf_number_at(&p, e, &v))
+        return -1;
+    if (follow) {
+        long ref = pdf_ref_after(d->p + k, e, key);
+        if (ref == v) {
+            const struct obj *t = object(d, (unsigned)ref);
+            return t ? num_at(d, t->start) : -1;
+        }
     }
-    buf[n] = '\0';
-    long a, b;
-    char r;
-    if (follow && sscanf(buf, " %ld %ld %c", &a, &b, &r) == 3 && r == 'R') {
-        const struct obj *t = object(d, (unsigned)a);
-        if (!t)
-            return -1;
-        return num_at(d, t->start);
-    }
-    return sscanf(buf, " %ld", &a) == 1 ? a : -1;
+    return v;
 }
 
 /* The stream of o, inflated when Flate-compressed: malloc'd (*len bytes and

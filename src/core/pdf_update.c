@@ -1,108 +1,20 @@
-/* pdf_merge — an incremental update that appends pages (pdf_merge.h). */
-#include "pdf_merge.h"
+/* pdf_update — pages appended to a finished PDF as an incremental update
+ * (pdf_update.h). */
+#include "pdf_update.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A growing byte buffer; ok turns false on a failed allocation. */
-struct buf {
-    unsigned char *p;
-    size_t n, cap;
-    bool ok;
-};
+#include "pdf_scan.h"
+#include "strbuf.h"
 
-static void put(struct buf *b, const void *s, size_t n)
-{
-    if (!b->ok)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        unsigned char *np = realloc(b->p, cap);
-        if (!np) {
-            b->ok = false;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-}
-
-static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct buf *b, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        b->ok = false;
-    else
-        put(b, tmp, (size_t)n);
-}
-
-/* First occurrence of the string k in [p, p + n), or NULL. */
+/* [p, p + n): the bounded readers of pdf_scan.h over a start and a length. */
 static const unsigned char *find(const unsigned char *p, size_t n, const char *k)
 {
-    size_t kn = strlen(k);
-    for (size_t i = 0; kn <= n && i <= n - kn; i++)
-        if (p[i] == (unsigned char)k[0] && !memcmp(p + i, k, kn))
-            return p + i;
-    return NULL;
-}
-
-/* Last occurrence of k in [p, p + n), or NULL. */
-static const unsigned char *find_last(const unsigned char *p, size_t n, const char *k)
-{
-    size_t kn = strlen(k);
-    if (kn > n)
-        return NULL;
-    for (size_t i = n - kn + 1; i-- > 0;)
-        if (!memcmp(p + i, k, kn))
-            return p + i;
-    return NULL;
-}
-
-/* A non-negative decimal number at *p (blanks skipped before it) below e. */
-static bool number_at(const unsigned char **p, const unsigned char *e, long *out)
-{
-    const unsigned char *s = *p;
-    while (s < e && isspace(*s))
-        s++;
-    if (s >= e || !isdigit(*s))
-        return false;
-    long v = 0;
-    for (; s < e && isdigit(*s); s++) {
-        if (v > 100000000L)
-            return false;
-        v = v * 10 + (*s - '0');
-    }
-    *out = v;
-    *p = s;
-    return true;
-}
-
-/* The object number k of "/Key k 0 R" in [p, e), or -1. */
-static long ref_after(const unsigned char *p, const unsigned char *e, const char *key)
-{
-    const unsigned char *k = find(p, (size_t)(e - p), key);
-    long num, gen;
-    if (!k)
-        return -1;
-    k += strlen(key);
-    if (!number_at(&k, e, &num) || !number_at(&k, e, &gen))
-        return -1;
-    while (k < e && isspace(*k))
-        k++;
-    return k < e && *k == 'R' ? num : -1;
+    return pdf_find(p, p + n, k);
 }
 
 /* One parsed PDF: its cross-reference table and trailer. */
@@ -132,10 +44,10 @@ static int parse(struct pdf *d, const unsigned char *p, size_t n, const char *wh
     if (n < 32 || memcmp(p, "%PDF-", 5) != 0)
         return bad(dl, what, "it is not a PDF");
     size_t tail = n > 1024 ? 1024 : n;
-    const unsigned char *sx = find_last(p + n - tail, tail, "startxref");
+    const unsigned char *sx = pdf_find_last(p + n - tail, p + n, "startxref");
     long x;
     const unsigned char *q = sx ? sx + 9 : NULL;
-    if (!sx || !number_at(&q, p + n, &x) || (size_t)x >= n || memcmp(p + x, "xref", 4) != 0)
+    if (!sx || !pdf_number_at(&q, p + n, &x) || (size_t)x >= n || memcmp(p + x, "xref", 4) != 0)
         return bad(dl, what, "no cross-reference table (only the classic form is read)");
     d->xref = (size_t)x;
     const unsigned char *tr = find(p + x, n - (size_t)x, "trailer");
@@ -148,11 +60,11 @@ static int parse(struct pdf *d, const unsigned char *p, size_t n, const char *wh
         return bad(dl, what, "it has been updated or encrypted already");
     const unsigned char *s = find(tr, (size_t)(te - tr), "/Size");
     long size;
-    if (!s || (s += 5, !number_at(&s, te, &size)) || size < 2 || size > 1000000)
+    if (!s || (s += 5, !pdf_number_at(&s, te, &size)) || size < 2 || size > 1000000)
         return bad(dl, what, "the trailer has no /Size");
     d->size = size;
-    d->root = ref_after(tr, te, "/Root");
-    d->info = ref_after(tr, te, "/Info");
+    d->root = pdf_ref_after(tr, te, "/Root");
+    d->info = pdf_ref_after(tr, te, "/Info");
     if (d->root <= 0 || d->root >= size)
         return bad(dl, what, "the trailer has no /Root");
     const unsigned char *id = find(tr, (size_t)(te - tr), "/ID");
@@ -171,7 +83,7 @@ static int parse(struct pdf *d, const unsigned char *p, size_t n, const char *wh
     for (;;) {
         const unsigned char *save = q;
         long first, count;
-        if (!number_at(&q, tr, &first) || !number_at(&q, tr, &count)) {
+        if (!pdf_number_at(&q, tr, &first) || !pdf_number_at(&q, tr, &count)) {
             q = save;
             break;
         }
@@ -182,7 +94,7 @@ static int parse(struct pdf *d, const unsigned char *p, size_t n, const char *wh
         for (long i = 0; i < count; i++, q += 20) {
             const unsigned char *e = q;
             long o, g;
-            if (!number_at(&e, q + 20, &o) || !number_at(&e, q + 20, &g))
+            if (!pdf_number_at(&e, q + 20, &o) || !pdf_number_at(&e, q + 20, &g))
                 return bad(dl, what, "a cross-reference entry is not readable");
             while (e < q + 20 && *e == ' ')
                 e++;
@@ -209,7 +121,7 @@ static int object(const struct pdf *d, long k, const unsigned char **s, const un
             end = d->off[i];
     const unsigned char *p = d->p + start;
     long num, gen;
-    if (!number_at(&p, d->p + end, &num) || num != k || !number_at(&p, d->p + end, &gen) ||
+    if (!pdf_number_at(&p, d->p + end, &num) || num != k || !pdf_number_at(&p, d->p + end, &gen) ||
         !find(p, (size_t)(d->p + end - p), "obj"))
         return bad(dl, what, "an object is not where its cross-reference says");
     *s = d->p + start;
@@ -234,8 +146,8 @@ static int kids(const struct pdf *d, long pages, long **out, size_t *n, const ch
     if (!v)
         return bad(dl, what, "out of memory");
     long num, gen;
-    while (number_at(&k, ke, &num) && number_at(&k, ke, &gen)) {
-        while (k < ke && isspace(*k))
+    while (pdf_number_at(&k, ke, &num) && pdf_number_at(&k, ke, &gen)) {
+        while (k < ke && pdf_is_space(*k))
             k++;
         if (k >= ke || *k != 'R') {
             free(v);
@@ -261,13 +173,13 @@ static int kids(const struct pdf *d, long pages, long **out, size_t *n, const ch
 /* Copy [s, e) to b with each reference "k g R" renumbered by map (the
  * new number, or -1: refused); literal strings are copied as they are.
  * The object's own "k 0 obj" header is renumbered too. */
-static int renumber(struct buf *b, const unsigned char *s, const unsigned char *e, const long *map, long nmap)
+static int renumber(struct strbuf *b, const unsigned char *s, const unsigned char *e, const long *map, long nmap)
 {
     const unsigned char *p = s;
     long num, gen;
-    if (!number_at(&p, e, &num) || !number_at(&p, e, &gen) || num >= nmap || map[num] < 0)
+    if (!pdf_number_at(&p, e, &num) || !pdf_number_at(&p, e, &gen) || num >= nmap || map[num] < 0)
         return -1;
-    putf(b, "%ld 0", map[num]);
+    strbuf_printf(b, "%ld 0", map[num]);
     while (p < e) {
         unsigned char c = *p;
         if (c == '(') {
@@ -281,21 +193,21 @@ static int renumber(struct buf *b, const unsigned char *s, const unsigned char *
                 else if (*q == ')')
                     depth--;
             }
-            put(b, p, (size_t)(q - p));
+            strbuf_put(b, p, (size_t)(q - p));
             p = q;
             continue;
         }
         bool start = isdigit(c) && !isalnum(p[-1]) && !strchr("./-+", p[-1]);
         if (start) {
             const unsigned char *q = p;
-            if (number_at(&q, e, &num) && number_at(&q, e, &gen)) {
+            if (pdf_number_at(&q, e, &num) && pdf_number_at(&q, e, &gen)) {
                 const unsigned char *r = q;
-                while (r < e && isspace(*r))
+                while (r < e && pdf_is_space(*r))
                     r++;
                 if (r < e && *r == 'R' && (r + 1 == e || !isalnum(r[1]))) {
                     if (num >= nmap || map[num] < 0)
                         return -1;
-                    putf(b, "%ld %ld R", map[num], gen);
+                    strbuf_printf(b, "%ld %ld R", map[num], gen);
                     p = r + 1;
                     continue;
                 }
@@ -304,25 +216,25 @@ static int renumber(struct buf *b, const unsigned char *s, const unsigned char *
             const unsigned char *d = p;
             while (d < e && isdigit(*d))
                 d++;
-            put(b, p, (size_t)(d - p));
+            strbuf_put(b, p, (size_t)(d - p));
             p = d;
             continue;
         }
-        put(b, p, 1);
+        strbuf_put(b, p, 1);
         p++;
     }
     return 0;
 }
 
-int pdf_merge_append(const unsigned char *base, size_t base_len, const unsigned char *extra,
-                     size_t extra_len, unsigned char **out, size_t *out_len, struct diag_list *dl)
+int pdf_update_append_pages(const unsigned char *base, size_t base_len, const unsigned char *extra,
+                            size_t extra_len, unsigned char **out, size_t *out_len, struct diag_list *dl)
 {
     *out = NULL;
     *out_len = 0;
     struct pdf a, x;
     long *akids = NULL, *xkids = NULL, *map = NULL;
     size_t nak = 0, nxk = 0;
-    struct buf b = { .ok = true };
+    struct strbuf b = { 0 };
     int rc = -1;
     memset(&x, 0, sizeof x);
     if (parse(&a, base, base_len, "the issued PDF", dl) != 0 ||
@@ -331,10 +243,10 @@ int pdf_merge_append(const unsigned char *base, size_t base_len, const unsigned 
     const unsigned char *s, *e;
     if (object(&a, a.root, &s, &e, "the issued PDF", dl) != 0)
         goto out;
-    long apages = ref_after(s, e, "/Pages");
+    long apages = pdf_ref_after(s, e, "/Pages");
     if (object(&x, x.root, &s, &e, "the pages to add", dl) != 0)
         goto out;
-    long xpages = ref_after(s, e, "/Pages");
+    long xpages = pdf_ref_after(s, e, "/Pages");
     if (apages <= 0 || xpages <= 0) {
         bad(dl, "a PDF", "its catalog has no /Pages");
         goto out;
@@ -354,9 +266,9 @@ int pdf_merge_append(const unsigned char *base, size_t base_len, const unsigned 
         map[k] = k > 0 && x.off[k] && k != x.root && k != x.info && k != xpages ? next++ : -1;
     map[xpages] = apages;
     /* base, whole; then the update */
-    put(&b, base, base_len);
+    strbuf_put(&b, base, base_len);
     if (base_len && base[base_len - 1] != '\n')
-        put(&b, "\n", 1);
+        strbuf_put(&b, "\n", 1);
     size_t *noff = calloc((size_t)(next - a.size + 1), sizeof *noff);
     if (!noff) {
         bad(dl, "a PDF", "out of memory");
@@ -377,7 +289,7 @@ int pdf_merge_append(const unsigned char *base, size_t base_len, const unsigned 
             goto out;
         }
         if (st)
-            put(&b, st, (size_t)(e - st));
+            strbuf_put(&b, st, (size_t)(e - st));
     }
     /* the page tree's root, new version: the old pages, then the new */
     if (object(&a, apages, &s, &e, "the issued PDF", dl) != 0) {
@@ -385,39 +297,39 @@ int pdf_merge_append(const unsigned char *base, size_t base_len, const unsigned 
         goto out;
     }
     size_t pages_off = b.n;
-    putf(&b, "%ld 0 obj\n<<\n/Type /Pages\n/Kids [ ", apages);
+    strbuf_printf(&b, "%ld 0 obj\n<<\n/Type /Pages\n/Kids [ ", apages);
     for (size_t i = 0; i < nak; i++)
-        putf(&b, "%ld 0 R ", akids[i]);
+        strbuf_printf(&b, "%ld 0 R ", akids[i]);
     for (size_t i = 0; i < nxk; i++)
-        putf(&b, "%ld 0 R ", map[xkids[i]]);
-    putf(&b, "]\n/Count %zu\n>>\nendobj\n", nak + nxk);
+        strbuf_printf(&b, "%ld 0 R ", map[xkids[i]]);
+    strbuf_printf(&b, "]\n/Count %zu\n>>\nendobj\n", nak + nxk);
     /* cross-reference section of the update, and its trailer */
     size_t xref = b.n;
-    putf(&b, "xref\n%ld 1\n%010zu 00000 n\r\n", apages, pages_off);
+    strbuf_printf(&b, "xref\n%ld 1\n%010zu 00000 n\r\n", apages, pages_off);
     if (next > a.size) {
-        putf(&b, "%ld %ld\n", a.size, next - a.size);
+        strbuf_printf(&b, "%ld %ld\n", a.size, next - a.size);
         for (long k = a.size; k < next; k++)
-            putf(&b, "%010zu 00000 n\r\n", noff[k - a.size]);
+            strbuf_printf(&b, "%010zu 00000 n\r\n", noff[k - a.size]);
     }
     free(noff);
-    putf(&b, "trailer\n<<\n/Root %ld 0 R\n", a.root);
+    strbuf_printf(&b, "trailer\n<<\n/Root %ld 0 R\n", a.root);
     if (a.info > 0)
-        putf(&b, "/Info %ld 0 R\n", a.info);
+        strbuf_printf(&b, "/Info %ld 0 R\n", a.info);
     if (a.id) {
-        put(&b, a.id, a.id_len);
-        put(&b, "\n", 1);
+        strbuf_put(&b, a.id, a.id_len);
+        strbuf_put(&b, "\n", 1);
     }
-    putf(&b, "/Size %ld\n/Prev %zu\n>>\nstartxref\n%zu\n%%%%EOF\n", next, a.xref, xref);
-    if (!b.ok) {
+    strbuf_printf(&b, "/Size %ld\n/Prev %zu\n>>\nstartxref\n%zu\n%%%%EOF\n", next, a.xref, xref);
+    if (b.oom) {
         bad(dl, "a PDF", "out of memory");
         goto out;
     }
-    *out = b.p;
+    *out = (unsigned char *)b.s;
     *out_len = b.n;
-    b.p = NULL;
+    b.s = NULL;
     rc = 0;
 out:
-    free(b.p);
+    free(b.s);
     free(map);
     free(akids);
     free(xkids);
