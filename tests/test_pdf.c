@@ -5,14 +5,17 @@
  * PDFs are read back with poppler's pdftotext, as a patient's viewer would. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
 #include "money.h"
+#include "pdf_update.h"
 #include "plan.h"
 #include "price_table.h"
 #include "pricing.h"
@@ -967,4 +970,58 @@ Test(pdf, every_example_extracts_without_a_warning_in_both_languages)
     cr_expect_geq(checked, 14);
     th_rmtree(dir);
     free(dir);
+}
+
+/* The incremental-update writer (pdf_update.h) refuses a PDF that is not a
+ * finished one of ours, with a message, and reads only the bytes it is
+ * given: here startxref points two bytes before the end of the file
+ * (which a guard page follows). */
+Test(pdf, an_update_refuses_a_cut_pdf_within_its_bytes)
+{
+    char text[128];
+    int n = snprintf(text, sizeof text, "%%PDF-1.4\n%%%s\nstartxref\n", "padding padding padding padding");
+    int x = n + 3; /* two digits, a line feed, then "xr": the file's last two bytes */
+    cr_assert(x >= 10 && x < 100);
+    n += snprintf(text + n, sizeof text - (size_t)n, "%d\nxr", x);
+    cr_assert_eq(x, n - 2);
+    /* exactly the file, its last byte the last readable one: a guard page
+     * follows, so a read past the end crashes the test */
+    long pg = sysconf(_SC_PAGESIZE);
+    int zero = open("/dev/zero", O_RDONLY);
+    cr_assert(zero >= 0);
+    unsigned char *map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 0);
+    close(zero);
+    cr_assert(map != MAP_FAILED);
+    cr_assert_eq(mprotect(map + pg, (size_t)pg, PROT_NONE), 0);
+    unsigned char *base = map + pg - n;
+    memcpy(base, text, (size_t)n);
+    cr_assert_eq(memcmp(base + n - 2, "xr", 2), 0);
+    unsigned char *out = (unsigned char *)"x";
+    size_t out_len = 1;
+    struct diag_list dl = { 0 };
+    cr_assert_eq(pdf_update_append_pages(base, (size_t)n, base, (size_t)n, &out, &out_len, &dl), -1);
+    cr_assert_null(out);
+    cr_assert_eq(out_len, 0);
+    char *msgs = th_diags(&dl);
+    cr_assert(strstr(msgs, "cannot add pages to the issued PDF: no cross-reference table"), "%s", msgs);
+    free(msgs);
+    diag_list_free(&dl);
+    /* and the pages to add are checked as well */
+    const char *page = "not a PDF at all, but long enough to be looked at";
+    struct fx f;
+    build(&f, basic);
+    struct render_opts o = opts_en();
+    cr_assert_eq(render_pdf(&f.q, &o, f.path, &f.dl), 0, "%s", diags(&f.dl));
+    size_t issued_len = 0;
+    unsigned char *issued = (unsigned char *)th_read(f.path, &issued_len);
+    cr_assert_not_null(issued);
+    cr_assert_eq(pdf_update_append_pages(issued, issued_len, (const unsigned char *)page, strlen(page), &out,
+                                         &out_len, &dl), -1);
+    msgs = th_diags(&dl);
+    cr_assert(strstr(msgs, "cannot add pages to the pages to add: it is not a PDF"), "%s", msgs);
+    free(msgs);
+    diag_list_free(&dl);
+    free(issued);
+    munmap(map, (size_t)pg * 2);
+    done(&f);
 }

@@ -47,7 +47,7 @@ static int parse(struct pdf *d, const unsigned char *p, size_t n, const char *wh
     const unsigned char *sx = pdf_find_last(p + n - tail, p + n, "startxref");
     long x;
     const unsigned char *q = sx ? sx + 9 : NULL;
-    if (!sx || !pdf_number_at(&q, p + n, &x) || (size_t)x >= n || memcmp(p + x, "xref", 4) != 0)
+    if (!sx || !pdf_number_at(&q, p + n, &x) || (size_t)x + 4 > n || memcmp(p + x, "xref", 4) != 0)
         return bad(dl, what, "no cross-reference table (only the classic form is read)");
     d->xref = (size_t)x;
     const unsigned char *tr = find(p + x, n - (size_t)x, "trailer");
