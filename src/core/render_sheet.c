@@ -59,8 +59,8 @@ static const char *phase_title(struct sctx *s, enum phase p)
 static void items(struct sctx *s)
 {
     const struct price_table *pt = s->pt;
+    layout_need(&s->l, 60);           /* before the header is set: a new page here draws it once */
     s->l.header = table_header;
-    layout_need(&s->l, 60);
     table_header(s);
     for (int ph = 0; ph < PHASE_COUNT; ph++) {
         bool any = false;
