@@ -648,3 +648,85 @@ Test(server, quote_as_html_needs_the_login_and_stands_alone)
     cr_expect_eq(r.status, 404);
     resp_free(&r);
 }
+
+/* The count of quotes GET /api/quotes?QUERY answers (asserted 200). */
+static int list_count(const char *query)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/api/quotes?%s", query);
+    struct resp r = get(path, NULL);
+    cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+    cJSON *j = json(&r);
+    int n = cJSON_GetObjectItem(j, "count")->valueint;
+    cJSON_Delete(j);
+    resp_free(&r);
+    return n;
+}
+
+/* Downloading the issued PDF through the front desk records a "download"
+ * delivery by the account signed in, once per account: the quote leaves
+ * the undelivered list (the API's and the command line's), the history and
+ * the audit trail name the account, and the chain stays intact. */
+Test(server, downloading_the_pdf_records_a_delivery_once_per_account)
+{
+    srv = start(0, 0);
+    login(FRONT_DESK);
+    char *n1 = post_quote(PLAN), *n2 = post_quote(PLAN), path[256], cmd[800], *out, *err;
+    cr_assert_eq(list_count("undelivered=1"), 2, "two new quotes are undelivered");
+    snprintf(path, sizeof path, "/api/quotes/%s/pdf", n1);
+    struct resp r = http("HEAD", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200);
+    resp_free(&r);
+    cr_assert_eq(list_count("undelivered=1"), 2, "a HEAD is no download");
+    for (int i = 0; i < 3; i++) { /* three fetches, one record */
+        r = get(path, NULL);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(r.len > 1000 && !memcmp(r.body, "%PDF-", 5));
+        resp_free(&r);
+    }
+    cr_assert_eq(list_count("undelivered=1"), 1, "the downloaded quote is delivered");
+    r = get("/api/quotes?undelivered=1", NULL);
+    cr_assert(strstr(r.body, n2) && !strstr(r.body, n1), "only %s is undelivered: %s", n2, r.body);
+    resp_free(&r);
+    r = get("/api/quotes?undelivered=yes", NULL);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    resp_free(&r);
+    /* the command line's list reads the same record */
+    snprintf(cmd, sizeof cmd, "%s list --undelivered --register %s/reg.db", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, n2) && !strstr(out, n1), "list --undelivered: %s", out);
+    free(out);
+    free(err);
+    snprintf(path, sizeof path, "/api/quotes/%s", n1);
+    r = get(path, NULL);
+    cr_assert(strstr(r.body, "\"actor\":\"" FRONT_DESK "\",\"action\":\"delivered\",\"detail\":\"download\""),
+              "the history names the account: %s", r.body);
+    resp_free(&r);
+    /* another account's first download is its own record */
+    login(MANAGER);
+    snprintf(path, sizeof path, "/api/quotes/%s/pdf", n1);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/audit?kind=delivered&quote=%s", n1);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cJSON *j = json(&r), *ev;
+    cr_assert_eq(cJSON_GetObjectItem(j, "count")->valueint, 2, "one event per account: %s", r.body);
+    int desk = 0, manager = 0;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(j, "events"))
+    {
+        const char *actor = cJSON_GetObjectItem(ev, "actor")->valuestring;
+        cr_assert_str_eq(cJSON_GetObjectItem(ev, "detail")->valuestring, "download");
+        desk += !strcmp(actor, FRONT_DESK);
+        manager += !strcmp(actor, MANAGER);
+    }
+    cr_assert(desk == 1 && manager == 1, "attributed to both accounts: %s", r.body);
+    cJSON_Delete(j);
+    resp_free(&r);
+    r = get("/api/audit/verify", NULL);
+    cr_assert(strstr(r.body, "\"intact\":true"), "%s", r.body);
+    resp_free(&r);
+    free(n1);
+    free(n2);
+}
