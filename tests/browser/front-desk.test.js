@@ -413,6 +413,48 @@ async function main() {
     check(v.status === 0, 'regenquote audit verify: ' + v.stderr);
   });
 
+  await test('the manager explains a bill line in the front desk: the same record as bill explain', async () => {
+    const plan = { patient: { name: 'Bill Tester', id: 'P-BILL-1' }, areas: ['left-ankle'], cell_source: 'bone-marrow' };
+    const issued = await page.evaluate(async (body) => {
+      const res = await fetch('/api/quotes', { method: 'POST', headers: { 'X-Regenquote': '1', 'Content-Type': 'application/json' },
+        body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    }, plan);
+    check(issued.status === 201, 'issuing answered ' + issued.status);
+    const number = issued.body.number, today = new Date().toISOString().slice(0, 10);
+    const bill = path.join(TMP, 'bill.csv');
+    fs.writeFileSync(bill, 'bill_date,date_of_service,provider,code,description,quantity,amount\n' +
+      `${today},${today},clinic,20611,Joint injection,1,450.00\n`);
+    const added = spawnSync(BIN, ['bill', 'add', number, bill, '--register', REG], { encoding: 'utf8' });
+    check(added.status === 0, 'bill add: ' + added.stderr);
+    await page.click('#tab-search');
+    await page.fill('#s-name', 'Bill Tester');
+    await page.click('#search-form button[type="submit"]');
+    const row = `#results-body tr[data-number="${number}"]`;
+    await page.waitForSelector(`${row} button[data-action="bill"]`, { timeout: 10000 });
+    await page.click(`${row} button[data-action="bill"]`);
+    await page.waitForSelector('#bill-box:not([hidden]) #bill-providers tr[data-line="1"]', { timeout: 10000 });
+    await page.click('#bill-providers tr[data-line="2"] button[data-action="explain"]');
+    check(await page.inputValue('#bill-line') === '2', 'Explain did not choose line 2');
+    check(await page.evaluate(() => document.activeElement.id) === 'bill-text', 'the text box has no focus');
+    await page.click('#bill-explain-form button[type="submit"]');
+    check((await page.textContent('#bill-explain-error')).length > 0, 'an empty explanation gave no message');
+    const TEXT = 'The injection was added on the day at the patient\'s request';
+    await page.fill('#bill-text', TEXT);
+    await page.click('#bill-explain-form button[type="submit"]');
+    await page.waitForSelector('#bill-providers tr[data-line="2"] .bill-note', { timeout: 10000 });
+    const note = await page.textContent('#bill-providers tr[data-line="2"] .bill-note');
+    check(note.startsWith('max, ') && note.endsWith(': ' + TEXT), 'the line shows: ' + note);
+    check(await page.inputValue('#bill-text') === '', 'the text box was not emptied');
+    const c = spawnSync(BIN, ['bill', 'check', number, '--format', 'json', '--register', REG], { encoding: 'utf8' });
+    const rows = JSON.parse(c.stdout).providers.flatMap((p) => p.rows);
+    const ex = rows.find((x) => x.line === 2).explanations;
+    check(ex.length === 1 && ex[0].text === TEXT && ex[0].written_by === 'max', 'bill check shows: ' + JSON.stringify(ex));
+    check(rows.filter((x) => x.line !== 2).every((x) => x.explanations.length === 0), 'another line got it');
+    await page.click('#bill-close');
+    await page.fill('#s-name', '');
+  });
+
   await test('patient text is shown as text, never run as markup', async () => {
     await page.click('#tab-new');
     await page.click('#reset');
