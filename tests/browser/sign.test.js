@@ -107,6 +107,43 @@ function startServer() {
     check(text === CA_TEXT, 'notice on screen: ' + text);
   });
 
+  await test('on a Spanish quote the sign panel shows the Spanish companion beside the English notice', async () => {
+    /* an English page: the companion follows the quote's language, as on the PDF */
+    const notice = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'notices.json'), 'utf8')).notices.find((n) => n.state === 'CA');
+    const req = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'request-adipose-knee.json'), 'utf8'));
+    req.language = 'es';
+    const res = await authFetch(base + '/api/quotes', { method: 'POST', body: JSON.stringify(req),
+      headers: { 'Content-Type': 'application/json', 'X-Regenquote': '1' } });
+    const data = await res.json();
+    check(res.status === 201, 'status ' + res.status + ' ' + JSON.stringify(data));
+    await page.goto(base + '/#sign=' + data.number);
+    await page.waitForSelector('#sign-panel:not([hidden]) .notice-translation', { timeout: 10000 });
+    check(await page.evaluate(() => document.documentElement.lang) === 'en', 'the page is not in English');
+    check(await page.textContent('#sign-notice .notice-text') === CA_TEXT, 'the English text is not shown verbatim');
+    const es = await page.textContent('#sign-notice .notice-translation .notice-text-es');
+    check(es === notice.text_es, 'the Spanish companion on screen: ' + es);
+    check(await page.getAttribute('#sign-notice .notice-translation', 'lang') === 'es', 'the companion is not marked lang=es');
+    const note = await page.textContent('#sign-notice .notice-translation .translation-note');
+    check(note === notice.translation_note_es && /Traducción/.test(note), 'not marked as a translation: ' + note);
+    /* the English text comes first, as on the PDF */
+    check(await page.evaluate(() => {
+      const en = document.querySelector('#sign-notice .notice-text'), tr = document.querySelector('#sign-notice .notice-translation');
+      return !!(en.compareDocumentPosition(tr) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }), 'the translation comes before the English text');
+    /* and the PDF the patient reads says the same on page 1 */
+    const pdf = path.join(TMP, 'es.pdf');
+    fs.writeFileSync(pdf, Buffer.from(await (await authFetch(base + data.pdf_url)).arrayBuffer()));
+    const p1 = spawnSync('pdftotext', ['-q', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    check(p1.includes('Traducción al español') && p1.includes('ESTE AVISO DEBE ENTREGÁRSELE'), 'page 1 of the PDF: ' + p1.slice(0, 300));
+  });
+
+  await test('on an English quote the sign panel shows the English notice alone', async () => {
+    await page.goto(base + '/#sign=' + number);
+    await page.waitForSelector('#sign-panel:not([hidden]) .notice-text', { timeout: 10000 });
+    await page.waitForFunction((n) => document.getElementById('sign-number').textContent === n, number, { timeout: 10000 });
+    check(await page.locator('#sign-notice .notice-translation').count() === 0, 'a translation on an English quote');
+  });
+
   await test('signing with the mouse accepts the quote and makes the accepted copy', async () => {
     await page.locator('#sign-pad').scrollIntoViewIfNeeded();
     const box = await page.locator('#sign-pad').boundingBox();
