@@ -12,7 +12,8 @@
       name: 'Printed name', clear: 'Clear', sign: 'Sign and accept', busy: 'Saving…',
       empty: 'Please sign in the box first.', noname: 'Please print your name.',
       done: 'Signed and accepted. ', copy: 'Open the accepted copy',
-      email: 'E-mail me this estimate (optional)', send: 'Send by e-mail', sent: 'Sent to {to}.'
+      email: 'E-mail me this estimate (optional)', send: 'Send by e-mail', sent: 'Sent to {to}.',
+      consent: 'Your signature below is also your signed consent to the stem cell therapy in this estimate, after reading the notice above, as {citation} requires.'
     },
     es: {
       title: 'Firma del paciente', open: 'Firma del paciente', read: 'Leer el presupuesto', notice: 'Aviso estatal',
@@ -20,7 +21,8 @@
       name: 'Nombre en letra de imprenta', clear: 'Borrar', sign: 'Firmar y aceptar', busy: 'Guardando…',
       empty: 'Firme primero en el recuadro.', noname: 'Escriba su nombre.',
       done: 'Firmado y aceptado. ', copy: 'Abrir la copia aceptada',
-      email: 'Envíenme este presupuesto por correo (opcional)', send: 'Enviar por correo', sent: 'Enviado a {to}.'
+      email: 'Envíenme este presupuesto por correo (opcional)', send: 'Enviar por correo', sent: 'Enviado a {to}.',
+      consent: 'Su firma de abajo es también su consentimiento firmado para la terapia con células madre de este presupuesto, tras leer el aviso de arriba, como exige {citation}.'
     }
   };
   const $ = (id) => document.getElementById(id);
@@ -71,6 +73,10 @@
         Object.assign(document.createElement('p'), { className: 'notice-text-es', textContent: n.text_es }));
       box.append(tr);
     }
+    /* where the law requires signed consent (Utah), the signature is that consent */
+    if (n.signed_consent)
+      box.append(Object.assign(document.createElement('p'), { className: 'notice-consent',
+        textContent: w('consent').replace('{citation}', n.citation) }));
   }
 
   async function open(num) {

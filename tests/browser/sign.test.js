@@ -188,6 +188,41 @@ function startServer() {
     check(JSON.stringify(show).includes('delivered'), 'no delivery in the history');
   });
 
+  await test('where the notice requires signed consent (Utah), the panel says the signature is that consent', async () => {
+    /* the same tables moved to Utah: the server reloads them when the file changes */
+    const clinic = path.join(CA, 'clinic.json');
+    fs.writeFileSync(clinic, fs.readFileSync(clinic, 'utf8').replace('"state": "CA"', '"state": "UT"'));
+    const req = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'request-adipose-knee.json'), 'utf8'));
+    const res = await authFetch(base + '/api/quotes', { method: 'POST', body: JSON.stringify(req),
+      headers: { 'Content-Type': 'application/json', 'X-Regenquote': '1' } });
+    const data = await res.json();
+    check(res.status === 201, 'status ' + res.status + ' ' + JSON.stringify(data));
+    await page.goto(base + '/#sign=' + data.number);
+    await page.waitForSelector('#sign-panel:not([hidden]) .notice-consent', { timeout: 10000 });
+    check(/UNDER UTAH LAW/.test(await page.textContent('#sign-notice .notice-text')), 'not the Utah notice');
+    const consent = await page.textContent('#sign-notice .notice-consent');
+    check(consent === 'Your signature below is also your signed consent to the stem cell therapy in this estimate, ' +
+      'after reading the notice above, as Utah Code § 58-1-512 requires.', 'the consent sentence: ' + consent);
+    const box = await page.locator('#sign-pad').boundingBox();
+    await page.mouse.move(box.x + 40, box.y + 100);
+    await page.mouse.down();
+    for (let i = 0; i <= 30; i++) await page.mouse.move(box.x + 40 + i * 10, box.y + 80 + 30 * Math.cos(i / 3), { steps: 2 });
+    await page.mouse.up();
+    await page.fill('#sign-name', 'Ana Lucía Rivera');
+    await page.fill('#sign-email', '');
+    await page.click('#sign-submit');
+    await page.waitForSelector('#sign-accepted', { timeout: 10000 });
+    const f = path.join(TMP, 'ut-accepted.pdf');
+    fs.writeFileSync(f, Buffer.from(await (await authFetch(base + '/api/quotes/' + data.number + '/accepted')).arrayBuffer()));
+    const pages = spawnSync('qpdf', ['--show-npages', f], { encoding: 'utf8' }).stdout.trim();
+    const txt = spawnSync('pdftotext', ['-q', '-f', pages, '-l', pages, f, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    check(txt.includes("This signature is also the patient's signed consent") && txt.includes('Utah Code § 58-1-512 requires'),
+      'the acceptance page: ' + txt.slice(0, 400));
+    const show = await (await authFetch(base + '/api/quotes/' + data.number)).json();
+    check(show.history.some((h) => h.action === 'accepted' && h.actor === DESK && /signed consent the notice requires/.test(h.detail)),
+      'the history: ' + JSON.stringify(show.history));
+  });
+
   await test('the page raised no script errors', async () => { check(errors.length === 0, errors.join('; ')); });
 
   await context.close();
