@@ -8,8 +8,8 @@
  *   node tests/browser/front-desk.test.js      (make test-browser does this)
  *
  * Environment: REGENQUOTE_BIN (default ./regenquote), CHROMIUM (default
- * /usr/bin/chromium), KEEP_TMP=1 keeps the temporary folder, SCREENSHOTS=1
- * also writes docs/front-desk-{en,es}.png (make screenshots).  Prints one line per test and a
+ * /usr/bin/chromium), KEEP_TMP=1 keeps the temporary folder (the README's
+ * pictures: screenshots.js, make screenshots).  Prints one line per test and a
  * closing "N passed, N failed"; exits 1 when any test fails. */
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -504,16 +504,10 @@ async function main() {
     await page.fill('#disc-reason-military', 'Veteran ID checked');
     await totalChangedFrom('');
     await page.waitForSelector('#errors', { state: 'hidden' });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    if (process.env.SCREENSHOTS)
-      await page.screenshot({ path: path.join(ROOT, 'docs', 'front-desk-en.png') });
     await page.click('.lang-btn[data-lang="es"]');
     check((await page.textContent('#tab-new')) === 'Nuevo presupuesto', 'the labels did not change to Spanish');
     check(await page.inputValue('#quote-lang') === 'es', 'the quote language did not follow the page');
     check((await page.textContent('#total')).includes('$'), 'the total disappeared');
-    await page.waitForTimeout(400);
-    if (process.env.SCREENSHOTS)
-      await page.screenshot({ path: path.join(ROOT, 'docs', 'front-desk-es.png') });
     await page.click('.lang-btn[data-lang="en"]');
     check((await page.textContent('#tab-new')) === 'New quote', 'the labels did not change back to English');
   });
