@@ -31,7 +31,6 @@ bool consent_form_called_for(const struct notice *n)
 struct page {
     struct canvas cv;
     struct canvas_lines lines;
-    const struct template *t;
     float x0, x1, y, bottom, ph;
 };
 
@@ -146,7 +145,6 @@ int consent_form_render(const struct consent_form *f, const char *templates_dir,
     p.x1 = pw - 54;
     p.y = p.ph - 50;
     p.bottom = 50;
-    p.t = &t;
     canvas_text(&p.cv, NULL, p.x0, p.y - 17, CANVAS_BOLD, 17, INK, title, strlen(title));
     p.y -= 24;
     para(&p, CANVAS_REGULAR, 9, MUTED, subtitle);
