@@ -3,7 +3,8 @@
 #
 #   make test-browser          Playwright (playwright-core from npm) driving Debian's
 #                              chromium against a server on 127.0.0.1
-#   make screenshots           the same, also writing docs/front-desk-{en,es}.png
+#   make screenshots           docs/front-desk-{en,es}.png from the running front desk,
+#                              after signing in (tests/browser/screenshots.js)
 #   make load-test             50 clients issuing quotes for 60 s, then every quote
 #                              accounted for (LOAD_SECONDS, LOAD_CLIENTS change it)
 #   make load-test-short       the same for 10 s (for CI)
@@ -46,7 +47,7 @@ test-browser: web-deps
 
 screenshots: web-deps
 	@$(MAKE) --no-print-directory regenquote regenquote-serve
-	SCREENSHOTS=1 REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/front-desk.test.js
+	REGENQUOTE_BIN=$(SERVE_BIN) node $(BROWSER_DIR)/screenshots.js
 
 load-test:
 	@command -v node >/dev/null 2>&1 || ./scripts/setup-deps.sh nodejs

@@ -139,6 +139,16 @@ TEST=1 vg 0 accept "$CA_N" --signature "$WORK/sig.png" --signer 'Ana Lucía Rive
 vg 0 reprint "$CA_N" --accepted -o "$WORK/accepted.pdf"
 TEST=1 vg 1 accept "$CA_N" --signature "$WORK/sig.png" --signer Ana --prices "$CA"
 TEST=1 vg 1 accept Q-2026-000002 --signature "$WORK/not-a-sig.png" --signer Ana
+vg 1 notice --consent "$CA_N" --prices "$CA" -o "$WORK/ca-consent.pdf"
+# Utah asks a consent form and signed consent
+mkdir -p "$WORK/ut"
+cp "$CA"/*.json "$WORK/ut/"
+sed -i 's/"state": "CA"/"state": "UT"/' "$WORK/ut/clinic.json"
+TEST=1 vg 0 quote "$CA/request-adipose-knee.json" --prices "$WORK/ut"
+UT_N=$("$BIN" list --format csv | sed -n 2p | cut -d, -f1)
+vg 0 notice --consent "$UT_N" --prices "$WORK/ut" -o "$WORK/ut-consent.pdf"
+TEST=1 vg 0 accept "$UT_N" --signature "$WORK/sig.png" --signer 'Ana Lucía Rivera' --prices "$WORK/ut"
+vg 2 notice --consent "$UT_N" --poster
 vg 0 deliver "$CA_N" --how paper
 vg 0 consent "$CA_N" --email ana@example.org
 vg 0 list --undelivered

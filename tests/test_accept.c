@@ -81,6 +81,8 @@ Test(accept, accepted_copy_keeps_the_issued_pdf_as_a_byte_prefix_and_is_valid)
     cr_assert(strstr(out, "Ana Lucía Rivera"), "%s", out);
     cr_assert(strstr(out, settings_os_account()), "the witness, the account running accept: %s", out);
     cr_assert(strstr(out, "THIS NOTICE MUST BE PROVIDED TO YOU UNDER CALIFORNIA LAW."), "%s", out);
+    cr_assert_null(strstr(out, "signed consent"), "California asks no signed consent: %s", out);
+    cr_assert_null(strstr(out, "ESTE AVISO"), "no Spanish companion on an English quote: %s", out);
     free(out);
     th_rmtree(dir);
     free(dir);
@@ -167,4 +169,71 @@ Test(accept, data_urls_decode_and_bad_ones_are_refused)
     cr_assert_eq(acceptance_data_url("data:text/html;base64,AAAA", &img, &len, &dl), -1);
     cr_assert_eq(acceptance_data_url("data:image/png;base64,@@@", &img, &len, &dl), -1);
     diag_list_free(&dl);
+}
+
+/* The California tables moved to state in dir/prices, a register with the
+ * sample request issued in language (Q-2026-000001), accepted on paper;
+ * the words of the acceptance page (the last) and the quote's `show`. */
+static void accept_in(const char *dir, const char *state, const char *language, char **page, char **show)
+{
+    char cmd[3000], *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd,
+             "mkdir %s/prices && cp %s/*.json %s/prices/ && sed -i 's/\"state\": \"CA\"/\"state\": \"%s\"/' "
+             "%s/prices/clinic.json && sed 's/\"language\": \"en\"/\"language\": \"%s\"/' "
+             "%s/request-adipose-knee.json > %s/req.json && %s init --register %s/reg.db >/dev/null",
+             dir, CA, dir, state, dir, language, CA, dir, th_bin(), dir);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/req.json --prices %s/prices --register %s/reg.db --out-dir %s/out",
+             th_bin(), dir, dir, dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "%s/sig.png", dir);
+    make_png(cmd);
+    snprintf(cmd, sizeof cmd,
+             DAY0 "%s accept Q-2026-000001 --signature %s/sig.png --signer 'Ana Lucía Rivera' "
+             "--prices %s/prices --register %s/reg.db && "
+             "%s reprint Q-2026-000001 --accepted -o %s/acc.pdf --register %s/reg.db",
+             th_bin(), dir, dir, dir, th_bin(), dir, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    free(out); free(err);
+    snprintf(cmd, sizeof cmd, "pdftotext -q -f $(qpdf --show-npages %s/acc.pdf) %s/acc.pdf - | tr -s ' \\n' '  '", dir,
+             dir);
+    cr_assert_eq(th_run(cmd, page, NULL), 0);
+    snprintf(cmd, sizeof cmd, DAY0 "%s show Q-2026-000001 --register %s/reg.db", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, show, NULL), 0);
+}
+
+/* Utah requires signed consent: the signature is recorded as that consent,
+ * on the acceptance page and in the history. */
+Test(accept, where_the_notice_requires_signed_consent_the_signature_is_recorded_as_consent)
+{
+    char *dir = th_tmpdir(), *page, *show;
+    accept_in(dir, "UT", "en", &page, &show);
+    cr_assert(strstr(page, "THIS NOTICE MUST BE PROVIDED TO YOU UNDER UTAH LAW."), "%s", page);
+    cr_assert(strstr(page, "This signature is also the patient's signed consent to the stem cell therapy in the "
+                           "estimate, after reading the notice above, as Utah Code § 58-1-512 requires."),
+              "%s", page);
+    cr_assert(strstr(show, "state notice UT; signed consent the notice requires"), "%s", show);
+    free(page);
+    free(show);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* On a Spanish quote the acceptance page has the notice's Spanish companion,
+ * marked as a translation, after the English text (as the estimate does). */
+Test(accept, the_acceptance_page_of_a_spanish_quote_has_the_marked_spanish_companion)
+{
+    char *dir = th_tmpdir(), *page, *show;
+    accept_in(dir, "CA", "es", &page, &show);
+    char *en = strstr(page, "THIS NOTICE MUST BE PROVIDED TO YOU UNDER CALIFORNIA LAW."),
+         *note = strstr(page, "Traducción al español, solo como ayuda"),
+         *es = strstr(page, "ESTE AVISO DEBE ENTREGÁRSELE CONFORME A LA LEY DE CALIFORNIA.");
+    cr_assert(en && note && es && en < note && note < es, "English, then the marked companion: %s", page);
+    cr_assert_null(strstr(page, "consentimiento firmado"), "California asks no signed consent: %s", page);
+    cr_assert_null(strstr(show, "signed consent"), "%s", show);
+    free(page);
+    free(show);
+    th_rmtree(dir);
+    free(dir);
 }

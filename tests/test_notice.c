@@ -16,7 +16,7 @@
 
 static int rq(const char *args, char **out, char **err)
 {
-    char cmd[2048];
+    char cmd[4200];
     snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795478400 %s %s", th_bin(), args);
     return th_run(cmd, out, err);
 }
@@ -205,4 +205,167 @@ Test(notice, notice_refuses_a_template_and_a_state_without_an_entry)
     cr_assert_eq(rq("notice --state UT", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "UNDER UTAH LAW"), "%s", out);
     free(out); free(err);
+}
+
+/* ---- the consent form (notice --consent) ------------------------------------------ */
+
+#define UT_TEXT "THIS NOTICE MUST BE PROVIDED TO YOU UNDER UTAH LAW. This health care practitioner " \
+    "performs one or more stem cell therapies that have not yet been approved by the United States " \
+    "Food and Drug Administration. You are encouraged to consult with your primary care provider " \
+    "before undergoing a stem cell therapy."
+
+/* A folder with the California sample's tables moved to state (sed_extra run
+ * on its notices.json when not NULL), a register and two quotes of the
+ * sample request: Q-2026-000001 in English, Q-2026-000002 in Spanish. */
+static char *consent_setup(const char *state, const char *sed_extra)
+{
+    char *dir = th_tmpdir(), cmd[2400], *out, *err;
+    snprintf(cmd, sizeof cmd,
+             "cp %s/*.json %s/ && sed -i 's/\"state\": \"CA\"/\"state\": \"%s\"/' %s/clinic.json && "
+             "sed 's/\"language\": \"en\"/\"language\": \"es\"/' %s > %s/es.json",
+             CA_DIR, dir, state, dir, CA_REQ, dir);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0);
+    if (sed_extra) {
+        snprintf(cmd, sizeof cmd, "sed -i '%s' %s/notices.json", sed_extra, dir);
+        cr_assert_eq(th_run(cmd, NULL, NULL), 0);
+    }
+    snprintf(cmd, sizeof cmd, "%s/reg.db", dir);
+    cr_assert_eq(th_init_register(cmd), 0);
+    char es[700];
+    snprintf(es, sizeof es, "%s/es.json", dir);
+    const char *reqs[] = { CA_REQ, es };
+    for (int i = 0; i < 2; i++) {
+        const char *req = reqs[i];
+        snprintf(cmd, sizeof cmd, "quote %s --prices %s --register %s/reg.db --out-dir %s/out", req, dir, dir, dir);
+        cr_assert_eq(rq(cmd, &out, &err), 0, "%s", err);
+        free(out);
+        free(err);
+    }
+    return dir;
+}
+
+/* notice --consent NUMBER in dir, to dir/NAME; the exit status, stderr in *err. */
+static int consent(const char *dir, const char *number, const char *name, char **err)
+{
+    char cmd[1600], *out;
+    snprintf(cmd, sizeof cmd, "notice --consent %s --prices %s --register %s/reg.db -o %s/%s", number, dir, dir, dir,
+             name);
+    int st = rq(cmd, &out, err);
+    free(out);
+    return st;
+}
+
+Test(notice, utah_consent_form_has_the_notice_verbatim_the_quote_the_patient_and_signature_lines)
+{
+    char *dir = consent_setup("UT", NULL), path[700], cmd[2400], *err, *out;
+    cr_assert_eq(consent(dir, "Q-2026-000001", "consent.pdf", &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/consent.pdf", dir);
+    char *w = pdf_words(path, 1, 1);
+    cr_assert(strstr(w, "Consent to stem cell therapy"), "%s", w);
+    cr_assert(strstr(w, UT_TEXT), "the notice verbatim: %s", w);
+    cr_assert(strstr(w, "Utah Code § 58-1-512"), "%s", w);
+    cr_assert(strstr(w, "Estimate no.") && strstr(w, "Q-2026-000001"), "%s", w);
+    cr_assert(strstr(w, "Patient") && strstr(w, "Ana Lucía Rivera") && strstr(w, "P-20117"), "%s", w);
+    cr_assert(strstr(w, "Pacific Coast Foot & Ankle Regenerative Clinic"), "%s", w);
+    cr_assert(strstr(w, "I consent to receive it"), "%s", w);
+    cr_assert(strstr(w, "Signature of the patient"), "%s", w);
+    cr_assert(strstr(w, "Printed name"), "%s", w);
+    cr_assert(strstr(w, "Signature of the witness (clinic staff)"), "%s", w);
+    cr_assert_null(strstr(w, "Traducción"), "no translation: Utah's notice has no Spanish companion");
+    free(w);
+    snprintf(cmd, sizeof cmd, "qpdf --check %s >/dev/null && pdfinfo %s && stat -c %%a %s", path, path, path);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    cr_assert(strstr(out, "Pages:           1"), "one page: %s", out);
+    cr_assert(strstr(out, "612 x 792 pts (letter)"), "%s", out);
+    cr_assert(strstr(out, "\n600\n"), "owner-only: %s", out);
+    free(out);
+    /* the same quote gives the same bytes */
+    cr_assert_eq(consent(dir, "Q-2026-000001", "again.pdf", &err), 0, "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "cmp %s %s/again.pdf", path, dir);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0, "the consent form is not reproducible");
+    /* a Spanish quote: Spanish words, the notice in English, verbatim */
+    cr_assert_eq(consent(dir, "Q-2026-000002", "es.pdf", &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/es.pdf", dir);
+    w = pdf_words(path, 1, 1);
+    cr_assert(strstr(w, "Consentimiento para terapia con células madre"), "%s", w);
+    cr_assert(strstr(w, UT_TEXT), "%s", w);
+    cr_assert(strstr(w, "Presupuesto n.º") && strstr(w, "Q-2026-000002"), "%s", w);
+    cr_assert(strstr(w, "Firma del paciente"), "%s", w);
+    free(w);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(notice, a_consent_form_on_a_spanish_quote_has_the_marked_spanish_companion)
+{
+    /* California's notice, as if its statute also asked for a consent form */
+    char *dir = consent_setup("CA", "s/\"appears_on\": \\[\"estimate\", \"poster\"\\]/\"appears_on\": [\"estimate\", \"poster\", \"consent\"]/"),
+         path[700], *err;
+    cr_assert_eq(consent(dir, "Q-2026-000002", "es.pdf", &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/es.pdf", dir);
+    char *w = pdf_words(path, 1, 1);
+    char *en = strstr(w, CA_TEXT), *note = strstr(w, "Traducción al español, solo como ayuda"),
+         *es = strstr(w, "ESTE AVISO DEBE ENTREGÁRSELE CONFORME A LA LEY DE CALIFORNIA.");
+    cr_assert(en && note && es, "English text, the note and the companion: %s", w);
+    cr_assert(en < note && note < es, "the companion follows the English text, marked: %s", w);
+    free(w);
+    cr_assert_eq(consent(dir, "Q-2026-000001", "en.pdf", &err), 0, "%s", err);
+    free(err);
+    snprintf(path, sizeof path, "%s/en.pdf", dir);
+    w = pdf_words(path, 1, 1);
+    cr_assert(strstr(w, CA_TEXT), "%s", w);
+    cr_assert_null(strstr(w, "ESTE AVISO"), "no companion on an English quote: %s", w);
+    free(w);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(notice, a_consent_form_is_refused_where_no_notice_calls_for_one)
+{
+    char *dir = consent_setup("CA", NULL), cmd[1600], *out, *err;
+    /* California's notice is given in writing and posted; it asks for no consent form */
+    cr_assert_eq(consent(dir, "Q-2026-000001", "ca.pdf", &err), 1);
+    cr_assert(strstr(err, "the California notice (Cal. Bus. & Prof. Code § 684) calls for no consent form"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "%s/ca.pdf", dir);
+    cr_assert_null(th_read(cmd, NULL), "a refused form left a file");
+    /* a therapy the clinic does not mark: no notice at all */
+    snprintf(cmd, sizeof cmd,
+             "quote --prices %s --register %s/reg.db --out-dir %s/out --patient-name 'Ana Lucía Rivera' "
+             "--source bone-marrow --method bmac --area left-ankle",
+             dir, dir, dir);
+    cr_assert_eq(rq(cmd, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(consent(dir, "Q-2026-000003", "bm.pdf", &err), 1);
+    cr_assert(strstr(err, "no state stem-cell notice applies to Q-2026-000003"), "%s", err);
+    free(err);
+    cr_assert_eq(consent(dir, "Q-2026-000099", "x.pdf", &err), 1);
+    cr_assert(strstr(err, "Q-2026-000099"), "%s", err);
+    free(err);
+    snprintf(cmd, sizeof cmd, "notice --consent Q-2026-000001 --poster --prices %s --register %s/reg.db", dir, dir);
+    cr_assert_eq(rq(cmd, &out, &err), 2);
+    cr_assert(strstr(err, "'--consent'"), "%s", err);
+    free(out);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+Test(notice, a_void_quote_gets_no_consent_form)
+{
+    char *dir = consent_setup("UT", NULL), cmd[1600], *out, *err;
+    snprintf(cmd, sizeof cmd, "void Q-2026-000001 --reason 'Wrong plan' --register %s/reg.db", dir);
+    cr_assert_eq(rq(cmd, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(consent(dir, "Q-2026-000001", "void.pdf", &err), 1);
+    cr_assert(strstr(err, "quote Q-2026-000001 is void"), "%s", err);
+    free(err);
+    th_rmtree(dir);
+    free(dir);
 }

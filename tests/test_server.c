@@ -648,3 +648,168 @@ Test(server, quote_as_html_needs_the_login_and_stands_alone)
     cr_expect_eq(r.status, 404);
     resp_free(&r);
 }
+
+/* The count of quotes GET /api/quotes?QUERY answers (asserted 200). */
+static int list_count(const char *query)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/api/quotes?%s", query);
+    struct resp r = get(path, NULL);
+    cr_assert_eq(r.status, 200, "%s: %s", path, r.body);
+    cJSON *j = json(&r);
+    int n = cJSON_GetObjectItem(j, "count")->valueint;
+    cJSON_Delete(j);
+    resp_free(&r);
+    return n;
+}
+
+/* Downloading the issued PDF through the front desk records a "download"
+ * delivery by the account signed in, once per account: the quote leaves
+ * the undelivered list (the API's and the command line's), the history and
+ * the audit trail name the account, and the chain stays intact. */
+Test(server, downloading_the_pdf_records_a_delivery_once_per_account)
+{
+    srv = start(0, 0);
+    login(FRONT_DESK);
+    char *n1 = post_quote(PLAN), *n2 = post_quote(PLAN), path[256], cmd[800], *out, *err;
+    cr_assert_eq(list_count("undelivered=1"), 2, "two new quotes are undelivered");
+    snprintf(path, sizeof path, "/api/quotes/%s/pdf", n1);
+    struct resp r = http("HEAD", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200);
+    resp_free(&r);
+    cr_assert_eq(list_count("undelivered=1"), 2, "a HEAD is no download");
+    for (int i = 0; i < 3; i++) { /* three fetches, one record */
+        r = get(path, NULL);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        cr_assert(r.len > 1000 && !memcmp(r.body, "%PDF-", 5));
+        resp_free(&r);
+    }
+    cr_assert_eq(list_count("undelivered=1"), 1, "the downloaded quote is delivered");
+    r = get("/api/quotes?undelivered=1", NULL);
+    cr_assert(strstr(r.body, n2) && !strstr(r.body, n1), "only %s is undelivered: %s", n2, r.body);
+    resp_free(&r);
+    r = get("/api/quotes?undelivered=yes", NULL);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    resp_free(&r);
+    /* the command line's list reads the same record */
+    snprintf(cmd, sizeof cmd, "%s list --undelivered --register %s/reg.db", th_bin(), dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, n2) && !strstr(out, n1), "list --undelivered: %s", out);
+    free(out);
+    free(err);
+    snprintf(path, sizeof path, "/api/quotes/%s", n1);
+    r = get(path, NULL);
+    cr_assert(strstr(r.body, "\"actor\":\"" FRONT_DESK "\",\"action\":\"delivered\",\"detail\":\"download\""),
+              "the history names the account: %s", r.body);
+    resp_free(&r);
+    /* another account's first download is its own record */
+    login(MANAGER);
+    snprintf(path, sizeof path, "/api/quotes/%s/pdf", n1);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/audit?kind=delivered&quote=%s", n1);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cJSON *j = json(&r), *ev;
+    cr_assert_eq(cJSON_GetObjectItem(j, "count")->valueint, 2, "one event per account: %s", r.body);
+    int desk = 0, manager = 0;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItem(j, "events"))
+    {
+        const char *actor = cJSON_GetObjectItem(ev, "actor")->valuestring;
+        cr_assert_str_eq(cJSON_GetObjectItem(ev, "detail")->valuestring, "download");
+        desk += !strcmp(actor, FRONT_DESK);
+        manager += !strcmp(actor, MANAGER);
+    }
+    cr_assert(desk == 1 && manager == 1, "attributed to both accounts: %s", r.body);
+    cJSON_Delete(j);
+    resp_free(&r);
+    r = get("/api/audit/verify", NULL);
+    cr_assert(strstr(r.body, "\"intact\":true"), "%s", r.body);
+    resp_free(&r);
+    free(n1);
+    free(n2);
+}
+
+/* The clinic's explanation of a bill line, written in the front desk: only
+ * the roles that handle bills may write it; it is the same record `bill
+ * explain` makes (the command line's comparison shows it, by the account
+ * signed in); a line the comparison does not have and an empty text are
+ * refused with the field; a quote with no bill is 404. */
+Test(server, a_bill_line_is_explained_through_the_api)
+{
+    srv = start(0, 0);
+    add_user(FINANCE, ROLE_FINANCE);
+    login(FRONT_DESK);
+    char *number = post_quote(PLAN), *other = post_quote(PLAN);
+    char path[600], cmd[1600], *out, *err;
+    snprintf(path, sizeof path, "%s/bill.csv", dir);
+    cr_assert_eq(th_write(path, "bill_date,date_of_service,provider,code,description,quantity,amount\n"
+                                "2026-12-01,2026-11-30,clinic,20611,Joint injection,1,450.00\n"),
+                 0);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill add %s %s --register %s/reg.db", th_bin(), number,
+             path, dir);
+    cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    char url[200];
+    snprintf(url, sizeof url, "/api/quotes/%s/bill-explain", number);
+    static const char BODY[] = "{\"line\": 1, \"text\": \"Billed separately: the injection was added on the day\"}";
+    struct resp r = post(url, NULL, BODY);
+    cr_assert_eq(r.status, 403, "the front desk does not explain bills: %s", r.body);
+    cr_assert(strstr(r.body, "finance"), "the refusal names the roles: %s", r.body);
+    resp_free(&r);
+
+    login(FINANCE);
+    r = post(url, NULL, "{\"line\": 99, \"text\": \"No such line\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    cJSON *j = json(&r);
+    cr_assert_str_eq(first_error(j, "field"), "line");
+    cr_assert(strstr(first_error(j, "message"), "has no line 99"), "%s", r.body);
+    cJSON_Delete(j);
+    resp_free(&r);
+    r = post(url, NULL, "{\"line\": 1, \"text\": \"\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    resp_free(&r);
+    r = post(url, NULL, "{\"line\": \"1\", \"text\": \"x\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    resp_free(&r);
+    r = post(url, NULL, "{\"line\": 1, \"text\": \"x\", \"by\": \"someone\"}");
+    cr_assert_eq(r.status, 422, "an unknown field: %s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/bill-explain", other);
+    r = post(path, NULL, BODY);
+    cr_assert_eq(r.status, 404, "no bill yet: %s", r.body);
+    resp_free(&r);
+
+    r = post(url, NULL, BODY);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    j = json(&r);
+    const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "providers"), 0);
+    const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "rows"), 0);
+    cr_assert_eq(cJSON_GetObjectItem(row, "line")->valueint, 1);
+    const cJSON *ex = cJSON_GetArrayItem(cJSON_GetObjectItem(row, "explanations"), 0);
+    cr_assert(ex, "the answer shows the explanation: %s", r.body);
+    cr_assert_str_eq(cJSON_GetObjectItem(ex, "text")->valuestring,
+                     "Billed separately: the injection was added on the day");
+    cr_assert_str_eq(cJSON_GetObjectItem(ex, "written_by")->valuestring, FINANCE);
+    cJSON_Delete(j);
+    resp_free(&r);
+    /* the command line reads the same record */
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill check %s --register %s/reg.db", th_bin(), number,
+             dir);
+    th_run(cmd, &out, &err);
+    cr_assert(strstr(out, "explained by " FINANCE ": Billed separately: the injection was added on the day"),
+              "bill check: %s%s", out, err);
+    free(out);
+    free(err);
+    login(MANAGER);
+    snprintf(path, sizeof path, "/api/audit?kind=bill%%20explained&quote=%s", number);
+    r = get(path, NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "\"count\":1") && strstr(r.body, "\"actor\":\"" FINANCE "\""),
+              "the audit trail names who wrote it: %s", r.body);
+    resp_free(&r);
+    free(number);
+    free(other);
+}

@@ -683,29 +683,66 @@
   async function showBill(number) {
     const r = await api('GET', '/api/quotes/' + encodeURIComponent(number) + '/bill-check');
     if (r.status !== 200 || !r.data) { $('search-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
-    const c = r.data, box = $('bill-providers');
+    $('bill-text').value = '';
+    $('bill-explain-error').textContent = '';
+    renderBill(r.data);
+  }
+
+  /* the comparison (bill.h's JSON), each line with the clinic's explanations */
+  function renderBill(c) {
+    const box = $('bill-providers'), lines = $('bill-line'), chosen = lines.value;
+    $('bill-box').dataset.number = c.number;
     $('bill-number').textContent = c.number;
     $('bill-summary').textContent = t('bill.summary', { date: c.initial_bill_date, deadline: c.dispute_deadline, days: c.days_left });
     clear(box);
+    clear(lines);
     for (const p of c.providers) {
       box.appendChild(el('h4', { text: p.name + ' — NPI ' + p.npi }));
       box.appendChild(el('p', { className: p.flagged ? 'error-text' : 'hint', text: p.flagged ? t('bill.flag') : t('bill.within') }));
       const body = el('tbody');
-      for (const x of p.rows)
+      for (const x of p.rows) {
+        const notes = el('td', { className: 'bill-notes' });
+        for (const n of x.explanations || [])
+          notes.appendChild(el('div', { className: 'bill-note', text: t('bill.explained_by', { by: n.written_by, at: n.written_at, text: n.text }) }));
+        notes.appendChild(el('button', { type: 'button', className: 'small secondary', text: t('bill.explain'),
+          dataset: { action: 'explain', line: x.line }, on: { click: () => chooseLine(x.line) } }));
         body.appendChild(el('tr', { dataset: { line: x.line } },
           el('td', { text: String(x.line) }), el('td', { className: 'mono', text: x.kind === 'item' ? x.code : '' }),
           el('td', { text: x.description }), el('td', { className: 'num', text: money(x.estimate_cents) }),
           el('td', { className: 'num', text: money(x.billed_cents) }), el('td', { className: 'num', text: money(x.difference_cents) }),
-          el('td', { text: x.status })));
+          el('td', { text: x.status }), notes));
+        lines.appendChild(el('option', { value: String(x.line), text: x.line + ' — ' + (x.kind === 'item' ? x.code + ' ' : '') + x.description }));
+      }
       body.appendChild(el('tr', { className: 'total' }, el('td'), el('td'), el('td', { text: '' }),
         el('td', { className: 'num', text: money(p.estimate_cents) }), el('td', { className: 'num', text: money(p.billed_cents) }),
-        el('td', { className: 'num', text: money(p.difference_cents) }), el('td')));
+        el('td', { className: 'num', text: money(p.difference_cents) }), el('td'), el('td')));
       box.appendChild(el('table', { className: 'results' }, el('thead', null, el('tr', null, el('th', { text: '#' }),
         el('th', { text: t('bill.code') }), el('th'), el('th', { className: 'num', text: t('bill.est') }),
         el('th', { className: 'num', text: t('bill.billed') }), el('th', { className: 'num', text: t('bill.diff') }),
-        el('th', { text: t('bill.status') }))), body));
+        el('th', { text: t('bill.status') }), el('th', { text: t('bill.notes') }))), body));
     }
+    if (chosen && lines.querySelector('option[value="' + chosen + '"]')) lines.value = chosen;
     $('bill-box').hidden = false;
+  }
+
+  function chooseLine(line) {
+    $('bill-line').value = String(line);
+    $('bill-explain-error').textContent = '';
+    $('bill-text').focus();
+  }
+
+  /* the same record as 'regenquote bill explain NUMBER --line N --text T', by the account signed in */
+  async function explainLine(ev) {
+    ev.preventDefault();
+    const number = $('bill-box').dataset.number, line = parseInt($('bill-line').value, 10);
+    const text = $('bill-text').value.trim();
+    $('bill-explain-error').textContent = '';
+    if (!text) { $('bill-explain-error').textContent = t('bill.needtext'); return; }
+    const r = await api('POST', '/api/quotes/' + encodeURIComponent(number) + '/bill-explain', { line, text });
+    if (r.status !== 201 || !r.data) { $('bill-explain-error').textContent = errorsOf(r).map((e) => e.message).join(' '); return; }
+    $('bill-text').value = '';
+    renderBill(r.data);
+    banner(t('bill.saved', { line }));
   }
 
   async function showDisputes() {
@@ -847,6 +884,7 @@
     $('audit-form').addEventListener('submit', auditSearch);
     $('audit-verify').addEventListener('click', auditVerify);
     $('bill-close').addEventListener('click', () => { $('bill-box').hidden = true; });
+    $('bill-explain-form').addEventListener('submit', explainLine);
     $('disputes').addEventListener('click', showDisputes);
     for (const tab of document.querySelectorAll('.tab'))
       tab.addEventListener('click', () => {

@@ -12,7 +12,8 @@
       name: 'Printed name', clear: 'Clear', sign: 'Sign and accept', busy: 'Saving…',
       empty: 'Please sign in the box first.', noname: 'Please print your name.',
       done: 'Signed and accepted. ', copy: 'Open the accepted copy',
-      email: 'E-mail me this estimate (optional)', send: 'Send by e-mail', sent: 'Sent to {to}.'
+      email: 'E-mail me this estimate (optional)', send: 'Send by e-mail', sent: 'Sent to {to}.',
+      consent: 'Your signature below is also your signed consent to the stem cell therapy in this estimate, after reading the notice above, as {citation} requires.'
     },
     es: {
       title: 'Firma del paciente', open: 'Firma del paciente', read: 'Leer el presupuesto', notice: 'Aviso estatal',
@@ -20,7 +21,8 @@
       name: 'Nombre en letra de imprenta', clear: 'Borrar', sign: 'Firmar y aceptar', busy: 'Guardando…',
       empty: 'Firme primero en el recuadro.', noname: 'Escriba su nombre.',
       done: 'Firmado y aceptado. ', copy: 'Abrir la copia aceptada',
-      email: 'Envíenme este presupuesto por correo (opcional)', send: 'Enviar por correo', sent: 'Enviado a {to}.'
+      email: 'Envíenme este presupuesto por correo (opcional)', send: 'Enviar por correo', sent: 'Enviado a {to}.',
+      consent: 'Su firma de abajo es también su consentimiento firmado para la terapia con células madre de este presupuesto, tras leer el aviso de arriba, como exige {citation}.'
     }
   };
   const $ = (id) => document.getElementById(id);
@@ -50,8 +52,10 @@
     }
   }
 
-  /* the notice exactly as the server gives it: text nodes only */
-  function showNotice(n) {
+  /* the notice exactly as the server gives it: text nodes only.  On a
+   * Spanish quote (or a Spanish page) the Spanish companion follows the
+   * English text, marked as a translation, as on the PDF. */
+  function showNotice(n, quoteLang) {
     const box = $('sign-notice');
     box.replaceChildren();
     if (!n) {
@@ -59,13 +63,20 @@
       return;
     }
     const h = Object.assign(document.createElement('h3'), { textContent: w('notice') + ' — ' + n.state_name });
-    const p = Object.assign(document.createElement('p'), { className: 'notice-text', textContent: n.text });
+    const p = Object.assign(document.createElement('p'), { className: 'notice-text', lang: 'en', textContent: n.text });
     const c = Object.assign(document.createElement('p'), { className: 'fineprint', textContent: n.citation });
     box.append(h, p, c);
-    if (document.documentElement.lang === 'es' && n.text_es) {
-      box.append(Object.assign(document.createElement('p'), { className: 'fineprint', textContent: n.translation_note_es }),
-        Object.assign(document.createElement('p'), { lang: 'es', textContent: n.text_es }));
+    if (n.text_es && (quoteLang === 'es' || document.documentElement.lang === 'es')) {
+      const tr = Object.assign(document.createElement('div'), { className: 'notice-translation', lang: 'es' });
+      tr.setAttribute('role', 'note');
+      tr.append(Object.assign(document.createElement('p'), { className: 'translation-note', textContent: n.translation_note_es || '' }),
+        Object.assign(document.createElement('p'), { className: 'notice-text-es', textContent: n.text_es }));
+      box.append(tr);
     }
+    /* where the law requires signed consent (Utah), the signature is that consent */
+    if (n.signed_consent)
+      box.append(Object.assign(document.createElement('p'), { className: 'notice-consent',
+        textContent: w('consent').replace('{citation}', n.citation) }));
   }
 
   async function open(num) {
@@ -80,7 +91,7 @@
     clear();
     $('sign-panel').hidden = false;
     const r = await call('GET', '/api/quotes/' + encodeURIComponent(num) + '/notice');
-    showNotice(r.status === 200 && r.data ? r.data.notice : null);
+    showNotice(r.status === 200 && r.data ? r.data.notice : null, r.data ? r.data.language : null);
     $('sign-panel').scrollIntoView({ block: 'start' });
   }
 
@@ -161,7 +172,11 @@
     $('sign-send').addEventListener('click', send);
     $('sign-open').addEventListener('click', () => { if (number) open(number); });
     document.addEventListener('rq:issued', (e) => { number = e.detail.number; $('sign-open').hidden = false; });
-    const m = /^#sign=([A-Za-z0-9._-]{1,64})$/.exec(location.hash);
-    if (m) open(m[1]);
+    const fromHash = () => {
+      const m = /^#sign=([A-Za-z0-9._-]{1,64})$/.exec(location.hash);
+      if (m && m[1] !== number) open(m[1]);
+    };
+    window.addEventListener('hashchange', fromHash);
+    fromHash();
   });
 }());

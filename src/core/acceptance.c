@@ -23,7 +23,7 @@ static const char *const KEYS[] = { "accept.title", "accept.intro", "accept.sign
                                     "accept.signed_at", "accept.how", "accept.how_screen",
                                     "accept.how_paper", "accept.witness", "accept.notice_heading",
                                     "accept.notice_none", "accept.notice_digest", "accept.hashes",
-                                    "accept.pdf_sha256", "accept.tables_sha256" };
+                                    "accept.pdf_sha256", "accept.tables_sha256", "accept.consent" };
 
 const char *acceptance_signature_type(const unsigned char *img, size_t len, const char *what,
                                       struct diag_list *dl)
@@ -192,11 +192,22 @@ int acceptance_copy(const struct acceptance *a, const unsigned char *issued, siz
     char *title = template_expand_pairs(&t, dl, "accept.title", "number", a->number, NULL);
     if (!title)
         goto out;
-    const char *texts[] = { a->signer, a->witness, a->notice_text, a->notice_citation, title };
+    bool es = !strcmp(lang, "es") && a->notice_text && a->notice_text_es;
+    char *consent = a->notice_text && a->signed_consent
+                        ? template_expand_pairs(&t, dl, "accept.consent", "citation",
+                                                a->notice_citation ? a->notice_citation : "", NULL)
+                        : NULL;
+    if (a->notice_text && a->signed_consent && !consent) {
+        free(title);
+        goto out;
+    }
+    const char *texts[] = { a->signer, a->witness, a->notice_text, a->notice_citation, title,
+                            es ? a->notice_text_es : NULL, es ? a->notice_translation_note_es : NULL, consent };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         if (texts[i] && canvas_check_text(&p.cv, texts[i], NULL, i == 0 ? "signer" : i == 1 ? "witness" : "notice",
                                           dl) != 0) {
             free(title);
+            free(consent);
             goto out;
         }
     canvas_info(&p.cv, HPDF_INFO_CREATOR, "regenquote");
@@ -249,10 +260,20 @@ int acceptance_copy(const struct acceptance *a, const unsigned char *issued, siz
     if (a->notice_text) {
         para(&p, CANVAS_BOLD, 10, INK, a->notice_text);
         para(&p, CANVAS_REGULAR, 7.5f, MUTED, a->notice_citation ? a->notice_citation : "");
+        if (es) {
+            p.y -= 3;
+            para(&p, CANVAS_ITALIC, 7.5f, MUTED, a->notice_translation_note_es ? a->notice_translation_note_es : "");
+            para(&p, CANVAS_REGULAR, 9.5f, INK, a->notice_text_es);
+        }
         p.y -= 4;
         kv(&p, W("accept.notice_digest"), a->notice_sha256 ? a->notice_sha256 : "");
+        if (consent) {
+            p.y -= 2;
+            para(&p, CANVAS_BOLD, 9.5f, INK, consent);
+        }
     } else
         para(&p, CANVAS_REGULAR, 9.5f, INK, W("accept.notice_none"));
+    free(consent);
 
     heading(&p, W("accept.hashes"));
     kv(&p, W("accept.pdf_sha256"), a->pdf_sha256);
@@ -303,6 +324,9 @@ static int make_copy(void *ctx, const struct reg_entry *e, const struct reg_acce
         .notice_citation = c->notice ? c->notice->citation : NULL,
         .notice_text = c->notice ? c->notice->text : NULL,
         .notice_sha256 = c->notice ? c->notice->sha256 : NULL,
+        .notice_text_es = c->notice ? c->notice->text_es : NULL,
+        .notice_translation_note_es = c->notice ? c->notice->translation_note_es : NULL,
+        .signed_consent = c->notice && c->notice->signed_consent,
         .pdf_sha256 = e->pdf_sha256, .tables_sha256 = e->tables_sha256, .language = e->language,
     };
     if (acceptance_copy(&a, e->pdf, e->pdf_len, c->in->templates_dir, c->in->font_path, &c->pdf, len, dl) != 0)
@@ -343,7 +367,7 @@ int acceptance_record(struct reg *r, const struct acceptance_request *in, rq_dat
         .how = in->on_paper ? "paper" : "screen",
         .notice_state = n ? (char *)n->state : NULL, .notice_sha256 = n ? (char *)n->sha256 : NULL,
         .signature_type = (char *)type, .signature = (unsigned char *)in->signature,
-        .signature_len = in->signature_len,
+        .signature_len = in->signature_len, .consent = n && n->signed_consent,
     };
     int rc = register_accept_signed(r, in->number, &row, make_copy, &c, today, dl);
     if (rc == 0 && sha256) {

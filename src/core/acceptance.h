@@ -2,7 +2,9 @@
  * the accepted copy: the issued PDF, unchanged byte for byte, followed by
  * one acceptance page (pdf_update.h) with the signature, the printed name,
  * the time, the staff account that witnessed it, the state notice shown
- * (its words verbatim and their digest) and the fingerprints of the issued
+ * (its words verbatim and their digest; on a Spanish quote its Spanish
+ * companion too; where the notice requires signed consent, a sentence that
+ * this signature is that consent) and the fingerprints of the issued
  * PDF and of the price tables.  Words from TEMPLATES_DIR/LANG/accept.txt.
  *
  * A library: never prints, never exits.  The copy depends only on what is
@@ -33,6 +35,10 @@ struct acceptance {
     const char *signature_type;   /* "png" or "jpeg" (acceptance_signature_type) */
     /* the state notice shown with the estimate, or all NULL when none */
     const char *notice_state, *notice_citation, *notice_text, *notice_sha256;
+    /* its Spanish companion and how it is marked (printed after the English
+     * text on a Spanish quote, as on the estimate), or NULL */
+    const char *notice_text_es, *notice_translation_note_es;
+    bool signed_consent;          /* the notice requires signed consent: the page says this signature gives it */
     const char *pdf_sha256;       /* of the issued PDF */
     const char *tables_sha256;    /* of the price tables it was priced with */
     const char *language;         /* "en" or "es" */

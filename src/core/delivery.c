@@ -2,6 +2,7 @@
 #include "delivery.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,4 +57,27 @@ int delivery_send_email(struct reg *r, const struct smtp_settings *s, const char
         return -2;
     }
     return 0;
+}
+
+int delivery_record_download(struct reg *r, const char *number, const char *actor, struct diag_list *dl)
+{
+    struct reg_delivery *v = NULL;
+    size_t n = 0;
+    if (register_deliveries(r, number, &v, &n, dl) != 0)
+        return -1;
+    bool seen = false;
+    for (size_t i = 0; i < n && !seen; i++)
+        seen = v[i].how && !strcmp(v[i].how, "download") && v[i].actor && actor && !strcmp(v[i].actor, actor);
+    reg_deliveries_free(v, n);
+    if (seen)
+        return 1;
+    char at[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    struct reg_delivery d = {
+        .how = "download", .at = at, .actor = (char *)actor, .detail = (char *)DELIVERY_DOWNLOAD_DETAIL,
+    };
+    return register_deliver(r, number, &d, dl) == 0 ? 0 : -1;
 }

@@ -1,5 +1,6 @@
 /* delivery — sending an issued estimate to the patient by e-mail and
- * recording it: the one path for the command line and the front desk. */
+ * recording it, and recording a download of it: the one path for the
+ * command line and the front desk. */
 #ifndef RQ_DELIVERY_H
 #define RQ_DELIVERY_H
 
@@ -16,5 +17,17 @@
 int delivery_send_email(struct reg *r, const struct smtp_settings *s, const char *number, const char *to,
                         const char *templates_dir, const char *actor, char *mid, char *at,
                         struct diag_list *dl);
+
+/* What the delivery record of a front-desk download says (its detail). */
+#define DELIVERY_DOWNLOAD_DETAIL "issued PDF downloaded through the front desk"
+
+/* Record that actor downloaded quote `number`'s issued PDF (a "download"
+ * delivery, with the time now, in the register and its history), once per
+ * account: when a "download" delivery by actor is already recorded, nothing
+ * is added (a browser may fetch one PDF several times for one click, and
+ * the first delivery is the one the estimate's due date is measured
+ * against).  Returns 0 when recorded, 1 when already recorded by actor,
+ * -1 with a diagnostic. */
+int delivery_record_download(struct reg *r, const char *number, const char *actor, struct diag_list *dl);
 
 #endif

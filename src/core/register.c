@@ -966,10 +966,11 @@ int register_accept_signed(struct reg *r, const char *number, const struct reg_a
     row.accepted_pdf = (unsigned char *)pdf;
     row.accepted_len = len;
     row.accepted_sha256 = digest;
-    char detail[200];
-    snprintf(detail, sizeof detail, "signed %s%s%s; accepted copy sha256 %.16s",
+    char detail[240];
+    snprintf(detail, sizeof detail, "signed %s%s%s%s; accepted copy sha256 %.16s",
              !strcmp(a->how, "paper") ? "on paper" : "on screen",
-             a->notice_state ? "; state notice " : "", a->notice_state ? a->notice_state : "", digest);
+             a->notice_state ? "; state notice " : "", a->notice_state ? a->notice_state : "",
+             a->notice_state && a->consent ? "; signed consent the notice requires" : "", digest);
     if (r->eng->put_acceptance(r->s, &row, dl) != 0 ||
         r->eng->set_status(r->s, number, "accepted", NULL, dl) != 0 ||
         reg_add_event(r, number, "accepted", detail, a->witness, dl) != 0)

@@ -211,6 +211,9 @@ struct reg_acceptance {
     unsigned char *accepted_pdf;  /* the accepted copy */
     size_t accepted_len;
     char *accepted_sha256;
+    bool consent;                 /* the notice shown requires signed consent, and this
+                                   * signature gives it: said in the history's "accepted"
+                                   * event (derived from the notice; not stored apart) */
 };
 void reg_acceptance_free(struct reg_acceptance *a);
 

@@ -30,7 +30,9 @@ static const struct notice *quote_notice(struct req *rq, const struct reg_entry 
     return n;
 }
 
-/* GET /api/quotes/NUMBER/notice: {"notice": null} or the notice's words. */
+/* GET /api/quotes/NUMBER/notice: {"language": the quote's, "notice": null}
+ * or the notice's words (the page shows the Spanish companion beside the
+ * English text on a Spanish quote, as the PDF does). */
 void api_notice(struct req *rq)
 {
     struct reg_entry *e = req_entry(rq, false);
@@ -39,6 +41,7 @@ void api_notice(struct req *rq)
         return;
     const struct notice *n = quote_notice(rq, e, sl);
     cJSON *root = cJSON_CreateObject();
+    http_json_str(root, "language", e->language);
     if (!n)
         cJSON_AddNullToObject(root, "notice");
     else {

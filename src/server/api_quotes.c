@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "delivery.h"
 #include "http.h"
 #include "human_text.h"
 #include "issue.h"
@@ -220,6 +221,17 @@ static bool list_query(struct req *rq, struct reg_filter *f, long *limit)
         }
         f->status = v;
     }
+    /* undelivered=1, late=1: as 'list --undelivered' and 'list --late' */
+    const char *flags[] = { "undelivered", "late" };
+    bool *sets[] = { &f->undelivered, &f->late };
+    for (size_t i = 0; i < 2; i++)
+        if ((v = http_query(rq, flags[i])) && *v) {
+            if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
+                http_send_error(rq, 400, flags[i], NULL, NULL, "'%s' is 1 or 0", flags[i]);
+                return false;
+            }
+            *sets[i] = *v == '1';
+        }
     *limit = LIST_DEFAULT_LIMIT;
     return http_query_limit(rq, 1, LIST_MAX_LIMIT, limit);
 }
@@ -287,6 +299,12 @@ void api_pdf(struct req *rq)
     if (!e->pdf || !e->pdf_sha256 || strcmp(hex, e->pdf_sha256) != 0) {
         http_send_error(rq, 500, NULL, NULL, NULL,
                         "the stored PDF of %s does not match its digest; the register is damaged", rq->number);
+        return;
+    }
+    /* the copy reached whoever downloads it: a "download" delivery by the
+     * account signed in (once per account; a HEAD is no download) */
+    if (strcmp(rq->method, "HEAD") != 0 && delivery_record_download(rq->reg, rq->number, req_actor(rq), &rq->dl) < 0) {
+        req_fail(rq, 500);
         return;
     }
     char disp[160];

@@ -37,6 +37,7 @@ void api_html(struct req *rq);   /* api_html.c: the quote as an HTML page */
 
 /* api_bills.c: the final bill against the estimate (bill.h's JSON). */
 void api_bill_check(struct req *rq);
+void api_bill_explain(struct req *rq);
 void api_disputes(struct req *rq);
 
 /* session.c: signing in and out, and who is signed in. */

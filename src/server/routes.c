@@ -50,6 +50,7 @@ static const struct route ROUTES[] = {
     { "POST", "/api/quotes/{number}/consent", api_consent, ROUTE_OBJECT, ACTION_ACCEPT },
     { "POST", "/api/quotes/{number}/send", api_send, ROUTE_OBJECT, ACTION_REPRINT },
     { "GET", "/api/quotes/{number}/bill-check", api_bill_check, 0, ACTION_BILLS },
+    { "POST", "/api/quotes/{number}/bill-explain", api_bill_explain, ROUTE_OBJECT, ACTION_BILLS },
     { "GET", "/api/disputes", api_disputes, 0, ACTION_BILLS },
     { "GET", "/api/audit", api_audit, 0, ACTION_AUDIT },
     { "GET", "/api/audit/verify", api_audit_verify, 0, ACTION_AUDIT },

@@ -8,8 +8,8 @@
  *   node tests/browser/front-desk.test.js      (make test-browser does this)
  *
  * Environment: REGENQUOTE_BIN (default ./regenquote), CHROMIUM (default
- * /usr/bin/chromium), KEEP_TMP=1 keeps the temporary folder, SCREENSHOTS=1
- * also writes docs/front-desk-{en,es}.png (make screenshots).  Prints one line per test and a
+ * /usr/bin/chromium), KEEP_TMP=1 keeps the temporary folder (the README's
+ * pictures: screenshots.js, make screenshots).  Prints one line per test and a
  * closing "N passed, N failed"; exits 1 when any test fails. */
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -413,6 +413,48 @@ async function main() {
     check(v.status === 0, 'regenquote audit verify: ' + v.stderr);
   });
 
+  await test('the manager explains a bill line in the front desk: the same record as bill explain', async () => {
+    const plan = { patient: { name: 'Bill Tester', id: 'P-BILL-1' }, areas: ['left-ankle'], cell_source: 'bone-marrow' };
+    const issued = await page.evaluate(async (body) => {
+      const res = await fetch('/api/quotes', { method: 'POST', headers: { 'X-Regenquote': '1', 'Content-Type': 'application/json' },
+        body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json() };
+    }, plan);
+    check(issued.status === 201, 'issuing answered ' + issued.status);
+    const number = issued.body.number, today = new Date().toISOString().slice(0, 10);
+    const bill = path.join(TMP, 'bill.csv');
+    fs.writeFileSync(bill, 'bill_date,date_of_service,provider,code,description,quantity,amount\n' +
+      `${today},${today},clinic,20611,Joint injection,1,450.00\n`);
+    const added = spawnSync(BIN, ['bill', 'add', number, bill, '--register', REG], { encoding: 'utf8' });
+    check(added.status === 0, 'bill add: ' + added.stderr);
+    await page.click('#tab-search');
+    await page.fill('#s-name', 'Bill Tester');
+    await page.click('#search-form button[type="submit"]');
+    const row = `#results-body tr[data-number="${number}"]`;
+    await page.waitForSelector(`${row} button[data-action="bill"]`, { timeout: 10000 });
+    await page.click(`${row} button[data-action="bill"]`);
+    await page.waitForSelector('#bill-box:not([hidden]) #bill-providers tr[data-line="1"]', { timeout: 10000 });
+    await page.click('#bill-providers tr[data-line="2"] button[data-action="explain"]');
+    check(await page.inputValue('#bill-line') === '2', 'Explain did not choose line 2');
+    check(await page.evaluate(() => document.activeElement.id) === 'bill-text', 'the text box has no focus');
+    await page.click('#bill-explain-form button[type="submit"]');
+    check((await page.textContent('#bill-explain-error')).length > 0, 'an empty explanation gave no message');
+    const TEXT = 'The injection was added on the day at the patient\'s request';
+    await page.fill('#bill-text', TEXT);
+    await page.click('#bill-explain-form button[type="submit"]');
+    await page.waitForSelector('#bill-providers tr[data-line="2"] .bill-note', { timeout: 10000 });
+    const note = await page.textContent('#bill-providers tr[data-line="2"] .bill-note');
+    check(note.startsWith('max, ') && note.endsWith(': ' + TEXT), 'the line shows: ' + note);
+    check(await page.inputValue('#bill-text') === '', 'the text box was not emptied');
+    const c = spawnSync(BIN, ['bill', 'check', number, '--format', 'json', '--register', REG], { encoding: 'utf8' });
+    const rows = JSON.parse(c.stdout).providers.flatMap((p) => p.rows);
+    const ex = rows.find((x) => x.line === 2).explanations;
+    check(ex.length === 1 && ex[0].text === TEXT && ex[0].written_by === 'max', 'bill check shows: ' + JSON.stringify(ex));
+    check(rows.filter((x) => x.line !== 2).every((x) => x.explanations.length === 0), 'another line got it');
+    await page.click('#bill-close');
+    await page.fill('#s-name', '');
+  });
+
   await test('patient text is shown as text, never run as markup', async () => {
     await page.click('#tab-new');
     await page.click('#reset');
@@ -462,16 +504,10 @@ async function main() {
     await page.fill('#disc-reason-military', 'Veteran ID checked');
     await totalChangedFrom('');
     await page.waitForSelector('#errors', { state: 'hidden' });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    if (process.env.SCREENSHOTS)
-      await page.screenshot({ path: path.join(ROOT, 'docs', 'front-desk-en.png') });
     await page.click('.lang-btn[data-lang="es"]');
     check((await page.textContent('#tab-new')) === 'Nuevo presupuesto', 'the labels did not change to Spanish');
     check(await page.inputValue('#quote-lang') === 'es', 'the quote language did not follow the page');
     check((await page.textContent('#total')).includes('$'), 'the total disappeared');
-    await page.waitForTimeout(400);
-    if (process.env.SCREENSHOTS)
-      await page.screenshot({ path: path.join(ROOT, 'docs', 'front-desk-es.png') });
     await page.click('.lang-btn[data-lang="en"]');
     check((await page.textContent('#tab-new')) === 'New quote', 'the labels did not change back to English');
   });

@@ -107,6 +107,43 @@ function startServer() {
     check(text === CA_TEXT, 'notice on screen: ' + text);
   });
 
+  await test('on a Spanish quote the sign panel shows the Spanish companion beside the English notice', async () => {
+    /* an English page: the companion follows the quote's language, as on the PDF */
+    const notice = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'notices.json'), 'utf8')).notices.find((n) => n.state === 'CA');
+    const req = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'request-adipose-knee.json'), 'utf8'));
+    req.language = 'es';
+    const res = await authFetch(base + '/api/quotes', { method: 'POST', body: JSON.stringify(req),
+      headers: { 'Content-Type': 'application/json', 'X-Regenquote': '1' } });
+    const data = await res.json();
+    check(res.status === 201, 'status ' + res.status + ' ' + JSON.stringify(data));
+    await page.goto(base + '/#sign=' + data.number);
+    await page.waitForSelector('#sign-panel:not([hidden]) .notice-translation', { timeout: 10000 });
+    check(await page.evaluate(() => document.documentElement.lang) === 'en', 'the page is not in English');
+    check(await page.textContent('#sign-notice .notice-text') === CA_TEXT, 'the English text is not shown verbatim');
+    const es = await page.textContent('#sign-notice .notice-translation .notice-text-es');
+    check(es === notice.text_es, 'the Spanish companion on screen: ' + es);
+    check(await page.getAttribute('#sign-notice .notice-translation', 'lang') === 'es', 'the companion is not marked lang=es');
+    const note = await page.textContent('#sign-notice .notice-translation .translation-note');
+    check(note === notice.translation_note_es && /Traducción/.test(note), 'not marked as a translation: ' + note);
+    /* the English text comes first, as on the PDF */
+    check(await page.evaluate(() => {
+      const en = document.querySelector('#sign-notice .notice-text'), tr = document.querySelector('#sign-notice .notice-translation');
+      return !!(en.compareDocumentPosition(tr) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }), 'the translation comes before the English text');
+    /* and the PDF the patient reads says the same on page 1 */
+    const pdf = path.join(TMP, 'es.pdf');
+    fs.writeFileSync(pdf, Buffer.from(await (await authFetch(base + data.pdf_url)).arrayBuffer()));
+    const p1 = spawnSync('pdftotext', ['-q', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    check(p1.includes('Traducción al español') && p1.includes('ESTE AVISO DEBE ENTREGÁRSELE'), 'page 1 of the PDF: ' + p1.slice(0, 300));
+  });
+
+  await test('on an English quote the sign panel shows the English notice alone', async () => {
+    await page.goto(base + '/#sign=' + number);
+    await page.waitForSelector('#sign-panel:not([hidden]) .notice-text', { timeout: 10000 });
+    await page.waitForFunction((n) => document.getElementById('sign-number').textContent === n, number, { timeout: 10000 });
+    check(await page.locator('#sign-notice .notice-translation').count() === 0, 'a translation on an English quote');
+  });
+
   await test('signing with the mouse accepts the quote and makes the accepted copy', async () => {
     await page.locator('#sign-pad').scrollIntoViewIfNeeded();
     const box = await page.locator('#sign-pad').boundingBox();
@@ -149,6 +186,41 @@ function startServer() {
     check(m && Buffer.from(m[1].replace(/\r\n/g, ''), 'base64').equals(issued), 'the attachment is not the issued PDF');
     const show = await (await authFetch(base + '/api/quotes/' + number)).json();
     check(JSON.stringify(show).includes('delivered'), 'no delivery in the history');
+  });
+
+  await test('where the notice requires signed consent (Utah), the panel says the signature is that consent', async () => {
+    /* the same tables moved to Utah: the server reloads them when the file changes */
+    const clinic = path.join(CA, 'clinic.json');
+    fs.writeFileSync(clinic, fs.readFileSync(clinic, 'utf8').replace('"state": "CA"', '"state": "UT"'));
+    const req = JSON.parse(fs.readFileSync(path.join(CA_SRC, 'request-adipose-knee.json'), 'utf8'));
+    const res = await authFetch(base + '/api/quotes', { method: 'POST', body: JSON.stringify(req),
+      headers: { 'Content-Type': 'application/json', 'X-Regenquote': '1' } });
+    const data = await res.json();
+    check(res.status === 201, 'status ' + res.status + ' ' + JSON.stringify(data));
+    await page.goto(base + '/#sign=' + data.number);
+    await page.waitForSelector('#sign-panel:not([hidden]) .notice-consent', { timeout: 10000 });
+    check(/UNDER UTAH LAW/.test(await page.textContent('#sign-notice .notice-text')), 'not the Utah notice');
+    const consent = await page.textContent('#sign-notice .notice-consent');
+    check(consent === 'Your signature below is also your signed consent to the stem cell therapy in this estimate, ' +
+      'after reading the notice above, as Utah Code § 58-1-512 requires.', 'the consent sentence: ' + consent);
+    const box = await page.locator('#sign-pad').boundingBox();
+    await page.mouse.move(box.x + 40, box.y + 100);
+    await page.mouse.down();
+    for (let i = 0; i <= 30; i++) await page.mouse.move(box.x + 40 + i * 10, box.y + 80 + 30 * Math.cos(i / 3), { steps: 2 });
+    await page.mouse.up();
+    await page.fill('#sign-name', 'Ana Lucía Rivera');
+    await page.fill('#sign-email', '');
+    await page.click('#sign-submit');
+    await page.waitForSelector('#sign-accepted', { timeout: 10000 });
+    const f = path.join(TMP, 'ut-accepted.pdf');
+    fs.writeFileSync(f, Buffer.from(await (await authFetch(base + '/api/quotes/' + data.number + '/accepted')).arrayBuffer()));
+    const pages = spawnSync('qpdf', ['--show-npages', f], { encoding: 'utf8' }).stdout.trim();
+    const txt = spawnSync('pdftotext', ['-q', '-f', pages, '-l', pages, f, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    check(txt.includes("This signature is also the patient's signed consent") && txt.includes('Utah Code § 58-1-512 requires'),
+      'the acceptance page: ' + txt.slice(0, 400));
+    const show = await (await authFetch(base + '/api/quotes/' + data.number)).json();
+    check(show.history.some((h) => h.action === 'accepted' && h.actor === DESK && /signed consent the notice requires/.test(h.detail)),
+      'the history: ' + JSON.stringify(show.history));
   });
 
   await test('the page raised no script errors', async () => { check(errors.length === 0, errors.join('; ')); });
