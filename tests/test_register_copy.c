@@ -397,7 +397,7 @@ static void accounts_and_patient_side_work(const char *reg)
     "2 accounts (0 copied now), 4 bills (0), 1 bill explanations (0), 1 signed acceptances (0), 2 delivery "     \
     "records (0), 1 e-mail consents (0); sign-in sessions are not copied\n"
 
-Test(reg_copy, accounts_bills_acceptances_deliveries_and_consents_go_there_and_back, .timeout = 240)
+Test(reg_copy, accounts_bills_acceptances_deliveries_and_consents_go_there_and_back)
 {
     char *dir = th_tmpdir(), a[700], b[700], out[700], re[700], pg[700], args[3000], f1[800], f2[800], *o, *e;
     snprintf(a, sizeof a, "%s/a.db", dir);
@@ -523,7 +523,7 @@ Test(reg_copy, accounts_bills_acceptances_deliveries_and_consents_go_there_and_b
     free(dir);
 }
 
-Test(reg_copy, an_interrupted_copy_resumes_where_it_stopped, .timeout = 240)
+Test(reg_copy, an_interrupted_copy_resumes_where_it_stopped)
 {
     char *dir = th_tmpdir(), a[700], out[700], pg[700], args[3000], *o, *e;
     snprintf(a, sizeof a, "%s/a.db", dir);
