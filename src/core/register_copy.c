@@ -113,11 +113,12 @@ static void side_free(struct side *x)
 static int side_read(struct reg *r, const char *number, struct side *x, struct diag_list *dl)
 {
     memset(x, 0, sizeof *x);
-    int a;
-    if (r->eng->bills(r->s, number, &x->bills, &x->nbills, dl) != 0 ||
-        r->eng->bill_notes(r->s, number, &x->notes, &x->nnotes, dl) != 0 ||
-        (a = r->eng->get_acceptance(r->s, number, true, &x->acc, dl)) < 0 ||
-        (x->has_acc = a == 0, r->eng->deliveries(r->s, number, &x->dels, &x->ndels, dl)) != 0 ||
+    int acc = -1;                 /* 0: there is one, 1: none, -1: error */
+    if (r->eng->bills(r->s, number, &x->bills, &x->nbills, dl) == 0 &&
+        r->eng->bill_notes(r->s, number, &x->notes, &x->nnotes, dl) == 0)
+        acc = r->eng->get_acceptance(r->s, number, true, &x->acc, dl);
+    x->has_acc = acc == 0;
+    if (acc < 0 || r->eng->deliveries(r->s, number, &x->dels, &x->ndels, dl) != 0 ||
         r->eng->email_consents(r->s, number, &x->cons, &x->ncons, dl) != 0) {
         side_free(x);
         return -1;
