@@ -19,6 +19,7 @@
 #include "helpers.h"
 #include "outdir.h"
 #include "register.h"
+#include "register_engine.h"
 #include "sha256.h"
 
 /* The engines these tests run against: a name, and where a fresh, empty
@@ -1308,6 +1309,74 @@ ENGINE_TEST(location_and_desk_are_kept_and_filter_the_list)
     cr_assert_null(e.location);
     cr_assert_null(e.desk);
     reg_entry_free(&e);
+    fx_close(&f);
+}
+
+/* ---- what copying a register needs of an engine -------------------------------- */
+
+/* Store a bill of number under id (0: the next); its id, or -1 after dl. */
+static long long put_bill_as(const struct reg_engine *eng, struct reg_store *s, const char *number, long long id,
+                             struct diag_list *dl)
+{
+    struct reg_new_bill b = {
+        .number = number, .bill_date = "2026-12-01", .format = "csv", .bytes = (const unsigned char *)"x,1\n",
+        .len = 4, .sha256 = SHA_B, .lines_json = "[]", .added_by = "tester", .added_at = "2026-12-01T10:00:00Z",
+        .id = id,
+    };
+    long long got = -1;
+    if (eng->begin(s, dl) != 0)
+        return -1;
+    if (eng->put_bill(s, &b, &got, dl) != 0 || eng->commit(s, dl) != 0) {
+        eng->rollback(s);
+        return -1;
+    }
+    return got;
+}
+
+ENGINE_TEST(a_bill_keeps_a_given_id_and_consents_are_listed_as_recorded)
+{
+    struct fx f;
+    fx_open(&f, p->engine);
+    char *one = issue_on(f.r, ymd(2026, 11, 23)), *two = issue_on(f.r, ymd(2026, 11, 23));
+    struct reg_store *s;
+    const struct reg_engine *eng = register_engine_of(f.r, &s);
+    struct diag_list dl = { 0 };
+    /* a copied bill keeps its id, whatever the order; the next one goes above them all */
+    cr_assert_eq(put_bill_as(eng, s, two, 7, &dl), 7, "a given id is kept");
+    cr_assert_eq(put_bill_as(eng, s, one, 3, &dl), 3, "a lower given id too");
+    cr_assert_eq(put_bill_as(eng, s, one, 0, &dl), 8, "then the next id is above every stored one");
+    cr_assert_eq(put_bill_as(eng, s, two, 3, &dl), -1, "a taken id is refused");
+    cr_assert_gt(dl.errors, 0);
+    diag_list_free(&dl);
+    struct reg_bill *bills;
+    size_t nb;
+    expect_ok(eng->bills(s, one, &bills, &nb, &dl), &dl);
+    cr_assert_eq(nb, 2);
+    cr_assert_eq(bills[0].id, 3);
+    cr_assert_eq(bills[1].id, 8);
+    reg_bills_free(bills, nb);
+
+    /* consents: every address of one quote, in the order recorded */
+    const char *rec[][2] = { { one, "b@example.org" }, { two, "c@example.org" }, { one, "a@example.org" } };
+    expect_ok(eng->begin(s, &dl), &dl);
+    for (size_t i = 0; i < 3; i++)
+        expect_ok(eng->add_email_consent(s, rec[i][0], rec[i][1], "2026-12-01T10:00:00Z", "desk", &dl), &dl);
+    expect_ok(eng->commit(s, &dl), &dl);
+    struct reg_email_consent *c;
+    size_t nc;
+    expect_ok(eng->email_consents(s, one, &c, &nc, &dl), &dl);
+    cr_assert_eq(nc, 2);
+    cr_assert_str_eq(c[0].address, "b@example.org");
+    cr_assert_str_eq(c[1].address, "a@example.org");
+    cr_assert_str_eq(c[1].number, one);
+    cr_assert_str_eq(c[1].at, "2026-12-01T10:00:00Z");
+    cr_assert_str_eq(c[1].actor, "desk");
+    reg_email_consents_free(c, nc);
+    expect_ok(eng->email_consents(s, "Q-2026-000099", &c, &nc, &dl), &dl);
+    cr_assert_eq(nc, 0, "a quote without consent has none");
+    reg_email_consents_free(c, nc);
+    free(one);
+    free(two);
     fx_close(&f);
 }
 

@@ -14,16 +14,21 @@
 static const char REGISTER_HELP[] =
     "Usage: regenquote register copy --from FROM --to TO\n"
     "\n"
-    "Copy a whole register into another: every quote with its PDF, the price\n"
-    "tables, the history, the number series and pattern. FROM and TO are each\n"
+    "Copy a whole register into another: the staff accounts (each keeps its\n"
+    "password), every quote with its PDF, the price tables, the history, the\n"
+    "final bills and their explanations, signed acceptances, delivery records\n"
+    "and e-mail consents, the number series and pattern. FROM and TO are each\n"
     "an SQLite file or a postgresql://… database, e.g. to move one location's\n"
-    "register into the chain's database, or back.\n"
+    "register into the chain's database, or back. Sign-in sessions are not\n"
+    "copied: on TO everyone signs in again.\n"
     "\n"
-    "Quote by quote, each kept whole: an interrupted copy is resumed by running\n"
-    "the same command again (what is there already is checked, not copied\n"
-    "twice). TO must be empty or hold only what an earlier run of this copy put\n"
-    "there. At the end every PDF is read back from TO and its SHA-256 compared\n"
-    "with FROM's. Stop issuing into FROM while it runs, or run it again after.\n"
+    "Accounts first, then quote by quote, each kept whole: an interrupted copy\n"
+    "is resumed by running the same command again (what is there already is\n"
+    "checked, not copied twice; what differs is refused, naming it). TO must be\n"
+    "empty or hold only what an earlier run of this copy put there. At the end\n"
+    "everything is read back from TO and compared with FROM: counts, and the\n"
+    "SHA-256 of every PDF, bill and accepted copy. Stop issuing into FROM while\n"
+    "it runs, or run it again after.\n"
     "\n"
     "  --from FROM                the register to copy (it is only read)\n"
     "  --to TO                    the register to fill (created when a file)\n"
@@ -87,6 +92,11 @@ static int register_copy_cmd(int argc, char **argv)
            " %zu PDFs verified by SHA-256 in %s\n",
            rep.quotes, rep.copied, rep.quotes - rep.copied, rep.tables, rep.events, rep.verified,
            register_locator_display(to, shown, sizeof shown));
+    printf("%zu accounts (%zu copied now), %zu bills (%zu), %zu bill explanations (%zu), %zu signed acceptances (%zu),"
+           " %zu delivery records (%zu), %zu e-mail consents (%zu); sign-in sessions are not copied\n",
+           rep.accounts.source, rep.accounts.copied, rep.bills.source, rep.bills.copied, rep.bill_notes.source,
+           rep.bill_notes.copied, rep.acceptances.source, rep.acceptances.copied, rep.deliveries.source,
+           rep.deliveries.copied, rep.consents.source, rep.consents.copied);
     return 0;
 }
 

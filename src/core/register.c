@@ -1005,6 +1005,17 @@ void reg_deliveries_free(struct reg_delivery *v, size_t n)
     free(v);
 }
 
+void reg_email_consents_free(struct reg_email_consent *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].number);
+        free(v[i].address);
+        free(v[i].at);
+        free(v[i].actor);
+    }
+    free(v);
+}
+
 bool register_delivery_kind_ok(const char *how)
 {
     return how && (!strcmp(how, "paper") || !strcmp(how, "email") || !strcmp(how, "download"));

@@ -287,23 +287,38 @@ void reg_events_free(struct reg_event *v, size_t n);
 int register_repair(struct reg *r, const char *out_dir, bool verify, int min_age, int *fixed,
                     struct diag_list *dl);
 
+/* One kind of record register_copy() carries: how many the source holds,
+ * how many this run added to the target. */
+struct reg_copy_count {
+    size_t source, copied;
+};
 /* What register_copy() did. */
 struct reg_copy_report {
     size_t quotes, copied, events, tables;  /* in the source; copied by this run */
     size_t verified;              /* PDFs read back from the target with the source's SHA-256 */
+    struct reg_copy_count accounts;         /* staff accounts, password hashes as stored */
+    struct reg_copy_count bills, bill_notes;             /* final bills (ids kept), explanations */
+    struct reg_copy_count acceptances, deliveries, consents; /* signed acceptances, delivery records, e-mail consents */
 };
 /* Called after each quote (done of total), or NULL. */
 typedef void (*reg_copy_progress_fn)(void *ctx, size_t done, size_t total);
 
 /* Copy the whole register `from` into the register `to` (any engines: a
- * file, a postgresql:// database): every quote with its PDF, price tables,
- * history, number series and pattern, quote by quote, each in one
- * transaction of the target.  Safe to run again and to resume after an
- * interruption: a quote already there (same number, same PDF digest) is
- * not copied again, only the history it lacks is appended.  Refuses a
- * target that holds a quote the source does not, or whose copy differs.
- * Verifies at the end by counts and by the SHA-256 of every PDF read back
- * from the target.  Returns 0 with *rep filled, or -1 with diagnostics. */
+ * file, a postgresql:// database): first the staff accounts (one
+ * transaction; password hashes as stored, so everyone keeps their
+ * password), then quote by quote, each in one transaction of the target,
+ * every quote with its PDF, price tables, history, final bills (with their
+ * ids) and explanations, signed acceptance, delivery records and e-mail
+ * consents; then the register's own events, number series and pattern.
+ * Sign-in sessions are not copied: everyone signs in again on the target.
+ * Safe to run again and to resume after an interruption: what the target
+ * holds already is checked equal to the source's and not copied again;
+ * only what it lacks is added.  Refuses a target that holds a quote the
+ * source does not, or a quote, account, bill, explanation, acceptance,
+ * delivery or consent that differs from the source's (naming it and what
+ * differs).  Verifies at the end by counts, by the SHA-256 of every PDF,
+ * bill and accepted copy read back from the target, and byte for byte
+ * against the source.  Returns 0 with *rep filled, or -1 with diagnostics. */
 int register_copy(const char *from, const char *to, reg_copy_progress_fn progress, void *ctx,
                   struct reg_copy_report *rep, struct diag_list *dl);
 
@@ -354,8 +369,10 @@ int register_backup(struct reg *r, const char *dest, struct diag_list *dl);
 
 /* Test hook, only in the test build (RQ_TEST_BUILD; the Makefile's
  * build/regenquote-test): when the environment variable REGENQUOTE_FAULT
- * names a point ("after-number", "after-render", "after-commit"), the
- * issuing process kills itself there with SIGKILL, to prove crash safety.
+ * names a point ("after-number", "after-render", "after-commit"; for
+ * `register copy`, "copy-after-quote": after the first quote's
+ * transaction), the process kills itself there with SIGKILL, to prove
+ * crash safety.
  * In the product it is nothing. */
 #ifdef RQ_TEST_BUILD
 void register_fault_point(const char *name);

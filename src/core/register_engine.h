@@ -156,6 +156,9 @@ struct reg_new_bill {
     const char *lines_json;       /* the lines as read (bill.c's JSON) */
     long long corrects;           /* id of the bill it replaces, or 0 */
     const char *added_by, *added_at;
+    long long id;                 /* the id to store it under (a copied bill keeps
+                                     its source's; taken: put_bill fails), or 0 for
+                                     the next */
 };
 
 /* A stored bill; release an array with reg_bills_free. */
@@ -179,6 +182,15 @@ struct reg_bill_note {
     char *text, *written_by, *written_at;
 };
 void reg_bill_notes_free(struct reg_bill_note *v, size_t n);
+
+/* A recorded consent to e-mail a quote to an address (schema 7), as stored;
+ * release an array with reg_email_consents_free. */
+struct reg_email_consent {
+    char *number, *address;
+    char *at;                     /* UTC, YYYY-MM-DDTHH:MM:SSZ */
+    char *actor;                  /* who recorded it */
+};
+void reg_email_consents_free(struct reg_email_consent *v, size_t n);
 
 struct reg_engine {
     const char *name;             /* "sqlite": what tests and messages call it */
@@ -330,8 +342,11 @@ struct reg_engine {
 
     /* ---- final bills (schema 6) ---- */
 
-    /* Store a bill; *id receives its id.  Nothing stored is ever changed or
-     * deleted (the storage refuses).  In a transaction. */
+    /* Store a bill; *id receives its id: b->id when given (a copy keeps
+     * the source's ids; fails, storing nothing, if that id is taken, and
+     * later bills still get ids above every stored one), else the next.
+     * Nothing stored is ever changed or deleted (the storage refuses).  In a
+     * transaction. */
     int (*put_bill)(struct reg_store *s, const struct reg_new_bill *b, long long *id,
                     struct diag_list *dl);
     /* The bills attached to number, bytes included, oldest first (by id). */
@@ -368,6 +383,10 @@ struct reg_engine {
     /* Whether consent to e-mail number to address is recorded: 0 yes, 1 no
      * (no diagnostic), -1 error. */
     int (*email_consent)(struct reg_store *s, const char *number, const char *address, struct diag_list *dl);
+    /* Every consent recorded for number (any address), in the order
+     * recorded (for copying a register). */
+    int (*email_consents)(struct reg_store *s, const char *number, struct reg_email_consent **out, size_t *n,
+                          struct diag_list *dl);
 
     /* ---- keeping it ---- */
 

@@ -226,6 +226,14 @@ static const char SQL_AUDIT_ROWS_DESC[] =
 static const char SQL_PUT_BILL[] =
     "INSERT INTO bills(number, given_for, bill_date, format, file_name, bytes, sha256, lines_json, corrects,"
     " added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7, $8, $9::bigint, $10, $11) RETURNING id::text";
+/* A copied bill keeps its id; the id sequence is raised past it, so that
+ * the bills added later get ids above every stored one, as on SQLite. */
+static const char SQL_PUT_BILL_AS[] =
+    "WITH b AS (INSERT INTO bills(number, given_for, bill_date, format, file_name, bytes, sha256, lines_json,"
+    " corrects, added_by, added_at, id) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7, $8, $9::bigint, $10, $11,"
+    " $12::bigint) RETURNING id)"
+    " SELECT b.id::text, setval(pg_get_serial_sequence('bills', 'id')::regclass, greatest(b.id,"
+    " pg_sequence_last_value(pg_get_serial_sequence('bills', 'id')::regclass))) FROM b";
 /* binary result: every column is text but the bytes */
 static const char SQL_BILLS[] =
     "SELECT id::text, number, given_for, bill_date, format, file_name, bytes, sha256, lines_json,"
@@ -253,6 +261,8 @@ static const char SQL_DELIVERIES[] =
 static const char SQL_ADD_EMAIL_CONSENT[] =
     "INSERT INTO email_consents(number, address, at, actor) VALUES ($1, $2, $3, $4)";
 static const char SQL_EMAIL_CONSENT[] = "SELECT 1 FROM email_consents WHERE number = $1 AND address = $2";
+static const char SQL_EMAIL_CONSENTS[] =
+    "SELECT number, address, at, actor FROM email_consents WHERE number = $1 ORDER BY id";
 /* check(): the tables of the schema, then every stored document read back
  * whole by the server and compared with its recorded digest */
 static const char SQL_CHECK_TABLES[] =
@@ -1942,13 +1952,15 @@ static int pg_put_bill(struct reg_store *s, const struct reg_new_bill *b, long l
         diag_error(dl, s->name, NULL, "%s: the file is larger than 2 GB", what);
         return -1;
     }
-    char corrects[32];
+    char corrects[32], given_id[32];
     snprintf(corrects, sizeof corrects, "%lld", b->corrects);
+    snprintf(given_id, sizeof given_id, "%lld", b->id);
     const char *v[] = { b->number, b->given_for, b->bill_date, b->format, b->file_name,
                         b->bytes ? (const char *)b->bytes : "", b->sha256, b->lines_json,
-                        b->corrects > 0 ? corrects : NULL, b->added_by, b->added_at };
+                        b->corrects > 0 ? corrects : NULL, b->added_by, b->added_at, given_id };
     enum { BYTES_PARAM = 6 };
-    PGresult *res = run(s, SQL_PUT_BILL, 11, v, BYTES_PARAM, b->len, 0, PGRES_TUPLES_OK, what, dl);
+    PGresult *res = b->id > 0 ? run(s, SQL_PUT_BILL_AS, 12, v, BYTES_PARAM, b->len, 0, PGRES_TUPLES_OK, what, dl)
+                              : run(s, SQL_PUT_BILL, 11, v, BYTES_PARAM, b->len, 0, PGRES_TUPLES_OK, what, dl);
     if (!res)
         return -1;
     int rc = 0;
@@ -2198,6 +2210,36 @@ static int pg_email_consent(struct reg_store *s, const char *number, const char 
     return rc;
 }
 
+static bool read_consent_row(const PGresult *res, int row, void *e)
+{
+    struct reg_email_consent *c = e;
+    c->number = col_text(res, row, 0);
+    c->address = col_text(res, row, 1);
+    c->at = col_text(res, row, 2);
+    c->actor = col_text(res, row, 3);
+    return c->number && c->address && c->at && c->actor;
+}
+
+static void release_consents(void *v, size_t n)
+{
+    reg_email_consents_free(v, n);
+}
+
+static int pg_email_consents(struct reg_store *s, const char *number, struct reg_email_consent **out, size_t *n,
+                             struct diag_list *dl)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v[] = { number };
+    PGresult *res = run(s, SQL_EMAIL_CONSENTS, 1, v, 0, 0, 0, PGRES_TUPLES_OK, "cannot read the register", dl);
+    if (!res)
+        return -1;
+    void *rows;
+    int rc = collect_rows(s, res, sizeof **out, read_consent_row, release_consents, &rows, n, dl);
+    *out = rows;
+    return rc;
+}
+
 const struct reg_engine reg_engine_pg = {
     .name = "postgresql",
     .scheme = "postgresql",
@@ -2241,6 +2283,7 @@ const struct reg_engine reg_engine_pg = {
     .deliveries = pg_deliveries,
     .add_email_consent = pg_add_email_consent,
     .email_consent = pg_email_consent,
+    .email_consents = pg_email_consents,
     .backup = pg_backup,
     .check = pg_check,
     .user_insert = pg_user_insert,

@@ -956,7 +956,7 @@ static int sq_put_bill(struct reg_store *s, const struct reg_new_bill *b, long l
     static const char what[] = "cannot store the bill";
     sqlite3_stmt *st = prepare(s,
                                "INSERT INTO bills(number, given_for, bill_date, format, file_name, bytes, sha256,"
-                               " lines_json, corrects, added_by, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               " lines_json, corrects, added_by, added_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                                what, dl);
     if (!st)
         return -1;
@@ -974,6 +974,11 @@ static int sq_put_bill(struct reg_store *s, const struct reg_new_bill *b, long l
         sqlite3_bind_null(st, 9);
     sqlite3_bind_text(st, 10, b->added_by, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, b->added_at, -1, SQLITE_STATIC);
+    /* NULL: the next id (INTEGER PRIMARY KEY), above every stored one */
+    if (b->id > 0)
+        sqlite3_bind_int64(st, 12, b->id);
+    else
+        sqlite3_bind_null(st, 12);
     if (step_done(s, st, what, dl) != 0)
         return -1;
     *id = (long long)sqlite3_last_insert_rowid(s->db);
@@ -1687,6 +1692,51 @@ static int sq_email_consent(struct reg_store *s, const char *number, const char 
     return rc;
 }
 
+static int sq_email_consents(struct reg_store *s, const char *number, struct reg_email_consent **out, size_t *n,
+                             struct diag_list *dl)
+{
+    static const char what[] = "cannot read the register";
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st =
+        prepare(s, "SELECT number, address, at, actor FROM email_consents WHERE number = ? ORDER BY id", what, dl);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    int rc = SQLITE_DONE;
+    size_t cap = 0;
+    bool oom = false;
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            struct reg_email_consent *v = realloc(*out, cap * sizeof *v);
+            if (!v) {
+                oom = true;
+                break;
+            }
+            *out = v;
+        }
+        struct reg_email_consent *c = &(*out)[(*n)++];
+        c->number = col_text(st, 0);
+        c->address = col_text(st, 1);
+        c->at = col_text(st, 2);
+        c->actor = col_text(st, 3);
+        oom = !c->number || !c->address || !c->at || !c->actor;
+    }
+    sqlite3_finalize(st);
+    if (oom || rc != SQLITE_DONE) {
+        reg_email_consents_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        if (oom) {
+            diag_error(dl, s->path, NULL, "%s: out of memory", what);
+            return -1;
+        }
+        return db_err(s, dl, what);
+    }
+    return 0;
+}
+
 const struct reg_engine reg_engine_sqlite = {
     .name = "sqlite",
     .scheme = NULL,
@@ -1743,4 +1793,5 @@ const struct reg_engine reg_engine_sqlite = {
     .deliveries = sq_deliveries,
     .add_email_consent = sq_add_email_consent,
     .email_consent = sq_email_consent,
+    .email_consents = sq_email_consents,
 };
