@@ -508,6 +508,11 @@ async function main() {
     check((await page.textContent('#tab-new')) === 'Nuevo presupuesto', 'the labels did not change to Spanish');
     check(await page.inputValue('#quote-lang') === 'es', 'the quote language did not follow the page');
     check((await page.textContent('#total')).includes('$'), 'the total disappeared');
+    /* the summary's lines follow: priced again in the quote's new language */
+    await page.waitForFunction(() => /Proloterapia preparatoria/.test(document.getElementById('lines').textContent),
+      null, { timeout: 5000 }).catch(() => {});
+    check(/Proloterapia preparatoria/.test(await page.textContent('#lines')),
+      'the summary still lists the lines in English after switching to Spanish');
     await page.click('.lang-btn[data-lang="en"]');
     check((await page.textContent('#tab-new')) === 'New quote', 'the labels did not change back to English');
   });
