@@ -248,8 +248,11 @@ static void note_used(struct canvas *cv, const char *t)
         size_t n = textenc_utf8_next(t + i, len - i, &cp);
         if (n == 0)
             break;
-        if (cp < 0x10000)
+        if (cp < 0x10000) {
             cv->used[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+            if (cp > cv->used_max)
+                cv->used_max = cp;
+        }
         i += n;
     }
 }
@@ -310,7 +313,7 @@ static bool used_cp(const struct canvas *cv, uint32_t cp)
  * there is none (whole empty bytes of the bitmap are skipped). */
 static uint32_t next_used(const struct canvas *cv, uint32_t cp)
 {
-    while (cp < 0x10000) {
+    while (cp <= cv->used_max) {
         if ((cp & 7) == 0 && cv->used[cp >> 3] == 0)
             cp += 8;
         else if (used_cp(cv, cp))

@@ -51,6 +51,7 @@ struct canvas {
     unsigned char *used;         /* bitmap of the BMP code points printed with
                                     the fallback (its glyphs, widths and
                                     ToUnicode map); NULL until then */
+    uint32_t used_max;           /* the highest of them */
     bool fb_needed;              /* text asked for the fallback */
     bool uncompressed;
 
