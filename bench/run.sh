@@ -70,7 +70,8 @@ race() {  # request file, title[, issued]
       times[$t]+="$(( 10#$e - 10#$s )) "
     done
   done
-  echo "One quote ($2), one process each, median of $ROUNDS alternating runs ($(nproc) cores):"
+  echo "One quote ($2), one process each, median of $ROUNDS alternating runs ($(nproc) cores;"
+  echo "the ratio is the median of the $ROUNDS rounds' ratios):"
   printf '  %-12s %12s %10s %8s %14s\n' tool "median ms" "PDF KB" pages "regenquote is"
   rq_us=$(echo ${times[regenquote]} | tr ' ' '\n' | median)
   for t in "${tools_now[@]}"; do
@@ -79,7 +80,15 @@ race() {  # request file, title[, issued]
     [ "$t" = regenquote ] && [ -n "$issued" ] && f=$(ls "$W"/iss/out/*.pdf | tail -n 1)
     kb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN {printf "%.1f", b / 1024}')
     pages=$(pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ {print $2}')
-    ratio=$(awk -v a="$us" -v b="$rq_us" 'BEGIN {printf "%.0fx faster", a / b}')
+    # the ratio is taken round by round (each tool's run against regenquote's
+    # run of the same round), then its median: pairing keeps it meaningful
+    # when the machine's speed drifts during the race
+    ratio=$(awk -v a="${times[$t]}" -v b="${times[regenquote]}" 'BEGIN {
+      n = split(a, x, " "); split(b, y, " ")
+      for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+      m = n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+      printf "%.0fx faster", m }')
     [ "$t" = regenquote ] && ratio="-"
     printf '  %-12s %12.1f %10s %8s %14s\n' "$t" "$(awk -v u="$us" 'BEGIN {print u / 1000}')" "$kb" "$pages" "$ratio"
   done
