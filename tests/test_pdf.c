@@ -504,6 +504,39 @@ Test(pdf, font_is_embedded_only_when_a_string_needs_it)
     done(&f);
 }
 
+/* The embedded font carries the glyphs printed and no others: a quote with
+ * a name in another script adds a few KB to the same quote with a Latin
+ * name (the whole font added 14 KB), and a viewer draws it without a
+ * complaint. */
+Test(pdf, embedded_font_is_cut_to_the_glyphs_printed)
+{
+    static const char *const names[] = {"Zoë O'Brien-Łukasik", "Nguyễn Thị Hồng", "Αλέξανδρος Παπαδόπουλος",
+                                        "Ольга Кузнецова"};
+    struct fx latin;
+    size_t latin_size;
+    free(render_name(&latin, "José Müller-Ñúñez", &latin_size));
+    done(&latin);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        struct fx f;
+        size_t size;
+        char cmd[512];
+        free(render_name(&f, names[i], &size));
+        /* the whole font added 14 KB; its glyphs for a name, about 4 KB */
+        cr_expect_lt(size, latin_size + 6 * 1024, "%s: %zu bytes, a Latin name %zu", names[i], size, latin_size);
+        /* embedded, a subset, with a ToUnicode map */
+        snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>&1 | grep -c 'CID TrueType *Identity-H *yes yes yes'; true",
+                 f.path);
+        char *s = run(cmd);
+        cr_expect_eq(atoi(s), 1, "%s: pdffonts does not list one embedded subset with ToUnicode", names[i]);
+        free(s);
+        snprintf(cmd, sizeof cmd, "pdftoppm -r 30 -png '%s' '%s/page' 2>&1; true", f.path, f.dir);
+        s = run(cmd);
+        cr_expect_str_empty(s, "%s: the page renderer complains: %s", names[i], s);
+        free(s);
+        done(&f);
+    }
+}
+
 Test(pdf, unprintable_character_is_an_error_and_leaves_no_file)
 {
     struct fx f;

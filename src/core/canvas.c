@@ -9,6 +9,7 @@
 #include <hpdf_catalog.h>
 #include <hpdf_namedict.h>
 #include <hpdf_objects.h>
+#include <hpdf_pages.h>
 #include <hpdf_streams.h>
 #include <qrencode.h>
 
@@ -65,22 +66,34 @@ static bool reserve(struct canvas *cv, size_t n)
     return true;
 }
 
-/* Load the fallback font into the document, once. */
-static HPDF_Font fallback_font(struct canvas *cv)
+/* Read the fallback font's file, character map and tables, once.  Returns
+ * false when it cannot be used (why: cv->cov_why). */
+static bool load_fallback(struct canvas *cv)
 {
-    if (cv->fallback || cv->err)
-        return cv->fallback;
-    if (HPDF_UseUTFEncodings(cv->doc) != HPDF_OK)
-        return NULL;
-    const char *name = HPDF_LoadTTFontFromFile(cv->doc, cv->fallback_path, HPDF_TRUE);
-    if (!name)
-        return NULL;
-    cv->fallback = HPDF_GetFont(cv->doc, name, "UTF-8");
-    return cv->fallback;
+    if (cv->cov_loaded)
+        return true;
+    if (cv->cov_failed)
+        return false;
+    struct diag_list why = { 0 };
+    if (fontcov_load(&cv->cov, cv->fallback_path, &why) != 0) {
+        cv->cov_failed = true;
+    } else if (ttfont_open(&cv->tt, &cv->cov, cv->fallback_path, &why) != 0) {
+        fontcov_free(&cv->cov);
+        cv->cov_failed = true;
+    }
+    if (cv->cov_failed) {
+        snprintf(cv->cov_why, sizeof cv->cov_why, "%s", why.n ? why.v[0].msg : "cannot read it");
+        diag_list_free(&why);
+        return false;
+    }
+    cv->cov_loaded = true;
+    return true;
 }
 
 /* Put s[0..len) into the scratch buffer in the encoding of the font that
- * will print it, and choose that font.  Returns NULL after an error. */
+ * will print it (Windows-1252 for the standard fonts, UTF-8 as given for
+ * the fallback), and choose that font (NULL: the fallback).  Returns NULL
+ * after an error. */
 static const char *encode(struct canvas *cv, enum canvas_style st, const char *s, size_t len,
                           HPDF_Font *font, bool *fallback)
 {
@@ -93,9 +106,10 @@ static const char *encode(struct canvas *cv, enum canvas_style st, const char *s
     }
     memcpy(cv->buf, s, len);
     cv->buf[len] = '\0';
-    *font = fallback_font(cv);
+    *font = NULL;
     *fallback = true;
-    return *font ? cv->buf : NULL;
+    cv->fb_needed = true;
+    return load_fallback(cv) ? cv->buf : NULL;
 }
 
 int canvas_check_text(struct canvas *cv, const char *s, const char *file, const char *path,
@@ -122,18 +136,11 @@ int canvas_check_text(struct canvas *cv, const char *s, const char *file, const 
         return 0;
     if (cv->cov_failed)
         return -1;
-    if (!cv->cov_loaded) {
+    if (!load_fallback(cv)) {
         /* one message for one problem: the reason goes inside it */
-        struct diag_list why = { 0 };
-        if (fontcov_load(&cv->cov, cv->fallback_path, &why) != 0) {
-            cv->cov_failed = true;
-            diag_error(dl, file, path,
-                       "cannot print this text without the font '%s' (%s; run 'make fonts')",
-                       cv->fallback_path, why.n ? why.v[0].msg : "cannot read it");
-            diag_list_free(&why);
-            return -1;
-        }
-        cv->cov_loaded = true;
+        diag_error(dl, file, path, "cannot print this text without the font '%s' (%s; run 'make fonts')",
+                   cv->fallback_path, cv->cov_why);
+        return -1;
     }
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -150,6 +157,7 @@ int canvas_check_text(struct canvas *cv, const char *s, const char *file, const 
 void canvas_compress(struct canvas *cv, bool on)
 {
     HPDF_SetCompressionMode(cv->doc, on ? HPDF_COMP_ALL : HPDF_COMP_NONE);
+    cv->uncompressed = !on;
 }
 
 void canvas_add_page(struct canvas *cv)
@@ -208,13 +216,26 @@ float canvas_width(struct canvas *cv, enum canvas_style st, float size, const ch
     const char *t = encode(cv, st, s, len, &font, &fb);
     if (!t)
         return 0;
-    HPDF_TextWidth tw = HPDF_Font_TextWidth(font, (const HPDF_BYTE *)t, (HPDF_UINT)strlen(t));
-    return (float)tw.width * size / 1000.0f;
+    if (!fb) {
+        HPDF_TextWidth tw = HPDF_Font_TextWidth(font, (const HPDF_BYTE *)t, (HPDF_UINT)strlen(t));
+        return (float)tw.width * size / 1000.0f;
+    }
+    long w = 0;
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = textenc_utf8_next(t + i, n - i, &cp);
+        if (k == 0)
+            break;
+        w += ttfont_width(&cv->tt, fontcov_glyph(&cv->cov, cp));
+        i += k;
+    }
+    return (float)w * size / 1000.0f;
 }
 
 /* Remember which code points of UTF-8 text t the fallback font prints.  Its
- * codes in the content stream are the code points themselves (libharu's
- * UTF-8 encoder with Identity-H), so they are also its ToUnicode map. */
+ * codes in the content stream are the code points themselves (Identity-H),
+ * so they are also its ToUnicode map. */
 static void note_used(struct canvas *cv, const char *t)
 {
     if (!cv->used && !(cv->used = calloc(0x10000 / 8, 1))) {
@@ -227,57 +248,258 @@ static void note_used(struct canvas *cv, const char *t)
         size_t n = textenc_utf8_next(t + i, len - i, &cp);
         if (n == 0)
             break;
-        if (cp < 0x10000)
+        if (cp < 0x10000) {
             cv->used[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+            if (cp > cv->used_max)
+                cv->used_max = cp;
+        }
         i += n;
     }
 }
 
-/* libharu 2.3.0 writes the embedded font's ToUnicode CMap with a
- * "begincidrange" section, which a ToUnicode CMap may not have: text
- * extractors warn and copy-paste gives nothing.  Replace the stream's
- * content with a correct map of the codes printed (beginbfchar, at most 100
- * a section, as the CMap format requires), before the document is saved. */
-static void fix_to_unicode(struct canvas *cv)
+/* The fallback's font dictionary, made when it first prints something so
+ * that pages can name it; embed_fallback() fills it in. */
+static HPDF_Dict new_fallback_font(struct canvas *cv)
 {
-    if (!cv->fallback || !cv->used || cv->err)
-        return;
-    HPDF_Dict cmap = HPDF_Dict_GetItem((HPDF_Dict)cv->fallback, "ToUnicode", HPDF_OCLASS_DICT);
-    if (!cmap || !cmap->stream)
-        return;
-    HPDF_Stream s = cmap->stream;
-    HPDF_MemStream_FreeData(s);
-    size_t count = 0;
-    for (uint32_t cp = 0; cp < 0x10000; cp++)
-        if (cv->used[cp >> 3] & (1u << (cp & 7)))
-            count++;
-    HPDF_Stream_WriteStr(s, "/CIDInit /ProcSet findresource begin\n"
-                            "12 dict begin\n"
-                            "begincmap\n"
-                            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-                            "/CMapName /Adobe-Identity-UCS def\n"
-                            "/CMapType 2 def\n"
-                            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+    HPDF_Dict font = HPDF_Dict_New(cv->doc->mmgr);
+    if (!font || HPDF_Xref_Add(cv->doc->xref, font) != HPDF_OK)
+        return NULL;
+    return font;
+}
+
+/* Show UTF-8 text t in the fallback at the text position: its code points
+ * as a hex string of 2-byte codes, what libharu writes for Identity-H. */
+static void show_fallback(struct canvas *cv, HPDF_Page pg, const char *t)
+{
+    HPDF_Stream out = ((HPDF_PageAttr)pg->attr)->stream;
+    static const char hex[] = "0123456789ABCDEF";
+    char run[4 * 64 + 1];
+    size_t o = 0, len = strlen(t);
+    run[o++] = '<';
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = textenc_utf8_next(t + i, len - i, &cp);
+        if (n == 0)
+            break;
+        i += n;
+        if (cp > 0xFFFF)
+            continue;
+        for (int sh = 12; sh >= 0; sh -= 4)
+            run[o++] = hex[(cp >> sh) & 0xF];
+        if (o + 4 > sizeof run) {
+            HPDF_Stream_Write(out, (const HPDF_BYTE *)run, (HPDF_UINT)o);
+            o = 0;
+        }
+    }
+    HPDF_Stream_Write(out, (const HPDF_BYTE *)run, (HPDF_UINT)o);
+    HPDF_Stream_WriteStr(out, "> Tj\012");
+    note_used(cv, t);
+}
+
+static HPDF_Dict new_stream(struct canvas *cv)
+{
+    HPDF_Dict d = HPDF_DictStream_New(cv->doc->mmgr, cv->doc->xref);
+    if (d && !cv->uncompressed)
+        d->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    return d;
+}
+
+static bool used_cp(const struct canvas *cv, uint32_t cp)
+{
+    return (cv->used[cp >> 3] >> (cp & 7)) & 1u;
+}
+
+/* The first code point from cp on that the fallback printed; 0x10000 when
+ * there is none (whole empty bytes of the bitmap are skipped). */
+static uint32_t next_used(const struct canvas *cv, uint32_t cp)
+{
+    while (cp <= cv->used_max) {
+        if ((cp & 7) == 0 && cv->used[cp >> 3] == 0)
+            cp += 8;
+        else if (used_cp(cv, cp))
+            return cp;
+        else
+            cp++;
+    }
+    return 0x10000;
+}
+
+/* The ToUnicode map: every code printed is its own code point (beginbfchar,
+ * at most 100 a section, as the CMap format requires). */
+static HPDF_STATUS write_to_unicode(struct canvas *cv, HPDF_Stream s, size_t count)
+{
+    HPDF_STATUS st = HPDF_Stream_WriteStr(s, "/CIDInit /ProcSet findresource begin\n"
+                                             "12 dict begin\n"
+                                             "begincmap\n"
+                                             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                                             "/CMapName /Adobe-Identity-UCS def\n"
+                                             "/CMapType 2 def\n"
+                                             "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
     char line[32];
     uint32_t cp = 0;
-    while (count > 0) {
+    while (count > 0 && st == HPDF_OK) {
         size_t n = count < 100 ? count : 100;
         snprintf(line, sizeof line, "%zu beginbfchar\n", n);
-        HPDF_Stream_WriteStr(s, line);
-        for (size_t k = 0; k < n; cp++) {
-            if (!(cv->used[cp >> 3] & (1u << (cp & 7))))
-                continue;
+        st = HPDF_Stream_WriteStr(s, line);
+        for (size_t k = 0; k < n && st == HPDF_OK; k++, cp++) {
+            cp = next_used(cv, cp);
             snprintf(line, sizeof line, "<%04X> <%04X>\n", (unsigned)cp, (unsigned)cp);
-            HPDF_Stream_WriteStr(s, line);
-            k++;
+            st = HPDF_Stream_WriteStr(s, line);
         }
-        HPDF_Stream_WriteStr(s, "endbfchar\n");
+        if (st == HPDF_OK)
+            st = HPDF_Stream_WriteStr(s, "endbfchar\n");
         count -= n;
     }
-    HPDF_Stream_WriteStr(s, "endcmap\n"
-                            "CMapName currentdict /CMap defineresource pop\n"
-                            "end\n"
-                            "end\n");
+    if (st == HPDF_OK)
+        st = HPDF_Stream_WriteStr(s, "endcmap\n"
+                                     "CMapName currentdict /CMap defineresource pop\n"
+                                     "end\n"
+                                     "end\n");
+    return st;
+}
+
+/* /W: the width of every code printed, runs of consecutive codes together. */
+static HPDF_Array widths(struct canvas *cv, uint32_t maxcp)
+{
+    HPDF_MMgr m = cv->doc->mmgr;
+    HPDF_Array w = HPDF_Array_New(m);
+    for (uint32_t cp = next_used(cv, 0); w && cp <= maxcp; cp = next_used(cv, cp)) {
+        HPDF_Array run = HPDF_Array_New(m);
+        if (!run || HPDF_Array_AddNumber(w, (HPDF_INT32)cp) != HPDF_OK || HPDF_Array_Add(w, run) != HPDF_OK)
+            return NULL;
+        for (; cp <= maxcp && used_cp(cv, cp); cp++)
+            if (HPDF_Array_AddNumber(run, ttfont_width(&cv->tt, fontcov_glyph(&cv->cov, cp))) != HPDF_OK)
+                return NULL;
+    }
+    return w;
+}
+
+/* Fill in the fallback's font: the Type0 dictionary made by
+ * new_fallback_font(), its CIDFontType2 with the widths and CIDToGIDMap of
+ * the code points printed, its descriptor, the font program cut down to
+ * their glyphs, and the ToUnicode map.  Returns 0 (also when the fallback
+ * printed nothing), or -1. */
+static int embed_fallback(struct canvas *cv)
+{
+    if (cv->fb_needed && cv->cov_failed)
+        return -1;
+    if (!cv->fb_font || !cv->used || cv->err)
+        return 0;
+    const struct ttfont *tf = &cv->tt;
+    HPDF_MMgr m = cv->doc->mmgr;
+    uint8_t *keep = calloc((tf->n_glyphs + 7) / 8, 1);
+    if (!keep) {
+        cv->oom = true;
+        return -1;
+    }
+    /* the glyphs printed, the highest code and a subset tag that depends
+     * on them alone (the same text gives the same bytes) */
+    uint32_t maxcp = 0, hash = 2166136261u;
+    size_t count = 0;
+    for (uint32_t cp = next_used(cv, 0); cp < 0x10000; cp = next_used(cv, cp + 1)) {
+        unsigned g = fontcov_glyph(&cv->cov, cp);
+        if (g < tf->n_glyphs)
+            keep[g >> 3] |= (uint8_t)(1u << (g & 7));
+        maxcp = cp;
+        count++;
+        hash = (hash ^ cp) * 16777619u;
+    }
+    size_t plen;
+    unsigned char *prog = ttfont_subset(tf, keep, &plen);
+    free(keep);
+    unsigned char *map = calloc(maxcp + 1, 2);
+    if (!prog || !map) {
+        free(prog);
+        free(map);
+        cv->oom = true;
+        return -1;
+    }
+    for (uint32_t cp = next_used(cv, 0); cp <= maxcp; cp = next_used(cv, cp + 1)) {
+        unsigned g = fontcov_glyph(&cv->cov, cp);
+        map[2 * cp] = (unsigned char)(g >> 8);
+        map[2 * cp + 1] = (unsigned char)g;
+    }
+    char base[96];
+    char tag[7];
+    for (int i = 0; i < 6; i++, hash /= 26)
+        tag[i] = (char)('A' + hash % 26);
+    tag[6] = '\0';
+    snprintf(base, sizeof base, "%s+%s", tag, tf->name);
+
+    HPDF_Dict cid = HPDF_Dict_New(m), info = HPDF_Dict_New(m), desc = HPDF_Dict_New(m);
+    HPDF_Dict file = new_stream(cv), gidmap = new_stream(cv), tounicode = new_stream(cv);
+    HPDF_Array descendants = HPDF_Array_New(m), bbox = HPDF_Array_New(m);
+    HPDF_Array w = widths(cv, maxcp);
+    HPDF_STATUS st = cid && info && desc && file && gidmap && tounicode && descendants && bbox && w
+                         ? HPDF_OK : HPDF_FAILD_TO_ALLOC_MEM;
+    if (st == HPDF_OK)
+        st = HPDF_Stream_Write(file->stream, prog, (HPDF_UINT)plen);
+    if (st == HPDF_OK)
+        st = HPDF_Stream_Write(gidmap->stream, map, (HPDF_UINT)(2 * (maxcp + 1)));
+    free(prog);
+    free(map);
+    if (st == HPDF_OK)
+        st = write_to_unicode(cv, tounicode->stream, count);
+    for (int i = 0; i < 4 && st == HPDF_OK; i++)
+        st = HPDF_Array_AddNumber(bbox, tf->bbox[i]);
+    HPDF_Dict font = cv->fb_font;
+    const struct {
+        HPDF_Dict d;
+        const char *key;
+        enum { NAME, NUM, OBJ } kind;
+        const char *name;
+        HPDF_INT32 num;
+        void *obj;
+    } items[] = {
+        {file, "Length1", NUM, NULL, (HPDF_INT32)plen, NULL},
+        {desc, "Type", NAME, "FontDescriptor", 0, NULL},
+        {desc, "FontName", NAME, base, 0, NULL},
+        {desc, "Flags", NUM, NULL, 32, NULL}, /* non-symbolic, as libharu had it */
+        {desc, "FontBBox", OBJ, NULL, 0, bbox},
+        {desc, "ItalicAngle", NUM, NULL, 0, NULL},
+        {desc, "Ascent", NUM, NULL, tf->ascent, NULL},
+        {desc, "Descent", NUM, NULL, tf->descent, NULL},
+        {desc, "CapHeight", NUM, NULL, tf->cap_height, NULL},
+        {desc, "XHeight", NUM, NULL, tf->x_height, NULL},
+        /* only for a viewer that would substitute: the font is embedded */
+        {desc, "StemV", NUM, NULL, 80, NULL},
+        {desc, "FontFile2", OBJ, NULL, 0, file},
+        {info, "Registry", OBJ, NULL, 0, st == HPDF_OK ? HPDF_String_New(m, "Adobe", NULL) : NULL},
+        {info, "Ordering", OBJ, NULL, 0, st == HPDF_OK ? HPDF_String_New(m, "Identity", NULL) : NULL},
+        {info, "Supplement", NUM, NULL, 0, NULL},
+        {cid, "Type", NAME, "Font", 0, NULL},
+        {cid, "Subtype", NAME, "CIDFontType2", 0, NULL},
+        {cid, "BaseFont", NAME, base, 0, NULL},
+        {cid, "CIDSystemInfo", OBJ, NULL, 0, info},
+        {cid, "FontDescriptor", OBJ, NULL, 0, desc},
+        {cid, "DW", NUM, NULL, ttfont_width(tf, 0), NULL},
+        {cid, "W", OBJ, NULL, 0, w},
+        {cid, "CIDToGIDMap", OBJ, NULL, 0, gidmap},
+        {font, "Type", NAME, "Font", 0, NULL},
+        {font, "Subtype", NAME, "Type0", 0, NULL},
+        {font, "BaseFont", NAME, base, 0, NULL},
+        {font, "Encoding", NAME, "Identity-H", 0, NULL},
+        {font, "DescendantFonts", OBJ, NULL, 0, descendants},
+        {font, "ToUnicode", OBJ, NULL, 0, tounicode},
+    };
+    if (st == HPDF_OK && (HPDF_Xref_Add(cv->doc->xref, desc) != HPDF_OK ||
+                          HPDF_Xref_Add(cv->doc->xref, cid) != HPDF_OK ||
+                          HPDF_Array_Add(descendants, cid) != HPDF_OK))
+        st = HPDF_INVALID_OBJECT;
+    for (size_t i = 0; i < sizeof items / sizeof items[0] && st == HPDF_OK; i++) {
+        if (items[i].kind == NAME)
+            st = HPDF_Dict_AddName(items[i].d, items[i].key, items[i].name);
+        else if (items[i].kind == NUM)
+            st = HPDF_Dict_AddNumber(items[i].d, items[i].key, items[i].num);
+        else
+            st = items[i].obj ? HPDF_Dict_Add(items[i].d, items[i].key, items[i].obj) : HPDF_FAILD_TO_ALLOC_MEM;
+    }
+    if (st != HPDF_OK) {
+        if (!cv->err)
+            cv->err = st;
+        return -1;
+    }
+    return 0;
 }
 
 void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canvas_style st,
@@ -291,15 +513,30 @@ void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canva
     const char *t = encode(cv, st, s, len, &font, &fb);
     if (!t)
         return;
+    if (fb && !cv->fb_font && !(cv->fb_font = new_fallback_font(cv)))
+        return;
     set_fill(cv, pg, c);
     HPDF_Page_BeginText(pg);
-    if (cv->st_font != font || cv->st_size != size) {
+    if (fb) {
+        /* the page's resources name the font; the content stream gets
+         * the operator libharu would write */
+        HPDF_Stream out = ((HPDF_PageAttr)pg->attr)->stream;
+        if (cv->st_font != cv->fb_font || cv->st_size != size) {
+            const char *local = HPDF_Page_GetLocalFontName(pg, cv->fb_font);
+            if (!local)
+                return;
+            HPDF_Stream_WriteEscapeName(out, local);
+            HPDF_Stream_WriteChar(out, ' ');
+            HPDF_Stream_WriteReal(out, size);
+            HPDF_Stream_WriteStr(out, " Tf\012");
+            cv->st_font = cv->fb_font;
+            cv->st_size = size;
+        }
+    } else if (cv->st_font != font || cv->st_size != size) {
         HPDF_Page_SetFontAndSize(pg, font, size);
         cv->st_font = font;
         cv->st_size = size;
     }
-    if (fb)
-        note_used(cv, t);
     if (fb && st == CANVAS_BOLD) {
         /* The fallback has one face: embolden by stroking the outline too. */
         HPDF_Page_SetRGBStroke(pg, c.r, c.g, c.b);
@@ -310,7 +547,10 @@ void canvas_text(struct canvas *cv, HPDF_Page page, float x, float y, enum canva
         HPDF_Page_SetTextMatrix(pg, 1, 0, 0.2f, 1, x, y);
     else
         HPDF_Page_MoveTextPos(pg, x, y);
-    HPDF_Page_ShowText(pg, t);
+    if (fb)
+        show_fallback(cv, pg, t);
+    else
+        HPDF_Page_ShowText(pg, t);
     if (fb && st == CANVAS_BOLD)
         HPDF_Page_SetTextRenderingMode(pg, HPDF_FILL);
     HPDF_Page_EndText(pg);
@@ -586,16 +826,19 @@ int canvas_finish(struct canvas *cv, unsigned char **buf, size_t *len, struct di
         diag_error(dl, NULL, NULL, "out of memory while laying out the PDF");
         return -1;
     }
-    fix_to_unicode(cv);
+    if (embed_fallback(cv) != 0) {
+        if (cv->oom)
+            diag_error(dl, NULL, NULL, "out of memory while embedding the font");
+        else
+            diag_error(dl, cv->fallback_path, NULL, "cannot use this TrueType font (%s)",
+                       cv->cov_failed ? cv->cov_why : "PDF library error");
+        return -1;
+    }
     if (!cv->err && HPDF_SaveToStream(cv->doc) != HPDF_OK && !cv->err)
         cv->err = HPDF_INVALID_DOCUMENT;
     if (cv->err) {
         if (cv->err == HPDF_FAILD_TO_ALLOC_MEM)
             diag_error(dl, NULL, NULL, "out of memory (PDF library)");
-        else if (cv->fallback_path && cv->err >= HPDF_TTF_CANNOT_EMBEDDING_FONT &&
-                 cv->err <= HPDF_TTF_MISSING_TABLE)
-            diag_error(dl, cv->fallback_path, NULL, "cannot use this TrueType font (PDF library error 0x%04X)",
-                       (unsigned)cv->err);
         else
             diag_error(dl, NULL, NULL, "PDF library error 0x%04X (detail %u)", (unsigned)cv->err,
                        (unsigned)cv->err_detail);

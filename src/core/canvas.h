@@ -3,8 +3,15 @@
  * Text goes in as UTF-8.  A string that fits Windows-1252 is printed with
  * the standard Helvetica fonts (WinAnsiEncoding, not embedded: a few KB);
  * any other string is printed whole with one embedded TrueType font (the
- * "fallback", loaded once per document on first use).  canvas_check_text()
+ * "fallback", read once per document on first use).  canvas_check_text()
  * says beforehand whether a string can be printed at all.
+ *
+ * The fallback is embedded by the canvas itself, not by libharu: a Type0
+ * font (Identity-H) whose codes are the Unicode code points printed, a
+ * CIDToGIDMap only as long as the highest of them, widths and a ToUnicode
+ * map for those code points only, and a font program cut down to their
+ * glyphs (ttfont.h).  Text extraction and the verifier read the codes as
+ * UTF-16BE code points.
  *
  * Errors: libharu errors are recorded (the first one wins) and reported by
  * canvas_finish(); drawing calls never fail visibly, so a layout can be
@@ -22,6 +29,7 @@
 
 #include "diag.h"
 #include "fontcov.h"
+#include "ttfont.h"
 
 enum canvas_style { CANVAS_REGULAR, CANVAS_BOLD, CANVAS_ITALIC, CANVAS_STYLE_COUNT };
 
@@ -32,13 +40,20 @@ struct canvas_rgb {
 struct canvas {
     HPDF_Doc doc;
     HPDF_Font base[CANVAS_STYLE_COUNT];
-    HPDF_Font fallback;          /* NULL until first needed */
     const char *fallback_path;   /* borrowed */
-    struct fontcov cov;          /* fallback coverage, loaded on first check */
+    struct fontcov cov;          /* the fallback's file and character map, */
+    struct ttfont tt;            /* and its tables: loaded on first need */
     bool cov_loaded, cov_failed;
+    char cov_why[160];           /* why the fallback cannot be used */
+    HPDF_Dict fb_font;           /* the fallback's Type0 font dictionary:
+                                    NULL until it prints something; its
+                                    other objects are made by canvas_finish */
     unsigned char *used;         /* bitmap of the BMP code points printed with
-                                    the fallback (for its ToUnicode map); NULL
-                                    until the fallback prints something */
+                                    the fallback (its glyphs, widths and
+                                    ToUnicode map); NULL until then */
+    uint32_t used_max;           /* the highest of them */
+    bool fb_needed;              /* text asked for the fallback */
+    bool uncompressed;
 
     HPDF_Page *pages;
     size_t n_pages, cap_pages;

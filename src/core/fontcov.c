@@ -59,7 +59,7 @@ fail:
     return NULL;
 }
 
-/* Set the bits of every code point mapped to a glyph by the format-4
+/* Record the glyph of every code point mapped by the format-4
  * subtable at p (len bytes available).  Returns false if it is malformed. */
 static bool scan_format4(struct fontcov *fc, const unsigned char *p, size_t len)
 {
@@ -91,7 +91,7 @@ static bool scan_format4(struct fontcov *fc, const unsigned char *p, size_t len)
                     g = (g + d) & 0xFFFF;
             }
             if (g && c != 0xFFFF)
-                fc->bits[c >> 3] |= (uint8_t)(1u << (c & 7));
+                fc->gid[c] = (uint16_t)g;
         }
     }
     return true;
@@ -99,7 +99,9 @@ static bool scan_format4(struct fontcov *fc, const unsigned char *p, size_t len)
 
 int fontcov_load(struct fontcov *fc, const char *path, struct diag_list *dl)
 {
-    fc->bits = NULL;
+    fc->gid = NULL;
+    fc->data = NULL;
+    fc->len = 0;
     size_t len;
     unsigned char *f = read_all(path, &len, dl);
     if (!f)
@@ -136,25 +138,34 @@ int fontcov_load(struct fontcov *fc, const char *path, struct diag_list *dl)
             }
         }
     }
-    fc->bits = sub ? calloc(65536 / 8, 1) : NULL;
-    if (!sub || !fc->bits || !scan_format4(fc, sub, sub_len)) {
+    fc->gid = sub ? calloc(65536, sizeof *fc->gid) : NULL;
+    if (!sub || !fc->gid || !scan_format4(fc, sub, sub_len)) {
         diag_error(dl, path, NULL, "%s", !sub ? "font has no Unicode character map"
-                                    : !fc->bits ? "out of memory" : "font character map is damaged");
+                                    : !fc->gid ? "out of memory" : "font character map is damaged");
         fontcov_free(fc);
         free(f);
         return -1;
     }
-    free(f);
+    fc->data = f;
+    fc->len = len;
     return 0;
 }
 
 bool fontcov_has(const struct fontcov *fc, uint32_t cp)
 {
-    return fc->bits && cp <= 0xFFFF && (fc->bits[cp >> 3] >> (cp & 7)) & 1u;
+    return fontcov_glyph(fc, cp) != 0;
+}
+
+unsigned fontcov_glyph(const struct fontcov *fc, uint32_t cp)
+{
+    return fc->gid && cp <= 0xFFFF ? fc->gid[cp] : 0;
 }
 
 void fontcov_free(struct fontcov *fc)
 {
-    free(fc->bits);
-    fc->bits = NULL;
+    free(fc->gid);
+    free(fc->data);
+    fc->gid = NULL;
+    fc->data = NULL;
+    fc->len = 0;
 }
