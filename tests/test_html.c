@@ -127,6 +127,44 @@ Test(html, large_print_pdf_has_body_text_of_18_points)
     free(dir);
 }
 
+/* Every word of page 1 stays within the right margin, in both languages and
+ * both sizes: the Spanish draft note ("Borrador: sin número de presupuesto")
+ * once ran out of its red box and past the margin in large print.  The
+ * margin is 50 points on paper in both sizes. */
+Test(html, page_one_keeps_within_the_right_margin_in_large_print_and_spanish)
+{
+    char *dir = th_tmpdir();
+    const char *variants[] = { "--lang es --large-print", "--lang es", "--large-print", "" };
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        char cmd[1024], *out = NULL;
+        snprintf(cmd, sizeof cmd,
+                 "%s price examples/adipose-two-knees.json %s --format pdf -o %s/m.pdf >/dev/null && "
+                 "pdftotext -bbox -f 1 -l 1 %s/m.pdf -",
+                 th_bin(), variants[v], dir, dir);
+        cr_assert_eq(th_run(cmd, &out, NULL), 0, "%s", cmd);
+        double page = 0, widest = 0;
+        char widest_word[64] = "";
+        const char *pg = strstr(out, "<page width=\"");
+        cr_assert(pg && sscanf(pg, "<page width=\"%lf\"", &page) == 1, "%s: no page size", variants[v]);
+        double margin = page - 50;
+        for (const char *p = strstr(out, "<word "); p; p = strstr(p + 1, "<word ")) {
+            double x0, y0, x1, y1;
+            if (sscanf(p, "<word xMin=\"%lf\" yMin=\"%lf\" xMax=\"%lf\" yMax=\"%lf\"", &x0, &y0, &x1, &y1) != 4)
+                continue;
+            const char *w = strchr(p, '>') + 1, *e = strchr(w, '<');
+            if (x1 > widest) {
+                widest = x1;
+                snprintf(widest_word, sizeof widest_word, "%.*s", (int)(e - w < 60 ? e - w : 60), w);
+            }
+        }
+        cr_expect_leq(widest, margin + 0.5, "%s: \"%s\" ends at %.1f, past the right margin at %.1f", variants[v],
+                      widest_word, widest, margin);
+        free(out);
+    }
+    th_rmtree(dir);
+    free(dir);
+}
+
 /* `export fhir` and `price --format fhir`: a document Bundle with the
  * Composition first, GFE claims for predetermination, the revision's link; the
  * schema and the guide's rules are checked by tests/fhir/validate.js. */

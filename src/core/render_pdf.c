@@ -328,7 +328,16 @@ static void letterhead(struct rctx *r)
         contact[n++] = c->email;
     if (c->website)
         contact[n++] = c->website;
-    txt(r, x, y, CANVAS_REGULAR, BODY - 0.5f, MUTED, joined(r, contact, n, "  ·  "));
+    /* on as few lines as fit before the margin (large print needs two), each detail whole */
+    for (size_t from = 0; from < n;) {
+        size_t k = from + 1;
+        while (k < n && width(r, CANVAS_REGULAR, BODY - 0.5f, joined(r, contact + from, k + 1 - from, "  ·  ")) <=
+                            r->x1 - x)
+            k++;
+        txt(r, x, y, CANVAS_REGULAR, BODY - 0.5f, MUTED, joined(r, contact + from, k - from, "  ·  "));
+        if ((from = k) < n)
+            y -= LEAD(BODY);
+    }
     float ry = top - 15;
     if (r->o->large_print) {
         /* no room beside the name: the clinic's numbers go under the contact line */
@@ -381,8 +390,14 @@ static void title_block(struct rctx *r)
         canvas_fill_rect(&r->cv, bx, top - 34, boxw, 34, ALERT);
         float w = width(r, CANVAS_BOLD, 14, T(r, "doc.draft"));
         txt(r, bx + (boxw - w) / 2, top - 17, CANVAS_BOLD, 14, WHITE, T(r, "doc.draft"));
-        w = width(r, CANVAS_REGULAR, SMALL, T(r, "doc.draft_note"));
-        txt(r, bx + (boxw - w) / 2, top - 28, CANVAS_REGULAR, SMALL, WHITE, T(r, "doc.draft_note"));
+        /* the note stays inside the box: smaller type where a language's words are longer */
+        float ns = SMALL;
+        w = width(r, CANVAS_REGULAR, ns, T(r, "doc.draft_note"));
+        if (w > boxw - 8) {
+            ns = SMALL * (boxw - 8) / w;
+            w = width(r, CANVAS_REGULAR, ns, T(r, "doc.draft_note"));
+        }
+        txt(r, bx + (boxw - w) / 2, top - 28, CANVAS_REGULAR, ns, WHITE, T(r, "doc.draft_note"));
     }
     float by = top - 34;
     if (o->supersedes) {
