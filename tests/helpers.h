@@ -2,6 +2,8 @@
 #ifndef RQ_TEST_HELPERS_H
 #define RQ_TEST_HELPERS_H
 
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -63,5 +65,61 @@ int th_pg_fresh(char *out, size_t size);
 char *th_pg_sql(const char *locator, const char *sql);
 /* A libpq notice processor that drops notices. */
 void th_pg_quiet(void *arg, const char *msg);
+
+
+/* ---- the register's engines ------------------------------------------------
+ * Every test of what the register keeps runs against every storage engine:
+ * the same test, parameterised by engine (ENGINE_TEST), so that adding an
+ * engine is one line in TH_ENGINES (helpers.c).  Each engine has a name and
+ * where a fresh, empty register for one test lives: "{dir}" is that test's
+ * own temporary folder, "{pgdb}" a new database on the private PostgreSQL
+ * server that scripts/pg-test.sh starts for `make test`. */
+struct th_engine {
+    const char *name, *locator;
+};
+extern const struct th_engine TH_ENGINES[];
+extern const size_t TH_N_ENGINES;
+
+/* Criterion copies parameters between processes: an index, no pointer. */
+struct th_engine_param {
+    size_t engine;
+};
+/* One parameter per engine, for ParameterizedTestParameters. */
+struct criterion_test_params th_engine_params(void);
+
+/* A test of suite run once per engine; in its body eng->engine names which.
+ * Test options (.timeout = …) may follow the name, as with Test(). */
+#define ENGINE_TEST(suite, name, ...)                                                   \
+    ParameterizedTestParameters(suite, name) { return th_engine_params(); }             \
+    ParameterizedTest(struct th_engine_param *eng, suite, name, ##__VA_ARGS__)
+
+/* Whether engine e is the one called name ("sqlite", "postgresql"). */
+bool th_engine_is(size_t e, const char *name);
+/* The locator of a fresh register of engine e for the folder dir (a new,
+ * empty database for PostgreSQL), into out.  Without a PostgreSQL server
+ * its tests fail in CI and are skipped elsewhere (th_pg_missing). */
+void th_engine_locator(size_t e, const char *dir, char *out, size_t size);
+/* Run sql on the storage at locator behind the program's back, as someone
+ * with the sqlite3 shell or psql would: NULL if it was done, else the
+ * storage's refusal (malloc'd). */
+char *th_engine_sql(size_t e, const char *locator, const char *sql);
+/* The first column of the first row sql selects at locator, as text
+ * (malloc'd; "" for no row or NULL); the query must succeed (asserted). */
+char *th_engine_value(size_t e, const char *locator, const char *sql);
+
+/* The register of the running test (each test runs in its own process):
+ * th_use_register makes a fresh one of engine e for the folder dir with
+ * `regenquote init` (asserted) and keeps its locator, which th_reg()
+ * returns and th_reg_engine() names the engine of, until the next call. */
+void th_use_register(size_t e, const char *dir);
+const char *th_reg(void);
+size_t th_reg_engine(void);
+/* Make locator (a register of engine e made otherwise) the test's register. */
+void th_set_reg(size_t e, const char *locator);
+/* PostgreSQL only: from now on the test's register is reached as the
+ * application role rq_app, with exactly the grants docs/deploy.md gives
+ * (read from that file, so the documentation is what is tested), not as
+ * the tables' owner. */
+void th_use_app_role(void);
 
 #endif
