@@ -256,6 +256,15 @@ bool th_engine_is(size_t e, const char *name)
     return e < TH_N_ENGINES && !strcmp(TH_ENGINES[e].name, name);
 }
 
+size_t th_engine_index(const char *name)
+{
+    for (size_t i = 0; i < TH_N_ENGINES; i++)
+        if (!strcmp(TH_ENGINES[i].name, name))
+            return i;
+    cr_assert_fail("no engine '%s'", name);
+    return 0;
+}
+
 void th_engine_locator(size_t e, const char *dir, char *out, size_t size)
 {
     cr_assert_lt(e, TH_N_ENGINES);
@@ -287,6 +296,21 @@ char *th_engine_sql(size_t e, const char *locator, const char *sql)
         err = strdup(msg ? msg : "refused");
     sqlite3_free(msg);
     sqlite3_close(db);
+    return err;
+}
+
+char *th_engine_sql_unlocked(size_t e, const char *locator, const char *sql)
+{
+    const char *unlock = th_engine_is(e, "postgresql") ? "SET session_replication_role = replica;"
+                                                       : "DROP TRIGGER events_append_only_u;"
+                                                         "DROP TRIGGER events_append_only_d;"
+                                                         "DROP TRIGGER audit_links_append_only_u;"
+                                                         "DROP TRIGGER audit_links_append_only_d;";
+    size_t n = strlen(unlock) + strlen(sql) + 1;
+    char *all = malloc(n);
+    snprintf(all, n, "%s%s", unlock, sql);
+    char *err = th_engine_sql(e, locator, all);
+    free(all);
     return err;
 }
 
@@ -322,6 +346,17 @@ char *th_engine_value(size_t e, const char *locator, const char *sql)
     cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "");
     sqlite3_close(db);
     return v ? v : strdup("");
+}
+
+void th_engine_query_cmd(size_t e, const char *locator, const char *sql, char *out, size_t size)
+{
+    if (th_engine_is(e, "postgresql")) {
+        /* scripts/pg-test.sh exports the server's bin folder */
+        snprintf(out, size, "\"${PGTEST_BIN:-/usr/bin}/psql\" -XAtq '%s' -c \"%s\"", locator, sql);
+        return;
+    }
+    cr_assert(th_engine_is(e, "sqlite"), "th_engine_query_cmd: no client for engine %zu", e);
+    snprintf(out, size, "sqlite3 '%s' \"%s\"", locator, sql);
 }
 
 static char cur_reg[800];

@@ -95,6 +95,8 @@ struct criterion_test_params th_engine_params(void);
 
 /* Whether engine e is the one called name ("sqlite", "postgresql"). */
 bool th_engine_is(size_t e, const char *name);
+/* The index of the engine called name (asserted to exist). */
+size_t th_engine_index(const char *name);
 /* The locator of a fresh register of engine e for the folder dir (a new,
  * empty database for PostgreSQL), into out.  Without a PostgreSQL server
  * its tests fail in CI and are skipped elsewhere (th_pg_missing). */
@@ -103,9 +105,20 @@ void th_engine_locator(size_t e, const char *dir, char *out, size_t size);
  * with the sqlite3 shell or psql would: NULL if it was done, else the
  * storage's refusal (malloc'd). */
 char *th_engine_sql(size_t e, const char *locator, const char *sql);
+/* The same with the storage's own refusals switched off first, as whoever
+ * may do that would: SQLite's append-only triggers on events and
+ * audit_links dropped; on PostgreSQL every trigger of the session (the
+ * append-only ones and the foreign keys) by session_replication_role =
+ * replica, which only a superuser may set. */
+char *th_engine_sql_unlocked(size_t e, const char *locator, const char *sql);
 /* The first column of the first row sql selects at locator, as text
  * (malloc'd; "" for no row or NULL); the query must succeed (asserted). */
 char *th_engine_value(size_t e, const char *locator, const char *sql);
+
+/* A shell command that prints what sql selects at locator with the
+ * engine's own client (sqlite3, psql), one row a line, columns joined by
+ * '|', into out: for a test's shell script. */
+void th_engine_query_cmd(size_t e, const char *locator, const char *sql, char *out, size_t size);
 
 /* The register of the running test (each test runs in its own process):
  * th_use_register makes a fresh one of engine e for the folder dir with

@@ -85,23 +85,12 @@ static char *busy_register(size_t e)
 
 /* Run SQL on the test's register behind the program's back, as someone
  * with the sqlite3 shell or a PostgreSQL superuser would; unlocked: with the
- * storage's own refusals switched off first: SQLite's append-only triggers
- * dropped; on PostgreSQL every trigger of the session (the append-only
- * ones and the foreign keys) by session_replication_role, which only a
- * superuser may set. */
+ * storage's own refusals switched off first (th_engine_sql_unlocked). */
 static void tamper(bool unlocked, const char *sql)
 {
-    size_t e = th_reg_engine();
-    const char *unlock = !unlocked ? "" : th_engine_is(e, "postgresql") ? "SET session_replication_role = replica;"
-                                                       : "DROP TRIGGER events_append_only_u; DROP TRIGGER events_append_only_d;"
-                                                         "DROP TRIGGER audit_links_append_only_u;"
-                                                         "DROP TRIGGER audit_links_append_only_d;";
-    size_t n = strlen(unlock) + strlen(sql) + 1;
-    char *all = malloc(n);
-    snprintf(all, n, "%s%s", unlock, sql);
-    char *err = th_engine_sql(e, th_reg(), all);
+    char *err = unlocked ? th_engine_sql_unlocked(th_reg_engine(), th_reg(), sql)
+                         : th_engine_sql(th_reg_engine(), th_reg(), sql);
     cr_assert_null(err, "%s: %s", sql, err);
-    free(all);
 }
 
 /* ---- verify ------------------------------------------------------------------------- */

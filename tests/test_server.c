@@ -26,6 +26,10 @@ static const char PLAN[] =
     " \"areas\": [\"left-ankle\"], \"cell_source\": \"bone-marrow\", \"adjuncts\": [\"prp-booster\"]}";
 
 
+/* What the server keeps in the register (quotes, their history, bills, the
+ * patient's side) is tested on every engine (ENGINE_TEST, srv_engine); the
+ * HTTP rules (headers, methods, limits, static files) need a register only
+ * to sign in, and run on the default, SQLite. */
 TestSuite(server, .init = srv_setup, .fini = srv_teardown, .timeout = 60);
 
 /* ---- the API --------------------------------------------------------------------- */
@@ -130,8 +134,9 @@ Test(server, impossible_plan_is_422_with_fields)
     resp_free(&r);
 }
 
-Test(server, issue_list_show_pdf_revise_void_accept)
+ENGINE_TEST(server, issue_list_show_pdf_revise_void_accept)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n1 = post_quote(PLAN);
@@ -204,8 +209,9 @@ Test(server, issue_list_show_pdf_revise_void_accept)
     free(n1);
 }
 
-Test(server, revise_refuses_another_patient)
+ENGINE_TEST(server, revise_refuses_another_patient)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n = post_quote(PLAN);
@@ -328,8 +334,9 @@ Test(server, rate_limit_is_429_with_retry_after)
     resp_free(&r);
 }
 
-Test(server, access_log_has_no_patient_data)
+ENGINE_TEST(server, access_log_has_no_patient_data)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n = post_quote(PLAN);
@@ -425,8 +432,9 @@ Test(server, every_address_refuses_the_other_method_with_allow)
 /* A request's idempotency key is issued once through the API too: the
  * second POST answers 200 with the first quote's number, and no new number
  * is used. */
-Test(server, an_idempotency_key_issues_once)
+ENGINE_TEST(server, an_idempotency_key_issues_once)
 {
+    srv_engine(eng->engine);
     static const char KEYED[] = "{\"idempotency_key\": \"front-desk-42\", \"patient\": {\"name\": \"" NAME "\"},"
                                 " \"areas\": [\"left-ankle\"], \"cell_source\": \"bone-marrow\"}";
     srv = start(0, 0);
@@ -454,8 +462,9 @@ Test(server, an_idempotency_key_issues_once)
 
 /* A reason is typed text like any other (human_text.h): no terminal
  * escapes, no right-to-left override, not blank, at most 200 characters. */
-Test(server, a_void_reason_is_checked_like_typed_text)
+ENGINE_TEST(server, a_void_reason_is_checked_like_typed_text)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(MANAGER); /* voiding is a manager's */
     char *n = post_quote(PLAN), path[96];
@@ -481,8 +490,9 @@ Test(server, a_void_reason_is_checked_like_typed_text)
 
 /* ---- the final bill (api_bills.c) -------------------------------------------------------- */
 
-Test(server, bill_check_is_the_json_the_cli_prints)
+ENGINE_TEST(server, bill_check_is_the_json_the_cli_prints)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *number = post_quote(PLAN);
@@ -493,13 +503,13 @@ Test(server, bill_check_is_the_json_the_cli_prints)
     cr_assert_eq(th_write(path, "bill_date,date_of_service,provider,code,description,quantity,amount\n"
                                 "2026-12-01,2026-11-30,clinic,20611,Joint injection,1,450.00\n"),
                  0);
-    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill add %s %s --register %s/reg.db", th_bin(), number,
-             path, dir);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill add %s %s --register '%s'", th_bin(), number,
+             path, th_reg());
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     free(out);
     free(err);
-    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill check %s --format json --register %s/reg.db",
-             th_bin(), number, dir);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill check %s --format json --register '%s'",
+             th_bin(), number, th_reg());
     int st = th_run(cmd, &out, &err);
     cr_assert_eq(st, 0, "status %d: %s%s", st, out, err);
     char url[200];
@@ -529,8 +539,9 @@ Test(server, bill_check_is_the_json_the_cli_prints)
     free(number);
 }
 
-Test(server, bill_check_needs_a_signed_in_account)
+ENGINE_TEST(server, bill_check_needs_a_signed_in_account)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     struct resp r = get("/api/quotes/Q-2026-000001/bill-check", NULL);
     cr_assert_eq(r.status, 401);
@@ -548,8 +559,9 @@ Test(server, bill_check_needs_a_signed_in_account)
  * notice; a drawn signature accepts the quote with the staff account as
  * witness; the accepted copy starts with the issued PDF; a void quote and a
  * bad signature are refused; e-mail needs consent. */
-Test(server, sign_notice_accepted_copy_and_refusals)
+ENGINE_TEST(server, sign_notice_accepted_copy_and_refusals)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n1 = post_quote(PLAN), path[256];
@@ -613,8 +625,9 @@ Test(server, sign_notice_accepted_copy_and_refusals)
 
 /* GET /api/quotes/{number}/html: the issued quote as the HTML estimate,
  * behind the login, standing alone (its own policy: nothing loaded, no script). */
-Test(server, quote_as_html_needs_the_login_and_stands_alone)
+ENGINE_TEST(server, quote_as_html_needs_the_login_and_stands_alone)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     struct resp r = post("/api/quotes", NULL, PLAN);
