@@ -661,3 +661,67 @@ ENGINE_TEST(server, quote_as_html_needs_the_login_and_stands_alone)
     cr_expect_eq(r.status, 404);
     resp_free(&r);
 }
+
+/* A free loopback port with nothing listening on it. */
+static int closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* The patient's consent to e-mail, given at the front desk, is kept in the
+ * register and is what sending asks for: refused (409) before it, tried
+ * after it (here the relay refuses the connection: 502), and recorded in
+ * the quote's history. */
+ENGINE_TEST(server, consent_given_through_the_api_is_what_sending_asks_for)
+{
+    srv_engine(eng->engine);
+    char prices[512], mail[600], text[300];
+    snprintf(prices, sizeof prices, "%s/prices", dir);
+    cr_assert_eq(mkdir(prices, 0700), 0);
+    cr_assert_eq(th_tables_with(prices, "clinic.json", NULL, NULL), 0);
+    snprintf(mail, sizeof mail, "%s/mail.json", prices);
+    snprintf(text, sizeof text, "{ \"server\": \"127.0.0.1\", \"port\": %d, \"security\": \"none\", "
+             "\"from\": \"billing@clinic.example\", \"timeout_seconds\": 2 }", closed_port());
+    cr_assert_eq(th_write(mail, text), 0);
+    struct server_opts o = { .prices_dir = prices };
+    srv = start_with(&o);
+    login(FRONT_DESK);
+    char *n = post_quote(PLAN), path[128];
+    snprintf(path, sizeof path, "/api/quotes/%s/send", n);
+    struct resp r = post(path, NULL, "{\"to\":\"ana@example.org\"}");
+    cr_assert_eq(r.status, 409, "no consent yet: %s", r.body);
+    cr_assert(strstr(r.body, "has not consented"), "%s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/consent", n);
+    r = post(path, NULL, "{\"email\":\"ana@example.org\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    resp_free(&r);
+    r = post(path, NULL, "{\"email\":\"not an address\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/send", n);
+    r = post(path, NULL, "{\"to\":\"ana@example.org\"}");
+    cr_assert_eq(r.status, 502, "consented; the relay refuses: %s", r.body);
+    cr_assert(strstr(r.body, "refused the connection"), "%s", r.body);
+    resp_free(&r);
+    r = post(path, NULL, "{\"to\":\"bob@example.org\"}");
+    cr_assert_eq(r.status, 409, "consent is for one address: %s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s", n);
+    r = get(path, NULL);
+    cr_assert(strstr(r.body, "\"actor\":\"" FRONT_DESK "\",\"action\":\"consent\""), "%s", r.body);
+    resp_free(&r);
+    char *addr = th_engine_value(th_reg_engine(), th_reg(), "SELECT address FROM email_consents");
+    cr_assert_str_eq(addr, "ana@example.org");
+    free(addr);
+    char *sent = th_engine_value(th_reg_engine(), th_reg(), "SELECT count(*) FROM deliveries");
+    cr_assert_str_eq(sent, "0", "a message the relay refused is no delivery");
+    free(sent);
+    free(n);
+}
