@@ -832,3 +832,38 @@ ENGINE_TEST(reg, backup_of_a_postgresql_register_points_to_pg_dump)
     th_rmtree(dir);
     free(dir);
 }
+
+/* repair --verify on PostgreSQL also reads every signed acceptance's
+ * accepted copy back against its digest, and finds a table of the
+ * patient's side (schema 7) that is gone. */
+ENGINE_TEST(reg, repair_verify_reads_accepted_copies_back_and_finds_every_table)
+{
+    if (!th_engine_is(eng->engine, "postgresql")) {
+        cr_skip_test("the SQLite file's damage: repair_verify_finds_a_damaged_register");
+        return;
+    }
+    char *dir = reg_dir_on(eng->engine), *out, *err;
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    /* a 1x1 PNG, as the front desk's page sends it */
+    sh("echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg== "
+       "| base64 -d > %s/sig.png", dir);
+    /* (rq adds --out-dir, which accept does not take: run it plainly) */
+    sh(DAY0 "%s accept Q-2026-000001 --signature %s/sig.png --signer 'Ana Ruiz' --register '%s' >/dev/null", th_bin(),
+       dir, th_reg());
+    expect(dir, "repair --verify", 0, "");
+    char *e = th_engine_sql_unlocked(eng->engine, th_reg(),
+                                     "UPDATE acceptances SET accepted_pdf = overlay(accepted_pdf placing"
+                                     " '\\x23'::bytea from 100)");
+    cr_assert_null(e, "%s", e);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "the accepted copy of Q-2026-000001 does not match its digest"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+    free(out); free(err);
+    e = th_engine_sql(eng->engine, th_reg(), "DROP TABLE email_consents");
+    cr_assert_null(e, "%s", e);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "tables of the register are missing: email_consents"), "%s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
