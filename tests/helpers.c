@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "date.h"
@@ -221,7 +222,16 @@ int th_pg_fresh(char *out, size_t size)
     if (!params || !*params)
         return -1;
     char admin[600], sql[128], db[64];
-    snprintf(db, sizeof db, "t_%ld_%d", (long)getpid(), ++n);
+    /* process ids come round again within one run (pid_max is often
+     * 32768, and every test starts many processes): a random part keeps
+     * two tests' databases apart */
+    unsigned r = 0;
+    FILE *u = fopen("/dev/urandom", "rb");
+    if (!u || fread(&r, sizeof r, 1, u) != 1)
+        r = (unsigned)time(NULL);
+    if (u)
+        fclose(u);
+    snprintf(db, sizeof db, "t_%ld_%d_%08x", (long)getpid(), ++n, r);
     snprintf(admin, sizeof admin, "postgresql:///postgres?%s", params);
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
     char *err = th_pg_sql(admin, sql);

@@ -58,7 +58,7 @@ long long th_sum_lines(const struct quote *q);
 bool th_pg_available(void);
 /* What a test does without that server: "fail" in CI (CI=true), else "skip". */
 const char *th_pg_missing(void);
-/* A fresh, empty database: its locator (postgresql:///t_PID_N?…) into out.
+/* A fresh, empty database: its locator (postgresql:///t_PID_N_RANDOM?…) into out.
  * Returns 0, or -1 without a server. */
 int th_pg_fresh(char *out, size_t size);
 /* Run sql on locator: NULL, or the error message (malloc'd). */
