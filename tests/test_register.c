@@ -867,3 +867,31 @@ ENGINE_TEST(reg, repair_verify_reads_accepted_copies_back_and_finds_every_table)
     th_rmtree(dir);
     free(dir);
 }
+
+/* Each quote keeps the clinic location and the front desk it came from
+ * (issue #14), and the list filters by location, on every engine. */
+ENGINE_TEST(reg, a_quote_keeps_its_location_and_desk)
+{
+    char *dir = reg_dir_on(eng->engine), *out, *err;
+    free(issue(dir, "--source adipose --area left-knee --location westlake --desk front-2"));
+    cr_assert_eq(rq(dir, "REGENQUOTE_DESK=lobby " DAY0, "quote --source adipose --area right-knee --location round-rock",
+                    &out, &err), 0, "%s", err);
+    free(out); free(err);
+    free(issue(dir, "--source adipose --area left-ankle --location round-rock"));
+    cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, ",location,desk\n"), "%s", out);
+    cr_assert(strstr(out, "Q-2026-000001,") && strstr(out, ",westlake,front-2\n"), "%s", out);
+    cr_assert(strstr(out, ",round-rock,lobby\n"), "the desk from $REGENQUOTE_DESK: %s", out);
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "list --location westlake --format json", &out, &err), 0, "%s", err);
+    cJSON *list = cJSON_Parse(out);
+    cr_assert(cJSON_IsArray(list) && cJSON_GetArraySize(list) == 1, "%s", out);
+    cJSON *q = cJSON_GetArrayItem(list, 0);
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(q, "number")->valuestring, "Q-2026-000001");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(q, "location")->valuestring, "westlake");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(q, "desk")->valuestring, "front-2");
+    cJSON_Delete(list);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}

@@ -725,3 +725,23 @@ ENGINE_TEST(server, consent_given_through_the_api_is_what_sending_asks_for)
     free(sent);
     free(n);
 }
+
+/* A quote issued at a front desk keeps that desk's name (--desk) and the
+ * location the plan names; the list filters by location (issue #14). */
+ENGINE_TEST(server, a_quote_keeps_the_desk_and_location_it_came_from)
+{
+    srv_engine(eng->engine);
+    struct server_opts o = { .desk = "round-rock-1" };
+    srv = start_with(&o);
+    login(FRONT_DESK);
+    free(post_quote("{\"areas\": [\"left-knee\"], \"cell_source\": \"adipose\", \"location\": \"round-rock\"}"));
+    free(post_quote("{\"areas\": [\"left-knee\"], \"cell_source\": \"adipose\", \"location\": \"westlake\"}"));
+    struct resp r = get("/api/quotes?location=round-rock", NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "\"count\":1,"), "%s", r.body);
+    cr_assert(strstr(r.body, "\"location\":\"round-rock\",\"desk\":\"round-rock-1\""), "%s", r.body);
+    resp_free(&r);
+    r = get("/api/quotes/Q-2026-000002", NULL);
+    cr_assert(strstr(r.body, "\"location\":\"westlake\",\"desk\":\"round-rock-1\""), "%s", r.body);
+    resp_free(&r);
+}
