@@ -347,6 +347,16 @@ ENGINE_TEST(audit, the_application_role_does_a_desks_work_and_cannot_rewrite_the
     ok(dir, "quote --source adipose --area left-knee --patient-id P-4");
     ok(dir, "revise Q-2026-000005 --add prp-booster");
     ok(dir, "accept Q-2026-000006");
+    /* a signed acceptance and its accepted copy (a 1x1 PNG, as the page sends it) */
+    char cmd[600], *sig;
+    snprintf(cmd, sizeof cmd, "echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg== "
+             "| base64 -d > %s/sig.png", dir);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0);
+    sig = cmd;
+    snprintf(sig, sizeof cmd, "accept Q-2026-000004 --signature %s/sig.png --signer 'Ana Ruiz'", dir);
+    says(dir, NULL, sig, 0, "Q-2026-000004 is now accepted (signed on paper");
+    snprintf(sig, sizeof cmd, "reprint Q-2026-000004 --accepted -o %s/accepted.pdf", dir);
+    free(expect(dir, NULL, sig, 0));
     says(dir, NULL, "deliver Q-2026-000001 --how paper", 0, "");
     says(dir, NULL, "consent Q-2026-000001 --email ana@example.com", 0, "");
     static const char *const refused[] = {
@@ -371,10 +381,10 @@ ENGINE_TEST(audit, the_application_role_does_a_desks_work_and_cannot_rewrite_the
         free(err);
     }
     /* as the owner, the work is all there and the trail intact: the busy
-     * register's 8 events, the account, 1 issued, 2 for the revision, the
-     * acceptance, the delivery and the consent */
+     * register's 8 events, the account, 1 issued, 2 for the revision, two
+     * acceptances, the delivery and the consent */
     th_set_reg(eng->engine, owner);
-    says(dir, NULL, "audit verify", 0, "audit trail intact: 15 events");
+    says(dir, NULL, "audit verify", 0, "audit trail intact: 16 events");
     diag_list_free(&dl);
     th_rmtree(dir);
     free(dir);
