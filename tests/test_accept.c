@@ -121,7 +121,8 @@ ENGINE_TEST(accept, void_accepted_and_superseded_quotes_are_refused_with_the_rea
     cr_assert(strstr(err, "quote Q-2026-000002 is void; a void quote cannot be accepted"), "%s", err);
     free(out); free(err);
     snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register '%s' --out-dir %s/out"
-             " && " DAY0 "%s revise Q-2026-000003 %s/request-adipose-knee.json --prices %s --register '%s' --out-dir %s/out",
+             " && " DAY0 "%s revise Q-2026-000003 %s/request-adipose-knee.json --prices %s --register '%s' "
+             "--out-dir %s/out",
              th_bin(), CA, CA, th_reg(), dir, th_bin(), CA, CA, th_reg(), dir);
     cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
     free(err);

@@ -695,7 +695,8 @@ ENGINE_TEST(access, the_manager_reads_and_verifies_the_audit_trail)
     cr_assert(strstr(r.body, "\"intact\":true"), "%s", r.body);
     resp_free(&r);
     /* an event edited behind the program's back */
-    char *err = th_engine_sql_unlocked(th_reg_engine(), th_reg(), "UPDATE events SET actor = 'max' WHERE action = 'issued'");
+    char *err = th_engine_sql_unlocked(th_reg_engine(), th_reg(),
+                                       "UPDATE events SET actor = 'max' WHERE action = 'issued'");
     cr_assert_null(err, "%s", err);
     r = get("/api/audit/verify", NULL);
     cr_assert(strstr(r.body, "\"intact\":false") && strstr(r.body, "\"kind\":\"issued\"") &&

@@ -349,8 +349,8 @@ ENGINE_TEST(audit, the_application_role_does_a_desks_work_and_cannot_rewrite_the
     ok(dir, "accept Q-2026-000006");
     /* a signed acceptance and its accepted copy (a 1x1 PNG, as the page sends it) */
     char cmd[600], *sig;
-    snprintf(cmd, sizeof cmd, "echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg== "
-             "| base64 -d > %s/sig.png", dir);
+    snprintf(cmd, sizeof cmd, "echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5Er"
+             "kJggg== | base64 -d > %s/sig.png", dir);
     cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     sig = cmd;
     snprintf(sig, sizeof cmd, "accept Q-2026-000004 --signature %s/sig.png --signer 'Ana Ruiz'", dir);

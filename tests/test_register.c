@@ -71,6 +71,7 @@ static long file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* SQLite only: the register file's and the copies' modes. */
 Test(reg, issue_prints_number_file_and_total_and_keeps_files_private)
 {
     char *dir = reg_dir(), *out, *err;
@@ -128,6 +129,7 @@ ENGINE_TEST(reg, numbers_follow_the_pattern_and_restart_each_year)
     free(dir);
 }
 
+/* SQLite only: processes on one file (every engine: reg_engine's concurrent_issuers_…, make load-test-pg). */
 Test(reg, twenty_concurrent_issuers_get_twenty_distinct_numbers, .timeout = 120)
 {
     char *dir = reg_dir(), cmd[4096], *out, *err;
@@ -151,6 +153,7 @@ Test(reg, twenty_concurrent_issuers_get_twenty_distinct_numbers, .timeout = 120)
     free(dir);
 }
 
+/* SQLite only here: a kill on PostgreSQL is make kill-loop-pg's (and test_register_pg.c's lost connections). */
 Test(reg, a_kill_before_commit_leaves_no_quote)
 {
     char *dir = reg_dir(), *out, *err;
@@ -180,6 +183,7 @@ Test(reg, a_kill_before_commit_leaves_no_quote)
     free(dir);
 }
 
+/* Not about the register's storage: the product binary. */
 Test(reg, the_product_has_no_fault_points)
 {
     char *dir = reg_dir(), *out, *err, cmd[1200];
@@ -462,6 +466,7 @@ ENGINE_TEST(reg, an_older_register_is_migrated)
     free(dir);
 }
 
+/* Not about the register's storage: date arithmetic. */
 Test(reg, estimate_due_dates)
 {
     rq_date mon = date_from_ymd(2026, 11, 23);
@@ -476,6 +481,7 @@ Test(reg, estimate_due_dates)
                  "Tue, Wed, Fri, Mon, Tue = 5");
 }
 
+/* SQLite only: no file is left behind (every engine: reg_engine's only_create_makes_a_register_…). */
 Test(reg, reading_commands_never_create_a_register)
 {
     char *dir = th_tmpdir(), *out, *err;
@@ -520,6 +526,7 @@ static void expect(const char *dir, const char *args, int status, const char *wa
 
 /* Finding 1: a mistyped --register used to start a new, empty register
  * (numbers from 1 again).  Now only `init` creates one. */
+/* SQLite only: files and folders init makes (every engine: reg_engine's only_create_makes_a_register_…). */
 Test(reg, issuing_into_a_register_that_does_not_exist_is_refused_and_init_makes_one)
 {
     char *dir = th_tmpdir(), *out, *err, p[400], want[1200], cmd[1400];
@@ -577,6 +584,7 @@ Test(reg, issuing_into_a_register_that_does_not_exist_is_refused_and_init_makes_
 
 /* Finding 7: the documented backup was world-readable, and a register
  * restored with loose modes was used without a word. */
+/* SQLite only: backup writes an SQLite file (PostgreSQL: backup_of_a_postgresql_register_points_to_pg_dump). */
 Test(reg, a_backup_is_private_whole_and_never_the_register_itself)
 {
     char *dir = reg_dir(), *out, *err, cmd[2000], bak[400], want[1200];
@@ -619,6 +627,7 @@ Test(reg, a_backup_is_private_whole_and_never_the_register_itself)
     free(dir);
 }
 
+/* SQLite only: the modes of the register's files. */
 Test(reg, a_register_open_to_others_is_made_private_with_a_warning)
 {
     char *dir = reg_dir(), *out, *err, want[2000];
@@ -650,6 +659,7 @@ Test(reg, a_register_open_to_others_is_made_private_with_a_warning)
 
 /* Finding 2: restoring a backup re-issued numbers and overwrote the PDF
  * copies.  Now the folder remembers how far it went. */
+/* SQLite only: a backup file restored (PostgreSQL is restored with pg_restore). */
 Test(reg, a_restored_backup_gives_no_number_again_and_overwrites_no_copy)
 {
     char *dir = reg_dir(), *out, *err, want[2000], p[400];
@@ -874,8 +884,8 @@ ENGINE_TEST(reg, a_quote_keeps_its_location_and_desk)
 {
     char *dir = reg_dir_on(eng->engine), *out, *err;
     free(issue(dir, "--source adipose --area left-knee --location westlake --desk front-2"));
-    cr_assert_eq(rq(dir, "REGENQUOTE_DESK=lobby " DAY0, "quote --source adipose --area right-knee --location round-rock",
-                    &out, &err), 0, "%s", err);
+    cr_assert_eq(rq(dir, "REGENQUOTE_DESK=lobby " DAY0,
+                    "quote --source adipose --area right-knee --location round-rock", &out, &err), 0, "%s", err);
     free(out); free(err);
     free(issue(dir, "--source adipose --area left-ankle --location round-rock"));
     cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
