@@ -185,6 +185,30 @@ if [ -n "${REGENQUOTE_TEST_PG:-}" ]; then
   vg 0 list --register "$PG" --format json --location westlake
   vg 0 show Q-2026-000001 --register "$PG"
   vg 0 reprint Q-2026-000002 -o "$WORK/reprint-pg.pdf" --register "$PG"
+  # what the register keeps besides quotes, on PostgreSQL too: a final bill,
+  # staff accounts, the audit trail, the patient's side
+  TEST=1 vg 0 quote "$EX/three-providers.json" --register "$PG" --out-dir "$WORK/out-pg"
+  vg 0 bill add Q-2026-000003 "$EX/bills/three-providers.json" --register "$PG"
+  vg 0 bill check Q-2026-000003 --format json --register "$PG"
+  vg 0 bill explain Q-2026-000003 --line 1 --text "As estimated" --register "$PG"
+  vg 0 list --dispute-window --register "$PG"
+  echo 'valgrind-password-1' >"$WORK/pw"
+  VG_STDIN=$WORK/pw vg 0 user add ana --role front-desk --register "$PG"
+  vg 0 user list --format json --register "$PG"
+  vg 0 audit list --kind issued --format csv --register "$PG"
+  vg 0 audit verify --register "$PG"
+  TEST=1 vg 0 quote "$CA/request-adipose-knee.json" --prices "$CA" --register "$PG" --out-dir "$WORK/out-pg"
+  TEST=1 vg 0 accept Q-2026-000004 --signature "$WORK/sig.png" --signer 'Ana Lucía Rivera' --prices "$CA" \
+    --register "$PG"
+  vg 0 reprint Q-2026-000004 --accepted -o "$WORK/accepted-pg.pdf" --register "$PG"
+  TEST=1 vg 1 accept Q-2026-000004 --signature "$WORK/sig.png" --signer Ana --prices "$CA" --register "$PG"
+  vg 0 deliver Q-2026-000004 --how paper --register "$PG"
+  vg 0 consent Q-2026-000004 --email ana@example.org --register "$PG"
+  vg 0 list --undelivered --register "$PG"
+  vg 0 list --late --register "$PG"
+  vg 1 send Q-2026-000001 --to ana@example.org --register "$PG"
+  vg 0 repair --verify --register "$PG" --out-dir "$WORK/out-pg"
+  vg 1 backup "$WORK/backup-pg.db" --register "$PG"
   vg 0 register copy --from "$REGENQUOTE_REGISTER" --to "$WORK/copied.db"
   vg 0 register copy --from "$WORK/copied.db" --to "postgresql:///postgres?$REGENQUOTE_TEST_PG" -q
   vg 1 list --register "postgresql://rq:pw@/nowhere?host=/tmp/rq-no-server&connect_timeout=1"

@@ -1,10 +1,12 @@
 #include "helpers.h"
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "date.h"
@@ -220,7 +222,16 @@ int th_pg_fresh(char *out, size_t size)
     if (!params || !*params)
         return -1;
     char admin[600], sql[128], db[64];
-    snprintf(db, sizeof db, "t_%ld_%d", (long)getpid(), ++n);
+    /* process ids come round again within one run (pid_max is often
+     * 32768, and every test starts many processes): a random part keeps
+     * two tests' databases apart */
+    unsigned r = 0;
+    FILE *u = fopen("/dev/urandom", "rb");
+    if (!u || fread(&r, sizeof r, 1, u) != 1)
+        r = (unsigned)time(NULL);
+    if (u)
+        fclose(u);
+    snprintf(db, sizeof db, "t_%ld_%d_%08x", (long)getpid(), ++n, r);
     snprintf(admin, sizeof admin, "postgresql:///postgres?%s", params);
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", db);
     char *err = th_pg_sql(admin, sql);
@@ -231,4 +242,205 @@ int th_pg_fresh(char *out, size_t size)
     }
     snprintf(out, size, "postgresql:///%s?%s", db, params);
     return 0;
+}
+
+/* ---- the register's engines ---------------------------------------------- */
+
+/* A new engine is one line here: every ENGINE_TEST then runs against it. */
+const struct th_engine TH_ENGINES[] = {
+    { "sqlite", "{dir}/reg.db" },
+    { "postgresql", "{pgdb}" },
+};
+const size_t TH_N_ENGINES = sizeof TH_ENGINES / sizeof TH_ENGINES[0];
+
+struct criterion_test_params th_engine_params(void)
+{
+    static struct th_engine_param params[sizeof TH_ENGINES / sizeof TH_ENGINES[0]];
+    for (size_t i = 0; i < TH_N_ENGINES; i++)
+        params[i].engine = i;
+    return cr_make_param_array(struct th_engine_param, params, TH_N_ENGINES);
+}
+
+bool th_engine_is(size_t e, const char *name)
+{
+    return e < TH_N_ENGINES && !strcmp(TH_ENGINES[e].name, name);
+}
+
+size_t th_engine_index(const char *name)
+{
+    for (size_t i = 0; i < TH_N_ENGINES; i++)
+        if (!strcmp(TH_ENGINES[i].name, name))
+            return i;
+    cr_assert_fail("no engine '%s'", name);
+    return 0;
+}
+
+void th_engine_locator(size_t e, const char *dir, char *out, size_t size)
+{
+    cr_assert_lt(e, TH_N_ENGINES);
+    const char *t = TH_ENGINES[e].locator, *at;
+    if (!strcmp(t, "{pgdb}")) {
+        if (!th_pg_available()) {
+            if (!strcmp(th_pg_missing(), "fail"))
+                cr_assert_fail("no PostgreSQL server for the tests: run them with 'make test' (scripts/pg-test.sh)");
+            criterion_skip_test("no PostgreSQL server (make test starts one with scripts/pg-test.sh)");
+        }
+        cr_assert_eq(th_pg_fresh(out, size), 0, "a fresh test database");
+        return;
+    }
+    at = strstr(t, "{dir}");
+    cr_assert_not_null(at, "%s: the locator template names no {dir}", TH_ENGINES[e].name);
+    snprintf(out, size, "%.*s%s%s", (int)(at - t), t, dir, at + 5);
+}
+
+char *th_engine_sql(size_t e, const char *locator, const char *sql)
+{
+    if (th_engine_is(e, "postgresql"))
+        return th_pg_sql(locator, sql);
+    cr_assert(th_engine_is(e, "sqlite"), "th_engine_sql: no raw access to engine %zu", e);
+    sqlite3 *db;
+    char *msg = NULL, *err = NULL;
+    cr_assert_eq(sqlite3_open_v2(locator, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK, "%s", locator);
+    sqlite3_busy_timeout(db, 10000);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        err = strdup(msg ? msg : "refused");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return err;
+}
+
+char *th_engine_sql_unlocked(size_t e, const char *locator, const char *sql)
+{
+    const char *unlock = th_engine_is(e, "postgresql") ? "SET session_replication_role = replica;"
+                                                       : "DROP TRIGGER events_append_only_u;"
+                                                         "DROP TRIGGER events_append_only_d;"
+                                                         "DROP TRIGGER audit_links_append_only_u;"
+                                                         "DROP TRIGGER audit_links_append_only_d;";
+    size_t n = strlen(unlock) + strlen(sql) + 1;
+    char *all = malloc(n);
+    snprintf(all, n, "%s%s", unlock, sql);
+    char *err = th_engine_sql(e, locator, all);
+    free(all);
+    return err;
+}
+
+static int first_value(void *arg, int ncol, char **vals, char **names)
+{
+    (void)names;
+    char **out = arg;
+    if (!*out && ncol > 0)
+        *out = strdup(vals[0] ? vals[0] : "");
+    return 0;
+}
+
+char *th_engine_value(size_t e, const char *locator, const char *sql)
+{
+    char *v = NULL;
+    if (th_engine_is(e, "postgresql")) {
+        PGconn *c = PQconnectdb(locator);
+        cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+        PQsetNoticeProcessor(c, th_pg_quiet, NULL);
+        PGresult *res = PQexec(c, sql);
+        cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(res));
+        v = strdup(PQntuples(res) > 0 && PQnfields(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+        PQclear(res);
+        PQfinish(c);
+        return v;
+    }
+    cr_assert(th_engine_is(e, "sqlite"), "th_engine_value: no raw access to engine %zu", e);
+    sqlite3 *db;
+    char *msg = NULL;
+    cr_assert_eq(sqlite3_open_v2(locator, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK, "%s", locator);
+    sqlite3_busy_timeout(db, 10000);
+    int rc = sqlite3_exec(db, sql, first_value, &v, &msg);
+    cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+    sqlite3_close(db);
+    return v ? v : strdup("");
+}
+
+void th_engine_query_cmd(size_t e, const char *locator, const char *sql, char *out, size_t size)
+{
+    if (th_engine_is(e, "postgresql")) {
+        /* scripts/pg-test.sh exports the server's bin folder */
+        snprintf(out, size, "\"${PGTEST_BIN:-/usr/bin}/psql\" -XAtq '%s' -c \"%s\"", locator, sql);
+        return;
+    }
+    cr_assert(th_engine_is(e, "sqlite"), "th_engine_query_cmd: no client for engine %zu", e);
+    snprintf(out, size, "sqlite3 '%s' \"%s\"", locator, sql);
+}
+
+static char cur_reg[800];
+static size_t cur_engine;
+
+void th_use_register(size_t e, const char *dir)
+{
+    th_engine_locator(e, dir, cur_reg, sizeof cur_reg);
+    cur_engine = e;
+    cr_assert_eq(th_init_register(cur_reg), 0, "regenquote init --register '%s'", cur_reg);
+}
+
+void th_set_reg(size_t e, const char *locator)
+{
+    cr_assert_lt(strlen(locator), sizeof cur_reg);
+    snprintf(cur_reg, sizeof cur_reg, "%s", locator);
+    cur_engine = e;
+}
+
+const char *th_reg(void)
+{
+    return cur_reg;
+}
+
+size_t th_reg_engine(void)
+{
+    return cur_engine;
+}
+
+/* The SQL of docs/deploy.md's grants to the application role: the block
+ * after "\\c regenquote regenquote_owner", comments dropped, the role
+ * renamed (malloc'd). */
+static char *documented_grants(const char *role)
+{
+    char *doc = th_read("docs/deploy.md", NULL);
+    cr_assert_not_null(doc, "docs/deploy.md");
+    const char *at = strstr(doc, "\\c regenquote regenquote_owner\n");
+    cr_assert_not_null(at, "docs/deploy.md: no grants to the application role");
+    at = strchr(at, '\n') + 1;
+    const char *end = strstr(at, "```");
+    cr_assert_not_null(end);
+    size_t cap = (size_t)(end - at) * 2 + 1, o = 0;
+    char *sql = malloc(cap);
+    for (const char *c = at; c < end;) {
+        if (c[0] == '-' && c[1] == '-') {
+            while (c < end && *c != '\n')
+                c++;
+            continue;
+        }
+        if (!strncmp(c, "regenquote_app", 14)) {
+            o += (size_t)snprintf(sql + o, cap - o, "%s", role);
+            c += 14;
+            continue;
+        }
+        sql[o++] = *c++;
+    }
+    sql[o] = '\0';
+    free(doc);
+    return sql;
+}
+
+void th_use_app_role(void)
+{
+    cr_assert(th_engine_is(cur_engine, "postgresql"), "th_use_app_role: a PostgreSQL register only");
+    /* roles belong to the whole server, which tests share: made once */
+    char *err = th_pg_sql(getenv("PGTEST_ADMIN"),
+                          "DO $$BEGIN CREATE ROLE rq_app LOGIN;"
+                          " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$");
+    cr_assert_null(err, "CREATE ROLE rq_app: %s", err);
+    char *grants = documented_grants("rq_app");
+    err = th_pg_sql(cur_reg, grants);
+    cr_assert_null(err, "the grants of docs/deploy.md: %s\n%s", err, grants);
+    free(grants);
+    char *user = strstr(cur_reg, "&user=");
+    cr_assert_not_null(user, "%s", cur_reg);
+    snprintf(user, sizeof cur_reg - (size_t)(user - cur_reg), "&user=rq_app");
 }

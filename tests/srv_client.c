@@ -51,12 +51,11 @@ char *log_copy(void)
 
 void add_user(const char *name, enum role role)
 {
-    char reg[512], pw[64];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    char pw[64];
     snprintf(pw, sizeof pw, "%s-password-1", name);
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
-    int rc = register_open(&r, reg, &dl);
+    int rc = register_open(&r, th_reg(), &dl);
     if (rc == 0)
         rc = accounts_add(r, name, role, pw, "test", &dl);
     char *d = th_diags(&dl);
@@ -66,6 +65,25 @@ void add_user(const char *name, enum role role)
     register_close(r);
 }
 
+/* The register the server opens (it never makes one), of engine e, with
+ * the accounts every test has: the test's register (th_reg()). */
+static void make_register(size_t e)
+{
+    char loc[800];
+    th_engine_locator(e, dir, loc, sizeof loc);
+    struct diag_list dl = { 0 };
+    struct reg *r = NULL;
+    int rc = register_create(&r, loc, NULL, "test", &dl);
+    char *d = th_diags(&dl);
+    cr_assert_eq(rc, 0, "%s: %s", loc, d);
+    free(d);
+    register_close(r);
+    diag_list_free(&dl);
+    th_set_reg(e, loc);
+    add_user(FRONT_DESK, ROLE_FRONT_DESK);
+    add_user(MANAGER, ROLE_MANAGER);
+}
+
 void srv_setup(void)
 {
     dir = th_tmpdir();
@@ -73,16 +91,13 @@ void srv_setup(void)
     log_buf[0] = '\0';
     srv = NULL;
     cookie[0] = '\0';
-    /* the register the server opens: it never makes one */
-    char reg[512];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
-    struct diag_list dl = { 0 };
-    struct reg *r = NULL;
-    cr_assert_eq(register_create(&r, reg, NULL, "test", &dl), 0);
-    register_close(r);
-    diag_list_free(&dl);
-    add_user(FRONT_DESK, ROLE_FRONT_DESK);
-    add_user(MANAGER, ROLE_MANAGER);
+    make_register(th_engine_index("sqlite"));
+}
+
+void srv_engine(size_t e)
+{
+    if (e != th_reg_engine() || !*th_reg())
+        make_register(e);
 }
 
 void srv_teardown(void)
@@ -94,8 +109,8 @@ void srv_teardown(void)
 
 struct server *start_with(struct server_opts *o)
 {
-    static char reg[512], out[512];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    static char reg[800], out[512];
+    snprintf(reg, sizeof reg, "%s", th_reg());
     snprintf(out, sizeof out, "%s/out", dir);
     if (!o->bind)
         o->bind = "127.0.0.1";

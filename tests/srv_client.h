@@ -13,7 +13,7 @@
 #include "roles.h"
 #include "server.h"
 
-/* The test's folder (reg.db, out/), its server, and the cookie sent with
+/* The test's folder (out/; reg.db on SQLite), its server, and the cookie sent with
  * every request (the last sign-in's; "" for none). */
 extern char *dir;
 extern struct server *srv;
@@ -24,8 +24,12 @@ extern char cookie[160];
 #define MANAGER "max"
 #define FINANCE "fin"
 
-/* A fresh folder and log; the accounts ana (front-desk) and max (manager). */
+/* A fresh folder and log, and a register (SQLite, dir/reg.db: th_reg())
+ * with the accounts ana (front-desk) and max (manager). */
 void srv_setup(void);
+/* For a test run on every engine (ENGINE_TEST): the test's register is of
+ * engine e (a new one, with the same accounts, unless it is already). */
+void srv_engine(size_t e);
 /* Stop the server, remove the folder. */
 void srv_teardown(void);
 

@@ -26,14 +26,14 @@ static void make_png(const char *path)
     cr_assert_eq(th_run(cmd, NULL, NULL), 0, "python3 png");
 }
 
-/* A register in dir with one California quote issued (Q-2026-000001). */
-static char *setup(void)
+/* A register of engine e for dir (the test's, th_reg()) with one
+ * California quote issued (Q-2026-000001). */
+static char *setup(size_t e)
 {
     char *dir = th_tmpdir(), p[600], cmd[2000];
-    snprintf(p, sizeof p, "%s/reg.db", dir);
-    cr_assert_eq(th_init_register(p), 0);
-    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out",
-             th_bin(), CA, CA, dir, dir);
+    th_use_register(e, dir);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register '%s' --out-dir %s/out",
+             th_bin(), CA, CA, th_reg(), dir);
     char *out = NULL, *err = NULL;
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "Q-2026-000001"), "%s", out);
@@ -48,18 +48,19 @@ static int accept_paper(const char *dir, const char *number, char **out, char **
     char cmd[2000];
     snprintf(cmd, sizeof cmd,
              DAY0 "%s accept %s --signature %s/sig.png --signer 'Ana Lucía Rivera' "
-             "--prices %s --register %s/reg.db",
-             th_bin(), number, dir, CA, dir);
+             "--prices %s --register '%s'",
+             th_bin(), number, dir, CA, th_reg());
     return th_run(cmd, out, err);
 }
 
-Test(accept, accepted_copy_keeps_the_issued_pdf_as_a_byte_prefix_and_is_valid)
+ENGINE_TEST(accept, accepted_copy_keeps_the_issued_pdf_as_a_byte_prefix_and_is_valid)
 {
-    char *dir = setup(), cmd[2000], *out, *err;
+    char *dir = setup(eng->engine), cmd[2000], *out, *err;
     cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "Q-2026-000001 is now accepted"), "%s", out);
     free(out); free(err);
-    snprintf(cmd, sizeof cmd, "%s reprint Q-2026-000001 --accepted -o %s/acc.pdf --register %s/reg.db", th_bin(), dir, dir);
+    snprintf(cmd, sizeof cmd, "%s reprint Q-2026-000001 --accepted -o %s/acc.pdf --register '%s'", th_bin(), dir,
+             th_reg());
     cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     size_t ni, na;
@@ -88,16 +89,16 @@ Test(accept, accepted_copy_keeps_the_issued_pdf_as_a_byte_prefix_and_is_valid)
     free(dir);
 }
 
-Test(accept, reprinting_the_accepted_copy_is_byte_identical)
+ENGINE_TEST(accept, reprinting_the_accepted_copy_is_byte_identical)
 {
-    char *dir = setup(), cmd[2000], *out, *err;
+    char *dir = setup(eng->engine), cmd[2000], *out, *err;
     cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 0, "%s", err);
     free(out); free(err);
     snprintf(cmd, sizeof cmd,
-             "%s reprint Q-2026-000001 --accepted -o %s/a.pdf --register %s/reg.db && "
-             "%s reprint Q-2026-000001 --accepted -o %s/b.pdf --register %s/reg.db && cmp %s/a.pdf %s/b.pdf && "
+             "%s reprint Q-2026-000001 --accepted -o %s/a.pdf --register '%s' && "
+             "%s reprint Q-2026-000001 --accepted -o %s/b.pdf --register '%s' && cmp %s/a.pdf %s/b.pdf && "
              "pdftotext %s/a.pdf - | grep -c \"$(sha256sum %s/out/Q-2026-000001.pdf | cut -c1-64)\"",
-             th_bin(), dir, dir, th_bin(), dir, dir, dir, dir, dir, dir);
+             th_bin(), dir, th_reg(), th_bin(), dir, th_reg(), dir, dir, dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     cr_assert_str_eq(out, "1\n", "the issued PDF's SHA-256 is printed on the acceptance page");
     free(out); free(err);
@@ -105,25 +106,26 @@ Test(accept, reprinting_the_accepted_copy_is_byte_identical)
     free(dir);
 }
 
-Test(accept, void_accepted_and_superseded_quotes_are_refused_with_the_reason)
+ENGINE_TEST(accept, void_accepted_and_superseded_quotes_are_refused_with_the_reason)
 {
-    char *dir = setup(), cmd[2000], *out, *err;
+    char *dir = setup(eng->engine), cmd[2000], *out, *err;
     cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 0, "%s", err);
     free(out); free(err);
     cr_assert_eq(accept_paper(dir, "Q-2026-000001", &out, &err), 1);
     cr_assert(strstr(err, "quote Q-2026-000001 is accepted; it is signed already"), "%s", err);
     free(out); free(err);
-    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out"
-             " && " DAY0 "%s void Q-2026-000002 --reason 'wrong knee' --register %s/reg.db",
-             th_bin(), CA, CA, dir, dir, th_bin(), dir);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register '%s' --out-dir %s/out"
+             " && " DAY0 "%s void Q-2026-000002 --reason 'wrong knee' --register '%s'",
+             th_bin(), CA, CA, th_reg(), dir, th_bin(), th_reg());
     cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     cr_assert_eq(accept_paper(dir, "Q-2026-000002", &out, &err), 1);
     cr_assert(strstr(err, "quote Q-2026-000002 is void; a void quote cannot be accepted"), "%s", err);
     free(out); free(err);
-    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out"
-             " && " DAY0 "%s revise Q-2026-000003 %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out",
-             th_bin(), CA, CA, dir, dir, th_bin(), CA, CA, dir, dir);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register '%s' --out-dir %s/out"
+             " && " DAY0 "%s revise Q-2026-000003 %s/request-adipose-knee.json --prices %s --register '%s' "
+             "--out-dir %s/out",
+             th_bin(), CA, CA, th_reg(), dir, th_bin(), CA, CA, th_reg(), dir);
     cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     cr_assert_eq(accept_paper(dir, "Q-2026-000003", &out, &err), 1);
@@ -132,7 +134,7 @@ Test(accept, void_accepted_and_superseded_quotes_are_refused_with_the_reason)
     /* expired: 30 days of validity, accepted on 2027-01-10 */
     snprintf(cmd, sizeof cmd,
              "SOURCE_DATE_EPOCH=1799539200 %s accept Q-2026-000004 --signature %s/sig.png --signer Ana --prices %s "
-             "--register %s/reg.db", th_bin(), dir, CA, dir);
+             "--register '%s'", th_bin(), dir, CA, th_reg());
     cr_assert_eq(th_run(cmd, &out, &err), 1);
     cr_assert(strstr(err, "is expired; it has expired"), "%s", err);
     free(out); free(err);
@@ -140,16 +142,18 @@ Test(accept, void_accepted_and_superseded_quotes_are_refused_with_the_reason)
     free(dir);
 }
 
-Test(accept, a_file_that_is_not_an_image_and_a_missing_name_are_refused)
+ENGINE_TEST(accept, a_file_that_is_not_an_image_and_a_missing_name_are_refused)
 {
-    char *dir = setup(), cmd[2000], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --signature %s/reg.db --signer Ana --prices %s --register %s/reg.db",
-             th_bin(), dir, CA, dir);
+    char *dir = setup(eng->engine), cmd[2000], img[600], *out, *err;
+    snprintf(img, sizeof img, "%s/not-an-image.txt", dir);
+    th_write(img, "SQLite format 3");
+    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --signature %s --signer Ana --prices %s --register '%s'",
+             th_bin(), img, CA, th_reg());
     cr_assert_eq(th_run(cmd, &out, &err), 1);
     cr_assert(strstr(err, "the signature is not a PNG or JPEG image"), "%s", err);
     free(out); free(err);
-    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --signature %s/sig.png --prices %s --register %s/reg.db",
-             th_bin(), dir, CA, dir);
+    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --signature %s/sig.png --prices %s --register '%s'",
+             th_bin(), dir, CA, th_reg());
     cr_assert_eq(th_run(cmd, &out, &err), 2);
     cr_assert(strstr(err, "give both --signature FILE and --signer NAME"), "%s", err);
     free(out); free(err);

@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +31,11 @@ static const char PLAN[] =
     "{\"patient\": {\"name\": \"Ana Ruiz\", \"date_of_birth\": \"1979-03-02\"},"
     " \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\"}";
 
+/* What is kept in the register (accounts, sessions, failed sign-ins,
+ * roles, the actor of events, revisions, the audit trail) is tested on every
+ * engine (ENGINE_TEST, srv_engine); the HTTP rules (Host, framing,
+ * deadlines, TLS, cookie flags) need a register only to sign in, and run on
+ * the default, SQLite. */
 TestSuite(access, .init = srv_setup, .fini = srv_teardown, .timeout = 90);
 
 static double now_s(void)
@@ -63,29 +67,30 @@ static void login_as(const char *name, char *out, size_t size)
     snprintf(out, size, "%s", cookie);
 }
 
-/* Events of a kind in the register (all of them with kind NULL). */
+/* The count sql selects in the test's register, read behind the server's back. */
+static int count_in(const char *sql)
+{
+    char *v = th_engine_value(th_reg_engine(), th_reg(), sql);
+    int n = atoi(v);
+    free(v);
+    return n;
+}
+
+/* Events of a kind in the register (all of them with kind NULL); kind and
+ * actor are the tests' own plain words. */
 static int count_events(const char *kind, const char *actor)
 {
-    char reg[512];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(reg, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor = ?2)",
-                       -1, &st, NULL);
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE %s%s%s AND %s%s%s", kind ? "action = '" : "true",
+             kind ? kind : "", kind ? "'" : "", actor ? "actor = '" : "true", actor ? actor : "", actor ? "'" : "");
+    return count_in(sql);
 }
 
 /* ---- finding 1: no sign-in on loopback ---------------------------------------------- */
 
-Test(access, finding_1_every_api_request_needs_a_signed_in_account_on_loopback_too)
+ENGINE_TEST(access, finding_1_every_api_request_needs_a_signed_in_account_on_loopback_too)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n = post_quote(PLAN);
@@ -184,8 +189,9 @@ Test(access, finding_7_userinfo_in_host_and_duplicate_content_length_are_refused
 
 /* ---- finding 4: sessions ------------------------------------------------------------------- */
 
-Test(access, finding_4_each_sign_in_gets_a_new_session_that_ends_at_sign_out)
+ENGINE_TEST(access, finding_4_each_sign_in_gets_a_new_session_that_ends_at_sign_out)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     char a[160], b[160];
     login_as(FRONT_DESK, a, sizeof a);
@@ -195,23 +201,12 @@ Test(access, finding_4_each_sign_in_gets_a_new_session_that_ends_at_sign_out)
     cr_assert_eq(status_with("/api/quotes", a), 200);
     cr_assert_eq(status_with("/api/quotes", b), 200);
     /* the register keeps only the id's SHA-256 */
-    char reg[512], hash[65];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(reg, &db), SQLITE_OK);
+    char hash[65], sql[200];
     sha256_hex(strchr(a, '=') + 1, 64, hash);
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM sessions WHERE id_sha256 = ?", -1, &st, NULL);
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    cr_assert_eq(sqlite3_column_int(st, 0), 1, "the session's hash is not stored");
-    sqlite3_finalize(st);
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM sessions WHERE id_sha256 = ?", -1, &st, NULL);
-    sqlite3_bind_text(st, 1, strchr(a, '=') + 1, -1, SQLITE_STATIC);
-    sqlite3_step(st);
-    cr_assert_eq(sqlite3_column_int(st, 0), 0, "the session id itself is stored");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id_sha256 = '%s'", hash);
+    cr_assert_eq(count_in(sql), 1, "the session's hash is not stored");
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sessions WHERE id_sha256 = '%s'", strchr(a, '=') + 1);
+    cr_assert_eq(count_in(sql), 0, "the session id itself is stored");
     /* sign out: that session ends, the other goes on; the cookie is cleared */
     snprintf(cookie, sizeof cookie, "%s", a);
     struct resp r = post("/api/logout", NULL, "{}");
@@ -237,8 +232,9 @@ Test(access, finding_4_the_cookie_is_httponly_samesite_strict_and_not_secure_on_
     resp_free(&r);
 }
 
-Test(access, finding_4_a_session_ends_when_idle_and_when_old)
+ENGINE_TEST(access, finding_4_a_session_ends_when_idle_and_when_old)
 {
+    srv_engine(eng->engine);
     struct server_opts o = { .session_idle_s = 2, .session_max_s = 4 };
     srv = start_with(&o);
     char a[160], b[160];
@@ -260,17 +256,16 @@ Test(access, finding_4_a_session_ends_when_idle_and_when_old)
     resp_free(&r);
 }
 
-Test(access, finding_4_a_password_change_or_a_disabled_account_ends_its_sessions)
+ENGINE_TEST(access, finding_4_a_password_change_or_a_disabled_account_ends_its_sessions)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     char a[160], m[160];
     login_as(FRONT_DESK, a, sizeof a);
     login_as(MANAGER, m, sizeof m);
-    char reg[512];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
     struct reg *r;
     struct diag_list dl = { 0 };
-    cr_assert_eq(register_open(&r, reg, &dl), 0);
+    cr_assert_eq(register_open(&r, th_reg(), &dl), 0);
     long long ended = 0;
     cr_assert_eq(accounts_set_password(r, FRONT_DESK, "a-new-password-2", "test", &ended, &dl), 0);
     cr_assert_eq(ended, 1);
@@ -287,8 +282,9 @@ Test(access, finding_4_a_password_change_or_a_disabled_account_ends_its_sessions
     resp_free(&rr);
 }
 
-Test(access, failed_sign_ins_are_refused_alike_recorded_and_slowed_per_account)
+ENGINE_TEST(access, failed_sign_ins_are_refused_alike_recorded_and_slowed_per_account)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     static const char *const wrong[] = {
         "{\"username\": \"ana\", \"password\": \"not-her-password\"}",
@@ -345,8 +341,9 @@ Test(access, failed_sign_ins_are_slowed_per_address)
 
 /* ---- roles ----------------------------------------------------------------------------------- */
 
-Test(access, a_role_refusal_is_403_naming_the_role)
+ENGINE_TEST(access, a_role_refusal_is_403_naming_the_role)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     add_user(FINANCE, ROLE_FINANCE);
     login(FRONT_DESK);
@@ -388,8 +385,9 @@ Test(access, a_role_refusal_is_403_naming_the_role)
 
 /* ---- finding 5: the actor ------------------------------------------------------------------- */
 
-Test(access, finding_5_the_actor_is_the_signed_in_account_whatever_the_request_says)
+ENGINE_TEST(access, finding_5_the_actor_is_the_signed_in_account_whatever_the_request_says)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     struct resp r = post("/api/quotes", "X-Regenquote-User: Mallory%1B%5B31m%FF\r\n", PLAN);
@@ -402,15 +400,16 @@ Test(access, finding_5_the_actor_is_the_signed_in_account_whatever_the_request_s
     cr_assert_eq(count_events(NULL, "Mallory"), 0);
 }
 
-Test(access, finding_5_the_command_line_records_the_operating_system_account)
+ENGINE_TEST(access, finding_5_the_command_line_records_the_operating_system_account)
 {
+    srv_engine(eng->engine);
     char cmd[1200], *out, *err;
     snprintf(cmd, sizeof cmd,
-             "REGENQUOTE_USER='Mallory' %s quote --source adipose --area left-knee --register %s/reg.db --out-dir %s",
-             th_bin(), dir, dir);
+             "REGENQUOTE_USER='Mallory' %s quote --source adipose --area left-knee --register '%s' --out-dir %s",
+             th_bin(), th_reg(), dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     free(out); free(err);
-    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --by Mallory --register %s/reg.db", th_bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s accept Q-2026-000001 --by Mallory --register '%s'", th_bin(), th_reg());
     cr_assert_eq(th_run(cmd, &out, &err), 2, "--by is gone: %s", err);
     cr_assert(strstr(err, "unknown option '--by'"), "%s", err);
     free(out); free(err);
@@ -420,8 +419,9 @@ Test(access, finding_5_the_command_line_records_the_operating_system_account)
 
 /* ---- finding 6: revisions keep the patient ---------------------------------------------------- */
 
-Test(access, finding_6_a_revision_cannot_change_the_patient)
+ENGINE_TEST(access, finding_6_a_revision_cannot_change_the_patient)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n = post_quote(PLAN); /* Ana Ruiz, no patient ID */
@@ -647,8 +647,9 @@ Test(access, behind_a_stated_tls_proxy_the_cookie_is_secure)
 
 /* ---- the audit trail through the API ---------------------------------------------------------------------- */
 
-Test(access, the_manager_reads_and_verifies_the_audit_trail)
+ENGINE_TEST(access, the_manager_reads_and_verifies_the_audit_trail)
 {
+    srv_engine(eng->engine);
     char prices[512];
     snprintf(prices, sizeof prices, "%s/pricing", dir);
     char mk[600];
@@ -694,13 +695,9 @@ Test(access, the_manager_reads_and_verifies_the_audit_trail)
     cr_assert(strstr(r.body, "\"intact\":true"), "%s", r.body);
     resp_free(&r);
     /* an event edited behind the program's back */
-    char reg[512];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(reg, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db, "DROP TRIGGER events_append_only_u; UPDATE events SET actor = 'max' WHERE action = 'issued'",
-                              NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    char *err = th_engine_sql_unlocked(th_reg_engine(), th_reg(),
+                                       "UPDATE events SET actor = 'max' WHERE action = 'issued'");
+    cr_assert_null(err, "%s", err);
     r = get("/api/audit/verify", NULL);
     cr_assert(strstr(r.body, "\"intact\":false") && strstr(r.body, "\"kind\":\"issued\"") &&
               strstr(r.body, "changed after it was recorded"), "%s", r.body);

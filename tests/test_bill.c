@@ -34,18 +34,18 @@
 static int rq(const char *dir, const char *env, const char *args, char **out, char **err)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s%s %s --register %s/reg.db --out-dir %s", env ? env : DAY0, th_bin(), args, dir,
+    snprintf(cmd, sizeof cmd, "%s%s %s --register '%s' --out-dir %s", env ? env : DAY0, th_bin(), args, th_reg(),
              dir);
     return th_run(cmd, out, err);
 }
 
-/* A folder with a register and examples/three-providers.json issued (Q-2026-000001). */
-static char *setup(const char *extra)
+/* A folder with a register of engine e (the test's, th_reg()) and
+ * examples/three-providers.json issued (Q-2026-000001). */
+static char *setup(size_t e, const char *extra)
 {
-    char *dir = th_tmpdir(), p[400], args[600];
+    char *dir = th_tmpdir(), args[600];
     cr_assert_not_null(dir);
-    snprintf(p, sizeof p, "%s/reg.db", dir);
-    cr_assert_eq(th_init_register(p), 0);
+    th_use_register(e, dir);
     snprintf(args, sizeof args, "quote examples/three-providers.json %s", extra ? extra : "");
     char *out, *err;
     cr_assert_eq(rq(dir, NULL, args, &out, &err), 0, "%s", err);
@@ -151,9 +151,9 @@ static const char *status_of(const cJSON *x)
     return cJSON_GetObjectItem(x, "status")->valuestring;
 }
 
-Test(bill, an_equal_bill_is_within_every_estimate)
+ENGINE_TEST(bill, an_equal_bill_is_within_every_estimate)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     write_bill(dir, "b.csv", -1, NULL, NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
     int st;
@@ -177,9 +177,9 @@ Test(bill, an_equal_bill_is_within_every_estimate)
     free(dir);
 }
 
-Test(bill, an_extra_item_is_named_and_counted)
+ENGINE_TEST(bill, an_extra_item_is_named_and_counted)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     /* 20611 x1 at $300.00, not on the estimate: the clinic +$300.00, not flagged */
     write_bill(dir, "b.csv", -1, NULL, ",2026-11-30,clinic,20611,Joint injection,1,300.00\n");
     add_bill(dir, "Q-2026-000001", "b.csv");
@@ -197,9 +197,9 @@ Test(bill, an_extra_item_is_named_and_counted)
     free(dir);
 }
 
-Test(bill, a_price_raised_by_exactly_400_dollars_is_flagged)
+ENGINE_TEST(bill, a_price_raised_by_exactly_400_dollars_is_flagged)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     /* facility fee $1,250.00 -> $1,650.00: +$400.00 = the threshold, flagged */
     write_bill(dir, "b.csv", L_FACILITY, ",2026-11-30,1842037511,asc-facility-fee,Facility fee,1,1650.00\n", NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
@@ -225,9 +225,9 @@ Test(bill, a_price_raised_by_exactly_400_dollars_is_flagged)
     free(dir);
 }
 
-Test(bill, a_price_raised_by_399_99_is_not_flagged)
+ENGINE_TEST(bill, a_price_raised_by_399_99_is_not_flagged)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     /* $1,250.00 -> $1,649.99: +$399.99, one cent short */
     write_bill(dir, "b.csv", L_FACILITY, ",2026-11-30,hill-country-surgery,asc-facility-fee,Fee,1,1649.99\n", NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
@@ -242,9 +242,9 @@ Test(bill, a_price_raised_by_399_99_is_not_flagged)
     free(dir);
 }
 
-Test(bill, the_threshold_is_per_provider_not_on_the_total)
+ENGINE_TEST(bill, the_threshold_is_per_provider_not_on_the_total)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     /* clinic: PRP billed $400.00 instead of $850.00 = -$450.00;
      * surgery center: $1,650.00 instead of $1,250.00 = +$400.00;
      * all together -$50.00, yet the surgery center is flagged */
@@ -268,9 +268,9 @@ Test(bill, the_threshold_is_per_provider_not_on_the_total)
     free(dir);
 }
 
-Test(bill, a_discount_not_honoured_is_a_difference_of_its_own)
+ENGINE_TEST(bill, a_discount_not_honoured_is_a_difference_of_its_own)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     /* the clinic's bill leaves out the $855.00 discount: +$855.00, flagged */
     write_bill(dir, "b.csv", L_DISC, NULL, NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
@@ -291,9 +291,9 @@ Test(bill, a_discount_not_honoured_is_a_difference_of_its_own)
     free(dir);
 }
 
-Test(bill, order_and_descriptions_do_not_matter_codes_do)
+ENGINE_TEST(bill, order_and_descriptions_do_not_matter_codes_do)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     char path[400];
     /* the equal bill backwards, every description in the billing system's words */
     snprintf(path, sizeof path, "%s/b.csv", dir);
@@ -328,9 +328,9 @@ Test(bill, order_and_descriptions_do_not_matter_codes_do)
     free(dir);
 }
 
-Test(bill, a_bill_for_a_superseded_estimate_goes_to_the_one_in_force)
+ENGINE_TEST(bill, a_bill_for_a_superseded_estimate_goes_to_the_one_in_force)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     char *out, *err;
     cr_assert_eq(rq(dir, NULL, "revise Q-2026-000001", &out, &err), 0, "%s", err);
     free(out);
@@ -362,9 +362,9 @@ Test(bill, a_bill_for_a_superseded_estimate_goes_to_the_one_in_force)
     free(dir);
 }
 
-Test(bill, a_corrected_bill_replaces_the_one_it_corrects_which_is_kept)
+ENGINE_TEST(bill, a_corrected_bill_replaces_the_one_it_corrects_which_is_kept)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     write_bill(dir, "a.csv", L_FACILITY, ",2026-11-30,hill-country-surgery,asc-facility-fee,Fee,1,1650.00\n", NULL);
     add_bill(dir, "Q-2026-000001", "a.csv");
     write_bill(dir, "b.json", -1, NULL, NULL);
@@ -391,9 +391,9 @@ Test(bill, a_corrected_bill_replaces_the_one_it_corrects_which_is_kept)
     free(dir);
 }
 
-Test(bill, bad_csv_is_reported_by_line_and_column)
+ENGINE_TEST(bill, bad_csv_is_reported_by_line_and_column)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     char path[400], *out, *err, args[600];
     snprintf(path, sizeof path, "%s/bad.csv", dir);
     cr_assert_eq(th_write(path, HEAD "2026-12-01,2026-11-30,clinic,99204,Evaluation,1,0.00\n"
@@ -425,9 +425,9 @@ Test(bill, bad_csv_is_reported_by_line_and_column)
     free(dir);
 }
 
-Test(bill, bad_json_is_reported_by_line_and_column)
+ENGINE_TEST(bill, bad_json_is_reported_by_line_and_column)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     char path[400], *out, *err, args[600];
     snprintf(path, sizeof path, "%s/bad.json", dir);
     cr_assert_eq(th_write(path, "{\"bill_date\": \"2026-12-01\", \"lines\": [\n"
@@ -448,9 +448,9 @@ Test(bill, bad_json_is_reported_by_line_and_column)
     free(dir);
 }
 
-Test(bill, explanations_are_kept_with_who_wrote_them)
+ENGINE_TEST(bill, explanations_are_kept_with_who_wrote_them)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     write_bill(dir, "b.csv", L_FACILITY, ",2026-11-30,hill-country-surgery,asc-facility-fee,Fee,1,1650.00\n", NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
     int st;
@@ -481,9 +481,9 @@ Test(bill, explanations_are_kept_with_who_wrote_them)
     free(dir);
 }
 
-Test(bill, the_dispute_window_lists_flagged_quotes_while_it_is_open)
+ENGINE_TEST(bill, the_dispute_window_lists_flagged_quotes_while_it_is_open)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     char *out, *err;
     write_bill(dir, "b.csv", L_FACILITY, ",2026-11-30,hill-country-surgery,asc-facility-fee,Fee,1,1650.00\n", NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
@@ -511,20 +511,20 @@ Test(bill, the_dispute_window_lists_flagged_quotes_while_it_is_open)
     free(dir);
 }
 
-Test(bill, the_packet_starts_with_the_issued_pdf_byte_for_byte_and_is_reproducible)
+ENGINE_TEST(bill, the_packet_starts_with_the_issued_pdf_byte_for_byte_and_is_reproducible)
 {
-    char *dir = setup("--lang es");
-    char *out, *err, p[400], q[400], j[400];
+    char *dir = setup(eng->engine, "--lang es");
+    char *out, *err, pk[400], q[400], j[400];
     write_bill(dir, "b.csv", L_FACILITY, ",2026-11-30,hill-country-surgery,asc-facility-fee,Fee,1,1650.00\n", NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
     cr_assert_eq(rq(dir, NULL, "bill packet Q-2026-000001", &out, &err), 0, "%s", err);
     free(out);
     free(err);
-    snprintf(p, sizeof p, "%s/Q-2026-000001-dispute-packet.pdf", dir);
+    snprintf(pk, sizeof pk, "%s/Q-2026-000001-dispute-packet.pdf", dir);
     snprintf(j, sizeof j, "%s/Q-2026-000001-dispute-packet.json", dir);
     snprintf(q, sizeof q, "%s/Q-2026-000001.pdf", dir);
     size_t np, nq, nj;
-    char *packet = th_read(p, &np), *issued = th_read(q, &nq), *json = th_read(j, &nj);
+    char *packet = th_read(pk, &np), *issued = th_read(q, &nq), *json = th_read(j, &nj);
     cr_assert(packet && issued && json);
     /* the estimate exactly as issued: its bytes are the packet's first bytes
      * (every page, content stream and resource of it unchanged), and the
@@ -550,7 +550,7 @@ Test(bill, the_packet_starts_with_the_issued_pdf_byte_for_byte_and_is_reproducib
     free(again);
     /* poppler reads every page: the estimate's, then the added ones in Spanish and English */
     char cmd[900], *info = NULL;
-    snprintf(cmd, sizeof cmd, "pdfinfo %s 2>&1 && pdfinfo %s 2>&1", q, p);
+    snprintf(cmd, sizeof cmd, "pdfinfo %s 2>&1 && pdfinfo %s 2>&1", q, pk);
     if (th_run(cmd, &info, NULL) == 0) {
         int a = 0, b = 0;
         char *s = strstr(info, "Pages:"), *t = s ? strstr(s + 6, "Pages:") : NULL;
@@ -567,9 +567,9 @@ Test(bill, the_packet_starts_with_the_issued_pdf_byte_for_byte_and_is_reproducib
     free(dir);
 }
 
-Test(bill, the_letter_is_a_pdf_in_english_or_spanish)
+ENGINE_TEST(bill, the_letter_is_a_pdf_in_english_or_spanish)
 {
-    char *dir = setup(NULL);
+    char *dir = setup(eng->engine, NULL);
     char *out, *err;
     write_bill(dir, "b.csv", L_DISC, NULL, NULL);
     add_bill(dir, "Q-2026-000001", "b.csv");
@@ -593,16 +593,15 @@ Test(bill, the_letter_is_a_pdf_in_english_or_spanish)
     free(dir);
 }
 
-Test(bill, every_sample_bill_matches_its_example_quote)
+ENGINE_TEST(bill, every_sample_bill_matches_its_example_quote)
 {
     static const char *const names[] = { "adipose-two-knees.csv", "bone-marrow-one-ankle.json",
                                          "cord-tissue-prp-booster.csv", "package-with-discount.json",
                                          "primers-booster-orthotics-pt.csv", "three-providers.json",
                                          "three-sessions-banked.csv" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char *dir = th_tmpdir(), p[400], args[600], *out, *err;
-        snprintf(p, sizeof p, "%s/reg.db", dir);
-        cr_assert_eq(th_init_register(p), 0);
+        char *dir = th_tmpdir(), args[600], *out, *err;
+        th_use_register(eng->engine, dir);
         snprintf(args, sizeof args, "quote examples/%.*s.json", (int)(strrchr(names[i], '.') - names[i]), names[i]);
         cr_assert_eq(rq(dir, NULL, args, &out, &err), 0, "%s", err);
         free(out);

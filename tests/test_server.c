@@ -26,6 +26,10 @@ static const char PLAN[] =
     " \"areas\": [\"left-ankle\"], \"cell_source\": \"bone-marrow\", \"adjuncts\": [\"prp-booster\"]}";
 
 
+/* What the server keeps in the register (quotes, their history, bills, the
+ * patient's side) is tested on every engine (ENGINE_TEST, srv_engine); the
+ * HTTP rules (headers, methods, limits, static files) need a register only
+ * to sign in, and run on the default, SQLite. */
 TestSuite(server, .init = srv_setup, .fini = srv_teardown, .timeout = 60);
 
 /* ---- the API --------------------------------------------------------------------- */
@@ -130,8 +134,9 @@ Test(server, impossible_plan_is_422_with_fields)
     resp_free(&r);
 }
 
-Test(server, issue_list_show_pdf_revise_void_accept)
+ENGINE_TEST(server, issue_list_show_pdf_revise_void_accept)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n1 = post_quote(PLAN);
@@ -204,8 +209,9 @@ Test(server, issue_list_show_pdf_revise_void_accept)
     free(n1);
 }
 
-Test(server, revise_refuses_another_patient)
+ENGINE_TEST(server, revise_refuses_another_patient)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n = post_quote(PLAN);
@@ -328,8 +334,9 @@ Test(server, rate_limit_is_429_with_retry_after)
     resp_free(&r);
 }
 
-Test(server, access_log_has_no_patient_data)
+ENGINE_TEST(server, access_log_has_no_patient_data)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n = post_quote(PLAN);
@@ -425,8 +432,9 @@ Test(server, every_address_refuses_the_other_method_with_allow)
 /* A request's idempotency key is issued once through the API too: the
  * second POST answers 200 with the first quote's number, and no new number
  * is used. */
-Test(server, an_idempotency_key_issues_once)
+ENGINE_TEST(server, an_idempotency_key_issues_once)
 {
+    srv_engine(eng->engine);
     static const char KEYED[] = "{\"idempotency_key\": \"front-desk-42\", \"patient\": {\"name\": \"" NAME "\"},"
                                 " \"areas\": [\"left-ankle\"], \"cell_source\": \"bone-marrow\"}";
     srv = start(0, 0);
@@ -454,8 +462,9 @@ Test(server, an_idempotency_key_issues_once)
 
 /* A reason is typed text like any other (human_text.h): no terminal
  * escapes, no right-to-left override, not blank, at most 200 characters. */
-Test(server, a_void_reason_is_checked_like_typed_text)
+ENGINE_TEST(server, a_void_reason_is_checked_like_typed_text)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(MANAGER); /* voiding is a manager's */
     char *n = post_quote(PLAN), path[96];
@@ -481,8 +490,9 @@ Test(server, a_void_reason_is_checked_like_typed_text)
 
 /* ---- the final bill (api_bills.c) -------------------------------------------------------- */
 
-Test(server, bill_check_is_the_json_the_cli_prints)
+ENGINE_TEST(server, bill_check_is_the_json_the_cli_prints)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *number = post_quote(PLAN);
@@ -493,13 +503,13 @@ Test(server, bill_check_is_the_json_the_cli_prints)
     cr_assert_eq(th_write(path, "bill_date,date_of_service,provider,code,description,quantity,amount\n"
                                 "2026-12-01,2026-11-30,clinic,20611,Joint injection,1,450.00\n"),
                  0);
-    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill add %s %s --register %s/reg.db", th_bin(), number,
-             path, dir);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill add %s %s --register '%s'", th_bin(), number,
+             path, th_reg());
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     free(out);
     free(err);
-    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill check %s --format json --register %s/reg.db",
-             th_bin(), number, dir);
+    snprintf(cmd, sizeof cmd, "SOURCE_DATE_EPOCH=1795392000 %s bill check %s --format json --register '%s'",
+             th_bin(), number, th_reg());
     int st = th_run(cmd, &out, &err);
     cr_assert_eq(st, 0, "status %d: %s%s", st, out, err);
     char url[200];
@@ -529,8 +539,9 @@ Test(server, bill_check_is_the_json_the_cli_prints)
     free(number);
 }
 
-Test(server, bill_check_needs_a_signed_in_account)
+ENGINE_TEST(server, bill_check_needs_a_signed_in_account)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     struct resp r = get("/api/quotes/Q-2026-000001/bill-check", NULL);
     cr_assert_eq(r.status, 401);
@@ -548,8 +559,9 @@ Test(server, bill_check_needs_a_signed_in_account)
  * notice; a drawn signature accepts the quote with the staff account as
  * witness; the accepted copy starts with the issued PDF; a void quote and a
  * bad signature are refused; e-mail needs consent. */
-Test(server, sign_notice_accepted_copy_and_refusals)
+ENGINE_TEST(server, sign_notice_accepted_copy_and_refusals)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     char *n1 = post_quote(PLAN), path[256];
@@ -613,8 +625,9 @@ Test(server, sign_notice_accepted_copy_and_refusals)
 
 /* GET /api/quotes/{number}/html: the issued quote as the HTML estimate,
  * behind the login, standing alone (its own policy: nothing loaded, no script). */
-Test(server, quote_as_html_needs_the_login_and_stands_alone)
+ENGINE_TEST(server, quote_as_html_needs_the_login_and_stands_alone)
 {
+    srv_engine(eng->engine);
     srv = start(0, 0);
     login(FRONT_DESK);
     struct resp r = post("/api/quotes", NULL, PLAN);
@@ -812,4 +825,87 @@ Test(server, a_bill_line_is_explained_through_the_api)
     resp_free(&r);
     free(number);
     free(other);
+
+/* A free loopback port with nothing listening on it. */
+static int closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* The patient's consent to e-mail, given at the front desk, is kept in the
+ * register and is what sending asks for: refused (409) before it, tried
+ * after it (here the relay refuses the connection: 502), and recorded in
+ * the quote's history. */
+ENGINE_TEST(server, consent_given_through_the_api_is_what_sending_asks_for)
+{
+    srv_engine(eng->engine);
+    char prices[512], mail[600], text[300];
+    snprintf(prices, sizeof prices, "%s/prices", dir);
+    cr_assert_eq(mkdir(prices, 0700), 0);
+    cr_assert_eq(th_tables_with(prices, "clinic.json", NULL, NULL), 0);
+    snprintf(mail, sizeof mail, "%s/mail.json", prices);
+    snprintf(text, sizeof text, "{ \"server\": \"127.0.0.1\", \"port\": %d, \"security\": \"none\", "
+             "\"from\": \"billing@clinic.example\", \"timeout_seconds\": 2 }", closed_port());
+    cr_assert_eq(th_write(mail, text), 0);
+    struct server_opts o = { .prices_dir = prices };
+    srv = start_with(&o);
+    login(FRONT_DESK);
+    char *n = post_quote(PLAN), path[128];
+    snprintf(path, sizeof path, "/api/quotes/%s/send", n);
+    struct resp r = post(path, NULL, "{\"to\":\"ana@example.org\"}");
+    cr_assert_eq(r.status, 409, "no consent yet: %s", r.body);
+    cr_assert(strstr(r.body, "has not consented"), "%s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/consent", n);
+    r = post(path, NULL, "{\"email\":\"ana@example.org\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    resp_free(&r);
+    r = post(path, NULL, "{\"email\":\"not an address\"}");
+    cr_assert_eq(r.status, 422, "%s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s/send", n);
+    r = post(path, NULL, "{\"to\":\"ana@example.org\"}");
+    cr_assert_eq(r.status, 502, "consented; the relay refuses: %s", r.body);
+    cr_assert(strstr(r.body, "refused the connection"), "%s", r.body);
+    resp_free(&r);
+    r = post(path, NULL, "{\"to\":\"bob@example.org\"}");
+    cr_assert_eq(r.status, 409, "consent is for one address: %s", r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s", n);
+    r = get(path, NULL);
+    cr_assert(strstr(r.body, "\"actor\":\"" FRONT_DESK "\",\"action\":\"consent\""), "%s", r.body);
+    resp_free(&r);
+    char *addr = th_engine_value(th_reg_engine(), th_reg(), "SELECT address FROM email_consents");
+    cr_assert_str_eq(addr, "ana@example.org");
+    free(addr);
+    char *sent = th_engine_value(th_reg_engine(), th_reg(), "SELECT count(*) FROM deliveries");
+    cr_assert_str_eq(sent, "0", "a message the relay refused is no delivery");
+    free(sent);
+    free(n);
+}
+
+/* A quote issued at a front desk keeps that desk's name (--desk) and the
+ * location the plan names; the list filters by location (issue #14). */
+ENGINE_TEST(server, a_quote_keeps_the_desk_and_location_it_came_from)
+{
+    srv_engine(eng->engine);
+    struct server_opts o = { .desk = "round-rock-1" };
+    srv = start_with(&o);
+    login(FRONT_DESK);
+    free(post_quote("{\"areas\": [\"left-knee\"], \"cell_source\": \"adipose\", \"location\": \"round-rock\"}"));
+    free(post_quote("{\"areas\": [\"left-knee\"], \"cell_source\": \"adipose\", \"location\": \"westlake\"}"));
+    struct resp r = get("/api/quotes?location=round-rock", NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "\"count\":1,"), "%s", r.body);
+    cr_assert(strstr(r.body, "\"location\":\"round-rock\",\"desk\":\"round-rock-1\""), "%s", r.body);
+    resp_free(&r);
+    r = get("/api/quotes/Q-2026-000002", NULL);
+    cr_assert(strstr(r.body, "\"location\":\"westlake\",\"desk\":\"round-rock-1\""), "%s", r.body);
+    resp_free(&r);
 }

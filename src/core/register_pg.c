@@ -26,10 +26,10 @@
  *     too (only status, superseded_by and the idempotency key may change);
  *   - PDFs and bills are bytea, sent and received in binary (byte for byte);
  *   - backup() is refused: a PostgreSQL register is backed up with pg_dump
- *     (docs/deploy.md); check() asks the server to read every stored PDF
- *     and bill back and compare it with its recorded SHA-256, and that
- *     every table of the schema is there (no amcheck: it needs a superuser
- *     to install).
+ *     (docs/deploy.md); check() asks the server to read every stored PDF,
+ *     bill and accepted copy back and compare it with its recorded
+ *     SHA-256, and that every table of the schema is there (no amcheck: it
+ *     needs a superuser to install).
  * All of this engine's SQL is in this file, as named constants. */
 #include "register_engine.h"
 #include "textfold.h"
@@ -267,12 +267,15 @@ static const char SQL_EMAIL_CONSENTS[] =
  * whole by the server and compared with its recorded digest */
 static const char SQL_CHECK_TABLES[] =
     "SELECT string_agg(t, ', ') FROM unnest(ARRAY['schema_version', 'meta', 'series', 'price_tables', 'quotes',"
-    " 'events', 'users', 'sessions', 'audit_links', 'bills', 'bill_notes']) AS t WHERE to_regclass(t) IS NULL";
+    " 'events', 'users', 'sessions', 'audit_links', 'bills', 'bill_notes', 'acceptances', 'deliveries',"
+    " 'email_consents']) AS t WHERE to_regclass(t) IS NULL";
 static const char SQL_CHECK_PDFS[] =
     "SELECT 'the stored PDF of ' || number || ' does not match its digest' FROM quotes"
     " WHERE encode(sha256(pdf), 'hex') IS DISTINCT FROM pdf_sha256"
     " UNION ALL SELECT 'bill ' || id || ' of ' || number || ' does not match its digest' FROM bills"
-    " WHERE encode(sha256(bytes), 'hex') IS DISTINCT FROM sha256 LIMIT 1";
+    " WHERE encode(sha256(bytes), 'hex') IS DISTINCT FROM sha256"
+    " UNION ALL SELECT 'the accepted copy of ' || number || ' does not match its digest' FROM acceptances"
+    " WHERE encode(sha256(accepted_pdf), 'hex') IS DISTINCT FROM accepted_sha256 LIMIT 1";
 static const char SQL_IS_OWNER[] =
     "SELECT pg_has_role(current_user, c.relowner, 'MEMBER') FROM pg_catalog.pg_class c"
     " WHERE c.oid = to_regclass('quotes')";
@@ -1696,8 +1699,9 @@ static int check_query(struct reg_store *s, const char *sql, char *finding, size
 
 /* What can be checked from SQL by the register's own role (amcheck needs a
  * superuser to install): that every table of the schema is there, then
- * every stored PDF and bill read back whole by the server (which fails on
- * a damaged TOAST chunk) and its SHA-256 compared with the one recorded. */
+ * every stored PDF, bill and accepted copy read back whole by the server
+ * (which fails on a damaged TOAST chunk) and its SHA-256 compared with the
+ * one recorded. */
 static int pg_check(struct reg_store *s, char *finding, size_t size, struct diag_list *dl)
 {
     snprintf(finding, size, "%s", "");
