@@ -1226,6 +1226,18 @@ static int pg_migrate(struct reg_store *s, int from, int to, struct diag_list *d
         diag_error(dl, s->name, NULL, "cannot migrate the register from schema %d to %d", from, to);
         return -1;
     }
+    /* only the owner role can alter the tables (docs/deploy.md): tell the
+     * application role so, rather than "must be owner of table quotes" */
+    int owner = from > 0 ? pg_is_owner(s, dl) : 1;
+    if (owner < 0)
+        return -1;
+    if (!owner) {
+        diag_error(dl, s->name, NULL,
+                   "the register is at schema %d and this regenquote needs schema %d: only the role that owns its"
+                   " tables can bring it up to date; run one register command as that role (docs/deploy.md)",
+                   from, to);
+        return -1;
+    }
     /* BEGIN and the lock first: PQexec cannot go in a pipeline */
     PGresult *first = run(s, "SELECT 1", 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
     if (!first)
