@@ -70,6 +70,10 @@ static void make_roles(struct roles *ro)
     snprintf(ro->owner_loc, sizeof ro->owner_loc, "postgresql:///%.*s?%s&user=%s", name_len, name, params, ro->owner);
     snprintf(ro->app_loc, sizeof ro->app_loc, "postgresql:///%.*s?%s&user=%s", name_len, name, params, ro->app);
     snprintf(ro->admin_loc, sizeof ro->admin_loc, "%s", db);
+    /* the superuser's part of docs/deploy.md, in the new database */
+    snprintf(sql, sizeof sql, "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO %s", ro->app);
+    char *err = th_pg_sql(ro->admin_loc, sql);
+    cr_assert_null(err, "%s: %s", sql, err);
 }
 
 /* psql -v app=ROLE -f sql/grant-app.sql as the owner: its exit status;

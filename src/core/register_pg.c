@@ -346,7 +346,9 @@ static int prepared_index(const char *sql)
 
 /* Each step takes the schema from version i to i + 1, mirroring the SQLite
  * engine's steps (register_sqlite.c) so that every version means the same
- * on both.  Never edit a step that has shipped: add a new one. */
+ * on both.  Never edit a step that has shipped: add a new one, and the
+ * application role's grants for the new schema to sql/grant-app.sql
+ * (tests/test_pg_roles.c fails until they cover every table). */
 static const char *const MIGRATIONS[] = {
     /* 0 -> 1 */
     "CREATE TABLE schema_version(version integer NOT NULL);"
