@@ -23,6 +23,9 @@
 #define DAY0 "SOURCE_DATE_EPOCH=1795392000 " /* 2026-11-23 */
 #define CA "examples/clinics/california"
 
+/* the migration test makes seven registers, each with the binary under test */
+TestSuite(pg_roles, .timeout = 240);
+
 static void need_pg(void)
 {
     if (th_pg_available())
@@ -231,8 +234,7 @@ static const char BILL[] =
     ",2026-11-30,1963574029,DISCOUNT,Military discount,1,-38.00\n"
     ",2026-11-30,hill-country-surgery,asc-facility-fee,Facility fee,1,1650.00\n";
 
-Test(pg_roles, the_application_role_runs_the_whole_workflow_and_the_database_refuses_it_rewriting_history,
-     .timeout = 120)
+Test(pg_roles, the_application_role_runs_the_whole_workflow_and_the_database_refuses_it_rewriting_history)
 {
     struct roles ro;
     make_roles(&ro);
@@ -393,7 +395,7 @@ static void add_account(const struct roles *ro, const char *name, enum role role
     register_close(r);
 }
 
-Test(pg_roles, the_front_desk_signs_in_issues_and_voids_as_the_application_role, .timeout = 120)
+Test(pg_roles, the_front_desk_signs_in_issues_and_voids_as_the_application_role)
 {
     struct roles ro;
     make_roles(&ro);
@@ -469,8 +471,7 @@ Test(pg_roles, the_front_desk_signs_in_issues_and_voids_as_the_application_role,
 
 /* ---- migrations: the owner's, then the application's use ---------------------------- */
 
-Test(pg_roles, a_register_of_every_earlier_schema_migrated_by_the_owner_serves_the_application_role,
-     .timeout = 240)
+Test(pg_roles, a_register_of_every_earlier_schema_migrated_by_the_owner_serves_the_application_role)
 {
     for (int from = 1; from < REGISTER_SCHEMA_VERSION; from++) {
         struct roles ro;
