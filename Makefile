@@ -163,6 +163,8 @@ install: regenquote regenquote-serve
 	install -m 0755 regenquote $(DESTDIR)$(PREFIX)/bin/regenquote
 	install -m 0755 regenquote-serve $(DESTDIR)$(LIBEXECDIR)/regenquote-serve
 	install -m 0644 pricing/*.json $(DESTDIR)$(DATADIR)/pricing/
+	install -d $(DESTDIR)$(DATADIR)/sql
+	install -m 0644 sql/grant-app.sql $(DESTDIR)$(DATADIR)/sql/grant-app.sql
 	if [ -d templates ] && [ -n "$$(ls templates)" ]; then cp -R templates $(DESTDIR)$(DATADIR)/; fi
 	# the engine's words are built into the program (BUILTIN_TEMPLATES): an
 	# installed copy would be read by nothing, so none is installed

@@ -396,38 +396,6 @@ size_t th_reg_engine(void)
     return cur_engine;
 }
 
-/* The SQL of docs/deploy.md's grants to the application role: the block
- * after "\\c regenquote regenquote_owner", comments dropped, the role
- * renamed (malloc'd). */
-static char *documented_grants(const char *role)
-{
-    char *doc = th_read("docs/deploy.md", NULL);
-    cr_assert_not_null(doc, "docs/deploy.md");
-    const char *at = strstr(doc, "\\c regenquote regenquote_owner\n");
-    cr_assert_not_null(at, "docs/deploy.md: no grants to the application role");
-    at = strchr(at, '\n') + 1;
-    const char *end = strstr(at, "```");
-    cr_assert_not_null(end);
-    size_t cap = (size_t)(end - at) * 2 + 1, o = 0;
-    char *sql = malloc(cap);
-    for (const char *c = at; c < end;) {
-        if (c[0] == '-' && c[1] == '-') {
-            while (c < end && *c != '\n')
-                c++;
-            continue;
-        }
-        if (!strncmp(c, "regenquote_app", 14)) {
-            o += (size_t)snprintf(sql + o, cap - o, "%s", role);
-            c += 14;
-            continue;
-        }
-        sql[o++] = *c++;
-    }
-    sql[o] = '\0';
-    free(doc);
-    return sql;
-}
-
 void th_use_app_role(void)
 {
     cr_assert(th_engine_is(cur_engine, "postgresql"), "th_use_app_role: a PostgreSQL register only");
@@ -436,10 +404,13 @@ void th_use_app_role(void)
                           "DO $$BEGIN CREATE ROLE rq_app LOGIN;"
                           " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$$");
     cr_assert_null(err, "CREATE ROLE rq_app: %s", err);
-    char *grants = documented_grants("rq_app");
-    err = th_pg_sql(cur_reg, grants);
-    cr_assert_null(err, "the grants of docs/deploy.md: %s\n%s", err, grants);
-    free(grants);
+    /* the grants docs/deploy.md says to run: sql/grant-app.sql, by psql */
+    char cmd[1400], *out = NULL;
+    const char *bin = getenv("PGTEST_BIN");
+    snprintf(cmd, sizeof cmd, "%s%spsql -X -q -v app=rq_app -f sql/grant-app.sql '%s' 2>&1", bin ? bin : "",
+             bin ? "/" : "", cur_reg);
+    cr_assert_eq(th_run(cmd, &out, NULL), 0, "sql/grant-app.sql: %s", out);
+    free(out);
     char *user = strstr(cur_reg, "&user=");
     cr_assert_not_null(user, "%s", cur_reg);
     snprintf(user, sizeof cur_reg - (size_t)(user - cur_reg), "&user=rq_app");

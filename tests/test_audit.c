@@ -286,7 +286,7 @@ ENGINE_TEST(audit, user_add_passwd_disable_list_with_passwords_on_standard_input
  * account named like the operating-system account running the command.
  * On SQLite the owner is the file's (so this needs root, to give the file
  * away); on PostgreSQL the role that owns the tables, and the other one is
- * the application role with the grants of docs/deploy.md. */
+ * the application role with the grants docs/deploy.md gives it (sql/grant-app.sql). */
 ENGINE_TEST(audit, the_register_owner_may_do_everything_another_account_what_its_role_allows)
 {
     if (th_engine_is(eng->engine, "sqlite") && getuid() != 0) {

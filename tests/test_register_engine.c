@@ -1264,24 +1264,24 @@ static long long put_bill_as(const struct reg_engine *eng, struct reg_store *s, 
     return got;
 }
 
-ENGINE_TEST(a_bill_keeps_a_given_id_and_consents_are_listed_as_recorded)
+ENGINE_TEST(reg_engine, a_bill_keeps_a_given_id_and_consents_are_listed_as_recorded)
 {
     struct fx f;
-    fx_open(&f, p->engine);
+    fx_open(&f, eng->engine);
     char *one = issue_on(f.r, ymd(2026, 11, 23)), *two = issue_on(f.r, ymd(2026, 11, 23));
     struct reg_store *s;
-    const struct reg_engine *eng = register_engine_of(f.r, &s);
+    const struct reg_engine *ops = register_engine_of(f.r, &s);
     struct diag_list dl = { 0 };
     /* a copied bill keeps its id, whatever the order; the next one goes above them all */
-    cr_assert_eq(put_bill_as(eng, s, two, 7, &dl), 7, "a given id is kept");
-    cr_assert_eq(put_bill_as(eng, s, one, 3, &dl), 3, "a lower given id too");
-    cr_assert_eq(put_bill_as(eng, s, one, 0, &dl), 8, "then the next id is above every stored one");
-    cr_assert_eq(put_bill_as(eng, s, two, 3, &dl), -1, "a taken id is refused");
+    cr_assert_eq(put_bill_as(ops, s, two, 7, &dl), 7, "a given id is kept");
+    cr_assert_eq(put_bill_as(ops, s, one, 3, &dl), 3, "a lower given id too");
+    cr_assert_eq(put_bill_as(ops, s, one, 0, &dl), 8, "then the next id is above every stored one");
+    cr_assert_eq(put_bill_as(ops, s, two, 3, &dl), -1, "a taken id is refused");
     cr_assert_gt(dl.errors, 0);
     diag_list_free(&dl);
     struct reg_bill *bills;
     size_t nb;
-    expect_ok(eng->bills(s, one, &bills, &nb, &dl), &dl);
+    expect_ok(ops->bills(s, one, &bills, &nb, &dl), &dl);
     cr_assert_eq(nb, 2);
     cr_assert_eq(bills[0].id, 3);
     cr_assert_eq(bills[1].id, 8);
@@ -1289,13 +1289,13 @@ ENGINE_TEST(a_bill_keeps_a_given_id_and_consents_are_listed_as_recorded)
 
     /* consents: every address of one quote, in the order recorded */
     const char *rec[][2] = { { one, "b@example.org" }, { two, "c@example.org" }, { one, "a@example.org" } };
-    expect_ok(eng->begin(s, &dl), &dl);
+    expect_ok(ops->begin(s, &dl), &dl);
     for (size_t i = 0; i < 3; i++)
-        expect_ok(eng->add_email_consent(s, rec[i][0], rec[i][1], "2026-12-01T10:00:00Z", "desk", &dl), &dl);
-    expect_ok(eng->commit(s, &dl), &dl);
+        expect_ok(ops->add_email_consent(s, rec[i][0], rec[i][1], "2026-12-01T10:00:00Z", "desk", &dl), &dl);
+    expect_ok(ops->commit(s, &dl), &dl);
     struct reg_email_consent *c;
     size_t nc;
-    expect_ok(eng->email_consents(s, one, &c, &nc, &dl), &dl);
+    expect_ok(ops->email_consents(s, one, &c, &nc, &dl), &dl);
     cr_assert_eq(nc, 2);
     cr_assert_str_eq(c[0].address, "b@example.org");
     cr_assert_str_eq(c[1].address, "a@example.org");
@@ -1303,7 +1303,7 @@ ENGINE_TEST(a_bill_keeps_a_given_id_and_consents_are_listed_as_recorded)
     cr_assert_str_eq(c[1].at, "2026-12-01T10:00:00Z");
     cr_assert_str_eq(c[1].actor, "desk");
     reg_email_consents_free(c, nc);
-    expect_ok(eng->email_consents(s, "Q-2026-000099", &c, &nc, &dl), &dl);
+    expect_ok(ops->email_consents(s, "Q-2026-000099", &c, &nc, &dl), &dl);
     cr_assert_eq(nc, 0, "a quote without consent has none");
     reg_email_consents_free(c, nc);
     free(one);

@@ -825,6 +825,7 @@ Test(server, a_bill_line_is_explained_through_the_api)
     resp_free(&r);
     free(number);
     free(other);
+}
 
 /* A free loopback port with nothing listening on it. */
 static int closed_port(void)

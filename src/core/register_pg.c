@@ -186,6 +186,12 @@ static const char SQL_USER_LIST[] = "SELECT " USER_COLS " FROM users ORDER BY us
 static const char SQL_USER_UPDATE[] =
     "UPDATE users SET role = $2, password_hash = $3, disabled = $4::boolean, failed_logins = $5::bigint,"
     " last_failed_unix = $6::bigint WHERE username = $1";
+/* what signing in changes (the failures; a password rehashed with stronger
+ * settings): all the application role may update of an account
+ * (sql/grant-app.sql) */
+static const char SQL_USER_SIGN_IN[] =
+    "UPDATE users SET password_hash = $2, failed_logins = $3::bigint, last_failed_unix = $4::bigint"
+    " WHERE username = $1";
 static const char SQL_SESSION_INSERT[] =
     "INSERT INTO sessions(id_sha256, username, created_unix, last_seen_unix) VALUES ($1, $2, $3::bigint, $3::bigint)";
 static const char SQL_SESSION_GET[] =
@@ -343,7 +349,9 @@ static int prepared_index(const char *sql)
 
 /* Each step takes the schema from version i to i + 1, mirroring the SQLite
  * engine's steps (register_sqlite.c) so that every version means the same
- * on both.  Never edit a step that has shipped: add a new one. */
+ * on both.  Never edit a step that has shipped: add a new one, and the
+ * application role's grants for the new schema to sql/grant-app.sql
+ * (tests/test_pg_roles.c fails until they cover every table). */
 static const char *const MIGRATIONS[] = {
     /* 0 -> 1 */
     "CREATE TABLE schema_version(version integer NOT NULL);"
@@ -1223,6 +1231,18 @@ static int pg_migrate(struct reg_store *s, int from, int to, struct diag_list *d
         diag_error(dl, s->name, NULL, "cannot migrate the register from schema %d to %d", from, to);
         return -1;
     }
+    /* only the owner role can alter the tables (docs/deploy.md): tell the
+     * application role so, rather than "must be owner of table quotes" */
+    int owner = from > 0 ? pg_is_owner(s, dl) : 1;
+    if (owner < 0)
+        return -1;
+    if (!owner) {
+        diag_error(dl, s->name, NULL,
+                   "the register is at schema %d and this regenquote needs schema %d: only the role that owns its"
+                   " tables can bring it up to date; run one register command as that role (docs/deploy.md)",
+                   from, to);
+        return -1;
+    }
     /* BEGIN and the lock first: PQexec cannot go in a pipeline */
     PGresult *first = run(s, "SELECT 1", 0, NULL, 0, 0, 0, PGRES_TUPLES_OK, what, dl);
     if (!first)
@@ -1790,6 +1810,21 @@ static int pg_user_update(struct reg_store *s, const struct reg_user *u, struct 
     snprintf(failed, sizeof failed, "%lld", u->failed_logins);
     snprintf(last, sizeof last, "%lld", (long long)u->last_failed_unix);
     snprintf(about, sizeof about, "account %.40s", u->username);
+    /* When the role and the disabled flag stay as stored (a sign-in), only
+     * the columns a sign-in changes are named: the application role may
+     * update those and no others (column privileges are checked on the
+     * columns a statement sets, whatever their values). */
+    const char *k[] = { u->username };
+    PGresult *res = run(s, SQL_USER_GET, 1, k, 0, 0, 0, PGRES_TUPLES_OK, "cannot change the account", dl);
+    if (!res)
+        return -1;
+    bool sign_in = PQntuples(res) == 1 && u->role && !strcmp(PQgetvalue(res, 0, 1), u->role) &&
+                   !strcmp(PQgetvalue(res, 0, 3), u->disabled ? "true" : "false");
+    PQclear(res);
+    if (sign_in) {
+        const char *w[] = { u->username, u->password_hash, failed, last };
+        return enqueue(s, SQL_USER_SIGN_IN, 4, w, 0, 0, "cannot change the account", about, dl);
+    }
     const char *v[] = { u->username, u->role, u->password_hash, u->disabled ? "true" : "false", failed, last };
     return enqueue(s, SQL_USER_UPDATE, 6, v, 0, 0, "cannot change the account", about, dl);
 }
