@@ -220,18 +220,22 @@ static void running_header(struct rctx *r)
     const struct plan *p = r->q->plan;
     float base = r->y - SMALL;
     txt(r, r->x0, base, CANVAS_BOLD, SMALL, MUTED, r->q->pt->clinic.name);
-    const char *right = r->o->quote_number
-                            ? TX(r, "doc.footer_number", "number", r->o->quote_number, NULL)
-                            : T(r, "doc.footer_draft");
+    const char *number = r->o->quote_number
+                             ? TX(r, "doc.footer_number", "number", r->o->quote_number, NULL)
+                             : T(r, "doc.footer_draft");
+    const char *right = number;
     if (p->patient_name)
-        right = fmt(r, "%s  ·  %s", TX(r, "doc.running", "patient", p->patient_name, NULL), right);
+        right = fmt(r, "%s  ·  %s", TX(r, "doc.running", "patient", p->patient_name, NULL), number);
     /* beside the clinic's name when both fit, else on the line below;
      * there, in large print, from the left margin (and wrapped, in any
-     * size, when wider than the page's text) */
+     * size, when wider than the page's text: in large print, the patient
+     * and the number each on a line of their own) */
     float room = r->x1 - r->x0 - width(r, CANVAS_BOLD, SMALL, r->q->pt->clinic.name) - 16;
     if (width(r, CANVAS_REGULAR, SMALL, right) <= room) {
         txt_r(r, r->x1, base, CANVAS_REGULAR, SMALL, MUTED, right);
     } else {
+        if (r->o->large_print && p->patient_name && width(r, CANVAS_REGULAR, SMALL, right) > r->x1 - r->x0)
+            right = fmt(r, "%s\n%s", TX(r, "doc.running", "patient", p->patient_name, NULL), number);
         wrap(r, CANVAS_REGULAR, SMALL, right, r->x1 - r->x0);
         for (size_t i = 0; i < r->lines.n; i++) {
             const char *line = right + r->lines.v[i].off;
