@@ -169,7 +169,7 @@ static size_t page_faults(const char *variant, int page, double width, const str
  * draft note once ran out of its red box on page 1).  The margin is 50
  * points on paper in both sizes.  One shell command renders every PDF and
  * gives each one's words and boxes. */
-Test(html, every_page_of_every_example_keeps_within_the_margins_without_overlaps, .timeout = 120)
+Test(html, every_page_of_every_example_keeps_within_the_margins_without_overlaps)
 {
     char *dir = th_tmpdir();
     char cmd[2048], *out = NULL, *err = NULL;
