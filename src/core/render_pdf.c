@@ -189,6 +189,30 @@ static void draw_lines(struct rctx *r, const char *s, float x, float y, enum can
                     r->lines.v[i].len);
 }
 
+/* A label ending at x (right-aligned): on one line when it fits between
+ * the left margin and x, else wrapped at its spaces within w, each line
+ * ending at x.  label_lines says how many lines; label_r draws them, the
+ * first baseline at y. */
+static size_t label_lines(struct rctx *r, enum canvas_style st, float size, const char *s, float x, float w)
+{
+    if (width(r, st, size, s) <= x - r->x0)
+        return 1;
+    return wrap(r, st, size, s, w);
+}
+
+static void label_r(struct rctx *r, float x, float y, enum canvas_style st, float size, struct canvas_rgb c,
+                    const char *s, float w, float lead)
+{
+    if (width(r, st, size, s) <= x - r->x0) {
+        txt_r(r, x, y, st, size, c, s);
+        return;
+    }
+    wrap(r, st, size, s, w);
+    for (size_t i = 0; i < r->lines.n; i++)
+        canvas_text_right(&r->cv, NULL, x, y - lead * (float)i, st, size, c, s + r->lines.v[i].off,
+                          r->lines.v[i].len);
+}
+
 static void table_header(struct rctx *r, bool continued);
 
 static void running_header(struct rctx *r)
@@ -196,16 +220,33 @@ static void running_header(struct rctx *r)
     const struct plan *p = r->q->plan;
     float base = r->y - SMALL;
     txt(r, r->x0, base, CANVAS_BOLD, SMALL, MUTED, r->q->pt->clinic.name);
-    const char *right = r->o->quote_number
-                            ? TX(r, "doc.footer_number", "number", r->o->quote_number, NULL)
-                            : T(r, "doc.footer_draft");
+    const char *number = r->o->quote_number
+                             ? TX(r, "doc.footer_number", "number", r->o->quote_number, NULL)
+                             : T(r, "doc.footer_draft");
+    const char *right = number;
     if (p->patient_name)
-        right = fmt(r, "%s  ·  %s", TX(r, "doc.running", "patient", p->patient_name, NULL), right);
-    /* beside the clinic's name when both fit, else on the line below */
+        right = fmt(r, "%s  ·  %s", TX(r, "doc.running", "patient", p->patient_name, NULL), number);
+    /* beside the clinic's name when both fit, else on the line below;
+     * there, in large print, from the left margin (and wrapped, in any
+     * size, when wider than the page's text: in large print, the patient
+     * and the number each on a line of their own) */
     float room = r->x1 - r->x0 - width(r, CANVAS_BOLD, SMALL, r->q->pt->clinic.name) - 16;
-    if (width(r, CANVAS_REGULAR, SMALL, right) > room)
-        base -= LEAD(SMALL);
-    txt_r(r, r->x1, base, CANVAS_REGULAR, SMALL, MUTED, right);
+    if (width(r, CANVAS_REGULAR, SMALL, right) <= room) {
+        txt_r(r, r->x1, base, CANVAS_REGULAR, SMALL, MUTED, right);
+    } else {
+        if (r->o->large_print && p->patient_name && width(r, CANVAS_REGULAR, SMALL, right) > r->x1 - r->x0)
+            right = fmt(r, "%s\n%s", TX(r, "doc.running", "patient", p->patient_name, NULL), number);
+        wrap(r, CANVAS_REGULAR, SMALL, right, r->x1 - r->x0);
+        for (size_t i = 0; i < r->lines.n; i++) {
+            const char *line = right + r->lines.v[i].off;
+            base -= LEAD(SMALL);
+            if (r->o->large_print)
+                canvas_text(&r->cv, NULL, r->x0, base, CANVAS_REGULAR, SMALL, MUTED, line, r->lines.v[i].len);
+            else
+                canvas_text_right(&r->cv, NULL, r->x1, base, CANVAS_REGULAR, SMALL, MUTED, line,
+                                  r->lines.v[i].len);
+        }
+    }
     canvas_hline(&r->cv, r->x0, r->x1, base - 5, 0.5f, RULE);
     r->y = base - 16;
 }
@@ -246,10 +287,21 @@ static void para(struct rctx *r, float x, float w, enum canvas_style st, float s
 static void heading(struct rctx *r, const char *s, float with)
 {
     r->y -= 8;
-    need(r, HEAD + 10 + with);
-    txt(r, r->x0, r->y - HEAD, CANVAS_BOLD, HEAD, ACCENT, s);
-    canvas_hline(&r->cv, r->x0, r->x1, r->y - HEAD - 4, 0.8f, ACCENT);
-    r->y -= HEAD + 10;
+    if (width(r, CANVAS_BOLD, HEAD, s) <= r->x1 - r->x0) {
+        need(r, HEAD + 10 + with);
+        txt(r, r->x0, r->y - HEAD, CANVAS_BOLD, HEAD, ACCENT, s);
+        canvas_hline(&r->cv, r->x0, r->x1, r->y - HEAD - 4, 0.8f, ACCENT);
+        r->y -= HEAD + 10;
+        return;
+    }
+    /* wider than the page's text: wrapped at its spaces, the rule under
+     * the last line */
+    float more = LEAD(HEAD) * (float)(wrap(r, CANVAS_BOLD, HEAD, s, r->x1 - r->x0) - 1);
+    need(r, HEAD + more + 10 + with);
+    wrap(r, CANVAS_BOLD, HEAD, s, r->x1 - r->x0);
+    draw_lines(r, s, r->x0, r->y - HEAD, CANVAS_BOLD, HEAD, ACCENT, LEAD(HEAD));
+    canvas_hline(&r->cv, r->x0, r->x1, r->y - HEAD - more - 4, 0.8f, ACCENT);
+    r->y -= HEAD + more + 10;
 }
 
 /* A label: value row; both wrap (the label within lw).  Moves the cursor. */
@@ -594,6 +646,27 @@ static float wider(struct rctx *r, float w, enum canvas_style st, float size, co
     return sw > w ? sw : w;
 }
 
+/* The width of the widest word of s (words end at spaces), or w when wider. */
+static float widest_word_max(struct rctx *r, float w, enum canvas_style st, float size, const char *s)
+{
+    while (*s) {
+        size_t n = strcspn(s, " \n");
+        if (n) {
+            float ww = canvas_width(&r->cv, st, size, s, n);
+            if (ww > w)
+                w = ww;
+        }
+        s += n;
+        s += strspn(s, " \n");
+    }
+    return w;
+}
+
+static float widest_word(struct rctx *r, enum canvas_style st, float size, const char *s)
+{
+    return widest_word_max(r, 0, st, size, s);
+}
+
 /* Who bills line l, when it is an outside provider or facility (else NULL). */
 static const struct quote_provider *outside_of(const struct quote *q, const struct quote_line *l)
 {
@@ -796,11 +869,15 @@ static void items_table(struct rctx *r)
             if (q->lines[li].visit == vi)
                 table_row(r, &q->lines[li], NULL, --left == 0 && count > 1 ? LEAD(TABLE) + ROW_PAD : 0);
         if (count > 1) {
-            need(r, LEAD(TABLE) + ROW_PAD);
+            const char *sl = T(r, "table.visit_subtotal");
+            float sw = r->c_unit - r->c_desc;
+            float sh = LEAD(TABLE) * (float)label_lines(r, CANVAS_ITALIC, TABLE, sl, r->c_unit, sw);
+            need(r, sh + ROW_PAD);
             float b = r->y - TABLE - 1;
-            txt_r(r, r->c_unit, b, CANVAS_ITALIC, TABLE, MUTED, T(r, "table.visit_subtotal"));
-            txt_r(r, r->c_amount, b, CANVAS_BOLD, TABLE, INK, MONEY(r, v->services_cents + v->tax_cents, false));
-            r->y -= LEAD(TABLE) + ROW_PAD;
+            label_r(r, r->c_unit, b, CANVAS_ITALIC, TABLE, MUTED, sl, sw, LEAD(TABLE));
+            txt_r(r, r->c_amount, b - sh + LEAD(TABLE), CANVAS_BOLD, TABLE, INK,
+                  MONEY(r, v->services_cents + v->tax_cents, false));
+            r->y -= sh + ROW_PAD;
         }
     }
     /* the package saving and discounts: rows of their own, each with how
@@ -897,7 +974,7 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
         return;
     heading(r, head, 40);
     para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY, INK, intro, 4);
-    float dw = r->c_unit - 10 - r->c_desc;
+    float dw_all = r->c_unit - 10 - r->c_desc;
     for (size_t li = 0; li < q->n_lines; li++) {
         const struct quote_line *l = &q->lines[li];
         if (l->in_total || l->direct || l->separate != separate)
@@ -909,6 +986,18 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
             note = when_text(r, &q->visits[l->visit]);
             if (g)
                 note = fmt(r, "%s  \xC2\xB7  %s", note, TX(r, "separate.billed_by", "name", g->name, NULL));
+        }
+        /* the description and its note keep clear of "n × unit" on their
+         * first line: narrower when they would run into it */
+        const char *times = l->quantity > 1 ? fmt(r, "%d \xC3\x97 %s", l->quantity, MONEY(r, l->unit_cents, false))
+                                            : NULL;
+        float dw = dw_all;
+        if (times) {
+            float clear = r->c_unit - width(r, CANVAS_REGULAR, TABLE, times) - 10 - r->c_desc;
+            wrap(r, CANVAS_REGULAR, TABLE, desc, dw);
+            if (r->lines.n && canvas_width(&r->cv, CANVAS_REGULAR, TABLE, desc + r->lines.v[0].off,
+                                           r->lines.v[0].len) > clear)
+                dw = clear;
         }
         size_t nd = wrap(r, CANVAS_REGULAR, TABLE, desc, dw);
         size_t nn = *note ? wrap(r, CANVAS_ITALIC, SMALL, note, dw) : 0;
@@ -923,19 +1012,20 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
             draw_lines(r, note, r->c_desc, base - LEAD(TABLE) * (float)nd, CANVAS_ITALIC, SMALL, MUTED,
                        LEAD(SMALL));
         }
-        if (l->quantity > 1)
-            txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, MUTED,
-                  fmt(r, "%d \xC3\x97 %s", l->quantity, MONEY(r, l->unit_cents, false)));
+        if (times)
+            txt_r(r, r->c_unit, base, CANVAS_REGULAR, TABLE, MUTED, times);
         txt_r(r, r->c_amount, base, CANVAS_REGULAR, TABLE, INK, MONEY(r, l->amount_cents, false));
         if (l->beyond)
             txt(r, r->c_mark + 2, base, CANVAS_BOLD, TABLE, MUTED, line_mark(l));
         r->y -= h;
         canvas_hline(&r->cv, r->c_desc, r->x1, r->y + 1, 0.3f, RULE);
     }
-    need(r, LEAD(BODY) + 4);
-    txt_r(r, r->c_unit, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, sum_label);
-    txt_r(r, r->c_amount, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, MONEY(r, sum, true));
-    r->y -= LEAD(BODY) + 4;
+    float sw = r->c_unit - r->c_desc;
+    float sh = LEAD(BODY) * (float)label_lines(r, CANVAS_BOLD, BODY, sum_label, r->c_unit, sw);
+    need(r, sh + 4);
+    label_r(r, r->c_unit, r->y - BODY - 2, CANVAS_BOLD, BODY, INK, sum_label, sw, LEAD(BODY));
+    txt_r(r, r->c_amount, r->y - BODY - 2 - sh + LEAD(BODY), CANVAS_BOLD, BODY, INK, MONEY(r, sum, true));
+    r->y -= sh + 4;
     if (separate && quote_has_beyond(q))
         para(r, r->x0, r->x1 - r->x0, CANVAS_REGULAR, BODY - 0.5f, INK, T(r, "separate.beyond"), 4);
 }
@@ -946,12 +1036,14 @@ static void apart_list(struct rctx *r, bool separate, const char *head, const ch
  * the unit column). */
 static void sum_row(struct rctx *r, enum canvas_style st, const char *label, const char *amount)
 {
-    need(r, LEAD(TABLE) + ROW_PAD);
+    float lw = r->c_unit - r->c_desc;
+    float lh = LEAD(TABLE) * (float)label_lines(r, st, TABLE, label, r->c_unit, lw);
+    need(r, lh + ROW_PAD);
     float b = r->y - TABLE - 1;
-    txt_r(r, r->c_unit, b, st, TABLE, st == CANVAS_BOLD ? INK : MUTED, label);
+    label_r(r, r->c_unit, b, st, TABLE, st == CANVAS_BOLD ? INK : MUTED, label, lw, LEAD(TABLE));
     if (amount)
-        txt_r(r, r->c_amount, b, st, TABLE, INK, amount);
-    r->y -= LEAD(TABLE) + ROW_PAD;
+        txt_r(r, r->c_amount, b - lh + LEAD(TABLE), st, TABLE, INK, amount);
+    r->y -= lh + ROW_PAD;
 }
 
 /* The Good Faith Estimate's groups: who bills what, with its NPI, TIN and
@@ -1174,15 +1266,19 @@ static void financing(struct rctx *r)
     float pad = 8, w = r->x1 - r->x0, lead = LEAD(TABLE);
     if (q->in_full) {
         const char *none = TX(r, "financing.none", "discount", q->in_full->name, NULL);
+        const char *title = T(r, "financing.heading");
         size_t nn = wrap(r, CANVAS_ITALIC, SMALL + 0.5f, none, w - 2 * pad);
-        float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + pad - 4;
+        float th = LEAD(10) * (float)(wrap(r, CANVAS_BOLD, 10, title, w - 2 * pad) - 1);
+        float h = pad + 10 + th + 13 + LEAD(SMALL + 0.5f) * (float)nn + pad - 4;
         r->y -= 10;
         need(r, h);
         float top = r->y;
         canvas_stroke_rect(&r->cv, r->x0, top - h, w, h, 0.8f, MUTED);
-        txt(r, r->x0 + pad, top - pad - 10, CANVAS_BOLD, 10, INK, T(r, "financing.heading"));
+        wrap(r, CANVAS_BOLD, 10, title, w - 2 * pad);
+        draw_lines(r, title, r->x0 + pad, top - pad - 10, CANVAS_BOLD, 10, INK, LEAD(10));
         wrap(r, CANVAS_ITALIC, SMALL + 0.5f, none, w - 2 * pad);
-        draw_lines(r, none, r->x0 + pad, top - pad - 23 - 1, CANVAS_ITALIC, SMALL + 0.5f, MUTED, LEAD(SMALL + 0.5f));
+        draw_lines(r, none, r->x0 + pad, top - pad - 23 - 1 - th, CANVAS_ITALIC, SMALL + 0.5f, MUTED,
+                   LEAD(SMALL + 0.5f));
         r->y = top - h - 4;
         return;
     }
@@ -1190,32 +1286,61 @@ static void financing(struct rctx *r)
         return;
     const char *note = TX(r, "financing.note", "principal", MONEY(r, q->financing[0].principal, true), NULL);
     size_t nn = wrap(r, CANVAS_ITALIC, SMALL + 0.5f, note, w - 2 * pad);
+    /* the heading wraps when wider than the box */
+    const char *title = T(r, "financing.heading");
+    size_t nt = wrap(r, CANVAS_BOLD, 10, title, w - 2 * pad);
     /* columns right to left: charge, total, monthly, APR, months */
     static const char *const heads[] = {"financing.months", "financing.apr", "financing.monthly",
                                         "financing.total", "financing.charge"};
-    float cw[5];
-    for (size_t c = 0; c < 5; c++)
-        cw[c] = width(r, CANVAS_BOLD, TABLE, T(r, heads[c]));
-    float rows_h = 0;
+    float cc[5] = {0}, cw[5];
     for (size_t i = 0; i < q->n_financing; i++) {
         const struct quote_financing *f = &q->financing[i];
         char pb[32];
         percent_format(f->apr, r->w.money.decimal, pb, sizeof pb);
-        cw[0] = wider(r, cw[0], CANVAS_REGULAR, TABLE, fmt(r, "%d", f->months));
-        cw[1] = wider(r, cw[1], CANVAS_REGULAR, TABLE, pb);
-        cw[2] = wider(r, cw[2], CANVAS_REGULAR, TABLE, MONEY(r, f->monthly, true));
+        cc[0] = wider(r, cc[0], CANVAS_REGULAR, TABLE, fmt(r, "%d", f->months));
+        cc[1] = wider(r, cc[1], CANVAS_REGULAR, TABLE, pb);
+        cc[2] = wider(r, cc[2], CANVAS_REGULAR, TABLE, MONEY(r, f->monthly, true));
         bool last = f->last_payment != f->monthly && f->months > 1;
         if (last)
-            cw[2] = wider(r, cw[2], CANVAS_ITALIC, SMALL,
+            cc[2] = wider(r, cc[2], CANVAS_ITALIC, SMALL,
                           TX(r, "financing.last", "amount", MONEY(r, f->last_payment, true), NULL));
-        cw[3] = wider(r, cw[3], CANVAS_REGULAR, TABLE, MONEY(r, f->total_paid, true));
-        cw[4] = wider(r, cw[4], CANVAS_REGULAR, TABLE, MONEY(r, f->finance_charge, true));
+        cc[3] = wider(r, cc[3], CANVAS_REGULAR, TABLE, MONEY(r, f->total_paid, true));
+        cc[4] = wider(r, cc[4], CANVAS_REGULAR, TABLE, MONEY(r, f->finance_charge, true));
     }
-    float right[5];
-    right[4] = r->x1 - pad;
-    for (int c = 3; c >= 0; c--)
-        right[c] = right[c + 1] - cw[c + 1] - COL_GAP;
-    float name_w = right[0] - cw[0] - COL_GAP - (r->x0 + pad);
+    /* the plan's column needs at least its head and its longest word; when
+     * the heads on one line leave it less, each head wraps at its spaces
+     * over its column (as wide as its content or its longest word), and
+     * when that is not enough either the gaps narrow */
+    float name_min = widest_word(r, CANVAS_BOLD, TABLE, T(r, "financing.plan"));
+    for (size_t i = 0; i < q->n_financing; i++)
+        name_min = widest_word_max(r, name_min, CANVAS_REGULAR, TABLE, q->financing[i].name);
+    bool wrap_heads = false;
+    float gap = COL_GAP, right[5], name_w = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        wrap_heads = pass > 0;
+        gap = pass > 1 ? COL_GAP / 2 : COL_GAP;
+        for (size_t c = 0; c < 5; c++) {
+            float hw = wrap_heads ? widest_word(r, CANVAS_BOLD, TABLE, T(r, heads[c]))
+                                  : width(r, CANVAS_BOLD, TABLE, T(r, heads[c]));
+            cw[c] = cc[c] > hw ? cc[c] : hw;
+        }
+        right[4] = r->x1 - pad;
+        for (int c = 3; c >= 0; c--)
+            right[c] = right[c + 1] - cw[c + 1] - gap;
+        name_w = right[0] - cw[0] - gap - (r->x0 + pad);
+        if (name_w >= name_min)
+            break;
+    }
+    /* the header's lines: each head within its column, the lines of all
+     * of them ending on one baseline */
+    size_t hl = wrap(r, CANVAS_BOLD, TABLE, T(r, "financing.plan"), name_w);
+    if (wrap_heads)
+        for (size_t c = 0; c < 5; c++) {
+            size_t n = wrap(r, CANVAS_BOLD, TABLE, T(r, heads[c]), cw[c]);
+            if (n > hl)
+                hl = n;
+        }
+    float rows_h = 0;
     for (size_t i = 0; i < q->n_financing; i++) {
         const struct quote_financing *f = &q->financing[i];
         bool last = f->last_payment != f->monthly && f->months > 1;
@@ -1224,21 +1349,33 @@ static void financing(struct rctx *r)
         rows_h += hn > hm ? hn : hm;
     }
     /* heading baseline (10) + gap (13) + note + gap (4) + header + rows + descent and padding */
-    float h = pad + 10 + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + TABLE + rows_h + 4 + pad;
+    float h = pad + 10 + LEAD(10) * (float)(nt - 1) + 13 + LEAD(SMALL + 0.5f) * (float)nn + 4 + TABLE +
+              lead * (float)(hl - 1) + rows_h + 4 + pad;
     r->y -= 10;
     need(r, h);
     float top = r->y;
     canvas_stroke_rect(&r->cv, r->x0, top - h, w, h, 0.8f, MUTED);
     float y = top - pad - 10;
-    txt(r, r->x0 + pad, y, CANVAS_BOLD, 10, INK, T(r, "financing.heading"));
-    y -= 13;
+    wrap(r, CANVAS_BOLD, 10, title, w - 2 * pad);
+    draw_lines(r, title, r->x0 + pad, y, CANVAS_BOLD, 10, INK, LEAD(10));
+    y -= LEAD(10) * (float)(nt - 1) + 13;
     wrap(r, CANVAS_ITALIC, SMALL + 0.5f, note, w - 2 * pad);
     draw_lines(r, note, r->x0 + pad, y - 1, CANVAS_ITALIC, SMALL + 0.5f, MUTED, LEAD(SMALL + 0.5f));
     y -= LEAD(SMALL + 0.5f) * (float)nn + 4;
-    y -= TABLE;
-    txt(r, r->x0 + pad, y, CANVAS_BOLD, TABLE, MUTED, T(r, "financing.plan"));
-    for (size_t c = 0; c < 5; c++)
-        txt_r(r, right[c], y, CANVAS_BOLD, TABLE, MUTED, T(r, heads[c]));
+    y -= TABLE + lead * (float)(hl - 1);
+    size_t n = wrap(r, CANVAS_BOLD, TABLE, T(r, "financing.plan"), name_w);
+    draw_lines(r, T(r, "financing.plan"), r->x0 + pad, y + lead * (float)(n - 1), CANVAS_BOLD, TABLE, MUTED, lead);
+    for (size_t c = 0; c < 5; c++) {
+        if (!wrap_heads) {
+            txt_r(r, right[c], y, CANVAS_BOLD, TABLE, MUTED, T(r, heads[c]));
+            continue;
+        }
+        const char *hs = T(r, heads[c]);
+        n = wrap(r, CANVAS_BOLD, TABLE, hs, cw[c]);
+        for (size_t i = 0; i < r->lines.n; i++)
+            canvas_text_right(&r->cv, NULL, right[c], y + lead * (float)(n - 1 - i), CANVAS_BOLD, TABLE, MUTED,
+                              hs + r->lines.v[i].off, r->lines.v[i].len);
+    }
     for (size_t i = 0; i < q->n_financing; i++) {
         const struct quote_financing *f = &q->financing[i];
         char pb[32];
