@@ -11,7 +11,7 @@
 -- (installed as /usr/local/share/regenquote/sql/grant-app.sql by `make
 -- install`).  Applying it again changes nothing.
 --
--- It is written for schema 8 (the table schema_version) and refuses any
+-- It is written for schema 9 (the table schema_version) and refuses any
 -- other; tests/test_pg_roles.c applies it to a fresh login role and runs the
 -- whole workflow as that role, and checks every table and sequence of the
 -- schema is named here.
@@ -35,8 +35,8 @@
 BEGIN;
 DO $$
 BEGIN
-  IF (SELECT version FROM schema_version) IS DISTINCT FROM 8 THEN
-    RAISE EXCEPTION 'grant-app.sql is written for schema 8; this register is at schema %',
+  IF (SELECT version FROM schema_version) IS DISTINCT FROM 9 THEN
+    RAISE EXCEPTION 'grant-app.sql is written for schema 9; this register is at schema %',
       (SELECT version FROM schema_version);
   END IF;
 END

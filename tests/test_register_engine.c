@@ -796,8 +796,11 @@ ENGINE_TEST(reg_engine, the_storage_itself_refuses_to_rewrite_history_quotes_or_
     rq_date today = ymd(2026, 11, 23);
     char *a = issue_on(f.r, today);
     struct diag_list dl = { 0 };
+    expect_ok(register_consent_email(f.r, a, "patient@example.org", "2026-11-23T10:00:00Z", "tester", &dl), &dl);
     expect_ok(register_set_status(f.r, a, "void", "test", "t", today, &dl), &dl);
     static const struct { const char *sql, *why; } refused_sql[] = {
+        { "DELETE FROM email_consents", "a consent record is never" },
+        { "UPDATE email_consents SET address = 'someone@example.org'", "a consent record is never changed" },
         { "UPDATE events SET detail = 'rewritten'", "the history is append-only" },
         { "DELETE FROM events", "the history is append-only" },
         { "DELETE FROM quotes", "issued quotes are never deleted" },
@@ -822,11 +825,14 @@ ENGINE_TEST(reg_engine, the_storage_itself_refuses_to_rewrite_history_quotes_or_
         char *err = th_engine_sql(eng->engine, f.locator, "TRUNCATE events, audit_links");
         cr_assert(err && strstr(err, "the history is append-only"), "TRUNCATE: %s", err ? err : "done");
         free(err);
+        err = th_engine_sql(eng->engine, f.locator, "TRUNCATE email_consents");
+        cr_assert(err && strstr(err, "a consent record is never changed"), "TRUNCATE: %s", err ? err : "done");
+        free(err);
     }
     /* only the status and what replaced a quote may change */
     char *err = th_engine_sql(eng->engine, f.locator, "UPDATE quotes SET status = 'accepted', superseded_by = NULL");
     cr_assert_null(err, "%s", err);
-    cr_assert_eq(count_events(f.r, a), 2, "issued, voided: still there");
+    cr_assert_eq(count_events(f.r, a), 3, "issued, consent to e-mail, voided: still there");
     struct reg_entry e;
     expect_ok(register_get(f.r, a, true, &e, &dl), &dl);
     cr_assert_eq(e.total_cents, 123456);

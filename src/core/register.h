@@ -33,7 +33,7 @@
 #include "date.h"
 #include "diag.h"
 
-#define REGISTER_SCHEMA_VERSION 8
+#define REGISTER_SCHEMA_VERSION 9
 /* The schema that added staff accounts, sessions and the audit chain. */
 #define REGISTER_SCHEMA_AUDIT 5
 #define REGISTER_DEFAULT_PATTERN "Q-{year}-{seq:6}"

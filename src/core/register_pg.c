@@ -475,6 +475,10 @@ static const char *const MIGRATIONS[] = {
     "CREATE TRIGGER price_tables_keep_t BEFORE TRUNCATE ON price_tables"
     "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('stored price tables never change');"
     "CREATE INDEX quotes_location ON quotes(location);",
+    /* 8 -> 9: nor are the consents to e-mail emptied all at once (step 7
+     * refused changing or deleting a row, not TRUNCATE) */
+    "CREATE TRIGGER email_consents_keep_t BEFORE TRUNCATE ON email_consents"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION regenquote_refuse('a consent record is never changed');",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");

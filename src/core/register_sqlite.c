@@ -146,6 +146,10 @@ static const char *const MIGRATIONS[] = {
     "CREATE TRIGGER price_tables_keep_d BEFORE DELETE ON price_tables"
     "  BEGIN SELECT RAISE(ABORT, 'stored price tables never change'); END;"
     "CREATE INDEX quotes_location ON quotes(location);",
+    /* 8 -> 9: a consent to e-mail is never deleted (step 7 refused only
+     * changing one) */
+    "CREATE TRIGGER email_consents_keep_d BEFORE DELETE ON email_consents"
+    "  BEGIN SELECT RAISE(ABORT, 'a consent record is never deleted'); END;",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == REGISTER_SCHEMA_VERSION, "one migration step per schema version");
