@@ -11,6 +11,7 @@
 #include "human_text.h"
 #include "notice.h"
 #include "register.h"
+#include "pdf_scan.h"
 #include "pdf_update.h"
 #include "template.h"
 
@@ -149,16 +150,6 @@ static void heading(struct page *p, const char *s)
     p->y -= 24;
 }
 
-/* Does [h, h + n) contain s? */
-static bool contains(const unsigned char *h, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    for (size_t i = 0; i + k <= n; i++)
-        if (!memcmp(h + i, s, k))
-            return true;
-    return false;
-}
-
 #define W(key) template_get(p.t, key)
 
 int acceptance_copy(const struct acceptance *a, const unsigned char *issued, size_t issued_len,
@@ -185,7 +176,7 @@ int acceptance_copy(const struct acceptance *a, const unsigned char *issued, siz
             goto out;
         }
     /* the page size of the issued estimate: A4 or US Letter */
-    bool a4 = issued_len > 40 && contains(issued, issued_len, "/MediaBox [ 0 0 595.2");
+    bool a4 = pdf_is_a4(issued, issued_len);
     float pw = a4 ? 595.276f : 612.0f, ph = a4 ? 841.89f : 792.0f;
     if (canvas_open(&p.cv, pw, ph, font_path, dl) != 0)
         goto out;

@@ -8,6 +8,7 @@
 
 #include "canvas.h"
 #include "register.h"
+#include "pdf_scan.h"
 #include "template.h"
 
 static const struct canvas_rgb INK = {0.12f, 0.14f, 0.17f};
@@ -195,16 +196,6 @@ out:
     return rc;
 }
 
-/* Does [h, h + n) contain s? */
-static bool contains(const unsigned char *h, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    for (size_t i = 0; i + k <= n; i++)
-        if (!memcmp(h + i, s, k))
-            return true;
-    return false;
-}
-
 /* The string at obj.a.b, or NULL. */
 static const char *str_at(const cJSON *obj, const char *a, const char *b)
 {
@@ -256,7 +247,7 @@ int consent_form_for_quote(struct reg *r, const char *number, const struct notic
         .patient_name = e.patient_name ? e.patient_name : str_at(req, "patient", "name"),
         .patient_id = e.patient_id ? e.patient_id : str_at(req, "patient", "id"),
         .clinic_name = str_at(cl, "clinic", "name"), .issued = e.issued, .language = e.language,
-        .a4 = e.pdf && contains(e.pdf, e.pdf_len, "/MediaBox [ 0 0 595.2"),
+        .a4 = pdf_is_a4(e.pdf, e.pdf_len),
     };
     rc = consent_form_render(&f, templates_dir, font_path, buf, len, dl) == 0 ? 0 : -1;
 out:

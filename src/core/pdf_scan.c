@@ -61,3 +61,8 @@ long pdf_ref_after(const unsigned char *p, const unsigned char *e, const char *k
         k++;
     return k < e && *k == 'R' ? num : -1;
 }
+
+bool pdf_is_a4(const unsigned char *pdf, size_t len)
+{
+    return pdf && pdf_find(pdf, pdf + len, "/MediaBox [ 0 0 595.2") != NULL;
+}

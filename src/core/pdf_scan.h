@@ -26,6 +26,10 @@ const unsigned char *pdf_find_last(const unsigned char *p, const unsigned char *
  * fraction, nothing larger). */
 bool pdf_number_at(const unsigned char **p, const unsigned char *e, long *out);
 
+/* Whether a PDF regenquote wrote is on A4 paper (its pages' MediaBox is
+ * 595.2 points wide), as the issued PDF's documents that follow it must be. */
+bool pdf_is_a4(const unsigned char *pdf, size_t len);
+
 /* The object number k of "KEY k g R" in [p, e) (the first KEY), or -1. */
 long pdf_ref_after(const unsigned char *p, const unsigned char *e, const char *key);
 
