@@ -115,7 +115,7 @@ out.append("</table>")
 out.append(f'<div class="box"><b>{w("financing.heading")}</b><table><tr><th>Example</th><th class="num">Months</th>'
            '<th class="num">APR</th><th class="num">Monthly</th><th class="num">Total paid</th></tr>')
 for f_ in q["financing"]:
-    out.append(f'<tr><td>{e(f_["name"])}</td><td class="num">{f_["months"]}</td><td class="num">{f_["apr"]}%</td>'
+    out.append(f'<tr><td>{e(f_["name"])}</td><td class="num">{f_["months"]}</td><td class="num">{f_["apr"]}</td>'
                f'<td class="num">{money(f_["monthly_cents"])}</td><td class="num">{money(f_["total_paid_cents"])}</td></tr>')
 out.append("</table></div>")
 out.append(f'<h2>{w("gfe.heading")}</h2><ul>')
