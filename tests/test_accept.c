@@ -178,7 +178,7 @@ Test(accept, data_urls_decode_and_bad_ones_are_refused)
 /* The California tables moved to state in dir/prices, a register with the
  * sample request issued in language (Q-2026-000001), accepted on paper;
  * the words of the acceptance page (the last) and the quote's `show`. */
-static void accept_in(const char *dir, const char *state, const char *language, char **page, char **show)
+static void issue_in(const char *dir, const char *state, const char *language)
 {
     char cmd[3000], *out = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd,
@@ -191,6 +191,12 @@ static void accept_in(const char *dir, const char *state, const char *language, 
              th_bin(), dir, dir, dir, dir);
     cr_assert_eq(th_run(cmd, &out, &err), 0, "%s", err);
     free(out); free(err);
+}
+
+static void accept_in(const char *dir, const char *state, const char *language, char **page, char **show)
+{
+    char cmd[3000], *out = NULL, *err = NULL;
+    issue_in(dir, state, language);
     snprintf(cmd, sizeof cmd, "%s/sig.png", dir);
     make_png(cmd);
     snprintf(cmd, sizeof cmd,
@@ -222,6 +228,37 @@ Test(accept, where_the_notice_requires_signed_consent_the_signature_is_recorded_
     free(show);
     th_rmtree(dir);
     free(dir);
+}
+
+/* Where the notice requires signed consent (Utah), accepting without the
+ * signature is refused with what to do, and the quote stays issued; in
+ * California (a notice, no signed consent) it is accepted. */
+Test(accept, without_a_signature_is_refused_where_the_notice_requires_signed_consent)
+{
+    const char *states[] = { "UT", "CA" };
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = th_tmpdir(), cmd[2000], *out = NULL, *err = NULL;
+        issue_in(dir, states[i], "en");
+        snprintf(cmd, sizeof cmd, DAY0 "%s accept Q-2026-000001 --prices %s/prices --register %s/reg.db", th_bin(),
+                 dir, dir);
+        int rc = th_run(cmd, &out, &err);
+        if (i == 0) {
+            cr_assert_eq(rc, 1, "Utah: %s%s", out, err);
+            cr_assert(strstr(err, "Q-2026-000001 carries Utah's stem-cell notice, which requires the patient's signed "
+                                  "consent: record the signature ('accept Q-2026-000001 --signature FILE --signer NAME'"),
+                      "%s", err);
+        } else {
+            cr_assert_eq(rc, 0, "California: %s", err);
+        }
+        free(out);
+        free(err);
+        snprintf(cmd, sizeof cmd, DAY0 "%s list --format csv --register %s/reg.db", th_bin(), dir);
+        cr_assert_eq(th_run(cmd, &out, NULL), 0);
+        cr_assert(strstr(out, i == 0 ? ",issued," : ",accepted,"), "%s: %s", states[i], out);
+        free(out);
+        th_rmtree(dir);
+        free(dir);
+    }
 }
 
 /* On a Spanish quote the acceptance page has the notice's Spanish companion,

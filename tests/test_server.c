@@ -910,3 +910,42 @@ ENGINE_TEST(server, a_quote_keeps_the_desk_and_location_it_came_from)
     cr_assert(strstr(r.body, "\"location\":\"westlake\",\"desk\":\"round-rock-1\""), "%s", r.body);
     resp_free(&r);
 }
+
+/* Where the estimate carries a notice that requires signed consent (the
+ * California sample clinic moved to Utah), the front desk cannot accept
+ * the quote without the signature (409, saying what to do); the patient's
+ * signature through /sign is that acceptance. */
+Test(server, accepting_without_a_signature_is_refused_where_the_notice_requires_signed_consent)
+{
+    char prices[400], cmd[1600];
+    snprintf(prices, sizeof prices, "%s/prices", dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir %s && cp examples/clinics/california/*.json %s/ && "
+             "sed -i 's/\"state\": \"CA\"/\"state\": \"UT\"/' %s/clinic.json",
+             prices, prices, prices);
+    cr_assert_eq(th_run(cmd, NULL, NULL), 0, "%s", cmd);
+    struct server_opts o = { .prices_dir = prices };
+    srv = start_with(&o);
+    login(FRONT_DESK);
+    char *plan = th_read("examples/clinics/california/request-adipose-knee.json", NULL);
+    cr_assert_not_null(plan);
+    char *n = post_quote(plan), path[128];
+    snprintf(path, sizeof path, "/api/quotes/%s/accept", n);
+    struct resp r = post(path, NULL, "");
+    cr_assert_eq(r.status, 409, "%s", r.body);
+    cr_assert(strstr(r.body, "carries Utah's stem-cell notice, which requires the patient's signed consent"), "%s",
+              r.body);
+    resp_free(&r);
+    snprintf(path, sizeof path, "/api/quotes/%s", n);
+    r = get(path, NULL);
+    cr_assert(strstr(r.body, "\"status\":\"issued\""), "still issued: %s", r.body);
+    resp_free(&r);
+    static const char sig[] = "{\"signer\":\"Ana Lucía Rivera\",\"signature\":\"data:image/png;base64,"
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"}";
+    snprintf(path, sizeof path, "/api/quotes/%s/sign", n);
+    r = post(path, NULL, sig);
+    cr_assert_eq(r.status, 201, "the signed acceptance: %s", r.body);
+    resp_free(&r);
+    free(plan);
+    free(n);
+}

@@ -16,6 +16,7 @@
 #include "money.h"
 #include "outdir.h"
 #include "outfile.h"
+#include "acceptance.h"
 #include "price_table.h"
 #include "register.h"
 #include "register_view.h"
@@ -352,11 +353,16 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
 {
     static const struct option extra[] = { { "reason", required_argument, NULL, OPT_REASON },
                                            { NULL, 0, NULL, 0 } };
+    /* accepting also reads the state notices in use (--prices: their notices.json) */
+    static const struct option extra_accept[] = { { "reason", required_argument, NULL, OPT_REASON },
+                                                  { "prices", required_argument, NULL, OPT_PRICES },
+                                                  { NULL, 0, NULL, 0 } };
     struct common cm = { 0 };
     const char *reason = NULL, *number;
     struct one_string take = { OPT_REASON, &reason };
     const char *const helps[] = { help, COMMON_HELP, "\n", CLI_ISSUE_DATE_HELP, NULL };
-    int rc = parse_opts(argc, argv, cmd, helps, false, extra, &cm, take_string, &take);
+    int rc = parse_opts(argc, argv, cmd, helps, false, !strcmp(status, "accepted") ? extra_accept : extra, &cm,
+                        take_string, &take);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = one_number(argc, argv, cmd, &number)) != 0)
@@ -376,6 +382,22 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
     struct reg *r = open_register(&cm, false, !strcmp(status, "void") ? ACTION_VOID : ACTION_ACCEPT, cmd);
     if (!r)
         return EXIT_DATA;
+    if (!strcmp(status, "accepted")) {
+        /* a notice that requires signed consent: only a signed acceptance */
+        struct price_table pt;
+        if ((rc = cli_load_tables(&pt, cm.prices, today)) != 0) {
+            register_close(r);
+            return rc;
+        }
+        int ok = acceptance_unsigned_allowed(r, pt.notices, number, &dl);
+        price_table_free(&pt);
+        if (ok != 0) {
+            cli_print_diags(&dl, 5);
+            diag_list_free(&dl);
+            register_close(r);
+            return EXIT_DATA;
+        }
+    }
     if (register_set_status(r, number, status, reason, settings_os_account(), today, &dl) != 0) {
         cli_print_diags(&dl, 5);
         rc = EXIT_DATA;
@@ -411,9 +433,12 @@ int cmd_accept(int argc, char **argv)
     if (has_option(argc, argv, "--signature") || has_option(argc, argv, "--signer"))
         return cmd_accept_signed(argc, argv);
     return set_status(argc, argv, "accept", "accepted",
-                      "Usage: regenquote accept NUMBER [--reason TEXT]\n\n"
+                      "Usage: regenquote accept NUMBER [--reason TEXT] [--prices DIR]\n\n"
                       "Record that the patient accepted an issued, unexpired quote, with an\n"
                       "optional note for the history (one line, at most 200 characters).\n"
+                      "Refused when the estimate carries a state notice that requires the\n"
+                      "patient's signed consent (Utah): then record the signature. --prices:\n"
+                      "the price tables whose notices.json is in use.\n"
                       "With --signature FILE --signer NAME: a signed acceptance from a scanned\n"
                       "paper signature ('regenquote accept --signature x --help').\n\n");
 }

@@ -371,3 +371,29 @@ int acceptance_record(struct reg *r, const struct acceptance_request *in, rq_dat
     free(c.pdf);
     return rc;
 }
+
+int acceptance_unsigned_allowed(struct reg *r, const struct notice_set *notices, const char *number,
+                                struct diag_list *dl)
+{
+    if (!notices)
+        return 0;
+    struct reg_entry e;
+    if (register_get(r, number, false, &e, dl) != 0)
+        return -1;
+    char *clinic = NULL, *catalog = NULL;
+    int rc = register_get_tables(r, e.tables_sha256, &clinic, &catalog, dl);
+    if (rc == 0) {
+        const struct notice *n = notice_for_issued(notices, e.request_json, clinic, catalog);
+        if (n && n->signed_consent) {
+            diag_error(dl, NULL, NULL,
+                       "%s carries %s's stem-cell notice, which requires the patient's signed consent: record the "
+                       "signature ('accept %s --signature FILE --signer NAME', or Patient signs at the front desk)",
+                       number, n->state_name ? n->state_name : n->state, number);
+            rc = -1;
+        }
+    }
+    free(clinic);
+    free(catalog);
+    reg_entry_free(&e);
+    return rc;
+}

@@ -85,4 +85,13 @@ struct acceptance_request {
 int acceptance_record(struct reg *r, const struct acceptance_request *in, rq_date today, char *sha256,
                       struct diag_list *dl);
 
+/* May quote number be accepted without the patient's signature (`accept
+ * NUMBER`, POST /api/quotes/NUMBER/accept)?  Not when the estimate carried
+ * a state notice that requires signed consent (Utah): the patient signs,
+ * and acceptance_record keeps the signature.  notices: those in use, or
+ * NULL.  Returns 0 when it may, or -1 with a diagnostic saying how to
+ * record the signature (or why the quote could not be read). */
+int acceptance_unsigned_allowed(struct reg *r, const struct notice_set *notices, const char *number,
+                                struct diag_list *dl);
+
 #endif

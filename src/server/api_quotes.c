@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acceptance.h"
 #include "delivery.h"
 #include "http.h"
 #include "human_text.h"
@@ -195,6 +196,14 @@ void api_void(struct req *rq)
 
 void api_accept(struct req *rq)
 {
+    /* a notice that requires signed consent: only a signed acceptance (POST .../sign) */
+    struct table_slot *sl = req_entry(rq, false) ? req_tables(rq) : NULL;
+    if (!sl)
+        return;
+    if (acceptance_unsigned_allowed(rq->reg, sl->pt->notices, rq->number, &rq->dl) != 0) {
+        req_fail(rq, 409);
+        return;
+    }
     set_status(rq, "accepted");
 }
 
