@@ -949,3 +949,40 @@ Test(server, accepting_without_a_signature_is_refused_where_the_notice_requires_
     free(plan);
     free(n);
 }
+
+static void *download_once(void *path)
+{
+    struct resp r = get(path, NULL);
+    int ok = r.status == 200;
+    resp_free(&r);
+    return ok ? path : NULL;
+}
+
+/* Six downloads of one PDF at the same moment by one account record one
+ * delivery: the check and the record are one transaction. */
+ENGINE_TEST(server, simultaneous_downloads_record_one_delivery)
+{
+    srv_engine(eng->engine);
+    srv = start(0, 0);
+    login(FRONT_DESK);
+    char *n = post_quote(PLAN), path[128];
+    snprintf(path, sizeof path, "/api/quotes/%s/pdf", n);
+    pthread_t t[6];
+    for (size_t i = 0; i < 6; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, download_once, path), 0);
+    size_t ok = 0;
+    for (size_t i = 0; i < 6; i++) {
+        void *res;
+        pthread_join(t[i], &res);
+        ok += res != NULL;
+    }
+    cr_assert_eq(ok, 6, "every download is answered");
+    snprintf(path, sizeof path, "/api/quotes/%s", n);
+    struct resp r = get(path, NULL);
+    size_t delivered = 0;
+    for (const char *p = r.body; (p = strstr(p, "\"action\":\"delivered\"")); p++)
+        delivered++;
+    cr_assert_eq(delivered, 1, "one delivery recorded: %s", r.body);
+    resp_free(&r);
+    free(n);
+}

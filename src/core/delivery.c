@@ -61,16 +61,6 @@ int delivery_send_email(struct reg *r, const struct smtp_settings *s, const char
 
 int delivery_record_download(struct reg *r, const char *number, const char *actor, struct diag_list *dl)
 {
-    struct reg_delivery *v = NULL;
-    size_t n = 0;
-    if (register_deliveries(r, number, &v, &n, dl) != 0)
-        return -1;
-    bool seen = false;
-    for (size_t i = 0; i < n && !seen; i++)
-        seen = v[i].how && !strcmp(v[i].how, "download") && v[i].actor && actor && !strcmp(v[i].actor, actor);
-    reg_deliveries_free(v, n);
-    if (seen)
-        return 1;
     char at[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -79,5 +69,6 @@ int delivery_record_download(struct reg *r, const char *number, const char *acto
     struct reg_delivery d = {
         .how = "download", .at = at, .actor = (char *)actor, .detail = (char *)DELIVERY_DOWNLOAD_DETAIL,
     };
-    return register_deliver(r, number, &d, dl) == 0 ? 0 : -1;
+    /* the check and the record in one transaction: two downloads at once record one */
+    return register_deliver_once(r, number, &d, dl);
 }

@@ -1021,7 +1021,10 @@ bool register_delivery_kind_ok(const char *how)
     return how && (!strcmp(how, "paper") || !strcmp(how, "email") || !strcmp(how, "download"));
 }
 
-int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl)
+/* Record delivery d of number, one transaction (under the register's
+ * writer lock); when once, not if one of the same kind by the same actor is
+ * already recorded (then 1).  0 recorded, -1 with a diagnostic. */
+static int deliver(struct reg *r, const char *number, const struct reg_delivery *d, bool once, struct diag_list *dl)
 {
     if (!register_delivery_kind_ok(d->how)) {
         diag_error(dl, NULL, "how", "'%.20s' is not a way of delivery; expected paper, email or download",
@@ -1033,6 +1036,22 @@ int register_deliver(struct reg *r, const char *number, const struct reg_deliver
     int has = r->eng->has_quote(r->s, number, dl);
     if (has == 0)
         diag_error(dl, NULL, NULL, "there is no quote '%s' in the register", number);
+    if (has == 1 && once) {
+        struct reg_delivery *v = NULL;
+        size_t n = 0;
+        bool seen = false;
+        if (r->eng->deliveries(r->s, number, &v, &n, dl) != 0) {
+            r->eng->rollback(r->s);
+            return -1;
+        }
+        for (size_t i = 0; i < n && !seen; i++)
+            seen = v[i].how && !strcmp(v[i].how, d->how) && v[i].actor && d->actor && !strcmp(v[i].actor, d->actor);
+        reg_deliveries_free(v, n);
+        if (seen) {
+            r->eng->rollback(r->s);
+            return 1;
+        }
+    }
     struct reg_delivery row = *d;
     row.number = (char *)number;
     char detail[120];
@@ -1043,6 +1062,16 @@ int register_deliver(struct reg *r, const char *number, const struct reg_deliver
         return -1;
     }
     return r->eng->commit(r->s, dl);
+}
+
+int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl)
+{
+    return deliver(r, number, d, false, dl);
+}
+
+int register_deliver_once(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl)
+{
+    return deliver(r, number, d, true, dl);
 }
 
 int register_deliveries(struct reg *r, const char *number, struct reg_delivery **out, size_t *n,

@@ -257,6 +257,11 @@ bool register_delivery_kind_ok(const char *how);
  * when).  Any stored quote may be recorded (a copy handed over is a fact,
  * whatever the quote's status).  Returns 0, or -1 with a diagnostic. */
 int register_deliver(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl);
+/* The same, unless a delivery of the same kind by the same actor is
+ * already recorded: checked and written in one transaction under the
+ * register's writer lock, so two at once record one.  Returns 0 recorded,
+ * 1 already there (nothing written), or -1 with a diagnostic. */
+int register_deliver_once(struct reg *r, const char *number, const struct reg_delivery *d, struct diag_list *dl);
 /* The delivery records of number, oldest first. */
 int register_deliveries(struct reg *r, const char *number, struct reg_delivery **out, size_t *n,
                         struct diag_list *dl);
