@@ -1628,6 +1628,22 @@ static int sq_add_delivery(struct reg_store *s, const struct reg_delivery *d, st
     return step_done(s, st, what, dl);
 }
 
+static bool read_delivery_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_delivery *d = row;
+    d->number = col_text(st, 0);
+    d->how = col_text(st, 1);
+    d->at = col_text(st, 2);
+    d->actor = col_text(st, 3);
+    d->detail = col_text(st, 4);
+    return d->number && d->how && d->at && d->actor && (d->detail || sqlite3_column_type(st, 4) == SQLITE_NULL);
+}
+
+static void release_deliveries(void *v, size_t n)
+{
+    reg_deliveries_free(v, n);
+}
+
 static int sq_deliveries(struct reg_store *s, const char *number, struct reg_delivery **out, size_t *n,
                          struct diag_list *dl)
 {
@@ -1639,33 +1655,10 @@ static int sq_deliveries(struct reg_store *s, const char *number, struct reg_del
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    int rc;
-    size_t cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            struct reg_delivery *v = realloc(*out, cap * sizeof *v);
-            if (!v) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = v;
-        }
-        struct reg_delivery *d = &(*out)[(*n)++];
-        d->number = col_text(st, 0);
-        d->how = col_text(st, 1);
-        d->at = col_text(st, 2);
-        d->actor = col_text(st, 3);
-        d->detail = col_text(st, 4);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        reg_deliveries_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return db_err(s, dl, what);
-    }
-    return 0;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_delivery_row, release_deliveries, &v, n, what, dl);
+    *out = v;
+    return rc;
 }
 
 static int sq_add_email_consent(struct reg_store *s, const char *number, const char *address, const char *at,
@@ -1696,6 +1689,21 @@ static int sq_email_consent(struct reg_store *s, const char *number, const char 
     return rc;
 }
 
+static bool read_consent_row(sqlite3_stmt *st, void *row)
+{
+    struct reg_email_consent *c = row;
+    c->number = col_text(st, 0);
+    c->address = col_text(st, 1);
+    c->at = col_text(st, 2);
+    c->actor = col_text(st, 3);
+    return c->number && c->address && c->at && c->actor;
+}
+
+static void release_consents(void *v, size_t n)
+{
+    reg_email_consents_free(v, n);
+}
+
 static int sq_email_consents(struct reg_store *s, const char *number, struct reg_email_consent **out, size_t *n,
                              struct diag_list *dl)
 {
@@ -1707,38 +1715,10 @@ static int sq_email_consents(struct reg_store *s, const char *number, struct reg
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
-    int rc = SQLITE_DONE;
-    size_t cap = 0;
-    bool oom = false;
-    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            struct reg_email_consent *v = realloc(*out, cap * sizeof *v);
-            if (!v) {
-                oom = true;
-                break;
-            }
-            *out = v;
-        }
-        struct reg_email_consent *c = &(*out)[(*n)++];
-        c->number = col_text(st, 0);
-        c->address = col_text(st, 1);
-        c->at = col_text(st, 2);
-        c->actor = col_text(st, 3);
-        oom = !c->number || !c->address || !c->at || !c->actor;
-    }
-    sqlite3_finalize(st);
-    if (oom || rc != SQLITE_DONE) {
-        reg_email_consents_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        if (oom) {
-            diag_error(dl, s->path, NULL, "%s: out of memory", what);
-            return -1;
-        }
-        return db_err(s, dl, what);
-    }
-    return 0;
+    void *v;
+    int rc = collect_rows(s, st, sizeof **out, read_consent_row, release_consents, &v, n, what, dl);
+    *out = v;
+    return rc;
 }
 
 const struct reg_engine reg_engine_sqlite = {
