@@ -16,31 +16,7 @@
  * saved or printed), which the server's usual policy (default-src 'self')
  * would block: this answer has a policy of its own, stricter otherwise
  * (nothing may be loaded, no script at all), with the other security
- * headers of every answer (http.c). */
-static void send_page(struct req *rq, char *page, size_t len)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(page);
-        rq->ret = MHD_NO;
-        return;
-    }
-    MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
-                            "base-uri 'none'; form-action 'none'");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    rq->status = 200;
-    rq->answered = true;
-    rq->ret = MHD_queue_response(rq->c, 200, r);
-    MHD_destroy_response(r);
-}
-
+ * headers of every answer (HTTP_ESTIMATE in http.c). */
 void api_html(struct req *rq)
 {
     struct reg_entry *e = req_entry(rq, false);
@@ -61,5 +37,5 @@ void api_html(struct req *rq)
         http_send_diags(rq, 500, &rq->dl);
         return;
     }
-    send_page(rq, page, len);
+    http_send(rq, 200, "text/html; charset=utf-8", HTTP_ESTIMATE, page, len, NULL, NULL);
 }

@@ -26,8 +26,10 @@ static void secure_headers(struct MHD_Response *r, enum http_kind k)
     MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                            "form-action 'self'; object-src 'none'");
+                            k == HTTP_ESTIMATE ? "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors "
+                                                 "'none'; base-uri 'none'; form-action 'none'"
+                                               : "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                                                 "form-action 'self'; object-src 'none'");
     MHD_add_response_header(r, "Cache-Control", k == HTTP_PAGE ? "no-cache" : "no-store");
 }
 

@@ -18,7 +18,10 @@
 #define HTTP_JSON_TYPE "application/json; charset=utf-8"
 
 /* What an answer is, for its Cache-Control: API and PDF no-store, page no-cache. */
-enum http_kind { HTTP_API, HTTP_PAGE, HTTP_PDF };
+/* What an answer is, for its security headers: the API's JSON, the front
+ * desk's own files, a PDF, or an estimate as a page of its own (its CSS
+ * inline, no script, no form, never cached). */
+enum http_kind { HTTP_API, HTTP_PAGE, HTTP_PDF, HTTP_ESTIMATE };
 
 /* ---- answers: each records the status and returns (and keeps in rq->ret)
  * what libmicrohttpd said; MHD_NO closes the connection ---------------- */
